@@ -1,0 +1,149 @@
+"""GitHub App installations, the repositories they reach, tracked repositories and webhook deliveries."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from apps.teams.models import BaseTeamModel, Team
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PROCESSING = "processing", "Processing"
+    PROCESSED = "processed", "Processed"
+    IGNORED = "ignored", "Ignored"
+    FAILED = "failed", "Failed"
+
+
+class WebhookDelivery(models.Model):
+    """One delivery GitHub sent to the app-level webhook, stored before it is answered.
+
+    Not team-owned: a delivery arrives before we know (or even have) a team for its installation.
+    ``payload`` keeps the raw body text exactly as received; it is pruned after the retention period
+    while the row itself stays as the audit trail.
+    """
+
+    delivery_id = models.CharField(max_length=64, unique=True, help_text="X-GitHub-Delivery")
+    hook_id = models.BigIntegerField(null=True, blank=True, help_text="X-GitHub-Hook-ID")
+    event = models.CharField(max_length=64, help_text="X-GitHub-Event")
+    action = models.CharField(max_length=64, blank=True)
+    installation_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    target_id = models.BigIntegerField(null=True, blank=True, help_text="X-GitHub-Hook-Installation-Target-ID")
+    target_type = models.CharField(max_length=32, blank=True, help_text="X-GitHub-Hook-Installation-Target-Type")
+    payload = models.TextField(blank=True)
+    payload_pruned_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    reason = models.TextField(blank=True, help_text="Why it was ignored, or the last error.")
+    attempts = models.PositiveIntegerField(default=0)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "received_at"], name="delivery_status_received_idx")]
+        ordering = ("-received_at",)
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        label = f"{self.event}.{self.action}" if self.action else self.event
+        return f"{label} {self.delivery_id}"
+
+
+class InstallationStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    DELETED = "deleted", "Deleted"
+
+
+class GitHubAppInstallation(models.Model):
+    """Our mirror of one installation of the App on a GitHub account.
+
+    ``team`` stays empty until a team admin proves, through the install callback, that they can reach the
+    installation on GitHub; an installation belongs to at most one team.
+    """
+
+    installation_id = models.BigIntegerField(unique=True)
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="github_installations"
+    )
+    account_id = models.BigIntegerField(null=True, blank=True)
+    account_login = models.CharField(max_length=255, blank=True)
+    account_type = models.CharField(max_length=32, blank=True)
+    account_avatar_url = models.URLField(max_length=500, blank=True)
+    repository_selection = models.CharField(max_length=16, blank=True)
+    permissions = models.JSONField(default=dict, blank=True)
+    events = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=12, choices=InstallationStatus.choices, default=InstallationStatus.ACTIVE)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    linked_at = models.DateTimeField(null=True, blank=True)
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("account_login",)
+
+    def __str__(self) -> str:
+        return f"{self.account_login or 'installation'} ({self.installation_id})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == InstallationStatus.ACTIVE
+
+
+class InstallationRepository(models.Model):
+    """A repository the installation can reach on GitHub: the list admins pick tracked repositories from."""
+
+    installation = models.ForeignKey(GitHubAppInstallation, on_delete=models.CASCADE, related_name="repositories")
+    github_repo_id = models.BigIntegerField()
+    full_name = models.CharField(max_length=255)
+    private = models.BooleanField(default=False)
+    archived = models.BooleanField(default=False)
+    removed_at = models.DateTimeField(null=True, blank=True, help_text="Access removed from the installation.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["installation", "github_repo_id"], name="unique_installation_repository")
+        ]
+        ordering = ("full_name",)
+        verbose_name_plural = "installation repositories"
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class TrackedRepository(BaseTeamModel):
+    """A repository whose pull-request events count for the team. Tracking is a filter, never a hook."""
+
+    installation = models.ForeignKey(
+        GitHubAppInstallation, on_delete=models.SET_NULL, null=True, blank=True, related_name="tracked_repositories"
+    )
+    github_repo_id = models.BigIntegerField()
+    full_name = models.CharField(max_length=255)
+    is_active = models.BooleanField(default=True)
+    inactive_reason = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "github_repo_id"], name="unique_team_tracked_repo")]
+        indexes = [models.Index(fields=["github_repo_id", "is_active"], name="tracked_repo_lookup_idx")]
+        ordering = ("full_name",)
+        verbose_name_plural = "tracked repositories"
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class Checkpoint(models.Model):
+    """Where a periodic job stopped (for example the redelivery scan of GitHub's delivery log)."""
+
+    name = models.CharField(max_length=64, unique=True)
+    value = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,25 @@
+from django.contrib import admin
+
+from apps.metrics.models import PRReview, PullRequest, TeamMember
+
+
+@admin.register(TeamMember)
+class TeamMemberAdmin(admin.ModelAdmin):
+    list_display = ("github_username", "display_name", "team", "is_bot", "is_active")
+    list_filter = ("is_bot", "is_active", "team")
+    search_fields = ("github_username", "display_name", "email")
+
+
+@admin.register(PullRequest)
+class PullRequestAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "title", "team", "state", "pr_created_at", "merged_at", "cycle_time_hours")
+    list_filter = ("state", "is_draft", "is_revert", "is_hotfix", "team")
+    search_fields = ("title", "github_repo")
+    raw_id_fields = ("author",)
+
+
+@admin.register(PRReview)
+class PRReviewAdmin(admin.ModelAdmin):
+    list_display = ("pull_request", "reviewer", "state", "submitted_at", "team")
+    list_filter = ("state", "team")
+    raw_id_fields = ("pull_request", "reviewer")

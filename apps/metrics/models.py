@@ -1,0 +1,98 @@
+"""People, pull requests and reviews as tformance stores them.
+
+Identity is GitHub's numeric ids: ``github_id`` for people, ``github_pr_id`` (the global ``pull_request.id``,
+not the per-repository ``number``) for pull requests, ``github_review_id`` for reviews. Names are display
+data and follow renames.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from apps.teams.models import BaseTeamModel
+
+
+class TeamMember(BaseTeamModel):
+    """A GitHub user seen in the team's data. Created on first sight so no PR or review is ever dropped."""
+
+    display_name = models.CharField(max_length=255, blank=True)
+    email = models.EmailField(blank=True)
+    github_id = models.BigIntegerField()
+    github_username = models.CharField(max_length=255)
+    avatar_url = models.URLField(max_length=500, blank=True)
+    is_bot = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True, help_text="Hidden members are left out of the dashboard.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "github_id"], name="unique_team_member_github_id")]
+        ordering = ("github_username",)
+
+    def __str__(self) -> str:
+        return self.display_name or self.github_username
+
+
+class PullRequestState(models.TextChoices):
+    OPEN = "open", "Open"
+    MERGED = "merged", "Merged"
+    CLOSED = "closed", "Closed"
+
+
+class PullRequest(BaseTeamModel):
+    github_pr_id = models.BigIntegerField(help_text="GitHub's global pull_request.id.")
+    number = models.IntegerField()
+    github_repo_id = models.BigIntegerField()
+    github_repo = models.CharField(max_length=255, help_text="Repository full name (display only).")
+    title = models.TextField(blank=True)
+    author = models.ForeignKey(
+        TeamMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="pull_requests"
+    )
+    state = models.CharField(max_length=10, choices=PullRequestState.choices, default=PullRequestState.OPEN)
+    is_draft = models.BooleanField(default=False)
+    head_ref = models.CharField(max_length=255, blank=True)
+    base_ref = models.CharField(max_length=255, blank=True)
+    pr_created_at = models.DateTimeField()
+    pr_updated_at = models.DateTimeField()
+    ready_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    merged_at = models.DateTimeField(null=True, blank=True)
+    first_review_at = models.DateTimeField(null=True, blank=True)
+    cycle_time_hours = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    review_time_hours = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    additions = models.IntegerField(null=True, blank=True)
+    deletions = models.IntegerField(null=True, blank=True)
+    changed_files = models.IntegerField(null=True, blank=True)
+    is_revert = models.BooleanField(default=False)
+    is_hotfix = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "github_pr_id"], name="unique_team_pull_request")]
+        indexes = [
+            models.Index(fields=["team", "merged_at"], name="pr_team_merged_idx"),
+            models.Index(fields=["team", "github_repo_id"], name="pr_team_repo_idx"),
+        ]
+        ordering = ("-pr_created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.github_repo}#{self.number}"
+
+
+class ReviewState(models.TextChoices):
+    APPROVED = "approved", "Approved"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    COMMENTED = "commented", "Commented"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class PRReview(BaseTeamModel):
+    github_review_id = models.BigIntegerField()
+    pull_request = models.ForeignKey(PullRequest, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(TeamMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="reviews")
+    state = models.CharField(max_length=20, choices=ReviewState.choices)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "github_review_id"], name="unique_team_review")]
+        ordering = ("submitted_at",)
+
+    def __str__(self) -> str:
+        return f"{self.state} review on {self.pull_request}"

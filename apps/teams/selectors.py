@@ -1,0 +1,20 @@
+"""Reads for teams and memberships."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from apps.teams.models import Invitation, Membership, Team
+from apps.users.models import User
+
+
+def user_teams(*, user: User) -> QuerySet[Team]:
+    return Team.objects.filter(memberships__user=user).order_by("name")
+
+
+def team_memberships(*, team: Team) -> QuerySet[Membership]:
+    return Membership.objects.filter(team=team).select_related("user").order_by("user__email")
+
+
+def team_pending_invitations(*, team: Team) -> list[Invitation]:
+    return [i for i in Invitation.objects.for_team(team).filter(accepted_at__isnull=True) if i.is_pending]

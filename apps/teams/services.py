@@ -1,0 +1,86 @@
+"""Writes for teams, memberships and invitations."""
+
+from __future__ import annotations
+
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from apps.teams.models import Invitation, Membership, Role, Team
+from apps.users.models import User
+
+
+class InvitationError(Exception):
+    """An invitation that cannot be accepted; the message is shown to the user."""
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:50] or "team"
+    slug, n = base, 1
+    while Team.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def team_create(*, name: str, owner: User) -> Team:
+    """Create a team with ``owner`` as its first admin. Retries the slug if a concurrent sign-up took it."""
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                team = Team.objects.create(name=name.strip(), slug=_unique_slug(name))
+                Membership.objects.create(team=team, user=owner, role=Role.ADMIN)
+                return team
+        except IntegrityError:
+            continue
+    raise RuntimeError("Could not find a free slug for the team.")
+
+
+def team_create_for_signup(*, user: User, name: str) -> Team:
+    """Every new account starts with a team of its own, so the dashboard has a home from the first minute."""
+    return team_create(name=name or f"{user.email.split('@')[0]}'s team", owner=user)
+
+
+def invitation_create(*, team: Team, email: str, role: str, invited_by: User, base_url: str) -> Invitation:
+    """Invite ``email`` and send the link. An earlier pending invitation to the same address is replaced."""
+    email = User.objects.normalize_email(email).lower()
+    Invitation.objects.for_team(team).filter(email__iexact=email, accepted_at__isnull=True).delete()
+    invitation = Invitation.objects.create(team=team, email=email, role=role, invited_by=invited_by)
+    link = base_url + reverse("teams:invitation_accept", kwargs={"token": invitation.token})
+    send_mail(
+        subject=f"You are invited to {team.name} on tformance",
+        message=f"{invited_by.email} invited you to join {team.name} on tformance.\n\nAccept: {link}\n",
+        from_email=None,
+        recipient_list=[email],
+    )
+    return invitation
+
+
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    """Join the invited team. The link is bound to the invited address: another account cannot use it."""
+    if invitation.accepted_at is not None:
+        raise InvitationError("This invitation has already been used.")
+    if invitation.is_expired:
+        raise InvitationError("This invitation has expired. Ask for a new one.")
+    if user.email.lower() != invitation.email.lower():
+        raise InvitationError(f"This invitation is for {invitation.email}. Log in with that address to accept it.")
+    with transaction.atomic():
+        updated = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
+            accepted_at=timezone.now(), accepted_by=user
+        )
+        if not updated:
+            raise InvitationError("This invitation has already been used.")
+        membership, _ = Membership.objects.get_or_create(
+            team=invitation.team, user=user, defaults={"role": invitation.role}
+        )
+    return membership
+
+
+def membership_remove(*, team: Team, membership_id: int) -> None:
+    """Remove a member; the last admin cannot be removed, or the team would be left without one."""
+    membership = Membership.objects.get(team=team, pk=membership_id)
+    if membership.is_admin and Membership.objects.filter(team=team, role=Role.ADMIN).count() == 1:
+        raise InvitationError("A team needs at least one admin.")
+    membership.delete()

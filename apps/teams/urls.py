@@ -1,0 +1,18 @@
+"""Team URLs. ``urlpatterns`` are global; ``team_urlpatterns`` are mounted under ``/a/<team_slug>/``."""
+
+from django.urls import path
+
+from apps.teams import views
+
+app_name = "teams"
+
+urlpatterns = [
+    path("teams/new/", views.create, name="create"),
+    path("invitations/<uuid:token>/", views.invitation_detail, name="invitation_accept"),
+]
+
+team_urlpatterns = [
+    path("team/members/", views.members, name="members"),
+    path("team/members/invite/", views.invite, name="invite"),
+    path("team/members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
+]

@@ -1,0 +1,86 @@
+"""Team management pages: members, invitations, creating a team."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from apps.teams.decorators import team_admin_required, team_member_required
+from apps.teams.forms import InvitationForm, TeamForm
+from apps.teams.models import Invitation
+from apps.teams.selectors import team_memberships, team_pending_invitations
+from apps.teams.services import InvitationError, invitation_accept, invitation_create, membership_remove, team_create
+
+
+@team_member_required
+def members(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "teams/members.html",
+        {
+            "memberships": team_memberships(team=request.team),
+            "invitations": team_pending_invitations(team=request.team),
+            "form": InvitationForm(),
+        },
+    )
+
+
+@team_admin_required
+@require_POST
+def invite(request: HttpRequest) -> HttpResponse:
+    form = InvitationForm(request.POST)
+    if form.is_valid():
+        invitation_create(
+            team=request.team,
+            email=form.cleaned_data["email"],
+            role=form.cleaned_data["role"],
+            invited_by=request.user,
+            base_url=settings.BASE_URL,
+        )
+        messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+    else:
+        messages.error(request, "Enter a valid email address.")
+    return redirect("teams:members", team_slug=request.team.slug)
+
+
+@team_admin_required
+@require_POST
+def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
+    try:
+        membership_remove(team=request.team, membership_id=membership_id)
+        messages.success(request, "Member removed.")
+    except InvitationError as exc:
+        messages.error(request, str(exc))
+    return redirect("teams:members", team_slug=request.team.slug)
+
+
+@login_required
+def create(request: HttpRequest) -> HttpResponse:
+    form = TeamForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        team = team_create(name=form.cleaned_data["name"], owner=request.user)
+        messages.success(request, f"Team {team.name} created.")
+        return redirect("web:team_home", team_slug=team.slug)
+    return render(request, "teams/create.html", {"form": form})
+
+
+def invitation_detail(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in the email. Anonymous visitors sign up or log in first, then come back here."""
+    invitation = get_object_or_404(Invitation.objects.select_related("team"), token=token)
+    if not request.user.is_authenticated:
+        request.session["invitation_next"] = request.get_full_path()
+        return render(request, "teams/invitation_anonymous.html", {"invitation": invitation})
+    if request.method == "POST":
+        try:
+            invitation_accept(invitation=invitation, user=request.user)
+        except InvitationError as exc:
+            messages.error(request, str(exc))
+            return redirect("web:home")
+        messages.success(request, f"You joined {invitation.team.name}.")
+        return redirect(reverse("web:team_home", kwargs={"team_slug": invitation.team.slug}))
+    return render(request, "teams/invitation.html", {"invitation": invitation})

@@ -1,0 +1,20 @@
+"""Team URL wiring: every app's team pages hang under ``/a/<team_slug>/``."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from django.urls import include, path
+from django.urls.resolvers import URLPattern, URLResolver
+
+TEAM_PREFIX = "a/<slug:team_slug>/"
+
+
+def app_urls(module: ModuleType) -> URLResolver:
+    """Include an app's global ``urlpatterns`` and its ``team_urlpatterns`` (under the team prefix) in one
+    namespace, so ``reverse("teams:members", kwargs={"team_slug": ...})`` works like any other name."""
+    patterns: list[URLPattern | URLResolver] = list(getattr(module, "urlpatterns", []))
+    team_patterns = getattr(module, "team_urlpatterns", [])
+    if team_patterns:
+        patterns.append(path(TEAM_PREFIX, include(team_patterns)))
+    return include((patterns, module.app_name))

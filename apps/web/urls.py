@@ -1,0 +1,13 @@
+from django.urls import path
+
+from apps.web import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+]
+
+team_urlpatterns = [
+    path("", views.team_home, name="team_home"),
+]

@@ -1,0 +1,16 @@
+"""Settings for the test suite: the real settings with a test webhook secret and fast password hashing.
+
+Everything else (database, broker, cache) still comes from the environment, so the same suite runs on
+SQLite and eager tasks, or on PostgreSQL, Redis and a real broker in CI.
+"""
+
+import os
+
+os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("GITHUB_APP_WEBHOOK_SECRET", "test-webhook-secret")
+
+from config.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405

@@ -1,0 +1,15 @@
+"""Root URLs. Team pages live under ``/a/<team_slug>/`` (see ``apps.web.routing``)."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from apps.teams import urls as teams_urls
+from apps.web import urls as web_urls
+from apps.web.routing import app_urls
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("apps.users.urls")),
+    path("", app_urls(teams_urls)),
+    path("", app_urls(web_urls)),
+]
