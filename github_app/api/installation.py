@@ -1,0 +1,84 @@
+"""Calls made on behalf of one installation, with its installation token (`Authorization: token ...`)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from github_app.auth import InstallationAuth
+from github_app.client import GitHubClient
+from github_app.credentials import AppCredentials
+from github_app.queries import (
+    PULL_REQUEST_REVIEWS_QUERY,
+    REPOSITORY_PULL_REQUESTS_QUERY,
+    PullRequestPage,
+    ReviewPage,
+    parse_pull_request_page,
+    parse_review_page,
+)
+from github_app.retry import RetryPolicy
+from github_app.tokens import InstallationTokenProvider
+
+
+class InstallationAPI:
+    """REST and GraphQL as one installation. A 401 drops the cached token, mints once more and retries once."""
+
+    def __init__(
+        self,
+        credentials: AppCredentials,
+        session: requests.Session,
+        tokens: InstallationTokenProvider,
+        installation_id: int,
+        *,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.installation_id = int(installation_id)
+        self.client = GitHubClient(
+            credentials.api_url,
+            session,
+            auth=InstallationAuth(tokens, self.installation_id),
+            graphql_url=credentials.graphql_url,
+            clock=clock,
+            sleep=sleep,
+            retry=retry,
+        )
+
+    def __repr__(self) -> str:
+        return f"InstallationAPI(installation_id={self.installation_id})"
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        """Any REST GET as this installation, decoded JSON."""
+        return self.client.get(path, params)
+
+    def graphql(self, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """A GraphQL query as this installation; returns `data`."""
+        return self.client.graphql(query, variables)
+
+    def list_repositories(self) -> Iterator[dict[str, Any]]:
+        """`GET /installation/repositories`, every page: the repositories this installation can see.
+
+        Body: `{"total_count": n, "repositories": [{"id", "full_name", "private", "archived", ...}]}`.
+        """
+        return self.client.paginate("/installation/repositories", key="repositories")
+
+    def list_org_members(self, org: str) -> Iterator[dict[str, Any]]:
+        """`GET /orgs/{org}/members`, every page (bare array of users: id, login, avatar_url, type)."""
+        return self.client.paginate(f"/orgs/{quote(org, safe='')}/members")
+
+    def pull_requests_page(
+        self, owner: str, name: str, *, first: int = 50, after: str | None = None
+    ) -> PullRequestPage:
+        """One page of a repository's pull requests (most recently updated first) for backfill."""
+        variables = {"owner": owner, "name": name, "first": first, "after": after}
+        return parse_pull_request_page(self.graphql(REPOSITORY_PULL_REQUESTS_QUERY, variables))
+
+    def reviews_page(self, owner: str, name: str, number: int, *, after: str | None = None) -> ReviewPage:
+        """Further reviews of one pull request, when it has more than the 100 the page query returns."""
+        variables = {"owner": owner, "name": name, "number": number, "after": after}
+        return parse_review_page(self.graphql(PULL_REQUEST_REVIEWS_QUERY, variables))

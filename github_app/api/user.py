@@ -1,0 +1,69 @@
+"""Calls made as a GitHub user (OAuth), used to prove a user may link an installation to a team.
+
+The `installation_id` in the install callback URL is attacker-controlled; only
+`GET /user/installations` with that user's token says which installations the user can access.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from github_app.auth import BearerAuth
+from github_app.client import GitHubClient
+from github_app.credentials import AppCredentials
+from github_app.errors import OAuthError, UnexpectedResponse
+
+
+def exchange_oauth_code(
+    credentials: AppCredentials, session: requests.Session, code: str, redirect_uri: str | None = None
+) -> str:
+    """`POST {web_url}/login/oauth/access_token`: trade the callback `code` for a user access token.
+
+    GitHub answers 200 even for a bad code, with `{"error": "bad_verification_code",
+    "error_description": "..."}`; that raises `OAuthError` carrying the description.
+    """
+    client = GitHubClient(credentials.web_url, session)
+    form = {"client_id": credentials.client_id, "client_secret": credentials.client_secret, "code": code}
+    if redirect_uri is not None:
+        form["redirect_uri"] = redirect_uri
+    body = client.post("/login/oauth/access_token", None, data=form, headers={"Accept": "application/json"})
+    if not isinstance(body, dict):
+        raise UnexpectedResponse("OAuth token exchange answered with a body that is not an object")
+    if body.get("error"):
+        description = body.get("error_description") or body["error"]
+        raise OAuthError(f"GitHub refused the OAuth code: {description}", error=str(body["error"]))
+    token = body.get("access_token")
+    if not isinstance(token, str) or not token:
+        raise UnexpectedResponse("OAuth token exchange answered without an access_token")
+    return token
+
+
+def list_user_installations(
+    credentials: AppCredentials, session: requests.Session, user_token: str
+) -> list[dict[str, Any]]:
+    """`GET /user/installations`, ALL pages: installations of this App the user can access.
+
+    Body: `{"total_count": n, "installations": [{"id", "account": {"login", ...}, ...}]}`.
+    """
+    return UserAPI(credentials, session, user_token).list_installations()
+
+
+class UserAPI:
+    """REST as one user, with their OAuth token (`Authorization: Bearer <user token>`)."""
+
+    def __init__(self, credentials: AppCredentials, session: requests.Session, user_token: str) -> None:
+        self.client = GitHubClient(
+            credentials.api_url, session, auth=BearerAuth(user_token), graphql_url=credentials.graphql_url
+        )
+
+    def __repr__(self) -> str:
+        return "UserAPI()"
+
+    def get_user(self) -> dict[str, Any]:
+        """`GET /user`: the signed-in user's id and login."""
+        return self.client.get("/user")
+
+    def list_installations(self) -> list[dict[str, Any]]:
+        return list(self.client.paginate("/user/installations", key="installations"))

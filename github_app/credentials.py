@@ -1,0 +1,82 @@
+"""The GitHub App's identity as one frozen value, validated when it is built.
+
+A bad private key is a deployment mistake; it should stop the process at start-up with a message
+saying what is wrong, not surface an hour later as a 401 from the first token request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+GITHUB_API_URL = "https://api.github.com"
+
+
+class CredentialsError(ValueError):
+    """The App credentials cannot work (unreadable private key, no issuer, secrets not a tuple)."""
+
+
+def load_private_key(private_key_pem: str) -> RSAPrivateKey:
+    """Parse the App's PEM private key (GitHub issues RSA keys; the JWT is RS256).
+
+    Keys pasted into environment variables often arrive with literal `\\n`; those are unfolded.
+    """
+    pem = private_key_pem.strip()
+    if "\\n" in pem and "\n" not in pem:
+        pem = pem.replace("\\n", "\n")
+    if not pem.startswith("-----BEGIN"):
+        raise CredentialsError("GitHub App private key is not PEM text (it should start with '-----BEGIN').")
+    try:
+        key = load_pem_private_key(pem.encode(), password=None)
+    except (ValueError, TypeError) as exc:
+        raise CredentialsError(f"GitHub App private key could not be read: {type(exc).__name__}.") from None
+    if not isinstance(key, RSAPrivateKey):
+        raise CredentialsError("GitHub App private key must be an RSA key (GitHub signs App JWTs with RS256).")
+    return key
+
+
+def graphql_url_for(api_url: str) -> str:
+    """GraphQL endpoint for a REST base URL.
+
+    github.com: `https://api.github.com/graphql`; GitHub Enterprise Server serves REST under
+    `https://host/api/v3` and GraphQL under `https://host/api/graphql`.
+    """
+    base = api_url.rstrip("/")
+    if base.endswith("/api/v3"):
+        return base[: -len("/v3")] + "/graphql"
+    return base + "/graphql"
+
+
+@dataclass(frozen=True)
+class AppCredentials:
+    """Everything needed to act as the App. Secrets are hidden from repr so logging the value is safe."""
+
+    app_id: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    private_key_pem: str = field(repr=False)
+    webhook_secrets: tuple[str, ...] = field(repr=False)
+    api_url: str = GITHUB_API_URL
+    web_url: str = "https://github.com"
+    slug: str = ""
+    private_key: RSAPrivateKey = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.webhook_secrets, tuple) or not all(isinstance(s, str) for s in self.webhook_secrets):
+            raise CredentialsError("webhook_secrets must be a tuple of strings (several allow rotation).")
+        if not str(self.client_id or self.app_id):
+            raise CredentialsError("GitHub App credentials need an app_id or a client_id (the JWT issuer).")
+        object.__setattr__(self, "private_key", load_private_key(self.private_key_pem))
+        object.__setattr__(self, "api_url", self.api_url.rstrip("/"))
+        object.__setattr__(self, "web_url", self.web_url.rstrip("/"))
+
+    @property
+    def jwt_issuer(self) -> str:
+        """GitHub accepts the client id (preferred) or the numeric app id as `iss`, always as a string."""
+        return str(self.client_id or self.app_id)
+
+    @property
+    def graphql_url(self) -> str:
+        return graphql_url_for(self.api_url)

@@ -1,0 +1,234 @@
+"""GraphQL queries for backfilling pull-request history, and parsers into typed values.
+
+Backfill reads 50 pull requests per request with up to 100 reviews each and the draft/ready
+transitions, so one query replaces ~100 REST calls. The field names are a contract with the
+GitHub emulator; keep them as they are. Review and pull-request states are lower-cased to match
+the REST/webhook spelling (`approved`, `changes_requested`, `open`, `merged`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from github_app._reader import Reader
+from github_app.errors import UnexpectedResponse
+
+_ACTOR = "author { __typename login avatarUrl ... on User { databaseId } ... on Bot { databaseId } }"
+_REVIEW_FIELDS = f"databaseId state submittedAt {_ACTOR}"
+
+REPOSITORY_PULL_REQUESTS_QUERY = f"""
+query RepositoryPullRequests($owner: String!, $name: String!, $first: Int!, $after: String) {{
+  rateLimit {{ cost remaining resetAt }}
+  repository(owner: $owner, name: $name) {{
+    databaseId nameWithOwner
+    pullRequests(first: $first, after: $after, orderBy: {{field: UPDATED_AT, direction: DESC}}) {{
+      totalCount
+      pageInfo {{ hasNextPage endCursor }}
+      nodes {{
+        databaseId number title body state isDraft createdAt updatedAt closedAt mergedAt
+        headRefName baseRefName additions deletions changedFiles
+        {_ACTOR}
+        labels(first: 20) {{ nodes {{ name }} }}
+        reviews(first: 100) {{
+          totalCount
+          pageInfo {{ hasNextPage endCursor }}
+          nodes {{ {_REVIEW_FIELDS} }}
+        }}
+        timelineItems(first: 100, itemTypes: [READY_FOR_REVIEW_EVENT, CONVERT_TO_DRAFT_EVENT]) {{
+          nodes {{ __typename ... on ReadyForReviewEvent {{ createdAt }} ... on ConvertToDraftEvent {{ createdAt }} }}
+        }}
+      }}
+    }}
+  }}
+}}
+""".strip()
+
+PULL_REQUEST_REVIEWS_QUERY = f"""
+query PullRequestReviews($owner: String!, $name: String!, $number: Int!, $after: String) {{
+  rateLimit {{ cost remaining resetAt }}
+  repository(owner: $owner, name: $name) {{
+    pullRequest(number: $number) {{
+      reviews(first: 100, after: $after) {{
+        totalCount
+        pageInfo {{ hasNextPage endCursor }}
+        nodes {{ {_REVIEW_FIELDS} }}
+      }}
+    }}
+  }}
+}}
+""".strip()
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitInfo:
+    cost: int
+    remaining: int
+    reset_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """A PR or review author. `database_id` is None for actors that are neither User nor Bot (Mannequin)."""
+
+    typename: str
+    login: str
+    avatar_url: str
+    database_id: int | None
+
+    @property
+    def is_bot(self) -> bool:
+        return self.typename == "Bot" or self.login.endswith("[bot]")
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewNode:
+    database_id: int
+    state: str
+    submitted_at: datetime | None
+    author: Actor | None
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineItem:
+    """`ReadyForReviewEvent` or `ConvertToDraftEvent` with when it happened."""
+
+    typename: str
+    created_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PullRequestNode:
+    database_id: int
+    number: int
+    title: str
+    body: str | None
+    state: str
+    is_draft: bool
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    merged_at: datetime | None
+    head_ref_name: str
+    base_ref_name: str
+    additions: int | None
+    deletions: int | None
+    changed_files: int | None
+    author: Actor | None
+    labels: tuple[str, ...]
+    reviews: tuple[ReviewNode, ...]
+    reviews_total_count: int
+    reviews_page_info: PageInfo
+    timeline_items: tuple[TimelineItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PullRequestPage:
+    rate_limit: RateLimitInfo | None
+    repository_database_id: int
+    name_with_owner: str
+    total_count: int
+    page_info: PageInfo
+    pull_requests: tuple[PullRequestNode, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPage:
+    rate_limit: RateLimitInfo | None
+    total_count: int
+    page_info: PageInfo
+    reviews: tuple[ReviewNode, ...]
+
+
+def _rate_limit(r: Reader | None) -> RateLimitInfo | None:
+    if r is None:
+        return None
+    return RateLimitInfo(cost=r.integer("cost"), remaining=r.integer("remaining"), reset_at=r.timestamp("resetAt"))
+
+
+def _page_info(r: Reader) -> PageInfo:
+    return PageInfo(has_next_page=r.flag("hasNextPage"), end_cursor=r.opt_text("endCursor"))
+
+
+def _actor(r: Reader | None) -> Actor | None:
+    if r is None:
+        return None
+    return Actor(
+        typename=r.text("__typename"),
+        login=r.text("login"),
+        avatar_url=r.opt_text("avatarUrl") or "",
+        database_id=r.opt_integer("databaseId"),
+    )
+
+
+def _review(r: Reader) -> ReviewNode:
+    return ReviewNode(
+        database_id=r.integer("databaseId"),
+        state=r.text("state").lower(),
+        submitted_at=r.opt_timestamp("submittedAt"),
+        author=_actor(r.opt_obj("author")),
+    )
+
+
+def _pull_request(r: Reader) -> PullRequestNode:
+    reviews = r.obj("reviews")
+    return PullRequestNode(
+        database_id=r.integer("databaseId"),
+        number=r.integer("number"),
+        title=r.text("title"),
+        body=r.opt_text("body"),
+        state=r.text("state").lower(),
+        is_draft=r.flag("isDraft", default=False),
+        created_at=r.timestamp("createdAt"),
+        updated_at=r.timestamp("updatedAt"),
+        closed_at=r.opt_timestamp("closedAt"),
+        merged_at=r.opt_timestamp("mergedAt"),
+        head_ref_name=r.text("headRefName"),
+        base_ref_name=r.text("baseRefName"),
+        additions=r.opt_integer("additions"),
+        deletions=r.opt_integer("deletions"),
+        changed_files=r.opt_integer("changedFiles"),
+        author=_actor(r.opt_obj("author")),
+        labels=tuple(label.text("name") for label in r.obj("labels").objects("nodes")),
+        reviews=tuple(_review(node) for node in reviews.objects("nodes")),
+        reviews_total_count=reviews.integer("totalCount"),
+        reviews_page_info=_page_info(reviews.obj("pageInfo")),
+        timeline_items=tuple(
+            TimelineItem(typename=item.text("__typename"), created_at=item.opt_timestamp("createdAt"))
+            for item in r.obj("timelineItems").objects("nodes")
+        ),
+    )
+
+
+def parse_pull_request_page(data: dict[str, Any]) -> PullRequestPage:
+    """Parse the `data` of `REPOSITORY_PULL_REQUESTS_QUERY`; `UnexpectedResponse` names a bad field."""
+    root = Reader(data, "", UnexpectedResponse)
+    repository = root.obj("repository")
+    prs = repository.obj("pullRequests")
+    return PullRequestPage(
+        rate_limit=_rate_limit(root.opt_obj("rateLimit")),
+        repository_database_id=repository.integer("databaseId"),
+        name_with_owner=repository.text("nameWithOwner"),
+        total_count=prs.integer("totalCount"),
+        page_info=_page_info(prs.obj("pageInfo")),
+        pull_requests=tuple(_pull_request(node) for node in prs.objects("nodes", optional=False)),
+    )
+
+
+def parse_review_page(data: dict[str, Any]) -> ReviewPage:
+    """Parse the `data` of `PULL_REQUEST_REVIEWS_QUERY`."""
+    root = Reader(data, "", UnexpectedResponse)
+    reviews = root.obj("repository").obj("pullRequest").obj("reviews")
+    return ReviewPage(
+        rate_limit=_rate_limit(root.opt_obj("rateLimit")),
+        total_count=reviews.integer("totalCount"),
+        page_info=_page_info(reviews.obj("pageInfo")),
+        reviews=tuple(_review(node) for node in reviews.objects("nodes", optional=False)),
+    )

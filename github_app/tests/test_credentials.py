@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import pytest
+
+from github_app import AppCredentials, CredentialsError, graphql_url_for
+
+
+def make(private_key_pem: str, **overrides: object) -> AppCredentials:
+    values: dict[str, object] = {
+        "app_id": "12345",
+        "client_id": "Iv1.abc",
+        "client_secret": "the-client-secret",
+        "private_key_pem": private_key_pem,
+        "webhook_secrets": ("the-webhook-secret",),
+    }
+    values.update(overrides)
+    return AppCredentials(**values)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "bad_key",
+    ["", "not a key", "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n"],
+)
+def test_malformed_private_key_fails_at_construction_with_clear_message(bad_key: str) -> None:
+    with pytest.raises(CredentialsError, match="private key") as info:
+        make(bad_key)
+    assert isinstance(info.value, ValueError)
+
+
+def test_key_pasted_with_escaped_newlines_is_accepted(private_key_pem: str) -> None:
+    creds = make(private_key_pem.replace("\n", "\\n"))
+    assert creds.private_key.key_size == 2048
+
+
+def test_repr_hides_every_secret(private_key_pem: str) -> None:
+    text = repr(make(private_key_pem))
+    assert "the-client-secret" not in text
+    assert "the-webhook-secret" not in text
+    assert "PRIVATE KEY" not in text
+    assert "12345" in text
+
+
+def test_jwt_issuer_prefers_client_id_and_is_a_string(private_key_pem: str) -> None:
+    assert make(private_key_pem).jwt_issuer == "Iv1.abc"
+    assert make(private_key_pem, client_id="").jwt_issuer == "12345"
+
+
+def test_webhook_secrets_must_be_a_tuple_of_strings(private_key_pem: str) -> None:
+    with pytest.raises(CredentialsError, match="webhook_secrets"):
+        make(private_key_pem, webhook_secrets="one-secret")
+
+
+@pytest.mark.parametrize(
+    ("api_url", "expected"),
+    [
+        ("https://api.github.com", "https://api.github.com/graphql"),
+        ("https://api.github.com/", "https://api.github.com/graphql"),
+        ("https://ghe.example.com/api/v3", "https://ghe.example.com/api/graphql"),
+        ("http://localhost:8001/github", "http://localhost:8001/github/graphql"),
+    ],
+)
+def test_graphql_url_derived_from_api_url(private_key_pem: str, api_url: str, expected: str) -> None:
+    assert graphql_url_for(api_url) == expected
+    assert make(private_key_pem, api_url=api_url).graphql_url == expected
