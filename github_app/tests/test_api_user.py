@@ -1,0 +1,63 @@
+"""User-token calls: the OAuth code exchange and the installations a user can access."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+import pytest
+import requests
+import responses
+
+from github_app import AppCredentials, OAuthError, exchange_oauth_code, list_user_installations
+from github_app.tests.conftest import API
+from github_app.tests.fixtures import api_example
+
+TOKEN_URL = "https://github.com/login/oauth/access_token"
+
+
+def test_exchange_code_posts_client_credentials_and_returns_token(
+    credentials: AppCredentials, session: requests.Session, mocked: responses.RequestsMock
+) -> None:
+    mocked.post(TOKEN_URL, json={"access_token": "ghu_user", "token_type": "bearer", "scope": ""})
+    token = exchange_oauth_code(credentials, session, "the-code", redirect_uri="https://app.test/cb/")
+    assert token == "ghu_user"
+    request = mocked.calls[0].request
+    assert request.headers["Accept"] == "application/json"
+    form = parse_qs(request.body)
+    assert form == {
+        "client_id": ["Iv1.testclient"],
+        "client_secret": ["client-secret-value"],
+        "code": ["the-code"],
+        "redirect_uri": ["https://app.test/cb/"],
+    }
+
+
+def test_exchange_code_error_in_200_raises_oauth_error_with_description(
+    credentials: AppCredentials, session: requests.Session, mocked: responses.RequestsMock
+) -> None:
+    body = {"error": "bad_verification_code", "error_description": "The code passed is incorrect or expired."}
+    mocked.post(TOKEN_URL, json=body)
+    with pytest.raises(OAuthError, match="incorrect or expired") as info:
+        exchange_oauth_code(credentials, session, "stale")
+    assert info.value.error == "bad_verification_code"
+    assert "client-secret-value" not in str(info.value)
+
+
+def test_list_user_installations_reads_all_pages_with_user_bearer(
+    credentials: AppCredentials, session: requests.Session, mocked: responses.RequestsMock
+) -> None:
+    body = api_example("apps-list-installations-for-authenticated-user.json")
+    mocked.get(
+        f"{API}/user/installations",
+        json=body,
+        headers={"Link": f'<{API}/user/installations?per_page=100&page=2>; rel="next"'},
+        match=[responses.matchers.query_param_matcher({"per_page": "100"})],
+    )
+    mocked.get(
+        f"{API}/user/installations",
+        json={"total_count": 3, "installations": [{**body["installations"][0], "id": 3}]},
+        match=[responses.matchers.query_param_matcher({"per_page": "100", "page": "2"})],
+    )
+    installations = list_user_installations(credentials, session, "ghu_user")
+    assert [i["id"] for i in installations] == [i["id"] for i in body["installations"]] + [3]
+    assert all(c.request.headers["Authorization"] == "Bearer ghu_user" for c in mocked.calls)
