@@ -1,0 +1,35 @@
+"""How an emulator instance is set up: the App's credentials, where webhooks go, what data to seed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class EmulatorConfig:
+    """Everything ``python -m github_app.emulator`` accepts; tests build one directly.
+
+    ``port=0`` picks a free port (read it back from ``EmulatorServer.url``). Without a private key
+    a fresh one is generated in memory; ``generate_key`` writes one to ``private_key_path`` first.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    app_id: int = 1
+    client_id: str = "Iv1.emulator"
+    client_secret: str = "emulator-client-secret"
+    webhook_secret: str = "emulator-webhook-secret"
+    private_key_pem: str | None = None
+    private_key_path: Path | None = None
+    generate_key: bool = False
+    slug: str = "tformance-dev"
+    app_name: str = "tformance (dev)"
+    owner: str = "octo-admin"
+    webhook_url: str = ""
+    setup_url: str = ""
+    seed: int = 42
+    scenario: str | None = None
+    live_interval: float = 0.0
+    rest_limit: int = 5000
+    graphql_limit: int = 5000

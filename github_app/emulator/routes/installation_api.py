@@ -1,0 +1,90 @@
+"""Endpoints called with an installation token: its repositories, org members, PRs, GraphQL."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..graphql import execute
+from ..httpkit import HttpError, Request, Response, Router, json_response, link_header
+from ..models import Repository
+from ..payloads import pull_request_json, review_json
+from ..shapes import repo_json, user_json
+
+if TYPE_CHECKING:
+    from ..server import EmulatorServer
+
+
+def register(router: Router, emulator: EmulatorServer) -> None:
+    state = emulator.state
+
+    def paginate(request: Request, items: list, path: str) -> tuple[list, dict[str, str]]:  # type: ignore[type-arg]
+        per_page, page = request.int_query("per_page", 30, 100), request.int_query("page", 1)
+        link = link_header(f"{state.base_url}{path}", request.query, page, per_page, len(items))
+        return items[(page - 1) * per_page : page * per_page], ({"Link": link} if link else {})
+
+    def repositories(request: Request) -> Response:
+        """``{"total_count", "repositories"}``; ``total_count`` is the total, not the page size."""
+        assert request.installation is not None
+        with state.lock:
+            repos = state.installation_repos(request.installation)
+            page, headers = paginate(request, repos, "/installation/repositories")
+            body = {
+                "total_count": len(repos),
+                "repository_selection": request.installation.repository_selection,
+                "repositories": [repo_json(state, r) for r in page],
+            }
+        return json_response(body, headers=headers)
+
+    def members(request: Request) -> Response:
+        """Org members (humans only) — visible only to an installation on that org."""
+        assert request.installation is not None
+        with state.lock:
+            org = state.account(request.params["org"])
+            if org is None or not org.is_org or org.login != request.installation.account_login:
+                raise HttpError(404, "Not Found")
+            people = sorted((a for m in org.members if (a := state.account(m))), key=lambda a: a.id)
+            page, headers = paginate(request, people, f"/orgs/{org.login}/members")
+            return json_response([user_json(state, a) for a in page], headers=headers)
+
+    def accessible_repo(request: Request) -> Repository:
+        assert request.installation is not None
+        repo = state.repo_by_full_name(f"{request.params['owner']}/{request.params['repo']}")
+        if repo is None or repo.id not in {r.id for r in state.installation_repos(request.installation)}:
+            raise HttpError(404, "Not Found")
+        return repo
+
+    def pull(request: Request) -> Response:
+        with state.lock:
+            repo = accessible_repo(request)
+            pr = state.pull_request(repo, _number(request))
+            if pr is None:
+                raise HttpError(404, "Not Found")
+            return json_response(pull_request_json(state, repo, pr))
+
+    def pull_reviews(request: Request) -> Response:
+        """REST reviews: same objects as in webhooks, but ``state`` upper case as REST has it."""
+        with state.lock:
+            repo = accessible_repo(request)
+            pr = state.pull_request(repo, _number(request))
+            if pr is None:
+                raise HttpError(404, "Not Found")
+            page, headers = paginate(request, pr.reviews, request.path)
+            body = [{**review_json(state, repo, pr, r), "state": r.state} for r in page]
+        return json_response(body, headers=headers)
+
+    def graphql(request: Request) -> Response:
+        assert request.installation is not None
+        return execute(emulator, request.installation, request.json())
+
+    router.add("GET", "/installation/repositories", repositories, "installation")
+    router.add("GET", "/orgs/{org}/members", members, "installation")
+    router.add("GET", "/repos/{owner}/{repo}/pulls/{number}", pull, "installation")
+    router.add("GET", "/repos/{owner}/{repo}/pulls/{number}/reviews", pull_reviews, "installation")
+    router.add("POST", "/graphql", graphql, "installation")
+
+
+def _number(request: Request) -> int:
+    text = request.params["number"]
+    if not text.isdigit():
+        raise HttpError(404, "Not Found")
+    return int(text)

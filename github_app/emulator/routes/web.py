@@ -1,0 +1,195 @@
+"""github.com pages the product sends a browser to: App manifest creation and the install page.
+
+Plain HTML with stable ``id``/``name`` attributes so Playwright can drive it; no JavaScript needed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from html import escape
+from typing import TYPE_CHECKING
+
+from ..crypto import generate_private_key_pem, public_key_pem, random_hex
+from ..httpkit import HttpError, Request, Response, Router, html_response, json_response, redirect, with_query
+from ..installations import installation_install
+from ..models import App
+from ..shapes import app_json
+from .oauth import default_callback
+
+if TYPE_CHECKING:
+    from ..server import EmulatorServer
+
+PAGE = (
+    '<!doctype html><html><head><meta charset="utf-8"><title>{title}</title></head>'
+    "<body><h1>{title}</h1>{body}</body></html>"
+)
+
+
+def page(title: str, body: str, status: int = 200) -> Response:
+    return html_response(PAGE.format(title=escape(title), body=body), status)
+
+
+def register(router: Router, emulator: EmulatorServer) -> None:
+    state = emulator.state
+
+    def manifest_new(request: Request) -> Response:
+        """Create an App from a posted ``manifest`` and redirect to its ``redirect_url`` with a code."""
+        fields = {**request.query, **(request.fields() if request.method == "POST" else {})}
+        org_login = request.params.get("org")
+        if org_login:
+            org = state.account(org_login)
+            if org is None or not org.is_org:
+                raise HttpError(404, f"Organization {org_login!r} not found")
+        if not fields.get("manifest"):
+            form = (
+                '<form method="post" id="manifest-form"><textarea name="manifest" id="manifest" rows="12" cols="80">'
+                '</textarea><button type="submit" id="create">Create GitHub App</button></form>'
+            )
+            return page("Create a GitHub App from a manifest", form)
+        try:
+            manifest = json.loads(fields["manifest"])
+        except ValueError as exc:
+            raise HttpError(422, "The manifest is not valid JSON") from exc
+        if not isinstance(manifest, dict) or not manifest.get("name") or not manifest.get("redirect_url"):
+            raise HttpError(422, "A manifest needs at least a name and a redirect_url")
+        owner = org_login or fields.get("user") or emulator.config.owner
+        app = _app_from_manifest(emulator, manifest, owner)
+        code = state.issue_code("manifest", app.id)
+        return redirect(with_query(manifest["redirect_url"], code=code, state=fields.get("state") or None), 302)
+
+    def conversion(request: Request) -> Response:
+        """``POST /app-manifests/{code}/conversions``: the new App's credentials, once (404 after)."""
+        code = state.redeem_code(request.params["code"], "manifest")
+        app = state.app(code.app_id) if code else None
+        if app is None:
+            raise HttpError(404, "Not Found")
+        with state.lock:
+            body = app_json(state, app)
+        body.pop("installations_count", None)
+        body.update(
+            {"client_secret": app.client_secret, "webhook_secret": app.webhook_secret, "pem": app.private_key_pem}
+        )
+        return json_response(body, status=201)
+
+    def install_new(request: Request) -> Response:
+        app = state.app_by_slug(request.params["slug"])
+        if app is None:
+            raise HttpError(404, "Not Found")
+        if request.method == "POST":
+            return _install_submit(emulator, app, request)
+        return page(f"Install {app.name}", _install_form(emulator, app, request))
+
+    def app_page(request: Request) -> Response:
+        app = state.app_by_slug(request.params["slug"])
+        if app is None:
+            raise HttpError(404, "Not Found")
+        link = f'<a id="install-link" href="/apps/{escape(app.slug)}/installations/new">Install</a>'
+        return page(app.name, f"<p>{escape(app.description or 'A GitHub App')}</p>{link}")
+
+    def avatar(request: Request) -> Response:
+        """A tiny generated SVG, so pages showing avatars work offline."""
+        ident = request.params["id"]
+        account = next((a for a in state.accounts.values() if str(a.id) == ident), None)
+        letter = escape((account.login if account else "?")[:1].upper())
+        hue = (int(ident) * 47) % 360 if ident.isdigit() else 0
+        svg = (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" '
+            f'fill="hsl({hue},55%,55%)"/><text x="32" y="42" font-size="30" text-anchor="middle" fill="#fff" '
+            f'font-family="sans-serif">{letter}</text></svg>'
+        )
+        return Response(200, svg.encode(), {"Content-Type": "image/svg+xml", "Cache-Control": "max-age=3600"})
+
+    def index(request: Request) -> Response:
+        apps = "".join(f'<li><a href="/apps/{escape(a.slug)}">{escape(a.name)}</a></li>' for a in state.apps.values())
+        return page("GitHub emulator", f"<ul>{apps}</ul><p>Control API: <code>/_emulator/state</code></p>")
+
+    for path in ("/settings/apps/new", "/organizations/{org}/settings/apps/new"):
+        router.add("GET", path, manifest_new, "web")
+        router.add("POST", path, manifest_new, "web")
+    router.add("POST", "/app-manifests/{code}/conversions", conversion, "public")
+    router.add("GET", "/apps/{slug}/installations/new", install_new, "web")
+    router.add("POST", "/apps/{slug}/installations/new", install_new, "web")
+    router.add("GET", "/apps/{slug}", app_page, "web")
+    router.add("GET", "/avatars/u/{id}", avatar, "web")
+    router.add("GET", "/", index, "web")
+
+
+def _app_from_manifest(emulator: EmulatorServer, manifest: dict, owner: str) -> App:
+    state = emulator.state
+    hook = manifest.get("hook_attributes") or {}
+    pem = generate_private_key_pem()
+    with state.lock:
+        state.account(owner) or state.add_account(owner)
+        slug = state.unique_slug(re.sub(r"[^a-z0-9]+", "-", str(manifest["name"]).lower()).strip("-") or "app")
+        return state.add_app(
+            slug=slug,
+            name=str(manifest["name"]),
+            client_id="Iv23li" + random_hex(7),
+            client_secret=random_hex(20),
+            webhook_secret=random_hex(20),
+            private_key_pem=pem,
+            public_key_pem=public_key_pem(pem),
+            owner_login=owner,
+            webhook_url=str(hook.get("url") or "") if hook.get("active", True) else "",
+            setup_url=str(manifest.get("setup_url") or ""),
+            description=str(manifest.get("description") or ""),
+            external_url=str(manifest.get("url") or ""),
+            permissions=dict(manifest.get("default_permissions") or {"metadata": "read"}),
+            events=list(manifest.get("default_events") or []),
+        )
+
+
+def _install_form(emulator: EmulatorServer, app: App, request: Request) -> str:
+    """User select, account select, all/selected radio and one checkbox per repository, then "Install"."""
+    state = emulator.state
+    preselected = request.query.get("user")
+    with state.lock:
+        users = [state.account(preselected)] if preselected and state.account(preselected) else None
+        users = users or sorted(state.humans(), key=lambda a: a.login)
+        accounts = {a.login: a for u in users for a in state.installable_accounts(u.login)}
+        repos = [r for login in sorted(accounts) for r in state.repos_of(login)]
+    user_opts = "".join(f'<option value="{escape(u.login)}">{escape(u.login)}</option>' for u in users)  # type: ignore[union-attr]
+    account_opts = "".join(
+        f'<option value="{escape(a.login)}">{escape(a.login)} ({"organization" if a.is_org else "personal"})</option>'
+        for a in sorted(accounts.values(), key=lambda a: (not a.is_org, a.login))
+    )
+    boxes = "".join(
+        f'<li><input type="checkbox" name="repositories" value="{escape(r.full_name)}" '
+        f'id="repo-{escape(r.full_name.replace("/", "-"))}" data-owner="{escape(r.owner_login)}">'
+        f'<label for="repo-{escape(r.full_name.replace("/", "-"))}">{escape(r.full_name)}</label></li>'
+        for r in repos
+    )
+    return (
+        f'<form method="post" id="install-form">'
+        f'<input type="hidden" name="state" value="{escape(request.query.get("state", ""))}">'
+        f'<p><label for="user">Signed in as</label> <select name="user" id="user">{user_opts}</select></p>'
+        f'<p><label for="account">Install on</label> <select name="account" id="account">{account_opts}</select></p>'
+        f'<p><input type="radio" name="repository_selection" id="repository_selection_all" value="all" checked>'
+        f'<label for="repository_selection_all">All repositories</label></p>'
+        f'<p><input type="radio" name="repository_selection" id="repository_selection_selected" value="selected">'
+        f'<label for="repository_selection_selected">Only select repositories</label></p>'
+        f'<ul id="repositories">{boxes}</ul><button type="submit" id="install">Install</button></form>'
+    )
+
+
+def _install_submit(emulator: EmulatorServer, app: App, request: Request) -> Response:
+    """Create/update the installation, send its events, then 303 to the App's setup URL with a user code."""
+    state = emulator.state
+    form = request.form()
+    first = {k: v[0] for k, v in form.items()}
+    user, account = first.get("user", ""), first.get("account", "")
+    allowed = {a.login.lower() for a in state.installable_accounts(user)}
+    if account.lower() not in allowed:
+        return page("Cannot install", f"<p>{escape(user)} cannot install on {escape(account)}.</p>", 403)
+    selection = first.get("repository_selection", "all")
+    chosen = [r for r in form.get("repositories", []) if r.lower().startswith(account.lower() + "/")]
+    if selection == "selected" and not chosen:
+        return page("Cannot install", "<p>Select at least one repository.</p>", 422)
+    inst, setup_action, _ = installation_install(state, app, account, "all" if selection == "all" else chosen, user)
+    code = state.issue_code("oauth", app.id, user)
+    target = app.setup_url or default_callback(app.webhook_url)
+    state_value = first.get("state") or request.query.get("state") or None
+    return redirect(
+        with_query(target, code=code, installation_id=inst.id, setup_action=setup_action, state=state_value), 303
+    )

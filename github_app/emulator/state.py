@@ -1,0 +1,355 @@
+"""The emulator's whole world, in memory, behind one lock.
+
+Handlers mutate state under ``State.lock`` and release it before any network call (webhook
+deliveries go to tformance, which may call straight back into the emulator).
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from . import history
+from .crypto import random_hex, random_token
+from .models import Account, App, Delivery, Installation, PullRequest, Repository, Token
+
+INSTALLATION_TOKEN_TTL = timedelta(hours=1)
+USER_TOKEN_TTL = timedelta(hours=8)
+CODE_TTL = timedelta(minutes=10)
+RATE_WINDOW = timedelta(hours=1)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+@dataclass
+class Budget:
+    """A primary rate-limit window (GitHub resets the whole budget once an hour)."""
+
+    limit: int
+    used: int = 0
+    reset_at: datetime = field(default_factory=lambda: utcnow() + RATE_WINDOW)
+
+    def roll(self, now: datetime) -> None:
+        if now >= self.reset_at:
+            self.used = 0
+            self.reset_at = now + RATE_WINDOW
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.used)
+
+
+@dataclass
+class Fault:
+    """An injected failure for the next ``count`` requests whose path starts with ``path_prefix``."""
+
+    count: int
+    path_prefix: str = "/"
+    status: int = 502
+    secondary: bool = False
+    retry_after: int = 60
+
+
+@dataclass
+class Code:
+    """A single-use code: an OAuth code (``login``) or a manifest conversion code (``app_id``)."""
+
+    kind: Literal["oauth", "manifest"]
+    app_id: int
+    expires_at: datetime
+    login: str | None = None
+
+
+class State:
+    """Thread-safe registry of accounts, apps, installations, repositories, tokens and deliveries."""
+
+    def __init__(self, base_url: str = "", rest_limit: int = 5000, graphql_limit: int = 5000) -> None:
+        self.lock = threading.RLock()
+        self.base_url = base_url
+        self.rest_limit = rest_limit
+        self.graphql_limit = graphql_limit
+        self.accounts: dict[str, Account] = {}
+        self.apps: dict[int, App] = {}
+        self.default_app_id: int | None = None
+        self.installations: dict[int, Installation] = {}
+        self.repositories: dict[int, Repository] = {}
+        self.tokens: dict[str, Token] = {}
+        self.codes: dict[str, Code] = {}
+        self.deliveries: list[Delivery] = []
+        self.faults: list[Fault] = []
+        self.budgets: dict[tuple[str, str], Budget] = {}
+        self.request_counts: dict[str, int] = {}
+        self.seed = 0
+        self._account_ids = itertools.count(1001)
+        self._app_ids = itertools.count(900_001)
+        self._installation_ids = itertools.count(40_000_001)
+        self._repo_ids = itertools.count(700_001)
+        self._delivery_ids = itertools.count(90_000_000_001)
+        self._review_ids = itertools.count(5 * 10**14)
+
+    # accounts -----------------------------------------------------------------------------------
+    def add_account(self, login: str, type: str = "User", name: str = "", members: list[str] | None = None) -> Account:
+        """Create (or return) an account; re-adding an org merges its member list."""
+        with self.lock:
+            account = self.accounts.get(login.lower())
+            if account is None:
+                account = Account(id=next(self._account_ids), login=login, type=type, name=name or login)  # type: ignore[arg-type]
+                self.accounts[login.lower()] = account
+            account.members.update(members or [])
+            return account
+
+    def account(self, login: str | None) -> Account | None:
+        return self.accounts.get((login or "").lower())
+
+    def installable_accounts(self, user_login: str) -> list[Account]:
+        """Accounts a user may install an App on or see installations of: themselves and their orgs."""
+        with self.lock:
+            user = self.account(user_login)
+            if user is None:
+                return []
+            orgs = [a for a in self.accounts.values() if a.is_org and user.login in a.members]
+            return [user, *sorted(orgs, key=lambda a: a.login)]
+
+    def humans(self) -> list[Account]:
+        return [a for a in self.accounts.values() if a.type == "User"]
+
+    # apps ---------------------------------------------------------------------------------------
+    def add_app(self, app: App | None = None, **fields: object) -> App:
+        with self.lock:
+            if app is None:
+                app = App(id=next(self._app_ids), **fields)  # type: ignore[arg-type]
+            app.hook_id = app.hook_id or 400_000_000 + app.id
+            app.created_at = app.created_at or utcnow()
+            self.apps[app.id] = app
+            if self.default_app_id is None:
+                self.default_app_id = app.id
+            return app
+
+    def app(self, app_id: int | None = None) -> App | None:
+        return self.apps.get(app_id if app_id is not None else (self.default_app_id or 0))
+
+    def app_by_slug(self, slug: str) -> App | None:
+        return next((a for a in self.apps.values() if a.slug == slug), None)
+
+    def app_by_issuer(self, issuer: str) -> App | None:
+        """GitHub accepts the app id (as a number or string) or the client id as a JWT ``iss``."""
+        return next((a for a in self.apps.values() if issuer in (str(a.id), a.client_id)), None)
+
+    def app_by_client_id(self, client_id: str) -> App | None:
+        return next((a for a in self.apps.values() if a.client_id == client_id), None)
+
+    def unique_slug(self, slug: str) -> str:
+        taken = {a.slug for a in self.apps.values()}
+        candidate, n = slug, 2
+        while candidate in taken:
+            candidate, n = f"{slug}-{n}", n + 1
+        return candidate
+
+    # repositories -------------------------------------------------------------------------------
+    def add_repository(
+        self,
+        owner: str,
+        name: str,
+        *,
+        pull_requests: int = 0,
+        private: bool = True,
+        reviews_per_pr: int | None = None,
+        seed: int | None = None,
+    ) -> Repository:
+        """Register a repository with ``pull_requests`` historical PRs, generated lazily from the seed."""
+        with self.lock:
+            owner_account = self.account(owner) or self.add_account(owner, "Organization")
+            existing = self.repo_by_full_name(f"{owner_account.login}/{name}")
+            if existing is not None:
+                return existing
+            now = utcnow()
+            members = sorted(owner_account.members) if owner_account.is_org else [owner_account.login]
+            humans = [m for m in members if (acc := self.account(m)) is not None and acc.type == "User"]
+            bots = [a.login for a in self.accounts.values() if a.type == "Bot"]
+            repo = Repository(
+                id=next(self._repo_ids),
+                owner_login=owner_account.login,
+                name=name,
+                private=private,
+                created_at=now - timedelta(days=400),
+                history_count=pull_requests,
+                history_seed=self.seed if seed is None else seed,
+                history_anchor=now,
+                history_reviews=reviews_per_pr,
+                history_humans=humans or [owner_account.login],
+                history_bots=bots,
+                next_number=pull_requests + 1,
+            )
+            self.repositories[repo.id] = repo
+            return repo
+
+    def repo_by_full_name(self, full_name: str) -> Repository | None:
+        wanted = full_name.lower()
+        return next((r for r in self.repositories.values() if r.full_name.lower() == wanted), None)
+
+    def repos_of(self, owner_login: str) -> list[Repository]:
+        return sorted(
+            (r for r in self.repositories.values() if r.owner_login.lower() == owner_login.lower()), key=lambda r: r.id
+        )
+
+    # pull requests ------------------------------------------------------------------------------
+    def pull_request(self, repo: Repository, number: int) -> PullRequest | None:
+        """A live PR if one exists (created or touched by activity), else the generated historical one."""
+        if number in repo.live:
+            return repo.live[number]
+        if 1 <= number <= repo.history_count:
+            return history.generate(repo, number)
+        return None
+
+    def materialize(self, repo: Repository, number: int) -> PullRequest | None:
+        """Turn a generated PR into a stored one so activity can change it."""
+        with self.lock:
+            pr = self.pull_request(repo, number)
+            if pr is not None:
+                repo.live[number] = pr
+                self.touch(repo)
+            return pr
+
+    def touch(self, repo: Repository) -> None:
+        repo.version += 1
+
+    def pr_order(self, repo: Repository) -> list[int]:
+        """PR numbers by ``updated_at`` descending (GraphQL orderBy UPDATED_AT DESC), cached per version."""
+        with self.lock:
+            if repo.order_cache is not None and repo.order_cache[0] == repo.version:
+                return repo.order_cache[1]
+            keys = history.updated_keys(repo)
+            for number, pr in repo.live.items():
+                keys[number] = pr.updated_at.timestamp()
+            order = sorted(keys, key=lambda n: (keys[n], n), reverse=True)
+            repo.order_cache = (repo.version, order)
+            return order
+
+    def next_review_id(self) -> int:
+        with self.lock:
+            return next(self._review_ids)
+
+    def new_pr_number(self, repo: Repository) -> int:
+        with self.lock:
+            number = repo.next_number
+            repo.next_number += 1
+            return number
+
+    # installations ------------------------------------------------------------------------------
+    def add_installation(
+        self, app: App, account: Account, selection: str, repo_ids: list[int], sender: str
+    ) -> Installation:
+        with self.lock:
+            now = utcnow()
+            inst = Installation(
+                id=next(self._installation_ids),
+                app_id=app.id,
+                account_login=account.login,
+                repository_selection="all" if selection == "all" else "selected",
+                repository_ids=[] if selection == "all" else list(repo_ids),
+                created_at=now,
+                updated_at=now,
+                sender_login=sender,
+                permissions=dict(app.permissions),
+                events=list(app.events),
+            )
+            self.installations[inst.id] = inst
+            return inst
+
+    def installation_for(self, app: App, account_login: str) -> Installation | None:
+        return next(
+            (
+                i
+                for i in self.installations.values()
+                if i.app_id == app.id and i.account_login.lower() == account_login.lower()
+            ),
+            None,
+        )
+
+    def installation_repos(self, inst: Installation) -> list[Repository]:
+        if inst.repository_selection == "all":
+            return self.repos_of(inst.account_login)
+        return [self.repositories[i] for i in inst.repository_ids if i in self.repositories]
+
+    def installations_covering(self, repo: Repository) -> list[Installation]:
+        """Active installations whose repositories include ``repo`` — the ones that get its events."""
+        with self.lock:
+            return [
+                i
+                for i in self.installations.values()
+                if i.suspended_at is None and repo.id in {r.id for r in self.installation_repos(i)}
+            ]
+
+    # tokens and codes ---------------------------------------------------------------------------
+    def mint_installation_token(self, inst: Installation) -> Token:
+        with self.lock:
+            token = Token(
+                value=random_token("ghs_"),
+                kind="installation",
+                app_id=inst.app_id,
+                expires_at=utcnow() + INSTALLATION_TOKEN_TTL,
+                installation_id=inst.id,
+            )
+            self.tokens[token.value] = token
+            return token
+
+    def mint_user_token(self, app_id: int, login: str) -> Token:
+        with self.lock:
+            token = Token(value=random_token("ghu_"), kind="user", app_id=app_id, expires_at=utcnow() + USER_TOKEN_TTL)
+            token.user_login = login
+            self.tokens[token.value] = token
+            return token
+
+    def issue_code(self, kind: Literal["oauth", "manifest"], app_id: int, login: str | None = None) -> str:
+        with self.lock:
+            code = random_hex(10)
+            self.codes[code] = Code(kind=kind, app_id=app_id, login=login, expires_at=utcnow() + CODE_TTL)
+            return code
+
+    def redeem_code(self, code: str, kind: Literal["oauth", "manifest"]) -> Code | None:
+        """Codes are single use: the first redemption removes them, whatever happens next."""
+        with self.lock:
+            found = self.codes.get(code)
+            if found is None or found.kind != kind:
+                return None
+            del self.codes[code]
+            return found if found.expires_at > utcnow() else None
+
+    # deliveries ---------------------------------------------------------------------------------
+    def new_delivery_id(self) -> int:
+        with self.lock:
+            return next(self._delivery_ids)
+
+    def record_delivery(self, delivery: Delivery) -> None:
+        with self.lock:
+            self.deliveries.append(delivery)
+
+    # rate limits, faults, counters --------------------------------------------------------------
+    def budget(self, resource: str, subject: str) -> Budget:
+        """The budget of one subject (``installation:ID``, ``app:ID``, ``user:LOGIN``) for ``core`` or ``graphql``."""
+        with self.lock:
+            key = (resource, subject)
+            if key not in self.budgets:
+                self.budgets[key] = Budget(limit=self.graphql_limit if resource == "graphql" else self.rest_limit)
+            budget = self.budgets[key]
+            budget.roll(utcnow())
+            return budget
+
+    def take_fault(self, path: str) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if path.startswith(fault.path_prefix) and fault.count > 0:
+                    fault.count -= 1
+                    if fault.count == 0:
+                        self.faults.remove(fault)
+                    return fault
+            return None
+
+    def count_request(self, path: str) -> None:
+        with self.lock:
+            self.request_counts[path] = self.request_counts.get(path, 0) + 1
