@@ -94,3 +94,89 @@ def admin_client(client, admin_user):
 def member_client(client, member_user):
     client.force_login(member_user)
     return client
+
+
+@pytest.fixture(scope="session")
+def rsa_private_key_pem() -> str:
+    """One RSA key per test session for the App (generating one costs tens of milliseconds)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+@pytest.fixture
+def github_app_settings(settings, rsa_private_key_pem):
+    """A configured GitHub App pointing at api.github.com (mocked with `responses` in tests)."""
+    settings.GITHUB_APP_ID = "12345"
+    settings.GITHUB_APP_CLIENT_ID = "Iv1.testclient"
+    settings.GITHUB_APP_CLIENT_SECRET = "test-client-secret"
+    settings.GITHUB_APP_SLUG = "tformance-test"
+    settings.GITHUB_APP_PRIVATE_KEY = rsa_private_key_pem
+    settings.GITHUB_API_URL = "https://api.github.com"
+    settings.GITHUB_WEB_URL = "https://github.com"
+    return settings
+
+
+@pytest.fixture
+def signed_webhook(client, django_capture_on_commit_callbacks, settings):
+    """Post a delivery to the webhook as GitHub would, signed with the configured secret.
+
+    Work queued on commit runs (eagerly) before it returns, as in the embedded default.
+    """
+    import json
+    import uuid
+
+    from github_app import sign_payload
+
+    def _send(event: str, payload, *, delivery_id: str | None = None, secret: str | None = None, **headers):
+        body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        secret = secret or settings.GITHUB_APP_WEBHOOK_SECRET.split(",")[0]
+        meta = {
+            "HTTP_X_GITHUB_EVENT": event,
+            "HTTP_X_GITHUB_DELIVERY": delivery_id or str(uuid.uuid4()),
+            "HTTP_X_HUB_SIGNATURE_256": sign_payload(body, secret),
+            "HTTP_X_GITHUB_HOOK_ID": "9001",
+            **headers,
+        }
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post("/webhooks/github/", data=body, content_type="application/json", **meta)
+
+    return _send
+
+
+@pytest.fixture
+def github_payload():
+    """A real webhook payload from ../shared/fixtures/github, e.g. ``github_payload("ping/payload.json")``."""
+    from github_app.tests.fixtures import load_json
+
+    return lambda relative: load_json(f"webhooks/{relative}")
+
+
+def _reset_celery_connections(app) -> None:
+    """Forget pooled broker connections so a changed ``broker_url`` takes effect (as after a fork)."""
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def use_broker():
+    """Point the Celery app at another broker for one test: ``memory://`` queues without running anything,
+    a closed port is a broker that is down, a real URL is a real broker."""
+    from config.celery import app
+
+    saved = (app.conf.broker_url, app.conf.task_always_eager)
+
+    def _use(url: str) -> None:
+        app.conf.broker_url = url
+        app.conf.task_always_eager = False
+        _reset_celery_connections(app)
+
+    yield _use
+    app.conf.broker_url, app.conf.task_always_eager = saved
+    _reset_celery_connections(app)

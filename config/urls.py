@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from apps.integrations import urls as integrations_urls
 from apps.teams import urls as teams_urls
 from apps.web import urls as web_urls
 from apps.web.routing import app_urls
@@ -10,6 +11,7 @@ from apps.web.routing import app_urls
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("apps.users.urls")),
+    path("", app_urls(integrations_urls)),
     path("", app_urls(teams_urls)),
     path("", app_urls(web_urls)),
 ]

@@ -1,4 +1,6 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from apps.integrations.models import (
     Checkpoint,
@@ -7,6 +9,7 @@ from apps.integrations.models import (
     TrackedRepository,
     WebhookDelivery,
 )
+from apps.integrations.services.deliveries import deliveries_reprocess
 
 
 @admin.register(GitHubAppInstallation)
@@ -44,3 +47,10 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     list_filter = ("status", "event")
     search_fields = ("delivery_id", "installation_id")
     date_hierarchy = "received_at"
+    actions = ("reprocess",)
+    readonly_fields = tuple(f.name for f in WebhookDelivery._meta.fields)
+
+    @admin.action(description="Reprocess selected deliveries")
+    def reprocess(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
+        count = deliveries_reprocess(pks=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"{count} deliveries queued for reprocessing.", messages.SUCCESS)

@@ -1,0 +1,63 @@
+"""The one bridge from Django settings to ``github_app``: credentials, sessions and the token cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import requests
+from django.conf import settings
+from django.core.cache import cache
+
+from github_app import AppAPI, AppCredentials, InstallationAPI, InstallationTokenProvider
+
+
+class GitHubAppNotConfigured(Exception):
+    """The App's id or private key is missing, so nothing can be asked of GitHub."""
+
+
+def webhook_secrets() -> tuple[str, ...]:
+    """All accepted webhook secrets; more than one while a secret is being rotated."""
+    return tuple(s.strip() for s in settings.GITHUB_APP_WEBHOOK_SECRET.split(",") if s.strip())
+
+
+def _private_key() -> str:
+    if settings.GITHUB_APP_PRIVATE_KEY:
+        return settings.GITHUB_APP_PRIVATE_KEY.replace("\\n", "\n")
+    if settings.GITHUB_APP_PRIVATE_KEY_PATH:
+        return Path(settings.GITHUB_APP_PRIVATE_KEY_PATH).read_text()
+    return ""
+
+
+def app_credentials() -> AppCredentials:
+    """Credentials from settings; raises ``GitHubAppNotConfigured`` instead of failing deep in a call."""
+    private_key = _private_key()
+    if not settings.GITHUB_APP_ID or not private_key:
+        raise GitHubAppNotConfigured("Set GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY (or _PATH) to call GitHub.")
+    return AppCredentials(
+        app_id=str(settings.GITHUB_APP_ID),
+        client_id=settings.GITHUB_APP_CLIENT_ID,
+        client_secret=settings.GITHUB_APP_CLIENT_SECRET,
+        private_key_pem=private_key,
+        webhook_secrets=webhook_secrets(),
+        api_url=settings.GITHUB_API_URL,
+        web_url=settings.GITHUB_WEB_URL,
+        slug=settings.GITHUB_APP_SLUG,
+    )
+
+
+def http_session() -> requests.Session:
+    return requests.Session()
+
+
+def app_api() -> AppAPI:
+    return AppAPI(app_credentials(), http_session())
+
+
+def token_provider(credentials: AppCredentials | None = None) -> InstallationTokenProvider:
+    """Installation tokens cached in Django's cache (Redis in production), never in the database."""
+    return InstallationTokenProvider(credentials or app_credentials(), http_session(), cache)
+
+
+def installation_api(installation_id: int) -> InstallationAPI:
+    credentials = app_credentials()
+    return InstallationAPI(credentials, http_session(), token_provider(credentials), installation_id)

@@ -1,0 +1,21 @@
+"""The dispatch table: one handler per webhook event name.
+
+``app-manifest.json`` subscribes the App to exactly the events listed here (a test keeps them equal);
+installation events reach every App without a subscription.
+"""
+
+from __future__ import annotations
+
+from apps.integrations.handlers.base import DeliveryIgnored, Handler
+from apps.integrations.handlers.ping import handle_ping
+
+HANDLERS: dict[str, Handler] = {
+    "ping": handle_ping,
+}
+
+# Events GitHub sends to every App whatever its subscriptions; not listed in the manifest.
+ALWAYS_DELIVERED = frozenset(
+    {"ping", "installation", "installation_repositories", "installation_target", "github_app_authorization", "meta"}
+)
+
+__all__ = ["ALWAYS_DELIVERED", "HANDLERS", "DeliveryIgnored", "Handler"]

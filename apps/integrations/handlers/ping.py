@@ -1,0 +1,21 @@
+"""``ping``: GitHub's first delivery after the App's webhook is set up or changed."""
+
+from __future__ import annotations
+
+import logging
+
+from apps.integrations.models import WebhookDelivery
+from github_app import PingEvent, WebhookEvent
+
+logger = logging.getLogger(__name__)
+
+
+def handle_ping(event: WebhookEvent, delivery: WebhookDelivery) -> None:
+    """Record which hook and App the ping came from; the delivery row keeps the hook id for the audit trail."""
+    assert isinstance(event, PingEvent)
+    if event.hook_id is not None and delivery.hook_id != event.hook_id:
+        delivery.hook_id = event.hook_id
+        delivery.save(update_fields=["hook_id"])
+    logger.info(
+        "ping from hook %s of app %s: %s", event.hook_id, event.app_id, event.zen, extra={"delivery": delivery.pk}
+    )

@@ -1,0 +1,122 @@
+"""Processing one stored delivery: claim it, route it through the dispatch table, record the outcome.
+
+The claim, the handler's writes and the final status commit together, so a worker that dies half-way
+leaves the delivery pending (the sweeper queues it again) and never half-applied. On PostgreSQL the claim
+is ``SELECT … FOR UPDATE SKIP LOCKED``: a second worker given the same delivery moves on at once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.utils import timezone
+
+from apps.integrations.handlers import HANDLERS, DeliveryIgnored
+from apps.integrations.models import DeliveryStatus, WebhookDelivery
+from github_app import RateLimited, ServerError, TransportError, parse_event
+
+logger = logging.getLogger(__name__)
+
+
+class RetryLater(Exception):
+    """A transient failure (database, GitHub 5xx, network, rate limit): try the delivery again later."""
+
+    def __init__(self, countdown: float, reason: str) -> None:
+        super().__init__(reason)
+        self.countdown = countdown
+
+
+def _is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, IntegrityError):
+        return False
+    return isinstance(exc, DatabaseError | ServerError | TransportError | RateLimited)
+
+
+def retry_countdown(*, attempts: int, exc: BaseException, now: float | None = None) -> float:
+    """Seconds to wait before the next attempt: GitHub's own moment for a rate limit, else capped
+    exponential backoff with jitter (5 s, 10 s, 20 s … at most 10 minutes)."""
+    if isinstance(exc, RateLimited):
+        return max(1.0, exc.retry_at - (now if now is not None else time.time()))
+    base = min(600.0, 5.0 * 2 ** max(0, attempts - 1))
+    return base / 2 + random.uniform(0, base / 2)  # noqa: S311 - jitter, not security
+
+
+def _claim(delivery_pk: int) -> WebhookDelivery | None:
+    pending = WebhookDelivery.objects.filter(pk=delivery_pk, status=DeliveryStatus.PENDING)
+    if connection.features.has_select_for_update_skip_locked:
+        return pending.select_for_update(skip_locked=True).first()
+    # SQLite: the conditional UPDATE takes the database's write lock; a second worker finds nothing pending.
+    if not pending.update(status=DeliveryStatus.PROCESSING):
+        return None
+    return WebhookDelivery.objects.get(pk=delivery_pk)
+
+
+def _dispatch(delivery: WebhookDelivery) -> tuple[str, str]:
+    handler = HANDLERS.get(delivery.event)
+    if handler is None:
+        return DeliveryStatus.IGNORED, f"no handler for {delivery.event} events"
+    if delivery.payload_pruned_at is not None:
+        return DeliveryStatus.FAILED, "the payload was pruned before it was processed"
+    event = parse_event(delivery.event, delivery.delivery_id, json.loads(delivery.payload))
+    try:
+        handler(event, delivery)
+    except DeliveryIgnored as exc:
+        return DeliveryStatus.IGNORED, str(exc)
+    return DeliveryStatus.PROCESSED, ""
+
+
+def _run_handler(delivery: WebhookDelivery) -> tuple[str, str]:
+    """A handler bug or a malformed payload fails this delivery only; transient errors propagate."""
+    try:
+        with transaction.atomic():
+            return _dispatch(delivery)
+    except Exception as exc:
+        if _is_transient(exc):
+            raise
+        logger.exception("webhook delivery %s failed", delivery.delivery_id)
+        return DeliveryStatus.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def delivery_process(*, delivery_pk: int) -> str | None:
+    """Process one delivery; returns its final status, or None when it is not pending (done, or taken).
+
+    Raises ``RetryLater`` for a transient failure while attempts remain.
+    """
+    try:
+        with transaction.atomic():
+            delivery = _claim(delivery_pk)
+            if delivery is None:
+                return None
+            status, reason = _run_handler(delivery)
+            delivery.status, delivery.reason = status, reason
+            delivery.attempts += 1
+            delivery.processed_at = timezone.now()
+            delivery.save(update_fields=["status", "reason", "attempts", "processed_at"])
+            return status
+    except Exception as exc:
+        if not _is_transient(exc):
+            raise
+        return _after_transient_failure(delivery_pk, exc)
+
+
+def _after_transient_failure(delivery_pk: int, exc: BaseException) -> str:
+    """Count the attempt; give up as failed after ``WEBHOOK_MAX_ATTEMPTS``, else ask to be retried."""
+    reason = f"{type(exc).__name__}: {exc}"[:2000]
+    delivery = WebhookDelivery.objects.get(pk=delivery_pk)
+    delivery.attempts += 1
+    delivery.reason = reason
+    if delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+        delivery.status = DeliveryStatus.FAILED
+        delivery.processed_at = timezone.now()
+        delivery.save(update_fields=["status", "reason", "attempts", "processed_at"])
+        logger.error(
+            "webhook delivery %s failed after %s attempts: %s", delivery.delivery_id, delivery.attempts, reason
+        )
+        return DeliveryStatus.FAILED
+    delivery.save(update_fields=["reason", "attempts"])
+    raise RetryLater(retry_countdown(attempts=delivery.attempts, exc=exc), reason) from exc

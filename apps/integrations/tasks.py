@@ -1,0 +1,41 @@
+"""Celery tasks of the GitHub integration. Each takes ids, calls one service and owns its retry policy."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import Task, shared_task
+
+from apps.integrations.services.deliveries import deliveries_sweep_pending, delivery_payloads_prune
+from apps.integrations.services.processing import RetryLater, delivery_process
+from apps.integrations.services.recovery import deliveries_recover_failed
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, max_retries=None, acks_late=True)
+def process_delivery(self: Task, delivery_pk: int) -> str | None:
+    """Queue ``webhooks``. Transient failures retry with backoff; the attempt limit lives in the service."""
+    try:
+        return delivery_process(delivery_pk=delivery_pk)
+    except RetryLater as exc:
+        if self.request.is_eager:
+            # In-process (no broker): no waiting here; the delivery stays pending for the sweeper.
+            logger.warning("delivery pk=%s left pending after a transient error: %s", delivery_pk, exc)
+            return None
+        raise self.retry(countdown=exc.countdown, exc=exc) from exc
+
+
+@shared_task
+def sweep_pending_deliveries() -> int:
+    return deliveries_sweep_pending()
+
+
+@shared_task
+def recover_failed_deliveries() -> int:
+    return deliveries_recover_failed()
+
+
+@shared_task
+def prune_delivery_payloads() -> int:
+    return delivery_payloads_prune()

@@ -1,0 +1,115 @@
+"""The redelivery job: what GitHub failed to hand us comes back, bounded, resuming where it stopped.
+
+GitHub's delivery log is mocked with `responses` in the shape of the REST example
+(apps-list-webhook-deliveries.json): one entry per attempt, newest first, cursor pagination.
+"""
+
+import copy
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import responses
+
+from apps.integrations.models import Checkpoint, WebhookDelivery
+from apps.integrations.services.recovery import CHECKPOINT_NAME, deliveries_recover_failed
+from github_app.tests.fixtures import api_example
+
+pytestmark = pytest.mark.django_db
+
+API = "https://api.github.com"
+NOW = datetime.now(UTC)
+
+
+def entry(n: int, *, guid: str, status_code: int, minutes_ago: int) -> dict:
+    item = copy.deepcopy(api_example("apps-list-webhook-deliveries.json")[0])
+    item.update(
+        id=n,
+        guid=guid,
+        status_code=status_code,
+        status="OK" if status_code == 200 else "Invalid HTTP Response: 503",
+        delivered_at=(NOW - timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+    return item
+
+
+def serve_log(pages: list[list[dict]]) -> list[int]:
+    """Register the log as pages linked by cursors; returns the list that collects redelivered ids."""
+    for i, page in enumerate(pages):
+        headers = {}
+        if i + 1 < len(pages):
+            headers["Link"] = f'<{API}/app/hook/deliveries?per_page=100&cursor=c{i + 1}>; rel="next"'
+        match = [responses.matchers.query_param_matcher({"per_page": "100", **({"cursor": f"c{i}"} if i else {})})]
+        responses.get(f"{API}/app/hook/deliveries", json=page, headers=headers, match=match)
+    redelivered: list[int] = []
+
+    def attempt(request):
+        redelivered.append(int(re.search(r"deliveries/(\d+)/attempts", request.url).group(1)))
+        return 202, {}, "{}"
+
+    responses.add_callback(responses.POST, re.compile(rf"{API}/app/hook/deliveries/\d+/attempts"), callback=attempt)
+    responses.post(re.compile(rf"{API}/app/installations/\d+/access_tokens"), status=500)
+    return redelivered
+
+
+@responses.activate
+def test_failed_deliveries_we_never_stored_are_redelivered_once(github_app_settings):
+    WebhookDelivery.objects.create(delivery_id="stored", event="ping", received_at=NOW, payload="{}")
+    redelivered = serve_log(
+        [
+            [
+                entry(6, guid="lost-then-ok", status_code=200, minutes_ago=1),  # a later attempt succeeded
+                entry(5, guid="lost", status_code=503, minutes_ago=2),
+                entry(4, guid="lost", status_code=503, minutes_ago=3),  # same delivery, an older attempt
+                entry(3, guid="stored", status_code=502, minutes_ago=4),  # GitHub saw a timeout; we have it
+            ],
+            [
+                entry(2, guid="lost-then-ok", status_code=503, minutes_ago=5),
+                entry(1, guid="fine", status_code=200, minutes_ago=6),
+            ],
+        ]
+    )
+    assert deliveries_recover_failed() == 1
+    assert redelivered == [5]
+
+
+@responses.activate
+def test_the_next_run_reads_only_what_is_newer_than_the_previous_scan(github_app_settings):
+    redelivered = serve_log([[entry(2, guid="lost", status_code=503, minutes_ago=10)]])
+    assert deliveries_recover_failed() == 1
+    WebhookDelivery.objects.create(delivery_id="lost", event="ping", received_at=NOW, payload="{}")  # it came back
+    older_than_checkpoint = entry(1, guid="ancient", status_code=503, minutes_ago=20)
+    responses.replace(
+        responses.GET,
+        f"{API}/app/hook/deliveries",
+        json=[
+            entry(3, guid="new-lost", status_code=503, minutes_ago=1),
+            entry(2, guid="lost", status_code=503, minutes_ago=10),
+            older_than_checkpoint,
+        ],
+    )
+    assert deliveries_recover_failed() == 1
+    assert redelivered == [2, 3]
+    assert "cursor" not in Checkpoint.objects.get(name=CHECKPOINT_NAME).value
+
+
+@responses.activate
+def test_a_run_is_bounded_and_the_next_run_resumes_where_it_stopped(github_app_settings):
+    pages = [
+        [entry(100 - i, guid=f"p0-{i}", status_code=503, minutes_ago=i) for i in range(3)],
+        [entry(50 - i, guid=f"p1-{i}", status_code=503, minutes_ago=10 + i) for i in range(3)],
+    ]
+    redelivered = serve_log(pages)
+    assert deliveries_recover_failed(budget=4) == 4
+    assert Checkpoint.objects.get(name=CHECKPOINT_NAME).value["cursor"] == "c1"
+    # Those redeliveries arrived and were stored meanwhile.
+    for guid in ["p0-0", "p0-1", "p0-2", "p1-0"]:
+        WebhookDelivery.objects.create(delivery_id=guid, event="ping", received_at=NOW, payload="{}")
+    assert deliveries_recover_failed(budget=4) == 2
+    assert sorted(redelivered) == sorted([100, 99, 98, 50, 49, 48])
+    assert "cursor" not in Checkpoint.objects.get(name=CHECKPOINT_NAME).value
+
+
+def test_without_app_credentials_the_job_does_nothing(settings):
+    settings.GITHUB_APP_ID = ""
+    assert deliveries_recover_failed() == 0
