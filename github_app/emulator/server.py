@@ -123,7 +123,9 @@ class EmulatorServer:
             from .scenario import load_scenario
 
             load_scenario(self.state, self.config.scenario, self.config.seed)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="github-emulator", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="github-emulator", daemon=True
+        )
         self._thread.start()
         if self.config.live_interval > 0:
             from .activity import run_live
