@@ -25,8 +25,9 @@ def test_get_app_sends_a_jwt_github_can_verify(
     mocked.get(f"{API}/app", json=api_example("apps-get-authenticated.json"))
     assert app.get_app()["id"] == api_example("apps-get-authenticated.json")["id"]
     scheme, token = mocked.calls[0].request.headers["Authorization"].split(" ")
-    claims = jwt.decode(token, rsa_key.public_key(), algorithms=["RS256"], options={"verify_exp": False,
-                                                                                    "verify_iat": False})  # fmt: skip
+    claims = jwt.decode(
+        token, rsa_key.public_key(), algorithms=["RS256"], options={"verify_exp": False, "verify_iat": False}
+    )
     assert scheme == "Bearer"
     assert claims["iss"] == "Iv1.testclient"
 

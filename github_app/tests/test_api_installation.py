@@ -71,8 +71,16 @@ def test_401_with_cached_token_remints_once_and_retries_once(
     assert api.get("/repos/o/r") == {"id": 1}  # token now cached
     mocked.replace(responses.GET, f"{API}/repos/o/r", json={"message": "Bad credentials"}, status=401)
     mocked.add(responses.GET, f"{API}/repos/o/r", json={"id": 1})
-    mocked.replace(responses.POST, MINT_URL, json={**api_example("apps-create-installation-access-token.json"),
-                   "token": "ghs_fresh", "expires_at": "2030-01-01T00:00:00Z"}, status=201)  # fmt: skip
+    mocked.replace(
+        responses.POST,
+        MINT_URL,
+        json={
+            **api_example("apps-create-installation-access-token.json"),
+            "token": "ghs_fresh",
+            "expires_at": "2030-01-01T00:00:00Z",
+        },
+        status=201,
+    )
     assert api.get("/repos/o/r") == {"id": 1}
     assert count(mocked, "POST", MINT_URL) == 2
     assert count(mocked, "GET", f"{API}/repos/o/r") == 3

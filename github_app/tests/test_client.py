@@ -47,8 +47,9 @@ def test_primary_rate_limit_raises_with_reset_time_and_does_not_sleep(
     client: GitHubClient, mocked: responses.RequestsMock, clock: FakeClock
 ) -> None:
     headers = {"x-ratelimit-limit": "5000", "x-ratelimit-remaining": "0", "x-ratelimit-reset": "1700003600"}
-    mocked.get(f"{API}/installation/repositories", json={"message": "API rate limit exceeded"}, status=403,
-               headers=headers)  # fmt: skip
+    mocked.get(
+        f"{API}/installation/repositories", json={"message": "API rate limit exceeded"}, status=403, headers=headers
+    )
     with pytest.raises(RateLimited) as info:
         client.get("/installation/repositories")
     assert info.value.retry_at == 1_700_003_600
@@ -178,8 +179,11 @@ def test_graphql_errors_in_a_200_raise_with_the_list(client: GitHubClient, mocke
 
 def test_graphql_rate_limited_error_raises_rate_limited(client: GitHubClient, mocked: responses.RequestsMock) -> None:
     errors = [{"type": "RATE_LIMITED", "message": "API rate limit exceeded"}]
-    mocked.post(f"{API}/graphql", json={"errors": errors}, headers={"x-ratelimit-remaining": "0",
-                                                                    "x-ratelimit-reset": "1700009999"})  # fmt: skip
+    mocked.post(
+        f"{API}/graphql",
+        json={"errors": errors},
+        headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1700009999"},
+    )
     with pytest.raises(RateLimited) as info:
         client.graphql("query { viewer { login } }")
     assert info.value.retry_at == 1_700_009_999

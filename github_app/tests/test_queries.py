@@ -20,20 +20,38 @@ def _author(typename: str = "User", login: str = "octocat", database_id: int | N
 
 def pull_request_page_data() -> dict[str, Any]:
     """A `data` object shaped as GitHub answers REPOSITORY_PULL_REQUESTS_QUERY."""
-    review = {"databaseId": 80, "state": "CHANGES_REQUESTED", "submittedAt": "2024-03-02T10:00:00Z",
-              "author": _author("Bot", "renovate[bot]", 29139614)}  # fmt: skip
+    review = {
+        "databaseId": 80,
+        "state": "CHANGES_REQUESTED",
+        "submittedAt": "2024-03-02T10:00:00Z",
+        "author": _author("Bot", "renovate[bot]", 29139614),
+    }
     node = {
-        "databaseId": 279147437, "number": 7, "title": "Add retries", "body": None, "state": "MERGED",
-        "isDraft": False, "createdAt": "2024-03-01T09:00:00Z", "updatedAt": "2024-03-03T12:00:00Z",
-        "closedAt": "2024-03-03T12:00:00Z", "mergedAt": "2024-03-03T12:00:00Z", "headRefName": "feature",
-        "baseRefName": "main", "additions": 10, "deletions": 2, "changedFiles": 3, "author": _author(),
+        "databaseId": 279147437,
+        "number": 7,
+        "title": "Add retries",
+        "body": None,
+        "state": "MERGED",
+        "isDraft": False,
+        "createdAt": "2024-03-01T09:00:00Z",
+        "updatedAt": "2024-03-03T12:00:00Z",
+        "closedAt": "2024-03-03T12:00:00Z",
+        "mergedAt": "2024-03-03T12:00:00Z",
+        "headRefName": "feature",
+        "baseRefName": "main",
+        "additions": 10,
+        "deletions": 2,
+        "changedFiles": 3,
+        "author": _author(),
         "labels": {"nodes": [{"name": "enhancement"}]},
         "reviews": {"totalCount": 101, "pageInfo": {"hasNextPage": True, "endCursor": "Y3Vyc29y"}, "nodes": [review]},
-        "timelineItems": {"nodes": [
-            {"__typename": "ConvertToDraftEvent", "createdAt": "2024-03-01T09:05:00Z"},
-            {"__typename": "ReadyForReviewEvent", "createdAt": "2024-03-01T11:00:00Z"},
-        ]},
-    }  # fmt: skip
+        "timelineItems": {
+            "nodes": [
+                {"__typename": "ConvertToDraftEvent", "createdAt": "2024-03-01T09:05:00Z"},
+                {"__typename": "ReadyForReviewEvent", "createdAt": "2024-03-01T11:00:00Z"},
+            ]
+        },
+    }
     return {
         "rateLimit": {"cost": 1, "remaining": 4999, "resetAt": "2024-03-03T13:00:00Z"},
         "repository": {
@@ -80,10 +98,14 @@ def test_malformed_answer_names_the_field() -> None:
 
 
 def test_review_page_parses() -> None:
-    reviews = {"totalCount": 2, "pageInfo": {"hasNextPage": False, "endCursor": "Yw"}, "nodes": [
-        {"databaseId": 1, "state": "APPROVED", "submittedAt": "2024-01-01T00:00:00Z", "author": _author()},
-        {"databaseId": 2, "state": "PENDING", "submittedAt": None, "author": None},
-    ]}  # fmt: skip
+    reviews = {
+        "totalCount": 2,
+        "pageInfo": {"hasNextPage": False, "endCursor": "Yw"},
+        "nodes": [
+            {"databaseId": 1, "state": "APPROVED", "submittedAt": "2024-01-01T00:00:00Z", "author": _author()},
+            {"databaseId": 2, "state": "PENDING", "submittedAt": None, "author": None},
+        ],
+    }
     page = parse_review_page({"rateLimit": None, "repository": {"pullRequest": {"reviews": reviews}}})
     assert [r.state for r in page.reviews] == ["approved", "pending"]
     assert page.reviews[1].submitted_at is None
