@@ -1,0 +1,153 @@
+"""GraphQL backfill queries: pagination over PRs and reviews, access, rate limit, unsupported queries."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from .conftest import install, installation_token
+
+PRS_QUERY = """query RepositoryPullRequests($owner: String!, $name: String!, $first: Int!, $after: String) {
+  rateLimit { cost remaining resetAt } repository(owner: $owner, name: $name) { databaseId nameWithOwner
+  pullRequests(first: $first, after: $after, orderBy: {field: UPDATED_AT, direction: DESC}) { totalCount
+  pageInfo { hasNextPage endCursor } nodes { databaseId number title body state isDraft createdAt updatedAt closedAt
+  mergedAt headRefName baseRefName additions deletions changedFiles
+  author { __typename login avatarUrl ... on User { databaseId } ... on Bot { databaseId } }
+  labels(first: 20) { nodes { name } } reviews(first: 100) { totalCount pageInfo { hasNextPage endCursor }
+  nodes { databaseId state submittedAt author { __typename login avatarUrl ... on User { databaseId } } } }
+  timelineItems(first: 100, itemTypes: [READY_FOR_REVIEW_EVENT, CONVERT_TO_DRAFT_EVENT]) { nodes { __typename
+  ... on ReadyForReviewEvent { createdAt } ... on ConvertToDraftEvent { createdAt } } } } } } }"""
+REVIEWS_QUERY = """query PullRequestReviews($owner: String!, $name: String!, $number: Int!, $after: String) {
+  rateLimit { cost remaining resetAt } repository(owner: $owner, name: $name) { pullRequest(number: $number) {
+  reviews(first: 100, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { databaseId state
+  submittedAt author { __typename login avatarUrl ... on User { databaseId } ... on Bot { databaseId } } } } } } }"""
+
+
+@pytest.fixture
+def gql(emulator, app_headers):
+    requests.post(f"{emulator.url}/_emulator/repositories", json={"owner": "acme", "name": "big", "pull_requests": 250})
+    headers = {"Authorization": f"bearer {installation_token(emulator, app_headers, install(emulator))}"}
+
+    def post(query: str, **variables):
+        return requests.post(f"{emulator.url}/graphql", json={"query": query, "variables": variables}, headers=headers)
+
+    return post
+
+
+def all_prs(gql, name: str, first: int = 50) -> tuple[list[dict], int]:
+    nodes, after, calls = [], None, 0
+    while True:
+        response = gql(PRS_QUERY, owner="acme", name=name, first=first, after=after)
+        assert response.status_code == 200 and "errors" not in response.json()
+        connection = response.json()["data"]["repository"]["pullRequests"]
+        assert connection["totalCount"] == 250 or name != "big"
+        nodes += connection["nodes"]
+        calls += 1
+        if not connection["pageInfo"]["hasNextPage"]:
+            return nodes, calls
+        after = connection["pageInfo"]["endCursor"]
+
+
+def test_paginating_all_prs_of_a_250_pr_repository(gql):
+    nodes, calls = all_prs(gql, "big", first=100)
+    assert calls == 3
+    assert sorted(n["number"] for n in nodes) == list(range(1, 251))
+    updated = [n["updatedAt"] for n in nodes]
+    assert updated == sorted(updated, reverse=True)
+    states = {n["state"] for n in nodes}
+    assert states <= {"OPEN", "CLOSED", "MERGED"} and "MERGED" in states
+    merged = next(n for n in nodes if n["state"] == "MERGED")
+    assert merged["mergedAt"] and merged["closedAt"]
+    reviewed = [n for n in nodes if n["reviews"]["totalCount"]]
+    assert reviewed, "a realistic history has reviews"
+    review = reviewed[0]["reviews"]["nodes"][0]
+    assert review["state"] in {"APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED"}
+    assert isinstance(review["databaseId"], int) and review["author"]["__typename"] == "User"
+    assert all(isinstance(n["databaseId"], int) and n["author"]["login"] for n in nodes)
+
+
+def test_demo_history_has_drafts_reverts_hotfixes_and_bots(gql):
+    nodes, _ = all_prs(gql, "api")
+    assert any(n["timelineItems"]["nodes"] for n in nodes)
+    assert any(n["title"].startswith('Revert "') and n["headRefName"].startswith("revert-") for n in nodes)
+    assert any(n["headRefName"].startswith("hotfix/") for n in nodes)
+    bots = [n for n in nodes if n["author"]["__typename"] == "Bot"]
+    assert bots and bots[0]["author"]["login"] == "dependabot"
+    assert any(n["state"] == "MERGED" and n["reviews"]["totalCount"] == 0 for n in nodes)
+    assert any(n["state"] == "CLOSED" for n in nodes)
+
+
+def test_history_is_deterministic_for_a_seed(make_emulator, app_headers):
+    def titles() -> list[str]:
+        emulator = make_emulator(scenario="demo", seed=7)
+        token = installation_token(emulator, app_headers, install(emulator))
+        response = requests.post(
+            f"{emulator.url}/graphql",
+            json={"query": PRS_QUERY, "variables": {"owner": "acme", "name": "web", "first": 30}},
+            headers={"Authorization": f"bearer {token}"},
+        )
+        return [(n["number"], n["title"], n["reviews"]["totalCount"]) for n in response.json()["data"]["repository"]
+                ["pullRequests"]["nodes"]]  # fmt: skip
+
+    assert titles() == titles()
+
+
+def test_pr_with_150_reviews_is_paged_through_pull_request_reviews(emulator, gql):
+    created = requests.post(f"{emulator.url}/_emulator/pulls", json={"repository": "acme/api", "reviews": 150}).json()
+    ids, after, pages = [], None, 0
+    while True:
+        body = gql(REVIEWS_QUERY, owner="acme", name="api", number=created["number"], after=after).json()
+        reviews = body["data"]["repository"]["pullRequest"]["reviews"]
+        assert reviews["totalCount"] == 150
+        ids += [r["databaseId"] for r in reviews["nodes"]]
+        pages += 1
+        if not reviews["pageInfo"]["hasNextPage"]:
+            break
+        after = reviews["pageInfo"]["endCursor"]
+    assert pages == 2 and len(ids) == len(set(ids)) == 150
+    # The PR listing shows its first 100 and says there are more.
+    first_page = gql(PRS_QUERY, owner="acme", name="api", first=5).json()["data"]["repository"]["pullRequests"]
+    listed = next(n for n in first_page["nodes"] if n["number"] == created["number"])
+    assert listed["reviews"]["pageInfo"]["hasNextPage"] and len(listed["reviews"]["nodes"]) == 100
+
+
+def test_inaccessible_repository_is_not_found(emulator, app_headers):
+    headers = {
+        "Authorization": f"bearer {installation_token(emulator, app_headers, install(emulator, 'acme', ['acme/web']))}"
+    }
+    body = requests.post(
+        f"{emulator.url}/graphql",
+        json={"query": PRS_QUERY, "variables": {"owner": "acme", "name": "api", "first": 10}},
+        headers=headers,
+    ).json()
+    assert body["errors"][0]["type"] == "NOT_FOUND"
+    assert body["data"]["repository"] is None
+
+
+def test_unsupported_query_and_too_large_first(gql):
+    response = gql("query Viewer { viewer { login } }")
+    assert response.status_code == 200 and response.json()["errors"][0]["type"] == "NOT_SUPPORTED"
+    assert "errors" in gql(PRS_QUERY, owner="acme", name="api", first=101).json()
+
+
+def test_graphql_budget_exhaustion(emulator, gql):
+    requests.post(f"{emulator.url}/_emulator/rate-limit", json={"graphql": 2})
+    first = gql(PRS_QUERY, owner="acme", name="api", first=1)
+    assert first.json()["data"]["rateLimit"] == {
+        "cost": 1,
+        "remaining": 1,
+        "resetAt": first.json()["data"]["rateLimit"]["resetAt"],
+    }
+    assert first.headers["x-ratelimit-resource"] == "graphql"
+    gql(PRS_QUERY, owner="acme", name="api", first=1)
+    limited = gql(PRS_QUERY, owner="acme", name="api", first=1)
+    assert limited.status_code == 200
+    assert limited.json()["errors"][0]["type"] == "RATE_LIMITED"
+    assert limited.headers["x-ratelimit-remaining"] == "0"
+
+
+def test_graphql_requires_an_installation_token(emulator):
+    response = requests.post(
+        f"{emulator.url}/graphql", json={"query": PRS_QUERY}, headers={"Authorization": "bearer x"}
+    )
+    assert response.status_code == 401
