@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from apps.metrics.models import PRReview, PullRequest, TeamMember
+from apps.metrics.models import PREvent, PRReview, PullRequest, TeamMember
 
 
 @admin.register(TeamMember)
@@ -23,3 +23,10 @@ class PRReviewAdmin(admin.ModelAdmin):
     list_display = ("pull_request", "reviewer", "state", "submitted_at", "team")
     list_filter = ("state", "team")
     raw_id_fields = ("pull_request", "reviewer")
+
+
+@admin.register(PREvent)
+class PREventAdmin(admin.ModelAdmin):
+    list_display = ("pull_request", "kind", "occurred_at", "actor", "subject", "team")
+    list_filter = ("kind", "team")
+    raw_id_fields = ("pull_request", "actor", "subject")

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from django.db import models
 
+from apps.metrics.types import TimelineKind
 from apps.teams.models import BaseTeamModel
+
+HOURS = {"max_digits": 10, "decimal_places": 2, "null": True, "blank": True}
 
 
 class TeamMember(BaseTeamModel):
@@ -63,12 +66,24 @@ class PullRequest(BaseTeamModel):
     changed_files = models.IntegerField(null=True, blank=True)
     is_revert = models.BooleanField(default=False)
     is_hotfix = models.BooleanField(default=False)
+    labels = models.JSONField(default=list, blank=True)
+    # Derived by services.recompute from the reviews and timeline events (DESIGN §6); never written by hand.
+    is_bot_author = models.BooleanField(default=False)
+    merged_without_review = models.BooleanField(default=False)
+    last_approval_at = models.DateTimeField(null=True, blank=True)
+    # The breakdown of a merged PR's cycle time; the four parts always add up to cycle_time_hours.
+    draft_hours = models.DecimalField(**HOURS)
+    pickup_hours = models.DecimalField(**HOURS)
+    review_phase_hours = models.DecimalField(**HOURS)
+    merge_wait_hours = models.DecimalField(**HOURS)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["team", "github_pr_id"], name="unique_team_pull_request")]
         indexes = [
             models.Index(fields=["team", "merged_at"], name="pr_team_merged_idx"),
             models.Index(fields=["team", "github_repo_id"], name="pr_team_repo_idx"),
+            models.Index(fields=["team", "first_review_at"], name="pr_team_first_review_idx"),
+            models.Index(fields=["team", "pr_created_at"], name="pr_team_created_idx"),
         ]
         ordering = ("-pr_created_at",)
 
@@ -81,6 +96,7 @@ class ReviewState(models.TextChoices):
     CHANGES_REQUESTED = "changes_requested", "Changes requested"
     COMMENTED = "commented", "Commented"
     DISMISSED = "dismissed", "Dismissed"
+    PENDING = "pending", "Pending"
 
 
 class PRReview(BaseTeamModel):
@@ -89,10 +105,40 @@ class PRReview(BaseTeamModel):
     reviewer = models.ForeignKey(TeamMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="reviews")
     state = models.CharField(max_length=20, choices=ReviewState.choices)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # Set on a reviewer's first counted review of a PR: hours from their review request (or the PR's ready_at).
+    response_hours = models.DecimalField(**HOURS)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["team", "github_review_id"], name="unique_team_review")]
+        indexes = [models.Index(fields=["team", "submitted_at"], name="review_team_submitted_idx")]
         ordering = ("submitted_at",)
 
     def __str__(self) -> str:
         return f"{self.state} review on {self.pull_request}"
+
+
+class PREvent(BaseTeamModel):
+    """One dated fact of a PR's timeline: opened, ready, draft, review requested, closed, reopened, merged.
+
+    Recorded idempotently: the unique constraint covers the subject's GitHub id (0 when there is none) rather
+    than the nullable subject FK, because NULLs never collide in a unique index on SQLite or PostgreSQL.
+    """
+
+    pull_request = models.ForeignKey(PullRequest, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=TimelineKind.choices)
+    occurred_at = models.DateTimeField()
+    actor = models.ForeignKey(TeamMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    subject = models.ForeignKey(TeamMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    subject_github_id = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "pull_request", "kind", "occurred_at", "subject_github_id"], name="unique_pr_event"
+            )
+        ]
+        indexes = [models.Index(fields=["team", "kind"], name="prevent_team_kind_idx")]
+        ordering = ("occurred_at", "kind")
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.pull_request} at {self.occurred_at:%Y-%m-%d %H:%M}"

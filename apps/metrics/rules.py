@@ -1,0 +1,235 @@
+"""The metric definitions of DESIGN §6 as pure functions: no database, no clock, no GitHub.
+
+Services feed them the stored facts of one PR (its snapshot fields, reviews and timeline events) and write the
+result back; the "why this number" panel uses the same functions to explain a value, so the numbers and their
+explanations cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from apps.metrics.types import TimelineKind
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewFact:
+    review_id: int | None
+    reviewer_id: int | None
+    reviewer_is_bot: bool
+    state: str
+    submitted_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class EventFact:
+    kind: str
+    occurred_at: datetime
+    subject_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PullRequestFacts:
+    created_at: datetime
+    merged_at: datetime | None
+    is_draft: bool
+    author_id: int | None
+    author_is_bot: bool
+
+
+@dataclass(slots=True)
+class PullRequestMetrics:
+    opened_ready: bool
+    ready_at: datetime | None
+    first_review_at: datetime | None
+    last_approval_at: datetime | None
+    review_time_hours: Decimal | None
+    cycle_time_hours: Decimal | None
+    draft_hours: Decimal | None
+    pickup_hours: Decimal | None
+    review_phase_hours: Decimal | None
+    merge_wait_hours: Decimal | None
+    merged_without_review: bool
+    is_bot_author: bool
+    response_hours: dict[int, Decimal | None] = field(default_factory=dict)
+
+
+def hours_between(start: datetime, end: datetime) -> Decimal:
+    """Wall-clock hours from ``start`` to ``end``, exact to the microsecond, rounded half-up to two decimals."""
+    delta = end - start
+    micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return (Decimal(micros) / Decimal(3_600_000_000)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def is_bot_login(*, login: str, is_bot: bool) -> bool:
+    """GitHub marks apps with ``type == "Bot"``; their logins also end in ``[bot]`` where the type is missing."""
+    return is_bot or login.lower().endswith("[bot]")
+
+
+def revert_reason(*, title: str, head_ref: str, body: str | None) -> str | None:
+    """Why a PR counts as a revert, or None. GitHub's "Revert" button titles it ``Revert "…"`` on ``revert-…``."""
+    if title.startswith('Revert "'):
+        return 'its title starts with Revert "'
+    if head_ref.startswith("revert-"):
+        return "its head branch starts with revert-"
+    if body is None:
+        return None
+    if "This reverts commit" in body:
+        return 'its description says "This reverts commit"'
+    return None
+
+
+def hotfix_reason(*, title: str, head_ref: str, labels: Sequence[str]) -> str | None:
+    """Why a PR counts as a hotfix, or None: a ``hotfix/…`` branch, a ``hotfix`` label or a title prefix."""
+    if head_ref.lower().startswith("hotfix/"):
+        return "its head branch starts with hotfix/"
+    if any(label.strip().lower() == "hotfix" for label in labels):
+        return "it carries the hotfix label"
+    if title.lstrip("[( ").lower().startswith("hotfix"):
+        return "its title starts with hotfix"
+    return None
+
+
+def counted_reviews(facts: PullRequestFacts, reviews: Sequence[ReviewFact]) -> list[ReviewFact]:
+    """Submitted reviews by a human who is not the author, oldest first: the only ones that count as a review.
+
+    A dismissed review still counts as having happened (its submission is history); pending ones never do.
+    """
+    kept = [
+        r
+        for r in reviews
+        if r.submitted_at is not None
+        and not r.reviewer_is_bot
+        and (r.reviewer_id is None or r.reviewer_id != facts.author_id)
+    ]
+    return sorted(kept, key=lambda r: (r.submitted_at, r.review_id or 0))
+
+
+def opened_ready(facts: PullRequestFacts, events: Sequence[EventFact]) -> bool:
+    """Whether the PR was opened ready for review rather than as a draft.
+
+    The first explicit ready/draft transition tells: a ``draft`` first means it started ready, a ``ready`` first
+    means it started as a draft. With no transition recorded, the PR has always been what its snapshot says.
+    The ``ready`` entry derived at ``created_at`` is ignored here so that the answer does not feed on itself.
+    """
+    transitions = sorted(
+        (e for e in events if _is_transition(e, facts.created_at)), key=lambda e: (e.occurred_at, e.kind)
+    )
+    if transitions:
+        return transitions[0].kind == TimelineKind.DRAFT
+    return not facts.is_draft
+
+
+def _is_transition(event: EventFact, created_at: datetime) -> bool:
+    if event.kind == TimelineKind.DRAFT:
+        return True
+    return event.kind == TimelineKind.READY and event.occurred_at != created_at
+
+
+def ready_at(facts: PullRequestFacts, events: Sequence[EventFact], first_review_at: datetime | None) -> datetime | None:
+    """When the PR last left draft before its first review; ``created_at`` if opened ready; None if never ready.
+
+    A PR reviewed while still a draft and readied later gets the first time it left draft.
+    """
+    readies = sorted(
+        e.occurred_at for e in events if e.kind == TimelineKind.READY and e.occurred_at != facts.created_at
+    )
+    if opened_ready(facts, events):
+        readies.insert(0, facts.created_at)
+    if not readies:
+        return None
+    if first_review_at is None:
+        return readies[-1]
+    before = [t for t in readies if t <= first_review_at]
+    return before[-1] if before else readies[0]
+
+
+def pull_request_metrics(
+    facts: PullRequestFacts, reviews: Sequence[ReviewFact], events: Sequence[EventFact]
+) -> PullRequestMetrics:
+    """Every derived value of one PR, from its stored facts alone (so any replay order gives the same numbers)."""
+    counted = counted_reviews(facts, reviews)
+    first_review = counted[0].submitted_at if counted else None
+    ready = ready_at(facts, events, first_review)
+    merged = facts.merged_at
+    approvals = [
+        r.submitted_at for r in counted if r.state == "approved" and (merged is None or r.submitted_at <= merged)
+    ]
+    reviewed_before_merge = first_review is not None and (merged is None or first_review <= merged)
+    metrics = PullRequestMetrics(
+        opened_ready=opened_ready(facts, events),
+        ready_at=ready,
+        first_review_at=first_review,
+        last_approval_at=approvals[-1] if approvals else None,
+        review_time_hours=_non_negative_hours(ready, first_review),
+        cycle_time_hours=hours_between(facts.created_at, merged) if merged else None,
+        draft_hours=None,
+        pickup_hours=None,
+        review_phase_hours=None,
+        merge_wait_hours=None,
+        merged_without_review=merged is not None and not reviewed_before_merge,
+        is_bot_author=facts.author_is_bot,
+        response_hours=_response_hours(counted, events, ready),
+    )
+    if merged is not None:
+        _fill_breakdown(metrics, facts.created_at, merged, first_review if reviewed_before_merge else None)
+    return metrics
+
+
+def _non_negative_hours(start: datetime | None, end: datetime | None) -> Decimal | None:
+    if start is None or end is None:
+        return None
+    return max(hours_between(start, end), Decimal("0.00"))
+
+
+def _fill_breakdown(metrics: PullRequestMetrics, created: datetime, merged: datetime, first: datetime | None) -> None:
+    """Split created → merged into draft, pickup, review and merge wait that add up to the cycle time exactly.
+
+    Each boundary is clamped into [created, merged] and kept in order, then turned into rounded hours since
+    creation; the parts are differences of those rounded offsets, so their sum is the rounded cycle time.
+    """
+
+    def clamp(moment: datetime | None, floor: datetime) -> datetime:
+        return min(max(moment or merged, floor), merged)
+
+    ready = clamp(metrics.ready_at or created, created)
+    reviewed = clamp(first, ready)
+    approved = clamp(metrics.last_approval_at if first else None, reviewed)
+    offsets = [hours_between(created, moment) for moment in (ready, reviewed, approved, merged)]
+    metrics.draft_hours = offsets[0]
+    metrics.pickup_hours = offsets[1] - offsets[0]
+    metrics.review_phase_hours = offsets[2] - offsets[1]
+    metrics.merge_wait_hours = offsets[3] - offsets[2]
+
+
+def _response_hours(
+    counted: Sequence[ReviewFact], events: Sequence[EventFact], ready: datetime | None
+) -> dict[int, Decimal | None]:
+    """Hours each reviewer took, from their latest review request (or the PR's ready_at) to their first review.
+
+    Keyed by the review id of that first review; every other review of theirs maps to None.
+    """
+    result: dict[int, Decimal | None] = {}
+    seen: set[int | None] = set()
+    for review in counted:
+        if review.review_id is None:
+            continue
+        if review.reviewer_id in seen or review.reviewer_id is None:
+            result[review.review_id] = None
+            continue
+        seen.add(review.reviewer_id)
+        requests = [
+            e.occurred_at
+            for e in events
+            if e.kind == TimelineKind.REVIEW_REQUESTED
+            and e.subject_id == review.reviewer_id
+            and e.occurred_at <= review.submitted_at
+        ]
+        start = max(requests) if requests else ready
+        result[review.review_id] = _non_negative_hours(start, review.submitted_at)
+    return result

@@ -1,0 +1,28 @@
+"""Writes of the metrics core. Webhook handlers and the backfill call these with ``apps.metrics.types`` values."""
+
+from apps.metrics.services.imports import pull_requests_import
+from apps.metrics.services.members import (
+    team_member_mark_bot,
+    team_member_set_visibility,
+    team_member_upsert,
+    team_members_sync,
+)
+from apps.metrics.services.pull_requests import pull_request_upsert, review_upsert
+from apps.metrics.services.recompute import (
+    pull_request_metrics_recompute,
+    pull_requests_recompute,
+    team_metrics_recompute,
+)
+
+__all__ = [
+    "pull_request_metrics_recompute",
+    "pull_request_upsert",
+    "pull_requests_import",
+    "pull_requests_recompute",
+    "review_upsert",
+    "team_member_mark_bot",
+    "team_member_set_visibility",
+    "team_member_upsert",
+    "team_members_sync",
+    "team_metrics_recompute",
+]

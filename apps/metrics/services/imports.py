@@ -1,0 +1,117 @@
+"""The backfill's batch write path: the same rules as the single-event path, a bounded number of queries per batch.
+
+The iterable is consumed lazily, ``batch_size`` items at a time, so importing a repository's whole history
+keeps memory flat. Each batch is one transaction: members upserted, PRs inserted if new then locked, snapshots
+applied only where at least as new as the stored ones, events and reviews recorded, metrics recomputed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+
+from django.db import transaction
+
+from apps.metrics.models import PRReview, PullRequest, TeamMember
+from apps.metrics.services.members import team_members_bulk_upsert
+from apps.metrics.services.recompute import metrics_apply
+from apps.metrics.services.snapshots import (
+    SNAPSHOT_FIELDS,
+    event_rows,
+    people_of,
+    review_merge,
+    review_new,
+    snapshot_apply,
+    snapshot_entries,
+    snapshot_fields,
+)
+from apps.metrics.types import PullRequestSnapshot, ReviewSnapshot, TimelineEntry
+from apps.teams.models import Team
+
+ImportItem = tuple[PullRequestSnapshot, Sequence[ReviewSnapshot], Sequence[TimelineEntry]]
+
+
+@dataclass
+class _Pending:
+    """Everything a batch says about one PR: its snapshots (newest applied last), reviews and timeline."""
+
+    snapshots: list[PullRequestSnapshot] = field(default_factory=list)
+    reviews: list[ReviewSnapshot] = field(default_factory=list)
+    entries: list[TimelineEntry] = field(default_factory=list)
+
+
+def pull_requests_import(*, team: Team, items: Iterable[ImportItem], batch_size: int = 500) -> int:
+    """Import (snapshot, reviews, timeline) items in batches; returns the number of items processed."""
+    iterator = iter(items)
+    count = 0
+    while batch := list(islice(iterator, batch_size)):
+        _batch_import(team, batch)
+        count += len(batch)
+    return count
+
+
+def _batch_import(team: Team, batch: Sequence[ImportItem]) -> None:
+    pending: dict[int, _Pending] = {}
+    people = []
+    for snapshot, reviews, timeline in batch:
+        item = pending.setdefault(snapshot.github_pr_id, _Pending())
+        item.snapshots.append(snapshot)
+        item.reviews.extend(reviews)
+        item.entries.extend([*snapshot_entries(snapshot), *timeline])
+        people += people_of(snapshot, reviews, timeline)
+    with transaction.atomic():
+        members = team_members_bulk_upsert(team=team, people=people)
+        prs = _pull_requests_lock(team, pending, members)
+        rows = []
+        for pr in prs:
+            rows += event_rows(pr, pending[pr.github_pr_id].entries, members)
+        _reviews_store(team, prs, pending, members)
+        metrics_apply(prs, also_save=SNAPSHOT_FIELDS, new_events=rows)
+
+
+def _pull_requests_lock(team: Team, pending: dict[int, _Pending], members: dict[int, TeamMember]) -> list[PullRequest]:
+    """Insert unknown PRs (conflicts ignored), lock every PR of the batch, apply snapshots oldest to newest."""
+    newest = {gid: max(p.snapshots, key=lambda s: s.updated_at) for gid, p in pending.items()}
+    PullRequest.objects.bulk_create(
+        [PullRequest(team=team, github_pr_id=gid, **snapshot_fields(s, members)) for gid, s in newest.items()],
+        ignore_conflicts=True,
+    )
+    prs = list(
+        PullRequest.objects.filter(team=team, github_pr_id__in=list(pending))
+        .select_related("author")
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    for pr in prs:
+        snapshot_apply(pr, newest[pr.github_pr_id], members)
+    return prs
+
+
+def _reviews_store(
+    team: Team, prs: Sequence[PullRequest], pending: dict[int, _Pending], members: dict[int, TeamMember]
+) -> None:
+    """Merge every review of the batch into stored rows with the same forward-only rules, in three statements."""
+    by_review: dict[int, tuple[PullRequest, list[ReviewSnapshot]]] = {}
+    for pr in prs:
+        for review in pending[pr.github_pr_id].reviews:
+            by_review.setdefault(review.github_review_id, (pr, []))[1].append(review)
+    if not by_review:
+        return
+    stored = {r.github_review_id: r for r in PRReview.objects.filter(team=team, github_review_id__in=list(by_review))}
+    created: list[PRReview] = []
+    changed: dict[int, PRReview] = {}
+    for review_id, (pr, snapshots) in by_review.items():
+        row = stored.get(review_id)
+        for snapshot in snapshots:
+            reviewer = members.get(snapshot.reviewer.github_id) if snapshot.reviewer else None
+            if row is None:
+                row = review_new(pr, snapshot, reviewer)
+                created.append(row)
+            elif review_merge(row, snapshot, reviewer) and row.pk is not None:
+                changed[row.pk] = row
+    PRReview.objects.bulk_create(created, ignore_conflicts=True)
+    if changed:
+        PRReview.objects.bulk_update(
+            list(changed.values()), ["state", "submitted_at", "reviewer", "updated_at"], batch_size=500
+        )

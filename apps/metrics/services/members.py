@@ -1,0 +1,106 @@
+"""People: every GitHub account seen in a team's data becomes a TeamMember, matched by ``github_id``.
+
+Unknown people are created on sight so no PR or review is ever dropped. Logins, names and avatars are display
+data and follow renames; ``is_bot`` is set from GitHub's account type when the member is first seen and is
+afterwards the admins' call (``team_member_mark_bot``), so a later payload never undoes their decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import islice
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.metrics.models import PRReview, PullRequest, TeamMember
+from apps.metrics.rules import is_bot_login
+from apps.metrics.services.recompute import pull_requests_recompute
+from apps.metrics.types import GitHubPerson
+from apps.teams.models import Team
+
+SYNC_BATCH = 500
+
+
+def team_members_bulk_upsert(*, team: Team, people: Iterable[GitHubPerson | None]) -> dict[int, TeamMember]:
+    """Upsert people in as few statements as possible and return them by ``github_id``.
+
+    One ``INSERT … ON CONFLICT (team, github_id) DO UPDATE`` per set of non-empty display fields, so a payload
+    that lacks an avatar or a name (a GraphQL actor, say) never blanks one a richer payload stored.
+    """
+    latest: dict[int, GitHubPerson] = {}
+    for person in people:
+        if person is not None:
+            latest[person.github_id] = _merge(latest.get(person.github_id), person)
+    groups: dict[tuple[bool, bool], list[TeamMember]] = {}  # by which display fields the payload has
+    now = timezone.now()
+    for person in latest.values():
+        member = TeamMember(
+            team=team,
+            github_id=person.github_id,
+            github_username=person.login,
+            avatar_url=person.avatar_url,
+            display_name=person.name,
+            is_bot=is_bot_login(login=person.login, is_bot=person.is_bot),
+            created_at=now,
+            updated_at=now,
+        )
+        groups.setdefault((bool(person.avatar_url), bool(person.name)), []).append(member)
+    for (has_avatar, has_name), batch in groups.items():
+        fields = ["github_username", "updated_at"] + ["avatar_url"] * has_avatar + ["display_name"] * has_name
+        TeamMember.objects.bulk_create(
+            batch, update_conflicts=True, unique_fields=["team", "github_id"], update_fields=fields
+        )
+    if not latest:
+        return {}
+    # Read back what is stored: fields a payload does not overwrite (is_bot, is_active) are the admins' call.
+    return {m.github_id: m for m in TeamMember.objects.filter(team=team, github_id__in=list(latest))}
+
+
+def _merge(known: GitHubPerson | None, person: GitHubPerson) -> GitHubPerson:
+    if known is None:
+        return person
+    return GitHubPerson(
+        github_id=person.github_id,
+        login=person.login or known.login,
+        avatar_url=person.avatar_url or known.avatar_url,
+        is_bot=person.is_bot or known.is_bot,
+        name=person.name or known.name,
+    )
+
+
+def team_member_upsert(*, team: Team, person: GitHubPerson) -> TeamMember:
+    """Create or refresh one person by ``github_id`` (login and avatar follow renames)."""
+    return team_members_bulk_upsert(team=team, people=[person])[person.github_id]
+
+
+def team_members_sync(*, team: Team, people: Iterable[GitHubPerson]) -> int:
+    """Import an organization's members in batches, so people with no PR yet still show on the people page."""
+    iterator = iter(people)
+    count = 0
+    while batch := list(islice(iterator, SYNC_BATCH)):
+        count += len(team_members_bulk_upsert(team=team, people=batch))
+    return count
+
+
+def team_member_set_visibility(*, team: Team, member_id: int, is_active: bool) -> TeamMember:
+    """Hide a member from the dashboard (their PRs and reviewer row) or show them again; data is kept."""
+    member = TeamMember.objects.for_team(team).get(pk=member_id)
+    member.is_active = is_active
+    member.save(update_fields=["is_active", "updated_at"])
+    return member
+
+
+@transaction.atomic
+def team_member_mark_bot(*, team: Team, member_id: int, is_bot: bool) -> TeamMember:
+    """Mark an account as a bot (or a human) and recompute every PR it authored or reviewed.
+
+    A bot's reviews never count as a review and a bot's PRs are left out by default, so the numbers change.
+    """
+    member = TeamMember.objects.for_team(team).select_for_update().get(pk=member_id)
+    member.is_bot = is_bot
+    member.save(update_fields=["is_bot", "updated_at"])
+    authored = PullRequest.objects.for_team(team).filter(author=member).values_list("pk", flat=True)
+    reviewed = PRReview.objects.for_team(team).filter(reviewer=member).values_list("pull_request_id", flat=True)
+    pull_requests_recompute(team=team, pull_request_ids=set(authored) | set(reviewed))
+    return member

@@ -1,0 +1,188 @@
+"""Recomputing derived PR values from stored facts, for one PR or thousands, in a bounded number of queries.
+
+Every write path ends here: the webhook upserts, the backfill's batches, an admin marking a bot, and
+``manage.py recompute_metrics`` after a change of definition. The rules themselves live in ``apps.metrics.rules``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from itertools import islice
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.metrics.models import PREvent, PRReview, PullRequest
+from apps.metrics.rules import EventFact, PullRequestFacts, ReviewFact, pull_request_metrics
+from apps.metrics.types import TimelineKind
+from apps.teams.models import Team
+
+METRIC_FIELDS = (
+    "ready_at",
+    "first_review_at",
+    "last_approval_at",
+    "review_time_hours",
+    "cycle_time_hours",
+    "draft_hours",
+    "pickup_hours",
+    "review_phase_hours",
+    "merge_wait_hours",
+    "merged_without_review",
+    "is_bot_author",
+)
+RECOMPUTE_BATCH = 500
+
+
+def metrics_apply(
+    pull_requests: Sequence[PullRequest], *, also_save: Sequence[str] = (), new_events: Sequence[PREvent] = ()
+) -> None:
+    """Record ``new_events``, then recompute and save the metrics of loaded, locked PRs (``author`` selected).
+
+    A bounded number of statements whatever the number of PRs, reviews and events: read events, insert the new
+    ones (with the ``ready`` entry derived at creation when the PR was opened ready), read reviews, update the
+    PRs (with ``also_save`` snapshot fields), update the reviews' response times; rarely, fill a missing actor
+    or drop a derived ``ready`` entry that later facts contradict.
+    """
+    if not pull_requests:
+        return
+    by_id = {pr.pk: pr for pr in pull_requests}
+    timeline = _Timeline.load(by_id)
+    timeline.add(new_events)
+    reviews, stored_response = _reviews_by_pr(by_id)
+    changed_reviews: list[PRReview] = []
+    now = timezone.now()
+    for pr in pull_requests:
+        metrics = pull_request_metrics(_facts(pr), reviews[pr.pk], timeline.facts[pr.pk])
+        for name in METRIC_FIELDS:
+            setattr(pr, name, getattr(metrics, name))
+        pr.updated_at = now
+        timeline.derive_ready(pr, opened_ready=metrics.opened_ready)
+        for review in reviews[pr.pk]:
+            value = metrics.response_hours.get(review.review_id)
+            if stored_response[review.review_id] != value:
+                changed_reviews.append(PRReview(pk=review.review_id, response_hours=value))
+    timeline.save()
+    _save(pull_requests, [*also_save, *METRIC_FIELDS, "updated_at"])
+    if changed_reviews:
+        PRReview.objects.bulk_update(changed_reviews, ["response_hours"], batch_size=RECOMPUTE_BATCH)
+
+
+def _facts(pr: PullRequest) -> PullRequestFacts:
+    return PullRequestFacts(
+        created_at=pr.pr_created_at,
+        merged_at=pr.merged_at,
+        is_draft=pr.is_draft,
+        author_id=pr.author_id,
+        author_is_bot=bool(pr.author and pr.author.is_bot),
+    )
+
+
+class _Timeline:
+    """The stored events of a set of PRs plus what is being added, keyed like the ``unique_pr_event`` constraint."""
+
+    def __init__(self, by_id: dict[int, PullRequest]) -> None:
+        self.by_id = by_id
+        self.facts: dict[int, list[EventFact]] = defaultdict(list)
+        self.stored: dict[tuple, tuple[int, int | None]] = {}  # key -> (pk, actor_id)
+        self.to_insert: dict[tuple, PREvent] = {}
+        self.to_fill: list[PREvent] = []
+        self.to_drop: list[int] = []
+
+    @classmethod
+    def load(cls, by_id: dict[int, PullRequest]) -> _Timeline:
+        timeline = cls(by_id)
+        rows = PREvent.objects.filter(pull_request_id__in=by_id).values_list(
+            "pk", "pull_request_id", "kind", "occurred_at", "subject_id", "subject_github_id", "actor_id"
+        )
+        for pk, pr_id, kind, occurred_at, subject_id, subject_github_id, actor_id in rows.order_by():
+            timeline.facts[pr_id].append(EventFact(kind, occurred_at, subject_id))
+            timeline.stored[(pr_id, kind, occurred_at, subject_github_id)] = (pk, actor_id)
+        return timeline
+
+    def add(self, rows: Iterable[PREvent]) -> None:
+        for row in rows:
+            key = (row.pull_request_id, row.kind, row.occurred_at, row.subject_github_id)
+            if key in self.stored:
+                pk, actor_id = self.stored[key]
+                if actor_id is None and row.actor_id is not None:
+                    self.to_fill.append(PREvent(pk=pk, actor_id=row.actor_id))
+                continue
+            if key not in self.to_insert:
+                self.facts[row.pull_request_id].append(EventFact(row.kind, row.occurred_at, row.subject_id))
+            if key not in self.to_insert or row.actor_id is not None:
+                self.to_insert[key] = row
+
+    def derive_ready(self, pr: PullRequest, *, opened_ready: bool) -> None:
+        """Keep a ``ready`` entry at creation exactly when the PR was opened ready for review."""
+        key = (pr.pk, TimelineKind.READY.value, pr.pr_created_at, 0)
+        if opened_ready and key not in self.stored:
+            self.add([PREvent(team_id=pr.team_id, pull_request=pr, kind=key[1], occurred_at=key[2])])
+        elif not opened_ready and key in self.stored:
+            self.to_drop.append(self.stored[key][0])
+
+    def save(self) -> None:
+        if self.to_insert:
+            PREvent.objects.bulk_create(self.to_insert.values(), ignore_conflicts=True)
+        if self.to_fill:
+            PREvent.objects.bulk_update(self.to_fill, ["actor"], batch_size=RECOMPUTE_BATCH)
+        if self.to_drop:
+            PREvent.objects.filter(pk__in=self.to_drop).delete()
+
+
+def _reviews_by_pr(by_id: dict[int, PullRequest]) -> tuple[dict[int, list[ReviewFact]], dict[int, object]]:
+    reviews: dict[int, list[ReviewFact]] = defaultdict(list)
+    stored: dict[int, object] = {}
+    rows = PRReview.objects.filter(pull_request_id__in=by_id).values_list(
+        "pk", "pull_request_id", "reviewer_id", "reviewer__is_bot", "state", "submitted_at", "response_hours"
+    )
+    for pk, pr_id, reviewer_id, reviewer_is_bot, state, submitted_at, response in rows.order_by():
+        reviews[pr_id].append(ReviewFact(pk, reviewer_id, bool(reviewer_is_bot), state, submitted_at))
+        stored[pk] = response
+    return reviews, stored
+
+
+def _save(pull_requests: Sequence[PullRequest], fields: Sequence[str]) -> None:
+    fields = list(dict.fromkeys(fields))
+    if len(pull_requests) == 1:
+        pr = pull_requests[0]
+        PullRequest.objects.filter(pk=pr.pk).update(**{name: getattr(pr, name) for name in fields})
+    else:
+        PullRequest.objects.bulk_update(pull_requests, fields, batch_size=RECOMPUTE_BATCH)
+
+
+def pull_request_metrics_recompute(*, pull_request: PullRequest) -> None:
+    """Recompute one PR's metrics from its stored reviews and events."""
+    with transaction.atomic():
+        pr = PullRequest.objects.select_related("author").select_for_update(of=("self",)).get(pk=pull_request.pk)
+        metrics_apply([pr])
+    for name in METRIC_FIELDS:
+        setattr(pull_request, name, getattr(pr, name))
+
+
+def pull_requests_recompute(*, team: Team, pull_request_ids: Iterable[int]) -> int:
+    """Recompute the given PRs of a team in batches; returns how many were recomputed."""
+    ids = iter(sorted(set(pull_request_ids)))
+    count = 0
+    while chunk := list(islice(ids, RECOMPUTE_BATCH)):
+        with transaction.atomic():
+            prs = list(
+                PullRequest.objects.for_team(team)
+                .filter(pk__in=chunk)
+                .select_related("author")
+                .select_for_update(of=("self",))
+                .order_by("pk")
+            )
+            metrics_apply(prs)
+        count += len(prs)
+    return count
+
+
+def team_metrics_recompute(*, team: Team | None = None) -> int:
+    """Recompute every PR of one team, or of all teams; used after a metric definition changes."""
+    teams = [team] if team is not None else list(Team.objects.order_by("pk"))
+    total = 0
+    for current in teams:
+        ids = PullRequest.objects.for_team(current).order_by("pk").values_list("pk", flat=True)
+        total += pull_requests_recompute(team=current, pull_request_ids=ids.iterator(chunk_size=5000))
+    return total

@@ -1,0 +1,334 @@
+"""Scenarios of the write path: what a team sees after GitHub's events reach the services."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from apps.metrics.models import PREvent, PRReview, PullRequest, PullRequestState, TeamMember
+from apps.metrics.services import (
+    pull_request_metrics_recompute,
+    pull_request_upsert,
+    pull_requests_import,
+    review_upsert,
+    team_member_mark_bot,
+    team_member_set_visibility,
+    team_member_upsert,
+    team_members_sync,
+    team_metrics_recompute,
+)
+from apps.metrics.tests.factories import PersonFactory, ReviewFactory, SnapshotFactory, at, entry
+from apps.metrics.types import TimelineKind
+
+pytestmark = pytest.mark.django_db
+K = TimelineKind
+
+
+def kinds(pr: PullRequest) -> list[str]:
+    return list(PREvent.objects.filter(pull_request=pr).order_by("occurred_at", "kind").values_list("kind", flat=True))
+
+
+def test_draft_then_ready_then_review_then_merge(team):
+    draft = SnapshotFactory(is_draft=True)
+    pull_request_upsert(team=team, snapshot=draft, timeline=[entry(K.OPENED, 0)])
+    ready = SnapshotFactory(github_pr_id=draft.github_pr_id, author=draft.author, updated_at=at(3))
+    pull_request_upsert(team=team, snapshot=ready, timeline=[entry(K.READY, 3)])
+    review_upsert(team=team, pull_request=ready, review=ReviewFactory(submitted_at=at(5), state="APPROVED"))
+    merged = SnapshotFactory(
+        github_pr_id=draft.github_pr_id,
+        author=draft.author,
+        state="closed",
+        merged=True,
+        updated_at=at(8),
+        closed_at=at(8),
+        merged_at=at(8),
+    )
+    pr = pull_request_upsert(team=team, snapshot=merged)
+    pr.refresh_from_db()
+
+    assert (pr.ready_at, pr.first_review_at, pr.last_approval_at) == (at(3), at(5), at(5))
+    assert pr.review_time_hours == Decimal("2.00")
+    assert pr.cycle_time_hours == Decimal("8.00")
+    assert (pr.draft_hours, pr.pickup_hours, pr.review_phase_hours, pr.merge_wait_hours) == (3, 2, 0, 3)
+    assert pr.state == PullRequestState.MERGED and not pr.merged_without_review
+    assert kinds(pr) == ["opened", "ready", "closed", "merged"]
+
+
+def test_a_pr_still_in_draft_has_no_ready_time(team):
+    pr = pull_request_upsert(team=team, snapshot=SnapshotFactory(is_draft=True))
+    pr.refresh_from_db()
+    assert pr.ready_at is None and pr.review_time_hours is None
+    assert kinds(pr) == ["opened"]
+
+
+def test_a_pr_opened_ready_is_ready_when_created(team):
+    pr = pull_request_upsert(team=team, snapshot=SnapshotFactory())
+    pr.refresh_from_db()
+    assert pr.ready_at == at(0)
+    assert kinds(pr) == ["opened", "ready"]
+
+
+def test_converting_to_draft_and_back_counts_the_last_ready_before_the_first_review(team):
+    snap = SnapshotFactory()
+    pull_request_upsert(team=team, snapshot=snap, timeline=[entry(K.DRAFT, 1), entry(K.READY, 4)])
+    review_upsert(team=team, pull_request=snap, review=ReviewFactory(submitted_at=at(6)))
+    pr = PullRequest.objects.get()
+    assert pr.ready_at == at(4) and pr.review_time_hours == Decimal("2.00")
+
+
+def test_a_dismissed_review_still_was_the_first_review_but_no_longer_approves(team):
+    snap = SnapshotFactory()
+    approval = ReviewFactory(submitted_at=at(2), state="APPROVED")
+    review_upsert(team=team, pull_request=snap, review=approval)
+    dismissed = ReviewFactory(github_review_id=approval.github_review_id, reviewer=approval.reviewer, state="dismissed")
+    review_upsert(team=team, pull_request=snap, review=dismissed)
+
+    review = PRReview.objects.get()
+    assert review.state == "dismissed" and review.submitted_at == at(2)
+    pr = PullRequest.objects.get()
+    assert pr.first_review_at == at(2) and pr.last_approval_at is None
+
+
+def test_a_dismissal_arriving_before_the_review_still_wins(team):
+    snap = SnapshotFactory()
+    approval = ReviewFactory(submitted_at=at(2))
+    review_upsert(
+        team=team,
+        pull_request=snap,
+        review=ReviewFactory(github_review_id=approval.github_review_id, reviewer=approval.reviewer, state="DISMISSED"),
+    )
+    review_upsert(team=team, pull_request=snap, review=approval)
+    assert PRReview.objects.get().state == "dismissed"
+
+
+def test_merged_without_review_puts_all_waiting_time_in_pickup(team):
+    snap = SnapshotFactory(state="closed", merged=True, updated_at=at(4), closed_at=at(4), merged_at=at(4))
+    pr = pull_request_upsert(team=team, snapshot=snap)
+    pr.refresh_from_db()
+    assert pr.merged_without_review
+    assert pr.cycle_time_hours == pr.pickup_hours == Decimal("4.00")
+    assert pr.draft_hours == pr.review_phase_hours == pr.merge_wait_hours == 0
+
+
+def test_a_review_after_the_merge_does_not_make_it_reviewed(team):
+    snap = SnapshotFactory(state="closed", merged=True, updated_at=at(4), closed_at=at(4), merged_at=at(4))
+    review_upsert(team=team, pull_request=snap, review=ReviewFactory(submitted_at=at(9)))
+    pr = PullRequest.objects.get()
+    assert pr.merged_without_review and pr.first_review_at == at(9)
+
+
+def test_closed_unmerged_has_no_cycle_time(team):
+    snap = SnapshotFactory(state="closed", updated_at=at(5), closed_at=at(5))
+    pr = pull_request_upsert(team=team, snapshot=snap)
+    pr.refresh_from_db()
+    assert pr.state == PullRequestState.CLOSED and pr.cycle_time_hours is None and not pr.merged_without_review
+    assert "closed" in kinds(pr)
+
+
+def test_reopened_pr_is_open_again_and_keeps_its_history(team):
+    closed = SnapshotFactory(state="closed", updated_at=at(5), closed_at=at(5))
+    pull_request_upsert(team=team, snapshot=closed)
+    reopened = SnapshotFactory(github_pr_id=closed.github_pr_id, author=closed.author, updated_at=at(7))
+    pr = pull_request_upsert(team=team, snapshot=reopened, timeline=[entry(K.REOPENED, 7)])
+    pr.refresh_from_db()
+    assert pr.state == PullRequestState.OPEN and pr.closed_at is None
+    assert kinds(pr) == ["opened", "ready", "closed", "reopened"]
+
+
+def test_bot_reviews_and_the_authors_own_review_are_stored_but_do_not_count(team):
+    snap = SnapshotFactory()
+    bot = PersonFactory(login="dependabot[bot]")
+    review_upsert(team=team, pull_request=snap, review=ReviewFactory(reviewer=bot, submitted_at=at(1)))
+    review_upsert(team=team, pull_request=snap, review=ReviewFactory(reviewer=snap.author, submitted_at=at(2)))
+    pr = PullRequest.objects.get()
+    assert pr.first_review_at is None
+    review_upsert(team=team, pull_request=snap, review=ReviewFactory(submitted_at=at(3)))
+    pr.refresh_from_db()
+    assert PRReview.objects.count() == 3 and pr.first_review_at == at(3)
+    assert TeamMember.objects.get(github_id=bot.github_id).is_bot
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"title": 'Revert "Add rate limiting"'},
+        {"head_ref": "revert-123-feature"},
+        {"body": "This reverts commit 4f2a9c1."},
+    ],
+)
+def test_reverts_are_detected(team, overrides):
+    pr = pull_request_upsert(team=team, snapshot=SnapshotFactory(**overrides))
+    assert PullRequest.objects.get(pk=pr.pk).is_revert
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"head_ref": "hotfix/login-loop"}, {"labels": ("bug", "Hotfix")}, {"title": "hotfix: login loop"}],
+)
+def test_hotfixes_are_detected(team, overrides):
+    pr = pull_request_upsert(team=team, snapshot=SnapshotFactory(**overrides))
+    assert PullRequest.objects.get(pk=pr.pk).is_hotfix
+
+
+def test_an_ordinary_pr_is_neither_revert_nor_hotfix(team):
+    pr = PullRequest.objects.get(
+        pk=pull_request_upsert(team=team, snapshot=SnapshotFactory(title="Revert the flag")).pk
+    )
+    assert not pr.is_revert and not pr.is_hotfix
+
+
+def test_bot_authored_prs_are_flagged(team):
+    pr = pull_request_upsert(team=team, snapshot=SnapshotFactory(author=PersonFactory(login="renovate", is_bot=True)))
+    assert PullRequest.objects.get(pk=pr.pk).is_bot_author
+
+
+def test_a_review_arriving_before_its_pr_creates_the_pr(team):
+    snap = SnapshotFactory(title="Created from the review payload")
+    review_upsert(team=team, pull_request=snap, review=ReviewFactory(submitted_at=at(2)))
+    pr = PullRequest.objects.get()
+    assert pr.title == "Created from the review payload" and pr.first_review_at == at(2)
+    assert kinds(pr) == ["opened", "ready"]
+
+
+def test_an_older_snapshot_never_overwrites_but_its_events_are_kept(team):
+    new = SnapshotFactory(title="New title", updated_at=at(5))
+    pull_request_upsert(team=team, snapshot=new)
+    old = SnapshotFactory(github_pr_id=new.github_pr_id, author=new.author, title="Old title", updated_at=at(1))
+    pull_request_upsert(
+        team=team, snapshot=old, timeline=[entry(K.REVIEW_REQUESTED, 1, subject=PersonFactory(login="rev"))]
+    )
+    pr = PullRequest.objects.get()
+    assert pr.title == "New title" and pr.pr_updated_at == at(5)
+    assert "review_requested" in kinds(pr)
+
+
+def test_replaying_the_same_event_changes_nothing(team):
+    snap = SnapshotFactory()
+    timeline = [entry(K.REVIEW_REQUESTED, 1, actor=snap.author, subject=PersonFactory())]
+    review = ReviewFactory(submitted_at=at(2))
+    for _ in range(3):
+        pull_request_upsert(team=team, snapshot=snap, timeline=timeline)
+        review_upsert(team=team, pull_request=snap, review=review)
+    assert (PullRequest.objects.count(), PRReview.objects.count(), PREvent.objects.count()) == (1, 1, 3)
+    assert TeamMember.objects.count() == 3
+
+
+def test_an_event_recorded_without_actor_gets_it_when_a_richer_event_arrives(team):
+    snap = SnapshotFactory(state="closed", updated_at=at(5), closed_at=at(5))
+    pull_request_upsert(team=team, snapshot=snap)
+    closer = PersonFactory(login="closer")
+    pull_request_upsert(team=team, snapshot=snap, timeline=[entry(K.CLOSED, 5, actor=closer)])
+    event = PREvent.objects.get(kind="closed")
+    assert event.actor.github_username == "closer"
+
+
+def test_the_breakdown_adds_up_to_the_cycle_time_to_the_cent(team):
+    created = at(0) + timedelta(seconds=17)
+    snap = SnapshotFactory(
+        created_at=created,
+        is_draft=True,
+        state="closed",
+        merged=True,
+        updated_at=at(30),
+        closed_at=at(29) + timedelta(seconds=1111),
+        merged_at=at(29) + timedelta(seconds=1111),
+    )
+    pull_request_upsert(team=team, snapshot=snap, timeline=[entry(K.READY, 1.0049)])
+    review_upsert(team=team, pull_request=snap, review=ReviewFactory(submitted_at=at(3.3333)))
+    review_upsert(team=team, pull_request=snap, review=ReviewFactory(submitted_at=at(7.777), state="approved"))
+    pr = PullRequest.objects.get()
+    parts = pr.draft_hours + pr.pickup_hours + pr.review_phase_hours + pr.merge_wait_hours
+    assert parts == pr.cycle_time_hours == Decimal("29.30")
+
+
+def test_reviewer_response_time_runs_from_their_review_request(team):
+    snap = SnapshotFactory()
+    reviewer = PersonFactory()
+    pull_request_upsert(team=team, snapshot=snap, timeline=[entry(K.REVIEW_REQUESTED, 2, subject=reviewer)])
+    first = review_upsert(team=team, pull_request=snap, review=ReviewFactory(reviewer=reviewer, submitted_at=at(5)))
+    second = review_upsert(team=team, pull_request=snap, review=ReviewFactory(reviewer=reviewer, submitted_at=at(6)))
+    assert first.response_hours == Decimal("3.00") and second.response_hours is None
+
+
+def test_people_follow_renames_and_keep_their_identity(team):
+    team_member_upsert(team=team, person=PersonFactory(github_id=42, login="old-name"))
+    member = team_member_upsert(team=team, person=PersonFactory(github_id=42, login="new-name", avatar_url=""))
+    assert TeamMember.objects.count() == 1
+    assert member.github_username == "new-name" and member.avatar_url.endswith("/u/42")
+
+
+def test_org_members_are_imported_in_batches(team):
+    assert team_members_sync(team=team, people=(PersonFactory() for _ in range(1203))) == 1203
+    assert TeamMember.objects.for_team(team).count() == 1203
+
+
+def test_marking_a_reviewer_as_bot_recomputes_the_prs_they_reviewed(team):
+    snap = SnapshotFactory()
+    review = ReviewFactory(submitted_at=at(2))
+    review_upsert(team=team, pull_request=snap, review=review)
+    member = TeamMember.objects.get(github_id=review.reviewer.github_id)
+    team_member_mark_bot(team=team, member_id=member.pk, is_bot=True)
+    assert PullRequest.objects.get().first_review_at is None
+    team_member_mark_bot(team=team, member_id=member.pk, is_bot=False)
+    assert PullRequest.objects.get().first_review_at == at(2)
+
+
+def test_a_later_payload_does_not_undo_an_admins_bot_decision(team):
+    person = PersonFactory(login="ci-helper")
+    member = team_member_upsert(team=team, person=person)
+    team_member_mark_bot(team=team, member_id=member.pk, is_bot=True)
+    team_member_upsert(team=team, person=person)
+    assert TeamMember.objects.get(pk=member.pk).is_bot
+
+
+def test_hiding_a_member_of_another_team_is_impossible(team, other_team):
+    member = team_member_upsert(team=other_team, person=PersonFactory())
+    with pytest.raises(TeamMember.DoesNotExist):
+        team_member_set_visibility(team=team, member_id=member.pk, is_active=False)
+
+
+def test_the_batch_import_reaches_the_same_rows_as_the_event_path(team, other_team):
+    snap = SnapshotFactory(is_draft=True)
+    stale = SnapshotFactory(github_pr_id=snap.github_pr_id, author=snap.author, title="stale", updated_at=at(-1))
+    merged = SnapshotFactory(
+        github_pr_id=snap.github_pr_id,
+        author=snap.author,
+        state="closed",
+        merged=True,
+        updated_at=at(9),
+        closed_at=at(9),
+        merged_at=at(9),
+    )
+    reviews = [ReviewFactory(submitted_at=at(4)), ReviewFactory(reviewer=snap.author, submitted_at=at(5))]
+    timeline = [entry(K.READY, 2)]
+    items = [(merged, reviews, timeline), (stale, [], []), (snap, reviews[:1], [])]
+    assert pull_requests_import(team=team, items=iter(items), batch_size=2) == 3
+    for snapshot, revs, entries in items:
+        pull_request_upsert(team=other_team, snapshot=snapshot, timeline=entries)
+        for review in revs:
+            review_upsert(team=other_team, pull_request=snapshot, review=review)
+
+    fields = ["title", "state", "ready_at", "first_review_at", "cycle_time_hours", "pickup_hours", "merge_wait_hours"]
+    assert list(PullRequest.objects.for_team(team).values(*fields)) == list(
+        PullRequest.objects.for_team(other_team).values(*fields)
+    )
+    assert kinds(PullRequest.objects.for_team(team).get()) == kinds(PullRequest.objects.for_team(other_team).get())
+    assert PullRequest.objects.for_team(team).get().cycle_time_hours == Decimal("9.00")
+
+
+def test_recompute_command_restores_metrics(team):
+    pr = pull_request_upsert(
+        team=team,
+        snapshot=SnapshotFactory(state="closed", merged=True, updated_at=at(3), closed_at=at(3), merged_at=at(3)),
+    )
+    PullRequest.objects.filter(pk=pr.pk).update(cycle_time_hours=None, pickup_hours=None)
+    call_command("recompute_metrics", "--team", team.slug)
+    assert PullRequest.objects.get(pk=pr.pk).cycle_time_hours == Decimal("3.00")
+    PullRequest.objects.filter(pk=pr.pk).update(cycle_time_hours=None)
+    assert team_metrics_recompute() == 1
+    PullRequest.objects.filter(pk=pr.pk).update(cycle_time_hours=None)
+    pull_request_metrics_recompute(pull_request=pr)
+    assert pr.cycle_time_hours == Decimal("3.00")

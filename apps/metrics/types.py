@@ -1,0 +1,81 @@
+"""The plain input types of the metrics core.
+
+``apps.metrics`` never sees a GitHub payload: webhook handlers and the GraphQL backfill map what GitHub sends
+into these frozen dataclasses and call the services with them. Times are GitHub's own timestamps (timezone-aware),
+never the time a delivery arrived: an action without a timestamp of its own (``ready_for_review``,
+``converted_to_draft``, ``reopened``) is given the snapshot's ``updated_at`` by the caller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import models
+
+
+@dataclass(frozen=True, slots=True)
+class GitHubPerson:
+    """A GitHub account as seen in a payload. ``github_id`` is the identity; ``login`` follows renames."""
+
+    github_id: int
+    login: str
+    avatar_url: str = ""
+    is_bot: bool = False  # GitHub's ``type == "Bot"``
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PullRequestSnapshot:
+    """A pull request as GitHub described it at ``updated_at`` (a webhook's ``pull_request`` or a GraphQL node)."""
+
+    github_pr_id: int
+    number: int
+    github_repo_id: int
+    github_repo: str
+    title: str
+    body: str
+    author: GitHubPerson | None
+    state: str  # "open" | "closed" as GitHub says; ``merged`` decides merged
+    merged: bool
+    is_draft: bool
+    head_ref: str
+    base_ref: str
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    merged_at: datetime | None
+    additions: int | None
+    deletions: int | None
+    changed_files: int | None
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewSnapshot:
+    """A review; ``state`` in any case (webhooks send lower case, REST and GraphQL upper case)."""
+
+    github_review_id: int
+    reviewer: GitHubPerson | None
+    state: str
+    submitted_at: datetime | None
+
+
+class TimelineKind(models.TextChoices):
+    OPENED = "opened", "Opened"
+    READY = "ready", "Ready for review"
+    DRAFT = "draft", "Converted to draft"
+    REVIEW_REQUESTED = "review_requested", "Review requested"
+    CLOSED = "closed", "Closed"
+    REOPENED = "reopened", "Reopened"
+    MERGED = "merged", "Merged"
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One dated thing that happened to a PR. ``subject`` is who it happened to, e.g. the requested reviewer."""
+
+    kind: str
+    occurred_at: datetime
+    actor: GitHubPerson | None = None
+    subject: GitHubPerson | None = None
