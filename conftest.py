@@ -158,8 +158,6 @@ def github_payload():
 
 def _reset_celery_connections(app) -> None:
     """Forget pooled broker connections so a changed ``broker_url`` takes effect (as after a fork)."""
-    if app._pool is not None:
-        app._pool.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None
 
