@@ -36,9 +36,9 @@ class AppJWT:
     """Holds one App JWT and hands it out while it has more than 60 s left, so a burst of App API
     calls signs once instead of once per call. Thread-safe; the clock is injectable for tests."""
 
-    def __init__(self, issuer: str, private_key: RSAPrivateKey, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, issuer: str, private_key: RSAPrivateKey | str, clock: Callable[[], float] = time.time) -> None:
         self._issuer = str(issuer)
-        self._key = private_key
+        self._key = load_private_key(private_key) if isinstance(private_key, str) else private_key
         self._clock = clock
         self._lock = threading.Lock()
         self._token: str | None = None

@@ -12,7 +12,7 @@ import requests
 
 from github_app.app_jwt import AppJWT
 from github_app.auth import JWTAuth
-from github_app.client import GitHubClient
+from github_app.client import GitHubClient, RateLimit
 from github_app.credentials import AppCredentials
 from github_app.errors import (
     Forbidden,
@@ -57,6 +57,11 @@ class AppAPI:
             sleep=sleep,
             retry=retry,
         )
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        """The budget GitHub reported on the latest response (None before the first call)."""
+        return self.client.rate_limit
 
     def get_app(self) -> dict[str, Any]:
         """`GET /app`: the App's id, slug, owner, permissions and events."""

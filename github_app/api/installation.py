@@ -10,7 +10,7 @@ from urllib.parse import quote
 import requests
 
 from github_app.auth import InstallationAuth
-from github_app.client import GitHubClient
+from github_app.client import GitHubClient, RateLimit
 from github_app.credentials import AppCredentials
 from github_app.queries import (
     PULL_REQUEST_REVIEWS_QUERY,
@@ -51,6 +51,11 @@ class InstallationAPI:
 
     def __repr__(self) -> str:
         return f"InstallationAPI(installation_id={self.installation_id})"
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        """The budget GitHub reported on the latest response (None before the first call)."""
+        return self.client.rate_limit
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """Any REST GET as this installation, decoded JSON."""

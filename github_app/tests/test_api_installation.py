@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -18,7 +19,7 @@ from github_app import (
 )
 from github_app.tests.conftest import API, FakeClock
 from github_app.tests.fixtures import api_example
-from github_app.tests.test_queries import pull_request_page_data
+from github_app.tests.graphql_data import pull_request_page_data
 
 MINT_URL = f"{API}/app/installations/42/access_tokens"
 
@@ -109,8 +110,6 @@ def test_list_org_members(api: InstallationAPI, mocked: responses.RequestsMock, 
 def test_pull_requests_page_posts_the_backfill_query_to_graphql(
     api: InstallationAPI, mocked: responses.RequestsMock, clock: FakeClock
 ) -> None:
-    import json
-
     mint(mocked, clock, "ghs_one")
     mocked.post(f"{API}/graphql", json={"data": pull_request_page_data()})
     page = api.pull_requests_page("octo", "repo", first=10, after="abc")

@@ -4,62 +4,11 @@ from __future__ import annotations
 
 import copy
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
 from github_app import UnexpectedResponse, parse_pull_request_page, parse_review_page
-
-
-def _author(typename: str = "User", login: str = "octocat", database_id: int | None = 1) -> dict[str, Any]:
-    author: dict[str, Any] = {"__typename": typename, "login": login, "avatarUrl": "https://a.test/1"}
-    if database_id is not None:
-        author["databaseId"] = database_id
-    return author
-
-
-def pull_request_page_data() -> dict[str, Any]:
-    """A `data` object shaped as GitHub answers REPOSITORY_PULL_REQUESTS_QUERY."""
-    review = {
-        "databaseId": 80,
-        "state": "CHANGES_REQUESTED",
-        "submittedAt": "2024-03-02T10:00:00Z",
-        "author": _author("Bot", "renovate[bot]", 29139614),
-    }
-    node = {
-        "databaseId": 279147437,
-        "number": 7,
-        "title": "Add retries",
-        "body": None,
-        "state": "MERGED",
-        "isDraft": False,
-        "createdAt": "2024-03-01T09:00:00Z",
-        "updatedAt": "2024-03-03T12:00:00Z",
-        "closedAt": "2024-03-03T12:00:00Z",
-        "mergedAt": "2024-03-03T12:00:00Z",
-        "headRefName": "feature",
-        "baseRefName": "main",
-        "additions": 10,
-        "deletions": 2,
-        "changedFiles": 3,
-        "author": _author(),
-        "labels": {"nodes": [{"name": "enhancement"}]},
-        "reviews": {"totalCount": 101, "pageInfo": {"hasNextPage": True, "endCursor": "Y3Vyc29y"}, "nodes": [review]},
-        "timelineItems": {
-            "nodes": [
-                {"__typename": "ConvertToDraftEvent", "createdAt": "2024-03-01T09:05:00Z"},
-                {"__typename": "ReadyForReviewEvent", "createdAt": "2024-03-01T11:00:00Z"},
-            ]
-        },
-    }
-    return {
-        "rateLimit": {"cost": 1, "remaining": 4999, "resetAt": "2024-03-03T13:00:00Z"},
-        "repository": {
-            "databaseId": 1296269,
-            "nameWithOwner": "octocat/Hello-World",
-            "pullRequests": {"totalCount": 1, "pageInfo": {"hasNextPage": False, "endCursor": None}, "nodes": [node]},
-        },
-    }
+from github_app.tests.graphql_data import author, pull_request_page_data
 
 
 def test_pull_request_page_parses_to_typed_values() -> None:
@@ -84,7 +33,7 @@ def test_deleted_author_ghost_and_mannequin_without_database_id() -> None:
     data = pull_request_page_data()
     node = data["repository"]["pullRequests"]["nodes"][0]
     node["author"] = None
-    node["reviews"]["nodes"][0]["author"] = _author("Mannequin", "old-user", None)
+    node["reviews"]["nodes"][0]["author"] = author("Mannequin", "old-user", None)
     pr = parse_pull_request_page(data).pull_requests[0]
     assert pr.author is None
     assert pr.reviews[0].author.database_id is None
@@ -102,7 +51,7 @@ def test_review_page_parses() -> None:
         "totalCount": 2,
         "pageInfo": {"hasNextPage": False, "endCursor": "Yw"},
         "nodes": [
-            {"databaseId": 1, "state": "APPROVED", "submittedAt": "2024-01-01T00:00:00Z", "author": _author()},
+            {"databaseId": 1, "state": "APPROVED", "submittedAt": "2024-01-01T00:00:00Z", "author": author()},
             {"databaseId": 2, "state": "PENDING", "submittedAt": None, "author": None},
         ],
     }
