@@ -65,7 +65,7 @@ def installation_install(
             after = {r.id: r for r in state.installation_repos(inst)}
             added = [r for i, r in after.items() if i not in before]
             removed = [r for i, r in before.items() if i not in after]
-            if added or (not removed and selection == "all"):
+            if added:
                 outbox.append(
                     (
                         "installation_repositories",
