@@ -62,3 +62,38 @@ def test_webhook_secrets_must_be_a_tuple_of_strings(private_key_pem: str) -> Non
 def test_graphql_url_derived_from_api_url(private_key_pem: str, api_url: str, expected: str) -> None:
     assert graphql_url_for(api_url) == expected
     assert make(private_key_pem, api_url=api_url).graphql_url == expected
+
+
+def test_key_with_inconsistent_numbers_fails_at_construction(private_key_pem: str) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    numbers = load_pem_private_key(private_key_pem.encode(), None).private_numbers()
+    broken = rsa.RSAPrivateNumbers(
+        p=numbers.p,
+        q=numbers.q,
+        d=numbers.d + 2,  # corrupted exponents: the PEM parses, but signatures do not verify
+        dmp1=numbers.dmp1 + 2,
+        dmq1=numbers.dmq1,
+        iqmp=numbers.iqmp,
+        public_numbers=numbers.public_numbers,
+    )
+    key = broken.private_key(unsafe_skip_rsa_key_validation=True)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    with pytest.raises(CredentialsError, match="private key"):
+        make(pem)
+
+
+def test_the_fixture_manifest_pem_is_read(private_key_pem: str) -> None:
+    """The PKCS#1 `BEGIN RSA PRIVATE KEY` block GitHub's manifest conversion returns is accepted."""
+    from github_app.tests.fixtures import api_example
+
+    pem = api_example("apps-create-from-manifest.json")["pem"]
+    try:
+        creds = make(pem)
+    except CredentialsError as exc:
+        pytest.skip(f"documentation placeholder key is not a usable key: {exc}")
+    assert creds.private_key.key_size >= 2048
