@@ -160,7 +160,8 @@ class EmulatorServer:
                 return self._fault_response(fault)
         matched = self.router.match(request.method, request.path)
         if matched is None:
-            return error_response(404, "Not Found")
+            headers = {} if control else self._rate_headers("core", "anonymous", consume=False)
+            return error_response(404, "Not Found", headers)
         route, request.params = matched
         extra: dict[str, str] = {}
         try:
