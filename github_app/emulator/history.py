@@ -73,13 +73,13 @@ def _describe(rng: random.Random, repo: Repository, number: int, kind: str) -> t
 
 
 def _reviews(
-    rng: random.Random, repo: Repository, pr: PullRequest, ready_at: datetime, exact: int | None
+    rng: random.Random, repo: Repository, pr: PullRequest, ready_at: datetime, exact: int | None, wait: timedelta
 ) -> list[Review]:
     """1-3 teammates review (or exactly ``exact`` reviews for benchmarks); the last of each ends approved."""
     others = [h for h in repo.history_humans if h != pr.user] or [pr.user]
     base_id = pr.id * 100
     reviews: list[Review] = []
-    t = ready_at + _hours(rng, 3)
+    t = ready_at + wait + _hours(rng, 3)
     if exact is not None:
         step = timedelta(hours=min(6.0, 40.0 / max(exact, 1)))
         for k in range(exact):
@@ -139,16 +139,19 @@ def generate(repo: Repository, number: int) -> PullRequest:
         head_sha=sha_for(repo, number, "head"),
     )
     ready_at = created
+    # Recent PRs are often still in flight: some wait days for review, so the demo has open work and drafts.
+    recent = exact is None and anchor - created < timedelta(days=5) and rng.random() < 0.5
+    wait = timedelta(days=rng.uniform(1, 6)) if recent else timedelta(0)
     if kind == "normal" and exact is None and rng.random() < 0.25:
         pr.draft = True
-        ready_at = created + _hours(rng, 8)
+        ready_at = created + _hours(rng, 8) + wait
         pr.timeline.append(("READY_FOR_REVIEW", ready_at))
         if rng.random() < 0.15:
             pr.timeline.append(("CONVERT_TO_DRAFT", ready_at + _hours(rng, 2)))
             ready_at = pr.timeline[-1][1] + _hours(rng, 6)
             pr.timeline.append(("READY_FOR_REVIEW", ready_at))
     no_review = {"hotfix": 0.5, "bot": 0.4, "revert": 0.3}.get(kind, 0.08) if exact is None else 0.0
-    reviews = [] if rng.random() < no_review else _reviews(rng, repo, pr, ready_at, exact)
+    reviews = [] if rng.random() < no_review else _reviews(rng, repo, pr, ready_at, exact, wait)
     last = max([ready_at, *(r.submitted_at for r in reviews)])
     closed_unmerged = exact is None and rng.random() < 0.08
     end = last + (_hours(rng, 30) if closed_unmerged else _hours(rng, 3, 0.8))

@@ -6,12 +6,17 @@ Times are timezone-aware UTC datetimes; they are formatted GitHub's way only whe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 AccountType = Literal["User", "Organization", "Bot"]
 DEFAULT_PERMISSIONS: dict[str, str] = {"metadata": "read", "pull_requests": "read", "members": "read"}
 DEFAULT_EVENTS: list[str] = ["pull_request", "pull_request_review", "repository"]
+RATE_WINDOW = timedelta(hours=1)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 @dataclass
@@ -189,3 +194,42 @@ class Token:
     expires_at: datetime
     installation_id: int | None = None
     user_login: str | None = None
+
+
+@dataclass
+class Budget:
+    """A primary rate-limit window (GitHub resets the whole budget once an hour)."""
+
+    limit: int
+    used: int = 0
+    reset_at: datetime = field(default_factory=lambda: _now() + RATE_WINDOW)
+
+    def roll(self, now: datetime) -> None:
+        if now >= self.reset_at:
+            self.used = 0
+            self.reset_at = now + RATE_WINDOW
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.used)
+
+
+@dataclass
+class Fault:
+    """An injected failure for the next ``count`` requests whose path starts with ``path_prefix``."""
+
+    count: int
+    path_prefix: str = "/"
+    status: int = 502
+    secondary: bool = False
+    retry_after: int = 60
+
+
+@dataclass
+class Code:
+    """A single-use code: an OAuth code (``login``) or a manifest conversion code (``app_id``)."""
+
+    kind: Literal["oauth", "manifest"]
+    app_id: int
+    expires_at: datetime
+    login: str | None = None

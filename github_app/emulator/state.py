@@ -8,61 +8,20 @@ from __future__ import annotations
 
 import itertools
 import threading
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from . import history
 from .crypto import random_hex, random_token
-from .models import Account, App, Delivery, Installation, PullRequest, Repository, Token
+from .models import Account, App, Budget, Code, Delivery, Fault, Installation, PullRequest, Repository, Token
 
 INSTALLATION_TOKEN_TTL = timedelta(hours=1)
 USER_TOKEN_TTL = timedelta(hours=8)
 CODE_TTL = timedelta(minutes=10)
-RATE_WINDOW = timedelta(hours=1)
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
-
-
-@dataclass
-class Budget:
-    """A primary rate-limit window (GitHub resets the whole budget once an hour)."""
-
-    limit: int
-    used: int = 0
-    reset_at: datetime = field(default_factory=lambda: utcnow() + RATE_WINDOW)
-
-    def roll(self, now: datetime) -> None:
-        if now >= self.reset_at:
-            self.used = 0
-            self.reset_at = now + RATE_WINDOW
-
-    @property
-    def remaining(self) -> int:
-        return max(0, self.limit - self.used)
-
-
-@dataclass
-class Fault:
-    """An injected failure for the next ``count`` requests whose path starts with ``path_prefix``."""
-
-    count: int
-    path_prefix: str = "/"
-    status: int = 502
-    secondary: bool = False
-    retry_after: int = 60
-
-
-@dataclass
-class Code:
-    """A single-use code: an OAuth code (``login``) or a manifest conversion code (``app_id``)."""
-
-    kind: Literal["oauth", "manifest"]
-    app_id: int
-    expires_at: datetime
-    login: str | None = None
 
 
 class State:
