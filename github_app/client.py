@@ -95,6 +95,7 @@ class GitHubClient:
         return f"GitHubClient(base_url={self.base_url!r}, auth={self._auth!r})"
 
     def url(self, path_or_url: str) -> str:
+        """Absolute URL for a path; absolute URLs (Link headers, GraphQL) pass through unchanged."""
         if path_or_url.startswith(("https://", "http://")):
             return path_or_url
         return f"{self.base_url}/{path_or_url.lstrip('/')}"
@@ -136,8 +137,9 @@ class GitHubClient:
         attempt, refreshed = 0, False
         while True:
             attempt += 1
+            request_headers = self._headers(headers)  # may mint a token: its errors are not retried twice
             try:
-                return self._attempt(method, url, what, {"headers": self._headers(headers), **kwargs})
+                return self._attempt(method, url, what, {"headers": request_headers, **kwargs})
             except GitHubError as exc:
                 if exc.status == 401 and not refreshed and self._auth is not None and self._auth.refresh():
                     refreshed = True
@@ -152,9 +154,11 @@ class GitHubClient:
         return parse_json(response, f"{method} {urlsplit(response.url or '').path}")
 
     def get(self, path: str, params: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
+        """GET `path` (relative to the base URL, or absolute) with query `params`; decoded JSON."""
         return self.request("GET", path, params=params, **kwargs)
 
     def post(self, path: str, json: Any = None, **kwargs: Any) -> Any:
+        """POST a JSON body (or `data=` form fields); decoded JSON, None for an empty answer (202/204)."""
         return self.request("POST", path, json=json, **kwargs)
 
     def put(self, path: str, json: Any = None, **kwargs: Any) -> Any:

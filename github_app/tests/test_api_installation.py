@@ -15,6 +15,7 @@ from github_app import (
     AppCredentials,
     InstallationAPI,
     InstallationTokenProvider,
+    ServerError,
     Unauthorized,
 )
 from github_app.tests.conftest import API, FakeClock
@@ -118,3 +119,14 @@ def test_pull_requests_page_posts_the_backfill_query_to_graphql(
     assert sent["query"] == REPOSITORY_PULL_REQUESTS_QUERY
     assert sent["variables"] == {"owner": "octo", "name": "repo", "first": 10, "after": "abc"}
     assert mocked.calls[-1].request.headers["Authorization"] == "token ghs_one"
+
+
+def test_failing_token_mint_is_retried_by_the_minter_only(
+    api: InstallationAPI, mocked: responses.RequestsMock, clock: FakeClock
+) -> None:
+    mocked.post(MINT_URL, status=502)
+    mocked.get(f"{API}/repos/o/r", json={"id": 1})
+    with pytest.raises(ServerError):
+        api.get("/repos/o/r")
+    assert count(mocked, "POST", MINT_URL) == 3  # default max_attempts, not 3 x 3
+    assert count(mocked, "GET", f"{API}/repos/o/r") == 0
