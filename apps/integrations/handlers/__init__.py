@@ -6,11 +6,19 @@ installation events reach every App without a subscription.
 
 from __future__ import annotations
 
+from apps.integrations.handlers.authorization import handle_github_app_authorization
 from apps.integrations.handlers.base import DeliveryIgnored, Handler
+from apps.integrations.handlers.installations import handle_installation, handle_installation_target
 from apps.integrations.handlers.ping import handle_ping
+from apps.integrations.handlers.repositories import handle_installation_repositories, handle_repository
 
 HANDLERS: dict[str, Handler] = {
     "ping": handle_ping,
+    "installation": handle_installation,
+    "installation_repositories": handle_installation_repositories,
+    "installation_target": handle_installation_target,
+    "repository": handle_repository,
+    "github_app_authorization": handle_github_app_authorization,
 }
 
 # Events GitHub sends to every App whatever its subscriptions; not listed in the manifest.

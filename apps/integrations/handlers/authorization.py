@@ -1,0 +1,27 @@
+"""``github_app_authorization.revoked``: a user revoked their authorization of the App.
+
+Payload: ``{"action": "revoked", "sender": {"id", "login", ...}}`` (no installation). We never store user
+tokens (the install callback uses one for a single check), so there is nothing to delete; the event is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from apps.integrations.handlers.base import DeliveryIgnored
+from apps.integrations.models import WebhookDelivery
+from github_app import WebhookEvent
+
+logger = logging.getLogger(__name__)
+
+
+def handle_github_app_authorization(event: WebhookEvent, delivery: WebhookDelivery) -> None:
+    if event.action != "revoked":
+        raise DeliveryIgnored(f"github_app_authorization.{event.action} is not handled")
+    sender = event.sender
+    logger.info(
+        "GitHub user %s (%s) revoked their authorization of the App; no user token is stored",
+        sender.id if sender else None,
+        sender.login if sender else "",
+        extra={"delivery": delivery.delivery_id},
+    )

@@ -1,0 +1,166 @@
+"""Writes to the repository mirror (``InstallationRepository``) and to tracked repositories.
+
+Repositories are identified by ``github_repo_id`` only; ``full_name`` is display data that follows
+renames and transfers everywhere it is shown (the mirror, tracked repositories, pull requests).
+Access removed or a repository deleted never deletes data: a tracked repository becomes inactive with
+a reason, and becomes active again when GitHub gives access back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.integrations.models import GitHubAppInstallation, InstallationRepository, TrackedRepository
+from apps.metrics.services.repositories import pull_requests_rename_repository
+
+logger = logging.getLogger(__name__)
+
+ACCESS_REMOVED = "access removed"
+REPOSITORY_DELETED = "repository deleted"
+
+
+@dataclass(frozen=True)
+class RepositoryInfo:
+    """What we mirror of a repository: the short objects of installation events
+    (``{"id", "full_name", "private"}``) or the full REST/webhook repository object."""
+
+    github_repo_id: int
+    full_name: str
+    private: bool
+    archived: bool | None = None  # unknown in the short objects of installation events
+
+    @classmethod
+    def from_rest(cls, data: dict[str, Any]) -> RepositoryInfo:
+        return cls(int(data["id"]), str(data["full_name"]), bool(data.get("private")), bool(data.get("archived")))
+
+
+def _upsert(installation: GitHubAppInstallation, repo: RepositoryInfo) -> bool:
+    """Mirror one repository as reachable; returns whether it was new or came back."""
+    defaults: dict[str, Any] = {"full_name": repo.full_name, "private": repo.private, "removed_at": None}
+    if repo.archived is not None:
+        defaults["archived"] = repo.archived
+    row = installation.repositories.filter(github_repo_id=repo.github_repo_id).first()
+    if row is None:
+        installation.repositories.update_or_create(github_repo_id=repo.github_repo_id, defaults=defaults)
+        return True
+    changed = row.removed_at is not None
+    for name, value in defaults.items():
+        setattr(row, name, value)
+    row.save()
+    return changed
+
+
+@transaction.atomic
+def installation_repositories_add(
+    *, installation: GitHubAppInstallation, repositories: Iterable[RepositoryInfo]
+) -> int:
+    """``installation_repositories.added`` (and ``installation.created``'s ``repositories``): now reachable.
+
+    Tracked repositories that were inactive only because access had been removed become active again.
+    """
+    repos = list(repositories)
+    added = sum(_upsert(installation, repo) for repo in repos)
+    ids = [r.github_repo_id for r in repos]
+    names = {r.github_repo_id: r.full_name for r in repos}
+    for tracked in TrackedRepository.objects.filter(installation=installation, github_repo_id__in=ids):
+        tracked.full_name = names[tracked.github_repo_id]
+        if not tracked.is_active and tracked.inactive_reason == ACCESS_REMOVED:
+            tracked.is_active, tracked.inactive_reason = True, ""
+        tracked.save(update_fields=["full_name", "is_active", "inactive_reason", "updated_at"])
+    return added
+
+
+@transaction.atomic
+def installation_repositories_remove(*, installation: GitHubAppInstallation, github_repo_ids: Iterable[int]) -> int:
+    """``installation_repositories.removed``: the App lost access. Mirror rows are kept and marked removed;
+    tracked repositories become inactive ("access removed") and keep all their data."""
+    ids = list(github_repo_ids)
+    removed = installation.repositories.filter(github_repo_id__in=ids, removed_at__isnull=True).update(
+        removed_at=timezone.now()
+    )
+    TrackedRepository.objects.filter(installation=installation, github_repo_id__in=ids, is_active=True).update(
+        is_active=False, inactive_reason=ACCESS_REMOVED, updated_at=timezone.now()
+    )
+    return removed
+
+
+def installation_repository_remove_stub(*, installation: GitHubAppInstallation, repo: RepositoryInfo) -> None:
+    """A removal for a repository we never mirrored (removed delivered before added): remember it as removed,
+    so the mirror shows what GitHub says and a later ``added`` brings it back."""
+    installation.repositories.get_or_create(
+        github_repo_id=repo.github_repo_id,
+        defaults={"full_name": repo.full_name, "private": repo.private, "removed_at": timezone.now()},
+    )
+
+
+@transaction.atomic
+def installation_repositories_replace(
+    *, installation: GitHubAppInstallation, repositories: Iterable[RepositoryInfo]
+) -> tuple[int, int]:
+    """Make the mirror equal to GitHub's full list (``GET /installation/repositories``, all pages).
+    Returns (added or back, removed)."""
+    repos = list(repositories)
+    added = installation_repositories_add(installation=installation, repositories=repos)
+    present = {r.github_repo_id for r in repos}
+    gone = installation.repositories.filter(removed_at__isnull=True).exclude(github_repo_id__in=present)
+    removed = installation_repositories_remove(
+        installation=installation, github_repo_ids=list(gone.values_list("github_repo_id", flat=True))
+    )
+    return added, removed
+
+
+@transaction.atomic
+def repository_rename(*, github_repo_id: int, full_name: str) -> None:
+    """``repository.renamed`` / ``transferred`` / any snapshot with a new ``full_name``: the name follows
+    everywhere it is shown, for every installation and team that knows the repository."""
+    InstallationRepository.objects.filter(github_repo_id=github_repo_id).exclude(full_name=full_name).update(
+        full_name=full_name, updated_at=timezone.now()
+    )
+    TrackedRepository.objects.filter(github_repo_id=github_repo_id).exclude(full_name=full_name).update(
+        full_name=full_name, updated_at=timezone.now()
+    )
+    pull_requests_rename_repository(github_repo_id=github_repo_id, full_name=full_name)
+
+
+@transaction.atomic
+def repository_update_flags(*, github_repo_id: int, private: bool, archived: bool) -> None:
+    """``repository.privatized`` / ``publicized`` / ``archived`` / ``unarchived`` / ``edited``."""
+    InstallationRepository.objects.filter(github_repo_id=github_repo_id).filter(
+        ~Q(private=private) | ~Q(archived=archived)
+    ).update(private=private, archived=archived, updated_at=timezone.now())
+
+
+@transaction.atomic
+def repository_delete(*, github_repo_id: int) -> None:
+    """``repository.deleted``: gone from every installation; tracked copies become inactive, data kept."""
+    now = timezone.now()
+    InstallationRepository.objects.filter(github_repo_id=github_repo_id, removed_at__isnull=True).update(
+        removed_at=now, updated_at=now
+    )
+    TrackedRepository.objects.filter(github_repo_id=github_repo_id, is_active=True).update(
+        is_active=False, inactive_reason=REPOSITORY_DELETED, updated_at=now
+    )
+
+
+@transaction.atomic
+def account_repositories_rename(
+    *, installations: Iterable[GitHubAppInstallation], old_login: str, new_login: str
+) -> int:
+    """``installation_target.renamed``: an account rename changes every ``old/x`` into ``new/x``; GitHub sends
+    no ``repository`` event per repository for it. Returns how many repositories were renamed."""
+    renamed = 0
+    prefix = f"{old_login}/"
+    for installation in installations:
+        for row in installation.repositories.filter(full_name__istartswith=prefix):
+            repository_rename(
+                github_repo_id=row.github_repo_id, full_name=new_login + "/" + row.full_name[len(prefix) :]
+            )
+            renamed += 1
+    return renamed

@@ -1,0 +1,78 @@
+"""GitHub mocked at the HTTP layer (``responses``) with the shared API examples, for the integration tests."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import responses
+
+from github_app.tests.fixtures import api_example
+
+API = "https://api.github.com"
+WEB = "https://github.com"
+
+
+class GitHubMock:
+    """Registers GitHub answers on a ``responses`` mock; each method is one endpoint."""
+
+    def __init__(self, mock: responses.RequestsMock) -> None:
+        self.mock = mock
+
+    def installation_token(self, installation_id: int) -> None:
+        body = api_example("apps-create-installation-access-token.json")
+        body["expires_at"] = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.mock.post(f"{API}/app/installations/{installation_id}/access_tokens", json=body, status=201)
+
+    def installation(self, installation_id: int, *, login: str = "octocat", account_id: int = 1, **fields) -> dict:
+        body = api_example("apps-get-installation.json")
+        body.update(id=installation_id, **fields)
+        body["account"] = {**body["account"], "login": login, "id": account_id}
+        self.mock.get(f"{API}/app/installations/{installation_id}", json=body)
+        return body
+
+    def repositories(self, installation_id: int, repos: list[tuple[int, str]] | None = None) -> None:
+        self.installation_token(installation_id)
+        body = api_example("apps-list-repos-accessible-to-installation.json")
+        template = body["repositories"][0]
+        if repos is not None:
+            body["repositories"] = [{**copy.deepcopy(template), "id": i, "full_name": n} for i, n in repos]
+        body["total_count"] = len(body["repositories"])
+        self.mock.get(f"{API}/installation/repositories", json=body)
+
+    def oauth_code(self, token: str = "ghu_usertoken") -> None:
+        self.mock.post(f"{WEB}/login/oauth/access_token", json={"access_token": token, "token_type": "bearer"})
+
+    def oauth_code_refused(self) -> None:
+        self.mock.post(
+            f"{WEB}/login/oauth/access_token",
+            json={"error": "bad_verification_code", "error_description": "The code passed is incorrect or expired."},
+        )
+
+    def user_installations(self, ids: list[int], *, per_page_split: int | None = None) -> None:
+        body = api_example("apps-list-installations-for-authenticated-user.json")
+        template = body["installations"][0]
+        items = [{**copy.deepcopy(template), "id": i} for i in ids]
+        if per_page_split is None:
+            self.mock.get(f"{API}/user/installations", json={"total_count": len(items), "installations": items})
+            return
+        first, second = items[:per_page_split], items[per_page_split:]
+        link = f'<{API}/user/installations?page=2>; rel="next"'
+        self.mock.get(
+            f"{API}/user/installations",
+            json={"total_count": len(items), "installations": second},
+            match=[responses.matchers.query_param_matcher({"page": "2"})],
+        )
+        self.mock.get(
+            f"{API}/user/installations",
+            json={"total_count": len(items), "installations": first},
+            headers={"Link": link},
+            match=[responses.matchers.query_param_matcher({"per_page": "100"})],
+        )
+
+
+@pytest.fixture
+def github(github_app_settings):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield GitHubMock(mock)

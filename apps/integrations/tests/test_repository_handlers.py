@@ -1,0 +1,135 @@
+"""``repository`` events: names and flags follow GitHub by ``github_repo_id`` everywhere they are shown
+(mirror, tracked repositories, pull requests), applying an event twice changes nothing, and a deleted
+repository keeps its data."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+
+import pytest
+
+from apps.integrations.models import (
+    DeliveryStatus,
+    GitHubAppInstallation,
+    InstallationRepository,
+    TrackedRepository,
+    WebhookDelivery,
+)
+from apps.metrics.models import PullRequest
+
+pytestmark = pytest.mark.django_db
+
+REPO_ID = 186853261  # the repository of the api.github.com repository/* examples
+
+
+@pytest.fixture
+def known_repository(team, other_team):
+    """The repository mirrored under installation 1, tracked by two teams, with a pull request in each."""
+    installation = GitHubAppInstallation.objects.create(installation_id=1, account_login="Octocoders", team=team)
+    InstallationRepository.objects.create(installation=installation, github_repo_id=REPO_ID, full_name="old/name")
+    when = datetime(2024, 1, 1, tzinfo=UTC)
+    for t in (team, other_team):
+        TrackedRepository.objects.create(
+            team=t, installation=installation, github_repo_id=REPO_ID, full_name="old/name"
+        )
+        PullRequest.objects.create(
+            team=t, github_pr_id=1000 + t.pk, number=1, github_repo_id=REPO_ID, github_repo="old/name",
+            pr_created_at=when, pr_updated_at=when,
+        )  # fmt: skip
+    return installation
+
+
+def names() -> set[str]:
+    return (
+        set(InstallationRepository.objects.filter(github_repo_id=REPO_ID).values_list("full_name", flat=True))
+        | set(TrackedRepository.objects.filter(github_repo_id=REPO_ID).values_list("full_name", flat=True))
+        | set(PullRequest.objects.filter(github_repo_id=REPO_ID).values_list("github_repo", flat=True))
+    )
+
+
+def with_installation(payload: dict, installation_id: int = 1) -> dict:
+    payload = copy.deepcopy(payload)
+    payload.setdefault("installation", {"id": installation_id, "node_id": "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ=="})
+    return payload
+
+
+def send_twice(signed_webhook, payload: dict) -> None:
+    for _ in range(2):
+        assert signed_webhook("repository", payload).status_code == 202
+    statuses = set(WebhookDelivery.objects.values_list("status", flat=True))
+    assert statuses == {DeliveryStatus.PROCESSED}, WebhookDelivery.objects.values_list("reason", flat=True)
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    ["renamed.payload.json", "transferred.with-installation.payload.json", "edited.payload.json"],
+)
+def test_the_new_name_shows_everywhere(signed_webhook, github_payload, known_repository, fixture):
+    payload = with_installation(github_payload(f"repository/{fixture}"))
+    send_twice(signed_webhook, payload)
+    assert names() == {payload["repository"]["full_name"]}
+
+
+def test_renamed_twice_in_a_row_ends_on_the_last_name(signed_webhook, github_payload, known_repository):
+    first = with_installation(github_payload("repository/renamed.payload.json"))
+    second = copy.deepcopy(first)
+    second["repository"]["full_name"], second["repository"]["name"] = "Octocoders/Hello-Again", "Hello-Again"
+    second["changes"] = {"repository": {"name": {"from": "Hello-World"}}}
+    send_twice(signed_webhook, first)
+    send_twice(signed_webhook, second)
+    assert names() == {"Octocoders/Hello-Again"}
+
+
+def test_privatized_and_publicized(signed_webhook, github_payload):
+    payloads = [with_installation(github_payload(f"repository/{a}.payload.json")) for a in ("privatized", "publicized")]
+    repo_id = payloads[0]["repository"]["id"]
+    installation = GitHubAppInstallation.objects.create(installation_id=1)
+    InstallationRepository.objects.create(installation=installation, github_repo_id=repo_id, full_name="x/y")
+    send_twice(signed_webhook, payloads[0])
+    assert InstallationRepository.objects.get(github_repo_id=repo_id).private is True
+    send_twice(signed_webhook, payloads[1])
+    assert InstallationRepository.objects.get(github_repo_id=repo_id).private is False
+
+
+@pytest.mark.parametrize("action,archived", [("archived", True), ("unarchived", False)])
+def test_archived_and_unarchived(signed_webhook, github_payload, known_repository, action, archived):
+    """No public example exists for these actions; they carry the same repository object as ``edited``."""
+    InstallationRepository.objects.update(archived=not archived)
+    payload = with_installation(github_payload("repository/edited.payload.json"))
+    payload["action"], payload["repository"]["archived"] = action, archived
+    payload.pop("changes", None)
+    send_twice(signed_webhook, payload)
+    assert InstallationRepository.objects.get(github_repo_id=REPO_ID).archived is archived
+
+
+def test_deleted_repository_keeps_its_data_and_tracking_becomes_inactive(
+    signed_webhook, github_payload, known_repository
+):
+    payload = with_installation(load_ghes_deleted(github_payload))
+    payload["repository"]["id"] = REPO_ID
+    send_twice(signed_webhook, payload)
+
+    assert InstallationRepository.objects.get(github_repo_id=REPO_ID).removed_at is not None
+    assert set(TrackedRepository.objects.values_list("is_active", "inactive_reason")) == {(False, "repository deleted")}
+    assert PullRequest.objects.filter(github_repo_id=REPO_ID).count() == 2
+
+
+def load_ghes_deleted(github_payload) -> dict:
+    from github_app.tests.fixtures import load_json
+
+    return load_json("webhooks-ghes-35/repository/deleted.json")
+
+
+def test_events_for_an_unknown_installation_create_its_row(signed_webhook, github_payload):
+    send_twice(signed_webhook, github_payload("repository/transferred.with-installation.payload.json"))
+    assert GitHubAppInstallation.objects.filter(installation_id=1).exists()
+
+
+def test_created_repository_joins_an_all_repositories_installation(signed_webhook, github_payload):
+    GitHubAppInstallation.objects.create(installation_id=1, account_login="Octocoders", repository_selection="all")
+    payload = github_payload("repository/created.with-installation.payload.json")
+    send_twice(signed_webhook, payload)
+    assert InstallationRepository.objects.filter(
+        installation__installation_id=1, github_repo_id=payload["repository"]["id"]
+    ).exists()

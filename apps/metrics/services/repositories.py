@@ -1,0 +1,15 @@
+"""Repository-level writes on metrics rows: names are display data that follow GitHub's renames."""
+
+from __future__ import annotations
+
+from apps.metrics.models import PullRequest
+
+
+def pull_requests_rename_repository(*, github_repo_id: int, full_name: str) -> int:
+    """Show a renamed or transferred repository's new ``full_name`` on its pull requests, in every team that
+    has them (identity is ``github_repo_id``; the name is only shown). Returns how many rows changed."""
+    return (
+        PullRequest.objects.filter(github_repo_id=github_repo_id)
+        .exclude(github_repo=full_name)
+        .update(github_repo=full_name)
+    )
