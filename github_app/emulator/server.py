@@ -171,7 +171,7 @@ class EmulatorServer:
             elif route.kind == "installation":
                 request.token, request.installation = auth.authenticate_installation(self.state, request)
                 request.app = self.state.app(request.token.app_id)
-                if request.path != "/graphql":
+                if request.path not in ("/graphql", "/rate_limit"):
                     extra = self._installation_rest_budget(request.installation.id)
             elif route.kind == "user":
                 request.token = auth.authenticate_user(self.state, request)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections import deque
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -18,6 +19,7 @@ from .models import Account, App, Budget, Code, Delivery, Fault, Installation, P
 INSTALLATION_TOKEN_TTL = timedelta(hours=1)
 USER_TOKEN_TTL = timedelta(hours=8)
 CODE_TTL = timedelta(minutes=10)
+MAX_DELIVERIES = 20_000
 
 
 def utcnow() -> datetime:
@@ -39,7 +41,8 @@ class State:
         self.repositories: dict[int, Repository] = {}
         self.tokens: dict[str, Token] = {}
         self.codes: dict[str, Code] = {}
-        self.deliveries: list[Delivery] = []
+        # Bounded like GitHub's own log (it keeps 3 days): load tests send hundreds of thousands of payloads.
+        self.deliveries: deque[Delivery] = deque(maxlen=MAX_DELIVERIES)
         self.faults: list[Fault] = []
         self.budgets: dict[tuple[str, str], Budget] = {}
         self.request_counts: dict[str, int] = {}

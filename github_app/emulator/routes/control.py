@@ -12,9 +12,9 @@ from ..activity import activity_run
 from ..history import pr_id, sha_for
 from ..httpkit import HttpError, Request, Response, Router, json_response
 from ..installations import installation_change, installation_install
-from ..models import PullRequest, Review
+from ..models import Fault, PullRequest, Review
 from ..scenario import load_scenario
-from ..state import Fault, utcnow
+from ..state import utcnow
 from ..webhooks import deliver
 
 if TYPE_CHECKING:

@@ -72,6 +72,21 @@ def register(router: Router, emulator: EmulatorServer) -> None:
             body = [{**review_json(state, repo, pr, r), "state": r.state} for r in page]
         return json_response(body, headers=headers)
 
+    def rate_limit(request: Request) -> Response:
+        """``GET /rate_limit``: both budgets of the installation; GitHub does not count this call."""
+        from ..server import rate_headers
+
+        assert request.installation is not None
+        subject = f"installation:{request.installation.id}"
+        core, graphql_budget = state.budget("core", subject), state.budget("graphql", subject)
+
+        def entry(budget) -> dict[str, int]:  # type: ignore[no-untyped-def]
+            reset = int(budget.reset_at.timestamp())
+            return {"limit": budget.limit, "used": budget.used, "remaining": budget.remaining, "reset": reset}
+
+        body = {"resources": {"core": entry(core), "graphql": entry(graphql_budget)}, "rate": entry(core)}
+        return json_response(body, headers=rate_headers(core, "core"))
+
     def graphql(request: Request) -> Response:
         assert request.installation is not None
         return execute(emulator, request.installation, request.json())
@@ -81,6 +96,7 @@ def register(router: Router, emulator: EmulatorServer) -> None:
     router.add("GET", "/repos/{owner}/{repo}/pulls/{number}", pull, "installation")
     router.add("GET", "/repos/{owner}/{repo}/pulls/{number}/reviews", pull_reviews, "installation")
     router.add("POST", "/graphql", graphql, "installation")
+    router.add("GET", "/rate_limit", rate_limit, "installation")
 
 
 def _number(request: Request) -> int:

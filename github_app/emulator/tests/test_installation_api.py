@@ -102,3 +102,12 @@ def test_request_counts_by_path(emulator, app_headers):
     counts = requests.get(f"{emulator.url}/_emulator/requests").json()
     assert counts["by_path"] == {"/installation/repositories": 3}
     assert counts["total"] == 3
+
+
+def test_rate_limit_endpoint_reports_both_budgets_without_spending_them(emulator, app_headers):
+    headers = token_headers(emulator, app_headers)
+    requests.get(f"{emulator.url}/installation/repositories", headers=headers)
+    first = requests.get(f"{emulator.url}/rate_limit", headers=headers).json()
+    second = requests.get(f"{emulator.url}/rate_limit", headers=headers).json()
+    assert first["resources"]["core"]["used"] == second["resources"]["core"]["used"] == 1
+    assert second["resources"]["graphql"] == {**second["resources"]["graphql"], "limit": 5000, "used": 0}
