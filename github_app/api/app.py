@@ -12,7 +12,7 @@ import requests
 
 from github_app.app_jwt import AppJWT
 from github_app.auth import JWTAuth
-from github_app.client import GitHubClient, RateLimit
+from github_app.client import GitHubClient, RateLimit, parse_json
 from github_app.credentials import AppCredentials
 from github_app.errors import (
     Forbidden,
@@ -87,7 +87,7 @@ class AppAPI:
         if cursor is not None:
             params["cursor"] = cursor
         response = self.client.send("GET", "/app/hook/deliveries", params=params)
-        body = response.json() if response.content else []
+        body = parse_json(response, "GET /app/hook/deliveries") or []
         if not isinstance(body, list):
             raise UnexpectedResponse("GET /app/hook/deliveries did not return a list")
         return body, next_cursor(response.headers.get("Link"))
