@@ -1,0 +1,98 @@
+"""The team's GitHub page: what members see, what only admins can do, and Disconnect keeping the data."""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.integrations.models import GitHubAppInstallation, InstallationRepository, TrackedRepository
+from apps.integrations.selectors import installation_team_for_event
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def linked(team, github_app_settings):
+    row = GitHubAppInstallation.objects.create(
+        installation_id=42,
+        account_id=9,
+        account_login="acme-org",
+        account_type="Organization",
+        repository_selection="selected",
+        permissions={"metadata": "read", "pull_requests": "read"},
+        team=team,
+    )
+    InstallationRepository.objects.create(installation=row, github_repo_id=1, full_name="acme-org/api")
+    InstallationRepository.objects.create(installation=row, github_repo_id=2, full_name="acme-org/web")
+    TrackedRepository.objects.create(team=team, installation=row, github_repo_id=1, full_name="acme-org/api")
+    return row
+
+
+def test_members_see_the_connection_but_no_admin_buttons(member_client, team, linked):
+    response = member_client.get(f"/a/{team.slug}/integrations/github/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "acme-org" in html and "Selected repositories · 2 reachable" in html
+    assert "pull_requests: read" in html
+    assert "https://github.com/organizations/acme-org/settings/installations/42" in html
+    assert "Disconnect" not in html and "Connect GitHub" not in html
+
+
+def test_admins_see_connect_and_disconnect_and_what_disconnect_does(admin_client, team, linked):
+    html = admin_client.get(f"/a/{team.slug}/integrations/github/").content.decode()
+    assert "Connect GitHub" in html and "Disconnect" in html
+    assert "not</strong> uninstall the App on GitHub" in html
+
+
+def test_a_user_account_links_to_its_personal_settings(admin_client, team, linked):
+    GitHubAppInstallation.objects.update(account_type="User")
+    html = admin_client.get(f"/a/{team.slug}/integrations/github/").content.decode()
+    assert "https://github.com/settings/installations/42" in html
+
+
+def test_the_team_nav_links_to_the_github_page(admin_client, team):
+    html = admin_client.get(f"/a/{team.slug}/").content.decode()
+    assert f'href="/a/{team.slug}/integrations/github/"' in html
+
+
+def test_disconnect_unlinks_keeps_data_and_stops_routing_events(admin_client, team, linked):
+    assert installation_team_for_event(42) == team
+    response = admin_client.post(f"/a/{team.slug}/integrations/github/42/disconnect/", follow=True)
+    assert b"still installed on GitHub" in response.content
+
+    linked.refresh_from_db()
+    assert linked.team is None
+    assert installation_team_for_event(42) is None
+    assert InstallationRepository.objects.filter(installation=linked).count() == 2
+    tracked = TrackedRepository.objects.get()
+    assert (tracked.is_active, tracked.inactive_reason) == (False, "GitHub disconnected")
+
+
+def test_members_cannot_disconnect(member_client, team, linked):
+    assert member_client.post(f"/a/{team.slug}/integrations/github/42/disconnect/").status_code == 403
+    linked.refresh_from_db()
+    assert linked.team == team
+
+
+def test_an_admin_cannot_disconnect_another_teams_installation(client, team, other_team, linked):
+    from apps.teams.models import Membership
+
+    client.force_login(Membership.objects.get(team=other_team).user)
+    response = client.post(f"/a/{other_team.slug}/integrations/github/42/disconnect/", follow=True)
+    assert b"not connected to this team" in response.content
+    linked.refresh_from_db()
+    assert linked.team == team
+
+
+def test_strangers_get_404(client, make_user, team, linked):
+    client.force_login(make_user("stranger@example.com"))
+    assert client.get(f"/a/{team.slug}/integrations/github/").status_code == 404
+    assert client.post(f"/a/{team.slug}/integrations/github/42/disconnect/").status_code == 404
+
+
+def test_team_for_event_ignores_unknown_unlinked_and_deleted_installations(team, linked):
+    assert installation_team_for_event(None) is None
+    assert installation_team_for_event(404) is None
+    GitHubAppInstallation.objects.create(installation_id=43)
+    assert installation_team_for_event(43) is None
+    GitHubAppInstallation.objects.filter(installation_id=42).update(status="deleted")
+    assert installation_team_for_event(42) is None

@@ -1,0 +1,68 @@
+"""``GET /integrations/github/callback/``: where GitHub sends the user after installing or updating the App.
+
+Query: ``code`` (OAuth, because the manifest sets ``request_oauth_on_install``), ``installation_id``,
+``setup_action`` (``install`` | ``update`` | ``request``) and our ``state``. Not team-scoped: the team comes
+from the signed state. Every failure renders a page saying what happened; none is a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from apps.integrations.github import GitHubAppNotConfigured
+from apps.integrations.services.linking import LinkError, installation_link_from_callback
+from apps.integrations.services.state import StateInvalid, state_consume
+from apps.integrations.views.team import INSTALL_STATE
+from apps.teams.models import Membership
+from github_app import GitHubError
+
+logger = logging.getLogger(__name__)
+
+
+def _problem(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    return render(request, "integrations/callback_problem.html", {"problem": message}, status=status)
+
+
+@login_required
+@require_GET
+def install_callback(request: HttpRequest) -> HttpResponse:
+    setup_action = request.GET.get("setup_action", "")
+    if setup_action == "request":
+        return render(request, "integrations/callback_requested.html")
+    try:
+        installation_id = int(request.GET.get("installation_id", ""))
+    except ValueError:
+        return _problem(request, "GitHub did not say which installation this is about. Please start again.", 400)
+    try:
+        data = state_consume(purpose=INSTALL_STATE, state=request.GET.get("state", ""), user_id=request.user.pk)
+    except StateInvalid as exc:
+        return _problem(request, str(exc), 400)
+    membership = Membership.objects.select_related("team").filter(user=request.user, team_id=data.get("team")).first()
+    if membership is None or not membership.is_admin:
+        return _problem(request, "Only an admin of the team can connect GitHub to it.", 403)
+    team = membership.team
+    try:
+        row = installation_link_from_callback(
+            user=request.user,
+            team=team,
+            code=request.GET.get("code", ""),
+            installation_id=installation_id,
+            setup_action=setup_action,
+        )
+    except LinkError as exc:
+        return _problem(request, str(exc), 403)
+    except GitHubAppNotConfigured:
+        return _problem(request, "The GitHub App is not configured on this tformance server yet.", 503)
+    except GitHubError as exc:
+        logger.warning(
+            "install callback: GitHub error %s", type(exc).__name__, extra={"installation_id": installation_id}
+        )
+        return _problem(request, "GitHub could not be reached or refused the request. Please try again.", 502)
+    messages.success(request, f"GitHub account {row.account_login} is connected to {team.name}.")
+    return redirect("integrations:github", team_slug=team.slug)
