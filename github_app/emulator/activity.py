@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import threading
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from .history import pr_id, sha_for
@@ -68,8 +69,13 @@ class _Step:
     def emit(
         self, event: str, action: str, pr: PullRequest, sender: str, review: Review | None = None, **extra: Any
     ) -> None:
-        pr.updated_at = utcnow()
         self.events.append((event, action, pr, review, sender, extra))
+
+    def tick(self, pr: PullRequest) -> datetime:
+        """The time of this action: now, but always a second after the PR's last change, so that
+        quick scripted sequences still produce strictly newer ``updated_at`` snapshots."""
+        pr.updated_at = max(utcnow(), pr.updated_at + timedelta(seconds=1))
+        return pr.updated_at
 
     def run(self, action: str) -> PullRequest | None:
         live = _open_prs(self.state, self.repo)
@@ -134,7 +140,7 @@ class _Step:
 
     def ready(self, pr: PullRequest) -> None:
         pr.draft = False
-        pr.timeline.append(("READY_FOR_REVIEW", utcnow()))
+        pr.timeline.append(("READY_FOR_REVIEW", self.tick(pr)))
         self.emit("pull_request", "ready_for_review", pr, pr.user)
         if not pr.requested_reviewers:
             pr.requested_reviewers = [self.rng.choice(self.people(pr.user))]
@@ -142,15 +148,14 @@ class _Step:
 
     def convert_to_draft(self, pr: PullRequest) -> None:
         pr.draft = True
-        pr.timeline.append(("CONVERT_TO_DRAFT", utcnow()))
+        pr.timeline.append(("CONVERT_TO_DRAFT", self.tick(pr)))
         self.emit("pull_request", "converted_to_draft", pr, pr.user)
 
     def review(self, pr: PullRequest, state: str | None) -> None:
         reviewer = (pr.requested_reviewers or self.people(pr.user))[0 if self.pick_newest else -1]
         state = state or self.rng.choices(["APPROVED", "COMMENTED", "CHANGES_REQUESTED"], weights=[5, 3, 2])[0]
-        review = Review(
-            self.state.next_review_id(), reviewer, state, utcnow(), {"APPROVED": "LGTM"}.get(state, "See comments.")
-        )
+        body = "LGTM" if state == "APPROVED" else "See comments."
+        review = Review(self.state.next_review_id(), reviewer, state, self.tick(pr), body)
         pr.reviews.append(review)
         pr.requested_reviewers = [r for r in pr.requested_reviewers if r != reviewer]
         self.emit("pull_request_review", "submitted", pr, reviewer, review)
@@ -158,20 +163,22 @@ class _Step:
     def dismiss(self, pr: PullRequest) -> None:
         review = next(r for r in pr.reviews if r.state == "CHANGES_REQUESTED")
         review.state = "DISMISSED"
+        self.tick(pr)
         self.emit("pull_request_review", "dismissed", pr, pr.user, review)
 
     def close(self, pr: PullRequest, merged: bool) -> None:
-        pr.state, pr.closed_at = "closed", utcnow()
+        pr.state, pr.closed_at = "closed", self.tick(pr)
         pr.merged_at = pr.closed_at if merged else None
         pr.requested_reviewers = []
         self.emit("pull_request", "closed", pr, pr.user)
 
     def reopen(self, pr: PullRequest) -> None:
         pr.state, pr.closed_at = "open", None
+        self.tick(pr)
         self.emit("pull_request", "reopened", pr, pr.user)
 
     def synchronize(self, pr: PullRequest) -> None:
-        before, pr.head_sha = pr.head_sha, sha_for(self.repo, pr.number, str(utcnow()))
+        before, pr.head_sha = pr.head_sha, sha_for(self.repo, pr.number, str(self.tick(pr)))
         pr.additions += self.rng.randint(1, 30)
         self.emit("pull_request", "synchronize", pr, pr.user, before=before, after=pr.head_sha)
 
@@ -179,6 +186,7 @@ class _Step:
         from .shapes import label_json
 
         name = self.rng.choice(["bug", "enhancement", "hotfix", "documentation"])
+        self.tick(pr)
         if name not in pr.labels:
             pr.labels.append(name)
         self.emit("pull_request", "labeled", pr, pr.user, label=label_json(self.state, self.repo, name))

@@ -78,6 +78,10 @@ def test_pull_request_lifecycle_webhooks_have_fixture_shapes(emulator, receiver)
     review = review_event["review"]
     assert review["state"] == "approved" and review["user"]["login"] != pr["user"]["login"]
     assert review_event["pull_request"]["id"] == pr["id"]
+    # Scripted actions land in the same second; snapshots must still be strictly newer, as on GitHub.
+    snapshots = [opened["pull_request"], review_event["pull_request"], closed["pull_request"]]
+    assert [p["updated_at"] for p in snapshots] == sorted({p["updated_at"] for p in snapshots})
+    assert review["submitted_at"] == review_event["pull_request"]["updated_at"]
 
 
 def test_every_kind_of_pull_request_action(emulator, receiver):
