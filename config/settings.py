@@ -8,6 +8,7 @@ are secure and HSTS is on.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -182,6 +183,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-pending-deliveries": {"task": "apps.integrations.tasks.sweep_pending_deliveries", "schedule": 60.0},
     "recover-failed-deliveries": {"task": "apps.integrations.tasks.recover_failed_deliveries", "schedule": 600.0},
     "prune-delivery-payloads": {"task": "apps.integrations.tasks.prune_delivery_payloads", "schedule": 86400.0},
+    # Daily: make our installations and their repositories equal to GitHub's (heals lost or reordered events).
+    "reconcile-installations": {"task": "apps.integrations.tasks.reconcile_installations", "schedule": 86400.0},
 }
 
 # Webhook processing.
@@ -190,15 +193,26 @@ WEBHOOK_PAYLOAD_RETENTION_DAYS = int(os.environ.get("WEBHOOK_PAYLOAD_RETENTION_D
 WEBHOOK_PENDING_GRACE_SECONDS = 60
 WEBHOOK_REDELIVERIES_PER_RUN = int(os.environ.get("WEBHOOK_REDELIVERIES_PER_RUN", "50"))
 
-# GitHub App.
-GITHUB_APP_ID = os.environ.get("GITHUB_APP_ID", "")
-GITHUB_APP_CLIENT_ID = os.environ.get("GITHUB_APP_CLIENT_ID", "")
-GITHUB_APP_CLIENT_SECRET = os.environ.get("GITHUB_APP_CLIENT_SECRET", "")
-GITHUB_APP_SLUG = os.environ.get("GITHUB_APP_SLUG", "")
-GITHUB_APP_PRIVATE_KEY = os.environ.get("GITHUB_APP_PRIVATE_KEY", "")
+# GitHub App. Credentials come from the environment or, for any GITHUB_APP_* variable not set there, from the
+# JSON file the manifest registration (/integrations/github/register/) writes (mode 0600; keys = setting names).
+# The environment always wins. An empty GITHUB_APP_CREDENTIALS_FILE turns the file off.
+GITHUB_APP_CREDENTIALS_FILE = os.environ.get("GITHUB_APP_CREDENTIALS_FILE", str(BASE_DIR / "var" / "github-app.json"))
+_app_file = Path(GITHUB_APP_CREDENTIALS_FILE) if GITHUB_APP_CREDENTIALS_FILE else None
+_app_file_values = json.loads(_app_file.read_text()) if _app_file and _app_file.is_file() else {}
+
+
+def github_app_setting(name: str) -> str:
+    return os.environ.get(name) or str(_app_file_values.get(name, ""))
+
+
+GITHUB_APP_ID = github_app_setting("GITHUB_APP_ID")
+GITHUB_APP_CLIENT_ID = github_app_setting("GITHUB_APP_CLIENT_ID")
+GITHUB_APP_CLIENT_SECRET = github_app_setting("GITHUB_APP_CLIENT_SECRET")
+GITHUB_APP_SLUG = github_app_setting("GITHUB_APP_SLUG")
+GITHUB_APP_PRIVATE_KEY = github_app_setting("GITHUB_APP_PRIVATE_KEY")
 GITHUB_APP_PRIVATE_KEY_PATH = os.environ.get("GITHUB_APP_PRIVATE_KEY_PATH", "")
 # Several secrets, comma-separated, allow rotating the webhook secret without dropping deliveries.
-GITHUB_APP_WEBHOOK_SECRET = os.environ.get("GITHUB_APP_WEBHOOK_SECRET", "")
+GITHUB_APP_WEBHOOK_SECRET = github_app_setting("GITHUB_APP_WEBHOOK_SECRET")
 GITHUB_API_URL = os.environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
 GITHUB_WEB_URL = os.environ.get("GITHUB_WEB_URL", "https://github.com").rstrip("/")
 
