@@ -44,7 +44,8 @@ def _open_prs(state: State, repo: Repository) -> list[PullRequest]:
     """Open PRs that activity may act on; small histories' open PRs are materialized so they can move too."""
     if not repo.open_history_materialized and repo.history_count <= _MATERIALIZE_LIMIT:
         for number in range(1, repo.history_count + 1):
-            if number not in repo.live and state.pull_request(repo, number).state == "open":  # type: ignore[union-attr]
+            pr = state.pull_request(repo, number)
+            if number not in repo.live and pr is not None and pr.state == "open":
                 state.materialize(repo, number)
         repo.open_history_materialized = True
     return sorted(repo.live.values(), key=lambda p: p.number)

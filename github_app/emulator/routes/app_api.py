@@ -6,6 +6,7 @@ import base64
 from typing import TYPE_CHECKING
 
 from ..httpkit import HttpError, Request, Response, Router, json_response, link_header, with_query
+from ..models import App, Delivery, Installation
 from ..shapes import app_json, installation_json, iso
 from ..webhooks import redeliver
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 def register(router: Router, emulator: EmulatorServer) -> None:
     state = emulator.state
 
-    def app_of(request: Request):  # type: ignore[no-untyped-def]
+    def app_of(request: Request) -> App:
         assert request.app is not None
         return request.app
 
@@ -35,7 +36,7 @@ def register(router: Router, emulator: EmulatorServer) -> None:
         link = link_header(f"{state.base_url}/app/installations", request.query, page, per_page, len(items))
         return json_response(body, headers={"Link": link} if link else None)
 
-    def find_installation(request: Request):  # type: ignore[no-untyped-def]
+    def find_installation(request: Request) -> Installation:
         inst = state.installations.get(int(request.params["id"])) if request.params["id"].isdigit() else None
         if inst is None or inst.app_id != app_of(request).id:
             raise HttpError(404, "Not Found")
@@ -93,7 +94,7 @@ def register(router: Router, emulator: EmulatorServer) -> None:
         body["url"] = delivery.url
         return json_response(body)
 
-    def _delivery(request: Request):  # type: ignore[no-untyped-def]
+    def _delivery(request: Request) -> Delivery:
         ident = request.params["id"]
         with state.lock:
             found = next((d for d in state.deliveries if str(d.id) == ident and d.app_id == app_of(request).id), None)

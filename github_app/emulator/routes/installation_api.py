@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from ..graphql import execute
 from ..httpkit import HttpError, Request, Response, Router, json_response, link_header
-from ..models import Repository
+from ..models import Budget, Repository
 from ..payloads import pull_request_json, review_json
 from ..shapes import repo_json, user_json
 
 if TYPE_CHECKING:
     from ..server import EmulatorServer
 
+T = TypeVar("T")
+
 
 def register(router: Router, emulator: EmulatorServer) -> None:
     state = emulator.state
 
-    def paginate(request: Request, items: list, path: str) -> tuple[list, dict[str, str]]:  # type: ignore[type-arg]
+    def paginate(request: Request, items: list[T], path: str) -> tuple[list[T], dict[str, str]]:
         per_page, page = request.int_query("per_page", 30, 100), request.int_query("page", 1)
         link = link_header(f"{state.base_url}{path}", request.query, page, per_page, len(items))
         return items[(page - 1) * per_page : page * per_page], ({"Link": link} if link else {})
@@ -80,7 +82,7 @@ def register(router: Router, emulator: EmulatorServer) -> None:
         subject = f"installation:{request.installation.id}"
         core, graphql_budget = state.budget("core", subject), state.budget("graphql", subject)
 
-        def entry(budget) -> dict[str, int]:  # type: ignore[no-untyped-def]
+        def entry(budget: Budget) -> dict[str, int]:
             reset = int(budget.reset_at.timestamp())
             return {"limit": budget.limit, "used": budget.used, "remaining": budget.remaining, "reset": reset}
 

@@ -145,11 +145,11 @@ def _install_form(emulator: EmulatorServer, app: App, request: Request) -> str:
     state = emulator.state
     preselected = request.query.get("user")
     with state.lock:
-        users = [state.account(preselected)] if preselected and state.account(preselected) else None
-        users = users or sorted(state.humans(), key=lambda a: a.login)
+        chosen = state.account(preselected)
+        users = [chosen] if chosen is not None else sorted(state.humans(), key=lambda a: a.login)
         accounts = {a.login: a for u in users for a in state.installable_accounts(u.login)}
         repos = [r for login in sorted(accounts) for r in state.repos_of(login)]
-    user_opts = "".join(f'<option value="{escape(u.login)}">{escape(u.login)}</option>' for u in users)  # type: ignore[union-attr]
+    user_opts = "".join(f'<option value="{escape(u.login)}">{escape(u.login)}</option>' for u in users)
     account_opts = "".join(
         f'<option value="{escape(a.login)}">{escape(a.login)} ({"organization" if a.is_org else "personal"})</option>'
         for a in sorted(accounts.values(), key=lambda a: (not a.is_org, a.login))
