@@ -1,0 +1,121 @@
+"""Percentiles computed by the database, one statement per call, optionally per group.
+
+PostgreSQL has ``percentile_cont(p) WITHIN GROUP (ORDER BY …)``. SQLite has no percentile function, so the
+same continuous percentile (linear interpolation between the two nearest ranks, as PostgreSQL does) is built
+from window functions over the compiled queryset: ``ROW_NUMBER()`` and ``COUNT(*)`` per group, then the rows
+at the two ranks around ``(n - 1) * p``. Rows whose value is NULL are left out rather than counted as zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connections
+from django.db.models import Aggregate, Count, Expression, F, FloatField, QuerySet, Value
+from django.db.models.functions import Cast
+
+DEFAULT_PS = (0.5, 0.75, 0.9)
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's ordered-set aggregate; ``percentile`` is a constant of our code, never user input."""
+
+    function = "percentile_cont"
+    template = "%(function)s(%(percentile)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression: Any, percentile: float, **extra: Any) -> None:
+        super().__init__(expression, percentile=float(percentile), **extra)
+
+
+@dataclass(frozen=True, slots=True)
+class Percentiles:
+    """How many values there were and the requested percentiles of them (None when there were none)."""
+
+    count: int
+    values: dict[float, float | None]
+
+    def __getitem__(self, p: float) -> float | None:
+        return self.values.get(p)
+
+    @property
+    def p50(self) -> float | None:
+        return self.values.get(0.5)
+
+    @property
+    def p75(self) -> float | None:
+        return self.values.get(0.75)
+
+    @property
+    def p90(self) -> float | None:
+        return self.values.get(0.9)
+
+
+def _label(p: float) -> str:
+    return f"p{round(p * 1000)}"
+
+
+def percentiles(queryset: QuerySet, *, value: str | Expression, ps: Sequence[float] = DEFAULT_PS) -> Percentiles:
+    """Percentiles of ``value`` over the whole queryset."""
+    grouped = grouped_percentiles(queryset, value=value, group=Value(0), ps=ps)
+    return grouped.get(0, Percentiles(count=0, values=dict.fromkeys(ps)))
+
+
+def grouped_percentiles(
+    queryset: QuerySet, *, value: str | Expression, group: str | Expression, ps: Sequence[float] = DEFAULT_PS
+) -> dict[Any, Percentiles]:
+    """Percentiles of ``value`` for each value of ``group`` (a field name or an expression such as a week)."""
+    value_expr = F(value) if isinstance(value, str) else value
+    group_expr = F(group) if isinstance(group, str) else group
+    rows = (
+        queryset.order_by()
+        .annotate(pct_value=Cast(value_expr, FloatField()), pct_group=group_expr)
+        .filter(pct_value__isnull=False)
+    )
+    if connections[queryset.db].vendor == "postgresql":
+        aggregates = {_label(p): PercentileCont("pct_value", p) for p in ps}
+        result = rows.values("pct_group").annotate(pct_n=Count("pct_value"), **aggregates)
+        return {r["pct_group"]: Percentiles(count=r["pct_n"], values={p: r[_label(p)] for p in ps}) for r in result}
+    return _window_percentiles(rows.values("pct_group", "pct_value"), ps)
+
+
+def _window_percentiles(rows: QuerySet, ps: Sequence[float]) -> dict[Any, Percentiles]:
+    inner_sql, params = rows.query.sql_with_params()
+    columns = []
+    for p in ps:
+        position = f"((w.n - 1) * {float(p)!r})"
+        low = f"CAST({position} AS INTEGER)"
+        at_low = f"MAX(CASE WHEN w.rn = {low} THEN w.v END)"
+        at_high = f"COALESCE(MAX(CASE WHEN w.rn = {low} + 1 THEN w.v END), {at_low})"
+        columns.append(f"{at_low} + ({position} - {low}) * ({at_high} - {at_low}) AS {_label(p)}")
+    # Only our own constants are formatted in; the inner query keeps its parameters.
+    sql = (
+        f"SELECT w.g, MAX(w.n), {', '.join(columns)} FROM ("  # noqa: S608
+        f'SELECT t."pct_group" AS g, t."pct_value" AS v, '
+        f'ROW_NUMBER() OVER (PARTITION BY t."pct_group" ORDER BY t."pct_value") - 1 AS rn, '
+        f'COUNT(*) OVER (PARTITION BY t."pct_group") AS n FROM ({inner_sql}) t'
+        f") w GROUP BY w.g"
+    )
+    connection = connections[rows.db]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    converters = _group_converter(rows, connection)
+    return {
+        converters(row[0]): Percentiles(count=row[1], values=dict(zip(ps, row[2:], strict=True))) for row in fetched
+    }
+
+
+def _group_converter(rows: QuerySet, connection: Any) -> Any:
+    """Raw SQL skips Django's converters; apply them as the compiler would (SQLite returns dates as text)."""
+    expression = rows.query.annotations["pct_group"]
+    converters = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
+
+    def convert(value: Any) -> Any:
+        for converter in converters:
+            value = converter(value, expression, connection)
+        return value
+
+    return convert

@@ -1,0 +1,61 @@
+"""The database's percentiles match the textbook continuous percentile, on SQLite and on PostgreSQL alike."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db.models.functions import TruncWeek
+
+from apps.metrics.models import PullRequest
+from apps.metrics.selectors.percentiles import grouped_percentiles, percentiles
+from apps.metrics.tests.factories import PullRequestFactory, at
+
+pytestmark = pytest.mark.django_db
+
+
+def reference(values: list[float], p: float) -> float:
+    """Linear interpolation between closest ranks (PostgreSQL's percentile_cont)."""
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * p
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (position - low) * (ordered[high] - ordered[low])
+
+
+def test_percentiles_interpolate_and_skip_missing_values(team):
+    hours = [1.5, 40, 3.25, 8, 8, 120.75, 0.5]
+    for h in hours:
+        PullRequestFactory(team=team, cycle_time_hours=Decimal(str(h)))
+    PullRequestFactory(team=team, cycle_time_hours=None)  # still open: not a zero
+
+    result = percentiles(PullRequest.objects.for_team(team), value="cycle_time_hours")
+
+    assert result.count == len(hours)
+    for p in (0.5, 0.75, 0.9):
+        assert result[p] == pytest.approx(reference(hours, p))
+
+
+def test_percentiles_of_nothing_are_empty_not_zero(team):
+    result = percentiles(PullRequest.objects.for_team(team), value="cycle_time_hours")
+    assert result.count == 0 and result.p50 is None and result.p90 is None
+
+
+def test_grouped_percentiles_per_week(team):
+    week_one = [2, 4, 6]
+    week_two = [10]
+    for h in week_one:
+        PullRequestFactory(team=team, merged_at=at(1), cycle_time_hours=h)
+    for h in week_two:
+        PullRequestFactory(team=team, merged_at=at(1) + timedelta(days=7), cycle_time_hours=h)
+
+    result = grouped_percentiles(
+        PullRequest.objects.for_team(team), value="cycle_time_hours", group=TruncWeek("merged_at"), ps=(0.5, 0.9)
+    )
+
+    weeks = sorted(result)
+    assert [result[w].count for w in weeks] == [3, 1]
+    assert result[weeks[0]].p50 == 4 and result[weeks[0]][0.9] == pytest.approx(5.6)
+    assert result[weeks[1]].p50 == 10
+    assert weeks[0].date() == at(0).date()

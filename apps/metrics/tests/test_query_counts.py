@@ -1,0 +1,59 @@
+"""Query budgets: a webhook's write and a dashboard view must not grow with the size of a PR or a team."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from apps.metrics.services import pull_request_upsert, pull_requests_import, review_upsert
+from apps.metrics.tests.factories import PersonFactory, ReviewFactory, SnapshotFactory, at, entry
+from apps.metrics.types import TimelineKind
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("review_count", [0, 50])
+def test_one_pull_request_upsert_stays_within_15_queries(team, django_assert_max_num_queries, review_count):
+    snap = SnapshotFactory()
+    for i in range(review_count):
+        review_upsert(team=team, pull_request=snap, review=ReviewFactory(submitted_at=at(1 + i / 10)))
+    merged = SnapshotFactory(
+        github_pr_id=snap.github_pr_id,
+        author=snap.author,
+        state="closed",
+        merged=True,
+        updated_at=at(9),
+        closed_at=at(9),
+        merged_at=at(9),
+    )
+    timeline = [
+        entry(TimelineKind.REVIEW_REQUESTED, 0.5, actor=snap.author, subject=PersonFactory()),
+        entry(TimelineKind.MERGED, 9, actor=PersonFactory()),
+    ]
+    with django_assert_max_num_queries(15):
+        pull_request_upsert(team=team, snapshot=merged, timeline=timeline)
+
+
+def test_creating_a_pull_request_stays_within_15_queries(team, django_assert_max_num_queries):
+    timeline = [entry(TimelineKind.OPENED, 0, actor=PersonFactory()), entry(TimelineKind.READY, 1)]
+    with django_assert_max_num_queries(15):
+        pull_request_upsert(team=team, snapshot=SnapshotFactory(is_draft=False, labels=("x",)), timeline=timeline)
+
+
+def test_a_batch_import_costs_a_few_statements_per_batch_not_per_pr(team, django_assert_max_num_queries):
+    """100 PRs with 200 reviews in one batch: a few dozen statements (SQLite splits long inserts), not hundreds."""
+    items = [
+        (SnapshotFactory(), [ReviewFactory(), ReviewFactory()], [entry(TimelineKind.READY, 0.5)]) for _ in range(100)
+    ]
+    with django_assert_max_num_queries(30):
+        assert pull_requests_import(team=team, items=items, batch_size=100) == 100
+
+
+def test_the_dashboard_renders_within_20_queries(member_client, team, django_assert_max_num_queries):
+    for _ in range(30):
+        snap = SnapshotFactory(state="closed", merged=True, updated_at=at(9), closed_at=at(9), merged_at=at(9))
+        review_upsert(team=team, pull_request=snap, review=ReviewFactory(submitted_at=at(3)))
+    url = reverse("metrics:dashboard", kwargs={"team_slug": team.slug})
+    with django_assert_max_num_queries(20):
+        response = member_client.get(url, {"start": "2026-10-01", "end": "2026-11-30"})
+    assert response.status_code == 200

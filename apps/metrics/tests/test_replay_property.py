@@ -1,0 +1,153 @@
+"""GitHub delivers events in any order and sometimes twice; the stored result must not depend on that.
+
+Each history below is one PR's life as the calls a webhook handler makes. Hypothesis replays it shuffled and
+with duplicates, and the rows and metrics must equal those of an in-order replay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from apps.metrics.models import PREvent, PRReview, PullRequest, TeamMember
+from apps.metrics.services import pull_request_upsert, review_upsert
+from apps.metrics.tests.factories import PersonFactory, ReviewFactory, SnapshotFactory, at, entry
+from apps.metrics.types import TimelineKind as K
+from apps.teams.models import Team
+
+AUTHOR = PersonFactory(github_id=1, login="ada")
+ALICE = PersonFactory(github_id=2, login="alice")
+BOB = PersonFactory(github_id=3, login="bob")
+BOT = PersonFactory(github_id=4, login="review-bot[bot]", is_bot=True)
+Call = Callable[[Team], Any]
+
+
+def snap(hours: float, **kwargs) -> Any:
+    return SnapshotFactory(github_pr_id=42, number=7, author=AUTHOR, updated_at=at(hours), **kwargs)
+
+
+def upsert(snapshot, *timeline) -> Call:
+    return lambda team: pull_request_upsert(team=team, snapshot=snapshot, timeline=list(timeline))
+
+
+def review(snapshot, review_id: int, reviewer, state: str, hours: float | None) -> Call:
+    submitted = at(hours) if hours is not None else None
+    r = ReviewFactory(github_review_id=review_id, reviewer=reviewer, state=state, submitted_at=submitted)
+    return lambda team: review_upsert(team=team, pull_request=snapshot, review=r)
+
+
+def merged_after_draft_history() -> list[Call]:
+    """Opened as draft, readied, reviewed by a bot, the author and two humans, one approval dismissed, merged."""
+    draft, ready, merged = (
+        snap(0, is_draft=True),
+        snap(2, is_draft=False),
+        snap(9, state="closed", merged=True, closed_at=at(9), merged_at=at(9)),
+    )
+    return [
+        upsert(draft, entry(K.OPENED, 0, actor=AUTHOR)),
+        upsert(ready, entry(K.READY, 2, actor=AUTHOR)),
+        upsert(ready, entry(K.REVIEW_REQUESTED, 2, actor=AUTHOR, subject=ALICE)),
+        review(ready, 1, BOT, "commented", 2.5),
+        review(ready, 2, AUTHOR, "commented", 3),
+        review(ready, 3, ALICE, "APPROVED", 4),
+        review(ready, 3, ALICE, "dismissed", 4),
+        review(ready, 4, BOB, "approved", 6),
+        upsert(merged, entry(K.MERGED, 9, actor=BOB), entry(K.CLOSED, 9, actor=BOB)),
+    ]
+
+
+def closed_and_reopened_history() -> list[Call]:
+    """Opened ready, closed unmerged, reopened, converted to draft, then merged without any review."""
+    opened, closed = snap(0), snap(3, state="closed", closed_at=at(3))
+    reopened, drafted = snap(5), snap(6, is_draft=True)
+    merged = snap(8, state="closed", merged=True, closed_at=at(8), merged_at=at(8))
+    return [
+        upsert(opened, entry(K.OPENED, 0, actor=AUTHOR)),
+        upsert(closed, entry(K.CLOSED, 3, actor=AUTHOR)),
+        upsert(reopened, entry(K.REOPENED, 5, actor=AUTHOR)),
+        upsert(drafted, entry(K.DRAFT, 6, actor=AUTHOR)),
+        upsert(snap(7), entry(K.READY, 7, actor=AUTHOR)),
+        review(drafted, 9, AUTHOR, "commented", 6.5),
+        upsert(merged),
+    ]
+
+
+def reviewed_before_ready_history() -> list[Call]:
+    """A draft reviewed while still a draft, then readied, approved and left open; a review request to Bob."""
+    draft, ready = snap(0, is_draft=True), snap(4)
+    return [
+        upsert(draft),
+        review(draft, 11, ALICE, "COMMENTED", 1),
+        upsert(ready, entry(K.READY, 4), entry(K.REVIEW_REQUESTED, 4, subject=BOB)),
+        review(ready, 12, BOB, "pending", None),
+        review(ready, 12, BOB, "APPROVED", 5),
+    ]
+
+
+HISTORIES = [merged_after_draft_history(), closed_and_reopened_history(), reviewed_before_ready_history()]
+
+
+def stored_state(team: Team) -> dict[str, Any]:
+    """Everything a user could see of the team's data, without surrogate keys or write times."""
+    pr_fields = [f.name for f in PullRequest._meta.fields if f.name not in {"id", "team", "created_at", "updated_at"}]
+    pr_fields.remove("author")
+    return {
+        "prs": list(PullRequest.objects.for_team(team).values(*pr_fields, "author__github_id")),
+        "reviews": sorted(
+            PRReview.objects.for_team(team).values_list(
+                "github_review_id", "reviewer__github_id", "state", "submitted_at", "response_hours"
+            )
+        ),
+        "events": sorted(
+            PREvent.objects.for_team(team).values_list("kind", "occurred_at", "actor__github_id", "subject_github_id")
+        ),
+        "members": sorted(TeamMember.objects.for_team(team).values_list("github_id", "github_username", "is_bot")),
+    }
+
+
+def replay(calls: list[Call]) -> dict[str, Any]:
+    """Replay calls for a fresh team inside a transaction that is rolled back, so examples do not leak."""
+    with transaction.atomic():
+        team = Team.objects.create(name="Replay", slug="replay")
+        for call in calls:
+            call(team)
+        state = stored_state(team)
+        transaction.set_rollback(True)
+    return state
+
+
+@pytest.mark.django_db
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_order_with_duplicates_reaches_the_same_rows_and_metrics(data):
+    history = data.draw(st.sampled_from(HISTORIES), label="history")
+    shuffled = data.draw(st.permutations(history), label="order")
+    duplicates = data.draw(st.lists(st.sampled_from(history), max_size=4), label="duplicates")
+    positions = [data.draw(st.integers(0, len(shuffled) + i)) for i in range(len(duplicates))]
+    calls = list(shuffled)
+    for call, position in zip(duplicates, positions, strict=True):
+        calls.insert(position, call)
+
+    assert replay(calls) == replay(history)
+
+
+@pytest.mark.django_db
+def test_the_in_order_replays_give_the_numbers_a_person_would_compute():
+    merged = replay(HISTORIES[0])["prs"][0]
+    assert (merged["ready_at"], merged["first_review_at"], merged["last_approval_at"]) == (at(2), at(4), at(6))
+    assert (merged["review_time_hours"], merged["cycle_time_hours"]) == (2, 9)
+    parts = ("draft_hours", "pickup_hours", "review_phase_hours", "merge_wait_hours")
+    assert [merged[name] for name in parts] == [2, 2, 2, 3]
+
+    reopened = replay(HISTORIES[1])["prs"][0]
+    assert reopened["merged_without_review"] and reopened["ready_at"] == at(7) and reopened["cycle_time_hours"] == 8
+
+    early = replay(HISTORIES[2])
+    assert early["prs"][0]["first_review_at"] == at(1) and early["prs"][0]["ready_at"] == at(4)
+    assert early["prs"][0]["review_time_hours"] == 0
+    assert (12, 3, "approved", at(5), 1) in early["reviews"]
