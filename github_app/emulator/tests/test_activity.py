@@ -134,3 +134,10 @@ def test_random_activity_count_and_live_prs_are_served(emulator, receiver, app_h
         f"{emulator.url}/repos/acme/api/pulls/{opened[0]['number']}", headers={"Authorization": f"token {token}"}
     ).json()
     assert (served["id"], served["title"]) == (opened[0]["id"], opened[0]["title"])
+
+
+def test_live_interval_keeps_sending_activity(make_emulator, receiver):
+    emulator = make_emulator(scenario="demo", webhook_url=receiver.url, live_interval=0.05)
+    install(emulator)
+    receiver.wait_for(4)
+    assert receiver.events("pull_request")

@@ -151,3 +151,26 @@ def test_graphql_requires_an_installation_token(emulator):
         f"{emulator.url}/graphql", json={"query": PRS_QUERY}, headers={"Authorization": "bearer x"}
     )
     assert response.status_code == 401
+
+
+def test_ten_thousand_prs_with_three_reviews_import_quickly(emulator, gql):
+    """The backfill benchmark's shape: creation is instant (lazy) and every PR and review is served once."""
+    import time
+
+    started = time.monotonic()
+    created = requests.post(
+        f"{emulator.url}/_emulator/repositories",
+        json={"owner": "acme", "name": "bench", "pull_requests": 10_000, "reviews_per_pr": 3},
+    )
+    assert created.status_code == 201 and time.monotonic() - started < 1
+    numbers, reviews, after = set(), 0, None
+    while True:
+        data = gql(PRS_QUERY, owner="acme", name="bench", first=100, after=after).json()["data"]
+        connection = data["repository"]["pullRequests"]
+        numbers.update(n["number"] for n in connection["nodes"])
+        reviews += sum(n["reviews"]["totalCount"] for n in connection["nodes"])
+        if not connection["pageInfo"]["hasNextPage"]:
+            break
+        after = connection["pageInfo"]["endCursor"]
+    assert len(numbers) == 10_000 and reviews == 30_000
+    assert time.monotonic() - started < 30

@@ -81,3 +81,17 @@ def test_user_installations_needs_a_user_token(emulator):
     assert requests.get(f"{emulator.url}/user/installations").status_code == 401
     bogus = {"Authorization": "Bearer ghu_nope"}
     assert requests.get(f"{emulator.url}/user/installations", headers=bogus).status_code == 401
+
+
+def test_authorize_page_issues_a_code_for_the_chosen_user(emulator):
+    url = f"{emulator.url}/login/oauth/authorize?client_id=Iv1.emulator&state=st&redirect_uri=http://127.0.0.1:8000/cb/"
+    page = requests.get(url)
+    assert page.status_code == 200 and 'id="authorize"' in page.text
+    response = requests.post(url, data={"user": "alice-chen"}, allow_redirects=False)
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith("http://127.0.0.1:8000/cb/?") and "state=st" in location
+    code = location.split("code=")[1].split("&")[0]
+    token = exchange(emulator, code)["access_token"]
+    me = requests.get(f"{emulator.url}/user", headers={"Authorization": f"Bearer {token}"}).json()
+    assert me["login"] == "alice-chen"
