@@ -39,3 +39,13 @@ def recover_failed_deliveries() -> int:
 @shared_task
 def prune_delivery_payloads() -> int:
     return delivery_payloads_prune()
+
+
+@shared_task
+def reconcile_installations() -> dict:
+    """Daily (beat): installations and their repositories made equal to GitHub's; see services.reconcile."""
+    from dataclasses import asdict
+
+    from apps.integrations.services.reconcile import installations_reconcile
+
+    return asdict(installations_reconcile())

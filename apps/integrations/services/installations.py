@@ -147,8 +147,10 @@ def installation_delete(*, snapshot: InstallationSnapshot) -> GitHubAppInstallat
 
 @transaction.atomic
 def installation_mark_deleted(*, installation: GitHubAppInstallation) -> bool:
-    """Reconciliation found the installation gone (404). Returns whether anything changed."""
-    installation_token_drop(installation_id=installation.installation_id)
+    """Reconciliation found the installation gone (404), or a reinstall superseded it. Returns whether anything
+    changed. The token is dropped after commit, so a rolled-back (dry) run leaves even the cache alone."""
+    installation_id = installation.installation_id
+    transaction.on_commit(lambda: installation_token_drop(installation_id=installation_id))
     if installation.status == InstallationStatus.DELETED:
         return False
     installation.status, installation.deleted_at = InstallationStatus.DELETED, timezone.now()

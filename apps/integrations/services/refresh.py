@@ -14,6 +14,7 @@ from apps.integrations.github import app_api, installation_api
 from apps.integrations.models import GitHubAppInstallation
 from apps.integrations.services.installations import InstallationSnapshot, installation_sync
 from apps.integrations.services.repositories import RepositoryInfo, installation_repositories_replace
+from github_app import InstallationSuspended
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,10 @@ def installation_state_fetch(*, installation_id: int, data: dict | None = None) 
     snapshot = InstallationSnapshot.from_rest(data if data is not None else app_api().get_installation(installation_id))
     if snapshot.suspended_at is not None:
         return InstallationState(snapshot, None)
-    return InstallationState(snapshot, installation_repositories_fetch(installation_id=installation_id))
+    try:
+        return InstallationState(snapshot, installation_repositories_fetch(installation_id=installation_id))
+    except InstallationSuspended:  # suspended since GitHub described it
+        return InstallationState(snapshot, None)
 
 
 @transaction.atomic

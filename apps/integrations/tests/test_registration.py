@@ -71,7 +71,8 @@ def start(staff_client, organization: str = "") -> tuple[str, str]:
     response = staff_client.post("/integrations/github/register/", {"organization": organization})
     html = response.content.decode()
     assert response.status_code == 200
-    action = html.split('<form id="github-manifest" method="post" action="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    marker = '<form id="github-manifest" method="post" action="'
+    action = html.split(marker, 1)[1].split('"', 1)[0].replace("&amp;", "&")
     return action, parse_qs(urlsplit(action).query)["state"][0]
 
 
