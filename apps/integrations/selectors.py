@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 
@@ -42,6 +44,4 @@ def installation_settings_url(*, installation: GitHubAppInstallation) -> str:
 
 def github_install_url(*, state: str) -> str:
     """``{GITHUB_WEB_URL}/apps/<slug>/installations/new?state=…``: GitHub's page to install the App."""
-    from urllib.parse import urlencode
-
     return f"{settings.GITHUB_WEB_URL}/apps/{settings.GITHUB_APP_SLUG}/installations/new?{urlencode({'state': state})}"

@@ -15,6 +15,7 @@ from apps.integrations.services.installations import (
     InstallationSnapshot,
     installation_account_rename,
     installation_delete,
+    installation_ensure,
     installation_suspend,
     installation_sync,
     installation_unsuspend,
@@ -67,9 +68,9 @@ def handle_installation_target(event: WebhookEvent, delivery: WebhookDelivery) -
         raise DeliveryIgnored(f"installation_target.{event.action} is not handled")
     account = event.account
     if event.installation_id is not None:
-        GitHubAppInstallation.objects.get_or_create(
-            installation_id=event.installation_id,
-            defaults={"account_id": account.id, "account_login": account.login, "account_type": account.type},
+        installation_ensure(installation_id=event.installation_id)
+        GitHubAppInstallation.objects.filter(installation_id=event.installation_id, account_id__isnull=True).update(
+            account_id=account.id, account_login=account.login, account_type=account.type
         )
     old_login = ((event.changes.get("login") or {}).get("from")) or ""
     rows = installation_account_rename(account_id=account.id, login=account.login, avatar_url=account.avatar_url)

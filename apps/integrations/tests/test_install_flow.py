@@ -245,3 +245,13 @@ def test_connect_without_a_configured_app_explains_it(admin_client, team, settin
     settings.GITHUB_APP_SLUG = ""
     response = admin_client.post(f"/a/{team.slug}/integrations/github/connect/", follow=True)
     assert b"not configured" in response.content
+
+
+def test_a_new_installation_on_a_linked_account_waits_for_the_callback(signed_webhook, github_payload, team):
+    """The link moves only through the callback (proof of who installed it), never on installation.created."""
+    GitHubAppInstallation.objects.create(
+        installation_id=111, account_id=21031067, account_login="Codertocat", team=team, status="deleted"
+    )
+    signed_webhook("installation", github_payload("installation/created.payload.json"))
+    assert linked_team_id() is None
+    assert linked_team_id(111) == team.pk

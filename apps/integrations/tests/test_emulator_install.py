@@ -1,0 +1,73 @@
+"""End to end against the GitHub emulator: Connect → GitHub's install page → installation.created webhook to
+our live server → callback proving access with the user's code → team linked, repositories mirrored."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from apps.integrations.models import GitHubAppInstallation
+from github_app.emulator import EmulatorConfig, EmulatorServer
+
+
+@pytest.fixture
+def emulator(live_server, settings):
+    config = EmulatorConfig(
+        port=0,
+        scenario="demo",
+        webhook_url=live_server.url + "/webhooks/github/",
+        setup_url=live_server.url + "/integrations/github/callback/",
+    )
+    with EmulatorServer(config) as gh:
+        settings.GITHUB_API_URL = settings.GITHUB_WEB_URL = gh.url
+        settings.GITHUB_APP_ID, settings.GITHUB_APP_SLUG = str(config.app_id), config.slug
+        settings.GITHUB_APP_CLIENT_ID, settings.GITHUB_APP_CLIENT_SECRET = config.client_id, config.client_secret
+        settings.GITHUB_APP_PRIVATE_KEY = gh.app.private_key_pem
+        settings.GITHUB_APP_WEBHOOK_SECRET = config.webhook_secret
+        yield gh
+
+
+def install_on_github(install_url: str, *, user: str, account: str) -> str:
+    """Submit the emulator's install page as the user would; returns where GitHub sends the browser."""
+    state = parse_qs(urlsplit(install_url).query)["state"][0]
+    response = requests.post(
+        install_url,
+        data={"state": state, "user": user, "account": account, "repository_selection": "all"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert response.status_code == 303, response.text
+    return response.headers["Location"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_connecting_through_the_emulator_links_the_team(emulator, admin_client, team):
+    connect = admin_client.post(f"/a/{team.slug}/integrations/github/connect/")
+    callback = install_on_github(connect["Location"], user="octo-admin", account="acme")
+
+    target = urlsplit(callback)
+    response = admin_client.get(f"{target.path}?{target.query}")
+
+    assert response.status_code == 302, response.content
+    row = GitHubAppInstallation.objects.get(account_login="acme")
+    assert row.team == team
+    assert set(row.repositories.values_list("full_name", flat=True)) >= {"acme/api", "acme/web", "acme/infra"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_outsider_cannot_link_someone_elses_installation_through_the_emulator(emulator, admin_client, team):
+    connect = admin_client.post(f"/a/{team.slug}/integrations/github/connect/")
+    acme_callback = urlsplit(install_on_github(connect["Location"], user="octo-admin", account="acme"))
+    acme_id = parse_qs(acme_callback.query)["installation_id"][0]
+
+    # mona installs on her own account, then swaps in acme's installation id
+    connect = admin_client.post(f"/a/{team.slug}/integrations/github/connect/")
+    mona = urlsplit(install_on_github(connect["Location"], user="mona", account="mona"))
+    params = {k: v[0] for k, v in parse_qs(mona.query).items()}
+    params["installation_id"] = acme_id
+    response = admin_client.get(mona.path, params)
+
+    assert response.status_code == 403 and b"does not have access" in response.content
+    assert GitHubAppInstallation.objects.get(installation_id=int(acme_id)).team is None
