@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from apps.integrations import urls as integrations_urls
 from apps.teams import urls as teams_urls
+from apps.web import metrics_urls
 from apps.web import urls as web_urls
 from apps.web.routing import app_urls
 
@@ -14,4 +15,5 @@ urlpatterns = [
     path("", app_urls(integrations_urls)),
     path("", app_urls(teams_urls)),
     path("", app_urls(web_urls)),
+    path("", app_urls(metrics_urls)),
 ]

@@ -1,0 +1,38 @@
+"""Reads of the metrics core, for the dashboard and people pages. Every selector takes the team."""
+
+from apps.metrics.selectors.dashboard import (
+    DashboardFilters,
+    FlowSummary,
+    WeekPoint,
+    team_filter_options,
+    team_flow_summary,
+    team_pull_requests,
+    team_weekly_trends,
+)
+from apps.metrics.selectors.people import team_people
+from apps.metrics.selectors.pull_requests import (
+    SORTS,
+    PullRequestExplanation,
+    pull_request_explanation,
+    table_sort,
+    team_pull_request_table,
+)
+from apps.metrics.selectors.reviewers import ReviewerLoad, team_reviewer_load
+
+__all__ = [
+    "SORTS",
+    "DashboardFilters",
+    "FlowSummary",
+    "PullRequestExplanation",
+    "ReviewerLoad",
+    "WeekPoint",
+    "pull_request_explanation",
+    "table_sort",
+    "team_filter_options",
+    "team_flow_summary",
+    "team_people",
+    "team_pull_request_table",
+    "team_pull_requests",
+    "team_reviewer_load",
+    "team_weekly_trends",
+]

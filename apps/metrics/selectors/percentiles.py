@@ -38,7 +38,7 @@ class Percentiles:
     values: dict[float, float | None]
 
     def __getitem__(self, p: float) -> float | None:
-        return self.values.get(p)
+        return self.values[p]  # a KeyError lets templates fall back to the attributes below
 
     @property
     def p50(self) -> float | None:

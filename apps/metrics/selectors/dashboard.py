@@ -1,0 +1,144 @@
+"""Reads behind the team dashboard. Every function takes the team; nothing here can see another team's rows.
+
+Populations are chosen so each number answers one question: cycle time, size, breakdown, reverts and hotfixes
+are about PRs *merged* in the period; pickup is about PRs whose *first review* happened in the period. Hidden
+members' PRs are left out; bot-authored PRs are left out unless asked for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+
+from apps.metrics.models import PullRequest, TeamMember
+from apps.metrics.selectors.percentiles import Percentiles, grouped_percentiles, percentiles
+from apps.teams.models import Team
+
+TREND_WEEKS = 12
+BREAKDOWN_PARTS = ("draft_hours", "pickup_hours", "review_phase_hours", "merge_wait_hours")
+
+
+@dataclass(frozen=True, slots=True)
+class DashboardFilters:
+    start: date
+    end: date  # inclusive
+    repo_id: int | None = None
+    author_id: int | None = None
+    include_bots: bool = False
+
+    @property
+    def window(self) -> tuple[datetime, datetime]:
+        """[start 00:00, the day after end 00:00) in the current time zone."""
+        tz = timezone.get_current_timezone()
+        return datetime.combine(self.start, time.min, tz), datetime.combine(self.end + timedelta(days=1), time.min, tz)
+
+
+@dataclass(frozen=True, slots=True)
+class FlowSummary:
+    merged: int
+    merged_without_review: int
+    reverts: int
+    hotfixes: int
+    cycle: Percentiles
+    pickup: Percentiles
+    size: Percentiles
+    breakdown_hours: dict[str, Decimal]  # mean per merged PR of each part; the parts add up to the mean cycle time
+
+    @property
+    def without_review_share(self) -> float | None:
+        return self.merged_without_review / self.merged if self.merged else None
+
+
+@dataclass(frozen=True, slots=True)
+class WeekPoint:
+    week: date
+    merged: int
+    cycle_p50: float | None
+
+
+def team_pull_requests(*, team: Team, filters: DashboardFilters) -> QuerySet[PullRequest]:
+    """The team's PRs as the dashboard counts them: filters applied, hidden authors and (by default) bots out."""
+    qs = PullRequest.objects.for_team(team).exclude(author__is_active=False)
+    if not filters.include_bots:
+        qs = qs.filter(is_bot_author=False)
+    if filters.repo_id is not None:
+        qs = qs.filter(github_repo_id=filters.repo_id)
+    if filters.author_id is not None:
+        qs = qs.filter(author_id=filters.author_id)
+    return qs
+
+
+def team_flow_summary(*, team: Team, filters: DashboardFilters) -> FlowSummary:
+    """Headline numbers: merged count, cycle time, pickup and size percentiles, flags and the time breakdown."""
+    start, end = filters.window
+    prs = team_pull_requests(team=team, filters=filters)
+    merged = prs.filter(merged_at__gte=start, merged_at__lt=end)
+    totals = merged.aggregate(
+        merged=Count("pk"),
+        without_review=Count("pk", filter=Q(merged_without_review=True)),
+        reverts=Count("pk", filter=Q(is_revert=True)),
+        hotfixes=Count("pk", filter=Q(is_hotfix=True)),
+        **{part: Sum(part) for part in BREAKDOWN_PARTS},
+    )
+    count = totals["merged"]
+    breakdown = {
+        part: (Decimal(totals[part] or 0) / count).quantize(Decimal("0.01")) if count else Decimal(0)
+        for part in BREAKDOWN_PARTS
+    }
+    return FlowSummary(
+        merged=count,
+        merged_without_review=totals["without_review"],
+        reverts=totals["reverts"],
+        hotfixes=totals["hotfixes"],
+        cycle=percentiles(merged, value="cycle_time_hours"),
+        pickup=percentiles(prs.filter(first_review_at__gte=start, first_review_at__lt=end), value="review_time_hours"),
+        size=percentiles(merged, value=F("additions") + F("deletions"), ps=(0.5, 0.9)),
+        breakdown_hours=breakdown,
+    )
+
+
+def team_weekly_trends(*, team: Team, filters: DashboardFilters) -> list[WeekPoint]:
+    """Merged PRs and median cycle time per week, over the period or the last 12 weeks if that is longer.
+
+    Weeks without a merge are present with zero merges and no median, so a chart shows the gap honestly.
+    """
+    end_week = filters.end - timedelta(days=filters.end.weekday())
+    start_week = min(
+        filters.start - timedelta(days=filters.start.weekday()), end_week - timedelta(weeks=TREND_WEEKS - 1)
+    )
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(start_week, time.min, tz)
+    merged = team_pull_requests(team=team, filters=filters).filter(
+        merged_at__gte=start, merged_at__lt=filters.window[1]
+    )
+    by_week = grouped_percentiles(merged, value="cycle_time_hours", group=TruncWeek("merged_at", tzinfo=tz), ps=(0.5,))
+    found = {_as_date(week): stats for week, stats in by_week.items()}
+    points = []
+    week = start_week
+    while week <= end_week:
+        stats = found.get(week)
+        points.append(WeekPoint(week=week, merged=stats.count if stats else 0, cycle_p50=stats.p50 if stats else None))
+        week += timedelta(weeks=1)
+    return points
+
+
+def _as_date(value: datetime | date) -> date:
+    return timezone.localtime(value).date() if isinstance(value, datetime) else value
+
+
+def team_filter_options(*, team: Team) -> tuple[list[tuple[int, str]], list[TeamMember]]:
+    """Repositories and authors the team has PRs from, for the filter menus."""
+    repos = (
+        PullRequest.objects.for_team(team)
+        .order_by("github_repo_id")
+        .values_list("github_repo_id", "github_repo")
+        .distinct()
+    )
+    by_id = dict(repos)  # a renamed repository shows under its latest name only
+    authors = TeamMember.objects.for_team(team).filter(is_active=True, pull_requests__isnull=False).distinct()
+    return sorted(by_id.items(), key=lambda item: item[1].lower()), list(authors.order_by("github_username"))

@@ -1,0 +1,79 @@
+"""Reviewer load: who carries the reviews, how fast they respond, what is waiting on them now."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, F, OuterRef, QuerySet
+
+from apps.metrics.models import PREvent, PRReview, PullRequestState, TeamMember
+from apps.metrics.selectors.dashboard import DashboardFilters
+from apps.metrics.selectors.percentiles import grouped_percentiles
+from apps.metrics.types import TimelineKind
+from apps.teams.models import Team
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewerLoad:
+    member: TeamMember
+    reviews: int  # counted reviews submitted in the period
+    response_p50: float | None  # median hours from review request (or ready) to their first review of a PR
+    responses: int  # how many first reviews that median is over
+    open_requests: int  # open PRs where their review was requested and they have not reviewed since
+
+
+def _counted_reviews(team: Team, filters: DashboardFilters) -> QuerySet[PRReview]:
+    """Reviews that count (human, not the author's own) in the period, on PRs the dashboard shows."""
+    start, end = filters.window
+    reviews = (
+        PRReview.objects.for_team(team)
+        .filter(submitted_at__gte=start, submitted_at__lt=end, reviewer__is_active=True, reviewer__is_bot=False)
+        .exclude(pull_request__author=F("reviewer"))
+        .exclude(pull_request__author__is_active=False)
+    )
+    if not filters.include_bots:
+        reviews = reviews.filter(pull_request__is_bot_author=False)
+    if filters.repo_id is not None:
+        reviews = reviews.filter(pull_request__github_repo_id=filters.repo_id)
+    if filters.author_id is not None:
+        reviews = reviews.filter(pull_request__author_id=filters.author_id)
+    return reviews
+
+
+def _open_requests(team: Team) -> dict[int, int]:
+    """Open PRs per requested reviewer where no review of theirs came after the request (current, not dated)."""
+    answered = PRReview.objects.filter(
+        pull_request=OuterRef("pull_request"), reviewer=OuterRef("subject"), submitted_at__gte=OuterRef("occurred_at")
+    )
+    rows = (
+        PREvent.objects.for_team(team)
+        .filter(kind=TimelineKind.REVIEW_REQUESTED, pull_request__state=PullRequestState.OPEN)
+        .filter(subject__isnull=False, subject__is_active=True, subject__is_bot=False)
+        .exclude(Exists(answered))
+        .values("subject_id")
+        .annotate(n=Count("pull_request", distinct=True))
+        .order_by()
+    )
+    return {row["subject_id"]: row["n"] for row in rows}
+
+
+def team_reviewer_load(*, team: Team, filters: DashboardFilters) -> list[ReviewerLoad]:
+    """One row per reviewer, busiest first; four statements whatever the team size."""
+    reviews = _counted_reviews(team, filters)
+    given = dict(reviews.order_by().values("reviewer_id").annotate(n=Count("pk")).values_list("reviewer_id", "n"))
+    response = grouped_percentiles(
+        reviews.filter(response_hours__isnull=False), value="response_hours", group="reviewer_id", ps=(0.5,)
+    )
+    waiting = _open_requests(team)
+    members = TeamMember.objects.in_bulk(set(given) | set(waiting))
+    rows = [
+        ReviewerLoad(
+            member=member,
+            reviews=given.get(pk, 0),
+            response_p50=response[pk].p50 if pk in response else None,
+            responses=response[pk].count if pk in response else 0,
+            open_requests=waiting.get(pk, 0),
+        )
+        for pk, member in members.items()
+    ]
+    return sorted(rows, key=lambda r: (-r.reviews, -r.open_requests, r.member.github_username.lower()))

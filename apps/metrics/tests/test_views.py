@@ -1,0 +1,197 @@
+"""The dashboard, the "why this number" panel and the people page, as a team member uses them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from apps.metrics.models import PullRequest, TeamMember
+from apps.metrics.services import pull_request_upsert, review_upsert
+from apps.metrics.tests.factories import PersonFactory, ReviewFactory, SnapshotFactory, at, entry
+from apps.metrics.types import TimelineKind
+
+pytestmark = pytest.mark.django_db
+PERIOD = {"start": "2026-10-15", "end": "2026-11-20"}
+
+
+def merged_pr(team, *, title: str, hours: float, review_at: float | None = None, **kwargs) -> PullRequest:
+    snap = SnapshotFactory(
+        title=title,
+        state="closed",
+        merged=True,
+        updated_at=at(hours),
+        closed_at=at(hours),
+        merged_at=at(hours),
+        **kwargs,
+    )
+    pr = pull_request_upsert(team=team, snapshot=snap)
+    if review_at is not None:
+        review_upsert(team=team, pull_request=snap, review=ReviewFactory(submitted_at=at(review_at)))
+    return pr
+
+
+def dashboard_url(team) -> str:
+    return reverse("metrics:dashboard", kwargs={"team_slug": team.slug})
+
+
+def panel_url(team, pr) -> str:
+    return reverse("metrics:pr_panel", kwargs={"team_slug": team.slug, "pk": pr.pk})
+
+
+def test_a_team_without_data_is_told_how_to_connect_github(member_client, team):
+    page = member_client.get(dashboard_url(team)).content.decode()
+    assert "No pull requests yet" in page and "Connect GitHub" in page
+
+
+def test_the_dashboard_shows_the_teams_flow(member_client, team):
+    merged_pr(team, title="Fast one", hours=2, review_at=1)
+    merged_pr(team, title="Slow one", hours=10, review_at=4)
+    merged_pr(team, title="Unreviewed one", hours=6)
+
+    response = member_client.get(dashboard_url(team), PERIOD)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    summary = response.context["summary"]
+    assert summary.merged == 3 and summary.cycle.p50 == 6 and summary.cycle.count == 3
+    assert summary.pickup.count == 2 and summary.merged_without_review == 1
+    assert sum(summary.breakdown_hours.values()) == 6  # the parts add up to the mean cycle time (2 + 10 + 6) / 3
+    assert "6.0 h" in page and "Fast one" in page and "<svg" in page
+    assert '<script src="http' not in page
+
+
+def test_the_default_period_is_the_last_30_days(member_client, team):
+    response = member_client.get(dashboard_url(team) + "?start=garbage")
+    filters = response.context["filters"]
+    assert filters.end - filters.start == timedelta(days=29)
+
+
+def test_another_teams_prs_never_appear(member_client, team, other_team):
+    merged_pr(team, title="Ours", hours=3)
+    theirs = merged_pr(other_team, title="Theirs secret", hours=3)
+
+    page = member_client.get(dashboard_url(team), PERIOD).content.decode()
+
+    assert "Ours" in page and "Theirs secret" not in page
+    assert member_client.get(panel_url(team, theirs)).status_code == 404
+    assert member_client.get(panel_url(other_team, theirs)).status_code == 404
+
+
+def test_the_panel_explains_each_number_in_place(member_client, team):
+    snap = SnapshotFactory(is_draft=True)
+    pull_request_upsert(team=team, snapshot=snap, timeline=[entry(TimelineKind.READY, 2)])
+    bot = PersonFactory(login="lint-bot[bot]")
+    review_upsert(team=team, pull_request=snap, review=ReviewFactory(reviewer=bot, submitted_at=at(2.5)))
+    review_upsert(
+        team=team, pull_request=snap, review=ReviewFactory(reviewer=PersonFactory(login="grace"), submitted_at=at(5))
+    )
+    pr = PullRequest.objects.get()
+
+    partial = member_client.get(panel_url(team, pr), HTTP_HX_REQUEST="true").content.decode()
+
+    assert "<html" not in partial
+    assert "marked ready for review" in partial and "first review by grace" in partial
+    assert "ignored: a bot" in partial and "3.00 h" in partial
+    full = member_client.get(panel_url(team, pr)).content.decode()
+    assert "<html" in full and "first review by grace" in full
+
+
+def test_bot_authored_prs_are_left_out_unless_asked_for(member_client, team):
+    merged_pr(team, title="Human change", hours=3)
+    merged_pr(team, title="Bump lodash", hours=1, author=PersonFactory(login="dependabot[bot]"))
+
+    default = member_client.get(dashboard_url(team), PERIOD)
+    with_bots = member_client.get(dashboard_url(team), {**PERIOD, "bots": "1"})
+
+    assert default.context["summary"].merged == 1 and "Bump lodash" not in default.content.decode()
+    assert with_bots.context["summary"].merged == 2 and "Bump lodash" in with_bots.content.decode()
+
+
+def test_repository_and_author_filters(member_client, team):
+    ada = PersonFactory(login="ada")
+    merged_pr(team, title="API change", hours=3, author=ada)
+    merged_pr(team, title="Web change", hours=3, github_repo_id=88, github_repo="acme/web")
+
+    by_repo = member_client.get(dashboard_url(team), {**PERIOD, "repo": 88}).content.decode()
+    author = TeamMember.objects.get(github_username="ada")
+    by_author = member_client.get(dashboard_url(team), {**PERIOD, "author": author.pk}).content.decode()
+
+    assert "Web change" in by_repo and "API change" not in by_repo
+    assert "API change" in by_author and "Web change" not in by_author
+
+
+def test_the_table_sorts_by_cycle_time_and_ignores_unknown_columns(member_client, team):
+    merged_pr(team, title="Quick", hours=1)
+    merged_pr(team, title="Lengthy", hours=30)
+
+    ascending = member_client.get(dashboard_url(team), {**PERIOD, "sort": "cycle"}).content.decode()
+    descending = member_client.get(dashboard_url(team), {**PERIOD, "sort": "-cycle"}).content.decode()
+    bogus = member_client.get(dashboard_url(team), {**PERIOD, "sort": "title; drop table"})
+
+    assert ascending.index("Quick") < ascending.index("Lengthy")
+    assert descending.index("Lengthy") < descending.index("Quick")
+    assert bogus.status_code == 200 and bogus.context["sort"] == "-merged"
+
+
+def test_the_table_is_paginated(member_client, team):
+    for i in range(30):
+        merged_pr(team, title=f"Change number {i:02d}", hours=1 + i)
+    first = member_client.get(dashboard_url(team), PERIOD)
+    second = member_client.get(dashboard_url(team), {**PERIOD, "page": 2})
+    assert len(first.context["page"].object_list) == 25 and len(second.context["page"].object_list) == 5
+
+
+def test_reviewer_load_counts_reviews_and_open_requests(member_client, team):
+    grace = PersonFactory(login="grace")
+    snap = SnapshotFactory()
+    pull_request_upsert(team=team, snapshot=snap, timeline=[entry(TimelineKind.REVIEW_REQUESTED, 1, subject=grace)])
+    other = SnapshotFactory()
+    pull_request_upsert(team=team, snapshot=other, timeline=[entry(TimelineKind.REVIEW_REQUESTED, 1, subject=grace)])
+    review_upsert(team=team, pull_request=other, review=ReviewFactory(reviewer=grace, submitted_at=at(4)))
+
+    rows = member_client.get(dashboard_url(team), PERIOD).context["reviewers"]
+
+    assert [(r.member.github_username, r.reviews, r.response_p50, r.open_requests) for r in rows] == [
+        ("grace", 1, 3.0, 1)
+    ]
+
+
+def test_admins_hide_a_member_and_their_prs_leave_the_dashboard(admin_client, team):
+    merged_pr(team, title="From a contractor", hours=3, author=PersonFactory(login="contractor"))
+    member = TeamMember.objects.get(github_username="contractor")
+    url = reverse("metrics:member_visibility", kwargs={"team_slug": team.slug, "member_id": member.pk})
+
+    response = admin_client.post(url, {"is_active": "0"})
+
+    assert response.status_code == 302
+    assert "From a contractor" not in admin_client.get(dashboard_url(team), PERIOD).content.decode()
+    people = admin_client.get(reverse("metrics:people", kwargs={"team_slug": team.slug})).content.decode()
+    assert "contractor" in people and "hidden" in people
+
+
+def test_admins_mark_a_bot_and_its_reviews_stop_counting(admin_client, team):
+    merged_pr(team, title="Reviewed by a script", hours=5, review_at=1)
+    reviewer = TeamMember.objects.exclude(pull_requests__isnull=False).get()
+    url = reverse("metrics:member_bot", kwargs={"team_slug": team.slug, "member_id": reviewer.pk})
+
+    admin_client.post(url, {"is_bot": "1"})
+
+    assert PullRequest.objects.get().merged_without_review
+
+
+def test_members_cannot_change_people_and_other_teams_people_are_out_of_reach(
+    client, member_user, admin_user, team, other_team
+):
+    stranger = pull_request_upsert(team=other_team, snapshot=SnapshotFactory()).author
+    ours = pull_request_upsert(team=team, snapshot=SnapshotFactory()).author
+    member_url = reverse("metrics:member_bot", kwargs={"team_slug": team.slug, "member_id": ours.pk})
+    client.force_login(member_user)
+    assert client.post(member_url, {"is_bot": "1"}).status_code == 403
+    assert not TeamMember.objects.get(pk=ours.pk).is_bot
+
+    client.force_login(admin_user)
+    stranger_url = reverse("metrics:member_bot", kwargs={"team_slug": team.slug, "member_id": stranger.pk})
+    assert client.post(stranger_url, {"is_bot": "1"}).status_code == 404
+    assert not TeamMember.objects.get(pk=stranger.pk).is_bot

@@ -1,0 +1,15 @@
+"""Metrics pages, all under ``/a/<team_slug>/metrics/``."""
+
+from django.urls import path
+
+from apps.web import metrics_views as views
+
+app_name = "metrics"
+
+team_urlpatterns = [
+    path("metrics/", views.dashboard, name="dashboard"),
+    path("metrics/pr/<int:pk>/", views.pull_request_panel, name="pr_panel"),
+    path("metrics/people/", views.people, name="people"),
+    path("metrics/people/<int:member_id>/visibility/", views.member_visibility, name="member_visibility"),
+    path("metrics/people/<int:member_id>/bot/", views.member_bot, name="member_bot"),
+]

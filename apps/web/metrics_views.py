@@ -1,0 +1,126 @@
+"""Team metrics pages: the dashboard, a PR's "why this number" panel and the people page.
+
+Views parse the query string, call selectors or services with ``request.team`` and render; every read is
+scoped to the team by the selectors, and the guards turn a non-member away with 404 before any of it runs.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from apps.metrics.models import PullRequest, TeamMember
+from apps.metrics.selectors import (
+    DashboardFilters,
+    pull_request_explanation,
+    table_sort,
+    team_filter_options,
+    team_flow_summary,
+    team_people,
+    team_pull_request_table,
+    team_reviewer_load,
+    team_weekly_trends,
+)
+from apps.metrics.services import team_member_mark_bot, team_member_set_visibility
+from apps.teams.decorators import team_admin_required, team_member_required
+
+DEFAULT_DAYS = 30
+PAGE_SIZE = 25
+SORT_COLUMNS = [
+    ("merged", "Merged"),
+    ("created", "Opened"),
+    ("cycle", "Cycle time"),
+    ("pickup", "Pickup"),
+    ("size", "Size"),
+]
+
+
+class DashboardFilterForm(forms.Form):
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    repo = forms.IntegerField(required=False)
+    author = forms.IntegerField(required=False)
+    bots = forms.BooleanField(required=False)
+
+
+def _filters(request: HttpRequest) -> DashboardFilters:
+    """Filters from the query string; anything malformed falls back to the default (the last 30 days)."""
+    form = DashboardFilterForm(request.GET)
+    data = form.cleaned_data if form.is_valid() else {}
+    end = data.get("end") or timezone.localdate()
+    start = data.get("start") or end - timedelta(days=DEFAULT_DAYS - 1)
+    if start > end:
+        start, end = end, start
+    return DashboardFilters(
+        start=start,
+        end=end,
+        repo_id=data.get("repo"),
+        author_id=data.get("author"),
+        include_bots=bool(data.get("bots")),
+    )
+
+
+@team_member_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request)
+    repos, authors = team_filter_options(team=request.team)
+    context = {"filters": filters, "repos": repos, "authors": authors, "has_data": bool(repos)}
+    if repos:
+        sort = table_sort(request.GET.get("sort"))
+        table = team_pull_request_table(team=request.team, filters=filters, sort=sort)
+        context |= {
+            "summary": team_flow_summary(team=request.team, filters=filters),
+            "trends": team_weekly_trends(team=request.team, filters=filters),
+            "reviewers": team_reviewer_load(team=request.team, filters=filters),
+            "page": Paginator(table, PAGE_SIZE).get_page(request.GET.get("page")),
+            "sort": sort,
+            "sort_columns": SORT_COLUMNS,
+        }
+    return render(request, "metrics/dashboard.html", context)
+
+
+@team_member_required
+def pull_request_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        explanation = pull_request_explanation(team=request.team, pull_request_id=pk)
+    except PullRequest.DoesNotExist as missing:
+        raise Http404("No such pull request.") from missing
+    template = "metrics/_pr_panel.html" if request.htmx else "metrics/pr_detail.html"
+    return render(request, template, {"explanation": explanation, "pr": explanation.pull_request})
+
+
+@team_member_required
+def people(request: HttpRequest) -> HttpResponse:
+    return render(request, "metrics/people.html", {"people": team_people(team=request.team)})
+
+
+def _member_action(request: HttpRequest, member_id: int, field: str) -> HttpResponse:
+    enabled = request.POST.get(field) == "1"
+    action = team_member_set_visibility if field == "is_active" else team_member_mark_bot
+    try:
+        member = action(team=request.team, member_id=member_id, **{field: enabled})
+    except TeamMember.DoesNotExist as missing:
+        raise Http404("No such person.") from missing
+    messages.success(request, f"{member.github_username} updated.")
+    return redirect("metrics:people", team_slug=request.team.slug)
+
+
+@team_admin_required
+@require_POST
+def member_visibility(request: HttpRequest, member_id: int) -> HttpResponse:
+    """Hide a member from the dashboard (``is_active=0``) or show them again (``is_active=1``)."""
+    return _member_action(request, member_id, "is_active")
+
+
+@team_admin_required
+@require_POST
+def member_bot(request: HttpRequest, member_id: int) -> HttpResponse:
+    """Mark an account as a bot (``is_bot=1``) or as a person (``is_bot=0``); metrics are recomputed."""
+    return _member_action(request, member_id, "is_bot")

@@ -1,0 +1,143 @@
+"""Small server-rendered SVG charts for the metrics dashboard: no JavaScript library, nothing from a CDN.
+
+Every number that reaches the markup goes through ``format_html``; a week without data is a gap, not a zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+register = template.Library()
+
+WIDTH, HEIGHT, PAD_X, PAD_TOP, PAD_BOTTOM = 560, 170, 40, 12, 26
+
+
+def _x(index: int, count: int) -> float:
+    return PAD_X + (WIDTH - 2 * PAD_X) * (index / max(count - 1, 1))
+
+
+def _y(value: float, top: float) -> float:
+    return HEIGHT - PAD_BOTTOM - (HEIGHT - PAD_TOP - PAD_BOTTOM) * (value / top if top else 0)
+
+
+def _frame(title: str, weeks: Sequence[date], top: float, unit: str, body: SafeString) -> SafeString:
+    first = weeks[0].strftime("%b %d") if weeks else ""
+    last = weeks[-1].strftime("%b %d") if weeks else ""
+    return format_html(
+        '<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{title}">'
+        '<line class="axis" x1="{px}" y1="{base}" x2="{right}" y2="{base}"/>'
+        '<text class="tick" x="4" y="{top_y}">{top}{unit}</text><text class="tick" x="4" y="{base}">0</text>'
+        '<text class="tick" x="{px}" y="{label_y}">{first}</text>'
+        '<text class="tick" x="{right}" y="{label_y}" text-anchor="end">{last}</text>{body}</svg>',
+        w=WIDTH,
+        h=HEIGHT,
+        title=title,
+        px=PAD_X,
+        right=WIDTH - PAD_X,
+        base=HEIGHT - PAD_BOTTOM,
+        top_y=PAD_TOP + 4,
+        top=f"{top:g}",
+        unit=unit,
+        label_y=HEIGHT - 6,
+        first=first,
+        last=last,
+        body=body,
+    )
+
+
+@register.simple_tag
+def line_chart(points: Sequence[Any], attr: str, title: str, unit: str = "") -> SafeString:
+    """A line per run of consecutive weeks with a value; weeks without one break the line."""
+    weeks = [p.week for p in points]
+    values: list[float | None] = [getattr(p, attr) for p in points]
+    present = [v for v in values if v is not None]
+    top = max(present, default=0) * 1.1 or 1
+    runs: list[list[str]] = [[]]
+    dots = []
+    for i, (week, value) in enumerate(zip(weeks, values, strict=True)):
+        if value is None:
+            runs.append([])
+            continue
+        x, y = _x(i, len(values)), _y(value, top)
+        runs[-1].append(f"{x:.1f},{y:.1f}")
+        dots.append((f"{x:.1f}", f"{y:.1f}", week.strftime("%b %d"), f"{value:.1f}", unit))
+    lines = format_html_join("", '<polyline class="line" points="{}"/>', ((" ".join(r),) for r in runs if r))
+    circles = format_html_join(
+        "", '<circle class="dot" cx="{}" cy="{}" r="3"><title>Week of {}: {}{}</title></circle>', dots
+    )
+    return _frame(title, weeks, round(top, 1), unit, lines + circles)
+
+
+@register.simple_tag
+def bar_chart(points: Sequence[Any], attr: str, title: str) -> SafeString:
+    """One bar per week."""
+    weeks = [p.week for p in points]
+    values: list[int] = [getattr(p, attr) for p in points]
+    top = max(values, default=0) or 1
+    slot = (WIDTH - 2 * PAD_X) / max(len(values), 1)
+    bars = format_html_join(
+        "",
+        '<rect class="bar" x="{}" y="{}" width="{}" height="{}"><title>Week of {}: {}</title></rect>',
+        (
+            (
+                f"{PAD_X + i * slot + slot * 0.15:.1f}",
+                f"{_y(value, top):.1f}",
+                f"{slot * 0.7:.1f}",
+                f"{HEIGHT - PAD_BOTTOM - _y(value, top):.1f}",
+                week.strftime("%b %d"),
+                value,
+            )
+            for i, (week, value) in enumerate(zip(weeks, values, strict=True))
+        ),
+    )
+    return _frame(title, weeks, top, "", bars)
+
+
+BREAKDOWN = (
+    ("draft_hours", "Draft", "draft"),
+    ("pickup_hours", "Pickup", "pickup"),
+    ("review_phase_hours", "Review", "review"),
+    ("merge_wait_hours", "Merge wait", "merge"),
+)
+
+
+@register.simple_tag
+def breakdown_bar(parts: dict[str, Decimal]) -> SafeString:
+    """A stacked bar of the four phases; widths are shares of their sum, so the bar is the whole cycle time."""
+    total = sum(parts.values()) or Decimal(1)
+    segments = format_html_join(
+        "",
+        '<span class="seg {}" style="width:{}%" title="{}: {}"></span>',
+        ((css, f"{float(parts[key] / total * 100):.2f}", label, hours(parts[key])) for key, label, css in BREAKDOWN),
+    )
+    legend = format_html_join(
+        "",
+        '<li><span class="swatch {}"></span>{} <strong>{}</strong></li>',
+        ((css, label, hours(parts[key])) for key, label, css in BREAKDOWN),
+    )
+    return format_html('<div class="breakdown">{}</div><ul class="legend">{}</ul>', segments, legend)
+
+
+@register.filter
+def hours(value: float | None) -> str:
+    """Hours for people: '—' when there is no value (never a zero), minutes under an hour, days past two days."""
+    if value is None:
+        return "—"
+    value = float(value)
+    if value < 1:
+        return f"{value * 60:.0f} min"
+    if value >= 48:
+        return f"{value / 24:.1f} d"
+    return f"{value:.1f} h"
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
