@@ -81,8 +81,9 @@ class PullRequest(BaseTeamModel):
         constraints = [models.UniqueConstraint(fields=["team", "github_pr_id"], name="unique_team_pull_request")]
         indexes = [
             models.Index(fields=["team", "merged_at"], name="pr_team_merged_idx"),
-            models.Index(fields=["team", "github_repo_id"], name="pr_team_repo_idx"),
+            models.Index(fields=["team", "github_repo_id", "github_repo"], name="pr_team_repo_name_idx"),
             models.Index(fields=["team", "first_review_at"], name="pr_team_first_review_idx"),
+            models.Index(fields=["team", "state"], name="pr_team_state_idx"),
             models.Index(fields=["team", "pr_created_at"], name="pr_team_created_idx"),
         ]
         ordering = ("-pr_created_at",)

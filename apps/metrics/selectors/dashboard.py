@@ -11,12 +11,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from apps.metrics.models import PullRequest, TeamMember
-from apps.metrics.selectors.percentiles import Percentiles, grouped_percentiles, percentiles
+from apps.metrics.selectors.percentiles import (
+    DEFAULT_PS,
+    Percentiles,
+    aggregate_with_percentiles,
+    grouped_percentiles,
+    percentiles,
+)
 from apps.teams.models import Team
 
 TREND_WEEKS = 12
@@ -78,12 +84,16 @@ def team_flow_summary(*, team: Team, filters: DashboardFilters) -> FlowSummary:
     start, end = filters.window
     prs = team_pull_requests(team=team, filters=filters)
     merged = prs.filter(merged_at__gte=start, merged_at__lt=end)
-    totals = merged.aggregate(
-        merged=Count("pk"),
-        without_review=Count("pk", filter=Q(merged_without_review=True)),
-        reverts=Count("pk", filter=Q(is_revert=True)),
-        hotfixes=Count("pk", filter=Q(is_hotfix=True)),
-        **{part: Sum(part) for part in BREAKDOWN_PARTS},
+    totals, merged_percentiles = aggregate_with_percentiles(
+        merged,
+        aggregates={
+            "merged": Count("pk"),
+            "without_review": Count("pk", filter=Q(merged_without_review=True)),
+            "reverts": Count("pk", filter=Q(is_revert=True)),
+            "hotfixes": Count("pk", filter=Q(is_hotfix=True)),
+            **{part: Sum(part) for part in BREAKDOWN_PARTS},
+        },
+        values={"cycle": ("cycle_time_hours", DEFAULT_PS), "size": (F("additions") + F("deletions"), (0.5, 0.9))},
     )
     count = totals["merged"]
     breakdown = {
@@ -95,9 +105,9 @@ def team_flow_summary(*, team: Team, filters: DashboardFilters) -> FlowSummary:
         merged_without_review=totals["without_review"],
         reverts=totals["reverts"],
         hotfixes=totals["hotfixes"],
-        cycle=percentiles(merged, value="cycle_time_hours"),
+        cycle=merged_percentiles["cycle"],
         pickup=percentiles(prs.filter(first_review_at__gte=start, first_review_at__lt=end), value="review_time_hours"),
-        size=percentiles(merged, value=F("additions") + F("deletions"), ps=(0.5, 0.9)),
+        size=merged_percentiles["size"],
         breakdown_hours=breakdown,
     )
 
@@ -132,13 +142,14 @@ def _as_date(value: datetime | date) -> date:
 
 
 def team_filter_options(*, team: Team) -> tuple[list[tuple[int, str]], list[TeamMember]]:
-    """Repositories and authors the team has PRs from, for the filter menus."""
+    """Repositories (under their latest-sorting name) and authors the team has PRs from, for the filter menus."""
     repos = (
         PullRequest.objects.for_team(team)
-        .order_by("github_repo_id")
-        .values_list("github_repo_id", "github_repo")
-        .distinct()
+        .values("github_repo_id")
+        .annotate(name=Max("github_repo"))
+        .order_by()
+        .values_list("github_repo_id", "name")
     )
-    by_id = dict(repos)  # a renamed repository shows under its latest name only
-    authors = TeamMember.objects.for_team(team).filter(is_active=True, pull_requests__isnull=False).distinct()
-    return sorted(by_id.items(), key=lambda item: item[1].lower()), list(authors.order_by("github_username"))
+    has_prs = PullRequest.objects.filter(author=OuterRef("pk"))
+    authors = TeamMember.objects.for_team(team).filter(Exists(has_prs), is_active=True).order_by("github_username")
+    return sorted(repos, key=lambda item: item[1].lower()), list(authors)

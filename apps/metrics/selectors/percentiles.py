@@ -63,6 +63,30 @@ def percentiles(queryset: QuerySet, *, value: str | Expression, ps: Sequence[flo
     return grouped.get(0, Percentiles(count=0, values=dict.fromkeys(ps)))
 
 
+def aggregate_with_percentiles(
+    queryset: QuerySet, *, aggregates: dict[str, Aggregate], values: dict[str, tuple[str | Expression, Sequence[float]]]
+) -> tuple[dict[str, Any], dict[str, Percentiles]]:
+    """Plain aggregates and the percentiles of several values over one queryset.
+
+    PostgreSQL answers everything in one statement (``percentile_cont`` and ``count`` skip NULLs by themselves);
+    SQLite needs one windowed statement per value on top of the plain aggregate.
+    """
+    if connections[queryset.db].vendor != "postgresql":
+        totals = queryset.aggregate(**aggregates)
+        return totals, {name: percentiles(queryset, value=expr, ps=ps) for name, (expr, ps) in values.items()}
+    extra: dict[str, Aggregate] = {}
+    for name, (expr, ps) in values.items():
+        as_float = Cast(F(expr) if isinstance(expr, str) else expr, FloatField())
+        extra[f"{name}__n"] = Count(as_float)
+        extra |= {f"{name}__{_label(p)}": PercentileCont(as_float, p) for p in ps}
+    row = queryset.order_by().aggregate(**aggregates, **extra)
+    found = {
+        name: Percentiles(count=row[f"{name}__n"], values={p: row[f"{name}__{_label(p)}"] for p in ps})
+        for name, (_expr, ps) in values.items()
+    }
+    return {key: row[key] for key in aggregates}, found
+
+
 def grouped_percentiles(
     queryset: QuerySet, *, value: str | Expression, group: str | Expression, ps: Sequence[float] = DEFAULT_PS
 ) -> dict[Any, Percentiles]:

@@ -15,7 +15,7 @@ from django.db import transaction
 
 from apps.metrics.models import PRReview, PullRequest, TeamMember
 from apps.metrics.services.members import team_members_bulk_upsert
-from apps.metrics.services.recompute import metrics_apply
+from apps.metrics.services.recompute import metrics_apply, rows_update
 from apps.metrics.services.snapshots import (
     SNAPSHOT_FIELDS,
     event_rows,
@@ -29,6 +29,7 @@ from apps.metrics.services.snapshots import (
 from apps.metrics.types import PullRequestSnapshot, ReviewSnapshot, TimelineEntry
 from apps.teams.models import Team
 
+REVIEW_FIELDS = ["state", "submitted_at", "reviewer", "updated_at"]
 ImportItem = tuple[PullRequestSnapshot, Sequence[ReviewSnapshot], Sequence[TimelineEntry]]
 
 
@@ -112,6 +113,4 @@ def _reviews_store(
                 changed[row.pk] = row
     PRReview.objects.bulk_create(created, ignore_conflicts=True)
     if changed:
-        PRReview.objects.bulk_update(
-            list(changed.values()), ["state", "submitted_at", "reviewer", "updated_at"], batch_size=500
-        )
+        rows_update(PRReview, list(changed.values()), REVIEW_FIELDS, key=["team", "github_review_id"])
