@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 
-from apps.integrations.models import GitHubAppInstallation, InstallationStatus
+from apps.integrations.models import GitHubAppInstallation, InstallationStatus, TrackedRepository
 from apps.teams.models import Team
 
 
@@ -45,3 +45,20 @@ def installation_settings_url(*, installation: GitHubAppInstallation) -> str:
 def github_install_url(*, state: str) -> str:
     """``{GITHUB_WEB_URL}/apps/<slug>/installations/new?state=…``: GitHub's page to install the App."""
     return f"{settings.GITHUB_WEB_URL}/apps/{settings.GITHUB_APP_SLUG}/installations/new?{urlencode({'state': state})}"
+
+
+def tracked_repository_for_delivery(*, installation_id: int | None, github_repo_id: int) -> TrackedRepository | None:
+    """The active tracking, with its team, that a ``pull_request*`` delivery of this installation and repository
+    counts for: one query on the hot path; None means the delivery is ignored."""
+    if installation_id is None:
+        return None
+    return (
+        TrackedRepository.objects.select_related("team")
+        .filter(
+            github_repo_id=github_repo_id,
+            is_active=True,
+            team__github_installations__installation_id=installation_id,
+        )
+        .exclude(team__github_installations__status=InstallationStatus.DELETED)
+        .first()
+    )

@@ -10,6 +10,7 @@ from apps.integrations.handlers.authorization import handle_github_app_authoriza
 from apps.integrations.handlers.base import DeliveryIgnored, Handler
 from apps.integrations.handlers.installations import handle_installation, handle_installation_target
 from apps.integrations.handlers.ping import handle_ping
+from apps.integrations.handlers.pull_requests import handle_pull_request, handle_pull_request_review
 from apps.integrations.handlers.repositories import handle_installation_repositories, handle_repository
 
 HANDLERS: dict[str, Handler] = {
@@ -19,6 +20,8 @@ HANDLERS: dict[str, Handler] = {
     "installation_target": handle_installation_target,
     "repository": handle_repository,
     "github_app_authorization": handle_github_app_authorization,
+    "pull_request": handle_pull_request,
+    "pull_request_review": handle_pull_request_review,
 }
 
 # Events GitHub sends to every App whatever its subscriptions; not listed in the manifest.

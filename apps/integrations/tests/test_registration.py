@@ -20,19 +20,11 @@ from apps.integrations.handlers import ALWAYS_DELIVERED, HANDLERS
 from apps.integrations.services.registration import manifest_template
 from github_app.tests.fixtures import api_example
 
-# Subscribed events whose handlers the pull-request work adds to HANDLERS.
-PULL_REQUEST_EVENTS = {"pull_request", "pull_request_review"}
 
-
-def test_every_handled_event_is_subscribed_in_the_manifest():
-    handled = set(HANDLERS) - ALWAYS_DELIVERED
-    assert handled <= set(manifest_template()["default_events"])
-
-
-def test_every_subscribed_event_other_than_pull_requests_has_a_handler():
-    subscribed = set(manifest_template()["default_events"]) - PULL_REQUEST_EVENTS
-    assert subscribed <= set(HANDLERS)
-    assert subscribed.isdisjoint(ALWAYS_DELIVERED)
+def test_the_manifest_subscribes_to_exactly_the_handled_events():
+    subscribed = set(manifest_template()["default_events"])
+    assert subscribed == set(HANDLERS) - ALWAYS_DELIVERED
+    assert {"pull_request", "pull_request_review", "repository"} <= subscribed
 
 
 def test_the_manifest_asks_for_the_least_permissions_read_only():

@@ -36,7 +36,9 @@ def pull_request_upsert(
     An older snapshot still contributes its timeline entries and the ones it proves by itself, because events
     arrive in any order and each is a true fact of the PR's history.
     """
-    with transaction.atomic():
+    # savepoint=False: inside a webhook worker's transaction an error here rolls the handler back anyway,
+    # so a savepoint would only cost two round trips per event.
+    with transaction.atomic(savepoint=False):
         members = team_members_bulk_upsert(team=team, people=people_of(snapshot, (), timeline))
         pr, changed = _pull_request_lock(team, snapshot, members)
         rows = event_rows(pr, [*snapshot_entries(snapshot), *timeline], members)
@@ -49,7 +51,7 @@ def review_upsert(*, team: Team, pull_request: PullRequestSnapshot, review: Revi
 
     GitHub's ``pull_request_review`` payload carries the PR as it was then, so it is applied like any snapshot.
     """
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # see pull_request_upsert
         members = team_members_bulk_upsert(team=team, people=people_of(pull_request, [review], ()))
         pr, changed = _pull_request_lock(team, pull_request, members)
         reviewer = members.get(review.reviewer.github_id) if review.reviewer else None

@@ -1,0 +1,86 @@
+"""GraphQL backfill nodes → metrics input types.
+
+The nodes come from ``REPOSITORY_PULL_REQUESTS_QUERY`` / ``PULL_REQUEST_REVIEWS_QUERY`` (``github_app.queries``).
+They differ from webhook payloads in ways that matter for identity, and this module evens them out:
+
+- ids are ``databaseId`` (a PR's ``databaseId`` is the REST/webhook ``pull_request.id``; a person's is ``user.id``);
+- ``state`` is ``open`` / ``closed`` / ``merged`` (lower-cased by the parser): merged becomes closed + ``merged``;
+- a bot is ``__typename: Bot`` and its login lacks the ``[bot]`` suffix webhooks carry (``dependabot`` vs
+  ``dependabot[bot]``), so the suffix is added back and a login never flaps between the two paths;
+- an actor without ``databaseId`` (a Mannequin, or a deleted "ghost" user) has no identity: no person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from apps.metrics.types import GitHubPerson, PullRequestSnapshot, ReviewSnapshot, TimelineEntry, TimelineKind
+from github_app import Actor, PullRequestNode, ReviewNode
+
+BOT_SUFFIX = "[bot]"
+TIMELINE_KINDS = {"ReadyForReviewEvent": TimelineKind.READY, "ConvertToDraftEvent": TimelineKind.DRAFT}
+
+ImportItem = tuple[PullRequestSnapshot, tuple[ReviewSnapshot, ...], tuple[TimelineEntry, ...]]
+
+
+def person_from_actor(actor: Actor | None) -> GitHubPerson | None:
+    if actor is None or actor.database_id is None:
+        return None
+    login = actor.login
+    if actor.is_bot and not login.endswith(BOT_SUFFIX):
+        login += BOT_SUFFIX
+    return GitHubPerson(github_id=actor.database_id, login=login, avatar_url=actor.avatar_url, is_bot=actor.is_bot)
+
+
+def review_from_node(node: ReviewNode) -> ReviewSnapshot:
+    return ReviewSnapshot(
+        github_review_id=node.database_id,
+        reviewer=person_from_actor(node.author),
+        state=node.state,
+        submitted_at=node.submitted_at,
+    )
+
+
+def snapshot_from_node(node: PullRequestNode, *, github_repo_id: int, full_name: str) -> PullRequestSnapshot:
+    merged = node.state == "merged" or node.merged_at is not None
+    return PullRequestSnapshot(
+        github_pr_id=node.database_id,
+        number=node.number,
+        github_repo_id=github_repo_id,
+        github_repo=full_name,
+        title=node.title,
+        body=node.body or "",
+        author=person_from_actor(node.author),
+        state="open" if node.state == "open" else "closed",
+        merged=merged,
+        is_draft=node.is_draft,
+        head_ref=node.head_ref_name,
+        base_ref=node.base_ref_name,
+        created_at=node.created_at,
+        updated_at=node.updated_at,
+        closed_at=node.closed_at,
+        merged_at=node.merged_at,
+        additions=node.additions,
+        deletions=node.deletions,
+        changed_files=node.changed_files,
+        labels=node.labels,
+    )
+
+
+def timeline_from_node(node: PullRequestNode) -> tuple[TimelineEntry, ...]:
+    """``ReadyForReviewEvent`` / ``ConvertToDraftEvent`` with their own ``createdAt`` (better than a webhook's
+    ``updated_at``); opened / closed / merged are derived from the snapshot by the metrics core."""
+    return tuple(
+        TimelineEntry(TIMELINE_KINDS[item.typename], item.created_at)
+        for item in node.timeline_items
+        if item.typename in TIMELINE_KINDS and item.created_at is not None
+    )
+
+
+def import_item_from_node(
+    node: PullRequestNode, *, github_repo_id: int, full_name: str, more_reviews: Sequence[ReviewNode] = ()
+) -> ImportItem:
+    """One ``pull_requests_import`` item; ``more_reviews`` are the pages past the first 100 (``reviews_page``)."""
+    reviews = tuple(review_from_node(r) for r in (*node.reviews, *more_reviews))
+    snapshot = snapshot_from_node(node, github_repo_id=github_repo_id, full_name=full_name)
+    return snapshot, reviews, timeline_from_node(node)
