@@ -185,6 +185,8 @@ CELERY_BEAT_SCHEDULE = {
     "prune-delivery-payloads": {"task": "apps.integrations.tasks.prune_delivery_payloads", "schedule": 86400.0},
     # Daily: make our installations and their repositories equal to GitHub's (heals lost or reordered events).
     "reconcile-installations": {"task": "apps.integrations.tasks.reconcile_installations", "schedule": 86400.0},
+    # Backfills waiting for a rate-limit reset, or whose worker died (stale claim), are queued again.
+    "resume-backfills": {"task": "apps.integrations.tasks.resume_backfills", "schedule": 300.0},
 }
 
 # Webhook processing.
@@ -192,6 +194,15 @@ WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "5"))
 WEBHOOK_PAYLOAD_RETENTION_DAYS = int(os.environ.get("WEBHOOK_PAYLOAD_RETENTION_DAYS", "30"))
 WEBHOOK_PENDING_GRACE_SECONDS = 60
 WEBHOOK_REDELIVERIES_PER_RUN = int(os.environ.get("WEBHOOK_REDELIVERIES_PER_RUN", "50"))
+
+# Backfill (apps.integrations.services.backfill): history imported when a repository becomes tracked.
+# BACKFILL_HISTORY_DAYS: PRs updated in the last N days; 0 or "all" imports the whole history.
+_history_days = os.environ.get("BACKFILL_HISTORY_DAYS", "180").strip().lower()
+BACKFILL_HISTORY_DAYS = 0 if _history_days in {"", "all", "0"} else int(_history_days)
+BACKFILL_PAGE_SIZE = int(os.environ.get("BACKFILL_PAGE_SIZE", "50"))  # PRs per GraphQL page (GitHub allows 100)
+BACKFILL_MIN_PAGE_SIZE = int(os.environ.get("BACKFILL_MIN_PAGE_SIZE", "5"))  # floor when 502s/timeouts halve it
+BACKFILL_RATE_LIMIT_RESERVE = int(os.environ.get("BACKFILL_RATE_LIMIT_RESERVE", "100"))  # GraphQL points kept
+BACKFILL_LOCK_SECONDS = int(os.environ.get("BACKFILL_LOCK_SECONDS", "600"))  # a silent import this long is stale
 
 # GitHub App. Credentials come from the environment or, for any GITHUB_APP_* variable not set there, from the
 # JSON file the manifest registration (/integrations/github/register/) writes (mode 0600; keys = setting names).

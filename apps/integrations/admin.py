@@ -30,8 +30,8 @@ class InstallationRepositoryAdmin(admin.ModelAdmin):
 
 @admin.register(TrackedRepository)
 class TrackedRepositoryAdmin(admin.ModelAdmin):
-    list_display = ("full_name", "team", "installation", "is_active", "inactive_reason")
-    list_filter = ("is_active",)
+    list_display = ("full_name", "team", "installation", "is_active", "sync_status", "last_synced_at")
+    list_filter = ("is_active", "sync_status")
     search_fields = ("full_name",)
     raw_id_fields = ("team", "installation")
 

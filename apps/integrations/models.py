@@ -117,8 +117,26 @@ class InstallationRepository(models.Model):
         return self.full_name
 
 
+class SyncStatus(models.TextChoices):
+    IDLE = "idle", "Idle"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Importing"
+    WAITING = "waiting", "Waiting for GitHub"
+    FAILED = "failed", "Failed"
+
+
+class SyncKind(models.TextChoices):
+    BACKFILL = "backfill", "History import"
+    CATCH_UP = "catch_up", "Catch-up"
+
+
 class TrackedRepository(BaseTeamModel):
-    """A repository whose pull-request events count for the team. Tracking is a filter, never a hook."""
+    """A repository whose pull-request events count for the team. Tracking is a filter, never a hook.
+
+    The ``sync_*`` fields are the one import (history backfill or catch-up) of the repository: its claim (one
+    import per repository at a time; ``sync_heartbeat_at`` lets a new worker take over a dead one's claim), and
+    the GraphQL cursor saved after each page, so a crash or restart resumes where it stopped.
+    """
 
     installation = models.ForeignKey(
         GitHubAppInstallation, on_delete=models.SET_NULL, null=True, blank=True, related_name="tracked_repositories"
@@ -127,6 +145,21 @@ class TrackedRepository(BaseTeamModel):
     full_name = models.CharField(max_length=255)
     is_active = models.BooleanField(default=True)
     inactive_reason = models.CharField(max_length=255, blank=True)
+    sync_status = models.CharField(max_length=12, choices=SyncStatus.choices, default=SyncStatus.IDLE)
+    sync_kind = models.CharField(max_length=12, choices=SyncKind.choices, default=SyncKind.BACKFILL)
+    sync_since = models.DateTimeField(null=True, blank=True, help_text="Import PRs updated at or after this.")
+    sync_cursor = models.TextField(blank=True, help_text="GraphQL endCursor of the last imported page.")
+    sync_page_size = models.PositiveSmallIntegerField(default=50)
+    sync_imported = models.PositiveIntegerField(default=0)
+    sync_total = models.PositiveIntegerField(null=True, blank=True, help_text="pullRequests.totalCount")
+    sync_claim = models.CharField(max_length=36, blank=True)
+    sync_started_at = models.DateTimeField(null=True, blank=True)
+    sync_heartbeat_at = models.DateTimeField(null=True, blank=True)
+    sync_resume_at = models.DateTimeField(null=True, blank=True)
+    sync_error = models.TextField(blank=True)
+    last_synced_at = models.DateTimeField(
+        null=True, blank=True, help_text="Start of the last import that completed: everything updated before is in."
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["team", "github_repo_id"], name="unique_team_tracked_repo")]

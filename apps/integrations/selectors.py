@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from apps.integrations.models import GitHubAppInstallation, InstallationStatus, TrackedRepository
+from apps.integrations.models import (
+    GitHubAppInstallation,
+    InstallationRepository,
+    InstallationStatus,
+    SyncStatus,
+    TrackedRepository,
+)
 from apps.teams.models import Team
 
 
@@ -62,3 +69,85 @@ def tracked_repository_for_delivery(*, installation_id: int | None, github_repo_
         .exclude(team__github_installations__status=InstallationStatus.DELETED)
         .first()
     )
+
+
+REPOSITORY_FILTERS = ("all", "tracked", "untracked", "archived")
+
+
+def team_repositories(*, team: Team, search: str = "", show: str = "all") -> QuerySet[InstallationRepository]:
+    """The repositories the team's installations reach, from our mirror (never a GitHub call per page view).
+
+    Annotated with ``is_tracked``. Repositories the App lost access to are listed only while tracked, so an admin
+    can still untrack them. ``show`` is one of ``REPOSITORY_FILTERS``.
+    """
+    tracked = TrackedRepository.objects.filter(team=team, github_repo_id=OuterRef("github_repo_id"), is_active=True)
+    rows = (
+        InstallationRepository.objects.filter(installation__team=team)
+        .exclude(installation__status=InstallationStatus.DELETED)
+        .annotate(is_tracked=Exists(tracked))
+        .filter(Q(removed_at__isnull=True) | Q(is_tracked=True))
+        .select_related("installation")
+        .order_by("full_name", "pk")
+    )
+    if search:
+        rows = rows.filter(full_name__icontains=search.strip())
+    if show == "tracked":
+        rows = rows.filter(is_tracked=True)
+    elif show == "untracked":
+        rows = rows.filter(is_tracked=False)
+    elif show == "archived":
+        rows = rows.filter(archived=True)
+    return rows
+
+
+@dataclass(frozen=True)
+class RepositoryRow:
+    """One line of the repository page: the mirrored repository and the team's tracking of it, if any."""
+
+    repository: InstallationRepository
+    tracked: TrackedRepository | None
+
+    @property
+    def is_tracked(self) -> bool:
+        return self.tracked is not None and self.tracked.is_active
+
+    @property
+    def is_syncing(self) -> bool:
+        active = (SyncStatus.QUEUED, SyncStatus.RUNNING)
+        return self.is_tracked and self.tracked is not None and self.tracked.sync_status in active
+
+    @property
+    def progress_percent(self) -> int:
+        tracked = self.tracked
+        if tracked is None or not tracked.sync_total:
+            return 0
+        return min(100, round(100 * tracked.sync_imported / tracked.sync_total))
+
+
+def team_repository_rows(*, team: Team, repositories: list[InstallationRepository]) -> list[RepositoryRow]:
+    ids = [r.github_repo_id for r in repositories]
+    tracked = {t.github_repo_id: t for t in TrackedRepository.objects.filter(team=team, github_repo_id__in=ids)}
+    return [RepositoryRow(r, tracked.get(r.github_repo_id)) for r in repositories]
+
+
+def team_repository_row(*, team: Team, github_repo_id: int) -> RepositoryRow | None:
+    """One row of the page (for the live fragment), or None when the team's installations do not reach it."""
+    repository = team_repositories(team=team).filter(github_repo_id=github_repo_id).first()
+    if repository is None:
+        return None
+    return team_repository_rows(team=team, repositories=[repository])[0]
+
+
+def tracked_repositories_matching(*, identifier: str, team_slug: str | None = None) -> QuerySet[TrackedRepository]:
+    """Active tracked repositories by ``owner/name`` (case-insensitive) or ``github_repo_id``, for commands."""
+    rows = TrackedRepository.objects.filter(is_active=True).select_related("team", "installation")
+    if team_slug:
+        rows = rows.filter(team__slug=team_slug)
+    if identifier.isdigit():
+        return rows.filter(github_repo_id=int(identifier))
+    return rows.filter(full_name__iexact=identifier)
+
+
+def tracked_repository_for_event(*, team: Team, github_repo_id: int) -> TrackedRepository | None:
+    """The team's active tracking of a repository (None: its ``pull_request*`` events are ignored)."""
+    return TrackedRepository.objects.filter(team=team, github_repo_id=github_repo_id, is_active=True).first()

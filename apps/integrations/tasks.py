@@ -49,3 +49,28 @@ def reconcile_installations() -> dict:
     from apps.integrations.services.reconcile import installations_reconcile
 
     return asdict(installations_reconcile())
+
+
+@shared_task(bind=True, max_retries=None, acks_late=True)
+def backfill_repository(self: Task, tracked_repository_id: int) -> str:
+    """Queue ``backfill`` (see ``CELERY_TASK_ROUTES``): one repository's import, run by workers of its own so the
+    ``webhooks`` queue keeps its latency (start them separately: ``celery -A config worker -Q webhooks`` and
+    ``celery -A config worker -Q backfill,default``).
+
+    A run that must wait for GitHub's rate-limit reset re-schedules itself for then instead of sleeping in the
+    worker. In-process (no broker) nothing is re-scheduled: the row stays ``waiting`` until Sync now.
+    """
+    from apps.integrations.services.backfill import tracked_repository_backfill
+
+    outcome = tracked_repository_backfill(tracked_repository_id=tracked_repository_id)
+    if outcome.countdown is not None and not self.request.is_eager:
+        self.apply_async(args=[tracked_repository_id], countdown=outcome.countdown)
+    return outcome.status
+
+
+@shared_task
+def resume_backfills() -> int:
+    """Every few minutes (beat): imports whose rate-limit pause is over, or whose worker died, are queued again."""
+    from apps.integrations.services.sync import tracked_repositories_resume
+
+    return tracked_repositories_resume()

@@ -25,6 +25,7 @@ from apps.integrations.services.repositories import (
     account_repositories_rename,
     installation_repositories_add,
 )
+from apps.integrations.services.sync import tracked_repositories_catch_up
 from github_app import InstallationEvent, InstallationTargetEvent, WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -33,8 +34,8 @@ logger = logging.getLogger(__name__)
 def handle_installation(event: WebhookEvent, delivery: WebhookDelivery) -> None:
     """created / deleted / suspend / unsuspend / new_permissions_accepted.
 
-    ``created`` does not link a team: only the install callback can prove who installed it. On unsuspend the
-    tracked repositories' catch-up since the suspension is left to the tracking/backfill work (not wired here).
+    ``created`` does not link a team: only the install callback can prove who installed it. On unsuspend every
+    tracked repository catches up on the pull requests updated since the suspension began (no webhooks came).
     """
     assert isinstance(event, InstallationEvent)
     snapshot = InstallationSnapshot.from_event(event.installation)
@@ -49,7 +50,8 @@ def handle_installation(event: WebhookEvent, delivery: WebhookDelivery) -> None:
     elif event.action == "suspend":
         installation_suspend(snapshot=snapshot)
     elif event.action == "unsuspend":
-        installation_unsuspend(snapshot=snapshot)
+        row, since = installation_unsuspend(snapshot=snapshot)
+        tracked_repositories_catch_up(installation=row, since=since)
     elif event.action == "new_permissions_accepted":
         installation_sync(snapshot=snapshot)
     else:

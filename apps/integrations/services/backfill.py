@@ -1,0 +1,240 @@
+"""One import of a tracked repository's pull requests through GitHub's GraphQL API (history backfill or catch-up).
+
+``REPOSITORY_PULL_REQUESTS_QUERY`` pages through ``repository.pullRequests(orderBy: UPDATED_AT DESC)``, 50 PRs per
+request with up to 100 reviews and the ready-for-review / converted-to-draft timeline items each; the rare PR
+with more reviews is completed with ``PULL_REQUEST_REVIEWS_QUERY``. Paging stops at the first PR updated before
+``sync_since`` (the history window, or the last successful sync for a catch-up).
+
+How it behaves when things go wrong:
+
+- **Resumable.** Each page is written through ``pull_requests_import`` (which never lets an older snapshot
+  overwrite a newer one, e.g. a webhook's) in the same transaction that saves the page's ``endCursor``, so a crash
+  or restart resumes exactly after the last written page.
+- **One import per repository.** A run claims the row (``sync_claim`` under ``select_for_update``) and refreshes
+  ``sync_heartbeat_at`` on every page; a claim silent for ``BACKFILL_LOCK_SECONDS`` is taken over.
+- **Untracking stops it.** Before writing a page the run re-reads the row: untracked (or claim gone) → it stops,
+  keeping the cursor, so tracking again resumes.
+- **Rate limits are never slept through.** When ``rateLimit.remaining`` drops below ``BACKFILL_RATE_LIMIT_RESERVE``
+  or GitHub answers ``RATE_LIMITED``, the run saves its place and returns a countdown to ``resetAt``; the task
+  re-schedules itself for then.
+- **502s and timeouts** (GitHub's answer to a query too heavy to finish) halve the page size down to
+  ``BACKFILL_MIN_PAGE_SIZE``; it doubles back after three good pages.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from apps.integrations.github import GitHubAppNotConfigured, app_credentials, http_session, token_provider
+from apps.integrations.mapping.graphql import ImportItem, import_item_from_node
+from apps.integrations.models import InstallationStatus, SyncStatus, TrackedRepository
+from apps.metrics.services import pull_requests_import
+from github_app import (
+    GitHubError,
+    GraphQLError,
+    InstallationAPI,
+    InstallationNotFound,
+    InstallationSuspended,
+    PullRequestPage,
+    RateLimited,
+    RetryPolicy,
+    ReviewNode,
+    ServerError,
+    TransportError,
+)
+
+logger = logging.getLogger(__name__)
+
+GROW_AFTER_SUCCESSES = 3
+FAILURES_AT_FLOOR = 3
+FAILING_COUNTDOWN = 120
+CLAIMABLE = (SyncStatus.QUEUED, SyncStatus.WAITING, SyncStatus.RUNNING)
+
+
+@dataclass(frozen=True)
+class BackfillOutcome:
+    """``done`` | ``stopped`` (untracked or claim lost) | ``busy`` | ``idle`` (nothing to do) | ``waiting`` |
+    ``failed``. ``countdown`` (seconds) says when to run again, for ``waiting`` with a known time."""
+
+    status: str
+    imported: int = 0
+    countdown: int | None = None
+
+
+@dataclass
+class _Run:
+    pk: int
+    token: str
+    owner: str
+    name: str
+    since: datetime | None
+    cursor: str | None
+    page_size: int
+    imported: int = 0
+
+
+def installation_backfill_api(*, installation_id: int) -> InstallationAPI:
+    """The installation's API with one attempt per request: a 502 on a page is answered by a smaller page (here),
+    not by asking for the same too-heavy page twice more with backoff (the client's default policy)."""
+    credentials = app_credentials()
+    return InstallationAPI(
+        credentials, http_session(), token_provider(credentials), installation_id, retry=RetryPolicy(max_attempts=1)
+    )
+
+
+def tracked_repository_backfill(*, tracked_repository_id: int, api: InstallationAPI | None = None) -> BackfillOutcome:
+    """Run (or resume) the repository's scheduled import until it is done, stopped, or must wait."""
+    claimed = _claim(tracked_repository_id)
+    if isinstance(claimed, BackfillOutcome):
+        return claimed
+    tracked, run = claimed
+    log = {"installation_id": tracked.installation.installation_id, "repo": tracked.full_name}
+    try:
+        api = api or installation_backfill_api(installation_id=tracked.installation.installation_id)
+        outcome = _pages(api, tracked, run)
+    except GitHubAppNotConfigured:
+        outcome = _release(run, SyncStatus.FAILED, "The GitHub App is not configured on this server.")
+    except Exception:
+        _release(run, SyncStatus.FAILED, "The import stopped on an unexpected error; use Sync now to resume it.")
+        raise
+    logger.info("backfill %s: %s, %s PRs", tracked.full_name, outcome.status, outcome.imported, extra=log)
+    return outcome
+
+
+def _claim(pk: int) -> tuple[TrackedRepository, _Run] | BackfillOutcome:
+    now = timezone.now()
+    with transaction.atomic():
+        row = TrackedRepository.objects.select_for_update().select_related("installation").filter(pk=pk).first()
+        if row is None or not row.is_active or row.sync_status not in CLAIMABLE:
+            return BackfillOutcome("idle")
+        stale = now - timedelta(seconds=settings.BACKFILL_LOCK_SECONDS)
+        if row.sync_status == SyncStatus.RUNNING and row.sync_heartbeat_at and row.sync_heartbeat_at > stale:
+            return BackfillOutcome("busy")
+        if row.installation is None or row.installation.status != InstallationStatus.ACTIVE:
+            # Suspended or uninstalled: call nothing. An unsuspend schedules the repositories again.
+            row.sync_status, row.sync_resume_at = SyncStatus.WAITING, None
+            row.sync_error = "The GitHub App installation is not active (suspended or uninstalled)."
+            row.save(update_fields=["sync_status", "sync_resume_at", "sync_error", "updated_at"])
+            return BackfillOutcome("waiting")
+        row.sync_status, row.sync_claim, row.sync_heartbeat_at = SyncStatus.RUNNING, str(uuid.uuid4()), now
+        row.sync_resume_at, row.sync_error = None, ""
+        row.save(update_fields=["sync_status", "sync_claim", "sync_heartbeat_at", "sync_resume_at", "sync_error"])
+    owner, _, name = row.full_name.partition("/")
+    page_size = min(max(row.sync_page_size, settings.BACKFILL_MIN_PAGE_SIZE), settings.BACKFILL_PAGE_SIZE)
+    run = _Run(row.pk, row.sync_claim, owner, name, row.sync_since, row.sync_cursor or None, page_size)
+    return row, run
+
+
+def _pages(api: InstallationAPI, tracked: TrackedRepository, run: _Run) -> BackfillOutcome:
+    successes = failures = 0
+    while True:
+        try:
+            page, more = _fetch(api, run)
+        except (ServerError, TransportError) as exc:
+            if run.page_size > settings.BACKFILL_MIN_PAGE_SIZE:
+                run.page_size = max(settings.BACKFILL_MIN_PAGE_SIZE, run.page_size // 2)
+                logger.info("backfill %s: %s, page size now %s", tracked.full_name, exc, run.page_size)
+                successes = 0
+                continue
+            failures += 1
+            if failures < FAILURES_AT_FLOOR:
+                continue
+            return _release(run, SyncStatus.WAITING, "GitHub keeps failing to answer; retrying.", FAILING_COUNTDOWN)
+        except RateLimited as exc:
+            countdown = _seconds_until(datetime.fromtimestamp(exc.retry_at, tz=UTC))
+            return _release(run, SyncStatus.WAITING, "GitHub's rate limit is used up; resuming after reset.", countdown)
+        except (InstallationSuspended, InstallationNotFound):
+            return _release(run, SyncStatus.WAITING, "The GitHub App installation is suspended or was removed.")
+        except GraphQLError as exc:
+            return _release(run, SyncStatus.FAILED, f"GitHub could not read this repository: {_first_error(exc)}")
+        except GitHubError as exc:
+            return _release(run, SyncStatus.FAILED, f"GitHub answered with an error: {exc}")
+        failures, successes = 0, successes + 1
+        if successes >= GROW_AFTER_SUCCESSES and run.page_size < settings.BACKFILL_PAGE_SIZE:
+            run.page_size, successes = min(settings.BACKFILL_PAGE_SIZE, run.page_size * 2), 0
+        nodes = page.pull_requests
+        fresh = [n for n in nodes if run.since is None or n.updated_at >= run.since]
+        repo_id, full_name = tracked.github_repo_id, tracked.full_name
+        items = [
+            import_item_from_node(n, github_repo_id=repo_id, full_name=full_name, more_reviews=more.get(n.number, ()))
+            for n in fresh
+        ]
+        if not _checkpoint(tracked, run, items, page):
+            return BackfillOutcome("stopped", run.imported)
+        if len(fresh) < len(nodes) or not page.page_info.has_next_page:
+            return _finish(run)
+        budget = page.rate_limit
+        if budget is not None and budget.remaining < settings.BACKFILL_RATE_LIMIT_RESERVE:
+            countdown = _seconds_until(budget.reset_at)
+            return _release(run, SyncStatus.WAITING, "Paused to leave GitHub's rate limit for webhooks.", countdown)
+
+
+def _fetch(api: InstallationAPI, run: _Run) -> tuple[PullRequestPage, dict[int, list[ReviewNode]]]:
+    """One page, plus the reviews past the first 100 of any PR on it (``PULL_REQUEST_REVIEWS_QUERY``)."""
+    page = api.pull_requests_page(run.owner, run.name, first=run.page_size, after=run.cursor)
+    more: dict[int, list[ReviewNode]] = {}
+    for node in page.pull_requests:
+        after, has_next = node.reviews_page_info.end_cursor, node.reviews_page_info.has_next_page
+        while has_next:
+            reviews = api.reviews_page(run.owner, run.name, node.number, after=after)
+            more.setdefault(node.number, []).extend(reviews.reviews)
+            after, has_next = reviews.page_info.end_cursor, reviews.page_info.has_next_page
+    return page, more
+
+
+def _checkpoint(tracked: TrackedRepository, run: _Run, items: list[ImportItem], page: PullRequestPage) -> bool:
+    """Write the page and save its cursor in one transaction, unless the repository was untracked meanwhile."""
+    with transaction.atomic():
+        row = TrackedRepository.objects.select_for_update().get(pk=run.pk)
+        if not row.is_active or row.sync_claim != run.token:
+            return False
+        pull_requests_import(team=tracked.team, items=items)
+        run.cursor = page.page_info.end_cursor or run.cursor
+        run.imported += len(items)
+        row.sync_cursor = run.cursor or ""
+        row.sync_imported += len(items)
+        row.sync_total, row.sync_page_size, row.sync_heartbeat_at = page.total_count, run.page_size, timezone.now()
+        row.save(update_fields=["sync_cursor", "sync_imported", "sync_total", "sync_page_size", "sync_heartbeat_at"])
+    return True
+
+
+def _finish(run: _Run) -> BackfillOutcome:
+    with transaction.atomic():
+        row = TrackedRepository.objects.select_for_update().get(pk=run.pk)
+        if row.sync_claim == run.token:
+            row.sync_status, row.sync_claim, row.sync_cursor, row.sync_error = SyncStatus.IDLE, "", "", ""
+            row.last_synced_at = row.sync_started_at or timezone.now()
+            row.sync_page_size = settings.BACKFILL_PAGE_SIZE
+            row.save()
+    return BackfillOutcome("done", run.imported)
+
+
+def _release(run: _Run, status: str, error: str, countdown: int | None = None) -> BackfillOutcome:
+    """Give the claim up, keeping the cursor: ``waiting`` (resumed at ``countdown``, or by an unsuspend / Sync
+    now when None) or ``failed`` (shown to the admin in plain words; Sync now resumes)."""
+    with transaction.atomic():
+        row = TrackedRepository.objects.select_for_update().get(pk=run.pk)
+        if row.sync_claim == run.token:
+            row.sync_status, row.sync_claim, row.sync_error = status, "", error
+            row.sync_page_size = run.page_size
+            row.sync_resume_at = timezone.now() + timedelta(seconds=countdown) if countdown is not None else None
+            row.save()
+    return BackfillOutcome("waiting" if status == SyncStatus.WAITING else "failed", run.imported, countdown)
+
+
+def _seconds_until(moment: datetime) -> int:
+    return max(1, math.ceil((moment - timezone.now()).total_seconds()) + 1)
+
+
+def _first_error(exc: GraphQLError) -> str:
+    errors = getattr(exc, "errors", None) or []
+    first = errors[0] if errors else {}
+    return str(first.get("message", exc)) if isinstance(first, dict) else str(exc)

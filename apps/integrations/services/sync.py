@@ -1,0 +1,102 @@
+"""Scheduling imports of tracked repositories: first tracking, Sync now, catch-up after an unsuspend or outage.
+
+What an import covers is decided here and stored on the row, so a resumed run (after a crash, a rate-limit
+pause or a restart) continues the same import:
+
+- never synced, and a history import half done → resume it at its cursor;
+- never synced → history import of PRs updated in the last ``BACKFILL_HISTORY_DAYS`` (0: everything);
+- synced before → catch-up of PRs updated since the last successful sync (minus a small overlap for clock skew),
+  or since an explicit ``since`` (e.g. when a suspension began) if that is earlier.
+
+The import itself runs in the ``backfill`` queue (``apps.integrations.tasks.backfill_repository``); webhook
+deliveries have their own ``webhooks`` queue and workers, so a long import never delays them.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.integrations.models import GitHubAppInstallation, SyncKind, SyncStatus, TrackedRepository
+
+logger = logging.getLogger(__name__)
+
+CATCH_UP_OVERLAP = timedelta(minutes=10)
+RESUME_GRACE = timedelta(seconds=60)
+
+
+def backfill_window_start(*, now: datetime | None = None) -> datetime | None:
+    """Where a history import stops; None imports every PR the repository ever had."""
+    if not settings.BACKFILL_HISTORY_DAYS:
+        return None
+    return (now or timezone.now()) - timedelta(days=settings.BACKFILL_HISTORY_DAYS)
+
+
+def backfill_enqueue(*, tracked_repository_id: int) -> bool:
+    """Queue the import. A broker that is down leaves the row queued; ``tracked_repositories_resume`` retries."""
+    from apps.integrations.tasks import backfill_repository
+
+    try:
+        backfill_repository.apply_async(args=[tracked_repository_id])
+    except Exception:
+        logger.warning("could not queue backfill of tracked repository %s", tracked_repository_id, exc_info=True)
+        return False
+    return True
+
+
+def _is_busy(row: TrackedRepository, now: datetime) -> bool:
+    fresh = now - timedelta(seconds=settings.BACKFILL_LOCK_SECONDS)
+    return row.sync_status == SyncStatus.RUNNING and bool(row.sync_heartbeat_at and row.sync_heartbeat_at > fresh)
+
+
+@transaction.atomic
+def tracked_repository_sync(*, tracked_repository: TrackedRepository, since: datetime | None = None) -> bool:
+    """Schedule the repository's next import (see the module docstring); queued after commit.
+
+    Returns False when nothing was scheduled: the repository is not tracked, or an import is running now.
+    """
+    now = timezone.now()
+    row = TrackedRepository.objects.select_for_update().get(pk=tracked_repository.pk)
+    if not row.is_active or _is_busy(row, now):
+        return False
+    resuming = row.last_synced_at is None and row.sync_kind == SyncKind.BACKFILL and bool(row.sync_cursor)
+    if not resuming:
+        if row.last_synced_at is None:
+            row.sync_kind, row.sync_since = SyncKind.BACKFILL, backfill_window_start(now=now)
+        else:
+            start = row.last_synced_at - CATCH_UP_OVERLAP
+            row.sync_kind, row.sync_since = SyncKind.CATCH_UP, min(start, since) if since else start
+        row.sync_cursor, row.sync_imported, row.sync_total, row.sync_started_at = "", 0, None, now
+        row.sync_page_size = settings.BACKFILL_PAGE_SIZE
+    row.sync_status, row.sync_error, row.sync_resume_at, row.sync_heartbeat_at = SyncStatus.QUEUED, "", None, now
+    row.save()
+    transaction.on_commit(lambda: backfill_enqueue(tracked_repository_id=row.pk))
+    return True
+
+
+def tracked_repositories_catch_up(*, installation: GitHubAppInstallation, since: datetime | None) -> int:
+    """After ``installation.unsuspend``: every active tracked repository of the installation catches up on what
+    changed since the suspension began (webhooks were not delivered meanwhile). Returns how many were queued."""
+    rows = TrackedRepository.objects.filter(installation=installation, is_active=True)
+    if installation.team_id is not None:
+        rows = rows.filter(team_id=installation.team_id)
+    return sum(tracked_repository_sync(tracked_repository=row, since=since) for row in rows)
+
+
+def tracked_repositories_resume(*, limit: int = 200) -> int:
+    """Periodic (beat): queue imports whose rate-limit pause is over, and take over those whose worker went silent
+    (died, or the queued message was lost). The claim makes a double queue harmless."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.BACKFILL_LOCK_SECONDS)
+    due = Q(sync_status=SyncStatus.WAITING, sync_resume_at__lte=now - RESUME_GRACE) | Q(
+        sync_status__in=[SyncStatus.QUEUED, SyncStatus.RUNNING], sync_heartbeat_at__lte=stale
+    )
+    pks = list(TrackedRepository.objects.filter(due, is_active=True).values_list("pk", flat=True)[:limit])
+    if pks:
+        TrackedRepository.objects.filter(pk__in=pks, sync_status=SyncStatus.QUEUED).update(sync_heartbeat_at=now)
+    return sum(backfill_enqueue(tracked_repository_id=pk) for pk in pks)

@@ -1,0 +1,277 @@
+"""The GraphQL backfill against GitHub mocked at the HTTP layer: paging, resuming, rate limits, 502s, untracking."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+from apps.integrations.models import GitHubAppInstallation, InstallationStatus, SyncStatus, TrackedRepository
+from apps.integrations.services.backfill import tracked_repository_backfill
+from apps.integrations.services.sync import tracked_repository_sync
+from apps.integrations.services.tracking import repositories_untrack, repository_track
+from apps.integrations.tasks import backfill_repository
+from apps.integrations.tests.graphql_fake import BASE, FULL_NAME, REPO_ID, FakeGraphQL, history, pr_node
+from apps.metrics.models import PRReview, PullRequest
+from apps.metrics.services import pull_request_upsert, pull_requests_import
+from apps.metrics.types import GitHubPerson, PullRequestSnapshot
+
+INSTALLATION_ID = 77
+
+
+def link_installation(team, installation_id: int = INSTALLATION_ID) -> GitHubAppInstallation:
+    row = GitHubAppInstallation.objects.create(installation_id=installation_id, team=team, account_login="acme")
+    row.repositories.create(github_repo_id=REPO_ID, full_name=FULL_NAME)
+    return row
+
+
+@pytest.fixture
+def gql(github, settings):
+    settings.BACKFILL_HISTORY_DAYS = 0
+    github.installation_token(INSTALLATION_ID)
+    return FakeGraphQL(github.mock, [])
+
+
+@pytest.fixture
+def tracked(team, gql) -> TrackedRepository:
+    link_installation(team)
+    return repository_track(team=team, github_repo_id=REPO_ID)
+
+
+def run(tracked: TrackedRepository):
+    outcome = tracked_repository_backfill(tracked_repository_id=tracked.pk)
+    tracked.refresh_from_db()
+    return outcome
+
+
+def stored(team) -> tuple[set, set]:
+    prs = set(
+        PullRequest.objects.filter(team=team).values_list(
+            "github_pr_id", "number", "title", "state", "pr_updated_at", "merged_at", "first_review_at"
+        )
+    )
+    reviews = set(PRReview.objects.filter(team=team).values_list("github_review_id", "state", "submitted_at"))
+    return prs, reviews
+
+
+def test_a_tracked_repository_imports_its_whole_history_page_by_page(tracked, gql, team):
+    gql.nodes = history(120)
+
+    outcome = run(tracked)
+
+    assert outcome.status == "done" and outcome.imported == 120
+    assert PullRequest.objects.filter(team=team).count() == 120
+    assert PRReview.objects.filter(team=team).count() == 240
+    assert gql.page_sizes() == [50, 50, 50]
+    assert tracked.sync_status == SyncStatus.IDLE and tracked.sync_cursor == ""
+    assert tracked.last_synced_at is not None and tracked.sync_total == 120
+
+
+def test_paging_stops_at_the_first_pr_older_than_the_history_window(tracked, gql, team, settings):
+    settings.BACKFILL_HISTORY_DAYS = 10
+    now = timezone.now()
+    gql.nodes = history(200, newest=now - timedelta(hours=1), step=timedelta(days=1))
+    tracked_repository_sync(tracked_repository=tracked)
+
+    run(tracked)
+
+    assert PullRequest.objects.filter(team=team).count() == 10  # updated in the last 10 days
+    assert len(gql.page_sizes()) == 1  # the first page already reached older PRs: no second request
+
+
+def test_an_import_interrupted_after_two_pages_resumes_to_exactly_the_rows_of_an_uninterrupted_one(
+    tracked, gql, team, other_team
+):
+    gql.nodes = history(180)
+    calls = {"n": 0}
+
+    def crash_on_third_page(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("worker killed")
+        return pull_requests_import(**kwargs)
+
+    with (
+        mock.patch("apps.integrations.services.backfill.pull_requests_import", crash_on_third_page),
+        pytest.raises(RuntimeError),
+    ):
+        run(tracked)
+    tracked.refresh_from_db()
+    assert tracked.sync_status == SyncStatus.FAILED and tracked.sync_imported == 100 and tracked.sync_cursor
+    assert PullRequest.objects.filter(team=team).count() == 100
+
+    assert tracked_repository_sync(tracked_repository=tracked)  # Sync now resumes at the cursor
+    requests_before = len(gql.requests)
+    assert run(tracked).status == "done"
+    assert gql.requests[requests_before]["variables"]["after"] == gql.requests[2]["variables"]["after"]
+    assert len(gql.requests) - requests_before == 2  # pages 3 and 4 only
+
+    other = TrackedRepository.objects.create(
+        team=other_team, installation=tracked.installation, github_repo_id=REPO_ID, full_name=FULL_NAME
+    )
+    tracked_repository_sync(tracked_repository=other)
+    assert run(other).status == "done"
+    assert stored(team) == stored(other_team)
+    assert len(stored(team)[0]) == 180
+
+
+def test_a_low_rate_budget_reschedules_the_task_for_the_reset(tracked, gql, team):
+    gql.nodes = history(120)
+    gql.remaining = 40
+    gql.reset_at = datetime.now(UTC) + timedelta(minutes=20)
+
+    with mock.patch.object(backfill_repository, "apply_async") as reschedule:
+        assert backfill_repository(tracked.pk) == "waiting"
+
+    expected = (gql.reset_at - datetime.now(UTC)).total_seconds()
+    countdown = reschedule.call_args.kwargs["countdown"]
+    assert abs(countdown - expected) <= 5
+    assert reschedule.call_args.kwargs["args"] == [tracked.pk]
+    tracked.refresh_from_db()
+    assert tracked.sync_status == SyncStatus.WAITING and tracked.sync_imported == 50  # one page, then it paused
+    assert abs((tracked.sync_resume_at - gql.reset_at).total_seconds()) <= 5
+    assert len(gql.page_sizes()) == 1
+
+    gql.remaining = 4999
+    assert backfill_repository(tracked.pk) == "done"
+    assert PullRequest.objects.filter(team=team).count() == 120
+
+
+def test_rate_limited_answers_reschedule_at_the_reported_reset(tracked, gql, github):
+    reset = int((datetime.now(UTC) + timedelta(minutes=7)).timestamp())
+    github.mock.replace(
+        "POST",
+        "https://api.github.com/graphql",
+        json={"errors": [{"type": "RATE_LIMITED", "message": "API rate limit exceeded"}]},
+        headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)},
+    )
+
+    outcome = run(tracked)
+
+    assert outcome.status == "waiting"
+    assert abs(outcome.countdown - (reset - datetime.now(UTC).timestamp())) <= 5
+    assert tracked.sync_status == SyncStatus.WAITING and "rate limit" in tracked.sync_error
+
+
+def test_a_newer_webhook_snapshot_wins_over_an_older_backfilled_node(tracked, gql, team):
+    newer = BASE + timedelta(days=3)
+    pull_request_upsert(
+        team=team,
+        snapshot=PullRequestSnapshot(
+            github_pr_id=1001,
+            number=1,
+            github_repo_id=REPO_ID,
+            github_repo=FULL_NAME,
+            title="Renamed after the backfill's page was read",
+            body="",
+            author=GitHubPerson(github_id=1, login="alice"),
+            state="open",
+            merged=False,
+            is_draft=False,
+            head_ref="feature/1",
+            base_ref="main",
+            created_at=BASE - timedelta(days=2),
+            updated_at=newer,
+            closed_at=None,
+            merged_at=None,
+            additions=1,
+            deletions=1,
+            changed_files=1,
+        ),
+    )
+    gql.nodes = [pr_node(1, updated=BASE)]  # older: merged, old title
+
+    run(tracked)
+
+    pr = PullRequest.objects.get(team=team, github_pr_id=1001)
+    assert pr.title == "Renamed after the backfill's page was read"
+    assert pr.pr_updated_at == newer and pr.state == "open"
+    assert pr.reviews.count() == 2  # the older node still contributes its reviews
+
+
+def test_a_pull_request_with_150_reviews_is_imported_whole(tracked, gql, team):
+    gql.nodes = [pr_node(1, updated=BASE, reviews=150)]
+
+    run(tracked)
+
+    assert PRReview.objects.filter(team=team, pull_request__github_pr_id=1001).count() == 150
+    assert sum("PullRequestReviews" in r["query"] for r in gql.requests) == 1
+
+
+def test_untracking_stops_a_running_import_and_tracking_again_resumes_it(tracked, gql, team):
+    gql.nodes = history(200)
+    gql.before_page = lambda index: index == 2 and repositories_untrack(team=team, github_repo_ids=[REPO_ID])
+
+    outcome = run(tracked)
+
+    assert outcome.status == "stopped"
+    assert PullRequest.objects.filter(team=team).count() == 100  # pages 1-2; page 3 was not written
+    assert not tracked.is_active and tracked.sync_status == SyncStatus.IDLE and tracked.sync_cursor
+    gql.before_page = None
+
+    repository_track(team=team, github_repo_id=REPO_ID)
+    assert run(tracked).status == "done"
+    assert PullRequest.objects.filter(team=team).count() == 200
+    assert len(gql.page_sizes()) == 3 + 2  # resumed after page 2, never restarted
+
+
+def test_a_502_halves_the_page_size_and_the_import_completes(tracked, gql, team):
+    gql.nodes = history(150)
+    gql.faults = [502]
+
+    assert run(tracked).status == "done"
+
+    assert PullRequest.objects.filter(team=team).count() == 150
+    assert gql.page_sizes()[:5] == [50, 25, 25, 25, 50]  # halved, then grown back after three good pages
+
+
+def test_github_failing_at_the_smallest_page_size_pauses_without_losing_the_place(tracked, gql, team):
+    gql.nodes = history(60)
+    gql.faults = [502] * 20
+
+    outcome = run(tracked)
+
+    assert outcome.status == "waiting" and outcome.countdown
+    assert tracked.sync_status == SyncStatus.WAITING and tracked.sync_page_size == 5
+    assert "GitHub" in tracked.sync_error
+
+
+def test_one_import_per_repository_and_a_stale_claim_is_taken_over(tracked, gql, team):
+    gql.nodes = history(10)
+    TrackedRepository.objects.filter(pk=tracked.pk).update(
+        sync_status=SyncStatus.RUNNING, sync_claim="other-worker", sync_heartbeat_at=timezone.now()
+    )
+    assert run(tracked).status == "busy"
+    assert gql.requests == []
+
+    TrackedRepository.objects.filter(pk=tracked.pk).update(sync_heartbeat_at=timezone.now() - timedelta(hours=1))
+    assert run(tracked).status == "done"
+    assert PullRequest.objects.filter(team=team).count() == 10
+
+
+def test_a_suspended_installation_is_not_called(tracked, gql):
+    GitHubAppInstallation.objects.filter(installation_id=INSTALLATION_ID).update(status=InstallationStatus.SUSPENDED)
+
+    assert run(tracked).status == "waiting"
+    assert gql.requests == []
+    assert "suspended" in tracked.sync_error
+
+
+def test_a_catch_up_imports_only_what_changed_since_the_last_sync(tracked, gql, team):
+    gql.nodes = history(30, newest=timezone.now() - timedelta(days=1))
+    run(tracked)
+    assert tracked.last_synced_at is not None
+
+    fresh = pr_node(31, updated=timezone.now())
+    gql.nodes = [fresh, *gql.nodes]
+    gql.requests.clear()
+    assert tracked_repository_sync(tracked_repository=tracked)
+    tracked.refresh_from_db()
+    assert tracked.sync_kind == "catch_up" and tracked.sync_since < tracked.last_synced_at
+
+    run(tracked)
+
+    assert PullRequest.objects.filter(team=team).count() == 31
+    assert len(gql.page_sizes()) == 1
