@@ -75,7 +75,7 @@ def _hours(value: Decimal | None) -> str:
     return f"{value} h" if value is not None else "—"
 
 
-def _ready_reason(pr: PullRequest, events: list[PREvent]) -> str:
+def _ready_reason(pr: PullRequest) -> str:
     if pr.ready_at is None:
         return "it has never left draft"
     if pr.ready_at == pr.pr_created_at:
@@ -101,7 +101,7 @@ def pull_request_explanation(*, team: Team, pull_request_id: int) -> PullRequest
     reviews = list(PRReview.objects.for_team(team).filter(pull_request=pr).select_related("reviewer"))
     events = list(PREvent.objects.for_team(team).filter(pull_request=pr).select_related("actor", "subject"))
     explanation = PullRequestExplanation(pull_request=pr)
-    explanation.reasons = _reasons(pr, reviews, events)
+    explanation.reasons = _reasons(pr, reviews)
     for event in events:
         who = f" by {event.actor}" if event.actor else ""
         whom = f" from {event.subject}" if event.subject else ""
@@ -114,13 +114,13 @@ def pull_request_explanation(*, team: Team, pull_request_id: int) -> PullRequest
     return explanation
 
 
-def _reasons(pr: PullRequest, reviews: list[PRReview], events: list[PREvent]) -> list[Reason]:
+def _reasons(pr: PullRequest, reviews: list[PRReview]) -> list[Reason]:
     first = next(
         (r for r in reviews if r.submitted_at == pr.first_review_at and _review_note(pr, r) == "counted"), None
     )
     approval = next((r for r in reviews if r.submitted_at == pr.last_approval_at and r.state == "approved"), None)
     reasons = [
-        Reason("Ready for review", _when(pr.ready_at), _ready_reason(pr, events)),
+        Reason("Ready for review", _when(pr.ready_at), _ready_reason(pr)),
         Reason(
             "First review",
             _when(pr.first_review_at),

@@ -6,19 +6,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 
 from apps.metrics.models import PREvent, PRReview, PullRequest, PullRequestState, TeamMember
 from apps.metrics.services import (
-    pull_request_metrics_recompute,
     pull_request_upsert,
-    pull_requests_import,
     review_upsert,
-    team_member_mark_bot,
-    team_member_set_visibility,
-    team_member_upsert,
-    team_members_sync,
-    team_metrics_recompute,
 )
 from apps.metrics.tests.factories import PersonFactory, ReviewFactory, SnapshotFactory, at, entry
 from apps.metrics.types import TimelineKind
@@ -251,84 +243,3 @@ def test_reviewer_response_time_runs_from_their_review_request(team):
     first = review_upsert(team=team, pull_request=snap, review=ReviewFactory(reviewer=reviewer, submitted_at=at(5)))
     second = review_upsert(team=team, pull_request=snap, review=ReviewFactory(reviewer=reviewer, submitted_at=at(6)))
     assert first.response_hours == Decimal("3.00") and second.response_hours is None
-
-
-def test_people_follow_renames_and_keep_their_identity(team):
-    team_member_upsert(team=team, person=PersonFactory(github_id=42, login="old-name"))
-    member = team_member_upsert(team=team, person=PersonFactory(github_id=42, login="new-name", avatar_url=""))
-    assert TeamMember.objects.count() == 1
-    assert member.github_username == "new-name" and member.avatar_url.endswith("/u/42")
-
-
-def test_org_members_are_imported_in_batches(team):
-    assert team_members_sync(team=team, people=(PersonFactory() for _ in range(1203))) == 1203
-    assert TeamMember.objects.for_team(team).count() == 1203
-
-
-def test_marking_a_reviewer_as_bot_recomputes_the_prs_they_reviewed(team):
-    snap = SnapshotFactory()
-    review = ReviewFactory(submitted_at=at(2))
-    review_upsert(team=team, pull_request=snap, review=review)
-    member = TeamMember.objects.get(github_id=review.reviewer.github_id)
-    team_member_mark_bot(team=team, member_id=member.pk, is_bot=True)
-    assert PullRequest.objects.get().first_review_at is None
-    team_member_mark_bot(team=team, member_id=member.pk, is_bot=False)
-    assert PullRequest.objects.get().first_review_at == at(2)
-
-
-def test_a_later_payload_does_not_undo_an_admins_bot_decision(team):
-    person = PersonFactory(login="ci-helper")
-    member = team_member_upsert(team=team, person=person)
-    team_member_mark_bot(team=team, member_id=member.pk, is_bot=True)
-    team_member_upsert(team=team, person=person)
-    assert TeamMember.objects.get(pk=member.pk).is_bot
-
-
-def test_hiding_a_member_of_another_team_is_impossible(team, other_team):
-    member = team_member_upsert(team=other_team, person=PersonFactory())
-    with pytest.raises(TeamMember.DoesNotExist):
-        team_member_set_visibility(team=team, member_id=member.pk, is_active=False)
-
-
-def test_the_batch_import_reaches_the_same_rows_as_the_event_path(team, other_team):
-    snap = SnapshotFactory(is_draft=True)
-    stale = SnapshotFactory(github_pr_id=snap.github_pr_id, author=snap.author, title="stale", updated_at=at(-1))
-    merged = SnapshotFactory(
-        github_pr_id=snap.github_pr_id,
-        author=snap.author,
-        state="closed",
-        merged=True,
-        updated_at=at(9),
-        closed_at=at(9),
-        merged_at=at(9),
-    )
-    reviews = [ReviewFactory(submitted_at=at(4)), ReviewFactory(reviewer=snap.author, submitted_at=at(5))]
-    timeline = [entry(K.READY, 2)]
-    items = [(merged, reviews, timeline), (stale, [], []), (snap, reviews[:1], [])]
-    assert pull_requests_import(team=team, items=iter(items), batch_size=2) == 3
-    for snapshot, revs, entries in items:
-        pull_request_upsert(team=other_team, snapshot=snapshot, timeline=entries)
-        for review in revs:
-            review_upsert(team=other_team, pull_request=snapshot, review=review)
-
-    fields = ["title", "state", "ready_at", "first_review_at", "cycle_time_hours", "pickup_hours", "merge_wait_hours"]
-    assert list(PullRequest.objects.for_team(team).values(*fields)) == list(
-        PullRequest.objects.for_team(other_team).values(*fields)
-    )
-    assert kinds(PullRequest.objects.for_team(team).get()) == kinds(PullRequest.objects.for_team(other_team).get())
-    assert PullRequest.objects.for_team(team).get().cycle_time_hours == Decimal("9.00")
-
-
-def test_recompute_command_restores_metrics(team):
-    pr = pull_request_upsert(
-        team=team,
-        snapshot=SnapshotFactory(state="closed", merged=True, updated_at=at(3), closed_at=at(3), merged_at=at(3)),
-    )
-    PullRequest.objects.filter(pk=pr.pk).update(cycle_time_hours=None, pickup_hours=None)
-    call_command("recompute_metrics", "--team", team.slug)
-    assert PullRequest.objects.get(pk=pr.pk).cycle_time_hours == Decimal("3.00")
-    PullRequest.objects.filter(pk=pr.pk).update(cycle_time_hours=None)
-    assert team_metrics_recompute() == 1
-    PullRequest.objects.filter(pk=pr.pk).update(cycle_time_hours=None)
-    pull_request_metrics_recompute(pull_request=pr)
-    assert pr.cycle_time_hours == Decimal("3.00")
