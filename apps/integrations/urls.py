@@ -2,6 +2,14 @@ from django.urls import path, re_path
 
 from apps.integrations.views.callback import install_callback
 from apps.integrations.views.registration import manifest_callback, register
+from apps.integrations.views.repositories import (
+    github_repositories,
+    github_repositories_bulk,
+    github_repository_row,
+    github_repository_sync,
+    github_repository_track,
+    github_repository_untrack,
+)
 from apps.integrations.views.team import github_connect, github_disconnect, github_integration
 from apps.integrations.views.webhook import github_webhook
 
@@ -19,4 +27,16 @@ team_urlpatterns = [
     path("integrations/github/", github_integration, name="github"),
     path("integrations/github/connect/", github_connect, name="github_connect"),
     path("integrations/github/<int:installation_id>/disconnect/", github_disconnect, name="github_disconnect"),
+    path("integrations/github/repos/", github_repositories, name="github_repositories"),
+    path("integrations/github/repos/bulk/", github_repositories_bulk, name="github_repositories_bulk"),
+    path("integrations/github/repos/<int:github_repo_id>/", github_repository_row, name="github_repository_row"),
+    path(
+        "integrations/github/repos/<int:github_repo_id>/track/", github_repository_track, name="github_repository_track"
+    ),
+    path(
+        "integrations/github/repos/<int:github_repo_id>/untrack/",
+        github_repository_untrack,
+        name="github_repository_untrack",
+    ),
+    path("integrations/github/repos/<int:github_repo_id>/sync/", github_repository_sync, name="github_repository_sync"),
 ]

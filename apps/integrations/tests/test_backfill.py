@@ -275,3 +275,19 @@ def test_a_catch_up_imports_only_what_changed_since_the_last_sync(tracked, gql, 
 
     assert PullRequest.objects.filter(team=team).count() == 31
     assert len(gql.page_sizes()) == 1
+
+
+def test_tracking_from_the_page_in_the_embedded_default_imports_in_process(
+    admin_client, team, gql, django_capture_on_commit_callbacks
+):
+    link_installation(team)
+    gql.nodes = history(60)
+    url = f"/a/{team.slug}/integrations/github/repos/{REPO_ID}/"
+
+    with django_capture_on_commit_callbacks(execute=True):  # no broker: the task runs eagerly after commit
+        response = admin_client.post(url + "track/", HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 200
+    assert PullRequest.objects.filter(team=team).count() == 60
+    row = admin_client.get(url).content.decode()
+    assert "Last synced" in row and "every 2s" not in row

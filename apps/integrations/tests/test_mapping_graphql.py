@@ -1,0 +1,68 @@
+"""GraphQL nodes become the metrics core's snapshots with the same identities webhooks use."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from apps.integrations.mapping.graphql import import_item_from_node, person_from_actor
+from apps.integrations.tests.graphql_fake import actor, pr_node, review
+from apps.metrics.types import TimelineKind
+from github_app import Actor, parse_pull_request_page
+
+AT = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def parsed(**fields):
+    node = pr_node(7, updated=AT, reviews=0, **fields)
+    node["reviews"] = {
+        "totalCount": len(node["all_reviews"]),
+        "pageInfo": {"hasNextPage": False, "endCursor": None},
+        "nodes": node.pop("all_reviews"),
+    }
+    data = {
+        "rateLimit": {"cost": 1, "remaining": 10, "resetAt": "2026-11-01T01:00:00Z"},
+        "repository": {
+            "databaseId": 9,
+            "nameWithOwner": "acme/api",
+            "pullRequests": {"totalCount": 1, "pageInfo": {"hasNextPage": False, "endCursor": "x"}, "nodes": [node]},
+        },
+    }
+    return parse_pull_request_page(data).pull_requests[0]
+
+
+def test_a_bot_gets_its_webhook_login_back_and_keeps_its_database_id():
+    person = person_from_actor(Actor(typename="Bot", login="dependabot", avatar_url="", database_id=49699333))
+    assert person.login == "dependabot[bot]" and person.is_bot and person.github_id == 49699333
+
+
+def test_an_actor_without_database_id_is_nobody():
+    assert person_from_actor(Actor(typename="Mannequin", login="ghost", avatar_url="", database_id=None)) is None
+
+
+def test_a_merged_node_is_closed_and_merged_with_its_timeline_and_reviews():
+    node = parsed(
+        all_reviews=[review(5, reviewer=actor("renovate", 3, bot=True), state="CHANGES_REQUESTED")],
+        timelineItems={
+            "nodes": [
+                {"__typename": "ReadyForReviewEvent", "createdAt": "2026-10-30T10:00:00Z"},
+                {"__typename": "ConvertToDraftEvent", "createdAt": "2026-10-30T09:00:00Z"},
+            ]
+        },
+    )
+
+    snapshot, reviews, timeline = import_item_from_node(node, github_repo_id=9, full_name="acme/api")
+
+    assert snapshot.github_pr_id == 1007 and snapshot.state == "closed" and snapshot.merged
+    assert snapshot.github_repo_id == 9 and snapshot.author.login == "alice"
+    assert [(r.github_review_id, r.state, r.reviewer.login) for r in reviews] == [
+        (5, "changes_requested", "renovate[bot]")
+    ]
+    assert [e.kind for e in timeline] == [TimelineKind.READY, TimelineKind.DRAFT]
+    assert timeline[0].occurred_at == datetime(2026, 10, 30, 10, tzinfo=UTC)
+
+
+def test_an_open_draft_stays_open():
+    snapshot, _, _ = import_item_from_node(
+        parsed(state="OPEN", isDraft=True, mergedAt=None, closedAt=None), github_repo_id=9, full_name="acme/api"
+    )
+    assert snapshot.state == "open" and not snapshot.merged and snapshot.is_draft

@@ -1,0 +1,50 @@
+"""``manage.py sync_repository``: catch a tracked repository up by name or id."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from apps.integrations.models import GitHubAppInstallation, SyncStatus, TrackedRepository
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tracked(team, use_broker):
+    use_broker("memory://")  # queued, not run: the command only schedules
+    installation = GitHubAppInstallation.objects.create(installation_id=5, team=team, account_login="acme")
+    return TrackedRepository.objects.create(
+        team=team, installation=installation, github_repo_id=77, full_name="acme/api", last_synced_at=timezone.now()
+    )
+
+
+def test_sync_by_name_schedules_a_catch_up(tracked, capsys):
+    call_command("sync_repository", "ACME/api")
+
+    tracked.refresh_from_db()
+    assert tracked.sync_status == SyncStatus.QUEUED and tracked.sync_kind == "catch_up"
+    assert "acme/api (acme-engineering): sync queued" in capsys.readouterr().out
+
+
+def test_sync_by_id_within_a_team(tracked, team):
+    call_command("sync_repository", "77", "--team", team.slug)
+    tracked.refresh_from_db()
+    assert tracked.sync_status == SyncStatus.QUEUED
+
+
+def test_an_unknown_or_ambiguous_repository_is_refused(tracked, other_team):
+    with pytest.raises(CommandError, match="No team tracks"):
+        call_command("sync_repository", "acme/nope")
+    TrackedRepository.objects.create(team=other_team, github_repo_id=77, full_name="acme/api")
+    with pytest.raises(CommandError, match="choose one with --team"):
+        call_command("sync_repository", "acme/api")
+
+
+def test_a_running_import_is_not_started_twice(tracked):
+    TrackedRepository.objects.filter(pk=tracked.pk).update(
+        sync_status=SyncStatus.RUNNING, sync_heartbeat_at=timezone.now()
+    )
+    with pytest.raises(CommandError, match="being imported"):
+        call_command("sync_repository", "acme/api")
