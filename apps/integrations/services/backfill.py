@@ -112,7 +112,12 @@ def tracked_repository_backfill(*, tracked_repository_id: int, api: Installation
 def _claim(pk: int) -> tuple[TrackedRepository, _Run] | BackfillOutcome:
     now = timezone.now()
     with transaction.atomic():
-        row = TrackedRepository.objects.select_for_update().select_related("installation").filter(pk=pk).first()
+        row = (
+            TrackedRepository.objects.select_for_update(of=("self",))
+            .select_related("installation")
+            .filter(pk=pk)
+            .first()
+        )
         if row is None or not row.is_active or row.sync_status not in CLAIMABLE:
             return BackfillOutcome("idle")
         stale = now - timedelta(seconds=settings.BACKFILL_LOCK_SECONDS)

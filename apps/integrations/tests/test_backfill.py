@@ -291,3 +291,56 @@ def test_tracking_from_the_page_in_the_embedded_default_imports_in_process(
     assert PullRequest.objects.filter(team=team).count() == 60
     row = admin_client.get(url).content.decode()
     assert "Last synced" in row and "every 2s" not in row
+
+
+def test_paused_and_abandoned_imports_are_queued_again_by_the_periodic_job(team, gql):
+    from apps.integrations.services.sync import tracked_repositories_resume
+
+    installation = link_installation(team)
+    now = timezone.now()
+    make = TrackedRepository.objects.create
+    due = make(
+        team=team,
+        installation=installation,
+        github_repo_id=1,
+        full_name="a/1",
+        sync_status=SyncStatus.WAITING,
+        sync_resume_at=now - timedelta(minutes=5),
+    )
+    later = make(
+        team=team,
+        installation=installation,
+        github_repo_id=2,
+        full_name="a/2",
+        sync_status=SyncStatus.WAITING,
+        sync_resume_at=now + timedelta(minutes=5),
+    )
+    dead = make(
+        team=team,
+        installation=installation,
+        github_repo_id=3,
+        full_name="a/3",
+        sync_status=SyncStatus.RUNNING,
+        sync_heartbeat_at=now - timedelta(hours=2),
+    )
+    alive = make(
+        team=team,
+        installation=installation,
+        github_repo_id=4,
+        full_name="a/4",
+        sync_status=SyncStatus.RUNNING,
+        sync_heartbeat_at=now,
+    )
+
+    with mock.patch.object(backfill_repository, "apply_async") as enqueue:
+        assert tracked_repositories_resume() == 2
+
+    assert {c.kwargs["args"][0] for c in enqueue.call_args_list} == {due.pk, dead.pk}
+    assert later.pk and alive.pk
+
+
+def test_backfill_runs_on_its_own_queue_apart_from_webhooks():
+    from config.celery import app
+
+    assert app.amqp.router.route({}, backfill_repository.name)["queue"].name == "backfill"
+    assert app.amqp.router.route({}, "apps.integrations.tasks.process_delivery")["queue"].name == "webhooks"

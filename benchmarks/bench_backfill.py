@@ -1,0 +1,163 @@
+"""History backfill of one big repository from the GitHub emulator, through the real backfill code path.
+
+Run: ``.venv/bin/python benchmarks/bench_backfill.py`` (part of ``make bench``). Starts the emulator as a subprocess
+(so its memory is not counted), makes ``acme/bench`` with 10,000 PRs of 3 reviews each, installs the App, links the
+installation to a fresh team, tracks the repository and runs ``apps.integrations.tasks.backfill_repository`` in
+this process. Uses PostgreSQL when ``DATABASE_URL`` is set (the database is created if missing), else a temporary
+SQLite file. Prints, without asserting on timing: GitHub requests made (target <= 210), wall time, and this
+process's peak memory (VmHWM; target <= 200 MB).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PULL_REQUESTS = int(os.environ.get("BENCH_BACKFILL_PRS", "10000"))
+REVIEWS_PER_PR = 3
+WORK = Path(tempfile.mkdtemp(prefix="tformance-bench-backfill-"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_emulator() -> tuple[subprocess.Popen, str, Path]:
+    port, key = free_port(), WORK / "app.pem"
+    command = [sys.executable, "-m", "github_app.emulator", "--port", str(port), "--generate-key"]
+    command += ["--private-key-path", str(key), "--webhook-secret", "bench-webhook-secret"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            requests.get(f"{url}/_emulator/state", timeout=1)
+            return process, url, key
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("the GitHub emulator did not start")
+
+
+def control(url: str, path: str, body: dict) -> dict:
+    response = requests.post(url + path, json=body, timeout=30)
+    response.raise_for_status()
+    return response.json()
+
+
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database named in ``url`` if it does not exist yet."""
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def peak_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def configure(url: str, key: Path) -> str:
+    database = os.environ.get("DATABASE_URL", "")
+    if database.startswith(("postgres://", "postgresql://")):
+        ensure_database(database)
+    else:
+        database = os.environ["DATABASE_URL"] = f"sqlite:///{WORK / 'bench.sqlite3'}"
+    os.environ.update(
+        DEBUG="1",
+        DJANGO_SETTINGS_MODULE="config.settings",
+        GITHUB_APP_WEBHOOK_SECRET="bench-webhook-secret",
+        GITHUB_API_URL=url,
+        GITHUB_WEB_URL=url,
+        GITHUB_APP_ID="1",
+        GITHUB_APP_PRIVATE_KEY_PATH=str(key),
+        GITHUB_APP_CREDENTIALS_FILE="",
+        BACKFILL_HISTORY_DAYS="all",
+        CELERY_BROKER_URL="",
+    )
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return database.split("://", 1)[0]
+
+
+def main() -> None:
+    emulator, url, key = start_emulator()
+    try:
+        control(url, "/_emulator/accounts", {"login": "acme", "type": "Organization"})
+        repo = control(
+            url,
+            "/_emulator/repositories",
+            {"owner": "acme", "name": "bench", "pull_requests": PULL_REQUESTS, "reviews_per_pr": REVIEWS_PER_PR},
+        )
+        installation = control(url, "/_emulator/installations", {"account": "acme", "repositories": "all"})
+        engine = configure(url, key)
+        run(url, repo["id"], installation["id"], engine)
+    finally:
+        emulator.terminate()
+        emulator.wait(timeout=10)
+
+
+def run(url: str, repo_id: int, installation_id: int, engine: str) -> None:
+    from django.utils import timezone
+
+    from apps.integrations.models import GitHubAppInstallation, SyncStatus, TrackedRepository
+    from apps.integrations.tasks import backfill_repository
+    from apps.metrics.models import PRReview, PullRequest
+    from apps.teams.services import team_create
+    from apps.users.models import User
+
+    owner = User.objects.create_user(email=f"bench-{time.time_ns()}@example.com", password="x")
+    team = team_create(name=f"Backfill bench {time.time_ns()}", owner=owner)
+    row = GitHubAppInstallation.objects.filter(installation_id=installation_id).first()
+    if row is None:
+        row = GitHubAppInstallation.objects.create(installation_id=installation_id, account_login="acme")
+    GitHubAppInstallation.objects.filter(pk=row.pk).update(team=team)
+    row.repositories.get_or_create(github_repo_id=repo_id, defaults={"full_name": "acme/bench"})
+    # What tracking schedules (see services.sync) with BACKFILL_HISTORY_DAYS=all; the task is run right below.
+    tracked = TrackedRepository.objects.create(
+        team=team,
+        installation=row,
+        github_repo_id=repo_id,
+        full_name="acme/bench",
+        sync_status=SyncStatus.QUEUED,
+        sync_started_at=timezone.now(),
+    )
+    requests.delete(f"{url}/_emulator/requests", timeout=10)
+
+    started = time.perf_counter()
+    status = backfill_repository(tracked.pk)
+    elapsed = time.perf_counter() - started
+
+    served = requests.get(f"{url}/_emulator/requests", timeout=10).json()
+    prs = PullRequest.objects.filter(team=team).count()
+    reviews = PRReview.objects.filter(team=team).count()
+    print(f"database: {engine}; backfill status: {status}")
+    print(f"imported: {prs} PRs, {reviews} reviews (expected {PULL_REQUESTS} and {PULL_REQUESTS * REVIEWS_PER_PR})")
+    print(f"GitHub requests: {served['total']} (target <= 210) {served['by_path']}")
+    print(f"wall time: {elapsed:.1f} s ({prs / elapsed:.0f} PRs/s)")
+    print(f"peak memory (VmHWM): {peak_rss_mb():.0f} MB (target <= 200)")
+
+
+if __name__ == "__main__":
+    main()
