@@ -344,3 +344,33 @@ def test_backfill_runs_on_its_own_queue_apart_from_webhooks():
 
     assert app.amqp.router.route({}, backfill_repository.name)["queue"].name == "backfill"
     assert app.amqp.router.route({}, "apps.integrations.tasks.process_delivery")["queue"].name == "webhooks"
+
+
+def test_a_webhook_arriving_while_a_page_is_read_wins_over_the_older_page(
+    team, github, settings, signed_webhook, github_payload
+):
+    """GitHub's example delivery (PR 279147437, updated 15:20:33) lands between reading and writing a page whose
+    node for the same PR is older (15:00): the stored PR stays the webhook's."""
+    settings.BACKFILL_HISTORY_DAYS = 0
+    github.installation_token(1)
+    older = pr_node(
+        2,
+        updated=datetime(2019, 5, 15, 15, 0, tzinfo=UTC),
+        databaseId=279147437,
+        title="Backfilled older title",
+        state="OPEN",
+        closedAt=None,
+        mergedAt=None,
+    )
+    gql = FakeGraphQL(github.mock, [older])
+    installation = GitHubAppInstallation.objects.create(installation_id=1, team=team, account_login="Codertocat")
+    installation.repositories.create(github_repo_id=186853002, full_name="Codertocat/Hello-World")
+    tracked = repository_track(team=team, github_repo_id=186853002)
+    gql.before_page = lambda index: signed_webhook("pull_request", github_payload("pull_request/opened.payload.json"))
+
+    assert run(tracked).status == "done"
+
+    pr = PullRequest.objects.get(team=team, github_pr_id=279147437)
+    assert pr.title == "Update the README with new information."
+    assert pr.pr_updated_at == datetime(2019, 5, 15, 15, 20, 33, tzinfo=UTC)
+    assert pr.reviews.count() == 2  # the older page still adds what the webhook did not know
