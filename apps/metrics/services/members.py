@@ -23,18 +23,42 @@ SYNC_BATCH = 500
 
 
 def team_members_bulk_upsert(*, team: Team, people: Iterable[GitHubPerson | None]) -> dict[int, TeamMember]:
-    """Upsert people in as few statements as possible and return them by ``github_id``.
+    """Make sure every person is stored and current; return them by ``github_id``.
 
-    One ``INSERT … ON CONFLICT (team, github_id) DO UPDATE`` per set of non-empty display fields, so a payload
-    that lacks an avatar or a name (a GraphQL actor, say) never blanks one a richer payload stored.
+    Known, unchanged people cost one read and no write, so a busy reviewer's row is not rewritten (and locked
+    until commit) by every webhook that mentions them; new or renamed people are upserted.
     """
     latest: dict[int, GitHubPerson] = {}
     for person in people:
         if person is not None:
             latest[person.github_id] = _merge(latest.get(person.github_id), person)
-    groups: dict[tuple[bool, bool], list[TeamMember]] = {}  # by which display fields the payload has
+    if not latest:
+        return {}
+    stored = {m.github_id: m for m in TeamMember.objects.filter(team=team, github_id__in=list(latest))}
+    stale = [p for gid, p in sorted(latest.items()) if gid not in stored or _differs(stored[gid], p)]
+    if stale:
+        _upsert(team, stale)
+        # Read back what is stored: fields a payload does not overwrite (is_bot, is_active) are the admins' call.
+        changed = TeamMember.objects.filter(team=team, github_id__in=[p.github_id for p in stale])
+        stored.update((m.github_id, m) for m in changed)
+    return stored
+
+
+def _differs(member: TeamMember, person: GitHubPerson) -> bool:
+    return (
+        member.github_username != person.login
+        or (bool(person.avatar_url) and member.avatar_url != person.avatar_url)
+        or (bool(person.name) and member.display_name != person.name)
+    )
+
+
+def _upsert(team: Team, people: list[GitHubPerson]) -> None:
+    """One ``INSERT … ON CONFLICT (team, github_id) DO UPDATE`` per set of non-empty display fields, so a payload
+    that lacks an avatar or a name (a GraphQL actor, say) never blanks one a richer payload stored. Rows go in
+    ``github_id`` order so concurrent upserts lock them in the same order."""
+    groups: dict[tuple[bool, bool], list[TeamMember]] = {}
     now = timezone.now()
-    for person in latest.values():
+    for person in people:
         member = TeamMember(
             team=team,
             github_id=person.github_id,
@@ -51,10 +75,6 @@ def team_members_bulk_upsert(*, team: Team, people: Iterable[GitHubPerson | None
         TeamMember.objects.bulk_create(
             batch, update_conflicts=True, unique_fields=["team", "github_id"], update_fields=fields
         )
-    if not latest:
-        return {}
-    # Read back what is stored: fields a payload does not overwrite (is_bot, is_active) are the admins' call.
-    return {m.github_id: m for m in TeamMember.objects.filter(team=team, github_id__in=list(latest))}
 
 
 def _merge(known: GitHubPerson | None, person: GitHubPerson) -> GitHubPerson:
