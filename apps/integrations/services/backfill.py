@@ -79,6 +79,23 @@ class _Run:
     cursor: str | None
     page_size: int
     imported: int = 0
+    successes: int = 0
+    failures: int = 0
+
+    def shrink(self) -> bool:
+        """After a 502 or timeout: halve the page; at the floor, allow a few more tries. False: give up for now."""
+        self.successes = 0
+        if self.page_size > settings.BACKFILL_MIN_PAGE_SIZE:
+            self.page_size = max(settings.BACKFILL_MIN_PAGE_SIZE, self.page_size // 2)
+            return True
+        self.failures += 1
+        return self.failures < FAILURES_AT_FLOOR
+
+    def succeeded(self) -> None:
+        """A good page: after a few in a row, double the page size back towards ``BACKFILL_PAGE_SIZE``."""
+        self.failures, self.successes = 0, self.successes + 1
+        if self.successes >= GROW_AFTER_SUCCESSES and self.page_size < settings.BACKFILL_PAGE_SIZE:
+            self.page_size, self.successes = min(settings.BACKFILL_PAGE_SIZE, self.page_size * 2), 0
 
 
 def installation_backfill_api(*, installation_id: int) -> InstallationAPI:
@@ -139,34 +156,19 @@ def _claim(pk: int) -> tuple[TrackedRepository, _Run] | BackfillOutcome:
 
 
 def _pages(api: InstallationAPI, tracked: TrackedRepository, run: _Run) -> BackfillOutcome:
-    successes = failures = 0
+    log = {"installation_id": api.installation_id, "repo": tracked.full_name}
     while True:
         try:
             page, more = _fetch(api, run)
         except (ServerError, TransportError) as exc:
-            if run.page_size > settings.BACKFILL_MIN_PAGE_SIZE:
-                run.page_size = max(settings.BACKFILL_MIN_PAGE_SIZE, run.page_size // 2)
-                logger.info("backfill %s: %s, page size now %s", tracked.full_name, exc, run.page_size)
-                successes = 0
-                continue
-            failures += 1
-            if failures < FAILURES_AT_FLOOR:
+            if run.shrink():
+                logger.info("backfill %s: %s; page size now %s", tracked.full_name, exc, run.page_size, extra=log)
                 continue
             return _release(run, SyncStatus.WAITING, "GitHub keeps failing to answer; retrying.", FAILING_COUNTDOWN)
-        except RateLimited as exc:
-            countdown = _seconds_until(datetime.fromtimestamp(exc.retry_at, tz=UTC))
-            return _release(run, SyncStatus.WAITING, "GitHub's rate limit is used up; resuming after reset.", countdown)
-        except (InstallationSuspended, InstallationNotFound):
-            return _release(run, SyncStatus.WAITING, "The GitHub App installation is suspended or was removed.")
-        except GraphQLError as exc:
-            return _release(run, SyncStatus.FAILED, f"GitHub could not read this repository: {_first_error(exc)}")
         except GitHubError as exc:
-            return _release(run, SyncStatus.FAILED, f"GitHub answered with an error: {exc}")
-        failures, successes = 0, successes + 1
-        if successes >= GROW_AFTER_SUCCESSES and run.page_size < settings.BACKFILL_PAGE_SIZE:
-            run.page_size, successes = min(settings.BACKFILL_PAGE_SIZE, run.page_size * 2), 0
-        nodes = page.pull_requests
-        fresh = [n for n in nodes if run.since is None or n.updated_at >= run.since]
+            return _release_on_error(run, exc)
+        run.succeeded()
+        fresh = [n for n in page.pull_requests if run.since is None or n.updated_at >= run.since]
         repo_id, full_name = tracked.github_repo_id, tracked.full_name
         items = [
             import_item_from_node(n, github_repo_id=repo_id, full_name=full_name, more_reviews=more.get(n.number, ()))
@@ -174,12 +176,24 @@ def _pages(api: InstallationAPI, tracked: TrackedRepository, run: _Run) -> Backf
         ]
         if not _checkpoint(tracked, run, items, page):
             return BackfillOutcome("stopped", run.imported)
-        if len(fresh) < len(nodes) or not page.page_info.has_next_page:
+        if len(fresh) < len(page.pull_requests) or not page.page_info.has_next_page:
             return _finish(run)
         budget = page.rate_limit
         if budget is not None and budget.remaining < settings.BACKFILL_RATE_LIMIT_RESERVE:
             countdown = _seconds_until(budget.reset_at)
             return _release(run, SyncStatus.WAITING, "Paused to leave GitHub's rate limit for webhooks.", countdown)
+
+
+def _release_on_error(run: _Run, exc: GitHubError) -> BackfillOutcome:
+    """An answer another attempt now cannot fix, in words an admin understands."""
+    if isinstance(exc, RateLimited):
+        countdown = _seconds_until(datetime.fromtimestamp(exc.retry_at, tz=UTC))
+        return _release(run, SyncStatus.WAITING, "GitHub's rate limit is used up; resuming after reset.", countdown)
+    if isinstance(exc, InstallationSuspended | InstallationNotFound):
+        return _release(run, SyncStatus.WAITING, "The GitHub App installation is suspended or was removed.")
+    if isinstance(exc, GraphQLError):
+        return _release(run, SyncStatus.FAILED, f"GitHub could not read this repository: {_first_error(exc)}")
+    return _release(run, SyncStatus.FAILED, f"GitHub answered with an error: {exc}")
 
 
 def _fetch(api: InstallationAPI, run: _Run) -> tuple[PullRequestPage, dict[int, list[ReviewNode]]]:
