@@ -37,10 +37,7 @@ def team_members_bulk_upsert(*, team: Team, people: Iterable[GitHubPerson | None
     stored = {m.github_id: m for m in TeamMember.objects.filter(team=team, github_id__in=list(latest))}
     stale = [p for gid, p in sorted(latest.items()) if gid not in stored or _differs(stored[gid], p)]
     if stale:
-        _upsert(team, stale)
-        # Read back what is stored: fields a payload does not overwrite (is_bot, is_active) are the admins' call.
-        changed = TeamMember.objects.filter(team=team, github_id__in=[p.github_id for p in stale])
-        stored.update((m.github_id, m) for m in changed)
+        stored.update(_upsert(team, stale, stored))
     return stored
 
 
@@ -52,29 +49,41 @@ def _differs(member: TeamMember, person: GitHubPerson) -> bool:
     )
 
 
-def _upsert(team: Team, people: list[GitHubPerson]) -> None:
+def _upsert(team: Team, people: list[GitHubPerson], stored: dict[int, TeamMember]) -> dict[int, TeamMember]:
     """One ``INSERT … ON CONFLICT (team, github_id) DO UPDATE`` per set of non-empty display fields, so a payload
     that lacks an avatar or a name (a GraphQL actor, say) never blanks one a richer payload stored. Rows go in
-    ``github_id`` order so concurrent upserts lock them in the same order."""
+    ``github_id`` order so concurrent upserts lock them in the same order.
+
+    Known rows keep their stored ``is_bot`` and ``is_active`` (the admins' call): only display fields change.
+    """
     groups: dict[tuple[bool, bool], list[TeamMember]] = {}
     now = timezone.now()
     for person in people:
-        member = TeamMember(
-            team=team,
-            github_id=person.github_id,
-            github_username=person.login,
-            avatar_url=person.avatar_url,
-            display_name=person.name,
-            is_bot=is_bot_login(login=person.login, is_bot=person.is_bot),
-            created_at=now,
-            updated_at=now,
+        known = stored.get(person.github_id)
+        groups.setdefault((bool(person.avatar_url), bool(person.name)), []).append(
+            TeamMember(
+                team=team,
+                github_id=person.github_id,
+                github_username=person.login,
+                avatar_url=person.avatar_url or (known.avatar_url if known else ""),
+                display_name=person.name or (known.display_name if known else ""),
+                is_bot=known.is_bot if known else is_bot_login(login=person.login, is_bot=person.is_bot),
+                is_active=known.is_active if known else True,
+                created_at=known.created_at if known else now,
+                updated_at=now,
+            )
         )
-        groups.setdefault((bool(person.avatar_url), bool(person.name)), []).append(member)
+    upserted: dict[int, TeamMember] = {}
     for (has_avatar, has_name), batch in groups.items():
         fields = ["github_username", "updated_at"] + ["avatar_url"] * has_avatar + ["display_name"] * has_name
         TeamMember.objects.bulk_create(
             batch, update_conflicts=True, unique_fields=["team", "github_id"], update_fields=fields
         )
+        upserted.update((m.github_id, m) for m in batch)
+    missing = [gid for gid, m in upserted.items() if m.pk is None]
+    if missing:  # a database that cannot return ids from an upsert
+        upserted.update((m.github_id, m) for m in TeamMember.objects.filter(team=team, github_id__in=missing))
+    return upserted
 
 
 def _merge(known: GitHubPerson | None, person: GitHubPerson) -> GitHubPerson:
