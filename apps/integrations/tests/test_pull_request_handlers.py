@@ -81,6 +81,14 @@ def test_a_review_before_its_pull_request_creates_the_pull_request(signed_webhoo
     assert pr.pr_updated_at.isoformat().startswith("2019-05-15T15:20:38")
 
 
+def test_a_newer_review_payload_keeps_the_size_it_does_not_carry(signed_webhook, github_payload, tracked):
+    signed_webhook("pull_request", github_payload("pull_request/opened.payload.json"))
+    signed_webhook("pull_request_review", github_payload("pull_request_review/submitted.payload.json"))
+    pr = PullRequest.objects.get()
+    assert pr.pr_updated_at.isoformat().startswith("2019-05-15T15:20:38")  # the review's newer snapshot applied
+    assert (pr.additions, pr.deletions, pr.changed_files) == (1, 1, 1)
+
+
 def test_an_older_snapshot_never_overwrites_a_newer_one(signed_webhook, github_payload, tracked, team):
     signed_webhook("pull_request", github_payload("pull_request/closed.payload.json"))
     signed_webhook("pull_request", github_payload("pull_request/opened.payload.json"))  # late, older

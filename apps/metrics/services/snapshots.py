@@ -42,6 +42,10 @@ SNAPSHOT_FIELDS = (
 REVIEW_STATE_RANK = {"pending": 0, "dismissed": 2}  # every submitted state ranks 1
 
 
+# Sizes are absent (None) from the PR object of pull_request_review payloads: None means "not said", not zero.
+UNKNOWN_WHEN_NONE = frozenset({"additions", "deletions", "changed_files"})
+
+
 def snapshot_fields(snapshot: PullRequestSnapshot, members: dict[int, TeamMember]) -> dict[str, Any]:
     """The PR columns a snapshot sets. ``merged`` decides merged; GitHub's own ``state`` says open or closed."""
     if snapshot.merged:
@@ -80,6 +84,8 @@ def snapshot_apply(pr: PullRequest, snapshot: PullRequestSnapshot, members: dict
     if snapshot.updated_at < pr.pr_updated_at:
         return False
     for name, value in snapshot_fields(snapshot, members).items():
+        if value is None and name in UNKNOWN_WHEN_NONE:
+            continue  # a review payload's shorter PR object does not know the size: keep what is stored
         setattr(pr, name, value)
     pr.author = members.get(snapshot.author.github_id) if snapshot.author else None
     return True
