@@ -18,10 +18,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# GitHub emulator + tformance (SQLite in var/demo/, tasks in-process), App installed, repositories tracked.
 demo: install
-	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
-	$(DEMO_ENV) $(BIN)/python manage.py demo_setup --base-url http://127.0.0.1:$(PORT)
-	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	DEBUG=1 $(BIN)/python manage.py demo --port $(PORT)
 
 test: install
 	$(BIN)/pytest

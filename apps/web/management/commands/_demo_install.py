@@ -1,0 +1,76 @@
+"""Installing the App the way a person does it, over HTTP: log in to tformance, press Connect, submit GitHub's
+(the emulator's) install page, follow GitHub back to the install callback.
+
+Nothing here shortcuts the product: the state is issued by the running server for the logged-in session, the
+callback proves access with the user's OAuth code against ``GET /user/installations``, and the installation row
+comes from the signed ``installation.created`` webhook the emulator sends to the running server.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import requests
+
+from ._demo_processes import DemoError
+
+TIMEOUT = 30
+
+
+@dataclass(frozen=True)
+class InstallResult:
+    installation_id: int
+    page_url: str  # the team's GitHub page the callback sent the browser to
+
+
+def _expect(response: requests.Response, status: int, step: str) -> requests.Response:
+    if response.status_code != status:
+        snippet = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.text))[:400]
+        raise DemoError(f"{step}: expected HTTP {status}, got {response.status_code} from {response.url}: {snippet}")
+    return response
+
+
+def _post_form(session: requests.Session, url: str, data: dict[str, str] | None = None) -> requests.Response:
+    """POST a tformance form with its CSRF token (cookie + field), without following the redirect."""
+    token = session.cookies.get("csrftoken", "")
+    return session.post(
+        url, data={**(data or {}), "csrfmiddlewaretoken": token}, allow_redirects=False, timeout=TIMEOUT
+    )
+
+
+def log_in(session: requests.Session, *, base_url: str, email: str, password: str) -> None:
+    _expect(session.get(f"{base_url}/accounts/login/", timeout=TIMEOUT), 200, "Opening the login page")
+    response = _post_form(session, f"{base_url}/accounts/login/", {"username": email, "password": password})
+    _expect(response, 302, f"Logging in as {email}")
+
+
+def install_app(
+    *, base_url: str, team_slug: str, email: str, password: str, github_user: str, account: str
+) -> InstallResult:
+    """Connect GitHub for the team and install on ``account`` with all repositories, as ``github_user``."""
+    session = requests.Session()
+    log_in(session, base_url=base_url, email=email, password=password)
+    team_page = f"{base_url}/a/{team_slug}/integrations/github/"
+    connect = _expect(_post_form(session, f"{team_page}connect/"), 302, "Pressing Connect GitHub")
+    install_url = connect.headers["Location"]
+    state = parse_qs(urlsplit(install_url).query).get("state", [""])[0]
+    # GitHub's install page, as the browser shows it to the signed-in GitHub user.
+    page = _expect(session.get(install_url, params={"user": github_user}, timeout=TIMEOUT), 200, "GitHub's page")
+    if f'value="{account}"' not in page.text:
+        raise DemoError(f"GitHub's install page does not offer the account {account!r} to {github_user}.")
+    submitted = session.post(
+        install_url,
+        data={"state": state, "user": github_user, "account": account, "repository_selection": "all"},
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
+    callback = _expect(submitted, 303, f"Installing on {account}").headers["Location"]
+    installation_id = int(parse_qs(urlsplit(callback).query)["installation_id"][0])
+    back = _expect(session.get(callback, allow_redirects=False, timeout=TIMEOUT), 302, "GitHub's return to tformance")
+    landing = urljoin(callback, back.headers["Location"])
+    shown = _expect(session.get(landing, timeout=TIMEOUT), 200, "The team's GitHub page")
+    if f"{account} is connected" not in shown.text:
+        raise DemoError(f"The team's GitHub page does not say {account} is connected: {landing}")
+    return InstallResult(installation_id=installation_id, page_url=landing)

@@ -1,0 +1,232 @@
+"""``manage.py demo``: the product on the embedded default, fed by the built-in GitHub emulator.
+
+One command does what a newcomer would otherwise do by hand: create the App's key, start a local GitHub (org
+``acme``, three repositories with 60-110 PRs of history, live activity every few seconds), start tformance
+against it (SQLite file, tasks run in-process), create a demo admin and team, install the App through the real
+install flow, track the three repositories (their history is imported from the emulator through GraphQL), then
+print where to log in and keep serving until Ctrl-C.
+
+Every run starts from a fresh demo database (``var/demo/db.sqlite3``, never your ``db.sqlite3``): the emulator
+keeps its world in memory and dates its histories from the moment it starts, so last run's rows would no longer
+match the GitHub the new run talks to. Running it twice therefore gives the same demo twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from ._demo_install import install_app
+from ._demo_processes import (
+    MANAGE_PY,
+    DemoApp,
+    DemoError,
+    app_key_ensure,
+    emulator_start,
+    log_tail,
+    port_free,
+    processes_stop,
+    server_start,
+    wait_until_up,
+)
+
+DEMO_EMAIL = "demo@tformance.local"
+DEMO_PASSWORD = "tformance-demo"
+DEMO_TEAM = "Demo Team"
+GITHUB_USER, GITHUB_ACCOUNT = "octo-admin", "acme"
+STAGE_MARKER = "TFORMANCE_DEMO_STARTED"  # set when this process runs with the demo environment
+# A user's own configuration must not leak in: the demo is the embedded default, whatever the shell exports.
+CLEARED = ("CELERY_BROKER_URL", "REDIS_URL", "GITHUB_APP_PRIVATE_KEY", "SECRET_KEY", "ALLOWED_HOSTS")
+
+
+def demo_environment(*, data_dir: Path, port: int, github_port: int, app: DemoApp) -> dict[str, str]:
+    """tformance's settings for the demo: embedded default (SQLite file, no broker, local-memory cache), with
+    GitHub (API and web pages) at the emulator and the App's credentials equal to the emulator's."""
+    env = {k: v for k, v in os.environ.items() if k not in CLEARED}
+    github = f"http://127.0.0.1:{github_port}"
+    env.update(
+        DEBUG="1",
+        DATABASE_URL=f"sqlite:///{data_dir / 'db.sqlite3'}",
+        BASE_URL=f"http://127.0.0.1:{port}",
+        GITHUB_API_URL=github,
+        GITHUB_WEB_URL=github,
+        GITHUB_APP_ID=str(app.app_id),
+        GITHUB_APP_CLIENT_ID=app.client_id,
+        GITHUB_APP_CLIENT_SECRET=app.client_secret,
+        GITHUB_APP_SLUG=app.slug,
+        GITHUB_APP_PRIVATE_KEY_PATH=str(data_dir / "github-app.pem"),
+        GITHUB_APP_WEBHOOK_SECRET=app.webhook_secret,
+        GITHUB_APP_CREDENTIALS_FILE="",  # an App registered for real development must not replace the emulator's
+        LOG_LEVEL=os.environ.get("LOG_LEVEL", "WARNING"),
+    )
+    return env
+
+
+class Command(BaseCommand):
+    help = "Run the demo: GitHub emulator + tformance on the embedded default, App installed, repositories tracked."
+    # The first pass runs before the demo environment exists (no webhook secret yet); it only re-executes itself.
+    requires_system_checks: list[str] = []
+    requires_migrations_checks = False
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--port", type=int, default=8000, help="tformance's port (default 8000)")
+        parser.add_argument("--github-port", type=int, default=8765, help="the GitHub emulator's port (default 8765)")
+        parser.add_argument("--live-interval", type=float, default=20.0, help="seconds between live PR actions")
+        parser.add_argument("--seed", type=int, default=42, help="seed of the emulator's histories")
+        parser.add_argument("--data-dir", type=Path, default=Path(settings.BASE_DIR) / "var" / "demo")
+        parser.add_argument("--exit-after-setup", action="store_true", help="stop once everything is set up")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        data_dir: Path = options["data_dir"].resolve()
+        env = demo_environment(
+            data_dir=data_dir, port=options["port"], github_port=options["github_port"], app=DemoApp()
+        )
+        if STAGE_MARKER not in os.environ:
+            self._reexec_with(env, options)
+        try:
+            self._run(env=env, **{**options, "data_dir": data_dir})
+        except DemoError as exc:
+            raise CommandError(str(exc)) from None
+
+    def _reexec_with(self, env: dict[str, str], options: dict[str, Any]) -> None:
+        """Settings are read once, at start-up; run this command again with the demo environment so this process
+        (which migrates and imports) and the web server it starts see exactly the same configuration."""
+        env[STAGE_MARKER] = repr(time.time())
+        args = [sys.executable, str(MANAGE_PY), "demo"]
+        for name in ("port", "github_port", "live_interval", "seed", "data_dir"):
+            args += [f"--{name.replace('_', '-')}", str(options[name])]
+        if options["exit_after_setup"]:
+            args.append("--exit-after-setup")
+        self.stdout.flush()
+        os.execve(sys.executable, args, env)  # noqa: S606 - our own interpreter and manage.py
+
+    def _run(self, *, data_dir: Path, env: dict[str, str], port: int, github_port: int, **options: Any) -> None:
+        started = float(os.environ[STAGE_MARKER])
+        for taken in (p for p in (port, github_port) if not port_free(p)):
+            raise DemoError(
+                f"Port {taken} is in use (another demo still running?). Stop it, or pass --port / "
+                "--github-port (make demo PORT=...)."
+            )
+        self._fresh_data_dir(data_dir)
+        base_url, github_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{github_port}"
+        logs = {"github": data_dir / "github.log", "server": data_dir / "server.log"}
+        gh = emulator_start(
+            app=DemoApp(),
+            port=github_port,
+            webhook_url=f"{base_url}/webhooks/github/",
+            key_path=data_dir / "github-app.pem",
+            live_interval=options["live_interval"],
+            seed=options["seed"],
+            log_path=logs["github"],
+        )
+        children = [gh]
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` stops the children on kill too
+        # Celery acquires a producer even for eager tasks, and kombu warns that no broker host was given: noise here.
+        logging.getLogger("kombu.connection").setLevel(logging.ERROR)
+        try:
+            self._step("Preparing the database")
+            call_command("migrate", interactive=False, verbosity=0)
+            team = self._demo_team()
+            server = server_start(port=port, env=env, log_path=logs["server"])
+            children.append(server)
+            wait_until_up(f"{github_url}/_emulator/state", process=gh, name="GitHub emulator", log_path=logs["github"])
+            wait_until_up(f"{base_url}/accounts/login/", process=server, name="tformance", log_path=logs["server"])
+            self._step(f"Installing the App on GitHub account {GITHUB_ACCOUNT} (as {GITHUB_USER}, all repositories)")
+            install_app(
+                base_url=base_url,
+                team_slug=team.slug,
+                email=DEMO_EMAIL,
+                password=DEMO_PASSWORD,
+                github_user=GITHUB_USER,
+                account=GITHUB_ACCOUNT,
+            )
+            self._track_all(team)
+            self._announce(
+                base_url=base_url,
+                github_url=github_url,
+                team=team,
+                logs=logs,
+                started=started,
+                interval=options["live_interval"],
+            )
+            if not options["exit_after_setup"]:
+                self._serve(children, logs)
+        except KeyboardInterrupt:
+            self.stdout.write("\nStopping.")
+        finally:
+            processes_stop(children)
+
+    def _fresh_data_dir(self, data_dir: Path) -> None:
+        """A new demo database each run (see the module docstring); the App key is kept."""
+        created = app_key_ensure(data_dir / "github-app.pem")
+        self._step(f"{'Created' if created else 'Using'} the App's private key {data_dir / 'github-app.pem'}")
+        stale = ("db.sqlite3", "db.sqlite3-journal", "db.sqlite3-wal", "db.sqlite3-shm", "github.log", "server.log")
+        for name in stale:
+            (data_dir / name).unlink(missing_ok=True)
+
+    def _demo_team(self) -> Any:
+        from apps.teams.selectors import user_teams
+        from apps.teams.services import team_create
+        from apps.users.models import User
+
+        user = User.objects.filter(email=DEMO_EMAIL).first()
+        if user is None:
+            user = User.objects.create_superuser(email=DEMO_EMAIL, password=DEMO_PASSWORD)
+        return user_teams(user=user).first() or team_create(name=DEMO_TEAM, owner=user)
+
+    def _track_all(self, team: Any) -> None:
+        """Track every repository the installation reaches; with no broker each history imports right here."""
+        from apps.integrations.models import SyncStatus, TrackedRepository
+        from apps.integrations.selectors import team_repositories
+        from apps.integrations.services.tracking import repository_track
+
+        for repo in team_repositories(team=team):
+            began = time.monotonic()
+            repository_track(team=team, github_repo_id=repo.github_repo_id)
+            row = TrackedRepository.objects.get(team=team, github_repo_id=repo.github_repo_id)
+            if row.sync_status != SyncStatus.IDLE or row.last_synced_at is None:
+                raise DemoError(f"Importing {row.full_name} did not finish ({row.sync_status}): {row.sync_error}")
+            self._step(
+                f"Tracked {row.full_name}: {row.sync_imported} pull requests imported "
+                f"in {time.monotonic() - began:.1f} s"
+            )
+
+    def _announce(
+        self, *, base_url: str, github_url: str, team: Any, logs: dict[str, Path], started: float, interval: float
+    ) -> None:
+        lines = [
+            "",
+            f"  tformance demo is ready (set up in {time.time() - started:.1f} s)",
+            "",
+            f"  open      {base_url}/a/{team.slug}/metrics/",
+            f"  log in    {DEMO_EMAIL} / {DEMO_PASSWORD}",
+            f"  GitHub    {github_url}  (emulator: org {GITHUB_ACCOUNT}; live PR activity every {interval:g} s)",
+            f"  logs      {logs['server']}  {logs['github']}",
+            "",
+            "  Ctrl-C stops the server and the emulator.",
+            "",
+        ]
+        self.stdout.write(self.style.SUCCESS("\n".join(lines)))
+        self.stdout.flush()
+
+    def _serve(self, children: list[Any], logs: dict[str, Path]) -> None:
+        names = dict(zip(children, ("GitHub emulator", "tformance"), strict=True))
+        paths = dict(zip(children, (logs["github"], logs["server"]), strict=True))
+        while True:
+            for child in children:
+                if child.poll() is not None:
+                    raise DemoError(f"{names[child]} stopped (exit {child.returncode}):\n{log_tail(paths[child])}")
+            time.sleep(0.5)
+
+    def _step(self, message: str) -> None:
+        self.stdout.write(f"  · {message}")
+        self.stdout.flush()
