@@ -1,0 +1,73 @@
+"""Browser end-to-end tests: Debian's chromium, driven by pytest-playwright, against pytest-django's live server
+and an in-process GitHub emulator whose webhooks go to that live server.
+
+Run them alone with ``.venv/bin/pytest tests/e2e -m e2e``. Screenshots of failed tests land in ``test-results/``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import skip_or_fail
+
+CHROMIUM = Path(os.environ.get("TFORMANCE_E2E_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+# Playwright's sync API runs an event loop in the test's thread, and Django refuses ORM calls from a thread with a
+# running loop. The tests only read the database between browser steps, never concurrently with the loop's work.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep a screenshot of every failed browser test unless the command line asks otherwise."""
+    given = " ".join(config.invocation_params.args)
+    if hasattr(config.option, "screenshot") and "--screenshot" not in given:
+        config.option.screenshot = "only-on-failure"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Debian's chromium (``playwright install`` cannot download browsers here), headless without a sandbox."""
+    if not CHROMIUM.exists():
+        skip_or_fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)")
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def github(live_server: Any, settings: Any) -> Iterator[Any]:
+    """The emulator's demo world (org acme, acme/api, acme/web, acme/infra, user octo-admin), with tformance's
+    GitHub settings pointed at it and its webhooks and install callback pointed at the live server."""
+    from github_app.emulator import EmulatorConfig, EmulatorServer
+
+    config = EmulatorConfig(
+        port=0,
+        scenario="demo",
+        webhook_url=f"{live_server.url}/webhooks/github/",
+        setup_url=f"{live_server.url}/integrations/github/callback/",
+    )
+    with EmulatorServer(config) as gh:
+        settings.GITHUB_API_URL = settings.GITHUB_WEB_URL = gh.url
+        settings.GITHUB_APP_ID, settings.GITHUB_APP_SLUG = str(config.app_id), config.slug
+        settings.GITHUB_APP_CLIENT_ID, settings.GITHUB_APP_CLIENT_SECRET = config.client_id, config.client_secret
+        settings.GITHUB_APP_PRIVATE_KEY, settings.GITHUB_APP_PRIVATE_KEY_PATH = gh.app.private_key_pem, ""
+        settings.GITHUB_APP_WEBHOOK_SECRET = config.webhook_secret
+        yield gh

@@ -1,0 +1,98 @@
+"""A new user's first half hour, in a real browser: sign up, connect GitHub, install the App on the emulator,
+track repositories, watch their history import, and read the dashboard — checked against the emulator's data."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+import requests
+from playwright.sync_api import Page, expect
+
+from apps.integrations.models import GitHubAppInstallation, SyncStatus, TrackedRepository
+from tests.e2e.github_world import Window, merged_in, opened_or_merged_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+TRACKED = ("acme/api", "acme/web")
+IMPORT_TIMEOUT_MS = 60_000
+
+
+def sign_up(page: Page, base_url: str, *, email: str, team: str) -> None:
+    page.goto(f"{base_url}/accounts/signup/")
+    page.locator("input[name=email]").fill(email)
+    page.locator("input[name=password1]").fill("a-long-enough-passphrase-42")
+    page.locator("input[name=password2]").fill("a-long-enough-passphrase-42")
+    page.locator("input[name=team_name]").fill(team)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("heading", name=team)).to_be_visible()
+
+
+def install_on_github(page: Page, *, user: str, account: str) -> None:
+    """The emulator's install page, filled in as an org owner does it on github.com."""
+    expect(page.get_by_role("heading", name=re.compile(r"^Install "))).to_be_visible()
+    page.locator("#user").select_option(user)
+    page.locator("#account").select_option(account)
+    page.locator("#repository_selection_all").check()
+    page.locator("#install").click()
+
+
+def track(page: Page, full_name: str) -> None:
+    """Press Track on the repository's row and wait for its import to finish (the row says when it last synced)."""
+    row = page.locator("tbody tr", has_text=full_name)
+    row.get_by_role("button", name="Track").click()
+    expect(row.get_by_text("Tracked", exact=True)).to_be_visible()
+    expect(row.get_by_text(re.compile(r"Last synced"))).to_be_visible(timeout=IMPORT_TIMEOUT_MS)
+
+
+def dashboard_window(page: Page) -> Window:
+    return Window(
+        start=date.fromisoformat(page.locator("input[name=start]").input_value()),
+        end=date.fromisoformat(page.locator("input[name=end]").input_value()),
+    )
+
+
+def stat(page: Page, label: str) -> str:
+    return page.locator(".stat", has_text=label).locator(".value").inner_text().strip()
+
+
+def test_sign_up_connect_github_track_and_read_the_dashboard(page: Page, live_server, github) -> None:
+    sign_up(page, live_server.url, email="lead@example.com", team="Acme Platform")
+
+    page.get_by_role("navigation", name="Team").get_by_role("link", name="GitHub").click()
+    page.get_by_role("button", name="Connect GitHub").click()
+    install_on_github(page, user="octo-admin", account="acme")
+
+    expect(page.get_by_text("GitHub account acme is connected to Acme Platform.")).to_be_visible()
+    expect(page.locator(".card h2", has_text="acme")).to_be_visible()
+    installation = GitHubAppInstallation.objects.get(account_login="acme")
+    assert installation.team.name == "Acme Platform"
+
+    page.get_by_role("link", name="Choose tracked repositories").click()
+    expect(page.locator("tbody tr")).to_have_count(3)  # acme/api, acme/web, acme/infra
+    for full_name in TRACKED:
+        track(page, full_name)
+    for row in TrackedRepository.objects.filter(team=installation.team):
+        assert row.sync_status == SyncStatus.IDLE and row.sync_total, row.full_name
+        assert row.sync_imported == row.sync_total, f"{row.full_name}: {row.sync_imported}/{row.sync_total} (not 100 %)"
+    assert sorted(TrackedRepository.objects.values_list("full_name", flat=True)) == sorted(TRACKED)
+
+    page.get_by_role("navigation", name="Team").get_by_role("link", name="Dashboard").click()
+    window = dashboard_window(page)
+    expected = merged_in(github, TRACKED, window)
+    assert expected > 0, "the emulator's demo world should have merges in the default period"
+    assert stat(page, "Merged PRs") == str(expected)
+    expect(page.locator("#pull-requests")).to_contain_text(
+        f"{opened_or_merged_in(github, TRACKED, window)} PRs opened or merged in the period"
+    )
+
+    # A PR opened, approved and merged on GitHub now arrives as webhooks and counts at once.
+    response = requests.post(
+        f"{github.url}/_emulator/activity",
+        json={"repository": "acme/api", "actions": ["open", "approve", "merge"]},
+        timeout=30,
+    )
+    assert response.status_code < 300, response.text
+    page.reload()
+    assert stat(page, "Merged PRs") == str(merged_in(github, TRACKED, window)) == str(expected + 1)
