@@ -8,6 +8,8 @@ import os
 
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("GITHUB_APP_WEBHOOK_SECRET", "test-webhook-secret")
+# A developer's registered App (var/github-app.json) must not leak into the tests.
+os.environ.setdefault("GITHUB_APP_CREDENTIALS_FILE", "")
 
 from config.settings import *  # noqa: F403
 
