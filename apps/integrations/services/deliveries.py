@@ -14,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from apps.integrations.models import DeliveryStatus, WebhookDelivery
+from apps.integrations.services.queueing import task_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -120,12 +121,7 @@ def delivery_enqueue(*, delivery_pk: int) -> bool:
     """Queue processing. A broker that is down leaves the delivery pending for the sweeper: never lost."""
     from apps.integrations.tasks import process_delivery
 
-    try:
-        process_delivery.apply_async(args=[delivery_pk])
-    except Exception:
-        logger.warning("could not queue webhook delivery pk=%s; the sweeper will retry", delivery_pk, exc_info=True)
-        return False
-    return True
+    return task_enqueue(process_delivery, delivery_pk, what=f"webhook delivery pk={delivery_pk}")
 
 
 def deliveries_sweep_pending(*, older_than: timedelta | None = None, limit: int = 500) -> int:

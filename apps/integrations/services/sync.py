@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.integrations.models import GitHubAppInstallation, SyncKind, SyncStatus, TrackedRepository
+from apps.integrations.services.queueing import task_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -41,12 +42,9 @@ def backfill_enqueue(*, tracked_repository_id: int) -> bool:
     """Queue the import. A broker that is down leaves the row queued; ``tracked_repositories_resume`` retries."""
     from apps.integrations.tasks import backfill_repository
 
-    try:
-        backfill_repository.apply_async(args=[tracked_repository_id])
-    except Exception:
-        logger.warning("could not queue backfill of tracked repository %s", tracked_repository_id, exc_info=True)
-        return False
-    return True
+    return task_enqueue(
+        backfill_repository, tracked_repository_id, what=f"backfill of tracked repository {tracked_repository_id}"
+    )
 
 
 def _is_busy(row: TrackedRepository, now: datetime) -> bool:
