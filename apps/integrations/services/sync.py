@@ -14,7 +14,6 @@ deliveries have their own ``webhooks`` queue and workers, so a long import never
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -24,8 +23,6 @@ from django.utils import timezone
 
 from apps.integrations.models import GitHubAppInstallation, SyncKind, SyncStatus, TrackedRepository
 from apps.integrations.services.queueing import task_enqueue
-
-logger = logging.getLogger(__name__)
 
 CATCH_UP_OVERLAP = timedelta(minutes=10)
 RESUME_GRACE = timedelta(seconds=60)
