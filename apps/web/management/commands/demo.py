@@ -54,6 +54,7 @@ def demo_environment(*, data_dir: Path, port: int, github_port: int, app: DemoAp
     env = {k: v for k, v in os.environ.items() if k not in CLEARED}
     github = f"http://127.0.0.1:{github_port}"
     env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",  # not a test runner's settings, when a test starts the demo
         DEBUG="1",
         DATABASE_URL=f"sqlite:///{data_dir / 'db.sqlite3'}",
         BASE_URL=f"http://127.0.0.1:{port}",

@@ -1,0 +1,45 @@
+"""``make demo`` keeps working: the command sets everything up on ports of its own, twice in a row."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+MANAGE_PY = Path(__file__).resolve().parents[2] / "manage.py"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def run_demo(data_dir: Path) -> subprocess.CompletedProcess:
+    args = [sys.executable, str(MANAGE_PY), "demo", "--exit-after-setup", "--live-interval", "0"]
+    args += ["--port", str(free_port()), "--github-port", str(free_port()), "--data-dir", str(data_dir)]
+    # The test's own environment (test settings; in CI a PostgreSQL and Redis) must not leak into the demo.
+    env = {**os.environ, "DEBUG": "1"}
+    return subprocess.run(args, capture_output=True, text=True, timeout=120, env=env)
+
+
+def test_the_demo_sets_up_twice_with_acmes_history_imported(tmp_path) -> None:
+    first, second = run_demo(tmp_path), run_demo(tmp_path)
+
+    for run in (first, second):
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert "tformance demo is ready" in run.stdout
+        assert "log in    demo@tformance.local / tformance-demo" in run.stdout
+    assert "Created the App's private key" in first.stdout and "Using the App's private key" in second.stdout
+    with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+        tracked = dict(db.execute("SELECT full_name, sync_imported FROM integrations_trackedrepository").fetchall())
+        merged = db.execute("SELECT count(*) FROM metrics_pullrequest WHERE merged_at IS NOT NULL").fetchone()[0]
+    assert tracked.keys() == {"acme/api", "acme/web", "acme/infra"} and all(tracked.values())
+    assert merged > 0
