@@ -25,8 +25,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
-# Playwright's sync API runs an event loop in the test's thread, and Django refuses ORM calls from a thread with a
-# running loop. The tests only read the database between browser steps, never concurrently with the loop's work.
+# Playwright's sync API keeps an event loop running in the main thread from the first browser test to the end of
+# the session (the browser is session-scoped), and Django refuses ORM calls from a thread with a running loop: so
+# for the whole session, not per test. Nothing here touches the database concurrently with the loop's work.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
