@@ -36,3 +36,6 @@ format: install
 
 bench: install
 	$(BIN)/python benchmarks/run_all.py
+
+loadtest: install
+	$(BIN)/python benchmarks/loadtest.py

@@ -49,25 +49,6 @@ class DrillDatabase:
         return harness.urlunsplit(parts._replace(netloc=f"{auth}127.0.0.1:{proxy_port}"))
 
 
-def _base_env(**values: str) -> dict[str, str]:
-    """The environment of a production process: nothing inherited that names another database, broker or App."""
-    prefixes = ("DJANGO_", "GITHUB_", "CELERY_", "DATABASE_", "REDIS_", "BACKFILL_", "WEBHOOK_", "DEBUG")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DEBUG="0",
-        SECRET_KEY="drill-secret-key-not-for-production",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECURE_SSL_REDIRECT="0",
-        GITHUB_APP_CREDENTIALS_FILE="",
-        GITHUB_APP_WEBHOOK_SECRET=WEBHOOK_SECRET,
-        LOG_LEVEL="WARNING",
-        PYTHONUNBUFFERED="1",
-    )
-    env.update(values)
-    return env
-
-
 @pytest.fixture(scope="session")
 def drill_database() -> DrillDatabase:
     """``tformance_drills`` on the suite's PostgreSQL server, created and migrated once per session."""
@@ -81,7 +62,7 @@ def drill_database() -> DrillDatabase:
         skip_or_fail(f"PostgreSQL not reachable at {admin_url}")
     harness.database_create(admin_url, harness.DRILL_DB)
     drill_url = harness.postgres_url_for(url, harness.DRILL_DB)
-    harness.manage(_base_env(DATABASE_URL=drill_url), "migrate", "--noinput", "-v0")
+    harness.manage(harness.production_env(WEBHOOK_SECRET, DATABASE_URL=drill_url), "migrate", "--noinput", "-v0")
     return DrillDatabase(drill_url)
 
 
@@ -115,7 +96,8 @@ class Stack:
         self.proxy.start()
         self.emulator.start()
         app = self.emulator.app
-        self.env = _base_env(
+        self.env = harness.production_env(
+            WEBHOOK_SECRET,
             DATABASE_URL=self.database.url_via(self.proxy.port),
             CELERY_BROKER_URL=f"redis://127.0.0.1:{self.redis_port}/0",
             REDIS_URL=f"redis://127.0.0.1:{self.redis_port}/1",

@@ -47,6 +47,26 @@ def wait_for(predicate: Callable[[], Any], *, timeout: float, interval: float = 
         time.sleep(interval)
 
 
+def production_env(webhook_secret: str, **values: str) -> dict[str, str]:
+    """The environment of a production process (``DEBUG`` off, ``config.settings``), inheriting nothing that names
+    another database, broker or App; ``values`` add the rest (``DATABASE_URL``, ``CELERY_BROKER_URL``…)."""
+    prefixes = ("DJANGO_", "GITHUB_", "CELERY_", "DATABASE_", "REDIS_", "BACKFILL_", "WEBHOOK_", "DEBUG")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DEBUG="0",
+        SECRET_KEY="drill-secret-key-not-for-production",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_SSL_REDIRECT="0",
+        GITHUB_APP_CREDENTIALS_FILE="",
+        GITHUB_APP_WEBHOOK_SECRET=webhook_secret,
+        LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(values)
+    return env
+
+
 # --- the database -------------------------------------------------------------------------------------
 
 
