@@ -16,10 +16,12 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.management import call_command
@@ -38,6 +40,9 @@ from ._demo_processes import (
     server_start,
     wait_until_up,
 )
+
+if TYPE_CHECKING:
+    from apps.teams.models import Team
 
 DEMO_EMAIL = "demo@tformance.local"
 DEMO_PASSWORD = "tformance-demo"
@@ -72,6 +77,36 @@ def demo_environment(*, data_dir: Path, port: int, github_port: int, app: DemoAp
     return env
 
 
+@dataclass(frozen=True)
+class DemoPlan:
+    """Where everything of one demo run lives: ports, files, and the environment tformance runs with."""
+
+    port: int
+    github_port: int
+    data_dir: Path
+    live_interval: float
+    seed: int
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def github_url(self) -> str:
+        return f"http://127.0.0.1:{self.github_port}"
+
+    @property
+    def key_path(self) -> Path:
+        return self.data_dir / "github-app.pem"
+
+    def log(self, name: str) -> Path:
+        return self.data_dir / f"{name}.log"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return demo_environment(data_dir=self.data_dir, port=self.port, github_port=self.github_port, app=DemoApp())
+
+
 class Command(BaseCommand):
     help = "Run the demo: GitHub emulator + tformance on the embedded default, App installed, repositories tracked."
     # The first pass runs before the demo environment exists (no webhook secret yet); it only re-executes itself.
@@ -87,94 +122,96 @@ class Command(BaseCommand):
         parser.add_argument("--exit-after-setup", action="store_true", help="stop once everything is set up")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        data_dir: Path = options["data_dir"].resolve()
-        env = demo_environment(
-            data_dir=data_dir, port=options["port"], github_port=options["github_port"], app=DemoApp()
+        plan = DemoPlan(
+            port=options["port"],
+            github_port=options["github_port"],
+            data_dir=options["data_dir"].resolve(),
+            live_interval=options["live_interval"],
+            seed=options["seed"],
         )
         if STAGE_MARKER not in os.environ:
-            self._reexec_with(env, options)
+            self._reexec_with(plan, exit_after_setup=options["exit_after_setup"])
         try:
-            self._run(env=env, **{**options, "data_dir": data_dir})
+            self._run(plan, exit_after_setup=options["exit_after_setup"])
         except DemoError as exc:
             raise CommandError(str(exc)) from None
 
-    def _reexec_with(self, env: dict[str, str], options: dict[str, Any]) -> None:
+    def _reexec_with(self, plan: DemoPlan, *, exit_after_setup: bool) -> None:
         """Settings are read once, at start-up; run this command again with the demo environment so this process
         (which migrates and imports) and the web server it starts see exactly the same configuration."""
-        env[STAGE_MARKER] = repr(time.time())
-        args = [sys.executable, str(MANAGE_PY), "demo"]
-        for name in ("port", "github_port", "live_interval", "seed", "data_dir"):
-            args += [f"--{name.replace('_', '-')}", str(options[name])]
-        if options["exit_after_setup"]:
-            args.append("--exit-after-setup")
+        env = {**plan.env, STAGE_MARKER: repr(time.time())}
+        args = [sys.executable, str(MANAGE_PY), "demo", "--port", str(plan.port)]
+        args += ["--github-port", str(plan.github_port), "--live-interval", str(plan.live_interval)]
+        args += ["--seed", str(plan.seed), "--data-dir", str(plan.data_dir)]
+        args += ["--exit-after-setup"] if exit_after_setup else []
         self.stdout.flush()
         os.execve(sys.executable, args, env)  # noqa: S606 - our own interpreter and manage.py
 
-    def _run(self, *, data_dir: Path, env: dict[str, str], port: int, github_port: int, **options: Any) -> None:
+    def _run(self, plan: DemoPlan, *, exit_after_setup: bool) -> None:
         started = float(os.environ[STAGE_MARKER])
-        for taken in (p for p in (port, github_port) if not port_free(p)):
+        for taken in (p for p in (plan.port, plan.github_port) if not port_free(p)):
             raise DemoError(
                 f"Port {taken} is in use (another demo still running?). Stop it, or pass --port / "
                 "--github-port (make demo PORT=...)."
             )
-        self._fresh_data_dir(data_dir)
-        base_url, github_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{github_port}"
-        logs = {"github": data_dir / "github.log", "server": data_dir / "server.log"}
-        gh = emulator_start(
-            app=DemoApp(),
-            port=github_port,
-            webhook_url=f"{base_url}/webhooks/github/",
-            key_path=data_dir / "github-app.pem",
-            live_interval=options["live_interval"],
-            seed=options["seed"],
-            log_path=logs["github"],
-        )
-        children = [gh]
+        self._fresh_data_dir(plan)
+        children: list[subprocess.Popen] = []
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` stops the children on kill too
         # Celery acquires a producer even for eager tasks, and kombu warns that no broker host was given: noise here.
         logging.getLogger("kombu.connection").setLevel(logging.ERROR)
         try:
-            self._step("Preparing the database")
-            call_command("migrate", interactive=False, verbosity=0)
-            team = self._demo_team()
-            server = server_start(port=port, env=env, log_path=logs["server"])
-            children.append(server)
-            wait_until_up(f"{github_url}/_emulator/state", process=gh, name="GitHub emulator", log_path=logs["github"])
-            wait_until_up(f"{base_url}/accounts/login/", process=server, name="tformance", log_path=logs["server"])
-            self._step(f"Installing the App on GitHub account {GITHUB_ACCOUNT} (as {GITHUB_USER}, all repositories)")
-            install_app(
-                base_url=base_url,
-                team_slug=team.slug,
-                email=DEMO_EMAIL,
-                password=DEMO_PASSWORD,
-                github_user=GITHUB_USER,
-                account=GITHUB_ACCOUNT,
-            )
-            self._track_all(team)
-            self._announce(
-                base_url=base_url,
-                github_url=github_url,
-                team=team,
-                logs=logs,
-                started=started,
-                interval=options["live_interval"],
-            )
-            if not options["exit_after_setup"]:
-                self._serve(children, logs)
+            team = self._set_up(plan, children)
+            self._announce(plan, team=team, started=started, serving=not exit_after_setup)
+            if not exit_after_setup:
+                self._serve(children, [plan.log("github"), plan.log("server")])
         except KeyboardInterrupt:
             self.stdout.write("\nStopping.")
         finally:
             processes_stop(children)
 
-    def _fresh_data_dir(self, data_dir: Path) -> None:
+    def _set_up(self, plan: DemoPlan, children: list[subprocess.Popen]) -> Team:
+        """GitHub and tformance up, the App installed by the demo admin, every repository tracked and imported.
+        Started children are appended to ``children`` at once, so they are stopped whatever fails next."""
+        emulator = emulator_start(
+            app=DemoApp(),
+            port=plan.github_port,
+            webhook_url=f"{plan.base_url}/webhooks/github/",
+            key_path=plan.key_path,
+            live_interval=plan.live_interval,
+            seed=plan.seed,
+            log_path=plan.log("github"),
+        )
+        children.append(emulator)
+        self._step("Preparing the database")
+        call_command("migrate", interactive=False, verbosity=0)  # while the emulator boots
+        team = self._demo_team()
+        server = server_start(port=plan.port, env=plan.env, log_path=plan.log("server"))
+        children.append(server)
+        wait_until_up(
+            f"{plan.github_url}/_emulator/state", process=emulator, name="GitHub emulator", log_path=plan.log("github")
+        )
+        wait_until_up(f"{plan.base_url}/accounts/login/", process=server, name="tformance", log_path=plan.log("server"))
+        self._step(f"Installing the App on GitHub account {GITHUB_ACCOUNT} (as {GITHUB_USER}, all repositories)")
+        install_app(
+            base_url=plan.base_url,
+            team_slug=team.slug,
+            email=DEMO_EMAIL,
+            password=DEMO_PASSWORD,
+            github_user=GITHUB_USER,
+            account=GITHUB_ACCOUNT,
+        )
+        self._track_all(team)
+        return team
+
+    def _fresh_data_dir(self, plan: DemoPlan) -> None:
         """A new demo database each run (see the module docstring); the App key is kept."""
-        created = app_key_ensure(data_dir / "github-app.pem")
-        self._step(f"{'Created' if created else 'Using'} the App's private key {data_dir / 'github-app.pem'}")
+        created = app_key_ensure(plan.key_path)
+        self._step(f"{'Created' if created else 'Using'} the App's private key {plan.key_path}")
         stale = ("db.sqlite3", "db.sqlite3-journal", "db.sqlite3-wal", "db.sqlite3-shm", "github.log", "server.log")
         for name in stale:
-            (data_dir / name).unlink(missing_ok=True)
+            (plan.data_dir / name).unlink(missing_ok=True)
 
-    def _demo_team(self) -> Any:
+    def _demo_team(self) -> Team:
         from apps.teams.selectors import user_teams
         from apps.teams.services import team_create
         from apps.users.models import User
@@ -184,7 +221,7 @@ class Command(BaseCommand):
             user = User.objects.create_superuser(email=DEMO_EMAIL, password=DEMO_PASSWORD)
         return user_teams(user=user).first() or team_create(name=DEMO_TEAM, owner=user)
 
-    def _track_all(self, team: Any) -> None:
+    def _track_all(self, team: Team) -> None:
         """Track every repository the installation reaches; with no broker each history imports right here."""
         from apps.integrations.models import SyncStatus, TrackedRepository
         from apps.integrations.selectors import team_repositories
@@ -201,31 +238,29 @@ class Command(BaseCommand):
                 f"in {time.monotonic() - began:.1f} s"
             )
 
-    def _announce(
-        self, *, base_url: str, github_url: str, team: Any, logs: dict[str, Path], started: float, interval: float
-    ) -> None:
+    def _announce(self, plan: DemoPlan, *, team: Team, started: float, serving: bool) -> None:
+        live = f"live PR activity every {plan.live_interval:g} s" if plan.live_interval > 0 else "no live activity"
         lines = [
             "",
             f"  tformance demo is ready (set up in {time.time() - started:.1f} s)",
             "",
-            f"  open      {base_url}/a/{team.slug}/metrics/",
+            f"  open      {plan.base_url}/a/{team.slug}/metrics/",
             f"  log in    {DEMO_EMAIL} / {DEMO_PASSWORD}",
-            f"  GitHub    {github_url}  (emulator: org {GITHUB_ACCOUNT}; live PR activity every {interval:g} s)",
-            f"  logs      {logs['server']}  {logs['github']}",
+            f"  GitHub    {plan.github_url}  (emulator: org {GITHUB_ACCOUNT}; {live})",
+            f"  logs      {plan.log('server')}  {plan.log('github')}",
             "",
-            "  Ctrl-C stops the server and the emulator.",
+            "  Ctrl-C stops the server and the emulator." if serving else "  Stopping (--exit-after-setup).",
             "",
         ]
         self.stdout.write(self.style.SUCCESS("\n".join(lines)))
         self.stdout.flush()
 
-    def _serve(self, children: list[Any], logs: dict[str, Path]) -> None:
-        names = dict(zip(children, ("GitHub emulator", "tformance"), strict=True))
-        paths = dict(zip(children, (logs["github"], logs["server"]), strict=True))
+    def _serve(self, children: list[subprocess.Popen], logs: list[Path]) -> None:
+        """Until Ctrl-C; if the emulator or the server dies on its own, say so with the end of its log."""
         while True:
-            for child in children:
+            for child, log in zip(children, logs, strict=True):
                 if child.poll() is not None:
-                    raise DemoError(f"{names[child]} stopped (exit {child.returncode}):\n{log_tail(paths[child])}")
+                    raise DemoError(f"{log.stem} stopped (exit {child.returncode}):\n{log_tail(log)}")
             time.sleep(0.5)
 
     def _step(self, message: str) -> None:
