@@ -11,7 +11,7 @@ import requests
 from playwright.sync_api import Page, expect
 
 from apps.integrations.models import GitHubAppInstallation, SyncStatus, TrackedRepository
-from tests.e2e.github_world import Window, merged_in, opened_or_merged_in
+from tests.e2e.github_world import Window, is_bot, merged_in, opened_or_merged_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -87,12 +87,23 @@ def test_sign_up_connect_github_track_and_read_the_dashboard(page: Page, live_se
         f"{opened_or_merged_in(github, TRACKED, window)} PRs opened or merged in the period"
     )
 
+    # One repository: the filter narrows the count to that repository's merges.
+    page.locator("select[name=repo]").select_option(label="acme/web")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator("select[name=repo]")).to_have_value(re.compile(r"\d+"))
+    assert stat(page, "Merged PRs") == str(merged_in(github, ["acme/web"], window))
+    page.get_by_role("navigation", name="Team").get_by_role("link", name="Dashboard").click()
+
     # A PR opened, approved and merged on GitHub now arrives as webhooks and counts at once.
     response = requests.post(
         f"{github.url}/_emulator/activity",
-        json={"repository": "acme/api", "actions": ["open", "approve", "merge"]},
+        json={"repository": "acme/api", "actions": ["open", "approve", "merge"], "seed": 7},
         timeout=30,
     )
     assert response.status_code < 300, response.text
+    number = response.json()["results"][0]["number"]
+    live = github.state.pull_request(github.state.repo_by_full_name("acme/api"), number)
+    assert live.merged_at is not None and not is_bot(github, live.user), "seed 7 should give a person's merged PR"
     page.reload()
     assert stat(page, "Merged PRs") == str(merged_in(github, TRACKED, window)) == str(expected + 1)
+    expect(page.locator("#pull-requests")).to_contain_text(live.title)
