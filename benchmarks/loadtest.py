@@ -143,7 +143,14 @@ def send_all(gh: EmulatorServer, items: list[Item]) -> float:
 
     started = time.perf_counter()
     with ThreadPoolExecutor(CONCURRENCY) as pool:
-        for future in [pool.submit(run) for _ in range(CONCURRENCY)]:
+        futures = [pool.submit(run) for _ in range(CONCURRENCY)]
+        next_report = started + 10
+        while not all(f.done() for f in futures):
+            time.sleep(0.2)
+            if time.perf_counter() > next_report:
+                next_report += 10
+                print(f"  sent {sum(i.done.is_set() for i in items)} of {len(items)}")
+        for future in futures:
             future.result()
     return time.perf_counter() - started
 

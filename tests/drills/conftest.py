@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 import requests
 
@@ -50,8 +51,12 @@ class DrillDatabase:
 
 
 @pytest.fixture(scope="session")
-def drill_database() -> DrillDatabase:
-    """``tformance_drills`` on the suite's PostgreSQL server, created and migrated once per session."""
+def drill_database() -> Iterator[DrillDatabase]:
+    """``tformance_drills`` on the suite's PostgreSQL server, created and migrated once per session.
+
+    A session-long advisory lock keeps two test sessions on one server (two engineers, two CI jobs) from
+    truncating each other's drill database: the second waits for the first.
+    """
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         skip_or_fail("fault drills need PostgreSQL: set DATABASE_URL=postgres://…")
@@ -60,10 +65,13 @@ def drill_database() -> DrillDatabase:
     admin_url = harness.postgres_url_for(url, "postgres")
     if not harness.postgres_reachable(admin_url):
         skip_or_fail(f"PostgreSQL not reachable at {admin_url}")
-    harness.database_create(admin_url, harness.DRILL_DB)
-    drill_url = harness.postgres_url_for(url, harness.DRILL_DB)
-    harness.manage(harness.production_env(WEBHOOK_SECRET, DATABASE_URL=drill_url), "migrate", "--noinput", "-v0")
-    return DrillDatabase(drill_url)
+    with psycopg.connect(admin_url, autocommit=True) as lock:
+        lock.execute("SET lock_timeout = '600s'")
+        lock.execute("SELECT pg_advisory_lock(hashtext('tformance_drills'))")
+        harness.database_create(admin_url, harness.DRILL_DB)
+        drill_url = harness.postgres_url_for(url, harness.DRILL_DB)
+        harness.manage(harness.production_env(WEBHOOK_SECRET, DATABASE_URL=drill_url), "migrate", "--noinput", "-v0")
+        yield DrillDatabase(drill_url)
 
 
 class Stack:

@@ -19,12 +19,13 @@ pytestmark = pytest.mark.drill
 
 HISTORY = 400
 WINDOW_SECONDS = 5
-GRAPHQL_POINTS = 4  # per window: an import of ~10 pages needs several windows
+GRAPHQL_POINTS = 3  # per window: an import of ~10 pages needs several windows
+RESERVE = 2  # so the import pauses for the reset after every second page, however fast or slow the machine
 
 
 def test_an_import_through_502s_and_rate_limits_backs_off_and_completes(stack, monkeypatch):
     monkeypatch.setattr("github_app.emulator.models.RATE_WINDOW", timedelta(seconds=WINDOW_SECONDS))
-    tf = stack(BACKFILL_RATE_LIMIT_RESERVE="1")
+    tf = stack(BACKFILL_RATE_LIMIT_RESERVE=str(RESERVE))
     installation = tf.install(["acme/big"], pull_requests={"acme/big": HISTORY})
     tf.control("/_emulator/rate-limit", {"graphql": GRAPHQL_POINTS})
     tf.control("/_emulator/faults", {"status": 502, "count": 2, "path_prefix": "/graphql"})

@@ -52,7 +52,7 @@ def test_a_worker_killed_mid_import_resumes_to_the_rows_of_an_uninterrupted_impo
     progress = "SELECT sync_status, sync_imported FROM integrations_trackedrepository WHERE id = %s"
 
     harness.wait_for(
-        lambda: (row := tf.db.rows(progress, [tracked])[0])[0] == "running" and 0 < row[1] < HISTORY // 2,
+        lambda: (row := tf.db.rows(progress, [tracked])[0])[0] == "running" and 0 < row[1] <= HISTORY - 100,
         timeout=90,
         interval=0.02,
         what="the import to be under way",
