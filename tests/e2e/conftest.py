@@ -54,7 +54,21 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 
 @pytest.fixture
-def github(live_server: Any, settings: Any) -> Iterator[Any]:
+def _live_server_requests_close_their_connections() -> Iterator[None]:
+    """The emulator (like a browser) reuses keep-alive connections, and a live-server thread waiting on one keeps
+    the database session of its last request (``CONN_MAX_AGE``) until the socket closes — on PostgreSQL the test
+    database then cannot be dropped at the end of the session. Each request closes its connection instead."""
+    from django.db import connections
+
+    settings_dict = connections["default"].settings_dict  # shared by every thread's connection
+    saved = settings_dict.get("CONN_MAX_AGE", 0)
+    settings_dict["CONN_MAX_AGE"] = 0
+    yield
+    settings_dict["CONN_MAX_AGE"] = saved
+
+
+@pytest.fixture
+def github(live_server: Any, settings: Any, _live_server_requests_close_their_connections: None) -> Iterator[Any]:
     """The emulator's demo world (org acme, acme/api, acme/web, acme/infra, user octo-admin), with tformance's
     GitHub settings pointed at it and its webhooks and install callback pointed at the live server."""
     from github_app.emulator import EmulatorConfig, EmulatorServer
