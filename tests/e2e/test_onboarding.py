@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 import requests
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from apps.integrations.models import GitHubAppInstallation, SyncStatus, TrackedRepository
 from tests.e2e.github_world import Window, is_bot, merged_in, opened_or_merged_in
@@ -53,8 +53,9 @@ def dashboard_window(page: Page) -> Window:
     )
 
 
-def stat(page: Page, label: str) -> str:
-    return page.locator(".stat", has_text=label).locator(".value").inner_text().strip()
+def stat(page: Page, label: str) -> Locator:
+    """The value of a headline number; ``expect(...).to_have_text`` waits for the page that shows it."""
+    return page.locator(".stat", has_text=label).locator(".value")
 
 
 def test_sign_up_connect_github_track_and_read_the_dashboard(page: Page, live_server, github) -> None:
@@ -82,7 +83,7 @@ def test_sign_up_connect_github_track_and_read_the_dashboard(page: Page, live_se
     window = dashboard_window(page)
     expected = merged_in(github, TRACKED, window)
     assert expected > 0, "the emulator's demo world should have merges in the default period"
-    assert stat(page, "Merged PRs") == str(expected)
+    expect(stat(page, "Merged PRs")).to_have_text(str(expected))
     expect(page.locator("#pull-requests")).to_contain_text(
         f"{opened_or_merged_in(github, TRACKED, window)} PRs opened or merged in the period"
     )
@@ -90,8 +91,8 @@ def test_sign_up_connect_github_track_and_read_the_dashboard(page: Page, live_se
     # One repository: the filter narrows the count to that repository's merges.
     page.locator("select[name=repo]").select_option(label="acme/web")
     page.get_by_role("button", name="Apply").click()
-    expect(page.locator("select[name=repo]")).to_have_value(re.compile(r"\d+"))
-    assert stat(page, "Merged PRs") == str(merged_in(github, ["acme/web"], window))
+    expect(page).to_have_url(re.compile(r"[?&]repo=\d+"))
+    expect(stat(page, "Merged PRs")).to_have_text(str(merged_in(github, ["acme/web"], window)))
     page.get_by_role("navigation", name="Team").get_by_role("link", name="Dashboard").click()
 
     # A PR opened, approved and merged on GitHub now arrives as webhooks and counts at once.
@@ -104,6 +105,7 @@ def test_sign_up_connect_github_track_and_read_the_dashboard(page: Page, live_se
     number = response.json()["results"][0]["number"]
     live = github.state.pull_request(github.state.repo_by_full_name("acme/api"), number)
     assert live.merged_at is not None and not is_bot(github, live.user), "seed 7 should give a person's merged PR"
+    assert merged_in(github, TRACKED, window) == expected + 1
     page.reload()
-    assert stat(page, "Merged PRs") == str(merged_in(github, TRACKED, window)) == str(expected + 1)
+    expect(stat(page, "Merged PRs")).to_have_text(str(expected + 1))
     expect(page.locator("#pull-requests")).to_contain_text(live.title)
