@@ -314,8 +314,9 @@ def main() -> None:
         installation_id = prepare_team(stack, pull_requests=new_count // 3 + 100)
         items = plan(build_payloads(stack.gh, "acme/load", installation_id, new_count), TOTAL)
         print(f"sending {TOTAL} deliveries at concurrency {CONCURRENCY} (logs: {log_dir})")
-        send_started = time.monotonic()
+        send_started, cpu_started = time.monotonic(), time.process_time()
         wall = send_all(stack.gh, items)
+        sender_cpu = time.process_time() - cpu_started
         accepted = sum(1 for i in items if i.delivery and i.delivery.status_code == 202)
         latencies = [i.latency * 1000 for i in items if i.delivery]
         drained = drain(stack, send_started)
@@ -332,6 +333,7 @@ def main() -> None:
         f"latency ms: p50 {percentile(latencies, 50):.1f}  p90 {percentile(latencies, 90):.1f}  "
         f"p99 {percentile(latencies, 99):.1f}  max {max(latencies):.1f}"
     )
+    print(f"the sender itself used {sender_cpu:.0f}s of CPU in those {wall:.0f}s ({sender_cpu / wall:.1f} cores)")
     print(f"all processed {drained:.1f}s after the first send ({accepted / drained:.0f} deliveries/s end to end)")
     print("\naudit")
     for name, value in counts.items():
