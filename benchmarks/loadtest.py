@@ -34,6 +34,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -149,7 +150,7 @@ def send_all(gh: EmulatorServer, items: list[Item]) -> float:
             time.sleep(0.2)
             if time.perf_counter() > next_report:
                 next_report += 10
-                print(f"  sent {sum(i.done.is_set() for i in items)} of {len(items)}")
+                print(f"  sent {sum(i.done.is_set() for i in items)} of {len(items)}", flush=True)
         for future in futures:
             future.result()
     return time.perf_counter() - started
@@ -212,7 +213,7 @@ class Stack:
 
 
 def urlpath_name(url: str) -> str:
-    return harness.urlsplit(url).path.lstrip("/")
+    return urlsplit(url).path.lstrip("/")
 
 
 def control(gh: EmulatorServer, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -246,7 +247,7 @@ def drain(stack: Stack, started: float) -> float:
             print(f"  drain timed out with {left} deliveries not processed")
             break
         if time.monotonic() - last_report > 10:
-            print(f"  draining: {left} deliveries left")
+            print(f"  draining: {left} deliveries left", flush=True)
             last_report = time.monotonic()
         time.sleep(0.5)
     return time.monotonic() - started
@@ -313,7 +314,7 @@ def main() -> None:
         new_count = TOTAL - round(TOTAL * BAD_SHARE) - round(TOTAL * REDELIVERY_SHARE)
         installation_id = prepare_team(stack, pull_requests=new_count // 3 + 100)
         items = plan(build_payloads(stack.gh, "acme/load", installation_id, new_count), TOTAL)
-        print(f"sending {TOTAL} deliveries at concurrency {CONCURRENCY} (logs: {log_dir})")
+        print(f"sending {TOTAL} deliveries at concurrency {CONCURRENCY} (logs: {log_dir})", flush=True)
         send_started, cpu_started = time.monotonic(), time.process_time()
         wall = send_all(stack.gh, items)
         sender_cpu = time.process_time() - cpu_started

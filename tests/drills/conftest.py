@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -36,18 +37,18 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 class DrillDatabase:
-    """The drill database: ``admin_url`` reaches the real server, the processes go through the proxy."""
+    """The drill database. The test process reads it directly (``url``, ``sql``); the processes under test reach
+    it through the proxy (``url_via``), so a drill can take it away from them alone."""
 
     def __init__(self, url: str) -> None:
-        parts = harness.urlsplit(url)
+        parts = urlsplit(url)
         self.url, self.host, self.port = url, parts.hostname or "127.0.0.1", parts.port or 5432
         self.sql = harness.Database(url)
 
     def url_via(self, proxy_port: int) -> str:
-        parts = harness.urlsplit(self.url)
-        netloc = parts.netloc.rsplit("@", 1)
-        auth = netloc[0] + "@" if len(netloc) == 2 else ""
-        return harness.urlunsplit(parts._replace(netloc=f"{auth}127.0.0.1:{proxy_port}"))
+        parts = urlsplit(self.url)
+        credentials = parts.netloc.rpartition("@")[0]
+        return urlunsplit(parts._replace(netloc=f"{credentials}{'@' if credentials else ''}127.0.0.1:{proxy_port}"))
 
 
 @pytest.fixture(scope="session")
@@ -263,13 +264,15 @@ def stack(drill_database: DrillDatabase, request: pytest.FixtureRequest) -> Iter
 
     began = time.monotonic()
     yield _start
-    for running in started:
-        running.stop()
-    failed = getattr(request.node, "rep_call", None)
-    if failed is None or not failed.failed:
-        shutil.rmtree(log_dir, ignore_errors=True)
-    else:
-        print(f"drill logs kept in {log_dir}", file=sys.stderr)
+    try:
+        for running in started:
+            running.stop()
+    finally:
+        reports = [getattr(request.node, f"rep_{when}", None) for when in ("setup", "call")]
+        if any(report is not None and report.failed for report in reports):
+            print(f"drill logs kept in {log_dir}", file=sys.stderr)
+        else:
+            shutil.rmtree(log_dir, ignore_errors=True)
     print(f"{request.node.name}: {time.monotonic() - began:.1f}s", file=sys.stderr)
 
 
