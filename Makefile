@@ -20,7 +20,7 @@ install: $(STAMP)
 
 # GitHub emulator + tformance (SQLite in var/demo/, tasks in-process), App installed, repositories tracked.
 demo: install
-	DEBUG=1 $(BIN)/python manage.py demo --port $(PORT)
+	DEBUG=1 $(BIN)/python manage.py demo --port $(PORT) --github-port $(or $(GITHUB_PORT),8765)
 
 test: install
 	$(BIN)/pytest
