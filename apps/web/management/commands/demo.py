@@ -152,7 +152,7 @@ class Command(BaseCommand):
         for taken in (p for p in (plan.port, plan.github_port) if not port_free(p)):
             raise DemoError(
                 f"Port {taken} is in use (another demo still running?). Stop it, or pass --port / "
-                "--github-port (make demo PORT=...)."
+                "--github-port (make demo PORT=... GITHUB_PORT=...)."
             )
         self._fresh_data_dir(plan)
         children: list[subprocess.Popen] = []
