@@ -30,12 +30,6 @@ WEBHOOK_SECRET = "drill-webhook-secret"
 DRILL_TIMEOUT = 90.0  # any one wait; a loaded 2-core CI machine is slow, a hung drill must still end
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "drill: fault drill against real gunicorn, Celery, PostgreSQL and Redis processes (tests/drills)"
-    )
-
-
 class DrillDatabase:
     """The drill database. The test process reads it directly (``url``, ``sql``); the processes under test reach
     it through the proxy (``url_via``), so a drill can take it away from them alone."""

@@ -49,7 +49,7 @@ def test_jwt_signed_by_another_key_is_401(emulator):
 
 
 def test_hs256_jwt_is_rejected(emulator):
-    token = jwt.encode({"iat": 0, "exp": 10**10, "iss": "1"}, "secret", algorithm="HS256")
+    token = jwt.encode({"iat": 0, "exp": 10**10, "iss": "1"}, "a-shared-secret-of-at-least-32-bytes", algorithm="HS256")
     assert get_app(emulator, token).status_code == 401
 
 
