@@ -126,7 +126,7 @@ class PREvent(BaseTeamModel):
     """
 
     pull_request = models.ForeignKey(PullRequest, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=20, choices=TimelineKind.choices)
+    kind = models.CharField(max_length=32, choices=TimelineKind.choices)
     occurred_at = models.DateTimeField()
     actor = models.ForeignKey(TeamMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     subject = models.ForeignKey(TeamMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

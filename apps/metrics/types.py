@@ -66,6 +66,7 @@ class TimelineKind(models.TextChoices):
     READY = "ready", "Ready for review"
     DRAFT = "draft", "Converted to draft"
     REVIEW_REQUESTED = "review_requested", "Review requested"
+    REVIEW_REQUEST_REMOVED = "review_request_removed", "Review request removed"
     CLOSED = "closed", "Closed"
     REOPENED = "reopened", "Reopened"
     MERGED = "merged", "Merged"

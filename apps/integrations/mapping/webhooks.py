@@ -16,7 +16,9 @@ ACTION_TIMELINE = {
     "converted_to_draft": TimelineKind.DRAFT,
     "reopened": TimelineKind.REOPENED,
     "review_requested": TimelineKind.REVIEW_REQUESTED,
+    "review_request_removed": TimelineKind.REVIEW_REQUEST_REMOVED,
 }
+REVIEWER_ACTIONS = {TimelineKind.REVIEW_REQUESTED, TimelineKind.REVIEW_REQUEST_REMOVED}
 
 
 def person(user: GitHubUser | None) -> GitHubPerson | None:
@@ -55,8 +57,8 @@ def timeline_for_action(event: PullRequestEvent) -> tuple[TimelineEntry, ...]:
     kind = ACTION_TIMELINE.get(event.action or "")
     if kind is None:
         return ()
-    subject = person(event.requested_reviewer) if kind == TimelineKind.REVIEW_REQUESTED else None
-    if kind == TimelineKind.REVIEW_REQUESTED and subject is None:
+    subject = person(event.requested_reviewer) if kind in REVIEWER_ACTIONS else None
+    if kind in REVIEWER_ACTIONS and subject is None:
         return ()  # a team was requested, not a person: nobody's review load changes
     return (TimelineEntry(kind, event.pull_request.updated_at, actor=person(event.sender), subject=subject),)
 

@@ -141,3 +141,12 @@ def test_processing_one_pull_request_event_takes_a_bounded_number_of_queries(
     # SQLite's backend sends BEGIN and COMMIT as statements; PostgreSQL's driver does not. Count the rest.
     statements = [q["sql"] for q in captured.captured_queries if q["sql"] not in ("BEGIN", "COMMIT")]
     assert len(statements) <= 15, "\n".join(s[:100] for s in statements)
+
+
+def test_review_requests_and_their_withdrawal_are_recorded_for_the_reviewer(signed_webhook, github_payload, tracked):
+    from apps.metrics.models import PREvent
+
+    signed_webhook("pull_request", github_payload("pull_request/review_requested.payload.json"))
+    signed_webhook("pull_request", github_payload("pull_request/review_request_removed.payload.json"))
+    kinds = set(PREvent.objects.filter(subject__github_username="octocat").values_list("kind", flat=True))
+    assert kinds == {"review_requested", "review_request_removed"}

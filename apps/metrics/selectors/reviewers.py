@@ -41,15 +41,23 @@ def _counted_reviews(team: Team, filters: DashboardFilters) -> QuerySet[PRReview
 
 
 def _open_requests(team: Team) -> dict[int, int]:
-    """Open PRs per requested reviewer where no review of theirs came after the request (current, not dated)."""
+    """Open PRs per requested reviewer where no review of theirs came after the request and the request was not
+    withdrawn since (current, not dated)."""
     answered = PRReview.objects.filter(
         pull_request=OuterRef("pull_request"), reviewer=OuterRef("subject"), submitted_at__gte=OuterRef("occurred_at")
+    )
+    withdrawn = PREvent.objects.filter(
+        pull_request=OuterRef("pull_request"),
+        subject=OuterRef("subject"),
+        kind=TimelineKind.REVIEW_REQUEST_REMOVED,
+        occurred_at__gte=OuterRef("occurred_at"),
     )
     rows = (
         PREvent.objects.for_team(team)
         .filter(kind=TimelineKind.REVIEW_REQUESTED, pull_request__state=PullRequestState.OPEN)
         .filter(subject__isnull=False, subject__is_active=True, subject__is_bot=False)
         .exclude(Exists(answered))
+        .exclude(Exists(withdrawn))
         .values("subject_id")
         .annotate(n=Count("pull_request", distinct=True))
         .order_by()

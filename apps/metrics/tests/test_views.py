@@ -158,6 +158,23 @@ def test_reviewer_load_counts_reviews_and_open_requests(member_client, team):
     ]
 
 
+def test_a_withdrawn_review_request_is_no_longer_open(member_client, team):
+    grace = PersonFactory(login="grace")
+    snap = SnapshotFactory()
+
+    def open_requests():
+        rows = member_client.get(dashboard_url(team), PERIOD).context["reviewers"]
+        return {r.member.github_username: r.open_requests for r in rows}
+
+    pull_request_upsert(team=team, snapshot=snap, timeline=[entry(TimelineKind.REVIEW_REQUESTED, 1, subject=grace)])
+    assert open_requests() == {"grace": 1}
+    withdrawn = entry(TimelineKind.REVIEW_REQUEST_REMOVED, 2, subject=grace)
+    pull_request_upsert(team=team, snapshot=snap, timeline=[withdrawn])
+    assert open_requests() == {}
+    pull_request_upsert(team=team, snapshot=snap, timeline=[entry(TimelineKind.REVIEW_REQUESTED, 3, subject=grace)])
+    assert open_requests() == {"grace": 1}  # asked again after the withdrawal
+
+
 def test_admins_hide_a_member_and_their_prs_leave_the_dashboard(admin_client, team):
     merged_pr(team, title="From a contractor", hours=3, author=PersonFactory(login="contractor"))
     member = TeamMember.objects.get(github_username="contractor")
