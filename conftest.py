@@ -176,5 +176,8 @@ def use_broker():
         _reset_celery_connections(app)
 
     yield _use
+    from apps.integrations.services.deliveries import publisher
+
+    publisher.flush()  # what the web process still holds goes to this test's broker, not the next test's
     app.conf.broker_url, app.conf.task_always_eager = saved
     _reset_celery_connections(app)

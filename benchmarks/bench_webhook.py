@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +26,7 @@ import time
 from pathlib import Path
 
 import psycopg
+import redis
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +36,15 @@ PG_ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{DB_NAME}")
 BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/12")
 SECRET = "bench-webhook-secret"
-PORT = int(os.environ.get("BENCH_PORT", "18080"))
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+PORT = int(os.environ.get("BENCH_PORT", "0")) or _free_port()
 DURATION = os.environ.get("BENCH_DURATION", "10s")
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 
@@ -84,6 +94,13 @@ def prepare_database() -> None:
             "event varchar(64), action varchar(64), payload text, received_at timestamptz)"
         )
         conn.execute("TRUNCATE bench_reference, integrations_webhookdelivery")
+    if BROKER_URL.startswith("redis"):
+        redis.Redis.from_url(BROKER_URL).flushdb()  # the bench's own broker database: no worker drains it
+
+
+def _count(sql: str) -> int:
+    with psycopg.connect(DATABASE_URL.replace("postgres://", "postgresql://")) as conn:
+        return conn.execute(sql).fetchone()[0]
 
 
 def start_gunicorn() -> subprocess.Popen:
@@ -103,6 +120,8 @@ def start_gunicorn() -> subprocess.Popen:
     ]
     server = subprocess.Popen(command, cwd=ROOT, env=_env())
     for _ in range(100):
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {server.returncode}")
         try:
             requests.get(f"http://127.0.0.1:{PORT}/bench/bare/", timeout=1)
             return server
@@ -174,6 +193,9 @@ def main() -> None:
     ref, ours, bare_ = results["reference endpoint"], results["tformance webhook"], results["bare Django view"]
     print(f"reference / bare view: {ref['rps'] / bare_['rps']:.2f}x")
     print(f"webhook / reference:   {ours['rps'] / ref['rps']:.2f}x  (target >= 0.90)")
+    stored = _count("SELECT count(*) FROM integrations_webhookdelivery")
+    messages = redis.Redis.from_url(BROKER_URL).llen("webhooks") if BROKER_URL.startswith("redis") else "n/a"
+    print(f"deliveries stored: {stored}, broker messages queued for them: {messages}")
 
 
 if __name__ == "__main__":

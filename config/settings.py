@@ -178,6 +178,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.2}
 CELERY_TASK_ROUTES = {
     "apps.integrations.tasks.process_delivery": {"queue": "webhooks"},
+    "apps.integrations.tasks.process_deliveries": {"queue": "webhooks"},
     "apps.integrations.tasks.backfill_repository": {"queue": "backfill"},
 }
 CELERY_BEAT_SCHEDULE = {

@@ -26,6 +26,19 @@ def process_delivery(self: Task, delivery_pk: int) -> str | None:
         raise self.retry(countdown=exc.countdown, exc=exc) from exc
 
 
+@shared_task(acks_late=True)
+def process_deliveries(delivery_pks: list[int]) -> None:
+    """Queue ``webhooks``: a batch from the web process's publisher or the sweeper. Each delivery is claimed on
+    its own, so a batch redelivered after a worker died skips what is done; one that needs a retry goes on alone
+    with its backoff."""
+    for pk in delivery_pks:
+        try:
+            delivery_process(delivery_pk=pk)
+        except RetryLater as exc:
+            if not process_deliveries.request.is_eager:
+                process_delivery.apply_async(args=[pk], countdown=exc.countdown)
+
+
 @shared_task
 def sweep_pending_deliveries() -> int:
     return deliveries_sweep_pending()

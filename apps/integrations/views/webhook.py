@@ -55,10 +55,10 @@ def github_webhook(request: HttpRequest) -> HttpResponse:
     except MalformedDelivery as exc:
         return _error(400, str(exc))
     try:
-        delivery = delivery_record(incoming=incoming)
+        delivery_pk = delivery_record(incoming=incoming)
     except DatabaseError:
         logger.exception("could not store delivery %s", incoming.delivery_id)
         return _error(503, "Temporarily unable to store the delivery; GitHub will show it as failed.")
-    if delivery is None:
+    if delivery_pk is None:
         return JsonResponse({"status": "duplicate", "delivery": incoming.delivery_id}, status=200)
     return JsonResponse({"status": "accepted", "delivery": incoming.delivery_id}, status=202)
