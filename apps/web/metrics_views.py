@@ -45,8 +45,9 @@ SORT_COLUMNS = [
 class DashboardFilterForm(forms.Form):
     start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    repo = forms.IntegerField(required=False)
-    author = forms.IntegerField(required=False)
+    # Bounded to the database's bigint: an out-of-range id is a malformed filter, not a database error.
+    repo = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    author = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     bots = forms.BooleanField(required=False)
 
 

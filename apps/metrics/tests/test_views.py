@@ -122,6 +122,16 @@ def test_repository_and_author_filters(member_client, team):
     assert "API change" in by_author and "Web change" not in by_author
 
 
+@pytest.mark.parametrize(
+    "query",
+    [{"author": "99999999999999999999"}, {"repo": "-1"}, {"start": "2026-02-31"}, {"page": "x"}, {"sort": "1;drop"}],
+)
+def test_malformed_filters_fall_back_instead_of_failing(member_client, team, query):
+    merged_pr(team, title="Still shown", hours=3)
+    response = member_client.get(dashboard_url(team), {**PERIOD, **query})
+    assert response.status_code == 200
+
+
 def test_the_table_sorts_by_cycle_time_and_ignores_unknown_columns(member_client, team):
     merged_pr(team, title="Quick", hours=1)
     merged_pr(team, title="Lengthy", hours=30)
