@@ -26,17 +26,17 @@ urlpatterns = [
 team_urlpatterns = [
     path("integrations/github/", github_integration, name="github"),
     path("integrations/github/connect/", github_connect, name="github_connect"),
-    path("integrations/github/<int:installation_id>/disconnect/", github_disconnect, name="github_disconnect"),
+    path("integrations/github/<id:installation_id>/disconnect/", github_disconnect, name="github_disconnect"),
     path("integrations/github/repos/", github_repositories, name="github_repositories"),
     path("integrations/github/repos/bulk/", github_repositories_bulk, name="github_repositories_bulk"),
-    path("integrations/github/repos/<int:github_repo_id>/", github_repository_row, name="github_repository_row"),
+    path("integrations/github/repos/<id:github_repo_id>/", github_repository_row, name="github_repository_row"),
     path(
-        "integrations/github/repos/<int:github_repo_id>/track/", github_repository_track, name="github_repository_track"
+        "integrations/github/repos/<id:github_repo_id>/track/", github_repository_track, name="github_repository_track"
     ),
     path(
-        "integrations/github/repos/<int:github_repo_id>/untrack/",
+        "integrations/github/repos/<id:github_repo_id>/untrack/",
         github_repository_untrack,
         name="github_repository_untrack",
     ),
-    path("integrations/github/repos/<int:github_repo_id>/sync/", github_repository_sync, name="github_repository_sync"),
+    path("integrations/github/repos/<id:github_repo_id>/sync/", github_repository_sync, name="github_repository_sync"),
 ]

@@ -14,5 +14,5 @@ urlpatterns = [
 team_urlpatterns = [
     path("team/members/", views.members, name="members"),
     path("team/members/invite/", views.invite, name="invite"),
-    path("team/members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
+    path("team/members/<id:membership_id>/remove/", views.member_remove, name="member_remove"),
 ]

@@ -8,8 +8,8 @@ app_name = "metrics"
 
 team_urlpatterns = [
     path("metrics/", views.dashboard, name="dashboard"),
-    path("metrics/pr/<int:pk>/", views.pull_request_panel, name="pr_panel"),
+    path("metrics/pr/<id:pk>/", views.pull_request_panel, name="pr_panel"),
     path("metrics/people/", views.people, name="people"),
-    path("metrics/people/<int:member_id>/visibility/", views.member_visibility, name="member_visibility"),
-    path("metrics/people/<int:member_id>/bot/", views.member_bot, name="member_bot"),
+    path("metrics/people/<id:member_id>/visibility/", views.member_visibility, name="member_visibility"),
+    path("metrics/people/<id:member_id>/bot/", views.member_bot, name="member_bot"),
 ]

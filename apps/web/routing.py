@@ -18,3 +18,16 @@ def app_urls(module: ModuleType) -> URLResolver:
     if team_patterns:
         patterns.append(path(TEAM_PREFIX, include(team_patterns)))
     return include((patterns, module.app_name))
+
+
+class IdConverter:
+    """A database id in a URL: digits that fit PostgreSQL's bigint. A longer number is no match (404), never an
+    integer the database refuses (which would be a 500)."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)

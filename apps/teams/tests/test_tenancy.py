@@ -75,7 +75,7 @@ def _fill(route: str, team_slug: str) -> str:
         conv, name = match.group(1) or "str", match.group(2)
         if name == "team_slug":
             return team_slug
-        return {"int": "999999", "uuid": str(uuid.uuid4())}.get(conv, "x")
+        return {"int": "999999", "id": "999999", "uuid": str(uuid.uuid4())}.get(conv, "x")
 
     return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", value, route)
 
@@ -119,6 +119,21 @@ def test_anonymous_visitors_are_sent_to_log_in(client, team, route, pattern):
 def test_converters_used_in_team_routes_are_known():
     for _route, _p, convs in _walk(get_resolver().url_patterns):
         for conv in convs.values():
-            assert conv.__class__.__name__ in {"SlugConverter", "StringConverter", "PathConverter"} or isinstance(
-                conv, IntConverter | UUIDConverter
-            )
+            assert conv.__class__.__name__ in {
+                "SlugConverter",
+                "StringConverter",
+                "PathConverter",
+                "IdConverter",
+            } or isinstance(conv, IntConverter | UUIDConverter)
+
+
+def id_team_patterns() -> list[tuple[str, URLPattern]]:
+    return [(r, p) for r, p in team_patterns() if "<id:" in r or "<int:" in r]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route,pattern", id_team_patterns(), ids=lambda v: v if isinstance(v, str) else "")
+def test_an_id_too_large_for_the_database_is_a_404_not_a_500(admin_client, team, route, pattern):
+    url = _fill(route, team.slug).replace("999999", "9" * 30)
+    assert admin_client.get(url).status_code == 404, url
+    assert admin_client.post(url).status_code == 404, url
