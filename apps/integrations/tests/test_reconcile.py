@@ -118,5 +118,5 @@ def test_the_command_fails_loudly_when_aborted(github, ours):
 
 def test_the_daily_task_runs_the_reconciliation(github, ours, settings):
     mock_github(github)
-    assert reconcile_installations.delay().get()["installations_deleted"] == 1
+    assert reconcile_installations()["installations_deleted"] == 1
     assert "reconcile-installations" in settings.CELERY_BEAT_SCHEDULE
