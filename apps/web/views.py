@@ -1,9 +1,11 @@
-"""Landing and team home pages."""
+"""Landing and team home pages, and the health check."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 
 from apps.teams.decorators import team_member_required
 from apps.teams.selectors import user_teams
@@ -22,3 +24,15 @@ def home(request: HttpRequest) -> HttpResponse:
 @team_member_required
 def team_home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/team_home.html")
+
+
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness and readiness for the load balancer: 200 when the database answers, 503 when it does not (the
+    webhook would answer 503 too, so GitHub's deliveries are better sent to another web process)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
