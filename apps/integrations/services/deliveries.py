@@ -115,7 +115,7 @@ def delivery_record(*, incoming: IncomingDelivery) -> int | None:
         incoming.target_id,
         incoming.target_type,
         incoming.payload_text,
-        timezone.now(),
+        connection.ops.adapt_datetimefield_value(timezone.now()),  # as the ORM stores it (naive UTC on SQLite)
         DeliveryStatus.PENDING.value,
     ]
     with connection.cursor() as cursor:
