@@ -58,8 +58,9 @@ class InstallationStatus(models.TextChoices):
 class GitHubAppInstallation(models.Model):
     """Our mirror of one installation of the App on a GitHub account.
 
-    ``team`` stays empty until a team admin proves, through the install callback, that they can reach the
-    installation on GitHub; an installation belongs to at most one team.
+    ``team`` stays empty until a team admin proves, through the install callback, that their GitHub account owns
+    the installation (the account itself, an organization owner, or the installer); an installation belongs to at
+    most one team.
     """
 
     installation_id = models.BigIntegerField(unique=True)
@@ -76,6 +77,10 @@ class GitHubAppInstallation(models.Model):
     status = models.CharField(max_length=12, choices=InstallationStatus.choices, default=InstallationStatus.ACTIVE)
     suspended_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    installed_by_github_id = models.BigIntegerField(
+        null=True, blank=True, help_text="GitHub user id of the installer: the sender of installation.created."
+    )
+    installed_by_login = models.CharField(max_length=255, blank=True)
     linked_at = models.DateTimeField(null=True, blank=True)
     linked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -69,5 +69,5 @@ def test_an_outsider_cannot_link_someone_elses_installation_through_the_emulator
     params["installation_id"] = acme_id
     response = admin_client.get(mona.path, params)
 
-    assert response.status_code == 403 and b"does not have access" in response.content
+    assert response.status_code == 403 and b"is not an owner of the GitHub organization acme" in response.content
     assert GitHubAppInstallation.objects.get(installation_id=int(acme_id)).team is None
