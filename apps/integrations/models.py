@@ -176,6 +176,39 @@ class TrackedRepository(BaseTeamModel):
         return self.full_name
 
 
+class ConnectionAction(models.TextChoices):
+    CONNECTED = "connected", "Connected"
+    DISCONNECTED = "disconnected", "Disconnected"
+
+
+class InstallationConnectionEvent(BaseTeamModel):
+    """Who connected an installation to the team, or disconnected it, and when (shown on the integration page).
+
+    The names are copied at the time (``actor_email``, ``github_login``, ``account_login``), so the record still
+    reads right after the user is deleted or the GitHub account renamed. ``created_at`` is when it happened.
+    """
+
+    installation = models.ForeignKey(
+        GitHubAppInstallation, on_delete=models.SET_NULL, null=True, blank=True, related_name="connection_events"
+    )
+    installation_github_id = models.BigIntegerField()
+    account_login = models.CharField(max_length=255, blank=True)
+    action = models.CharField(max_length=16, choices=ConnectionAction.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_email = models.EmailField(blank=True)
+    github_login = models.CharField(max_length=255, blank=True, help_text="GitHub user who proved ownership.")
+    how = models.CharField(max_length=32, blank=True, help_text="account, organization admin or installer")
+
+    class Meta:
+        ordering = ("-created_at", "-pk")
+        indexes = [models.Index(fields=["team", "-created_at"], name="connection_event_team_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.account_login} {self.action} by {self.actor_email}"
+
+
 class Checkpoint(models.Model):
     """Where a periodic job stopped (for example the redelivery scan of GitHub's delivery log)."""
 

@@ -10,6 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from apps.integrations.models import (
     GitHubAppInstallation,
+    InstallationConnectionEvent,
     InstallationRepository,
     InstallationStatus,
     SyncStatus,
@@ -42,6 +43,11 @@ def team_installations(*, team: Team) -> QuerySet[GitHubAppInstallation]:
         .annotate(repository_count=Count("repositories", filter=Q(repositories__removed_at__isnull=True)))
         .order_by("status", "account_login")
     )
+
+
+def team_connection_events(*, team: Team, limit: int = 20) -> list[InstallationConnectionEvent]:
+    """Who connected or disconnected the team's GitHub installations, and when; newest first."""
+    return list(InstallationConnectionEvent.objects.for_team(team).order_by("-created_at", "-pk")[:limit])
 
 
 def installation_settings_url(*, installation: GitHubAppInstallation) -> str:

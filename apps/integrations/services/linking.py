@@ -30,7 +30,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.integrations.github import GitHubAppNotConfigured, app_api, app_credentials, http_session
-from apps.integrations.models import GitHubAppInstallation, InstallationStatus, TrackedRepository
+from apps.integrations.models import (
+    ConnectionAction,
+    GitHubAppInstallation,
+    InstallationConnectionEvent,
+    InstallationStatus,
+    TrackedRepository,
+)
 from apps.integrations.services.installations import InstallationSnapshot, installation_mark_deleted
 from apps.integrations.services.refresh import installation_refresh_from_github
 from apps.integrations.services.repositories import ACCESS_REMOVED
@@ -164,14 +170,17 @@ def installation_link_from_callback(
         how,
         extra={"installation_id": installation_id, "team_id": team.pk},
     )
-    return installation_link_to_team(installation_id=installation_id, team=team, user=user, github_login=sign_in.login)
+    return installation_link_to_team(
+        installation_id=installation_id, team=team, user=user, github_login=sign_in.login, how=how
+    )
 
 
 @transaction.atomic
 def installation_link_to_team(
-    *, installation_id: int, team: Team, user: User, github_login: str = ""
+    *, installation_id: int, team: Team, user: User, github_login: str = "", how: str = ""
 ) -> GitHubAppInstallation:
-    """Link (idempotent for the same team); refuse an installation linked to another team."""
+    """Link (idempotent for the same team); refuse an installation linked to another team. A new link is recorded
+    (who, which GitHub user proved ownership and how) for the integration page."""
     row = GitHubAppInstallation.objects.select_for_update().filter(installation_id=installation_id).first()
     if row is None or row.status == InstallationStatus.DELETED:
         raise LinkError("This installation has been removed from GitHub. Please install the App again.")
@@ -183,6 +192,7 @@ def installation_link_to_team(
     if row.team_id is None:
         row.team, row.linked_at, row.linked_by = team, timezone.now(), user
         row.save(update_fields=["team", "linked_at", "linked_by", "updated_at"])
+        _record(row, team=team, action=ConnectionAction.CONNECTED, user=user, github_login=github_login, how=how)
         logger.info(
             "installation %s linked to team %s",
             installation_id,
@@ -220,8 +230,24 @@ def tracked_repositories_move(*, team: Team, installation: GitHubAppInstallation
     return moved
 
 
+def _record(
+    row: GitHubAppInstallation, *, team: Team, action: str, user: User | None, github_login: str = "", how: str = ""
+) -> None:
+    InstallationConnectionEvent.objects.create(
+        team=team,
+        installation=row,
+        installation_github_id=row.installation_id,
+        account_login=row.account_login,
+        action=action,
+        actor=user,
+        actor_email=getattr(user, "email", "") or "",
+        github_login=github_login,
+        how=how,
+    )
+
+
 @transaction.atomic
-def installation_unlink(*, team: Team, installation_id: int) -> GitHubAppInstallation:
+def installation_unlink(*, team: Team, installation_id: int, user: User | None = None) -> GitHubAppInstallation:
     """Disconnect: the team stops receiving the installation's data. Nothing is deleted and the App stays
     installed on GitHub; tracked repositories become inactive until the installation is linked again."""
     row = GitHubAppInstallation.objects.select_for_update().filter(team=team, installation_id=installation_id).first()
@@ -229,6 +255,7 @@ def installation_unlink(*, team: Team, installation_id: int) -> GitHubAppInstall
         raise LinkError("That GitHub installation is not connected to this team.")
     row.team, row.linked_at, row.linked_by = None, None, None
     row.save(update_fields=["team", "linked_at", "linked_by", "updated_at"])
+    _record(row, team=team, action=ConnectionAction.DISCONNECTED, user=user)
     TrackedRepository.objects.for_team(team).filter(installation=row, is_active=True).update(
         is_active=False, inactive_reason=DISCONNECTED, updated_at=timezone.now()
     )

@@ -211,3 +211,26 @@ def test_github_refusing_the_membership_check_is_a_page_not_an_error(admin_clien
 
     assert response.status_code == 502 and b"try again" in response.content
     assert acme_team() is None
+
+
+# --- the record on the integration page -----------------------------------------------------------------------------
+
+
+def test_the_integration_page_shows_who_connected_and_disconnected_and_when(
+    admin_client, admin_user, team, other_team, github, signed_webhook, client, make_user
+):
+    acme_installed_by(signed_webhook, OCTO_ADMIN)
+    github.sign_in(OCTO_ADMIN)
+    assert callback(admin_client, team).status_code == 302
+    admin_client.post(f"/a/{team.slug}/integrations/github/{ACME_INSTALLATION}/disconnect/")
+
+    page = admin_client.get(f"/a/{team.slug}/integrations/github/").content.decode()
+    history = page[page.index('id="connection-history"') :]
+    rows = history.split("<tr>")[2:]  # header first, then newest first
+    assert "Disconnected" in rows[0] and admin_user.email in rows[0] and "acme" in rows[0]
+    assert "Connected" in rows[1] and admin_user.email in rows[1] and "GitHub octo-admin (installer)" in rows[1]
+    assert len(rows) == 2
+
+    other_admin = Membership.objects.get(team=other_team, role=Role.ADMIN).user
+    client.force_login(other_admin)
+    assert 'id="connection-history"' not in client.get(f"/a/{other_team.slug}/integrations/github/").content.decode()
