@@ -121,3 +121,31 @@ def test_a_plain_member_is_refused_and_the_owner_connects_afterwards(emulator, c
     )
     assert client.get(f"{back.path}?{back.query}").status_code == 302
     assert GitHubAppInstallation.objects.get(installation_id=int(acme_id)).team == team
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_personal_account_connects_its_own_installation(emulator, admin_client, team):
+    connect = admin_client.post(f"/a/{team.slug}/integrations/github/connect/")
+    back = urlsplit(install_on_github(connect["Location"], user="mona", account="mona"))
+    assert admin_client.get(f"{back.path}?{back.query}").status_code == 302
+    assert GitHubAppInstallation.objects.get(account_login="mona").team == team
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_org_owner_who_did_not_install_connects(emulator, admin_client, team):
+    """octo-admin installs; erin-kim, made a second owner of acme on GitHub, connects it (membership: admin)."""
+    emulator.state.add_account("acme", "Organization", admins=["erin-kim"])
+    connect = admin_client.post(f"/a/{team.slug}/integrations/github/connect/")
+    acme_id = parse_qs(urlsplit(install_on_github(connect["Location"], user="octo-admin", account="acme")).query)[
+        "installation_id"
+    ][0]
+
+    connect = admin_client.post(f"/a/{team.slug}/integrations/github/connect/")
+    back = urlsplit(
+        sign_in_and_return(emulator, connect_location=connect["Location"], user="erin-kim", installation_id=acme_id)
+    )
+    assert admin_client.get(f"{back.path}?{back.query}").status_code == 302
+    assert GitHubAppInstallation.objects.get(installation_id=int(acme_id)).team == team
+    from apps.integrations.models import InstallationConnectionEvent
+
+    assert InstallationConnectionEvent.objects.get(team=team).how == "organization admin"
