@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core import signing
 from django.core.mail import send_mail
 from django.urls import reverse
@@ -64,6 +65,7 @@ def signup_request(*, request: SignupRequest, base_url: str) -> User | None:
     email = User.objects.normalize_email(request.email).lower()
     existing = User.objects.filter(email__iexact=email).first()
     if existing is not None:
+        make_password(request.password)  # as slow as creating an account, so timing does not tell either
         if account_email_allowed(purpose="signup-existing", email=email):
             send_mail(
                 subject="Someone tried to sign up to tformance with your address",
@@ -82,7 +84,13 @@ def signup_request(*, request: SignupRequest, base_url: str) -> User | None:
     return user
 
 
-def email_verify(*, token: str) -> User:
+@dataclass(frozen=True)
+class Verification:
+    user: User
+    first_use: bool  # the link verified the address just now (only then may it sign the visitor in)
+
+
+def email_verify(*, token: str) -> Verification:
     """Mark the address of the link verified (idempotent); refuse an expired, forged or outdated link."""
     try:
         value = signing.loads(token, salt=VERIFY_SALT, max_age=settings.EMAIL_VERIFICATION_MAX_AGE)
@@ -93,8 +101,9 @@ def email_verify(*, token: str) -> User:
     user = User.objects.filter(pk=value.get("u")).first() if isinstance(value, dict) else None
     if user is None or user.email.lower() != value.get("e"):
         raise VerificationError("This verification link is for an address that is no longer on the account.")
-    if user.email_verified_at is None:
-        user.email_verified_at = timezone.now()
-        user.save(update_fields=["email_verified_at"])
-        logger.info("user %s verified their email address", user.pk)
-    return user
+    if user.email_verified_at is not None:
+        return Verification(user, first_use=False)
+    user.email_verified_at = timezone.now()
+    user.save(update_fields=["email_verified_at"])
+    logger.info("user %s verified their email address", user.pk)
+    return Verification(user, first_use=True)

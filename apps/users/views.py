@@ -55,13 +55,17 @@ def signup_sent(request: HttpRequest) -> HttpResponse:
 
 
 def verify_email(request: HttpRequest, token: str) -> HttpResponse:
-    """Mark the address verified; a visitor who is not signed in is signed in as the account the link is for
-    (opening it proves they read that inbox). A pending invitation in the session comes next."""
+    """Mark the address verified; on the link's first use a visitor who is not signed in is signed in as the account
+    it is for (opening it proves they read that inbox). A pending invitation in the session comes next."""
     try:
-        user = email_verify(token=token)
+        verification = email_verify(token=token)
     except VerificationError as exc:
         return render(request, "users/verify_failed.html", {"problem": str(exc)}, status=400)
+    user = verification.user
     if not request.user.is_authenticated:
+        if not verification.first_use:  # a used link never signs anyone in again
+            messages.info(request, f"{user.email} is already verified. Log in to continue.")
+            return redirect("users:login")
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     elif request.user.pk != user.pk:
         messages.info(request, f"{user.email} is verified. You are still signed in as {request.user.email}.")

@@ -42,6 +42,9 @@ def test_sign_up_sends_a_link_that_verifies_the_address_and_opens_the_new_team(c
     assert client.get(opened["Location"]).status_code == 200
     user.refresh_from_db()
     assert user.is_email_verified
+    client.logout()
+    again = client.get(link_in(mail.outbox[-1], "/accounts/verify/"))  # a used link signs nobody in
+    assert again["Location"] == reverse("users:login") and "_auth_user_id" not in client.session
 
 
 def test_sign_up_answers_the_same_whether_or_not_the_address_has_an_account(client, make_user):
