@@ -252,8 +252,9 @@ if not REDIS_URL:
     # axes warns that a local-memory cache is per process; the embedded default serves from one process, where it
     # counts correctly. With several processes set REDIS_URL (production does), and the counts are shared.
     SILENCED_SYSTEM_CHECKS = ["axes.W001"]
-# Proxies in front that append to X-Forwarded-For (0: the client is REMOTE_ADDR, the header is ignored).
-TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# Proxies in front that append to X-Forwarded-For (0: the client is REMOTE_ADDR, the header is ignored). Production
+# runs behind a TLS proxy (docs/deployment.md), so 1 unless DEBUG; with 0 there, every client would share one count.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0" if DEBUG else "1"))
 EMAIL_VERIFICATION_MAX_AGE = timedelta(days=3)  # the emailed link's lifetime
 ACCOUNT_EMAILS_PER_ADDRESS = 3  # password-reset (and other account) emails one address receives per hour
 
