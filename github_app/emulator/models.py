@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-AccountType = Literal["User", "Organization", "Bot"]
+AccountType = Literal["User", "Organization", "Bot", "Mannequin"]
 DEFAULT_PERMISSIONS: dict[str, str] = {"metadata": "read", "pull_requests": "read", "members": "read"}
 DEFAULT_EVENTS: list[str] = ["pull_request", "pull_request_review", "repository"]
 RATE_WINDOW = timedelta(hours=1)

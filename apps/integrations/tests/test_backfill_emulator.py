@@ -11,6 +11,7 @@ from apps.integrations.services.sync import tracked_repository_sync
 from apps.integrations.services.tracking import repository_track
 from apps.metrics.models import PRReview, PullRequest
 from github_app.emulator import EmulatorConfig, EmulatorServer
+from github_app.emulator.payloads import pull_request_json, review_json
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +67,24 @@ def test_tracking_imports_the_history_through_graphql(emulator, acme_big, team, 
     assert PullRequest.objects.filter(team=team).count() == 300 == tracked.sync_imported
     assert PRReview.objects.filter(team=team).count() >= 300
     assert graphql_requests(emulator) == 6  # 300 PRs, 50 a page
+
+
+def test_imported_ids_past_2_31_equal_the_webhook_ids_of_the_same_pull_requests_and_reviews(emulator, acme_big, team):
+    """GitHub's PR and review ids passed 2^31: the import reads them as ``fullDatabaseId`` and stores the same ids
+    the webhooks carry, so a PR imported first and then updated by a webhook stays one row."""
+    tracked = repository_track(team=team, github_repo_id=acme_big)
+    assert tracked_repository_backfill(tracked_repository_id=tracked.pk).status == "done"
+
+    state = emulator.state
+    repo = state.repo_by_full_name("acme/big")
+    webhook_prs, webhook_reviews = set(), set()
+    for number in range(1, 301):
+        pr = state.pull_request(repo, number)
+        webhook_prs.add(pull_request_json(state, repo, pr)["id"])
+        webhook_reviews.update(review_json(state, repo, pr, review)["id"] for review in pr.reviews)
+    assert set(PullRequest.objects.filter(team=team).values_list("github_pr_id", flat=True)) == webhook_prs
+    assert set(PRReview.objects.filter(team=team).values_list("github_review_id", flat=True)) == webhook_reviews
+    assert min(webhook_prs) > 2**31 and min(webhook_reviews) > 2**31
 
 
 def test_a_502_from_github_halves_the_page_and_the_import_completes(emulator, acme_big, team):
