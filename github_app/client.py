@@ -25,7 +25,7 @@ from github_app.errors import (
     TransportError,
     UnexpectedResponse,
     error_for_response,
-    rate_limit_retry_at,
+    graphql_rate_limit_retry_at,
 )
 from github_app.pagination import parse_link_header, same_origin
 from github_app.retry import RetryPolicy, backoff_delay, should_retry
@@ -193,7 +193,9 @@ class GitHubClient:
                 raise UnexpectedResponse("GitHub's Link header points at another host; not following it")
 
     def graphql(self, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """POST the query; return `data`. A 200 carrying `errors` raises (RATE_LIMITED → `RateLimited`)."""
+        """POST the query; return `data`. A 200 carrying `errors` raises `GraphQLError`, or `RateLimited` for any of
+        the rate-limit shapes GitHub documents for GraphQL (`errors.graphql_rate_limit_retry_at`; a 403 one is
+        mapped with every other status by `errors.error_for_response`)."""
         response = self.send("POST", self.graphql_url, json={"query": query, "variables": dict(variables or {})})
         body = parse_json(response, "POST graphql")
         if not isinstance(body, Mapping):
@@ -202,8 +204,8 @@ class GitHubClient:
         if errors:
             errors = list(errors) if isinstance(errors, list) else [{"message": str(errors)}]
             messages = "; ".join(str(e.get("message", e)) if isinstance(e, Mapping) else str(e) for e in errors)
-            if any(isinstance(e, Mapping) and e.get("type") == "RATE_LIMITED" for e in errors):
-                retry_at = rate_limit_retry_at(response.headers, self._clock()) or self._clock() + 60
+            retry_at = graphql_rate_limit_retry_at(errors, response.headers, self._clock())
+            if retry_at is not None:
                 raise RateLimited(f"GraphQL rate limited: {messages}", retry_at=retry_at, status=200)
             raise GraphQLError(f"GraphQL errors: {messages}", errors=errors, data=body.get("data"))
         data = body.get("data")

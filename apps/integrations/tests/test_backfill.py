@@ -155,6 +155,34 @@ def test_rate_limited_answers_reschedule_at_the_reported_reset(tracked, gql, git
     assert tracked.sync_status == SyncStatus.WAITING and "rate limit" in tracked.sync_error
 
 
+SECONDARY = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "body", "wait"),
+    [
+        (200, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "RESET"}, {"errors": [{"message": "limit"}]}, 420),
+        (200, {"Retry-After": "90"}, {"errors": [{"message": SECONDARY}]}, 90),
+        (403, {"Retry-After": "120"}, {"message": SECONDARY}, 120),
+        (200, {}, {"errors": [{"message": SECONDARY}]}, 60),
+    ],
+    ids=["primary-200", "secondary-200", "secondary-403", "untyped-200"],
+)
+def test_every_graphql_rate_limit_shape_waits_until_reset_instead_of_failing(
+    tracked, gql, github, status, headers, body, wait
+):
+    """A rate-limited import is WAITING and resumes by itself; FAILED would wait for someone to press Sync now."""
+    reset = str(int((datetime.now(UTC) + timedelta(minutes=7)).timestamp()))
+    headers = {k: reset if v == "RESET" else v for k, v in headers.items()}
+    github.mock.replace("POST", "https://api.github.com/graphql", json=body, status=status, headers=headers)
+
+    outcome = run(tracked)
+
+    assert outcome.status == "waiting" and tracked.sync_status == SyncStatus.WAITING
+    assert abs(outcome.countdown - wait) <= 5
+    assert "rate limit" in tracked.sync_error
+
+
 def test_a_newer_webhook_snapshot_wins_over_an_older_backfilled_node(tracked, gql, team):
     newer = BASE + timedelta(days=3)
     pull_request_upsert(
