@@ -55,6 +55,7 @@ class App:
     created_at: datetime | None = None
     description: str = ""
     external_url: str = ""
+    public: bool = True
 
 
 @dataclass
@@ -93,7 +94,7 @@ class PullRequest:
     id: int
     number: int
     title: str
-    body: str
+    body: str | None
     user: str
     head_ref: str
     base_ref: str
@@ -223,6 +224,8 @@ class Fault:
     status: int = 502
     secondary: bool = False
     retry_after: int = 60
+    html: bool = False
+    message: str | None = None
 
 
 @dataclass

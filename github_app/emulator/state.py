@@ -32,6 +32,7 @@ class State:
     def __init__(self, base_url: str = "", rest_limit: int = 5000, graphql_limit: int = 5000) -> None:
         self.lock = threading.RLock()
         self.base_url = base_url
+        self.api_prefix = ""  # "/api/v3" when laid out as GitHub Enterprise Server
         self.rest_limit = rest_limit
         self.graphql_limit = graphql_limit
         self.accounts: dict[str, Account] = {}
@@ -91,6 +92,11 @@ class State:
             if self.default_app_id is None:
                 self.default_app_id = app.id
             return app
+
+    @property
+    def api_url(self) -> str:
+        """Where the REST API lives: the origin on github.com's layout, ``/api/v3`` under it on GHES."""
+        return self.base_url + self.api_prefix
 
     def app(self, app_id: int | None = None) -> App | None:
         return self.apps.get(app_id if app_id is not None else (self.default_app_id or 0))
