@@ -22,10 +22,15 @@ MANIFEST_CALLBACK_PATH = "/integrations/github/manifest/callback/"
 INSTALL_CALLBACK_PATH = "/integrations/github/callback/"
 
 
-def build_manifest(template: dict[str, Any], base_url: str) -> dict[str, Any]:
-    """Copy of `template` (app-manifest.json) with every URL pointing at this deployment's `base_url`."""
+def build_manifest(template: dict[str, Any], base_url: str, *, public: bool = True) -> dict[str, Any]:
+    """Copy of `template` (app-manifest.json) with every URL pointing at this deployment's `base_url`.
+
+    `public`: GitHub lets any account install a public App, and only the owning account a private one; a
+    deployment that serves several organizations needs it public.
+    """
     base = base_url.rstrip("/")
     manifest = copy.deepcopy(template)
+    manifest["public"] = public
     manifest["url"] = base
     hook = dict(manifest.get("hook_attributes") or {})
     hook["url"] = base + WEBHOOK_PATH

@@ -80,6 +80,7 @@ class EmulatorServer:
         self.state = State(rest_limit=self.config.rest_limit, graphql_limit=self.config.graphql_limit)
         self.state.seed = self.config.seed
         self.state.api_prefix = GHES_REST_PREFIX if self.config.ghes else ""
+        self.state.client_id_issuer = not self.config.ghes or _version(self.config.ghes_version) >= (3, 14)
         self.router = Router()
         register_all(self.router, self)
         self._httpd: _Server | None = None
@@ -254,6 +255,10 @@ class EmulatorServer:
             return html_response(UNICORN, fault.status)
         default = "Server Error" if fault.status >= 500 else FAULT_MESSAGES.get(fault.status, "Injected fault")
         return error_response(fault.status, fault.message or default)
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(".") if part.isdigit())
 
 
 def rate_headers(budget: Any, resource: str) -> dict[str, str]:

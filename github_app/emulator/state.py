@@ -33,6 +33,7 @@ class State:
         self.lock = threading.RLock()
         self.base_url = base_url
         self.api_prefix = ""  # "/api/v3" when laid out as GitHub Enterprise Server
+        self.client_id_issuer = True  # False on GHES before 3.14: only the App id is a JWT issuer there
         self.rest_limit = rest_limit
         self.graphql_limit = graphql_limit
         self.accounts: dict[str, Account] = {}
@@ -106,7 +107,8 @@ class State:
 
     def app_by_issuer(self, issuer: str) -> App | None:
         """GitHub accepts the app id (as a number or string) or the client id as a JWT ``iss``."""
-        return next((a for a in self.apps.values() if issuer in (str(a.id), a.client_id)), None)
+        accepted = (lambda a: (str(a.id), a.client_id)) if self.client_id_issuer else (lambda a: (str(a.id),))
+        return next((a for a in self.apps.values() if issuer in accepted(a)), None)
 
     def app_by_client_id(self, client_id: str) -> App | None:
         return next((a for a in self.apps.values() if a.client_id == client_id), None)
