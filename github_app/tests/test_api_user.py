@@ -61,3 +61,16 @@ def test_list_user_installations_reads_all_pages_with_user_bearer(
     installations = list_user_installations(credentials, session, "ghu_user")
     assert [i["id"] for i in installations] == [i["id"] for i in body["installations"]] + [3]
     assert all(c.request.headers["Authorization"] == "Bearer ghu_user" for c in mocked.calls)
+
+
+def test_a_5xx_to_the_code_exchange_is_not_retried_because_the_code_is_single_use(
+    credentials: AppCredentials, session: requests.Session, mocked: responses.RequestsMock
+) -> None:
+    """GitHub may have redeemed the code before failing; a retry could only end in bad_verification_code."""
+    from github_app import ServerError
+
+    mocked.post(TOKEN_URL, status=502, body="<html>Unicorn!</html>")
+    mocked.post(TOKEN_URL, json={"access_token": "ghu_user", "token_type": "bearer", "scope": ""})
+    with pytest.raises(ServerError, match="502"):
+        exchange_oauth_code(credentials, session, "the-code")
+    assert len(mocked.calls) == 1

@@ -30,7 +30,27 @@ def test_the_manifest_subscribes_to_exactly_the_handled_events():
 def test_the_manifest_asks_for_the_least_permissions_read_only():
     manifest = manifest_template()
     assert manifest["default_permissions"] == {"metadata": "read", "pull_requests": "read", "members": "read"}
-    assert manifest["request_oauth_on_install"] is True and manifest["setup_on_update"] is True
+    assert manifest["request_oauth_on_install"] is True
+
+
+def test_the_manifest_asks_nothing_github_ignores_with_oauth_on_install():
+    """With `request_oauth_on_install` GitHub sends the user to the callback URL after installing; the setup URL and
+    `setup_on_update` ("Redirect on update") are unavailable then, so asking for them would only mislead."""
+    manifest = manifest_template()
+    assert manifest["request_oauth_on_install"] is True
+    assert "setup_on_update" not in manifest and "setup_url" not in manifest
+
+
+def test_only_events_github_sends_every_app_count_as_delivered_without_subscription():
+    """installation*, github_app_authorization and ping reach every App; `meta` reaches only an App subscribed to it
+    (which needs its permission), so it is not one of them."""
+    assert {
+        "ping",
+        "installation",
+        "installation_repositories",
+        "installation_target",
+        "github_app_authorization",
+    } == ALWAYS_DELIVERED
 
 
 def test_the_command_prints_the_manifest_for_a_base_url():

@@ -135,13 +135,22 @@ def _app_from_manifest(emulator: EmulatorServer, manifest: dict, owner: str) -> 
             public_key_pem=public_key_pem(pem),
             owner_login=owner,
             webhook_url=str(hook.get("url") or "") if hook.get("active", True) else "",
-            setup_url=str(manifest.get("setup_url") or ""),
+            setup_url=_return_url(manifest),
             description=str(manifest.get("description") or ""),
             external_url=str(manifest.get("url") or ""),
             permissions=dict(manifest.get("default_permissions") or {"metadata": "read"}),
             events=list(manifest.get("default_events") or []),
             public=manifest.get("public") is True,  # GitHub creates a private App unless the manifest says public
         )
+
+
+def _return_url(manifest: dict) -> str:
+    """Where GitHub sends the user after installing: with ``request_oauth_on_install``, the first callback URL
+    (the setup URL is unavailable then); otherwise the setup URL, if any."""
+    callbacks = manifest.get("callback_urls") or []
+    if manifest.get("request_oauth_on_install") and callbacks:
+        return str(callbacks[0])
+    return str(manifest.get("setup_url") or "")
 
 
 def _install_form(emulator: EmulatorServer, app: App, request: Request) -> str:
