@@ -154,6 +154,27 @@ def graphql_rate_limit_retry_at(errors: Sequence[Any], headers: Mapping[str, str
     return None
 
 
+# GitHub's answer when a GraphQL query ran out of time: a 200 carrying an untyped error. Like a 502, a smaller
+# or later query usually succeeds, so it is a ServerError (retryable), not the query's own error.
+GRAPHQL_TIMEOUT_MARKERS = ("something went wrong while executing your query", "timeout", "timed out")
+
+
+def graphql_error_for(
+    errors: Sequence[Any], headers: Mapping[str, str], *, now: float, data: Any = None
+) -> GitHubError:
+    """THE mapping of a GraphQL answer of 200 carrying `errors`: a rate limit (`RateLimited`), a timeout
+    (`ServerError`), or the query's own errors (`GraphQLError`, GitHub's list kept)."""
+    messages = "; ".join(str(e.get("message", e)) if isinstance(e, Mapping) else str(e) for e in errors)
+    retry_at = graphql_rate_limit_retry_at(errors, headers, now)
+    if retry_at is not None:
+        return RateLimited(f"GraphQL rate limited: {messages}", retry_at=retry_at, status=200)
+    untyped = not any(isinstance(e, Mapping) and e.get("type") for e in errors)
+    if untyped and any(marker in messages.lower() for marker in GRAPHQL_TIMEOUT_MARKERS):
+        return ServerError(f"GraphQL timed out: {messages}", status=200)
+    mappings = [e if isinstance(e, Mapping) else {"message": str(e)} for e in errors]
+    return GraphQLError(f"GraphQL errors: {messages}", errors=mappings, data=data)
+
+
 def error_for_response(response: requests.Response, *, now: float, what: str) -> GitHubError | None:
     """THE mapping from an HTTP answer to the exception tree; None for a success (< 400).
 

@@ -257,3 +257,13 @@ def test_a_successful_graphql_answer_that_spent_the_last_point_is_data(
         headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1700003600"},
     )
     assert client.graphql("query { viewer { login } }") == {"viewer": {"login": "octocat"}}
+
+
+def test_a_graphql_timeout_answered_200_is_a_server_error_a_smaller_query_can_fix(
+    client: GitHubClient, mocked: responses.RequestsMock
+) -> None:
+    message = "Something went wrong while executing your query. This may be the result of a timeout."
+    mocked.post(f"{API}/graphql", json={"data": None, "errors": [{"message": message}]})
+    with pytest.raises(ServerError, match="timed out") as info:
+        client.graphql("query { viewer { login } }")
+    assert info.value.status == 200

@@ -96,6 +96,43 @@ def test_a_502_from_github_halves_the_page_and_the_import_completes(emulator, ac
     assert PullRequest.objects.filter(team=team).count() == 300
 
 
+GRAPHQL_TIMEOUT = (
+    "Something went wrong while executing your query. This may be the result of a timeout, or it could be a GitHub "
+    "bug. Please try again later."
+)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"status": 502, "html": True},  # the load balancer's HTML page, not JSON
+        {"status": 200, "message": GRAPHQL_TIMEOUT},  # GraphQL's timeout: a 200 with an untyped error
+    ],
+    ids=["html-502", "graphql-timeout-200"],
+)
+def test_githubs_transient_answers_halve_the_page_and_the_import_completes(emulator, acme_big, team, fault):
+    control(emulator, "/_emulator/faults", {**fault, "count": 1, "path_prefix": "/graphql"})
+    tracked = repository_track(team=team, github_repo_id=acme_big)
+
+    assert tracked_repository_backfill(tracked_repository_id=tracked.pk).status == "done"
+
+    assert PullRequest.objects.filter(team=team).count() == 300
+
+
+def test_an_untyped_secondary_limit_in_a_200_waits_for_retry_after_and_then_completes(emulator, acme_big, team):
+    control(
+        emulator, "/_emulator/faults", {"secondary": True, "status": 200, "retry_after": 90, "path_prefix": "/graphql"}
+    )
+    tracked = repository_track(team=team, github_repo_id=acme_big)
+
+    first = tracked_repository_backfill(tracked_repository_id=tracked.pk)
+    tracked.refresh_from_db()
+    assert first.status == "waiting" and 80 <= first.countdown <= 95 and tracked.sync_status == SyncStatus.WAITING
+
+    assert tracked_repository_backfill(tracked_repository_id=tracked.pk).status == "done"
+    assert PullRequest.objects.filter(team=team).count() == 300
+
+
 def test_an_import_cut_by_the_rate_limit_resumes_to_the_rows_of_an_uninterrupted_one(
     emulator, acme_big, team, other_team, settings
 ):
