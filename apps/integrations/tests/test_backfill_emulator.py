@@ -96,6 +96,23 @@ def test_a_502_from_github_halves_the_page_and_the_import_completes(emulator, ac
     assert PullRequest.objects.filter(team=team).count() == 300
 
 
+def test_pull_requests_of_deleted_users_and_mannequins_and_without_a_body_are_imported(emulator, acme_big, team):
+    """GitHub answers a null author for a deleted account and a Mannequin for an imported one: the PRs count, with
+    no person behind them; a PR without a description (null in webhooks, "" in GraphQL) imports like any other."""
+    pulls = f"{emulator.url}/_emulator/pulls"
+    ghost = requests.post(pulls, json={"repository": "acme/big", "user": "ghost", "body": None}, timeout=5).json()
+    mannequin = requests.post(
+        pulls, json={"repository": "acme/big", "user": "imported-bob", "author_type": "Mannequin"}, timeout=5
+    ).json()
+    tracked = repository_track(team=team, github_repo_id=acme_big)
+
+    assert tracked_repository_backfill(tracked_repository_id=tracked.pk).status == "done"
+
+    for created in (ghost, mannequin):
+        pr = PullRequest.objects.get(team=team, github_pr_id=created["id"])
+        assert pr.author is None and not pr.is_revert
+
+
 GRAPHQL_TIMEOUT = (
     "Something went wrong while executing your query. This may be the result of a timeout, or it could be a GitHub "
     "bug. Please try again later."
