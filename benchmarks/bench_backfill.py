@@ -154,6 +154,13 @@ def run(url: str, repo_id: int, installation_id: int, engine: str) -> None:
     reviews = PRReview.objects.filter(team=team).count()
     print(f"database: {engine}; backfill status: {status}")
     print(f"imported: {prs} PRs, {reviews} reviews (expected {PULL_REQUESTS} and {PULL_REQUESTS * REVIEWS_PER_PR})")
+    smallest_pr = PullRequest.objects.filter(team=team).order_by("github_pr_id").values_list("github_pr_id", flat=True)
+    smallest_review = PRReview.objects.filter(team=team).order_by("github_review_id")
+    smallest_review = smallest_review.values_list("github_review_id", flat=True)
+    print(
+        f"smallest PR id {smallest_pr.first()}, smallest review id {smallest_review.first()} "
+        f"(GitHub's ids passed 2^31 = {2**31}; read as fullDatabaseId)"
+    )
     print(f"GitHub requests: {served['total']} (target <= 210) {served['by_path']}")
     print(f"wall time: {elapsed:.1f} s ({prs / elapsed:.0f} PRs/s)")
     print(f"peak memory (VmHWM): {peak_rss_mb():.0f} MB (target <= 200)")

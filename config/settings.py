@@ -232,6 +232,12 @@ GITHUB_APP_PRIVATE_KEY_PATH = os.environ.get("GITHUB_APP_PRIVATE_KEY_PATH", "")
 GITHUB_APP_WEBHOOK_SECRET = github_app_setting("GITHUB_APP_WEBHOOK_SECRET")
 GITHUB_API_URL = os.environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
 GITHUB_WEB_URL = os.environ.get("GITHUB_WEB_URL", "https://github.com").rstrip("/")
+# The App JWT's issuer: "client_id" or "app_id"; empty = the client id on github.com, the App id on GitHub Enterprise
+# Server (the only issuer GHES accepts before 3.14, and accepted by every version).
+GITHUB_APP_JWT_ISSUER = os.environ.get("GITHUB_APP_JWT_ISSUER", "").strip()
+# The generated manifest's "public": a public App can be installed by any account (a deployment serving several
+# organizations); a private one only by the account that owns it.
+GITHUB_APP_PUBLIC = os.environ.get("GITHUB_APP_PUBLIC", "true").strip().lower() not in ("0", "false", "no", "off")
 
 # Accounts. Sign-ins are throttled by django-axes, per account (email) and per client address separately, counted in
 # the cache (Redis in production, shared by every web process): after AXES_FAILURE_LIMIT failures that account, or

@@ -12,7 +12,13 @@ from github_app.app_jwt import AppJWT, create_app_jwt
 from github_app.auth import Auth, BearerAuth, InstallationAuth, JWTAuth
 from github_app.cache import MemoryCache, TokenCache
 from github_app.client import GitHubClient, RateLimit
-from github_app.credentials import AppCredentials, CredentialsError, graphql_url_for
+from github_app.credentials import (
+    AppCredentials,
+    CredentialsError,
+    graphql_url_for,
+    install_url_for,
+    is_enterprise_server,
+)
 from github_app.errors import (
     Forbidden,
     GitHubError,
@@ -134,6 +140,8 @@ __all__ = [
     "create_app_jwt",
     "exchange_oauth_code",
     "graphql_url_for",
+    "install_url_for",
+    "is_enterprise_server",
     "list_user_installations",
     "parse_event",
     "parse_pull_request_page",

@@ -46,6 +46,13 @@ class Reader:
     def opt_integer(self, key: str) -> int | None:
         return self._get(key, int, "an integer or null", True)
 
+    def big_integer(self, key: str) -> int:
+        """A GraphQL ``BigInt`` (64-bit ids such as ``fullDatabaseId``): GitHub sends it as a decimal string."""
+        value = self._get(key, str, "a BigInt string", False)
+        if not value.lstrip("-").isdigit():
+            raise self.error(f"{self._where(key)}: expected a BigInt string, got {value[:30]!r}")
+        return int(value)
+
     def text(self, key: str) -> str:
         return self._get(key, str, "a string", False)
 

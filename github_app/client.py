@@ -20,12 +20,10 @@ import requests
 from github_app.auth import Auth
 from github_app.errors import (
     GitHubError,
-    GraphQLError,
-    RateLimited,
     TransportError,
     UnexpectedResponse,
     error_for_response,
-    rate_limit_retry_at,
+    graphql_error_for,
 )
 from github_app.pagination import parse_link_header, same_origin
 from github_app.retry import RetryPolicy, backoff_delay, should_retry
@@ -193,7 +191,9 @@ class GitHubClient:
                 raise UnexpectedResponse("GitHub's Link header points at another host; not following it")
 
     def graphql(self, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """POST the query; return `data`. A 200 carrying `errors` raises (RATE_LIMITED → `RateLimited`)."""
+        """POST the query; return `data`. A 200 carrying `errors` raises what `errors.graphql_error_for` maps it to:
+        `RateLimited` for every rate-limit shape GitHub documents for GraphQL, `ServerError` for a timeout,
+        `GraphQLError` otherwise (a 403 limit is mapped with every other status by `errors.error_for_response`)."""
         response = self.send("POST", self.graphql_url, json={"query": query, "variables": dict(variables or {})})
         body = parse_json(response, "POST graphql")
         if not isinstance(body, Mapping):
@@ -201,11 +201,7 @@ class GitHubClient:
         errors = body.get("errors")
         if errors:
             errors = list(errors) if isinstance(errors, list) else [{"message": str(errors)}]
-            messages = "; ".join(str(e.get("message", e)) if isinstance(e, Mapping) else str(e) for e in errors)
-            if any(isinstance(e, Mapping) and e.get("type") == "RATE_LIMITED" for e in errors):
-                retry_at = rate_limit_retry_at(response.headers, self._clock()) or self._clock() + 60
-                raise RateLimited(f"GraphQL rate limited: {messages}", retry_at=retry_at, status=200)
-            raise GraphQLError(f"GraphQL errors: {messages}", errors=errors, data=body.get("data"))
+            raise graphql_error_for(errors, response.headers, now=self._clock(), data=body.get("data"))
         data = body.get("data")
         if not isinstance(data, dict):
             raise UnexpectedResponse("GraphQL answered without a `data` object")

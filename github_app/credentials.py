@@ -53,6 +53,21 @@ def _self_test(key: RSAPrivateKey) -> None:
         raise CredentialsError(f"GitHub App private key is inconsistent: {type(exc).__name__}.") from None
 
 
+ISSUER_KINDS = ("", "client_id", "app_id")
+
+
+def is_enterprise_server(api_url: str) -> bool:
+    """GitHub Enterprise Server serves REST under `https://host/api/v3`; github.com (and GHE.com) at the root."""
+    return api_url.rstrip("/").endswith("/api/v3")
+
+
+def install_url_for(*, web_url: str, api_url: str, slug: str) -> str:
+    """GitHub's page to install an App: `/apps/<slug>/installations/new` on github.com,
+    `/github-apps/<slug>/installations/new` on GitHub Enterprise Server (its documented layout)."""
+    prefix = "github-apps" if is_enterprise_server(api_url) else "apps"
+    return f"{web_url.rstrip('/')}/{prefix}/{slug}/installations/new"
+
+
 def graphql_url_for(api_url: str) -> str:
     """GraphQL endpoint for a REST base URL.
 
@@ -77,6 +92,8 @@ class AppCredentials:
     api_url: str = GITHUB_API_URL
     web_url: str = "https://github.com"
     slug: str = ""
+    # The JWT's `iss`: "client_id" or "app_id"; "" picks what the GitHub in use documents (see `jwt_issuer`).
+    jwt_issuer_kind: str = ""
     private_key: RSAPrivateKey = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -84,14 +101,28 @@ class AppCredentials:
             raise CredentialsError("webhook_secrets must be a tuple of strings (several allow rotation).")
         if not str(self.client_id or self.app_id):
             raise CredentialsError("GitHub App credentials need an app_id or a client_id (the JWT issuer).")
+        if self.jwt_issuer_kind not in ISSUER_KINDS:
+            raise CredentialsError(f"The JWT issuer is client_id or app_id, not {self.jwt_issuer_kind!r}.")
         object.__setattr__(self, "private_key", load_private_key(self.private_key_pem))
         object.__setattr__(self, "api_url", self.api_url.rstrip("/"))
         object.__setattr__(self, "web_url", self.web_url.rstrip("/"))
 
     @property
     def jwt_issuer(self) -> str:
-        """GitHub accepts the client id (preferred) or the numeric app id as `iss`, always as a string."""
+        """The JWT's `iss`, always a string.
+
+        github.com accepts the client id (recommended) or the App id. GitHub Enterprise Server accepts only the
+        App id up to 3.13 and either from 3.14, so on GHES the App id is the default, right for every version;
+        `jwt_issuer_kind` ("client_id" / "app_id") chooses explicitly.
+        """
+        kind = self.jwt_issuer_kind or ("app_id" if is_enterprise_server(self.api_url) else "client_id")
+        if kind == "app_id" and self.app_id:
+            return str(self.app_id)
         return str(self.client_id or self.app_id)
+
+    @property
+    def install_url(self) -> str:
+        return install_url_for(web_url=self.web_url, api_url=self.api_url, slug=self.slug)
 
     @property
     def graphql_url(self) -> str:

@@ -133,6 +133,48 @@ def rate_limit_retry_at(headers: Mapping[str, str], now: float) -> float | None:
     return None
 
 
+def _mentions_rate_limit(error: Any) -> bool:
+    message = error.get("message") if isinstance(error, Mapping) else error
+    return isinstance(message, str) and "rate limit" in message.lower()
+
+
+def graphql_rate_limit_retry_at(errors: Sequence[Any], headers: Mapping[str, str], now: float) -> float | None:
+    """When a GraphQL answer of 200 carrying `errors` is a rate limit, the epoch second a retry may succeed.
+
+    GitHub's GraphQL rate-limit docs: the primary limit answers 200 with an error and
+    `x-ratelimit-remaining: 0` (retry after `x-ratelimit-reset`); a secondary limit answers 200 (or 403,
+    mapped by `error_for_response`) with an error message, and `Retry-After` when it says how long.
+    Errors may be typed `RATE_LIMITED` or carry only a message. Without a header the wait is a minute.
+    None: the errors are the query's own (not found, invalid), even if that query spent the last point.
+    """
+    types = {e.get("type") for e in errors if isinstance(e, Mapping) and e.get("type")}
+    says_so = "RATE_LIMITED" in types or any(_mentions_rate_limit(e) for e in errors)
+    if says_so or headers.get("retry-after") is not None or (not types and headers.get("x-ratelimit-remaining") == "0"):
+        return rate_limit_retry_at(headers, now) or now + DEFAULT_RATE_LIMIT_WAIT
+    return None
+
+
+# GitHub's answer when a GraphQL query ran out of time: a 200 carrying an untyped error. Like a 502, a smaller
+# or later query usually succeeds, so it is a ServerError (retryable), not the query's own error.
+GRAPHQL_TIMEOUT_MARKERS = ("something went wrong while executing your query", "timeout", "timed out")
+
+
+def graphql_error_for(
+    errors: Sequence[Any], headers: Mapping[str, str], *, now: float, data: Any = None
+) -> GitHubError:
+    """THE mapping of a GraphQL answer of 200 carrying `errors`: a rate limit (`RateLimited`), a timeout
+    (`ServerError`), or the query's own errors (`GraphQLError`, GitHub's list kept)."""
+    messages = "; ".join(str(e.get("message", e)) if isinstance(e, Mapping) else str(e) for e in errors)
+    retry_at = graphql_rate_limit_retry_at(errors, headers, now)
+    if retry_at is not None:
+        return RateLimited(f"GraphQL rate limited: {messages}", retry_at=retry_at, status=200)
+    untyped = not any(isinstance(e, Mapping) and e.get("type") for e in errors)
+    if untyped and any(marker in messages.lower() for marker in GRAPHQL_TIMEOUT_MARKERS):
+        return ServerError(f"GraphQL timed out: {messages}", status=200)
+    mappings = [e if isinstance(e, Mapping) else {"message": str(e)} for e in errors]
+    return GraphQLError(f"GraphQL errors: {messages}", errors=mappings, data=data)
+
+
 def error_for_response(response: requests.Response, *, now: float, what: str) -> GitHubError | None:
     """THE mapping from an HTTP answer to the exception tree; None for a success (< 400).
 

@@ -16,23 +16,30 @@ import requests
 
 from github_app.client import GitHubClient
 from github_app.errors import UnexpectedResponse
+from github_app.retry import ONCE
 
 WEBHOOK_PATH = "/webhooks/github/"
 MANIFEST_CALLBACK_PATH = "/integrations/github/manifest/callback/"
 INSTALL_CALLBACK_PATH = "/integrations/github/callback/"
 
 
-def build_manifest(template: dict[str, Any], base_url: str) -> dict[str, Any]:
-    """Copy of `template` (app-manifest.json) with every URL pointing at this deployment's `base_url`."""
+def build_manifest(template: dict[str, Any], base_url: str, *, public: bool = True) -> dict[str, Any]:
+    """Copy of `template` (app-manifest.json) with every URL pointing at this deployment's `base_url`.
+
+    `public`: GitHub lets any account install a public App, and only the owning account a private one; a
+    deployment that serves several organizations needs it public.
+    """
     base = base_url.rstrip("/")
     manifest = copy.deepcopy(template)
+    manifest["public"] = public
     manifest["url"] = base
     hook = dict(manifest.get("hook_attributes") or {})
     hook["url"] = base + WEBHOOK_PATH
     manifest["hook_attributes"] = hook
     manifest["redirect_url"] = base + MANIFEST_CALLBACK_PATH
+    # With request_oauth_on_install, GitHub sends the user back to callback_urls[0] with a sign-in code after an
+    # installation; a setup_url (and setup_on_update, "Redirect on update") is then unavailable, so none is set.
     manifest["callback_urls"] = [base + INSTALL_CALLBACK_PATH]
-    manifest["setup_url"] = base + INSTALL_CALLBACK_PATH
     return manifest
 
 
@@ -59,7 +66,7 @@ def _text(body: dict[str, Any], key: str) -> str:
 
 def convert_manifest_code(api_url: str, session: requests.Session, code: str) -> ManifestResult:
     """`POST /app-manifests/{code}/conversions` (201, no authentication) → the new App's credentials."""
-    client = GitHubClient(api_url, session)
+    client = GitHubClient(api_url, session, retry=ONCE)  # the code is single-use: never retried
     body = client.post(f"/app-manifests/{quote(code, safe='')}/conversions")
     if not isinstance(body, dict) or not isinstance(body.get("id"), int):
         raise UnexpectedResponse("manifest conversion answer has no numeric 'id'")

@@ -1,9 +1,15 @@
 """GraphQL queries for backfilling pull-request history, and parsers into typed values.
 
 Backfill reads 50 pull requests per request with up to 100 reviews each and the draft/ready
-transitions, so one query replaces ~100 REST calls. The field names are a contract with the
-GitHub emulator; keep them as they are. Review and pull-request states are lower-cased to match
-the REST/webhook spelling (`approved`, `changes_requested`, `open`, `merged`).
+transitions, so one query replaces ~100 REST calls. Every field is checked against GitHub's schema
+(the emulator validates each document; tests/conformance checks it against GitHub's published schema).
+Review and pull-request states are lower-cased to match the REST/webhook spelling (`approved`,
+`changes_requested`, `open`, `merged`).
+
+Ids: pull requests and reviews are read from `fullDatabaseId` (a `BigInt`, sent as a string), equal to
+the webhook's `pull_request.id` / `review.id`. Their `databaseId` is a deprecated 32-bit `Int`, and
+today's ids no longer fit it (GitHub answers null or an error). People keep `User`/`Bot.databaseId`,
+the only id GitHub's schema has for them; user ids are far below 2^31.
 """
 
 from __future__ import annotations
@@ -16,18 +22,18 @@ from github_app._reader import Reader
 from github_app.errors import UnexpectedResponse
 
 _ACTOR = "author { __typename login avatarUrl ... on User { databaseId } ... on Bot { databaseId } }"
-_REVIEW_FIELDS = f"databaseId state submittedAt {_ACTOR}"
+_REVIEW_FIELDS = f"fullDatabaseId state submittedAt {_ACTOR}"
 
 REPOSITORY_PULL_REQUESTS_QUERY = f"""
 query RepositoryPullRequests($owner: String!, $name: String!, $first: Int!, $after: String) {{
   rateLimit {{ cost remaining resetAt }}
   repository(owner: $owner, name: $name) {{
-    databaseId nameWithOwner
+    nameWithOwner
     pullRequests(first: $first, after: $after, orderBy: {{field: UPDATED_AT, direction: DESC}}) {{
       totalCount
       pageInfo {{ hasNextPage endCursor }}
       nodes {{
-        databaseId number title body state isDraft createdAt updatedAt closedAt mergedAt
+        fullDatabaseId number title body state isDraft createdAt updatedAt closedAt mergedAt
         headRefName baseRefName additions deletions changedFiles
         {_ACTOR}
         labels(first: 20) {{ nodes {{ name }} }}
@@ -132,7 +138,6 @@ class PullRequestNode:
 @dataclass(frozen=True, slots=True)
 class PullRequestPage:
     rate_limit: RateLimitInfo | None
-    repository_database_id: int
     name_with_owner: str
     total_count: int
     page_info: PageInfo
@@ -170,7 +175,7 @@ def _actor(r: Reader | None) -> Actor | None:
 
 def _review(r: Reader) -> ReviewNode:
     return ReviewNode(
-        database_id=r.integer("databaseId"),
+        database_id=r.big_integer("fullDatabaseId"),
         state=r.text("state").lower(),
         submitted_at=r.opt_timestamp("submittedAt"),
         author=_actor(r.opt_obj("author")),
@@ -180,7 +185,7 @@ def _review(r: Reader) -> ReviewNode:
 def _pull_request(r: Reader) -> PullRequestNode:
     reviews = r.obj("reviews")
     return PullRequestNode(
-        database_id=r.integer("databaseId"),
+        database_id=r.big_integer("fullDatabaseId"),
         number=r.integer("number"),
         title=r.text("title"),
         body=r.opt_text("body"),
@@ -214,7 +219,6 @@ def parse_pull_request_page(data: dict[str, Any]) -> PullRequestPage:
     prs = repository.obj("pullRequests")
     return PullRequestPage(
         rate_limit=_rate_limit(root.opt_obj("rateLimit")),
-        repository_database_id=repository.integer("databaseId"),
         name_with_owner=repository.text("nameWithOwner"),
         total_count=prs.integer("totalCount"),
         page_info=_page_info(prs.obj("pageInfo")),

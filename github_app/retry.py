@@ -37,3 +37,8 @@ class RetryPolicy:
     max_attempts: int = 3
     base: float = 0.5
     cap: float = 8.0
+
+
+# For requests that redeem a single-use code (OAuth code exchange, manifest conversion): GitHub may have
+# redeemed the code before answering 5xx, so a second attempt can only fail with a misleading "bad code".
+ONCE = RetryPolicy(max_attempts=1)

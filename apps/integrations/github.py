@@ -42,6 +42,7 @@ def app_credentials() -> AppCredentials:
         api_url=settings.GITHUB_API_URL,
         web_url=settings.GITHUB_WEB_URL,
         slug=settings.GITHUB_APP_SLUG,
+        jwt_issuer_kind=settings.GITHUB_APP_JWT_ISSUER,
     )
 
 

@@ -17,6 +17,7 @@ from apps.integrations.models import (
     TrackedRepository,
 )
 from apps.teams.models import Team
+from github_app import install_url_for
 
 # An installation that still delivers events; a deleted one's late deliveries are ignored.
 LIVE_STATUSES = (InstallationStatus.ACTIVE, InstallationStatus.SUSPENDED)
@@ -59,8 +60,12 @@ def installation_settings_url(*, installation: GitHubAppInstallation) -> str:
 
 
 def github_install_url(*, state: str) -> str:
-    """``{GITHUB_WEB_URL}/apps/<slug>/installations/new?state=…``: GitHub's page to install the App."""
-    return f"{settings.GITHUB_WEB_URL}/apps/{settings.GITHUB_APP_SLUG}/installations/new?{urlencode({'state': state})}"
+    """GitHub's page to install the App with our ``state``: ``{GITHUB_WEB_URL}/apps/<slug>/installations/new`` on
+    github.com, ``/github-apps/<slug>/installations/new`` on GitHub Enterprise Server (``github_app``'s layout)."""
+    page = install_url_for(
+        web_url=settings.GITHUB_WEB_URL, api_url=settings.GITHUB_API_URL, slug=settings.GITHUB_APP_SLUG
+    )
+    return f"{page}?{urlencode({'state': state})}"
 
 
 def tracked_repository_for_delivery(*, installation_id: int | None, github_repo_id: int) -> TrackedRepository | None:

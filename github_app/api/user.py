@@ -17,6 +17,7 @@ from github_app.auth import BearerAuth
 from github_app.client import GitHubClient
 from github_app.credentials import AppCredentials
 from github_app.errors import NotFound, OAuthError, UnexpectedResponse
+from github_app.retry import ONCE
 
 # GitHub's "Permissions required for GitHub Apps": GET /user/memberships/orgs/{org} works with user access tokens
 # only, and needs the App's organization permission "Members" (read).
@@ -31,7 +32,7 @@ def exchange_oauth_code(
     GitHub answers 200 even for a bad code, with `{"error": "bad_verification_code",
     "error_description": "..."}`; that raises `OAuthError` carrying the description.
     """
-    client = GitHubClient(credentials.web_url, session)
+    client = GitHubClient(credentials.web_url, session, retry=ONCE)  # the code is single-use: never retried
     form = {"client_id": credentials.client_id, "client_secret": credentials.client_secret, "code": code}
     if redirect_uri is not None:
         form["redirect_uri"] = redirect_uri

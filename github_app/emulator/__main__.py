@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("--live-interval", type=float, default=0.0, help="seconds between live PR actions (0 = off)")
     add("--rest-limit", type=int, default=5000, help="REST requests per hour per installation")
     add("--graphql-limit", type=int, default=5000, help="GraphQL points per hour per installation")
+    add("--ghes", action="store_true", help="GitHub Enterprise Server layout: REST under /api/v3, /api/graphql")
+    add("--ghes-version", default="3.17", help="GHES version whose documented rules apply (JWT iss before 3.14)")
+    add("--private", action="store_true", help="the App is private: installable only on its owner's account")
     add("--verbose", action="store_true", help="log every request")
     return parser
 
@@ -88,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
         live_interval=args.live_interval,
         rest_limit=args.rest_limit,
         graphql_limit=args.graphql_limit,
+        ghes=args.ghes,
+        ghes_version=args.ghes_version,
+        public=not args.private,
     )
     try:
         server = EmulatorServer(config).start()

@@ -33,3 +33,10 @@ class EmulatorConfig:
     live_interval: float = 0.0
     rest_limit: int = 5000
     graphql_limit: int = 5000
+    # GitHub Enterprise Server's layout: REST under /api/v3, GraphQL at /api/graphql, the install page at
+    # /github-apps/<slug>/installations/new (github.com: REST and GraphQL at the root, /apps/<slug>/...).
+    ghes: bool = False
+    # The GHES version's documented rules: up to 3.13 the App JWT's `iss` must be the App id; 3.14 added the client id.
+    ghes_version: str = "3.17"
+    # A private App can be installed only on the account that owns it (GitHub's rule); the default App is public.
+    public: bool = True

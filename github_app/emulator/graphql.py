@@ -1,15 +1,30 @@
-"""The two GraphQL queries tformance sends for backfill, answered in GitHub's schema shapes.
+"""GitHub's GraphQL endpoint: every document parsed, validated and executed against ``schema.graphql``.
 
-Queries are recognised by operation name, not parsed: the emulator serves the fields tformance
-asks for. Each query costs 1 point of a per-installation GraphQL budget; an exhausted budget is
-a 200 with a ``RATE_LIMITED`` error, as GitHub answers GraphQL.
+The schema is the project's own subset of GitHub's (the types and fields tformance reads, with GitHub's
+types), so a query GitHub would refuse is refused here: an unknown or misspelled field, a wrong argument
+type, a fragment on a type that cannot occur. Values are serialised as GitHub serialises them: an ``Int``
+holds 32 bits only (a larger id is ``null`` plus an error, as the deprecated ``databaseId`` fields answer
+for today's ids) and ``BigInt`` is a string. Each query costs 1 point of a per-installation budget; an
+exhausted budget is a 200 with a ``RATE_LIMITED`` error, as GitHub answers GraphQL.
 """
 
 from __future__ import annotations
 
 import base64
-import re
+from collections.abc import Callable
+from functools import cache, lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    build_schema,
+    execute_sync,
+    parse,
+    validate,
+)
 
 from .httpkit import Response, json_response
 from .models import Installation, PullRequest, Repository, Review
@@ -18,16 +33,51 @@ from .shapes import avatar_url, iso
 if TYPE_CHECKING:
     from .server import EmulatorServer
 
-SUPPORTED = ("RepositoryPullRequests", "PullRequestReviews")
+SCHEMA_FILE = Path(__file__).with_name("schema.graphql")
 MAX_FIRST = 100
-_OPERATION = re.compile(r"\b(?:query|mutation|subscription)\s+(\w+)")
-_REVIEWS_FIRST = re.compile(r"reviews\s*\(\s*first\s*:\s*(\d+)")
+GHOST_LOGIN = "ghost"  # REST and webhooks show a deleted account as this user; GraphQL's ``author`` is null
+TIMELINE_TYPES = {"READY_FOR_REVIEW": "ReadyForReviewEvent", "CONVERT_TO_DRAFT": "ConvertToDraftEvent"}
+TIMELINE_ITEM_TYPES = {"ReadyForReviewEvent": "READY_FOR_REVIEW_EVENT", "ConvertToDraftEvent": "CONVERT_TO_DRAFT_EVENT"}
 
 
-class GraphQLError(Exception):
-    def __init__(self, type_: str, message: str, path: list[str] | None = None) -> None:
+class TypedError(Exception):
+    """An error GitHub reports with a top-level ``type`` (``NOT_FOUND``, ``EXCESSIVE_PAGINATION`` …)."""
+
+    def __init__(self, type_: str, message: str) -> None:
         super().__init__(message)
-        self.body = {"type": type_, "message": message, **({"path": path} if path else {})}
+        self.type = type_
+
+
+def _serialize_big_int(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).lstrip("-").isdigit():
+        raise GraphQLError(f"BigInt cannot represent value: {value!r}")
+    return str(int(value))
+
+
+@cache
+def schema() -> GraphQLSchema:
+    """The subset schema, built once; ``BigInt`` serialises to a string as on GitHub."""
+    built = build_schema(SCHEMA_FILE.read_text())
+    big_int = built.type_map["BigInt"]
+    big_int.serialize = _serialize_big_int  # type: ignore[attr-defined]  # graphql-core 3.2
+    big_int.coerce_output_value = _serialize_big_int  # type: ignore[attr-defined]  # 3.3 renamed it
+    return built
+
+
+@lru_cache(maxsize=64)
+def _document(query: str) -> tuple[DocumentNode | None, tuple[dict[str, Any], ...]]:
+    """Parsed and validated once per distinct query text (tformance sends two): ``(document, errors)``."""
+    try:
+        document = parse(query)
+    except GraphQLError as exc:
+        return None, (exc.formatted,)
+    errors = validate(schema(), document)
+    return (None, tuple(e.formatted for e in errors)) if errors else (document, ())
+
+
+def check_document(query: str) -> list[str]:
+    """Why GitHub would refuse this document (syntax, unknown fields, wrong types); empty when it is valid."""
+    return [error["message"] for error in _document(query)[1]]
 
 
 def encode_cursor(offset: int) -> str:
@@ -41,59 +91,79 @@ def decode_cursor(cursor: str | None) -> int:
     try:
         return int(base64.b64decode(cursor).decode().rsplit(":", 1)[1]) + 1
     except (ValueError, IndexError, UnicodeDecodeError) as exc:
-        raise GraphQLError("INVALID_CURSOR_ARGUMENTS", f"`{cursor}` does not appear to be a valid cursor.") from exc
+        raise TypedError("INVALID_CURSOR_ARGUMENTS", f"`{cursor}` does not appear to be a valid cursor.") from exc
+
+
+def _errors(result_errors: list[GraphQLError] | None) -> list[dict[str, Any]]:
+    """GraphQL errors as GitHub lists them: GitHub's own kinds carry a top-level ``type``."""
+    out = []
+    for error in result_errors or []:
+        formatted = dict(error.formatted)
+        if isinstance(error.original_error, TypedError):
+            formatted["type"] = error.original_error.type
+        out.append(formatted)
+    return out
 
 
 def execute(emulator: EmulatorServer, inst: Installation, body: Any) -> Response:
     from .server import rate_headers
 
     state = emulator.state
-    query = str(body.get("query", "")) if isinstance(body, dict) else ""
-    variables = (body.get("variables") or {}) if isinstance(body, dict) else {}
-    found = _OPERATION.search(query)
-    name = found.group(1) if found else None
+    query = body.get("query") if isinstance(body, dict) else None
+    variables = body.get("variables") if isinstance(body, dict) else None
     budget = state.budget("graphql", f"installation:{inst.id}")
+    headers = rate_headers(budget, "graphql")
+    if not isinstance(query, str) or not query.strip():
+        return json_response({"errors": [{"message": "A query attribute must be specified and must be a string."}]})
+    document, errors = _document(query)
+    if document is None:
+        return json_response({"errors": list(errors)}, headers=headers)
     with state.lock:
-        if name not in SUPPORTED:
-            message = f"The emulator only answers {', '.join(SUPPORTED)} (got {name or 'an anonymous operation'})."
-            return json_response(
-                {"errors": [{"type": "NOT_SUPPORTED", "message": message}]}, headers=rate_headers(budget, "graphql")
-            )
         if budget.remaining <= 0:
             error = {"type": "RATE_LIMITED", "message": f"API rate limit exceeded for installation ID {inst.id}."}
             return json_response({"errors": [error]}, headers=rate_headers(budget, "graphql"))
         budget.used += 1
-        rate = {"cost": 1, "remaining": budget.remaining, "resetAt": iso(budget.reset_at)}
+        rate = {
+            "cost": 1,
+            "limit": budget.limit,
+            "nodeCount": 0,
+            "remaining": budget.remaining,
+            "resetAt": iso(budget.reset_at),
+            "used": budget.used,
+        }
         headers = rate_headers(budget, "graphql")
-        try:
-            repo = _repository(emulator, inst, variables)
-            reviews_first = int(m.group(1)) if (m := _REVIEWS_FIRST.search(query)) else MAX_FIRST
-            if name == "RepositoryPullRequests":
-                data = {"rateLimit": rate, "repository": _pull_requests(emulator, repo, variables, reviews_first)}
-            else:
-                data = {"rateLimit": rate, "repository": _reviews_of(emulator, repo, variables, reviews_first)}
-        except GraphQLError as exc:
-            return json_response(
-                {"data": {"rateLimit": rate, "repository": None}, "errors": [exc.body]}, headers=headers
-            )
-    return json_response({"data": data}, headers=headers)
-
-
-def _repository(emulator: EmulatorServer, inst: Installation, variables: dict[str, Any]) -> Repository:
-    state = emulator.state
-    full_name = f"{variables.get('owner')}/{variables.get('name')}"
-    repo = state.repo_by_full_name(full_name)
-    if repo is None or repo.id not in {r.id for r in state.installation_repos(inst)}:
-        raise GraphQLError(
-            "NOT_FOUND", f"Could not resolve to a Repository with the name '{full_name}'.", ["repository"]
+        root = {"rateLimit": rate, "repository": _repository_resolver(emulator, inst)}
+        operation = body.get("operationName")
+        result = execute_sync(
+            schema(),
+            document,
+            root_value=root,
+            variable_values=variables if isinstance(variables, dict) else None,
+            operation_name=operation if isinstance(operation, str) else None,
         )
-    return repo
+    # Variables that do not fit their types fail before execution: then, as the spec says, there is no `data`.
+    answer: dict[str, Any] = {} if result.data is None else {"data": result.data}
+    if result.errors:
+        answer["errors"] = _errors(result.errors)
+    return json_response(answer, headers=headers)
+
+
+def _repository_resolver(emulator: EmulatorServer, inst: Installation) -> Callable[..., dict[str, Any]]:
+    def repository(info: Any, owner: str, name: str, **_: Any) -> dict[str, Any]:
+        state = emulator.state
+        full_name = f"{owner}/{name}"
+        repo = state.repo_by_full_name(full_name)
+        if repo is None or repo.id not in {r.id for r in state.installation_repos(inst)}:
+            raise TypedError("NOT_FOUND", f"Could not resolve to a Repository with the name '{full_name}'.")
+        return _repository(emulator, repo)
+
+    return repository
 
 
 def _first(value: Any, connection: str) -> int:
     first = int(value if value is not None else MAX_FIRST)
     if first < 1 or first > MAX_FIRST:
-        raise GraphQLError(
+        raise TypedError(
             "EXCESSIVE_PAGINATION",
             f"Requesting {first} records on the `{connection}` connection "
             f"exceeds the `first` limit of {MAX_FIRST} records.",
@@ -103,81 +173,101 @@ def _first(value: Any, connection: str) -> int:
 
 def _page(total: int, offset: int, first: int) -> tuple[range, dict[str, Any]]:
     window = range(offset, min(total, offset + first))
+    start = encode_cursor(window[0]) if window else None
     end = encode_cursor(window[-1]) if window else None
-    return window, {"hasNextPage": window.stop < total, "endCursor": end}
-
-
-def _pull_requests(emulator: EmulatorServer, repo: Repository, variables: dict[str, Any], reviews_first: int) -> dict:
-    state = emulator.state
-    order = state.pr_order(repo)
-    window, page_info = _page(
-        len(order), decode_cursor(variables.get("after")), _first(variables.get("first"), "pullRequests")
-    )
-    nodes = []
-    for index in window:
-        pr = state.pull_request(repo, order[index])
-        assert pr is not None
-        nodes.append(_pr_node(emulator, pr, reviews_first))
-    return {
-        "databaseId": repo.id,
-        "nameWithOwner": repo.full_name,
-        "pullRequests": {"totalCount": len(order), "pageInfo": page_info, "nodes": nodes},
+    return window, {
+        "hasNextPage": window.stop < total,
+        "hasPreviousPage": offset > 0,
+        "startCursor": start,
+        "endCursor": end,
     }
 
 
-def _reviews_of(emulator: EmulatorServer, repo: Repository, variables: dict[str, Any], first: int) -> dict:
-    number = variables.get("number")
-    pr = (
-        emulator.state.pull_request(repo, int(number))
-        if isinstance(number, int | str) and str(number).isdigit()
-        else None
-    )
-    if pr is None:
-        raise GraphQLError(
-            "NOT_FOUND",
-            f"Could not resolve to a PullRequest with the number of {number}.",
-            ["repository", "pullRequest"],
-        )
-    return {"pullRequest": {"reviews": _reviews(emulator, pr.reviews, decode_cursor(variables.get("after")), first)}}
+def _repository(emulator: EmulatorServer, repo: Repository) -> dict[str, Any]:
+    state = emulator.state
+
+    def pull_requests(info: Any, first: int | None = None, after: str | None = None, **_: Any) -> dict[str, Any]:
+        order = state.pr_order(repo)
+        window, page_info = _page(len(order), decode_cursor(after), _first(first, "pullRequests"))
+        nodes = []
+        for index in window:
+            pr = state.pull_request(repo, order[index])
+            assert pr is not None
+            nodes.append(_pr_node(emulator, pr))
+        return {"totalCount": len(order), "pageInfo": page_info, "nodes": nodes}
+
+    def pull_request(info: Any, number: int) -> dict[str, Any] | None:
+        pr = state.pull_request(repo, number)
+        if pr is None:
+            raise TypedError("NOT_FOUND", f"Could not resolve to a PullRequest with the number of {number}.")
+        return _pr_node(emulator, pr)
+
+    return {
+        "databaseId": repo.id,
+        "name": repo.name,
+        "nameWithOwner": repo.full_name,
+        "pullRequests": pull_requests,
+        "pullRequest": pull_request,
+    }
 
 
-def _reviews(emulator: EmulatorServer, reviews: list[Review], offset: int, first: int) -> dict[str, Any]:
+def _reviews(emulator: EmulatorServer, reviews: list[Review], offset: int, first: int | None) -> dict[str, Any]:
     window, page_info = _page(len(reviews), offset, _first(first, "reviews"))
     nodes = [
-        {"databaseId": r.id, "state": r.state, "submittedAt": iso(r.submitted_at), "author": _actor(emulator, r.user)}
+        {
+            "databaseId": r.id,
+            "fullDatabaseId": r.id,
+            "state": r.state,
+            "submittedAt": iso(r.submitted_at),
+            "body": r.body or "",
+            "author": _actor(emulator, r.user),
+        }
         for r in (reviews[i] for i in window)
     ]
     return {"totalCount": len(reviews), "pageInfo": page_info, "nodes": nodes}
 
 
-def _actor(emulator: EmulatorServer, login: str) -> dict[str, Any]:
-    """GraphQL ``Actor``: bots are ``Bot`` and, as on GitHub, their login has no ``[bot]`` suffix."""
+def _actor(emulator: EmulatorServer, login: str) -> dict[str, Any] | None:
+    """GraphQL ``Actor``: ``None`` for a deleted account (GitHub's "ghost"); bots are ``Bot`` and, as on GitHub,
+    their login has no ``[bot]`` suffix; a ``Mannequin`` (a placeholder for an imported user) has its own id."""
+    if login == GHOST_LOGIN:
+        return None
     state = emulator.state
     account = state.account(login) or state.add_account(login)
-    bot = account.type == "Bot"
+    typename = {"Bot": "Bot", "Mannequin": "Mannequin"}.get(account.type, "User")
     return {
-        "__typename": "Bot" if bot else "User",
-        "login": account.login.removesuffix("[bot]") if bot else account.login,
+        "__typename": typename,
+        "login": account.login.removesuffix("[bot]") if typename == "Bot" else account.login,
         "avatarUrl": avatar_url(state, account),
         "databaseId": account.id,
     }
 
 
-def _pr_node(emulator: EmulatorServer, pr: PullRequest, reviews_first: int) -> dict[str, Any]:
-    state = "MERGED" if pr.merged else pr.state.upper()
-    timeline = [
-        {
-            "__typename": "ReadyForReviewEvent" if kind == "READY_FOR_REVIEW" else "ConvertToDraftEvent",
-            "createdAt": iso(at),
-        }
-        for kind, at in pr.timeline
-    ]
+def _pr_node(emulator: EmulatorServer, pr: PullRequest) -> dict[str, Any]:
+    def reviews(info: Any, first: int | None = None, after: str | None = None, **_: Any) -> dict[str, Any]:
+        return _reviews(emulator, pr.reviews, decode_cursor(after), first)
+
+    def labels(info: Any, first: int | None = None, **_: Any) -> dict[str, Any]:
+        names = pr.labels[: _first(first, "labels")]
+        return {"totalCount": len(pr.labels), "nodes": [{"name": name} for name in names]}
+
+    def timeline_items(info: Any, first: int | None = None, itemTypes: list[str] | None = None, **_: Any) -> dict:
+        items = [
+            {"__typename": TIMELINE_TYPES.get(kind, "ConvertToDraftEvent"), "createdAt": iso(at)}
+            for kind, at in pr.timeline
+        ]
+        if itemTypes is not None:
+            items = [item for item in items if TIMELINE_ITEM_TYPES[item["__typename"]] in itemTypes]
+        window, page_info = _page(len(items), 0, _first(first, "timelineItems"))
+        return {"totalCount": len(items), "pageInfo": page_info, "nodes": [items[i] for i in window]}
+
     return {
         "databaseId": pr.id,
+        "fullDatabaseId": pr.id,
         "number": pr.number,
         "title": pr.title,
-        "body": pr.body,
-        "state": state,
+        "body": pr.body or "",
+        "state": "MERGED" if pr.merged else pr.state.upper(),
         "isDraft": pr.draft,
         "createdAt": iso(pr.created_at),
         "updatedAt": iso(pr.updated_at),
@@ -189,7 +279,7 @@ def _pr_node(emulator: EmulatorServer, pr: PullRequest, reviews_first: int) -> d
         "deletions": pr.deletions,
         "changedFiles": pr.changed_files,
         "author": _actor(emulator, pr.user),
-        "labels": {"nodes": [{"name": name} for name in pr.labels[:20]]},
-        "reviews": _reviews(emulator, pr.reviews, 0, reviews_first),
-        "timelineItems": {"nodes": timeline},
+        "labels": labels,
+        "reviews": reviews,
+        "timelineItems": timeline_items,
     }

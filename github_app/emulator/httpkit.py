@@ -30,6 +30,7 @@ class Request:
     app: App | None = None
     token: Token | None = None
     installation: Installation | None = None
+    api: bool = True  # arrived on the API host/prefix (always, except web pages on the GHES layout)
 
     def header(self, name: str) -> str:
         return self.headers.get(name.lower(), "")

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-AccountType = Literal["User", "Organization", "Bot"]
+AccountType = Literal["User", "Organization", "Bot", "Mannequin"]
 DEFAULT_PERMISSIONS: dict[str, str] = {"metadata": "read", "pull_requests": "read", "members": "read"}
 DEFAULT_EVENTS: list[str] = ["pull_request", "pull_request_review", "repository"]
 RATE_WINDOW = timedelta(hours=1)
@@ -70,6 +70,7 @@ class App:
     created_at: datetime | None = None
     description: str = ""
     external_url: str = ""
+    public: bool = True
 
 
 @dataclass
@@ -108,7 +109,7 @@ class PullRequest:
     id: int
     number: int
     title: str
-    body: str
+    body: str | None
     user: str
     head_ref: str
     base_ref: str
@@ -238,6 +239,8 @@ class Fault:
     status: int = 502
     secondary: bool = False
     retry_after: int = 60
+    html: bool = False
+    message: str | None = None
 
 
 @dataclass

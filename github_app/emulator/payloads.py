@@ -26,7 +26,7 @@ def _ref(state: State, repo: Repository, pr: PullRequest, ref: str, sha: str) ->
 
 def pull_request_json(state: State, repo: Repository, pr: PullRequest, *, full: bool = True) -> dict[str, Any]:
     """``pulls-get`` shape; ``full=False`` drops the fields GitHub omits in review events."""
-    api, html = f"{state.base_url}/repos/{repo.full_name}", f"{state.base_url}/{repo.full_name}"
+    api, html = f"{state.api_url}/repos/{repo.full_name}", f"{state.base_url}/{repo.full_name}"
     pr_api, pr_html, issue = f"{api}/pulls/{pr.number}", f"{html}/pull/{pr.number}", f"{api}/issues/{pr.number}"
     base_sha = pr.head_sha[::-1]
     body: dict[str, Any] = {
@@ -99,7 +99,7 @@ def pull_request_json(state: State, repo: Repository, pr: PullRequest, *, full: 
 
 def review_json(state: State, repo: Repository, pr: PullRequest, review: Review) -> dict[str, Any]:
     """Webhook ``review`` object; ``state`` is lower case here (``approved``, ``changes_requested``...)."""
-    pr_api = f"{state.base_url}/repos/{repo.full_name}/pulls/{pr.number}"
+    pr_api = f"{state.api_url}/repos/{repo.full_name}/pulls/{pr.number}"
     html = f"{state.base_url}/{repo.full_name}/pull/{pr.number}#pullrequestreview-{review.id}"
     return {
         "id": review.id,

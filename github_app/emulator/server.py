@@ -15,13 +15,24 @@ from urllib.parse import parse_qsl, urlsplit
 from . import auth
 from .config import EmulatorConfig
 from .crypto import generate_private_key_pem, public_key_pem, write_private_key
-from .httpkit import HttpError, Request, Response, Router, error_response
+from .httpkit import HttpError, Request, Response, Router, error_response, html_response, json_response
 from .models import App, Delivery
 from .state import State
 from .webhooks import deliver as _deliver
 
 log = logging.getLogger("github_app.emulator")
 API_KINDS = ("app", "installation", "user", "public")
+GHES_REST_PREFIX, GHES_GRAPHQL = "/api/v3", "/api/graphql"
+ON_WEB_HOST = ("/login/oauth/",)  # the OAuth code exchange lives on the web host on github.com and on GHES
+SECONDARY_LIMIT = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+DOCS_SECONDARY = (
+    "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits"
+)
+FAULT_MESSAGES = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 422: "Validation Failed"}
+UNICORN = (
+    "<!DOCTYPE html><html><head><title>Unicorn! &middot; GitHub</title></head><body>"
+    "<p>No server is currently available to service your request.</p></body></html>"
+)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -68,6 +79,8 @@ class EmulatorServer:
         self.config = config or EmulatorConfig()
         self.state = State(rest_limit=self.config.rest_limit, graphql_limit=self.config.graphql_limit)
         self.state.seed = self.config.seed
+        self.state.api_prefix = GHES_REST_PREFIX if self.config.ghes else ""
+        self.state.client_id_issuer = not self.config.ghes or _version(self.config.ghes_version) >= (3, 14)
         self.router = Router()
         register_all(self.router, self)
         self._httpd: _Server | None = None
@@ -100,6 +113,7 @@ class EmulatorServer:
                 owner_login=cfg.owner,
                 webhook_url=cfg.webhook_url,
                 setup_url=cfg.setup_url,
+                public=cfg.public,
             )
         )
 
@@ -154,11 +168,14 @@ class EmulatorServer:
     def dispatch(self, request: Request) -> Response:
         control = request.path.startswith("/_emulator/")
         if not control:
+            self._ghes_layout(request)
             self.state.count_request(request.path)
             fault = self.state.take_fault(request.path)
             if fault is not None:
                 return self._fault_response(fault)
         matched = self.router.match(request.method, request.path)
+        if matched is not None and not control and self._wrong_host(matched[0].kind, request):
+            matched = None
         if matched is None:
             headers = {} if control else self._rate_headers("core", "anonymous", consume=False)
             return error_response(404, "Not Found", headers)
@@ -187,6 +204,23 @@ class EmulatorServer:
             response.headers.update(extra or self._rate_headers("core", "anonymous", consume=False))
         return response
 
+    def _ghes_layout(self, request: Request) -> None:
+        """On GHES, API paths arrive under ``/api/v3`` (GraphQL at ``/api/graphql``): strip that and remember it."""
+        request.api = not self.config.ghes
+        if not self.config.ghes:
+            return
+        if request.path == GHES_GRAPHQL:
+            request.path, request.api = "/graphql", True
+        elif request.path.startswith(GHES_REST_PREFIX + "/"):
+            request.path, request.api = request.path[len(GHES_REST_PREFIX) :], True
+
+    def _wrong_host(self, kind: str, request: Request) -> bool:
+        """An API route asked without GHES's ``/api/v3`` prefix (or a web page with it) does not exist there."""
+        if not self.config.ghes:
+            return False
+        wants_api = kind in API_KINDS and not request.path.startswith(ON_WEB_HOST)
+        return wants_api != request.api
+
     def _rate_headers(self, resource: str, subject: str, *, consume: bool) -> dict[str, str]:
         budget = self.state.budget(resource, subject)
         with self.state.lock:
@@ -206,13 +240,25 @@ class EmulatorServer:
             return rate_headers(budget, "core")
 
     def _fault_response(self, fault: Any) -> Response:
+        """The failure shapes GitHub documents: a secondary limit (403, or 200 with a GraphQL error) with
+        ``Retry-After``; a 200 carrying an untyped GraphQL error; an HTML 5xx page from the load balancer;
+        a JSON error (400/422 on a redelivery attempt, 5xx …)."""
+        retry = {"Retry-After": str(fault.retry_after)}
+        if fault.secondary and fault.status == 200:
+            return json_response({"errors": [{"message": fault.message or SECONDARY_LIMIT}]}, 200, retry)
         if fault.secondary:
-            return error_response(
-                403,
-                "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
-                {"Retry-After": str(fault.retry_after)},
-            )
-        return error_response(fault.status, "Server Error" if fault.status >= 500 else "Injected fault")
+            body = {"message": fault.message or SECONDARY_LIMIT, "documentation_url": DOCS_SECONDARY}
+            return json_response(body, fault.status, retry)
+        if fault.status == 200:
+            return json_response({"errors": [{"message": fault.message or "Something went wrong."}]})
+        if fault.html:
+            return html_response(UNICORN, fault.status)
+        default = "Server Error" if fault.status >= 500 else FAULT_MESSAGES.get(fault.status, "Injected fault")
+        return error_response(fault.status, fault.message or default)
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(".") if part.isdigit())
 
 
 def rate_headers(budget: Any, resource: str) -> dict[str, str]:

@@ -32,6 +32,8 @@ class State:
     def __init__(self, base_url: str = "", rest_limit: int = 5000, graphql_limit: int = 5000) -> None:
         self.lock = threading.RLock()
         self.base_url = base_url
+        self.api_prefix = ""  # "/api/v3" when laid out as GitHub Enterprise Server
+        self.client_id_issuer = True  # False on GHES before 3.14: only the App id is a JWT issuer there
         self.rest_limit = rest_limit
         self.graphql_limit = graphql_limit
         self.accounts: dict[str, Account] = {}
@@ -108,6 +110,11 @@ class State:
                 self.default_app_id = app.id
             return app
 
+    @property
+    def api_url(self) -> str:
+        """Where the REST API lives: the origin on github.com's layout, ``/api/v3`` under it on GHES."""
+        return self.base_url + self.api_prefix
+
     def app(self, app_id: int | None = None) -> App | None:
         return self.apps.get(app_id if app_id is not None else (self.default_app_id or 0))
 
@@ -116,7 +123,8 @@ class State:
 
     def app_by_issuer(self, issuer: str) -> App | None:
         """GitHub accepts the app id (as a number or string) or the client id as a JWT ``iss``."""
-        return next((a for a in self.apps.values() if issuer in (str(a.id), a.client_id)), None)
+        accepted = (lambda a: (str(a.id), a.client_id)) if self.client_id_issuer else (lambda a: (str(a.id),))
+        return next((a for a in self.apps.values() if issuer in accepted(a)), None)
 
     def app_by_client_id(self, client_id: str) -> App | None:
         return next((a for a in self.apps.values() if a.client_id == client_id), None)

@@ -13,15 +13,15 @@ def author(typename: str = "User", login: str = "octocat", database_id: int | No
 
 
 def pull_request_page_data() -> dict[str, Any]:
-    """A `data` object shaped as GitHub answers REPOSITORY_PULL_REQUESTS_QUERY."""
+    """A `data` object shaped as GitHub answers REPOSITORY_PULL_REQUESTS_QUERY (ids past 2^31, as today's are)."""
     review = {
-        "databaseId": 80,
+        "fullDatabaseId": "2147483728",
         "state": "CHANGES_REQUESTED",
         "submittedAt": "2024-03-02T10:00:00Z",
         "author": author("Bot", "renovate[bot]", 29139614),
     }
     node = {
-        "databaseId": 279147437,
+        "fullDatabaseId": "2362920014",
         "number": 7,
         "title": "Add retries",
         "body": None,
@@ -49,7 +49,6 @@ def pull_request_page_data() -> dict[str, Any]:
     return {
         "rateLimit": {"cost": 1, "remaining": 4999, "resetAt": "2024-03-03T13:00:00Z"},
         "repository": {
-            "databaseId": 1296269,
             "nameWithOwner": "octocat/Hello-World",
             "pullRequests": {"totalCount": 1, "pageInfo": {"hasNextPage": False, "endCursor": None}, "nodes": [node]},
         },

@@ -105,3 +105,16 @@ def test_the_membership_call_needs_a_permission_the_manifest_asks_for() -> None:
     name, access = ORG_MEMBERSHIP_PERMISSION
     manifest = json.loads((REPO_ROOT / "app-manifest.json").read_text())
     assert manifest["default_permissions"].get(name) == access
+
+
+def test_a_5xx_to_the_code_exchange_is_not_retried_because_the_code_is_single_use(
+    credentials: AppCredentials, session: requests.Session, mocked: responses.RequestsMock
+) -> None:
+    """GitHub may have redeemed the code before failing; a retry could only end in bad_verification_code."""
+    from github_app import ServerError
+
+    mocked.post(TOKEN_URL, status=502, body="<html>Unicorn!</html>")
+    mocked.post(TOKEN_URL, json={"access_token": "ghu_user", "token_type": "bearer", "scope": ""})
+    with pytest.raises(ServerError, match="502"):
+        exchange_oauth_code(credentials, session, "the-code")
+    assert len(mocked.calls) == 1

@@ -201,3 +201,69 @@ def test_non_json_success_body_is_unexpected_response(client: GitHubClient, mock
     mocked.get(f"{API}/app", body="<html>proxy</html>")
     with pytest.raises(UnexpectedResponse):
         client.get("/app")
+
+
+SECONDARY = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "body", "wait"),
+    [
+        # Primary limit: 200, an untyped error, x-ratelimit-remaining 0 -> until x-ratelimit-reset.
+        (200, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1700003600"}, {"errors": [{"message": "x"}]}, None),
+        # Secondary limit answered 200 with Retry-After.
+        (200, {"Retry-After": "30"}, {"errors": [{"message": SECONDARY}]}, 30),
+        # Secondary limit answered 403 with Retry-After.
+        (403, {"Retry-After": "45"}, {"message": SECONDARY}, 45),
+        # An untyped 200 error about a rate limit without any header: at least a minute.
+        (200, {}, {"errors": [{"message": SECONDARY}]}, 60),
+        (200, {}, {"data": None, "errors": [{"message": "API rate limit exceeded for installation ID 9."}]}, 60),
+    ],
+    ids=["primary-200", "secondary-200-retry-after", "secondary-403-retry-after", "untyped-200", "primary-untyped"],
+)
+def test_every_graphql_rate_limit_shape_is_rate_limited_until_reset(
+    client: GitHubClient, mocked: responses.RequestsMock, clock: FakeClock, status, headers, body, wait
+) -> None:
+    """GitHub's GraphQL rate-limit docs: the primary limit answers 200 with x-ratelimit-remaining 0; a secondary limit
+    answers 200 or 403 with an error message, Retry-After when present, else wait at least a minute."""
+    mocked.post(f"{API}/graphql", json=body, status=status, headers=headers)
+    with pytest.raises(RateLimited) as info:
+        client.graphql("query { viewer { login } }")
+    expected = 1_700_003_600 if wait is None else clock() + wait
+    assert info.value.retry_at == expected
+    assert len(mocked.calls) == 1  # never retried in a loop: the caller waits until reset
+
+
+def test_a_graphql_error_that_is_not_a_rate_limit_stays_a_graphql_error_even_at_zero_remaining(
+    client: GitHubClient, mocked: responses.RequestsMock
+) -> None:
+    """The last point spent on a query that fails for its own reason: remaining is 0 but the error is the query's."""
+    errors = [{"type": "NOT_FOUND", "path": ["repository"], "message": "Could not resolve to a Repository"}]
+    mocked.post(
+        f"{API}/graphql",
+        json={"data": {"repository": None}, "errors": errors},
+        headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1700003600"},
+    )
+    with pytest.raises(GraphQLError):
+        client.graphql("query { viewer { login } }")
+
+
+def test_a_successful_graphql_answer_that_spent_the_last_point_is_data(
+    client: GitHubClient, mocked: responses.RequestsMock
+) -> None:
+    mocked.post(
+        f"{API}/graphql",
+        json={"data": {"viewer": {"login": "octocat"}}},
+        headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1700003600"},
+    )
+    assert client.graphql("query { viewer { login } }") == {"viewer": {"login": "octocat"}}
+
+
+def test_a_graphql_timeout_answered_200_is_a_server_error_a_smaller_query_can_fix(
+    client: GitHubClient, mocked: responses.RequestsMock
+) -> None:
+    message = "Something went wrong while executing your query. This may be the result of a timeout."
+    mocked.post(f"{API}/graphql", json={"data": None, "errors": [{"message": message}]})
+    with pytest.raises(ServerError, match="timed out") as info:
+        client.graphql("query { viewer { login } }")
+    assert info.value.status == 200

@@ -97,3 +97,35 @@ def test_the_fixture_manifest_pem_is_read(private_key_pem: str) -> None:
     except CredentialsError as exc:
         pytest.skip(f"documentation placeholder key is not a usable key: {exc}")
     assert creds.private_key.key_size >= 2048
+
+
+GHES = "https://ghe.example.com/api/v3"
+
+
+@pytest.mark.parametrize(
+    ("api_url", "issuer_setting", "expected"),
+    [
+        ("https://api.github.com", "", "Iv1.abc"),  # github.com: the client id, as GitHub recommends
+        (GHES, "", "12345"),  # GHES up to 3.13 accepts only the app id; every version accepts it
+        (GHES, "client_id", "Iv1.abc"),  # GHES 3.14 and later accept the client id too
+        ("https://api.github.com", "app_id", "12345"),
+    ],
+)
+def test_jwt_issuer_is_what_the_github_in_use_documents(private_key_pem, api_url, issuer_setting, expected) -> None:
+    assert make(private_key_pem, api_url=api_url, jwt_issuer_kind=issuer_setting).jwt_issuer == expected
+
+
+def test_an_unknown_issuer_setting_is_refused_at_construction(private_key_pem: str) -> None:
+    with pytest.raises(CredentialsError, match="client_id or app_id"):
+        make(private_key_pem, jwt_issuer_kind="slug")
+
+
+@pytest.mark.parametrize(
+    ("api_url", "web_url", "expected"),
+    [
+        ("https://api.github.com", "https://github.com", "https://github.com/apps/tf/installations/new"),
+        (GHES, "https://ghe.example.com", "https://ghe.example.com/github-apps/tf/installations/new"),
+    ],
+)
+def test_install_url_follows_githubs_layout(private_key_pem, api_url, web_url, expected) -> None:
+    assert make(private_key_pem, api_url=api_url, web_url=web_url, slug="tf").install_url == expected

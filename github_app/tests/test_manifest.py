@@ -15,7 +15,7 @@ def test_build_manifest_points_every_url_at_the_deployment() -> None:
     assert manifest["hook_attributes"] == {"active": True, "url": "https://metrics.example.com/webhooks/github/"}
     assert manifest["redirect_url"] == "https://metrics.example.com/integrations/github/manifest/callback/"
     assert manifest["callback_urls"] == ["https://metrics.example.com/integrations/github/callback/"]
-    assert manifest["setup_url"] == "https://metrics.example.com/integrations/github/callback/"
+    assert "setup_url" not in manifest  # with request_oauth_on_install GitHub returns users to callback_urls[0]
     assert manifest["default_events"] == ["pull_request"]
     assert "url" not in template["hook_attributes"]  # the template is not modified
 
@@ -34,3 +34,17 @@ def test_convert_manifest_code_returns_the_new_apps_credentials(
     assert "Authorization" not in mocked.calls[0].request.headers
     text = repr(result)
     assert example["client_secret"] not in text and "PRIVATE KEY" not in text
+
+
+def test_a_5xx_to_the_manifest_conversion_is_not_retried_because_the_code_is_single_use(
+    session: requests.Session, mocked: responses.RequestsMock
+) -> None:
+    import pytest
+
+    from github_app import ServerError
+
+    mocked.post(f"{API}/app-manifests/abc123/conversions", status=502, body="<html>Unicorn!</html>")
+    mocked.post(f"{API}/app-manifests/abc123/conversions", json={"message": "Not Found"}, status=404)
+    with pytest.raises(ServerError, match="502"):
+        convert_manifest_code(API, session, "abc123")
+    assert len(mocked.calls) == 1

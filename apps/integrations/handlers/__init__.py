@@ -24,9 +24,10 @@ HANDLERS: dict[str, Handler] = {
     "pull_request_review": handle_pull_request_review,
 }
 
-# Events GitHub sends to every App whatever its subscriptions; not listed in the manifest.
+# Events GitHub sends to every App whatever its subscriptions; not listed in the manifest. (`meta`, about the
+# App's hook itself, is not one of them: an App receives it only when subscribed, which needs its permission.)
 ALWAYS_DELIVERED = frozenset(
-    {"ping", "installation", "installation_repositories", "installation_target", "github_app_authorization", "meta"}
+    {"ping", "installation", "installation_repositories", "installation_target", "github_app_authorization"}
 )
 
 __all__ = ["ALWAYS_DELIVERED", "HANDLERS", "DeliveryIgnored", "Handler"]

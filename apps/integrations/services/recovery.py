@@ -6,6 +6,12 @@ entry per attempt, cursor-paginated, kept three days). This job reads that log b
 complete scan started, and asks GitHub to redeliver (``POST /app/hook/deliveries/{id}/attempts``) every
 delivery whose attempts all failed and that we never stored. A run is bounded; the checkpoint remembers the
 page it stopped on, and the next run resumes there.
+
+Nothing GitHub refuses can make the job stick: the checkpoint is saved before and after every redelivery
+request (with the GUIDs already asked for, so a crash never asks twice), an attempt GitHub refuses (400/422:
+too old, already redelivered, not redeliverable) is skipped with its reason logged, and a cursor GitHub no
+longer accepts starts the scan over from the newest entry. The scan never reaches back further than an hour
+inside GitHub's three-day retention, where entries vanish while being read.
 """
 
 from __future__ import annotations
@@ -21,12 +27,15 @@ from django.utils.dateparse import parse_datetime
 
 from apps.integrations.github import GitHubAppNotConfigured, app_api
 from apps.integrations.models import Checkpoint, WebhookDelivery
-from github_app import AppAPI
+from github_app import AppAPI, GitHubError
 
 logger = logging.getLogger(__name__)
 
 CHECKPOINT_NAME = "github-hook-deliveries"
 GITHUB_LOG_RETENTION = timedelta(days=3)
+RETENTION_MARGIN = timedelta(hours=1)
+# GitHub's answers that mean "not this one, not ever": the request is wrong for this entry or cursor.
+REFUSED = frozenset({400, 404, 410, 422})
 
 
 @dataclass
@@ -38,13 +47,21 @@ class _Scan:
     cursor: str | None = None
     succeeded: set[str] = field(default_factory=set)
     requested: set[str] = field(default_factory=set)
+    refused: set[str] = field(default_factory=set)
+
+
+def _window_start() -> datetime:
+    """The oldest moment a scan looks at: safely inside the three days GitHub keeps its log."""
+    return timezone.now() - (GITHUB_LOG_RETENTION - RETENTION_MARGIN)
 
 
 def _load(checkpoint: Checkpoint) -> _Scan:
     value = checkpoint.value
-    since = parse_datetime(value["since"]) if value.get("since") else timezone.now() - GITHUB_LOG_RETENTION
-    scan = _Scan(since=since, cursor=value.get("cursor"))
+    saved = parse_datetime(value["since"]) if value.get("since") else None
+    scan = _Scan(since=max(saved or _window_start(), _window_start()), cursor=value.get("cursor"))
     scan.newest = parse_datetime(value["newest"]) if value.get("newest") else None
+    scan.requested = set(value.get("requested") or ())
+    scan.refused = set(value.get("refused") or ())
     return scan
 
 
@@ -56,6 +73,8 @@ def _save(checkpoint: Checkpoint, scan: _Scan, *, complete: bool) -> None:
             "since": scan.since.isoformat(),
             "newest": scan.newest.isoformat() if scan.newest else None,
             "cursor": scan.cursor,
+            "requested": sorted(scan.requested),
+            "refused": sorted(scan.refused),
         }
     checkpoint.save(update_fields=["value", "updated_at"])
 
@@ -73,11 +92,44 @@ def _lost(page: list[dict[str, Any]], scan: _Scan) -> list[dict[str, Any]]:
         if not _ok(e) and e.get("guid"):
             failed.setdefault(e["guid"], e)
     stored = set(WebhookDelivery.objects.filter(delivery_id__in=list(failed)).values_list("delivery_id", flat=True))
-    return [e for g, e in failed.items() if g not in stored and g not in scan.succeeded and g not in scan.requested]
+    skip = stored | scan.succeeded | scan.requested | scan.refused
+    return [e for g, e in failed.items() if g not in skip]
+
+
+def _redeliver(api: AppAPI, entry: dict[str, Any], scan: _Scan, checkpoint: Checkpoint) -> bool:
+    """Ask GitHub to redeliver one entry; False when GitHub refuses it (skipped for good, reason logged)."""
+    _save(checkpoint, scan, complete=False)  # a crash during the call resumes on this page
+    guid = entry["guid"]
+    try:
+        api.redeliver(entry["id"])
+    except GitHubError as exc:
+        if exc.status not in REFUSED:
+            raise
+        scan.refused.add(guid)
+        _save(checkpoint, scan, complete=False)
+        logger.warning("GitHub refused to redeliver %s (%s), skipped: %s", guid, entry.get("event"), exc)
+        return False
+    scan.requested.add(guid)
+    _save(checkpoint, scan, complete=False)  # never asked twice, even if the next call crashes
+    logger.info("asked GitHub to redeliver %s (%s)", guid, entry.get("event"))
+    return True
+
+
+def _page(api: AppAPI, scan: _Scan, checkpoint: Checkpoint) -> tuple[list[dict[str, Any]], str | None] | None:
+    """One page of the log, or None when GitHub refuses a stale cursor: the next run starts over from the top."""
+    try:
+        return api.list_hook_deliveries(cursor=scan.cursor)
+    except GitHubError as exc:
+        if scan.cursor is None or exc.status not in REFUSED:
+            raise
+        logger.warning("GitHub refused the delivery-log cursor; the next run starts over from the newest: %s", exc)
+        scan.cursor, scan.newest = None, None
+        _save(checkpoint, scan, complete=False)
+        return None
 
 
 def deliveries_recover_failed(*, api: AppAPI | None = None, budget: int | None = None) -> int:
-    """Ask GitHub to redeliver what it failed to deliver to us; returns how many were requested."""
+    """Ask GitHub to redeliver what it failed to deliver to us; returns how many this run requested."""
     try:
         api = api or app_api()
     except GitHubAppNotConfigured:
@@ -85,20 +137,21 @@ def deliveries_recover_failed(*, api: AppAPI | None = None, budget: int | None =
         return 0
     budget = settings.WEBHOOK_REDELIVERIES_PER_RUN if budget is None else budget
     checkpoint, _ = Checkpoint.objects.get_or_create(name=CHECKPOINT_NAME)
-    scan = _load(checkpoint)
+    scan, asked = _load(checkpoint), 0
     while True:
-        page, next_cursor = api.list_hook_deliveries(cursor=scan.cursor)
+        answer = _page(api, scan, checkpoint)
+        if answer is None:
+            return asked
+        page, next_cursor = answer
         in_window = [e for e in page if (parse_datetime(e.get("delivered_at") or "") or scan.since) >= scan.since]
         if scan.newest is None and in_window:
             scan.newest = max(parse_datetime(e["delivered_at"]) for e in in_window)
         for entry in _lost(in_window, scan):
-            if len(scan.requested) >= budget:
+            if asked >= budget:
                 _save(checkpoint, scan, complete=False)  # resume on this page next run
-                return len(scan.requested)
-            api.redeliver(entry["id"])
-            scan.requested.add(entry["guid"])
-            logger.info("asked GitHub to redeliver %s (%s)", entry["guid"], entry.get("event"))
+                return asked
+            asked += _redeliver(api, entry, scan, checkpoint)
         if next_cursor is None or len(in_window) < len(page):
             _save(checkpoint, scan, complete=True)
-            return len(scan.requested)
+            return asked
         scan.cursor = next_cursor

@@ -37,8 +37,9 @@ def manifest_template() -> dict[str, Any]:
 
 
 def manifest_for_base_url(*, base_url: str) -> dict[str, Any]:
-    """The manifest with every URL pointing at this deployment (webhook, callbacks, redirect)."""
-    return build_manifest(manifest_template(), base_url)
+    """The manifest with every URL pointing at this deployment (webhook, callbacks, redirect), public unless
+    ``GITHUB_APP_PUBLIC`` is off."""
+    return build_manifest(manifest_template(), base_url, public=settings.GITHUB_APP_PUBLIC)
 
 
 def manifest_registration_url(*, organization: str, state: str) -> str:

@@ -1,7 +1,7 @@
 """A small GitHub GraphQL endpoint on a ``responses`` mock, answering the two backfill queries in GitHub's shape.
 
 ``RepositoryPullRequests`` pages through ``pullRequests(first, after, orderBy: UPDATED_AT DESC)`` with
-``{"data": {"rateLimit": {...}, "repository": {"databaseId", "nameWithOwner", "pullRequests": {"totalCount",
+``{"data": {"rateLimit": {...}, "repository": {"nameWithOwner", "pullRequests": {"totalCount",
 "pageInfo": {"hasNextPage", "endCursor"}, "nodes": [...]}}}}``; ``PullRequestReviews`` pages one PR's reviews.
 Faults (HTTP statuses) can be queued, and the reported budget set.
 """
@@ -33,19 +33,29 @@ def offset_after(after: str | None) -> int:
     return int(base64.b64decode(after).decode().rsplit(":", 1)[1]) + 1 if after else 0
 
 
+def pr_id(number: int) -> int:
+    return 2**32 + number
+
+
+def review_id(number: int, k: int) -> int:
+    return 2**33 + 1000 * number + k
+
+
 def actor(login: str, database_id: int, *, bot: bool = False) -> dict[str, Any]:
     return {"__typename": "Bot" if bot else "User", "login": login, "avatarUrl": "", "databaseId": database_id}
 
 
 def review(review_id: int, *, reviewer: dict | None = None, state: str = "APPROVED", at: datetime = BASE) -> dict:
-    return {"databaseId": review_id, "state": state, "submittedAt": iso(at), "author": reviewer or actor("bob", 2)}
+    author = reviewer or actor("bob", 2)
+    return {"fullDatabaseId": str(review_id), "state": state, "submittedAt": iso(at), "author": author}
 
 
 def pr_node(number: int, *, updated: datetime, reviews: int = 2, **fields: Any) -> dict[str, Any]:
-    """A PR (``databaseId`` = 1000 + number) with ``reviews`` reviews (ids 100000·number + k)."""
+    """A PR (``fullDatabaseId`` = 2^32 + number) with ``reviews`` reviews (ids 2^33 + 1000·number + k): ids
+    past 2^31, as GitHub's are today, sent as ``BigInt`` strings."""
     created = updated - timedelta(days=2)
     node = {
-        "databaseId": 1000 + number,
+        "fullDatabaseId": str(pr_id(number)),
         "number": number,
         "title": f"PR {number}",
         "body": "",
@@ -62,7 +72,7 @@ def pr_node(number: int, *, updated: datetime, reviews: int = 2, **fields: Any) 
         "changedFiles": 1,
         "author": actor("alice", 1),
         "labels": {"nodes": []},
-        "all_reviews": [review(100000 * number + k, at=created + timedelta(hours=k + 1)) for k in range(reviews)],
+        "all_reviews": [review(review_id(number, k), at=created + timedelta(hours=k + 1)) for k in range(reviews)],
         "timelineItems": {"nodes": []},
     }
     node.update(fields)
@@ -116,7 +126,6 @@ class FakeGraphQL:
             nodes.append(shown)
         end = start + len(window)
         return {
-            "databaseId": REPO_ID,
             "nameWithOwner": FULL_NAME,
             "pullRequests": {
                 "totalCount": len(self.nodes),

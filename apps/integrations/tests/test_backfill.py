@@ -13,7 +13,7 @@ from apps.integrations.services.backfill import tracked_repository_backfill
 from apps.integrations.services.sync import tracked_repository_sync
 from apps.integrations.services.tracking import repositories_untrack, repository_track
 from apps.integrations.tasks import backfill_repository
-from apps.integrations.tests.graphql_fake import BASE, FULL_NAME, REPO_ID, FakeGraphQL, history, pr_node
+from apps.integrations.tests.graphql_fake import BASE, FULL_NAME, REPO_ID, FakeGraphQL, history, pr_id, pr_node
 from apps.metrics.models import PRReview, PullRequest
 from apps.metrics.services import pull_request_upsert, pull_requests_import
 from apps.metrics.types import GitHubPerson, PullRequestSnapshot
@@ -155,12 +155,40 @@ def test_rate_limited_answers_reschedule_at_the_reported_reset(tracked, gql, git
     assert tracked.sync_status == SyncStatus.WAITING and "rate limit" in tracked.sync_error
 
 
+SECONDARY = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "body", "wait"),
+    [
+        (200, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "RESET"}, {"errors": [{"message": "limit"}]}, 420),
+        (200, {"Retry-After": "90"}, {"errors": [{"message": SECONDARY}]}, 90),
+        (403, {"Retry-After": "120"}, {"message": SECONDARY}, 120),
+        (200, {}, {"errors": [{"message": SECONDARY}]}, 60),
+    ],
+    ids=["primary-200", "secondary-200", "secondary-403", "untyped-200"],
+)
+def test_every_graphql_rate_limit_shape_waits_until_reset_instead_of_failing(
+    tracked, gql, github, status, headers, body, wait
+):
+    """A rate-limited import is WAITING and resumes by itself; FAILED would wait for someone to press Sync now."""
+    reset = str(int((datetime.now(UTC) + timedelta(minutes=7)).timestamp()))
+    headers = {k: reset if v == "RESET" else v for k, v in headers.items()}
+    github.mock.replace("POST", "https://api.github.com/graphql", json=body, status=status, headers=headers)
+
+    outcome = run(tracked)
+
+    assert outcome.status == "waiting" and tracked.sync_status == SyncStatus.WAITING
+    assert abs(outcome.countdown - wait) <= 5
+    assert "rate limit" in tracked.sync_error
+
+
 def test_a_newer_webhook_snapshot_wins_over_an_older_backfilled_node(tracked, gql, team):
     newer = BASE + timedelta(days=3)
     pull_request_upsert(
         team=team,
         snapshot=PullRequestSnapshot(
-            github_pr_id=1001,
+            github_pr_id=pr_id(1),
             number=1,
             github_repo_id=REPO_ID,
             github_repo=FULL_NAME,
@@ -185,7 +213,7 @@ def test_a_newer_webhook_snapshot_wins_over_an_older_backfilled_node(tracked, gq
 
     run(tracked)
 
-    pr = PullRequest.objects.get(team=team, github_pr_id=1001)
+    pr = PullRequest.objects.get(team=team, github_pr_id=pr_id(1))
     assert pr.title == "Renamed after the backfill's page was read"
     assert pr.pr_updated_at == newer and pr.state == "open"
     assert pr.reviews.count() == 2  # the older node still contributes its reviews
@@ -196,7 +224,7 @@ def test_a_pull_request_with_150_reviews_is_imported_whole(tracked, gql, team):
 
     run(tracked)
 
-    assert PRReview.objects.filter(team=team, pull_request__github_pr_id=1001).count() == 150
+    assert PRReview.objects.filter(team=team, pull_request__github_pr_id=pr_id(1)).count() == 150
     assert sum("PullRequestReviews" in r["query"] for r in gql.requests) == 1
 
 
@@ -356,7 +384,7 @@ def test_a_webhook_arriving_while_a_page_is_read_wins_over_the_older_page(
     older = pr_node(
         2,
         updated=datetime(2019, 5, 15, 15, 0, tzinfo=UTC),
-        databaseId=279147437,
+        fullDatabaseId="279147437",
         title="Backfilled older title",
         state="OPEN",
         closedAt=None,

@@ -11,6 +11,7 @@ from apps.integrations.services.sync import tracked_repository_sync
 from apps.integrations.services.tracking import repository_track
 from apps.metrics.models import PRReview, PullRequest
 from github_app.emulator import EmulatorConfig, EmulatorServer
+from github_app.emulator.payloads import pull_request_json, review_json
 
 pytestmark = pytest.mark.django_db
 
@@ -68,12 +69,84 @@ def test_tracking_imports_the_history_through_graphql(emulator, acme_big, team, 
     assert graphql_requests(emulator) == 6  # 300 PRs, 50 a page
 
 
+def test_imported_ids_past_2_31_equal_the_webhook_ids_of_the_same_pull_requests_and_reviews(emulator, acme_big, team):
+    """GitHub's PR and review ids passed 2^31: the import reads them as ``fullDatabaseId`` and stores the same ids
+    the webhooks carry, so a PR imported first and then updated by a webhook stays one row."""
+    tracked = repository_track(team=team, github_repo_id=acme_big)
+    assert tracked_repository_backfill(tracked_repository_id=tracked.pk).status == "done"
+
+    state = emulator.state
+    repo = state.repo_by_full_name("acme/big")
+    webhook_prs, webhook_reviews = set(), set()
+    for number in range(1, 301):
+        pr = state.pull_request(repo, number)
+        webhook_prs.add(pull_request_json(state, repo, pr)["id"])
+        webhook_reviews.update(review_json(state, repo, pr, review)["id"] for review in pr.reviews)
+    assert set(PullRequest.objects.filter(team=team).values_list("github_pr_id", flat=True)) == webhook_prs
+    assert set(PRReview.objects.filter(team=team).values_list("github_review_id", flat=True)) == webhook_reviews
+    assert min(webhook_prs) > 2**31 and min(webhook_reviews) > 2**31
+
+
 def test_a_502_from_github_halves_the_page_and_the_import_completes(emulator, acme_big, team):
     control(emulator, "/_emulator/faults", {"status": 502, "count": 1, "path_prefix": "/graphql"})
     tracked = repository_track(team=team, github_repo_id=acme_big)
 
     assert tracked_repository_backfill(tracked_repository_id=tracked.pk).status == "done"
 
+    assert PullRequest.objects.filter(team=team).count() == 300
+
+
+def test_pull_requests_of_deleted_users_and_mannequins_and_without_a_body_are_imported(emulator, acme_big, team):
+    """GitHub answers a null author for a deleted account and a Mannequin for an imported one: the PRs count, with
+    no person behind them; a PR without a description (null in webhooks, "" in GraphQL) imports like any other."""
+    pulls = f"{emulator.url}/_emulator/pulls"
+    ghost = requests.post(pulls, json={"repository": "acme/big", "user": "ghost", "body": None}, timeout=5).json()
+    mannequin = requests.post(
+        pulls, json={"repository": "acme/big", "user": "imported-bob", "author_type": "Mannequin"}, timeout=5
+    ).json()
+    tracked = repository_track(team=team, github_repo_id=acme_big)
+
+    assert tracked_repository_backfill(tracked_repository_id=tracked.pk).status == "done"
+
+    for created in (ghost, mannequin):
+        pr = PullRequest.objects.get(team=team, github_pr_id=created["id"])
+        assert pr.author is None and not pr.is_revert
+
+
+GRAPHQL_TIMEOUT = (
+    "Something went wrong while executing your query. This may be the result of a timeout, or it could be a GitHub "
+    "bug. Please try again later."
+)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"status": 502, "html": True},  # the load balancer's HTML page, not JSON
+        {"status": 200, "message": GRAPHQL_TIMEOUT},  # GraphQL's timeout: a 200 with an untyped error
+    ],
+    ids=["html-502", "graphql-timeout-200"],
+)
+def test_githubs_transient_answers_halve_the_page_and_the_import_completes(emulator, acme_big, team, fault):
+    control(emulator, "/_emulator/faults", {**fault, "count": 1, "path_prefix": "/graphql"})
+    tracked = repository_track(team=team, github_repo_id=acme_big)
+
+    assert tracked_repository_backfill(tracked_repository_id=tracked.pk).status == "done"
+
+    assert PullRequest.objects.filter(team=team).count() == 300
+
+
+def test_an_untyped_secondary_limit_in_a_200_waits_for_retry_after_and_then_completes(emulator, acme_big, team):
+    control(
+        emulator, "/_emulator/faults", {"secondary": True, "status": 200, "retry_after": 90, "path_prefix": "/graphql"}
+    )
+    tracked = repository_track(team=team, github_repo_id=acme_big)
+
+    first = tracked_repository_backfill(tracked_repository_id=tracked.pk)
+    tracked.refresh_from_db()
+    assert first.status == "waiting" and 80 <= first.countdown <= 95 and tracked.sync_status == SyncStatus.WAITING
+
+    assert tracked_repository_backfill(tracked_repository_id=tracked.pk).status == "done"
     assert PullRequest.objects.filter(team=team).count() == 300
 
 

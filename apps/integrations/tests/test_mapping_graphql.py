@@ -22,7 +22,6 @@ def parsed(**fields):
     data = {
         "rateLimit": {"cost": 1, "remaining": 10, "resetAt": "2026-11-01T01:00:00Z"},
         "repository": {
-            "databaseId": 9,
             "nameWithOwner": "acme/api",
             "pullRequests": {"totalCount": 1, "pageInfo": {"hasNextPage": False, "endCursor": "x"}, "nodes": [node]},
         },
@@ -52,7 +51,7 @@ def test_a_merged_node_is_closed_and_merged_with_its_timeline_and_reviews():
 
     snapshot, reviews, timeline = import_item_from_node(node, github_repo_id=9, full_name="acme/api")
 
-    assert snapshot.github_pr_id == 1007 and snapshot.state == "closed" and snapshot.merged
+    assert snapshot.github_pr_id == 2**32 + 7 and snapshot.state == "closed" and snapshot.merged
     assert snapshot.github_repo_id == 9 and snapshot.author.login == "alice"
     assert [(r.github_review_id, r.state, r.reviewer.login) for r in reviews] == [
         (5, "changes_requested", "renovate[bot]")

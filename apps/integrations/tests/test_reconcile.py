@@ -94,11 +94,35 @@ def test_a_rate_limited_run_changes_nothing(github, ours, limited):
     assert snapshot() == before
 
 
-def test_a_forbidden_answer_is_not_taken_for_deletion(github, ours):
-    before = snapshot()
-    mock_github(github, gone_status=403)
-    assert installations_reconcile().aborted
-    assert snapshot() == before
+IP_ALLOW_LIST = (
+    "Although you appear to have the correct authorization credentials, the organization has an IP allow list"
+)
+
+
+def test_one_installations_error_is_reported_and_never_stops_the_others_or_counts_as_deletion(github, ours):
+    """Installation 5 answers 403 (an organization's IP allow list, say): installation 1 is still repaired, 5 is
+    neither deleted nor changed, and the report names it with GitHub's reason."""
+    github.mock.get(f"{API}/app/installations", json=api_example("apps-list-installations.json"))
+    github.repositories(1)
+    github.mock.get(f"{API}/app/installations/5", json={"message": IP_ALLOW_LIST}, status=403)
+
+    report = installations_reconcile()
+
+    assert not report.aborted
+    assert (report.installations_seen, report.repositories_added, report.repositories_removed) == (1, 1, 1)
+    assert list(report.failed) == [5] and "IP allow list" in report.failed[5]
+    assert GitHubAppInstallation.objects.get(installation_id=5).status == InstallationStatus.ACTIVE
+    assert GitHubAppInstallation.objects.get(installation_id=1).account_login == "octocat"
+
+
+def test_the_command_names_the_installations_that_failed(github, ours):
+    github.mock.get(f"{API}/app/installations", json=api_example("apps-list-installations.json"))
+    github.repositories(1)
+    github.mock.get(f"{API}/app/installations/5", json={"message": IP_ALLOW_LIST}, status=403)
+    out = StringIO()
+    call_command("reconcile_installations", stdout=out)
+    assert "1 installations on GitHub" in out.getvalue()
+    assert "Installation 5 not reconciled" in out.getvalue() and "IP allow list" in out.getvalue()
 
 
 def test_dry_run_reports_and_changes_nothing(github, ours):

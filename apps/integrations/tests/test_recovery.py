@@ -5,6 +5,7 @@ GitHub's delivery log is mocked with `responses` in the shape of the REST exampl
 """
 
 import copy
+import json
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +14,7 @@ import responses
 
 from apps.integrations.models import Checkpoint, WebhookDelivery
 from apps.integrations.services.recovery import CHECKPOINT_NAME, deliveries_recover_failed
+from github_app import ServerError
 from github_app.tests.fixtures import api_example
 
 pytestmark = pytest.mark.django_db
@@ -33,8 +35,12 @@ def entry(n: int, *, guid: str, status_code: int, minutes_ago: int) -> dict:
     return item
 
 
-def serve_log(pages: list[list[dict]]) -> list[int]:
-    """Register the log as pages linked by cursors; returns the list that collects redelivered ids."""
+def serve_log(pages: list[list[dict]], refuse: dict[int, tuple[int, str]] | None = None) -> list[int]:
+    """Register the log as pages linked by cursors; returns the list that collects redelivered ids.
+
+    ``refuse`` maps delivery ids to the (status, message) GitHub answers their redelivery attempt with instead of
+    202; the test may change it between runs."""
+    refuse = {} if refuse is None else refuse
     for i, page in enumerate(pages):
         headers = {}
         if i + 1 < len(pages):
@@ -44,7 +50,11 @@ def serve_log(pages: list[list[dict]]) -> list[int]:
     redelivered: list[int] = []
 
     def attempt(request):
-        redelivered.append(int(re.search(r"deliveries/(\d+)/attempts", request.url).group(1)))
+        delivery_id = int(re.search(r"deliveries/(\d+)/attempts", request.url).group(1))
+        if delivery_id in refuse:
+            status, message = refuse[delivery_id]
+            return status, {}, json.dumps({"message": message, "documentation_url": "https://docs.github.com"})
+        redelivered.append(delivery_id)
         return 202, {}, "{}"
 
     responses.add_callback(responses.POST, re.compile(rf"{API}/app/hook/deliveries/\d+/attempts"), callback=attempt)
@@ -113,3 +123,79 @@ def test_a_run_is_bounded_and_the_next_run_resumes_where_it_stopped(github_app_s
 def test_without_app_credentials_the_job_does_nothing(settings):
     settings.GITHUB_APP_ID = ""
     assert deliveries_recover_failed() == 0
+
+
+@responses.activate
+def test_an_entry_github_refuses_to_redeliver_is_skipped_with_its_reason_and_never_blocks_later_runs(
+    github_app_settings, caplog
+):
+    log = [
+        entry(3, guid="a", status_code=503, minutes_ago=1),
+        entry(2, guid="refused", status_code=503, minutes_ago=2),
+        entry(1, guid="b", status_code=503, minutes_ago=3),
+    ]
+    redelivered = serve_log([log], refuse={2: (422, "Validation Failed")})
+
+    assert deliveries_recover_failed() == 2
+    assert redelivered == [3, 1]
+    assert any("refused" in r.getMessage() and "422" in r.getMessage() for r in caplog.records)
+
+    for guid in ("a", "b"):  # the redeliveries arrived
+        WebhookDelivery.objects.create(delivery_id=guid, event="ping", received_at=NOW, payload="{}")
+    assert deliveries_recover_failed() == 0  # the next run neither fails on the refused entry nor asks again
+    assert redelivered == [3, 1]
+
+
+@responses.activate
+def test_a_stale_cursor_github_refuses_starts_the_scan_over_instead_of_failing_forever(github_app_settings, caplog):
+    checkpoint = Checkpoint.objects.create(
+        name=CHECKPOINT_NAME,
+        value={"since": (NOW - timedelta(hours=1)).isoformat(), "newest": NOW.isoformat(), "cursor": "stale"},
+    )
+    responses.get(
+        f"{API}/app/hook/deliveries",
+        status=400,
+        json={"message": "Invalid cursor"},
+        match=[responses.matchers.query_param_matcher({"per_page": "100", "cursor": "stale"})],
+    )
+    redelivered = serve_log([[entry(1, guid="lost", status_code=503, minutes_ago=5)]])
+
+    assert deliveries_recover_failed() == 0
+    checkpoint.refresh_from_db()
+    assert checkpoint.value.get("cursor") is None
+    assert any("cursor" in r.getMessage() and "400" in r.getMessage() for r in caplog.records)
+    assert deliveries_recover_failed() == 1 and redelivered == [1]
+
+
+@responses.activate
+def test_a_run_cut_short_by_github_failing_keeps_what_it_asked_for(github_app_settings):
+    """The place is saved before and after each redelivery: a crash never makes the next run ask twice."""
+    refuse = {2: (500, "Server Error")}
+    redelivered = serve_log(
+        [[entry(3, guid="a", status_code=503, minutes_ago=1), entry(2, guid="b", status_code=503, minutes_ago=2)]],
+        refuse,
+    )
+
+    with pytest.raises(ServerError):
+        deliveries_recover_failed()
+    assert redelivered == [3]
+
+    refuse.clear()
+    assert deliveries_recover_failed() == 1
+    assert redelivered == [3, 2]  # "a" was not asked for again
+
+
+@responses.activate
+def test_the_scan_stays_inside_githubs_three_day_retention_with_a_margin(github_app_settings):
+    """An entry about to leave GitHub's log could vanish mid-scan or be refused: the window ends an hour before."""
+    Checkpoint.objects.create(name=CHECKPOINT_NAME, value={"since": (NOW - timedelta(days=5)).isoformat()})
+    redelivered = serve_log(
+        [
+            [
+                entry(2, guid="recent", status_code=503, minutes_ago=60 * 60),
+                entry(1, guid="at-the-edge", status_code=503, minutes_ago=71 * 60 + 30),
+            ]
+        ]
+    )
+    assert deliveries_recover_failed() == 1
+    assert redelivered == [2]

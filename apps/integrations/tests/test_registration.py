@@ -30,7 +30,27 @@ def test_the_manifest_subscribes_to_exactly_the_handled_events():
 def test_the_manifest_asks_for_the_least_permissions_read_only():
     manifest = manifest_template()
     assert manifest["default_permissions"] == {"metadata": "read", "pull_requests": "read", "members": "read"}
-    assert manifest["request_oauth_on_install"] is True and manifest["setup_on_update"] is True
+    assert manifest["request_oauth_on_install"] is True
+
+
+def test_the_manifest_asks_nothing_github_ignores_with_oauth_on_install():
+    """With `request_oauth_on_install` GitHub sends the user to the callback URL after installing; the setup URL and
+    `setup_on_update` ("Redirect on update") are unavailable then, so asking for them would only mislead."""
+    manifest = manifest_template()
+    assert manifest["request_oauth_on_install"] is True
+    assert "setup_on_update" not in manifest and "setup_url" not in manifest
+
+
+def test_only_events_github_sends_every_app_count_as_delivered_without_subscription():
+    """installation*, github_app_authorization and ping reach every App; `meta` reaches only an App subscribed to it
+    (which needs its permission), so it is not one of them."""
+    assert {
+        "ping",
+        "installation",
+        "installation_repositories",
+        "installation_target",
+        "github_app_authorization",
+    } == ALWAYS_DELIVERED
 
 
 def test_the_command_prints_the_manifest_for_a_base_url():
@@ -151,3 +171,34 @@ def test_settings_read_the_credentials_file_and_the_environment_wins(tmp_path):
     }
     env_wins = _settings_in_subprocess({"GITHUB_APP_CREDENTIALS_FILE": str(path), "GITHUB_APP_SLUG": "from-env"})
     assert env_wins["GITHUB_APP_SLUG"] == "from-env" and env_wins["GITHUB_APP_ID"] == "7"
+
+
+def test_the_generated_manifest_is_public_by_default_and_private_when_set(settings):
+    """A deployment serving several organizations needs a public App: GitHub installs a private one only on its
+    owner's account."""
+    from apps.integrations.services.registration import manifest_for_base_url
+
+    assert manifest_for_base_url(base_url="https://t.example.com")["public"] is True
+    settings.GITHUB_APP_PUBLIC = False
+    assert manifest_for_base_url(base_url="https://t.example.com")["public"] is False
+
+
+def test_an_app_registered_from_the_generated_manifest_installs_on_another_organization():
+    """Against the emulator, which refuses a private App on any account but its owner's, as GitHub does."""
+    import requests
+
+    from apps.integrations.services.registration import manifest_for_base_url
+    from github_app.emulator import EmulatorConfig, EmulatorServer
+
+    with EmulatorServer(EmulatorConfig(port=0, scenario="demo")) as gh:
+        manifest = manifest_for_base_url(base_url="http://127.0.0.1:9")
+        created = requests.post(
+            f"{gh.url}/settings/apps/new", data={"manifest": json.dumps(manifest)}, allow_redirects=False, timeout=5
+        )
+        code = parse_qs(urlsplit(created.headers["Location"]).query)["code"][0]
+        slug = requests.post(f"{gh.url}/app-manifests/{code}/conversions", timeout=5).json()["slug"]
+        form = {"user": "octo-admin", "account": "acme", "repository_selection": "all"}
+        installed = requests.post(
+            f"{gh.url}/apps/{slug}/installations/new", data=form, allow_redirects=False, timeout=5
+        )
+    assert installed.status_code == 303, installed.text

@@ -33,7 +33,7 @@ def register(router: Router, emulator: EmulatorServer) -> None:
                 (i for i in state.installations.values() if i.app_id == app_of(request).id), key=lambda i: i.id
             )
             body = [installation_json(state, i) for i in items[(page - 1) * per_page : page * per_page]]
-        link = link_header(f"{state.base_url}/app/installations", request.query, page, per_page, len(items))
+        link = link_header(f"{state.api_url}/app/installations", request.query, page, per_page, len(items))
         return json_response(body, headers={"Link": link} if link else None)
 
     def find_installation(request: Request) -> Installation:
@@ -83,7 +83,7 @@ def register(router: Router, emulator: EmulatorServer) -> None:
         headers = {}
         if rest:
             cursor = _encode_cursor(page[-1].id)
-            next_url = with_query(f"{state.base_url}/app/hook/deliveries", per_page=per_page, cursor=cursor)
+            next_url = with_query(f"{state.api_url}/app/hook/deliveries", per_page=per_page, cursor=cursor)
             headers["Link"] = f'<{next_url}>; rel="next"'
         return json_response([d.as_json() for d in page], headers=headers)
 

@@ -112,7 +112,10 @@ def register(router: Router, emulator: EmulatorServer) -> None:
         return json_response({"id": repo.id, "full_name": repo.full_name, "pull_requests": repo.next_number - 1}, 201)
 
     def pulls(request: Request) -> Response:
-        """Add one PR now, with ``reviews`` reviews (any number: for review-pagination tests). No webhooks."""
+        """Add one PR now, with ``reviews`` reviews (any number: for review-pagination tests). No webhooks.
+
+        ``user`` is the author (``ghost``: a deleted account, null as GraphQL's author), ``author_type``
+        ``Mannequin`` makes it an imported placeholder, ``body`` may be null."""
         data = body_of(request)
         repo = state.repo_by_full_name(str(data.get("repository", "")))
         if repo is None:
@@ -121,11 +124,13 @@ def register(router: Router, emulator: EmulatorServer) -> None:
             number, now = state.new_pr_number(repo), utcnow()
             reviewers = repo.history_humans or [repo.owner_login]
             author = str(data.get("user", reviewers[0]))
+            if data.get("author_type") == "Mannequin":  # a placeholder for a user of an imported repository
+                state.account(author) or state.add_account(author, "Mannequin")
             pr = PullRequest(
                 id=pr_id(repo, number),
                 number=number,
                 title=str(data.get("title", f"PR {number}")),
-                body="",
+                body=data.get("body", ""),  # null as GitHub sends a PR opened without a description
                 user=author,
                 head_ref=f"feature/{number}",
                 base_ref=repo.default_branch,
@@ -177,8 +182,9 @@ def register(router: Router, emulator: EmulatorServer) -> None:
         return json_response({"app_id": app.id, "url": app.webhook_url})
 
     def faults(request: Request) -> Response:
-        """``{"status": 502, "count": 3, "path_prefix": "/graphql"}`` or ``{"secondary": true, "retry_after": 30}``;
-        ``{"clear": true}`` removes all pending faults."""
+        """``{"status": 502, "count": 3, "path_prefix": "/graphql"}``, ``"html": true`` for GitHub's HTML 5xx page,
+        ``{"secondary": true, "retry_after": 30}`` (403, or ``"status": 200`` for GraphQL's shape), ``{"status": 200,
+        "message": "…"}`` for an untyped GraphQL error; ``{"clear": true}`` removes all pending faults."""
         data = body_of(request)
         with state.lock:
             if data.get("clear"):
@@ -190,6 +196,8 @@ def register(router: Router, emulator: EmulatorServer) -> None:
                 status=int(data.get("status", 403 if data.get("secondary") else 502)),
                 secondary=bool(data.get("secondary", False)),
                 retry_after=int(data.get("retry_after", 60)),
+                html=bool(data.get("html", False)),
+                message=None if data.get("message") is None else str(data["message"]),
             )
             state.faults.append(fault)
             return json_response({"faults": [vars(f) for f in state.faults]}, 201)

@@ -21,7 +21,7 @@ def register(router: Router, emulator: EmulatorServer) -> None:
 
     def paginate(request: Request, items: list[T], path: str) -> tuple[list[T], dict[str, str]]:
         per_page, page = request.int_query("per_page", 30, 100), request.int_query("page", 1)
-        link = link_header(f"{state.base_url}{path}", request.query, page, per_page, len(items))
+        link = link_header(f"{state.api_url}{path}", request.query, page, per_page, len(items))
         return items[(page - 1) * per_page : page * per_page], ({"Link": link} if link else {})
 
     def repositories(request: Request) -> Response:

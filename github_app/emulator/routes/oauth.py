@@ -69,7 +69,7 @@ def register(router: Router, emulator: EmulatorServer) -> None:
                     installation_json(state, i) for i in visible[(page - 1) * per_page : page * per_page]
                 ],
             }
-        link = link_header(f"{state.base_url}/user/installations", request.query, page, per_page, len(visible))
+        link = link_header(f"{state.api_url}/user/installations", request.query, page, per_page, len(visible))
         return json_response(body, headers={"Link": link} if link else None)
 
     def current_user(request: Request) -> Response:

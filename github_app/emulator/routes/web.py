@@ -73,8 +73,9 @@ def register(router: Router, emulator: EmulatorServer) -> None:
         return json_response(body, status=201)
 
     def install_new(request: Request) -> Response:
+        """``/apps/<slug>/installations/new`` on github.com, ``/github-apps/<slug>/installations/new`` on GHES."""
         app = state.app_by_slug(request.params["slug"])
-        if app is None:
+        if app is None or request.path.startswith("/github-apps/") != emulator.config.ghes:
             raise HttpError(404, "Not Found")
         if request.method == "POST":
             return _install_submit(emulator, app, request)
@@ -110,6 +111,8 @@ def register(router: Router, emulator: EmulatorServer) -> None:
     router.add("POST", "/app-manifests/{code}/conversions", conversion, "public")
     router.add("GET", "/apps/{slug}/installations/new", install_new, "web")
     router.add("POST", "/apps/{slug}/installations/new", install_new, "web")
+    router.add("GET", "/github-apps/{slug}/installations/new", install_new, "web")
+    router.add("POST", "/github-apps/{slug}/installations/new", install_new, "web")
     router.add("GET", "/apps/{slug}", app_page, "web")
     router.add("GET", "/avatars/u/{id}", avatar, "web")
     router.add("GET", "/", index, "web")
@@ -132,12 +135,22 @@ def _app_from_manifest(emulator: EmulatorServer, manifest: dict, owner: str) -> 
             public_key_pem=public_key_pem(pem),
             owner_login=owner,
             webhook_url=str(hook.get("url") or "") if hook.get("active", True) else "",
-            setup_url=str(manifest.get("setup_url") or ""),
+            setup_url=_return_url(manifest),
             description=str(manifest.get("description") or ""),
             external_url=str(manifest.get("url") or ""),
             permissions=dict(manifest.get("default_permissions") or {"metadata": "read"}),
             events=list(manifest.get("default_events") or []),
+            public=manifest.get("public") is True,  # GitHub creates a private App unless the manifest says public
         )
+
+
+def _return_url(manifest: dict) -> str:
+    """Where GitHub sends the user after installing: with ``request_oauth_on_install``, the first callback URL
+    (the setup URL is unavailable then); otherwise the setup URL, if any."""
+    callbacks = manifest.get("callback_urls") or []
+    if manifest.get("request_oauth_on_install") and callbacks:
+        return str(callbacks[0])
+    return str(manifest.get("setup_url") or "")
 
 
 def _install_form(emulator: EmulatorServer, app: App, request: Request) -> str:
@@ -179,6 +192,9 @@ def _install_submit(emulator: EmulatorServer, app: App, request: Request) -> Res
     form = request.form()
     first = {k: v[0] for k, v in form.items()}
     user, account = first.get("user", ""), first.get("account", "")
+    if not app.public and account.lower() != app.owner_login.lower():
+        message = f"{app.name} is a private GitHub App: only its owner, {app.owner_login}, can install it."
+        return page("Cannot install", f"<p>{escape(message)}</p>", 403)
     allowed = {a.login.lower() for a in state.installable_accounts(user)}
     if account.lower() not in allowed:
         org = state.account(account)

@@ -110,3 +110,14 @@ def test_app_installation_endpoints(emulator, app_headers):
     assert (one["account"]["login"], one["target_type"], one["repository_selection"]) == ("acme", "Organization", "all")
     by_org = requests.get(f"{emulator.url}/orgs/acme/installation", headers=app_headers)
     assert by_org.json()["id"] == installation_id
+
+
+def test_ghes_before_3_14_takes_only_the_app_id_as_issuer(make_emulator, private_key):
+    """GitHub's docs for GHES 3.13 and earlier: `iss` is the App's id; 3.14 added the client id."""
+    old = make_emulator(ghes=True, ghes_version="3.13")
+    by_client_id = {"Authorization": f"Bearer {app_jwt(private_key, iss='Iv1.emulator')}"}
+    by_app_id = {"Authorization": f"Bearer {app_jwt(private_key, iss='1')}"}
+    assert requests.get(f"{old.url}/api/v3/app", headers=by_client_id, timeout=5).status_code == 401
+    assert requests.get(f"{old.url}/api/v3/app", headers=by_app_id, timeout=5).status_code == 200
+    new = make_emulator(ghes=True, ghes_version="3.14")
+    assert requests.get(f"{new.url}/api/v3/app", headers=by_client_id, timeout=5).status_code == 200

@@ -5,22 +5,13 @@ from __future__ import annotations
 import pytest
 import requests
 
+from github_app.queries import PULL_REQUEST_REVIEWS_QUERY, REPOSITORY_PULL_REQUESTS_QUERY
+
 from .conftest import install, installation_token
 
-PRS_QUERY = """query RepositoryPullRequests($owner: String!, $name: String!, $first: Int!, $after: String) {
-  rateLimit { cost remaining resetAt } repository(owner: $owner, name: $name) { databaseId nameWithOwner
-  pullRequests(first: $first, after: $after, orderBy: {field: UPDATED_AT, direction: DESC}) { totalCount
-  pageInfo { hasNextPage endCursor } nodes { databaseId number title body state isDraft createdAt updatedAt closedAt
-  mergedAt headRefName baseRefName additions deletions changedFiles
-  author { __typename login avatarUrl ... on User { databaseId } ... on Bot { databaseId } }
-  labels(first: 20) { nodes { name } } reviews(first: 100) { totalCount pageInfo { hasNextPage endCursor }
-  nodes { databaseId state submittedAt author { __typename login avatarUrl ... on User { databaseId } } } }
-  timelineItems(first: 100, itemTypes: [READY_FOR_REVIEW_EVENT, CONVERT_TO_DRAFT_EVENT]) { nodes { __typename
-  ... on ReadyForReviewEvent { createdAt } ... on ConvertToDraftEvent { createdAt } } } } } } }"""
-REVIEWS_QUERY = """query PullRequestReviews($owner: String!, $name: String!, $number: Int!, $after: String) {
-  rateLimit { cost remaining resetAt } repository(owner: $owner, name: $name) { pullRequest(number: $number) {
-  reviews(first: 100, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { databaseId state
-  submittedAt author { __typename login avatarUrl ... on User { databaseId } ... on Bot { databaseId } } } } } } }"""
+PRS_QUERY = REPOSITORY_PULL_REQUESTS_QUERY
+REVIEWS_QUERY = PULL_REQUEST_REVIEWS_QUERY
+INT32_MAX = 2**31 - 1
 
 
 @pytest.fixture
@@ -31,6 +22,7 @@ def gql(emulator, app_headers):
     def post(query: str, **variables):
         return requests.post(f"{emulator.url}/graphql", json={"query": query, "variables": variables}, headers=headers)
 
+    post.headers = headers
     return post
 
 
@@ -62,8 +54,8 @@ def test_paginating_all_prs_of_a_250_pr_repository(gql):
     assert reviewed, "a realistic history has reviews"
     review = reviewed[0]["reviews"]["nodes"][0]
     assert review["state"] in {"APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED"}
-    assert isinstance(review["databaseId"], int) and review["author"]["__typename"] == "User"
-    assert all(isinstance(n["databaseId"], int) and n["author"]["login"] for n in nodes)
+    assert int(review["fullDatabaseId"]) > INT32_MAX and review["author"]["__typename"] == "User"
+    assert all(int(n["fullDatabaseId"]) > INT32_MAX and n["author"]["login"] for n in nodes)
 
 
 def test_demo_history_has_drafts_reverts_hotfixes_and_bots(gql):
@@ -99,7 +91,7 @@ def test_pr_with_150_reviews_is_paged_through_pull_request_reviews(emulator, gql
         body = gql(REVIEWS_QUERY, owner="acme", name="api", number=created["number"], after=after).json()
         reviews = body["data"]["repository"]["pullRequest"]["reviews"]
         assert reviews["totalCount"] == 150
-        ids += [r["databaseId"] for r in reviews["nodes"]]
+        ids += [r["fullDatabaseId"] for r in reviews["nodes"]]
         pages += 1
         if not reviews["pageInfo"]["hasNextPage"]:
             break
@@ -124,10 +116,38 @@ def test_inaccessible_repository_is_not_found(emulator, app_headers):
     assert body["data"]["repository"] is None
 
 
-def test_unsupported_query_and_too_large_first(gql):
+def test_a_field_github_does_not_have_is_refused_as_github_refuses_it(gql):
     response = gql("query Viewer { viewer { login } }")
-    assert response.status_code == 200 and response.json()["errors"][0]["type"] == "NOT_SUPPORTED"
-    assert "errors" in gql(PRS_QUERY, owner="acme", name="api", first=101).json()
+    assert response.status_code == 200
+    assert response.json() == {
+        "errors": [
+            {"message": "Cannot query field 'viewer' on type 'Query'.", "locations": [{"line": 1, "column": 16}]}
+        ]
+    }
+    misspelled = gql(PRS_QUERY.replace("headRefName", "headRef"), owner="acme", name="api", first=1).json()
+    assert "data" not in misspelled and "headRef" in misspelled["errors"][0]["message"]
+    wrong_type = gql(PRS_QUERY, owner="acme", name="api", first="ten").json()
+    assert "data" not in wrong_type and "Int cannot represent" in wrong_type["errors"][0]["message"]
+
+
+def test_too_large_first_is_excessive_pagination(gql):
+    body = gql(PRS_QUERY, owner="acme", name="api", first=101).json()
+    assert body["errors"][0]["type"] == "EXCESSIVE_PAGINATION" and body["data"]["repository"] is None
+
+
+def test_64_bit_ids_are_big_ints_as_strings_and_the_deprecated_int_cannot_carry_them(emulator, gql):
+    """GitHub's ``Int`` is 32 bits: today's PR and review ids only fit ``fullDatabaseId`` (a ``BigInt`` string)."""
+    created = requests.post(f"{emulator.url}/_emulator/pulls", json={"repository": "acme/api", "reviews": 1}).json()
+    rest = requests.get(f"{emulator.url}/repos/acme/api/pulls/{created['number']}", headers=gql.headers).json()
+    assert rest["id"] > INT32_MAX
+    query = """query Ids($number: Int!) { repository(owner: "acme", name: "api") { pullRequest(number: $number) {
+      fullDatabaseId databaseId reviews(first: 1) { nodes { fullDatabaseId } } } } }"""
+    body = gql(query, number=created["number"]).json()
+    pull = body["data"]["repository"]["pullRequest"]
+    assert pull["fullDatabaseId"] == str(rest["id"]) and pull["databaseId"] is None
+    assert int(pull["reviews"]["nodes"][0]["fullDatabaseId"]) > INT32_MAX
+    assert body["errors"][0]["path"] == ["repository", "pullRequest", "databaseId"]
+    assert "non 32-bit signed integer" in body["errors"][0]["message"]
 
 
 def test_graphql_budget_exhaustion(emulator, gql):

@@ -29,3 +29,5 @@ class Command(BaseCommand):
             f"{report.installations_deleted} marked deleted, {report.repositories_added} repositories added, "
             f"{report.repositories_removed} removed."
         )
+        for installation_id, reason in sorted(report.failed.items()):
+            self.stdout.write(f"Installation {installation_id} not reconciled (left as it was): {reason}")

@@ -1,0 +1,1 @@
+"""Conformance passes against GitHub's published schema, payloads and API examples (when ../shared is present)."""
