@@ -90,6 +90,13 @@ def database_create(admin_url: str, name: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def database_recreate(admin_url: str, name: str) -> None:
+    """A new, empty database: a schema left by another checkout (another branch's migrations) cannot break a run."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
 def database_truncate(url: str) -> None:
     """Empty every table the product writes, so each drill starts from a fresh install."""
     with psycopg.connect(url, autocommit=True) as conn:
