@@ -105,7 +105,10 @@ def pull_request_explanation(*, team: Team, pull_request_id: int) -> PullRequest
     for event in events:
         who = f" by {event.actor}" if event.actor else ""
         whom = f" from {event.subject}" if event.subject else ""
-        explanation.timeline.append(TimelineItem(event.occurred_at, f"{TimelineKind(event.kind).label}{who}{whom}"))
+        label = TimelineKind(event.kind).label
+        if event.kind == TimelineKind.DRAFT and event.occurred_at == pr.pr_created_at:
+            label = "Opened as a draft"
+        explanation.timeline.append(TimelineItem(event.occurred_at, f"{label}{who}{whom}"))
     for review in reviews:
         if review.submitted_at:
             text = f"Review ({review.get_state_display().lower()}) by {review.reviewer or 'a deleted account'}"

@@ -50,7 +50,9 @@ def _open_requests(team: Team) -> dict[int, int]:
         pull_request=OuterRef("pull_request"),
         subject=OuterRef("subject"),
         kind=TimelineKind.REVIEW_REQUEST_REMOVED,
-        occurred_at__gte=OuterRef("occurred_at"),
+        # Strictly after: a request removed and made again in one second (GitHub's timestamps are whole seconds)
+        # is open; the request entry of that second is the later one.
+        occurred_at__gt=OuterRef("occurred_at"),
     )
     rows = (
         PREvent.objects.for_team(team)

@@ -49,6 +49,32 @@ def test_draft_then_ready_then_review_then_merge(team):
     assert kinds(pr) == ["opened", "ready", "closed", "merged"]
 
 
+def test_opened_as_draft_is_kept_when_a_later_snapshot_arrives_before_the_ready_event(team):
+    opened = SnapshotFactory(is_draft=True, action="opened")
+    pull_request_upsert(team=team, snapshot=opened)
+    later = SnapshotFactory(github_pr_id=opened.github_pr_id, author=opened.author, updated_at=at(5))
+    review_upsert(team=team, pull_request=later, review=ReviewFactory(submitted_at=at(5), state="APPROVED"))
+    pr = PullRequest.objects.get()
+    assert pr.ready_at is None and pr.review_time_hours is None  # not "opened ready, pickup from creation"
+
+    ready = SnapshotFactory(github_pr_id=opened.github_pr_id, author=opened.author, updated_at=at(3))
+    pull_request_upsert(team=team, snapshot=ready, timeline=[entry(K.READY, 3)])
+    pr.refresh_from_db()
+    assert pr.ready_at == at(3) and pr.review_time_hours == Decimal("2.00")
+
+
+def test_a_redelivered_approval_in_the_merge_second_leaves_the_pr_merged(team):
+    merged = SnapshotFactory(state="closed", merged=True, updated_at=at(9), closed_at=at(9), merged_at=at(9))
+    approved = SnapshotFactory(github_pr_id=merged.github_pr_id, author=merged.author, updated_at=at(9))
+    approval = ReviewFactory(submitted_at=at(9), state="approved")
+    review_upsert(team=team, pull_request=approved, review=approval)
+    pull_request_upsert(team=team, snapshot=merged, timeline=[])
+    review_upsert(team=team, pull_request=approved, review=approval)  # GitHub redelivers it
+
+    pr = PullRequest.objects.get()
+    assert pr.state == PullRequestState.MERGED and pr.merged_at == at(9) and pr.cycle_time_hours == 9
+
+
 def test_a_pr_still_in_draft_has_no_ready_time(team):
     pr = pull_request_upsert(team=team, snapshot=SnapshotFactory(is_draft=True))
     pr.refresh_from_db()

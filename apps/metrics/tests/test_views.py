@@ -185,6 +185,20 @@ def test_a_withdrawn_review_request_is_no_longer_open(member_client, team):
     assert open_requests() == {"grace": 1}  # asked again after the withdrawal
 
 
+def test_a_review_request_removed_and_made_again_in_one_second_is_still_open(member_client, team):
+    grace = PersonFactory(login="grace")
+    snap = SnapshotFactory(updated_at=at(2))
+    pull_request_upsert(team=team, snapshot=snap, timeline=[entry(TimelineKind.REVIEW_REQUESTED, 1, subject=grace)])
+    pull_request_upsert(
+        team=team, snapshot=snap, timeline=[entry(TimelineKind.REVIEW_REQUEST_REMOVED, 2, subject=grace)]
+    )
+    pull_request_upsert(team=team, snapshot=snap, timeline=[entry(TimelineKind.REVIEW_REQUESTED, 2, subject=grace)])
+
+    rows = member_client.get(dashboard_url(team), PERIOD).context["reviewers"]
+
+    assert {r.member.github_username: r.open_requests for r in rows} == {"grace": 1}
+
+
 def test_admins_hide_a_member_and_their_prs_leave_the_dashboard(admin_client, team):
     merged_pr(team, title="From a contractor", hours=3, author=PersonFactory(login="contractor"))
     member = TeamMember.objects.get(github_username="contractor")
