@@ -85,6 +85,7 @@ class PullRequest(BaseTeamModel):
             models.Index(fields=["team", "first_review_at"], name="pr_team_first_review_idx"),
             models.Index(fields=["team", "state"], name="pr_team_state_idx"),
             models.Index(fields=["team", "pr_created_at"], name="pr_team_created_idx"),
+            models.Index(fields=["team", "author"], name="pr_team_author_idx"),  # people page counts
         ]
         ordering = ("-pr_created_at",)
 
@@ -111,7 +112,10 @@ class PRReview(BaseTeamModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["team", "github_review_id"], name="unique_team_review")]
-        indexes = [models.Index(fields=["team", "submitted_at"], name="review_team_submitted_idx")]
+        indexes = [
+            models.Index(fields=["team", "submitted_at"], name="review_team_submitted_idx"),
+            models.Index(fields=["team", "reviewer"], name="review_team_reviewer_idx"),  # people page counts
+        ]
         ordering = ("submitted_at",)
 
     def __str__(self) -> str:

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -23,25 +24,11 @@ from apps.metrics.selectors.percentiles import (
     grouped_percentiles,
     percentiles,
 )
+from apps.metrics.selectors.scope import DashboardFilters, team_pull_requests
 from apps.teams.models import Team
 
 TREND_WEEKS = 12
 BREAKDOWN_PARTS = ("draft_hours", "pickup_hours", "review_phase_hours", "merge_wait_hours")
-
-
-@dataclass(frozen=True, slots=True)
-class DashboardFilters:
-    start: date
-    end: date  # inclusive
-    repo_id: int | None = None
-    author_id: int | None = None
-    include_bots: bool = False
-
-    @property
-    def window(self) -> tuple[datetime, datetime]:
-        """[start 00:00, the day after end 00:00) in the current time zone."""
-        tz = timezone.get_current_timezone()
-        return datetime.combine(self.start, time.min, tz), datetime.combine(self.end + timedelta(days=1), time.min, tz)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,18 +52,6 @@ class WeekPoint:
     week: date
     merged: int
     cycle_p50: float | None
-
-
-def team_pull_requests(*, team: Team, filters: DashboardFilters) -> QuerySet[PullRequest]:
-    """The team's PRs as the dashboard counts them: filters applied, hidden authors and (by default) bots out."""
-    qs = PullRequest.objects.for_team(team).exclude(author__is_active=False)
-    if not filters.include_bots:
-        qs = qs.filter(is_bot_author=False)
-    if filters.repo_id is not None:
-        qs = qs.filter(github_repo_id=filters.repo_id)
-    if filters.author_id is not None:
-        qs = qs.filter(author_id=filters.author_id)
-    return qs
 
 
 def team_flow_summary(*, team: Team, filters: DashboardFilters) -> FlowSummary:
@@ -141,15 +116,31 @@ def _as_date(value: datetime | date) -> date:
     return timezone.localtime(value).date() if isinstance(value, datetime) else value
 
 
+# A loose index scan over ``pr_team_repo_name_idx``: one index probe per repository, however many PRs each has,
+# where a GROUP BY would read every PR of the team on every view. Only our own table and column names are
+# formatted in; the team id is a parameter.
+REPOSITORIES_SQL = """
+WITH RECURSIVE repo(id) AS (
+    SELECT MIN(github_repo_id) FROM {table} WHERE team_id = %s
+    UNION ALL
+    SELECT (SELECT MIN(github_repo_id) FROM {table} WHERE team_id = %s AND github_repo_id > repo.id)
+    FROM repo WHERE repo.id IS NOT NULL
+)
+SELECT repo.id, (SELECT MAX(github_repo) FROM {table} WHERE team_id = %s AND github_repo_id = repo.id)
+FROM repo WHERE repo.id IS NOT NULL
+"""
+
+
+def team_repositories(*, team: Team) -> list[tuple[int, str]]:
+    """Repositories the team has PRs from (under their latest-sorting name), by name."""
+    with connection.cursor() as cursor:
+        cursor.execute(REPOSITORIES_SQL.format(table=PullRequest._meta.db_table), [team.pk] * 3)
+        rows = cursor.fetchall()
+    return sorted(((repo_id, name) for repo_id, name in rows), key=lambda item: item[1].lower())
+
+
 def team_filter_options(*, team: Team) -> tuple[list[tuple[int, str]], list[TeamMember]]:
-    """Repositories (under their latest-sorting name) and authors the team has PRs from, for the filter menus."""
-    repos = (
-        PullRequest.objects.for_team(team)
-        .values("github_repo_id")
-        .annotate(name=Max("github_repo"))
-        .order_by()
-        .values_list("github_repo_id", "name")
-    )
-    has_prs = PullRequest.objects.filter(author=OuterRef("pk"))
+    """Repositories and authors the team has PRs from, for the filter menus."""
+    has_prs = PullRequest.objects.filter(team=team, author=OuterRef("pk"))
     authors = TeamMember.objects.for_team(team).filter(Exists(has_prs), is_active=True).order_by("github_username")
-    return sorted(repos, key=lambda item: item[1].lower()), list(authors)
+    return team_repositories(team=team), list(authors)

@@ -10,7 +10,7 @@ from django.db.models import F, Q, QuerySet
 
 from apps.metrics.models import PREvent, PRReview, PullRequest
 from apps.metrics.rules import hotfix_reason, revert_reason
-from apps.metrics.selectors.dashboard import DashboardFilters, team_pull_requests
+from apps.metrics.selectors.scope import DashboardFilters, team_pull_requests
 from apps.metrics.types import TimelineKind
 from apps.teams.models import Team
 
