@@ -192,26 +192,26 @@ SEED_PRS = """
 INSERT INTO metrics_pullrequest (
     team_id, created_at, updated_at, github_pr_id, number, github_repo_id, github_repo, title, author_id, state,
     is_draft, head_ref, base_ref, pr_created_at, pr_updated_at, ready_at, closed_at, merged_at, first_review_at,
-    last_approval_at, cycle_time_hours, review_time_hours, draft_hours, pickup_hours, review_phase_hours,
-    merge_wait_hours, additions, deletions, changed_files, is_revert, is_hotfix, labels, is_bot_author,
+    last_approval_at, cycle_time_seconds, review_time_seconds, draft_seconds, pickup_seconds, review_phase_seconds,
+    merge_wait_seconds, additions, deletions, changed_files, is_revert, is_hotfix, labels, is_bot_author,
     merged_without_review)
 SELECT %(team)s, now(), now(), n, n, 1 + n %% 5, 'acme/repo' || (n %% 5), 'Change ' || n,
     (%(members)s::bigint[])[1 + n %% %(m)s], CASE WHEN is_open THEN 'open' ELSE 'merged' END, false,
     'feature/' || n, 'main', created, merged, created, CASE WHEN NOT is_open THEN merged END,
-    CASE WHEN NOT is_open THEN merged END, created + pickup * interval '1 hour',
-    CASE WHEN NOT is_open THEN created + (pickup + review) * interval '1 hour' END,
+    CASE WHEN NOT is_open THEN merged END, created + pickup * interval '1 second',
+    CASE WHEN NOT is_open THEN created + (pickup + review) * interval '1 second' END,
     CASE WHEN NOT is_open THEN pickup + review + wait END, pickup,
     CASE WHEN NOT is_open THEN 0 END, CASE WHEN NOT is_open THEN pickup END,
     CASE WHEN NOT is_open THEN review END, CASE WHEN NOT is_open THEN wait END,
     1 + (random() * 800)::int, (random() * 200)::int, 1 + n %% 9, n %% 97 = 0, n %% 53 = 0, '[]'::jsonb, false, false
 FROM (
-    SELECT *, created + (pickup + review + wait) * interval '1 hour' AS merged,
-        (created + (pickup + review + wait) * interval '1 hour' > now() OR n %% 50 = 0) AS is_open
+    SELECT *, created + (pickup + review + wait) * interval '1 second' AS merged,
+        (created + (pickup + review + wait) * interval '1 second' > now() OR n %% 50 = 0) AS is_open
     FROM (
         SELECT n, now() - random() * %(days)s * interval '1 day' AS created,
-            round((-ln(1 - random()) * 6)::numeric, 2) AS pickup,
-            round((-ln(1 - random()) * 10)::numeric, 2) AS review,
-            round((-ln(1 - random()) * 4)::numeric, 2) AS wait
+            round(-ln(1 - random()) * 6 * 3600)::int AS pickup,
+            round(-ln(1 - random()) * 10 * 3600)::int AS review,
+            round(-ln(1 - random()) * 4 * 3600)::int AS wait
         FROM generate_series(1, %(n)s) AS n
     ) AS drawn
 ) AS timed
@@ -219,10 +219,10 @@ FROM (
 SEED_REVIEWS = """
 INSERT INTO metrics_prreview (
     team_id, created_at, updated_at, github_review_id, pull_request_id, reviewer_id, state, submitted_at,
-    response_hours)
+    response_seconds)
 SELECT %(team)s, now(), now(), p.number * 10 + i, p.id, (%(members)s::bigint[])[1 + (p.number + 1 + i) %% %(m)s],
-    CASE WHEN i = 2 THEN 'approved' ELSE 'commented' END, p.first_review_at + i * interval '1 hour',
-    CASE WHEN i = 0 THEN p.review_time_hours END
+    CASE WHEN i = 2 THEN 'approved' ELSE 'commented' END, p.first_review_at + i * interval '1 second',
+    CASE WHEN i = 0 THEN p.review_time_seconds END
 FROM metrics_pullrequest p CROSS JOIN generate_series(0, 2) AS i
 WHERE p.team_id = %(team)s
 """

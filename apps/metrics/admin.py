@@ -12,7 +12,7 @@ class TeamMemberAdmin(admin.ModelAdmin):
 
 @admin.register(PullRequest)
 class PullRequestAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "title", "team", "state", "pr_created_at", "merged_at", "cycle_time_hours")
+    list_display = ("__str__", "title", "team", "state", "pr_created_at", "merged_at", "cycle_time_seconds")
     list_filter = ("state", "is_draft", "is_revert", "is_hotfix", "team")
     search_fields = ("title", "github_repo")
     raw_id_fields = ("author",)

@@ -12,7 +12,8 @@ from django.db import models
 from apps.metrics.types import TimelineKind
 from apps.teams.models import BaseTeamModel
 
-HOURS = {"max_digits": 10, "decimal_places": 2, "null": True, "blank": True}
+# Durations are exact whole seconds (GitHub's resolution), rounded only for display (rules.duration_text).
+SECONDS = {"null": True, "blank": True}
 
 
 class TeamMember(BaseTeamModel):
@@ -59,8 +60,8 @@ class PullRequest(BaseTeamModel):
     closed_at = models.DateTimeField(null=True, blank=True)
     merged_at = models.DateTimeField(null=True, blank=True)
     first_review_at = models.DateTimeField(null=True, blank=True)
-    cycle_time_hours = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
-    review_time_hours = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    cycle_time_seconds = models.IntegerField(**SECONDS)
+    review_time_seconds = models.IntegerField(**SECONDS)
     additions = models.IntegerField(null=True, blank=True)
     deletions = models.IntegerField(null=True, blank=True)
     changed_files = models.IntegerField(null=True, blank=True)
@@ -71,11 +72,11 @@ class PullRequest(BaseTeamModel):
     is_bot_author = models.BooleanField(default=False)
     merged_without_review = models.BooleanField(default=False)
     last_approval_at = models.DateTimeField(null=True, blank=True)
-    # The breakdown of a merged PR's cycle time; the four parts always add up to cycle_time_hours.
-    draft_hours = models.DecimalField(**HOURS)
-    pickup_hours = models.DecimalField(**HOURS)
-    review_phase_hours = models.DecimalField(**HOURS)
-    merge_wait_hours = models.DecimalField(**HOURS)
+    # The breakdown of a merged PR's cycle time; the four parts always add up to cycle_time_seconds exactly.
+    draft_seconds = models.IntegerField(**SECONDS)
+    pickup_seconds = models.IntegerField(**SECONDS)
+    review_phase_seconds = models.IntegerField(**SECONDS)
+    merge_wait_seconds = models.IntegerField(**SECONDS)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["team", "github_pr_id"], name="unique_team_pull_request")]
@@ -107,8 +108,8 @@ class PRReview(BaseTeamModel):
     reviewer = models.ForeignKey(TeamMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="reviews")
     state = models.CharField(max_length=20, choices=ReviewState.choices)
     submitted_at = models.DateTimeField(null=True, blank=True)
-    # Set on a reviewer's first counted review of a PR: hours from their review request (or the PR's ready_at).
-    response_hours = models.DecimalField(**HOURS)
+    # Set on a reviewer's first counted review of a PR: seconds from their review request (or the PR's ready_at).
+    response_seconds = models.IntegerField(**SECONDS)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["team", "github_review_id"], name="unique_team_review")]

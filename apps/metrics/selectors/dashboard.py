@@ -8,8 +8,7 @@ members' PRs are left out; bot-authored PRs are left out unless asked for.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from datetime import date, datetime, timedelta
 
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
@@ -27,8 +26,7 @@ from apps.metrics.selectors.percentiles import (
 from apps.metrics.selectors.scope import DashboardFilters, team_pull_requests
 from apps.teams.models import Team
 
-TREND_WEEKS = 12
-BREAKDOWN_PARTS = ("draft_hours", "pickup_hours", "review_phase_hours", "merge_wait_hours")
+BREAKDOWN_PARTS = ("draft_seconds", "pickup_seconds", "review_phase_seconds", "merge_wait_seconds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,10 +35,13 @@ class FlowSummary:
     merged_without_review: int
     reverts: int
     hotfixes: int
-    cycle: Percentiles
-    pickup: Percentiles
-    size: Percentiles
-    breakdown_hours: dict[str, Decimal]  # mean per merged PR of each part; the parts add up to the mean cycle time
+    cycle: Percentiles  # seconds
+    pickup: Percentiles  # seconds
+    size: Percentiles  # lines changed
+    # The mean per merged PR of each phase, in seconds. Each PR's phases add up to its cycle time, so these add
+    # up to ``cycle_mean`` exactly: the page says it is the mean and shows that total beside the medians.
+    breakdown: dict[str, float]
+    cycle_mean: float | None
 
     @property
     def without_review_share(self) -> float | None:
@@ -49,9 +50,10 @@ class FlowSummary:
 
 @dataclass(frozen=True, slots=True)
 class WeekPoint:
-    week: date
+    week: date  # its Monday
     merged: int
-    cycle_p50: float | None
+    cycle_p50: float | None  # hours, for the chart's axis
+    partial: bool = False  # the period covers only some of its days
 
 
 def team_flow_summary(*, team: Team, filters: DashboardFilters) -> FlowSummary:
@@ -68,46 +70,47 @@ def team_flow_summary(*, team: Team, filters: DashboardFilters) -> FlowSummary:
             "hotfixes": Count("pk", filter=Q(is_hotfix=True)),
             **{part: Sum(part) for part in BREAKDOWN_PARTS},
         },
-        values={"cycle": ("cycle_time_hours", DEFAULT_PS), "size": (F("additions") + F("deletions"), (0.5, 0.9))},
+        values={"cycle": ("cycle_time_seconds", DEFAULT_PS), "size": (F("additions") + F("deletions"), (0.5, 0.9))},
     )
     count = totals["merged"]
-    breakdown = {
-        part: (Decimal(totals[part] or 0) / count).quantize(Decimal("0.01")) if count else Decimal(0)
-        for part in BREAKDOWN_PARTS
-    }
+    breakdown = {part: (totals[part] or 0) / count if count else 0.0 for part in BREAKDOWN_PARTS}
     return FlowSummary(
         merged=count,
         merged_without_review=totals["without_review"],
         reverts=totals["reverts"],
         hotfixes=totals["hotfixes"],
         cycle=merged_percentiles["cycle"],
-        pickup=percentiles(prs.filter(first_review_at__gte=start, first_review_at__lt=end), value="review_time_hours"),
+        pickup=percentiles(
+            prs.filter(first_review_at__gte=start, first_review_at__lt=end), value="review_time_seconds"
+        ),
         size=merged_percentiles["size"],
-        breakdown_hours=breakdown,
+        breakdown=breakdown,
+        cycle_mean=sum(breakdown.values()) if count else None,
     )
 
 
 def team_weekly_trends(*, team: Team, filters: DashboardFilters) -> list[WeekPoint]:
-    """Merged PRs and median cycle time per week, over the period or the last 12 weeks if that is longer.
+    """Merged PRs and median cycle time per week (Monday to Sunday) over exactly the chosen period.
 
-    Weeks without a merge are present with zero merges and no median, so a chart shows the gap honestly.
+    Only merges inside the period count, so the first and last weeks may cover fewer days: they are marked
+    partial rather than shown as a dip. Weeks without a merge are present with zero merges and no median.
     """
+    start_week = filters.start - timedelta(days=filters.start.weekday())
     end_week = filters.end - timedelta(days=filters.end.weekday())
-    start_week = min(
-        filters.start - timedelta(days=filters.start.weekday()), end_week - timedelta(weeks=TREND_WEEKS - 1)
-    )
     tz = timezone.get_current_timezone()
-    start = datetime.combine(start_week, time.min, tz)
-    merged = team_pull_requests(team=team, filters=filters).filter(
-        merged_at__gte=start, merged_at__lt=filters.window[1]
+    start, end = filters.window
+    merged = team_pull_requests(team=team, filters=filters).filter(merged_at__gte=start, merged_at__lt=end)
+    by_week = grouped_percentiles(
+        merged, value="cycle_time_seconds", group=TruncWeek("merged_at", tzinfo=tz), ps=(0.5,)
     )
-    by_week = grouped_percentiles(merged, value="cycle_time_hours", group=TruncWeek("merged_at", tzinfo=tz), ps=(0.5,))
     found = {_as_date(week): stats for week, stats in by_week.items()}
     points = []
     week = start_week
     while week <= end_week:
         stats = found.get(week)
-        points.append(WeekPoint(week=week, merged=stats.count if stats else 0, cycle_p50=stats.p50 if stats else None))
+        partial = week < filters.start or week + timedelta(days=6) > filters.end
+        p50 = stats.p50 / 3600 if stats and stats.p50 is not None else None
+        points.append(WeekPoint(week=week, merged=stats.count if stats else 0, cycle_p50=p50, partial=partial))
         week += timedelta(weeks=1)
     return points
 

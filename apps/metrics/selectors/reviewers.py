@@ -17,7 +17,7 @@ from apps.teams.models import Team
 class ReviewerLoad:
     member: TeamMember
     reviews: int  # counted reviews submitted in the period
-    response_p50: float | None  # median hours from review request (or ready) to their first review of a PR
+    response_p50: float | None  # median seconds from review request (or ready) to their first review of a PR
     responses: int  # how many first reviews that median is over
     open_requests: int  # open PRs where their review was requested and they have not reviewed since
 
@@ -71,9 +71,9 @@ def _open_requests(team: Team, filters: DashboardFilters) -> dict[int, int]:
 
 def team_reviewer_load(*, team: Team, filters: DashboardFilters) -> list[ReviewerLoad]:
     """One row per reviewer, busiest first; three statements whatever the team size (four on SQLite)."""
-    # response_hours is set on each reviewer's first review of a PR only, so its median is per PR reviewed.
+    # response_seconds is set on each reviewer's first review of a PR only, so its median is per PR reviewed.
     given = grouped_percentiles(
-        _counted_reviews(team, filters), value="response_hours", group="reviewer_id", ps=(0.5,), count_rows=True
+        _counted_reviews(team, filters), value="response_seconds", group="reviewer_id", ps=(0.5,), count_rows=True
     )
     waiting = _open_requests(team, filters)
     members = TeamMember.objects.for_team(team).in_bulk(set(given) | set(waiting))

@@ -26,6 +26,7 @@ ALICE = PersonFactory(github_id=2, login="alice")
 BOB = PersonFactory(github_id=3, login="bob")
 BOT = PersonFactory(github_id=4, login="review-bot[bot]", is_bot=True)
 Call = Callable[[Team], Any]
+H = 3600  # seconds in an hour
 
 
 def snap(hours: float, **kwargs) -> Any:
@@ -136,7 +137,7 @@ def stored_state(team: Team) -> dict[str, Any]:
         "prs": list(PullRequest.objects.for_team(team).values(*pr_fields, "author__github_id")),
         "reviews": sorted(
             PRReview.objects.for_team(team).values_list(
-                "github_review_id", "reviewer__github_id", "state", "submitted_at", "response_hours"
+                "github_review_id", "reviewer__github_id", "state", "submitted_at", "response_seconds"
             )
         ),
         "events": sorted(
@@ -184,25 +185,27 @@ def test_same_second_events_in_every_order_reach_the_in_order_result(name):
 @pytest.mark.django_db
 def test_same_second_replays_keep_every_fact_that_only_moves_forward():
     merged = replay(auto_merged_history())["prs"][0]
-    assert merged["state"] == "merged" and merged["merged_at"] == at(9) and merged["cycle_time_hours"] == 9
+    assert merged["state"] == "merged" and merged["merged_at"] == at(9) and merged["cycle_time_seconds"] == 9 * H
     assert merged["is_hotfix"] and merged["labels"] == ["hotfix"] and not merged["merged_without_review"]
 
     drafted = replay(opened_as_draft_history())["prs"][0]
-    assert drafted["is_hotfix"] and drafted["ready_at"] == at(3) and drafted["review_time_hours"] == 3
+    assert drafted["is_hotfix"] and drafted["ready_at"] == at(3) and drafted["review_time_seconds"] == 3 * H
 
 
 @pytest.mark.django_db
 def test_the_in_order_replays_give_the_numbers_a_person_would_compute():
     merged = replay(HISTORIES[0])["prs"][0]
     assert (merged["ready_at"], merged["first_review_at"], merged["last_approval_at"]) == (at(2), at(4), at(6))
-    assert (merged["review_time_hours"], merged["cycle_time_hours"]) == (2, 9)
-    parts = ("draft_hours", "pickup_hours", "review_phase_hours", "merge_wait_hours")
-    assert [merged[name] for name in parts] == [2, 2, 2, 3]
+    assert (merged["review_time_seconds"], merged["cycle_time_seconds"]) == (2 * H, 9 * H)
+    parts = ("draft_seconds", "pickup_seconds", "review_phase_seconds", "merge_wait_seconds")
+    assert [merged[name] for name in parts] == [2 * H, 2 * H, 2 * H, 3 * H]
 
     reopened = replay(HISTORIES[1])["prs"][0]
-    assert reopened["merged_without_review"] and reopened["ready_at"] == at(7) and reopened["cycle_time_hours"] == 8
+    assert (
+        reopened["merged_without_review"] and reopened["ready_at"] == at(7) and reopened["cycle_time_seconds"] == 8 * H
+    )
 
     early = replay(HISTORIES[2])
     assert early["prs"][0]["first_review_at"] == at(1) and early["prs"][0]["ready_at"] == at(4)
-    assert early["prs"][0]["review_time_hours"] == 0
-    assert (12, 3, "approved", at(5), 1) in early["reviews"]
+    assert early["prs"][0]["review_time_seconds"] == 0
+    assert (12, 3, "approved", at(5), 1 * H) in early["reviews"]
