@@ -107,6 +107,12 @@ def _filters(request: HttpRequest) -> tuple[DashboardFilters, DashboardFilterFor
 
 @team_member_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    # Days, windows and weekly buckets are the team's (DESIGN §6): "today" and each date are in its time zone.
+    with timezone.override(request.team.tzinfo):
+        return _dashboard(request)
+
+
+def _dashboard(request: HttpRequest) -> HttpResponse:
     filters, form = _filters(request)
     repos, authors = team_filter_options(team=request.team)
     menu = [(repo_id, name, repo_id in filters.untracked_repo_ids) for repo_id, name in repos]
@@ -139,7 +145,8 @@ def pull_request_panel(request: HttpRequest, pk: int) -> HttpResponse:
     except PullRequest.DoesNotExist as missing:
         raise Http404("No such pull request.") from missing
     template = "metrics/_pr_panel.html" if request.htmx else "metrics/pr_detail.html"
-    return render(request, template, {"explanation": explanation, "pr": explanation.pull_request})
+    with timezone.override(request.team.tzinfo):
+        return render(request, template, {"explanation": explanation, "pr": explanation.pull_request})
 
 
 @team_member_required

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import F, Q, QuerySet
+from django.utils import timezone
 
 from apps.metrics.models import PREvent, PRReview, PullRequest
 from apps.metrics.rules import duration_text, hotfix_reason, revert_reason
@@ -67,7 +68,8 @@ class PullRequestExplanation:
 
 
 def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
+    """In the time zone the page is shown in (the team's), named, so nobody has to guess."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z") if moment else "—"
 
 
 def _pickup_reason(pr: PullRequest) -> str:

@@ -102,3 +102,33 @@ def test_out_of_range_dates_are_a_form_error_not_a_500_or_a_huge_page(member_cli
     assert len(response.content) < 300_000
     filters = response.context["filters"]
     assert (filters.end - filters.start).days == 29  # the default period is shown instead
+
+
+def test_a_team_in_new_york_sees_its_evening_merge_on_its_own_day(admin_client, team):
+    """9 pm in New York on Monday Nov 2 is 2 am UTC on Tuesday: the New York team counts it on Monday."""
+    snap = SnapshotFactory(
+        state="closed", merged=True, updated_at=at(17), closed_at=at(17), merged_at=at(17)
+    )  # T0 is Nov 2 09:00 UTC, so this is Nov 3 02:00 UTC
+    pull_request_upsert(team=team, snapshot=snap)
+    monday = {"start": "2026-11-02", "end": "2026-11-02"}
+    url = reverse("metrics:dashboard", kwargs={"team_slug": team.slug})
+    assert admin_client.get(url, monday).context["summary"].merged == 0  # UTC by default
+
+    response = admin_client.post(
+        reverse("teams:set_timezone", kwargs={"team_slug": team.slug}), {"timezone": "America/New_York"}
+    )
+    assert response.status_code == 302
+
+    page = admin_client.get(url, monday)
+    assert page.context["summary"].merged == 1
+    assert "America/New_York" in page.content.decode()
+
+
+def test_members_cannot_change_the_timezone_and_nonsense_is_refused(client, member_user, admin_user, team):
+    url = reverse("teams:set_timezone", kwargs={"team_slug": team.slug})
+    client.force_login(member_user)
+    assert client.post(url, {"timezone": "Asia/Tokyo"}).status_code == 403
+    client.force_login(admin_user)
+    client.post(url, {"timezone": "Mars/Olympus_Mons"})
+    team.refresh_from_db()
+    assert team.timezone == "UTC"
