@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from apps.metrics.models import PREvent, PRReview, PullRequest, TeamMember
+from apps.metrics.models import MetricsRecompute, PREvent, PRReview, PullRequest, TeamMember
 
 
 @admin.register(TeamMember)
@@ -30,3 +30,10 @@ class PREventAdmin(admin.ModelAdmin):
     list_display = ("pull_request", "kind", "occurred_at", "actor", "subject", "team")
     list_filter = ("kind", "team")
     raw_id_fields = ("pull_request", "actor", "subject")
+
+
+@admin.register(MetricsRecompute)
+class MetricsRecomputeAdmin(admin.ModelAdmin):
+    list_display = ("member", "team", "status", "done", "total", "created_at", "finished_at")
+    list_filter = ("status", "team")
+    raw_id_fields = ("member",)

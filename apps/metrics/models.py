@@ -148,3 +148,33 @@ class PREvent(BaseTeamModel):
 
     def __str__(self) -> str:
         return f"{self.kind} of {self.pull_request} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class RecomputeStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+
+
+class MetricsRecompute(BaseTeamModel):
+    """A recomputation of a member's PRs after an admin changed them (e.g. marked a bot), run by a worker.
+
+    Tens of thousands of PRs do not fit in a request, so the request records this row and queues the task; the
+    people page shows its progress (``done`` of ``total`` PRs) until it is done.
+    """
+
+    member = models.ForeignKey(TeamMember, on_delete=models.CASCADE, related_name="recomputes")
+    status = models.CharField(max_length=10, choices=RecomputeStatus.choices, default=RecomputeStatus.QUEUED)
+    total = models.PositiveIntegerField(null=True, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["team", "status"], name="recompute_team_status_idx")]
+
+    def __str__(self) -> str:
+        return f"recompute for {self.member} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0

@@ -26,6 +26,7 @@ from apps.metrics.selectors import (
     team_flow_summary,
     team_people,
     team_pull_request_table,
+    team_recomputes_in_progress,
     team_reviewer_load,
     team_weekly_trends,
 )
@@ -151,7 +152,8 @@ def pull_request_panel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @team_member_required
 def people(request: HttpRequest) -> HttpResponse:
-    return render(request, "metrics/people.html", {"people": team_people(team=request.team)})
+    context = {"people": team_people(team=request.team), "recomputes": team_recomputes_in_progress(team=request.team)}
+    return render(request, "metrics/people.html", context)
 
 
 def _member_action(request: HttpRequest, member_id: int, field: str) -> HttpResponse:
@@ -161,7 +163,10 @@ def _member_action(request: HttpRequest, member_id: int, field: str) -> HttpResp
         member = action(team=request.team, member_id=member_id, **{field: enabled})
     except TeamMember.DoesNotExist as missing:
         raise Http404("No such person.") from missing
-    messages.success(request, f"{member.github_username} updated.")
+    if field == "is_bot":
+        messages.success(request, f"{member.github_username} updated; their pull requests are being recomputed.")
+    else:
+        messages.success(request, f"{member.github_username} updated.")
     return redirect("metrics:people", team_slug=request.team.slug)
 
 

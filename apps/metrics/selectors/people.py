@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from apps.metrics.models import PRReview, PullRequest, TeamMember
+from apps.metrics.models import MetricsRecompute, PRReview, PullRequest, RecomputeStatus, TeamMember
 from apps.teams.models import Team
 
 
@@ -31,3 +31,9 @@ def team_people(*, team: Team) -> QuerySet[TeamMember]:
         .annotate(pr_count=_count_per(PullRequest, team, "author"), review_count=_count_per(PRReview, team, "reviewer"))
         .order_by("is_bot", "github_username")
     )
+
+
+def team_recomputes_in_progress(*, team: Team) -> list[MetricsRecompute]:
+    """Recomputations queued or running (after an admin marked a bot), with their progress, oldest first."""
+    running = MetricsRecompute.objects.for_team(team).exclude(status=RecomputeStatus.DONE)
+    return list(running.select_related("member").order_by("created_at"))
