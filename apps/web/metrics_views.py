@@ -63,7 +63,7 @@ class DashboardFilterForm(forms.Form):
         day = self.cleaned_data.get(name)
         latest = timezone.localdate() + timedelta(days=366)
         if day is not None and not EARLIEST <= day <= latest:
-            raise forms.ValidationError(f"Choose a date between {EARLIEST:%b %-d, %Y} and {latest:%b %-d, %Y}.")
+            raise forms.ValidationError(f"Choose a date between {EARLIEST.isoformat()} and {latest.isoformat()}.")
         return day
 
     def clean_start(self) -> date | None:
