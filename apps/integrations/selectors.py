@@ -171,3 +171,9 @@ def tracked_repositories_matching(*, identifier: str, team_slug: str | None = No
 def tracked_repository_for_event(*, team: Team, github_repo_id: int) -> TrackedRepository | None:
     """The team's active tracking of a repository (None: its ``pull_request*`` events are ignored)."""
     return TrackedRepository.objects.filter(team=team, github_repo_id=github_repo_id, is_active=True).first()
+
+
+def team_untracked_repository_ids(*, team: Team) -> frozenset[int]:
+    """Repositories the team tracked once and no longer does: their history stays stored but out of the figures."""
+    rows = TrackedRepository.objects.for_team(team).filter(is_active=False).values_list("github_repo_id", flat=True)
+    return frozenset(rows)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from apps.metrics.models import PREvent, PRReview, PullRequest, TeamMember
+from apps.metrics.models import MetricsRecompute, PREvent, PRReview, PullRequest, TeamMember
 
 
 @admin.register(TeamMember)
@@ -12,7 +12,7 @@ class TeamMemberAdmin(admin.ModelAdmin):
 
 @admin.register(PullRequest)
 class PullRequestAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "title", "team", "state", "pr_created_at", "merged_at", "cycle_time_hours")
+    list_display = ("__str__", "title", "team", "state", "pr_created_at", "merged_at", "cycle_time_seconds")
     list_filter = ("state", "is_draft", "is_revert", "is_hotfix", "team")
     search_fields = ("title", "github_repo")
     raw_id_fields = ("author",)
@@ -30,3 +30,10 @@ class PREventAdmin(admin.ModelAdmin):
     list_display = ("pull_request", "kind", "occurred_at", "actor", "subject", "team")
     list_filter = ("kind", "team")
     raw_id_fields = ("pull_request", "actor", "subject")
+
+
+@admin.register(MetricsRecompute)
+class MetricsRecomputeAdmin(admin.ModelAdmin):
+    list_display = ("member", "team", "status", "done", "total", "created_at", "finished_at")
+    list_filter = ("status", "team")
+    raw_id_fields = ("member",)

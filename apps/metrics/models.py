@@ -12,7 +12,8 @@ from django.db import models
 from apps.metrics.types import TimelineKind
 from apps.teams.models import BaseTeamModel
 
-HOURS = {"max_digits": 10, "decimal_places": 2, "null": True, "blank": True}
+# Durations are exact whole seconds (GitHub's resolution), rounded only for display (rules.duration_text).
+SECONDS = {"null": True, "blank": True}
 
 
 class TeamMember(BaseTeamModel):
@@ -59,8 +60,8 @@ class PullRequest(BaseTeamModel):
     closed_at = models.DateTimeField(null=True, blank=True)
     merged_at = models.DateTimeField(null=True, blank=True)
     first_review_at = models.DateTimeField(null=True, blank=True)
-    cycle_time_hours = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
-    review_time_hours = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    cycle_time_seconds = models.IntegerField(**SECONDS)
+    review_time_seconds = models.IntegerField(**SECONDS)
     additions = models.IntegerField(null=True, blank=True)
     deletions = models.IntegerField(null=True, blank=True)
     changed_files = models.IntegerField(null=True, blank=True)
@@ -71,11 +72,11 @@ class PullRequest(BaseTeamModel):
     is_bot_author = models.BooleanField(default=False)
     merged_without_review = models.BooleanField(default=False)
     last_approval_at = models.DateTimeField(null=True, blank=True)
-    # The breakdown of a merged PR's cycle time; the four parts always add up to cycle_time_hours.
-    draft_hours = models.DecimalField(**HOURS)
-    pickup_hours = models.DecimalField(**HOURS)
-    review_phase_hours = models.DecimalField(**HOURS)
-    merge_wait_hours = models.DecimalField(**HOURS)
+    # The breakdown of a merged PR's cycle time; the four parts always add up to cycle_time_seconds exactly.
+    draft_seconds = models.IntegerField(**SECONDS)
+    pickup_seconds = models.IntegerField(**SECONDS)
+    review_phase_seconds = models.IntegerField(**SECONDS)
+    merge_wait_seconds = models.IntegerField(**SECONDS)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["team", "github_pr_id"], name="unique_team_pull_request")]
@@ -85,6 +86,14 @@ class PullRequest(BaseTeamModel):
             models.Index(fields=["team", "first_review_at"], name="pr_team_first_review_idx"),
             models.Index(fields=["team", "state"], name="pr_team_state_idx"),
             models.Index(fields=["team", "pr_created_at"], name="pr_team_created_idx"),
+            models.Index(fields=["team", "author"], name="pr_team_author_idx"),  # people page counts
+            # Open PRs with the columns the dashboard's scope tests, so open review requests are read from the
+            # index alone, however long the team's history (``state`` changes rarely: cheap to maintain).
+            models.Index(
+                fields=["team", "id", "author", "is_bot_author", "github_repo_id"],
+                condition=models.Q(state="open"),
+                name="pr_team_open_scope_idx",
+            ),
         ]
         ordering = ("-pr_created_at",)
 
@@ -106,12 +115,15 @@ class PRReview(BaseTeamModel):
     reviewer = models.ForeignKey(TeamMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="reviews")
     state = models.CharField(max_length=20, choices=ReviewState.choices)
     submitted_at = models.DateTimeField(null=True, blank=True)
-    # Set on a reviewer's first counted review of a PR: hours from their review request (or the PR's ready_at).
-    response_hours = models.DecimalField(**HOURS)
+    # Set on a reviewer's first counted review of a PR: seconds from their review request (or the PR's ready_at).
+    response_seconds = models.IntegerField(**SECONDS)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["team", "github_review_id"], name="unique_team_review")]
-        indexes = [models.Index(fields=["team", "submitted_at"], name="review_team_submitted_idx")]
+        indexes = [
+            models.Index(fields=["team", "submitted_at"], name="review_team_submitted_idx"),
+            models.Index(fields=["team", "reviewer"], name="review_team_reviewer_idx"),  # people page counts
+        ]
         ordering = ("submitted_at",)
 
     def __str__(self) -> str:
@@ -143,3 +155,33 @@ class PREvent(BaseTeamModel):
 
     def __str__(self) -> str:
         return f"{self.kind} of {self.pull_request} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class RecomputeStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+
+
+class MetricsRecompute(BaseTeamModel):
+    """A recomputation of a member's PRs after an admin changed them (e.g. marked a bot), run by a worker.
+
+    Tens of thousands of PRs do not fit in a request, so the request records this row and queues the task; the
+    people page shows its progress (``done`` of ``total`` PRs) until it is done.
+    """
+
+    member = models.ForeignKey(TeamMember, on_delete=models.CASCADE, related_name="recomputes")
+    status = models.CharField(max_length=10, choices=RecomputeStatus.choices, default=RecomputeStatus.QUEUED)
+    total = models.PositiveIntegerField(null=True, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["team", "status"], name="recompute_team_status_idx")]
+
+    def __str__(self) -> str:
+        return f"recompute for {self.member} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0

@@ -10,11 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
 
 from apps.metrics.types import TimelineKind
-
-CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,22 +45,36 @@ class PullRequestMetrics:
     ready_at: datetime | None
     first_review_at: datetime | None
     last_approval_at: datetime | None
-    review_time_hours: Decimal | None
-    cycle_time_hours: Decimal | None
-    draft_hours: Decimal | None
-    pickup_hours: Decimal | None
-    review_phase_hours: Decimal | None
-    merge_wait_hours: Decimal | None
+    review_time_seconds: int | None
+    cycle_time_seconds: int | None
+    draft_seconds: int | None
+    pickup_seconds: int | None
+    review_phase_seconds: int | None
+    merge_wait_seconds: int | None
     merged_without_review: bool
     is_bot_author: bool
-    response_hours: dict[int, Decimal | None] = field(default_factory=dict)
+    response_seconds: dict[int, int | None] = field(default_factory=dict)
 
 
-def hours_between(start: datetime, end: datetime) -> Decimal:
-    """Wall-clock hours from ``start`` to ``end``, exact to the microsecond, rounded half-up to two decimals."""
-    delta = end - start
-    micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-    return (Decimal(micros) / Decimal(3_600_000_000)).quantize(CENT, rounding=ROUND_HALF_UP)
+def seconds_between(start: datetime, end: datetime) -> int:
+    """Wall-clock seconds from ``start`` to ``end``. GitHub's timestamps are whole seconds, so this is exact;
+    every stored duration is exact and only its display is rounded, once, so no two places disagree."""
+    return round((end - start).total_seconds())
+
+
+def duration_text(seconds: float | None) -> str:
+    """A duration for people: '—' when there is none (never a zero), minutes under an hour, days past two days.
+
+    The one rounding of every time on the pages: the table, the breakdown and the "why" panel all show this.
+    """
+    if seconds is None:
+        return "—"
+    hours = float(seconds) / 3600
+    if hours < 1:
+        return f"{hours * 60:.0f} min"
+    if hours >= 48:
+        return f"{hours / 24:.1f} d"
+    return f"{hours:.1f} h"
 
 
 def is_bot_login(*, login: str, is_bot: bool) -> bool:
@@ -113,10 +124,14 @@ def counted_reviews(facts: PullRequestFacts, reviews: Sequence[ReviewFact]) -> l
 def opened_ready(facts: PullRequestFacts, events: Sequence[EventFact]) -> bool:
     """Whether the PR was opened ready for review rather than as a draft.
 
-    The first explicit ready/draft transition tells: a ``draft`` first means it started ready, a ``ready`` first
-    means it started as a draft. With no transition recorded, the PR has always been what its snapshot says.
-    The ``ready`` entry derived at ``created_at`` is ignored here so that the answer does not feed on itself.
+    A ``draft`` entry at ``created_at`` is the ``opened`` event's own word that it was opened as a draft.
+    Otherwise the first explicit ready/draft transition tells: a ``draft`` first means it started ready, a
+    ``ready`` first means it started as a draft. With no transition recorded, the PR has always been what its
+    snapshot says. The ``ready`` entry derived at ``created_at`` is ignored so that the answer does not feed on
+    itself.
     """
+    if any(e.kind == TimelineKind.DRAFT and e.occurred_at == facts.created_at for e in events):
+        return False
     transitions = sorted(
         (e for e in events if _is_transition(e, facts.created_at)), key=lambda e: (e.occurred_at, e.kind)
     )
@@ -166,32 +181,34 @@ def pull_request_metrics(
         ready_at=ready,
         first_review_at=first_review,
         last_approval_at=approvals[-1] if approvals else None,
-        review_time_hours=_non_negative_hours(ready, first_review),
-        cycle_time_hours=hours_between(facts.created_at, merged) if merged else None,
-        draft_hours=None,
-        pickup_hours=None,
-        review_phase_hours=None,
-        merge_wait_hours=None,
+        review_time_seconds=_non_negative_seconds(ready, first_review),
+        cycle_time_seconds=seconds_between(facts.created_at, merged) if merged else None,
+        draft_seconds=None,
+        pickup_seconds=None,
+        review_phase_seconds=None,
+        merge_wait_seconds=None,
         merged_without_review=merged is not None and not reviewed_before_merge,
         is_bot_author=facts.author_is_bot,
-        response_hours=_response_hours(counted, events, ready),
+        response_seconds=_response_seconds(counted, events, ready),
     )
     if merged is not None:
         _fill_breakdown(metrics, facts.created_at, merged, first_review if reviewed_before_merge else None)
     return metrics
 
 
-def _non_negative_hours(start: datetime | None, end: datetime | None) -> Decimal | None:
+def _non_negative_seconds(start: datetime | None, end: datetime | None) -> int | None:
+    """Zero when the end came first (a review of a draft before it was ready): the panel says so in words."""
     if start is None or end is None:
         return None
-    return max(hours_between(start, end), Decimal("0.00"))
+    return max(seconds_between(start, end), 0)
 
 
 def _fill_breakdown(metrics: PullRequestMetrics, created: datetime, merged: datetime, first: datetime | None) -> None:
     """Split created → merged into draft, pickup, review and merge wait that add up to the cycle time exactly.
 
-    Each boundary is clamped into [created, merged] and kept in order, then turned into rounded hours since
-    creation; the parts are differences of those rounded offsets, so their sum is the rounded cycle time.
+    Each boundary is clamped into [created, merged] and kept in order; the parts are differences of whole-second
+    offsets from creation, so their sum is the cycle time exactly (and, GitHub's times being whole seconds,
+    each part is its exact duration: the same number as the PR's own pickup time when nothing is clamped).
     """
 
     def clamp(moment: datetime | None, floor: datetime) -> datetime:
@@ -200,21 +217,21 @@ def _fill_breakdown(metrics: PullRequestMetrics, created: datetime, merged: date
     ready = clamp(metrics.ready_at or created, created)
     reviewed = clamp(first, ready)
     approved = clamp(metrics.last_approval_at if first else None, reviewed)
-    offsets = [hours_between(created, moment) for moment in (ready, reviewed, approved, merged)]
-    metrics.draft_hours = offsets[0]
-    metrics.pickup_hours = offsets[1] - offsets[0]
-    metrics.review_phase_hours = offsets[2] - offsets[1]
-    metrics.merge_wait_hours = offsets[3] - offsets[2]
+    offsets = [seconds_between(created, moment) for moment in (ready, reviewed, approved, merged)]
+    metrics.draft_seconds = offsets[0]
+    metrics.pickup_seconds = offsets[1] - offsets[0]
+    metrics.review_phase_seconds = offsets[2] - offsets[1]
+    metrics.merge_wait_seconds = offsets[3] - offsets[2]
 
 
-def _response_hours(
+def _response_seconds(
     counted: Sequence[ReviewFact], events: Sequence[EventFact], ready: datetime | None
-) -> dict[int, Decimal | None]:
-    """Hours each reviewer took, from their latest review request (or the PR's ready_at) to their first review.
+) -> dict[int, int | None]:
+    """Seconds each reviewer took, from their latest review request (or the PR's ready_at) to their first review.
 
     Keyed by the review id of that first review; every other review of theirs maps to None.
     """
-    result: dict[int, Decimal | None] = {}
+    result: dict[int, int | None] = {}
     seen: set[int | None] = set()
     for review in counted:
         if review.review_id is None:
@@ -231,5 +248,5 @@ def _response_hours(
             and e.occurred_at <= review.submitted_at
         ]
         start = max(requests) if requests else ready
-        result[review.review_id] = _non_negative_hours(start, review.submitted_at)
+        result[review.review_id] = _non_negative_seconds(start, review.submitted_at)
     return result

@@ -49,6 +49,9 @@ class PullRequestSnapshot:
     deletions: int | None
     changed_files: int | None
     labels: tuple[str, ...] = ()
+    # The ``pull_request`` webhook action that sent this snapshot ("" for a review payload's PR or a backfill).
+    # GitHub's timestamps are whole seconds, so two snapshots can tie; the action then says which part is news.
+    action: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,10 +1,14 @@
 from django import forms
 
-from apps.teams.models import Role
+from apps.teams.models import Role, timezone_choices
 
 
 class TeamForm(forms.Form):
     name = forms.CharField(max_length=100)
+
+
+class TeamTimezoneForm(forms.Form):
+    timezone = forms.ChoiceField(choices=timezone_choices, help_text="Dates and weekly charts use this time zone.")
 
 
 class InvitationForm(forms.Form):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+import zoneinfo
 from datetime import timedelta
 
 from django.conf import settings
@@ -12,9 +13,16 @@ from django.utils import timezone
 INVITATION_LIFETIME = timedelta(days=14)
 
 
+def timezone_choices() -> list[tuple[str, str]]:
+    """Every IANA time zone name the system knows, for the team's timezone setting."""
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
 class Team(models.Model):
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=60, unique=True)
+    # Dates on the team's pages (the dashboard's period, its weeks) are days in this time zone.
+    timezone = models.CharField(max_length=64, default="UTC", choices=timezone_choices)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -23,6 +31,13 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        try:
+            return zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo("UTC")  # a zone the system no longer knows: never a 500
 
 
 class Role(models.TextChoices):

@@ -38,6 +38,13 @@ def team_create(*, name: str, owner: User) -> Team:
     raise RuntimeError("Could not find a free slug for the team.")
 
 
+def team_set_timezone(*, team: Team, timezone: str) -> Team:
+    """Set the time zone the team's dates and weekly buckets use (an IANA name, validated by the form)."""
+    team.timezone = timezone
+    team.save(update_fields=["timezone", "updated_at"])
+    return team
+
+
 def team_create_for_signup(*, user: User, name: str) -> Team:
     """Every new account starts with a team of its own, so the dashboard has a home from the first minute."""
     return team_create(name=name or f"{user.email.split('@')[0]}'s team", owner=user)

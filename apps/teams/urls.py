@@ -15,4 +15,5 @@ team_urlpatterns = [
     path("team/members/", views.members, name="members"),
     path("team/members/invite/", views.invite, name="invite"),
     path("team/members/<id:membership_id>/remove/", views.member_remove, name="member_remove"),
+    path("team/timezone/", views.set_timezone, name="set_timezone"),
 ]

@@ -11,10 +11,17 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.teams.decorators import team_admin_required, team_member_required
-from apps.teams.forms import InvitationForm, TeamForm
+from apps.teams.forms import InvitationForm, TeamForm, TeamTimezoneForm
 from apps.teams.models import Invitation
 from apps.teams.selectors import team_memberships, team_pending_invitations
-from apps.teams.services import InvitationError, invitation_accept, invitation_create, membership_remove, team_create
+from apps.teams.services import (
+    InvitationError,
+    invitation_accept,
+    invitation_create,
+    membership_remove,
+    team_create,
+    team_set_timezone,
+)
 
 
 @team_member_required
@@ -26,8 +33,22 @@ def members(request: HttpRequest) -> HttpResponse:
             "memberships": team_memberships(team=request.team),
             "invitations": team_pending_invitations(team=request.team),
             "form": InvitationForm(),
+            "timezone_form": TeamTimezoneForm(initial={"timezone": request.team.timezone}),
         },
     )
+
+
+@team_admin_required
+@require_POST
+def set_timezone(request: HttpRequest) -> HttpResponse:
+    """The team's time zone for dates and weekly buckets on its pages (an admin setting; UTC by default)."""
+    form = TeamTimezoneForm(request.POST)
+    if form.is_valid():
+        team_set_timezone(team=request.team, timezone=form.cleaned_data["timezone"])
+        messages.success(request, f"Time zone set to {form.cleaned_data['timezone']}.")
+    else:
+        messages.error(request, "Choose a time zone from the list.")
+    return redirect("teams:members", team_slug=request.team.slug)
 
 
 @team_admin_required

@@ -6,7 +6,7 @@ scoped to the team by the selectors, and the guards turn a non-member away with 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.contrib import messages
@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from apps.integrations.selectors import team_untracked_repository_ids
 from apps.metrics.models import PullRequest, TeamMember
 from apps.metrics.selectors import (
     DashboardFilters,
@@ -25,6 +26,7 @@ from apps.metrics.selectors import (
     team_flow_summary,
     team_people,
     team_pull_request_table,
+    team_recomputes_in_progress,
     team_reviewer_load,
     team_weekly_trends,
 )
@@ -42,7 +44,14 @@ SORT_COLUMNS = [
 ]
 
 
+MAX_RANGE_DAYS = 3 * 366  # about three years: the longest period the dashboard shows
+EARLIEST = date(2008, 1, 1)  # GitHub opened in 2008: no pull request is older
+
+
 class DashboardFilterForm(forms.Form):
+    """The dashboard's query string. Dates are bounded (a period of at most about three years, from 2008 to next
+    year), so no parameter can make a page draw half a million weeks or reach a date the database refuses."""
+
     start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     # Bounded to the database's bigint: an out-of-range id is a malformed filter, not a database error.
@@ -50,29 +59,72 @@ class DashboardFilterForm(forms.Form):
     author = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     bots = forms.BooleanField(required=False)
 
+    def _clean_day(self, name: str) -> date | None:
+        day = self.cleaned_data.get(name)
+        latest = timezone.localdate() + timedelta(days=366)
+        if day is not None and not EARLIEST <= day <= latest:
+            raise forms.ValidationError(f"Choose a date between {EARLIEST.isoformat()} and {latest.isoformat()}.")
+        return day
 
-def _filters(request: HttpRequest) -> DashboardFilters:
-    """Filters from the query string; anything malformed falls back to the default (the last 30 days)."""
+    def clean_start(self) -> date | None:
+        return self._clean_day("start")
+
+    def clean_end(self) -> date | None:
+        return self._clean_day("end")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.errors:
+            return data
+        end = data.get("end") or timezone.localdate()
+        start = data.get("start") or end - timedelta(days=DEFAULT_DAYS - 1)
+        if start > end:
+            raise forms.ValidationError("The start date is after the end date.")
+        if (end - start).days + 1 > MAX_RANGE_DAYS:
+            raise forms.ValidationError(f"Choose a period of at most {MAX_RANGE_DAYS} days (about three years).")
+        return data
+
+
+def _filters(request: HttpRequest) -> tuple[DashboardFilters, DashboardFilterForm]:
+    """Filters from the query string, and the form that says what was wrong with them.
+
+    A malformed or out-of-range value is a form error shown on the page; the figures then show the default
+    period (the last 30 days) rather than a guess. Untracked repositories are out of scope unless chosen.
+    """
     form = DashboardFilterForm(request.GET)
     data = form.cleaned_data if form.is_valid() else {}
     end = data.get("end") or timezone.localdate()
     start = data.get("start") or end - timedelta(days=DEFAULT_DAYS - 1)
-    if start > end:
-        start, end = end, start
-    return DashboardFilters(
+    filters = DashboardFilters(
         start=start,
         end=end,
         repo_id=data.get("repo"),
         author_id=data.get("author"),
         include_bots=bool(data.get("bots")),
+        untracked_repo_ids=team_untracked_repository_ids(team=request.team),
     )
+    return filters, form
 
 
 @team_member_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    filters = _filters(request)
+    # Days, windows and weekly buckets are the team's (DESIGN §6): "today" and each date are in its time zone.
+    with timezone.override(request.team.tzinfo):
+        return _dashboard(request)
+
+
+def _dashboard(request: HttpRequest) -> HttpResponse:
+    filters, form = _filters(request)
     repos, authors = team_filter_options(team=request.team)
-    context = {"filters": filters, "repos": repos, "authors": authors, "has_data": bool(repos)}
+    menu = [(repo_id, name, repo_id in filters.untracked_repo_ids) for repo_id, name in repos]
+    context = {
+        "filters": filters,
+        "form": form,
+        "max_range_days": MAX_RANGE_DAYS,
+        "repos": menu,
+        "authors": authors,
+        "has_data": bool(repos),
+    }
     if repos:
         sort = table_sort(request.GET.get("sort"))
         table = team_pull_request_table(team=request.team, filters=filters, sort=sort)
@@ -94,12 +146,14 @@ def pull_request_panel(request: HttpRequest, pk: int) -> HttpResponse:
     except PullRequest.DoesNotExist as missing:
         raise Http404("No such pull request.") from missing
     template = "metrics/_pr_panel.html" if request.htmx else "metrics/pr_detail.html"
-    return render(request, template, {"explanation": explanation, "pr": explanation.pull_request})
+    with timezone.override(request.team.tzinfo):
+        return render(request, template, {"explanation": explanation, "pr": explanation.pull_request})
 
 
 @team_member_required
 def people(request: HttpRequest) -> HttpResponse:
-    return render(request, "metrics/people.html", {"people": team_people(team=request.team)})
+    context = {"people": team_people(team=request.team), "recomputes": team_recomputes_in_progress(team=request.team)}
+    return render(request, "metrics/people.html", context)
 
 
 def _member_action(request: HttpRequest, member_id: int, field: str) -> HttpResponse:
@@ -109,7 +163,10 @@ def _member_action(request: HttpRequest, member_id: int, field: str) -> HttpResp
         member = action(team=request.team, member_id=member_id, **{field: enabled})
     except TeamMember.DoesNotExist as missing:
         raise Http404("No such person.") from missing
-    messages.success(request, f"{member.github_username} updated.")
+    if field == "is_bot":
+        messages.success(request, f"{member.github_username} updated; their pull requests are being recomputed.")
+    else:
+        messages.success(request, f"{member.github_username} updated.")
     return redirect("metrics:people", team_slug=request.team.slug)
 
 

@@ -21,11 +21,11 @@ LOCK_SECONDS = 4
 PR_COLUMNS = (
     "pr.github_pr_id, pr.number, pr.github_repo_id, pr.title, a.github_id, pr.state, pr.is_draft, pr.head_ref, "
     "pr.base_ref, pr.pr_created_at, pr.pr_updated_at, pr.ready_at, pr.closed_at, pr.merged_at, pr.first_review_at, "
-    "pr.cycle_time_hours, pr.review_time_hours, pr.additions, pr.deletions, pr.changed_files, pr.is_revert, "
+    "pr.cycle_time_seconds, pr.review_time_seconds, pr.additions, pr.deletions, pr.changed_files, pr.is_revert, "
     "pr.is_hotfix, pr.labels::text, pr.is_bot_author, pr.merged_without_review, pr.last_approval_at, "
-    "pr.draft_hours, pr.pickup_hours, pr.review_phase_hours, pr.merge_wait_hours"
+    "pr.draft_seconds, pr.pickup_seconds, pr.review_phase_seconds, pr.merge_wait_seconds"
 )
-REVIEW_COLUMNS = "r.github_review_id, pr.github_pr_id, m.github_id, r.state, r.submitted_at, r.response_hours"
+REVIEW_COLUMNS = "r.github_review_id, pr.github_pr_id, m.github_id, r.state, r.submitted_at, r.response_seconds"
 
 
 def imported_rows(tf, team_id: int) -> tuple[set, set, int]:

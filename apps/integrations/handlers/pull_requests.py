@@ -31,7 +31,7 @@ def handle_pull_request(event: WebhookEvent, delivery: WebhookDelivery) -> None:
     team = _team_tracking(event, event.repository)
     pull_request_upsert(
         team=team,
-        snapshot=pull_request_snapshot(event.pull_request, event.repository),
+        snapshot=pull_request_snapshot(event.pull_request, event.repository, event.action or ""),
         timeline=timeline_for_action(event),
     )
 

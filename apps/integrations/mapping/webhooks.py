@@ -27,7 +27,8 @@ def person(user: GitHubUser | None) -> GitHubPerson | None:
     return GitHubPerson(github_id=user.id, login=user.login, avatar_url=user.avatar_url, is_bot=user.is_bot)
 
 
-def pull_request_snapshot(pull_request: PullRequest, repository: Repository) -> PullRequestSnapshot:
+def pull_request_snapshot(pull_request: PullRequest, repository: Repository, action: str = "") -> PullRequestSnapshot:
+    """``action`` is the ``pull_request`` event's action; a review payload's PR passes none (its news is the review)."""
     return PullRequestSnapshot(
         github_pr_id=pull_request.id,
         number=pull_request.number,
@@ -49,6 +50,7 @@ def pull_request_snapshot(pull_request: PullRequest, repository: Repository) -> 
         deletions=pull_request.deletions,
         changed_files=pull_request.changed_files,
         labels=pull_request.labels,
+        action=action,
     )
 
 

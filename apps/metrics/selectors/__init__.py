@@ -9,7 +9,7 @@ from apps.metrics.selectors.dashboard import (
     team_pull_requests,
     team_weekly_trends,
 )
-from apps.metrics.selectors.people import team_people
+from apps.metrics.selectors.people import team_people, team_recomputes_in_progress
 from apps.metrics.selectors.pull_requests import (
     SORTS,
     PullRequestExplanation,
@@ -33,6 +33,7 @@ __all__ = [
     "team_people",
     "team_pull_request_table",
     "team_pull_requests",
+    "team_recomputes_in_progress",
     "team_reviewer_load",
     "team_weekly_trends",
 ]

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 
 from django.db.models import F, Q, QuerySet
+from django.utils import timezone
 
 from apps.metrics.models import PREvent, PRReview, PullRequest
-from apps.metrics.rules import hotfix_reason, revert_reason
-from apps.metrics.selectors.dashboard import DashboardFilters, team_pull_requests
+from apps.metrics.rules import duration_text, hotfix_reason, revert_reason
+from apps.metrics.selectors.scope import DashboardFilters, team_pull_requests
 from apps.metrics.types import TimelineKind
 from apps.teams.models import Team
 
 SORTS = {
     "merged": "merged_at",
     "created": "pr_created_at",
-    "cycle": "cycle_time_hours",
-    "pickup": "review_time_hours",
+    "cycle": "cycle_time_seconds",
+    "pickup": "review_time_seconds",
     "size": "size",
 }
 DEFAULT_SORT = "-merged"
@@ -68,11 +68,52 @@ class PullRequestExplanation:
 
 
 def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
+    """In the time zone the page is shown in (the team's), named, so nobody has to guess."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z") if moment else "—"
 
 
-def _hours(value: Decimal | None) -> str:
-    return f"{value} h" if value is not None else "—"
+def _pickup_reason(pr: PullRequest) -> str:
+    if pr.ready_at is None:
+        return "none yet: it has never left draft"
+    if pr.first_review_at is None:
+        return "none yet: no human other than the author has reviewed it"
+    if pr.first_review_at < pr.ready_at:
+        return (
+            "0: its first review came while it was still a draft, before it was ready for review, "
+            "so there was no wait for a reviewer"
+        )
+    return "first review minus ready for review"
+
+
+def _breakdown_reasons(pr: PullRequest) -> list[Reason]:
+    """The four phases of a merged PR, each with why it is what it is, in words when it is empty or cut short."""
+    reviewed = pr.first_review_at is not None and not pr.merged_without_review
+    approved = reviewed and pr.last_approval_at is not None
+    if pr.ready_at is None:
+        draft = "0: it never left draft as far as GitHub told us, so its time counts from opening"
+    elif pr.ready_at == pr.pr_created_at:
+        draft = "0: it was opened ready for review"
+    else:
+        draft = "opened → ready for review"
+    if not reviewed:
+        pickup = "ready → merge: it was merged without a review"
+    elif pr.first_review_at < (pr.ready_at or pr.pr_created_at):
+        pickup = "0: its first review came before it was ready for review"
+    else:
+        pickup = "ready → first review"
+    if not reviewed:
+        review = "0: it was merged without a review"
+    elif not approved:
+        review = "first review → merge: nobody approved it before the merge"
+    else:
+        review = "first review → last approval"
+    merge_wait = "last approval → merge" if approved else "0: nobody approved it before the merge"
+    return [
+        Reason("Draft", duration_text(pr.draft_seconds), draft),
+        Reason("Pickup", duration_text(pr.pickup_seconds), pickup),
+        Reason("Review", duration_text(pr.review_phase_seconds), review),
+        Reason("Merge wait", duration_text(pr.merge_wait_seconds), merge_wait),
+    ]
 
 
 def _ready_reason(pr: PullRequest) -> str:
@@ -105,7 +146,10 @@ def pull_request_explanation(*, team: Team, pull_request_id: int) -> PullRequest
     for event in events:
         who = f" by {event.actor}" if event.actor else ""
         whom = f" from {event.subject}" if event.subject else ""
-        explanation.timeline.append(TimelineItem(event.occurred_at, f"{TimelineKind(event.kind).label}{who}{whom}"))
+        label = TimelineKind(event.kind).label
+        if event.kind == TimelineKind.DRAFT and event.occurred_at == pr.pr_created_at:
+            label = "Opened as a draft"
+        explanation.timeline.append(TimelineItem(event.occurred_at, f"{label}{who}{whom}"))
     for review in reviews:
         if review.submitted_at:
             text = f"Review ({review.get_state_display().lower()}) by {review.reviewer or 'a deleted account'}"
@@ -128,21 +172,16 @@ def _reasons(pr: PullRequest, reviews: list[PRReview]) -> list[Reason]:
             if first
             else "no human other than the author has reviewed it yet",
         ),
-        Reason("Pickup time", _hours(pr.review_time_hours), "first review minus ready for review"),
+        Reason("Pickup time", duration_text(pr.review_time_seconds), _pickup_reason(pr)),
         Reason("Last approval", _when(pr.last_approval_at), f"approved by {approval.reviewer}" if approval else "none"),
         Reason(
             "Cycle time",
-            _hours(pr.cycle_time_hours),
+            duration_text(pr.cycle_time_seconds),
             f"merged {_when(pr.merged_at)} minus opened {_when(pr.pr_created_at)}",
         ),
     ]
     if pr.merged_at:
-        reasons += [
-            Reason("Draft", _hours(pr.draft_hours), "opened → ready for review"),
-            Reason("Pickup", _hours(pr.pickup_hours), "ready → first review (or merge, if never reviewed)"),
-            Reason("Review", _hours(pr.review_phase_hours), "first review → last approval (or merge)"),
-            Reason("Merge wait", _hours(pr.merge_wait_hours), "last approval → merge"),
-        ]
+        reasons += _breakdown_reasons(pr)
     flags = {
         "Revert": revert_reason(title=pr.title, head_ref=pr.head_ref, body=None)
         or ('its description says "This reverts commit"' if pr.is_revert else None),

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, OuterRef, QuerySet
 
-from apps.metrics.models import PREvent, PRReview, PullRequestState, TeamMember
-from apps.metrics.selectors.dashboard import DashboardFilters
+from apps.metrics.models import PREvent, PRReview, PullRequest, PullRequestState, TeamMember
 from apps.metrics.selectors.percentiles import grouped_percentiles
+from apps.metrics.selectors.scope import DashboardFilters, pull_request_scope
 from apps.metrics.types import TimelineKind
 from apps.teams.models import Team
 
@@ -17,7 +17,7 @@ from apps.teams.models import Team
 class ReviewerLoad:
     member: TeamMember
     reviews: int  # counted reviews submitted in the period
-    response_p50: float | None  # median hours from review request (or ready) to their first review of a PR
+    response_p50: float | None  # median seconds from review request (or ready) to their first review of a PR
     responses: int  # how many first reviews that median is over
     open_requests: int  # open PRs where their review was requested and they have not reviewed since
 
@@ -25,36 +25,40 @@ class ReviewerLoad:
 def _counted_reviews(team: Team, filters: DashboardFilters) -> QuerySet[PRReview]:
     """Reviews that count (human, not the author's own) in the period, on PRs the dashboard shows."""
     start, end = filters.window
-    reviews = (
+    return (
         PRReview.objects.for_team(team)
         .filter(submitted_at__gte=start, submitted_at__lt=end, reviewer__is_active=True, reviewer__is_bot=False)
+        .filter(pull_request_scope(team=team, filters=filters, via="pull_request"))
         .exclude(pull_request__author=F("reviewer"))
-        .exclude(pull_request__author__is_active=False)
     )
-    if not filters.include_bots:
-        reviews = reviews.filter(pull_request__is_bot_author=False)
-    if filters.repo_id is not None:
-        reviews = reviews.filter(pull_request__github_repo_id=filters.repo_id)
-    if filters.author_id is not None:
-        reviews = reviews.filter(pull_request__author_id=filters.author_id)
-    return reviews
 
 
-def _open_requests(team: Team) -> dict[int, int]:
-    """Open PRs per requested reviewer where no review of theirs came after the request and the request was not
-    withdrawn since (current, not dated)."""
+def _open_requests(team: Team, filters: DashboardFilters) -> dict[int, int]:
+    """Open PRs of the dashboard's scope per requested reviewer, where no review of theirs came after the request
+    and the request was not withdrawn since (current, not dated).
+
+    Read from the open PRs (few, by the ``(team, state)`` index) into their events, never from every request
+    ever made.
+    """
     answered = PRReview.objects.filter(
-        pull_request=OuterRef("pull_request"), reviewer=OuterRef("subject"), submitted_at__gte=OuterRef("occurred_at")
+        team=team,
+        pull_request=OuterRef("pull_request"),
+        reviewer=OuterRef("subject"),
+        submitted_at__gte=OuterRef("occurred_at"),
     )
     withdrawn = PREvent.objects.filter(
+        team=team,
         pull_request=OuterRef("pull_request"),
         subject=OuterRef("subject"),
         kind=TimelineKind.REVIEW_REQUEST_REMOVED,
-        occurred_at__gte=OuterRef("occurred_at"),
+        # Strictly after: a request removed and made again in one second (GitHub's timestamps are whole seconds)
+        # is open; the request entry of that second is the later one.
+        occurred_at__gt=OuterRef("occurred_at"),
     )
+    open_prs = PullRequest.objects.filter(pull_request_scope(team=team, filters=filters), state=PullRequestState.OPEN)
     rows = (
         PREvent.objects.for_team(team)
-        .filter(kind=TimelineKind.REVIEW_REQUESTED, pull_request__state=PullRequestState.OPEN)
+        .filter(kind=TimelineKind.REVIEW_REQUESTED, pull_request__in=open_prs.values("pk"))
         .filter(subject__isnull=False, subject__is_active=True, subject__is_bot=False)
         .exclude(Exists(answered))
         .exclude(Exists(withdrawn))
@@ -67,12 +71,12 @@ def _open_requests(team: Team) -> dict[int, int]:
 
 def team_reviewer_load(*, team: Team, filters: DashboardFilters) -> list[ReviewerLoad]:
     """One row per reviewer, busiest first; three statements whatever the team size (four on SQLite)."""
-    # response_hours is set on each reviewer's first review of a PR only, so its median is per PR reviewed.
+    # response_seconds is set on each reviewer's first review of a PR only, so its median is per PR reviewed.
     given = grouped_percentiles(
-        _counted_reviews(team, filters), value="response_hours", group="reviewer_id", ps=(0.5,), count_rows=True
+        _counted_reviews(team, filters), value="response_seconds", group="reviewer_id", ps=(0.5,), count_rows=True
     )
-    waiting = _open_requests(team)
-    members = TeamMember.objects.in_bulk(set(given) | set(waiting))
+    waiting = _open_requests(team, filters)
+    members = TeamMember.objects.for_team(team).in_bulk(set(given) | set(waiting))
     rows = [
         ReviewerLoad(
             member=member,

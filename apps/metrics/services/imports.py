@@ -85,7 +85,8 @@ def _pull_requests_lock(team: Team, pending: dict[int, _Pending], members: dict[
         .order_by("pk")
     )
     for pr in prs:
-        snapshot_apply(pr, newest[pr.github_pr_id], members)
+        for snapshot in sorted(pending[pr.github_pr_id].snapshots, key=lambda s: s.updated_at):
+            snapshot_apply(pr, snapshot, members)  # same-second snapshots merge, as on the single-event path
     return prs
 
 

@@ -13,9 +13,9 @@ from itertools import islice
 from django.db import transaction
 from django.utils import timezone
 
-from apps.metrics.models import PRReview, PullRequest, TeamMember
+from apps.metrics.models import MetricsRecompute, PRReview, PullRequest, RecomputeStatus, TeamMember
 from apps.metrics.rules import is_bot_login
-from apps.metrics.services.recompute import pull_requests_recompute
+from apps.metrics.services.recompute import RECOMPUTE_BATCH, pull_requests_recompute
 from apps.metrics.types import GitHubPerson
 from apps.teams.models import Team
 
@@ -122,14 +122,40 @@ def team_member_set_visibility(*, team: Team, member_id: int, is_active: bool) -
 
 @transaction.atomic
 def team_member_mark_bot(*, team: Team, member_id: int, is_bot: bool) -> TeamMember:
-    """Mark an account as a bot (or a human) and recompute every PR it authored or reviewed.
+    """Mark an account as a bot (or a human); every PR it authored or reviewed is recomputed by a worker.
 
     A bot's reviews never count as a review and a bot's PRs are left out by default, so the numbers change.
+    The recomputation is queued after commit (``MetricsRecompute`` shows its progress), never run in the request.
     """
-    member = TeamMember.objects.for_team(team).select_for_update().get(pk=member_id)
-    member.is_bot = is_bot
-    member.save(update_fields=["is_bot", "updated_at"])
+    with transaction.atomic():
+        member = TeamMember.objects.for_team(team).select_for_update().get(pk=member_id)
+        member.is_bot = is_bot
+        member.save(update_fields=["is_bot", "updated_at"])
+        recompute = MetricsRecompute.objects.create(team=team, member=member)
+        transaction.on_commit(lambda: _queue_recompute(recompute.pk))
+    return member
+
+
+def _queue_recompute(recompute_pk: int) -> None:
+    from apps.metrics.tasks import run_member_recompute  # the task module imports this one
+
+    run_member_recompute.delay(recompute_pk)
+
+
+def member_recompute_run(*, recompute_id: int) -> None:
+    """Recompute the member's PRs in batches, saving progress after each, so the people page can show it."""
+    recompute = MetricsRecompute.objects.select_related("team", "member").get(pk=recompute_id)
+    team, member = recompute.team, recompute.member
     authored = PullRequest.objects.for_team(team).filter(author=member).values_list("pk", flat=True)
     reviewed = PRReview.objects.for_team(team).filter(reviewer=member).values_list("pull_request_id", flat=True)
-    pull_requests_recompute(team=team, pull_request_ids=set(authored) | set(reviewed))
-    return member
+    ids = sorted(set(authored) | set(reviewed))
+    MetricsRecompute.objects.filter(pk=recompute.pk).update(
+        status=RecomputeStatus.RUNNING, total=len(ids), done=0, updated_at=timezone.now()
+    )
+    done = 0
+    for start in range(0, len(ids), RECOMPUTE_BATCH):
+        done += pull_requests_recompute(team=team, pull_request_ids=ids[start : start + RECOMPUTE_BATCH])
+        MetricsRecompute.objects.filter(pk=recompute.pk).update(done=done, updated_at=timezone.now())
+    MetricsRecompute.objects.filter(pk=recompute.pk).update(
+        status=RecomputeStatus.DONE, finished_at=timezone.now(), updated_at=timezone.now()
+    )

@@ -58,7 +58,7 @@ def review_upsert(*, team: Team, pull_request: PullRequestSnapshot, review: Revi
         row = _review_store(pr, review, reviewer)
         rows = event_rows(pr, snapshot_entries(pull_request), members)
         metrics_apply([pr], also_save=SNAPSHOT_FIELDS if changed else (), new_events=rows)
-    row.refresh_from_db(fields=["response_hours"])
+    row.refresh_from_db(fields=["response_seconds"])
     return row
 
 

@@ -23,12 +23,12 @@ METRIC_FIELDS = (
     "ready_at",
     "first_review_at",
     "last_approval_at",
-    "review_time_hours",
-    "cycle_time_hours",
-    "draft_hours",
-    "pickup_hours",
-    "review_phase_hours",
-    "merge_wait_hours",
+    "review_time_seconds",
+    "cycle_time_seconds",
+    "draft_seconds",
+    "pickup_seconds",
+    "review_phase_seconds",
+    "merge_wait_seconds",
     "merged_without_review",
     "is_bot_author",
 )
@@ -61,13 +61,13 @@ def metrics_apply(
         timeline.derive_ready(pr, opened_ready=metrics.opened_ready)
         for review in reviews[pr.pk]:
             row = stored_reviews[review.review_id]
-            if row.response_hours != metrics.response_hours.get(review.review_id):
-                row.response_hours = metrics.response_hours.get(review.review_id)
+            if row.response_seconds != metrics.response_seconds.get(review.review_id):
+                row.response_seconds = metrics.response_seconds.get(review.review_id)
                 changed_reviews.append(row)
     timeline.save()
     _save(pull_requests, [*also_save, *METRIC_FIELDS, "updated_at"])
     if changed_reviews:
-        rows_update(PRReview, changed_reviews, ["response_hours", "updated_at"], key=["team", "github_review_id"])
+        rows_update(PRReview, changed_reviews, ["response_seconds", "updated_at"], key=["team", "github_review_id"])
 
 
 def _facts(pr: PullRequest) -> PullRequestFacts:

@@ -1,6 +1,7 @@
 """What the single-event path and the backfill's batch path share: turning inputs into rows, the same way.
 
-- A snapshot becomes PR fields; the stored snapshot is replaced only by one at least as new (``updated_at``).
+- A snapshot becomes PR fields; the stored snapshot is replaced only by a newer one (``updated_at``); one of the
+  same second is merged so that no fact that only moves forward (merged, closed, a label) is undone.
 - A snapshot also yields timeline entries of its own (``opened``, ``closed``, ``merged``), so a history replayed
   from snapshots alone is complete. The ``ready`` entry of a PR opened ready is derived later, from all facts.
 - Timeline entries become rows keyed like the ``unique_pr_event`` constraint (``recompute`` records them).
@@ -80,20 +81,78 @@ def snapshot_fields(snapshot: PullRequestSnapshot, members: dict[int, TeamMember
 
 
 def snapshot_apply(pr: PullRequest, snapshot: PullRequestSnapshot, members: dict[int, TeamMember]) -> bool:
-    """Copy a snapshot onto a loaded PR unless the stored one is newer; equal ``updated_at`` is idempotent."""
+    """Copy a snapshot onto a loaded PR unless the stored one is newer; returns whether it was applied.
+
+    A strictly newer snapshot replaces what is stored. An equally new one (GitHub's timestamps are whole
+    seconds, so an approval and the auto-merge it triggers can share one) is merged with ``snapshot_tie_fields``:
+    it never undoes a fact that only moves forward, whatever order the two arrive in.
+    """
     if snapshot.updated_at < pr.pr_updated_at:
         return False
-    for name, value in snapshot_fields(snapshot, members).items():
+    if snapshot.updated_at == pr.pr_updated_at:
+        fields = snapshot_tie_fields(pr, snapshot, members)
+    else:
+        fields = snapshot_fields(snapshot, members)
+    for name, value in fields.items():
         if value is None and name in UNKNOWN_WHEN_NONE:
             continue  # a review payload's shorter PR object does not know the size: keep what is stored
         setattr(pr, name, value)
-    pr.author = members.get(snapshot.author.github_id) if snapshot.author else None
+    author = next((m for m in members.values() if m.pk == pr.author_id), None)
+    if author is not None:
+        pr.author = author  # keeps the loaded author (recompute reads is_bot) without another query
     return True
+
+
+STATE_RANK = {PullRequestState.OPEN: 0, PullRequestState.CLOSED: 1, PullRequestState.MERGED: 2}
+# What a pull_request action makes news of its snapshot (beyond the facts that only move forward).
+ACTION_NEWS = {
+    "edited": ("title", "base_ref", "is_revert"),
+    "synchronize": ("additions", "deletions", "changed_files"),
+    "ready_for_review": ("is_draft",),
+    "converted_to_draft": ("is_draft",),
+    "unlabeled": ("labels",),
+}
+
+
+def snapshot_tie_fields(
+    pr: PullRequest, snapshot: PullRequestSnapshot, members: dict[int, TeamMember]
+) -> dict[str, Any]:
+    """The PR columns after a snapshot with the same ``updated_at`` second as the stored one (DESIGN §5.2).
+
+    Facts that only move forward are merged, so no arrival order undoes them: open → closed → merged (a merge is
+    final), labels only added, a revert stays a revert. Anything else stays as stored unless the snapshot's
+    action makes it news: ``edited`` the title, ``synchronize`` the sizes, ``ready_for_review`` and
+    ``converted_to_draft`` the draft flag, ``unlabeled`` the labels, ``reopened`` the open state. A review
+    payload's PR (no action) is never news about the PR itself: the review is.
+    """
+    new = snapshot_fields(snapshot, members)
+    news = ACTION_NEWS.get(snapshot.action, ())
+    fields: dict[str, Any] = {name: new[name] if name in news else getattr(pr, name) for name in SNAPSHOT_FIELDS}
+    fields["author_id"] = pr.author_id or new["author_id"]
+    if STATE_RANK[new["state"]] > STATE_RANK[PullRequestState(pr.state)]:
+        fields |= {name: new[name] for name in ("state", "closed_at", "merged_at")}
+    elif snapshot.action == "reopened" and pr.state == PullRequestState.CLOSED:
+        fields |= {"state": PullRequestState.OPEN, "closed_at": None, "merged_at": None}
+    if "labels" not in news:
+        fields["labels"] = list(dict.fromkeys([*(pr.labels or ()), *new["labels"]]))
+    if "is_revert" not in news:
+        fields["is_revert"] = pr.is_revert or new["is_revert"]
+    for name in UNKNOWN_WHEN_NONE:
+        if fields[name] is None:
+            fields[name] = new[name]
+    fields["is_hotfix"] = (
+        hotfix_reason(title=fields["title"], head_ref=fields["head_ref"], labels=fields["labels"]) is not None
+    )
+    return fields
 
 
 def snapshot_entries(snapshot: PullRequestSnapshot) -> list[TimelineEntry]:
     """The timeline entries a snapshot proves by itself: opened, and closed/merged when it says so."""
     entries = [TimelineEntry(TimelineKind.OPENED, snapshot.created_at, actor=snapshot.author)]
+    if snapshot.action == "opened" and snapshot.is_draft:
+        # Opened as a draft: recorded as a ``draft`` entry at creation, so a later snapshot that is no longer a
+        # draft cannot make the PR look opened ready before its ``ready_for_review`` event is processed.
+        entries.append(TimelineEntry(TimelineKind.DRAFT, snapshot.created_at, actor=snapshot.author))
     if snapshot.closed_at is not None:
         entries.append(TimelineEntry(TimelineKind.CLOSED, snapshot.closed_at))
     merged_at = snapshot.merged_at or snapshot.closed_at

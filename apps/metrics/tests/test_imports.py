@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 from django.core.management import call_command
 
@@ -46,12 +44,20 @@ def test_the_batch_import_reaches_the_same_rows_as_the_event_path(team, other_te
         for review in revs:
             review_upsert(team=other_team, pull_request=snapshot, review=review)
 
-    fields = ["title", "state", "ready_at", "first_review_at", "cycle_time_hours", "pickup_hours", "merge_wait_hours"]
+    fields = [
+        "title",
+        "state",
+        "ready_at",
+        "first_review_at",
+        "cycle_time_seconds",
+        "pickup_seconds",
+        "merge_wait_seconds",
+    ]
     assert list(PullRequest.objects.for_team(team).values(*fields)) == list(
         PullRequest.objects.for_team(other_team).values(*fields)
     )
     assert kinds(PullRequest.objects.for_team(team).get()) == kinds(PullRequest.objects.for_team(other_team).get())
-    assert PullRequest.objects.for_team(team).get().cycle_time_hours == Decimal("9.00")
+    assert PullRequest.objects.for_team(team).get().cycle_time_seconds == 9 * 3600
 
 
 def test_recompute_command_restores_metrics(team):
@@ -59,11 +65,11 @@ def test_recompute_command_restores_metrics(team):
         team=team,
         snapshot=SnapshotFactory(state="closed", merged=True, updated_at=at(3), closed_at=at(3), merged_at=at(3)),
     )
-    PullRequest.objects.filter(pk=pr.pk).update(cycle_time_hours=None, pickup_hours=None)
+    PullRequest.objects.filter(pk=pr.pk).update(cycle_time_seconds=None, pickup_seconds=None)
     call_command("recompute_metrics", "--team", team.slug)
-    assert PullRequest.objects.get(pk=pr.pk).cycle_time_hours == Decimal("3.00")
-    PullRequest.objects.filter(pk=pr.pk).update(cycle_time_hours=None)
+    assert PullRequest.objects.get(pk=pr.pk).cycle_time_seconds == 3 * 3600
+    PullRequest.objects.filter(pk=pr.pk).update(cycle_time_seconds=None)
     assert team_metrics_recompute() == 1
-    PullRequest.objects.filter(pk=pr.pk).update(cycle_time_hours=None)
+    PullRequest.objects.filter(pk=pr.pk).update(cycle_time_seconds=None)
     pull_request_metrics_recompute(pull_request=pr)
-    assert pr.cycle_time_hours == Decimal("3.00")
+    assert pr.cycle_time_seconds == 3 * 3600

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
-from apps.metrics.models import PullRequest, TeamMember
+from apps.metrics.models import MetricsRecompute, PullRequest, TeamMember
 from apps.metrics.services import (
     review_upsert,
     team_member_mark_bot,
@@ -12,7 +13,9 @@ from apps.metrics.services import (
     team_member_upsert,
     team_members_sync,
 )
+from apps.metrics.tasks import run_member_recompute
 from apps.metrics.tests.factories import PersonFactory, ReviewFactory, SnapshotFactory, at
+from config.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db
 
@@ -29,15 +32,50 @@ def test_org_members_are_imported_in_batches(team):
     assert TeamMember.objects.for_team(team).count() == 1203
 
 
-def test_marking_a_reviewer_as_bot_recomputes_the_prs_they_reviewed(team):
+def test_marking_a_reviewer_as_bot_recomputes_the_prs_they_reviewed(team, django_capture_on_commit_callbacks):
     snap = SnapshotFactory()
     review = ReviewFactory(submitted_at=at(2))
     review_upsert(team=team, pull_request=snap, review=review)
     member = TeamMember.objects.get(github_id=review.reviewer.github_id)
-    team_member_mark_bot(team=team, member_id=member.pk, is_bot=True)
+    with django_capture_on_commit_callbacks(execute=True):  # the embedded default runs the queued task in-process
+        team_member_mark_bot(team=team, member_id=member.pk, is_bot=True)
     assert PullRequest.objects.get().first_review_at is None
-    team_member_mark_bot(team=team, member_id=member.pk, is_bot=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        team_member_mark_bot(team=team, member_id=member.pk, is_bot=False)
     assert PullRequest.objects.get().first_review_at == at(2)
+    assert list(MetricsRecompute.objects.values_list("status", "total", "done")) == [("done", 1, 1)] * 2
+
+
+def test_marking_a_bot_queues_the_recompute_instead_of_running_it_in_the_request(
+    admin_client, team, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)  # a broker (in memory): nothing runs here
+    helper = PersonFactory(login="ci-helper")
+    for _ in range(3):
+        review_upsert(
+            team=team, pull_request=SnapshotFactory(), review=ReviewFactory(reviewer=helper, submitted_at=at(2))
+        )
+    member = TeamMember.objects.get(github_id=helper.github_id)
+    url = reverse("metrics:member_bot", kwargs={"team_slug": team.slug, "member_id": member.pk})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(url, {"is_bot": "1"})
+
+    job = MetricsRecompute.objects.get()
+    assert job.status == "queued"
+    assert PullRequest.objects.filter(first_review_at__isnull=True).count() == 0  # not recomputed in the request
+    people = admin_client.get(reverse("metrics:people", kwargs={"team_slug": team.slug})).content.decode()
+    assert "Recomputing the pull requests of ci-helper: queued" in people
+
+    run_member_recompute(job.pk)  # what the worker does
+
+    job.refresh_from_db()
+    assert (job.status, job.total, job.done) == ("done", 3, 3)
+    assert PullRequest.objects.filter(first_review_at__isnull=True).count() == 3
+    assert (
+        "Recomputing"
+        not in admin_client.get(reverse("metrics:people", kwargs={"team_slug": team.slug})).content.decode()
+    )
 
 
 def test_a_later_payload_does_not_undo_an_admins_bot_decision(team):

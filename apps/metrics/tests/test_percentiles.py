@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.db.models.functions import TruncWeek
@@ -27,18 +26,18 @@ def reference(values: list[float], p: float) -> float:
 def test_percentiles_interpolate_and_skip_missing_values(team):
     hours = [1.5, 40, 3.25, 8, 8, 120.75, 0.5]
     for h in hours:
-        PullRequestFactory(team=team, cycle_time_hours=Decimal(str(h)))
-    PullRequestFactory(team=team, cycle_time_hours=None)  # still open: not a zero
+        PullRequestFactory(team=team, cycle_time_seconds=round(h * 3600))
+    PullRequestFactory(team=team, cycle_time_seconds=None)  # still open: not a zero
 
-    result = percentiles(PullRequest.objects.for_team(team), value="cycle_time_hours")
+    result = percentiles(PullRequest.objects.for_team(team), value="cycle_time_seconds")
 
     assert result.count == len(hours)
     for p in (0.5, 0.75, 0.9):
-        assert result[p] == pytest.approx(reference(hours, p))
+        assert result[p] == pytest.approx(reference(hours, p) * 3600)
 
 
 def test_percentiles_of_nothing_are_empty_not_zero(team):
-    result = percentiles(PullRequest.objects.for_team(team), value="cycle_time_hours")
+    result = percentiles(PullRequest.objects.for_team(team), value="cycle_time_seconds")
     assert result.count == 0 and result.p50 is None and result.p90 is None
 
 
@@ -46,12 +45,12 @@ def test_grouped_percentiles_per_week(team):
     week_one = [2, 4, 6]
     week_two = [10]
     for h in week_one:
-        PullRequestFactory(team=team, merged_at=at(1), cycle_time_hours=h)
+        PullRequestFactory(team=team, merged_at=at(1), cycle_time_seconds=h)
     for h in week_two:
-        PullRequestFactory(team=team, merged_at=at(1) + timedelta(days=7), cycle_time_hours=h)
+        PullRequestFactory(team=team, merged_at=at(1) + timedelta(days=7), cycle_time_seconds=h)
 
     result = grouped_percentiles(
-        PullRequest.objects.for_team(team), value="cycle_time_hours", group=TruncWeek("merged_at"), ps=(0.5, 0.9)
+        PullRequest.objects.for_team(team), value="cycle_time_seconds", group=TruncWeek("merged_at"), ps=(0.5, 0.9)
     )
 
     weeks = sorted(result)

@@ -6,6 +6,7 @@ with duplicates, and the rows and metrics must equal those of an in-order replay
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -25,9 +26,11 @@ ALICE = PersonFactory(github_id=2, login="alice")
 BOB = PersonFactory(github_id=3, login="bob")
 BOT = PersonFactory(github_id=4, login="review-bot[bot]", is_bot=True)
 Call = Callable[[Team], Any]
+H = 3600  # seconds in an hour
 
 
 def snap(hours: float, **kwargs) -> Any:
+    """The PR as GitHub describes it ``hours`` after T0; ``action`` names the webhook action that sent it."""
     return SnapshotFactory(github_pr_id=42, number=7, author=AUTHOR, updated_at=at(hours), **kwargs)
 
 
@@ -89,7 +92,41 @@ def reviewed_before_ready_history() -> list[Call]:
     ]
 
 
-HISTORIES = [merged_after_draft_history(), closed_and_reopened_history(), reviewed_before_ready_history()]
+def auto_merged_history() -> list[Call]:
+    """Auto-merge: the approval, a hotfix label and the merge all carry the merge's ``updated_at`` second."""
+    opened = snap(0, action="opened")
+    approved = snap(9)  # the PR as the review payload describes it: still open, in the merge's second
+    labeled = snap(9, labels=("hotfix",), action="labeled")
+    merged = snap(9, state="closed", merged=True, closed_at=at(9), merged_at=at(9), labels=("hotfix",), action="closed")
+    return [
+        upsert(opened, entry(K.REVIEW_REQUESTED, 0, actor=AUTHOR, subject=ALICE)),
+        review(approved, 21, ALICE, "approved", 9),
+        upsert(labeled),
+        upsert(merged),
+    ]
+
+
+def opened_as_draft_history() -> list[Call]:
+    """Opened as a draft and labeled hotfix in one second, readied, then reviewed."""
+    opened = snap(0, is_draft=True, action="opened")
+    labeled = snap(0, is_draft=True, labels=("hotfix",), action="labeled")
+    ready = snap(3, labels=("hotfix",), action="ready_for_review")
+    return [
+        upsert(opened),
+        upsert(labeled),
+        upsert(ready, entry(K.READY, 3, actor=AUTHOR)),
+        review(snap(6, labels=("hotfix",)), 31, BOB, "commented", 6),
+    ]
+
+
+HISTORIES = [
+    merged_after_draft_history(),
+    closed_and_reopened_history(),
+    reviewed_before_ready_history(),
+    auto_merged_history(),
+    opened_as_draft_history(),
+]
+SAME_SECOND = {"auto_merged": auto_merged_history(), "opened_as_draft": opened_as_draft_history()}
 
 
 def stored_state(team: Team) -> dict[str, Any]:
@@ -100,7 +137,7 @@ def stored_state(team: Team) -> dict[str, Any]:
         "prs": list(PullRequest.objects.for_team(team).values(*pr_fields, "author__github_id")),
         "reviews": sorted(
             PRReview.objects.for_team(team).values_list(
-                "github_review_id", "reviewer__github_id", "state", "submitted_at", "response_hours"
+                "github_review_id", "reviewer__github_id", "state", "submitted_at", "response_seconds"
             )
         ),
         "events": sorted(
@@ -137,17 +174,38 @@ def test_any_order_with_duplicates_reaches_the_same_rows_and_metrics(data):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("name", SAME_SECOND)
+def test_same_second_events_in_every_order_reach_the_in_order_result(name):
+    history = SAME_SECOND[name]
+    expected = replay(history)
+    for order in itertools.permutations(history):
+        assert replay(list(order)) == expected, [history.index(call) for call in order]
+
+
+@pytest.mark.django_db
+def test_same_second_replays_keep_every_fact_that_only_moves_forward():
+    merged = replay(auto_merged_history())["prs"][0]
+    assert merged["state"] == "merged" and merged["merged_at"] == at(9) and merged["cycle_time_seconds"] == 9 * H
+    assert merged["is_hotfix"] and merged["labels"] == ["hotfix"] and not merged["merged_without_review"]
+
+    drafted = replay(opened_as_draft_history())["prs"][0]
+    assert drafted["is_hotfix"] and drafted["ready_at"] == at(3) and drafted["review_time_seconds"] == 3 * H
+
+
+@pytest.mark.django_db
 def test_the_in_order_replays_give_the_numbers_a_person_would_compute():
     merged = replay(HISTORIES[0])["prs"][0]
     assert (merged["ready_at"], merged["first_review_at"], merged["last_approval_at"]) == (at(2), at(4), at(6))
-    assert (merged["review_time_hours"], merged["cycle_time_hours"]) == (2, 9)
-    parts = ("draft_hours", "pickup_hours", "review_phase_hours", "merge_wait_hours")
-    assert [merged[name] for name in parts] == [2, 2, 2, 3]
+    assert (merged["review_time_seconds"], merged["cycle_time_seconds"]) == (2 * H, 9 * H)
+    parts = ("draft_seconds", "pickup_seconds", "review_phase_seconds", "merge_wait_seconds")
+    assert [merged[name] for name in parts] == [2 * H, 2 * H, 2 * H, 3 * H]
 
     reopened = replay(HISTORIES[1])["prs"][0]
-    assert reopened["merged_without_review"] and reopened["ready_at"] == at(7) and reopened["cycle_time_hours"] == 8
+    assert (
+        reopened["merged_without_review"] and reopened["ready_at"] == at(7) and reopened["cycle_time_seconds"] == 8 * H
+    )
 
     early = replay(HISTORIES[2])
     assert early["prs"][0]["first_review_at"] == at(1) and early["prs"][0]["ready_at"] == at(4)
-    assert early["prs"][0]["review_time_hours"] == 0
-    assert (12, 3, "approved", at(5), 1) in early["reviews"]
+    assert early["prs"][0]["review_time_seconds"] == 0
+    assert (12, 3, "approved", at(5), 1 * H) in early["reviews"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 
@@ -17,6 +16,7 @@ from apps.metrics.types import TimelineKind
 
 pytestmark = pytest.mark.django_db
 K = TimelineKind
+H = 3600  # seconds in an hour
 
 
 def kinds(pr: PullRequest) -> list[str]:
@@ -42,17 +42,48 @@ def test_draft_then_ready_then_review_then_merge(team):
     pr.refresh_from_db()
 
     assert (pr.ready_at, pr.first_review_at, pr.last_approval_at) == (at(3), at(5), at(5))
-    assert pr.review_time_hours == Decimal("2.00")
-    assert pr.cycle_time_hours == Decimal("8.00")
-    assert (pr.draft_hours, pr.pickup_hours, pr.review_phase_hours, pr.merge_wait_hours) == (3, 2, 0, 3)
+    assert pr.review_time_seconds == 2 * H
+    assert pr.cycle_time_seconds == 8 * H
+    assert (pr.draft_seconds, pr.pickup_seconds, pr.review_phase_seconds, pr.merge_wait_seconds) == (
+        3 * H,
+        2 * H,
+        0,
+        3 * H,
+    )
     assert pr.state == PullRequestState.MERGED and not pr.merged_without_review
     assert kinds(pr) == ["opened", "ready", "closed", "merged"]
+
+
+def test_opened_as_draft_is_kept_when_a_later_snapshot_arrives_before_the_ready_event(team):
+    opened = SnapshotFactory(is_draft=True, action="opened")
+    pull_request_upsert(team=team, snapshot=opened)
+    later = SnapshotFactory(github_pr_id=opened.github_pr_id, author=opened.author, updated_at=at(5))
+    review_upsert(team=team, pull_request=later, review=ReviewFactory(submitted_at=at(5), state="APPROVED"))
+    pr = PullRequest.objects.get()
+    assert pr.ready_at is None and pr.review_time_seconds is None  # not "opened ready, pickup from creation"
+
+    ready = SnapshotFactory(github_pr_id=opened.github_pr_id, author=opened.author, updated_at=at(3))
+    pull_request_upsert(team=team, snapshot=ready, timeline=[entry(K.READY, 3)])
+    pr.refresh_from_db()
+    assert pr.ready_at == at(3) and pr.review_time_seconds == 2 * H
+
+
+def test_a_redelivered_approval_in_the_merge_second_leaves_the_pr_merged(team):
+    merged = SnapshotFactory(state="closed", merged=True, updated_at=at(9), closed_at=at(9), merged_at=at(9))
+    approved = SnapshotFactory(github_pr_id=merged.github_pr_id, author=merged.author, updated_at=at(9))
+    approval = ReviewFactory(submitted_at=at(9), state="approved")
+    review_upsert(team=team, pull_request=approved, review=approval)
+    pull_request_upsert(team=team, snapshot=merged, timeline=[])
+    review_upsert(team=team, pull_request=approved, review=approval)  # GitHub redelivers it
+
+    pr = PullRequest.objects.get()
+    assert pr.state == PullRequestState.MERGED and pr.merged_at == at(9) and pr.cycle_time_seconds == 9 * H
 
 
 def test_a_pr_still_in_draft_has_no_ready_time(team):
     pr = pull_request_upsert(team=team, snapshot=SnapshotFactory(is_draft=True))
     pr.refresh_from_db()
-    assert pr.ready_at is None and pr.review_time_hours is None
+    assert pr.ready_at is None and pr.review_time_seconds is None
     assert kinds(pr) == ["opened"]
 
 
@@ -68,7 +99,7 @@ def test_converting_to_draft_and_back_counts_the_last_ready_before_the_first_rev
     pull_request_upsert(team=team, snapshot=snap, timeline=[entry(K.DRAFT, 1), entry(K.READY, 4)])
     review_upsert(team=team, pull_request=snap, review=ReviewFactory(submitted_at=at(6)))
     pr = PullRequest.objects.get()
-    assert pr.ready_at == at(4) and pr.review_time_hours == Decimal("2.00")
+    assert pr.ready_at == at(4) and pr.review_time_seconds == 2 * H
 
 
 def test_a_dismissed_review_still_was_the_first_review_but_no_longer_approves(team):
@@ -101,8 +132,8 @@ def test_merged_without_review_puts_all_waiting_time_in_pickup(team):
     pr = pull_request_upsert(team=team, snapshot=snap)
     pr.refresh_from_db()
     assert pr.merged_without_review
-    assert pr.cycle_time_hours == pr.pickup_hours == Decimal("4.00")
-    assert pr.draft_hours == pr.review_phase_hours == pr.merge_wait_hours == 0
+    assert pr.cycle_time_seconds == pr.pickup_seconds == 4 * H
+    assert pr.draft_seconds == pr.review_phase_seconds == pr.merge_wait_seconds == 0
 
 
 def test_a_review_after_the_merge_does_not_make_it_reviewed(team):
@@ -116,7 +147,7 @@ def test_closed_unmerged_has_no_cycle_time(team):
     snap = SnapshotFactory(state="closed", updated_at=at(5), closed_at=at(5))
     pr = pull_request_upsert(team=team, snapshot=snap)
     pr.refresh_from_db()
-    assert pr.state == PullRequestState.CLOSED and pr.cycle_time_hours is None and not pr.merged_without_review
+    assert pr.state == PullRequestState.CLOSED and pr.cycle_time_seconds is None and not pr.merged_without_review
     assert "closed" in kinds(pr)
 
 
@@ -217,7 +248,7 @@ def test_an_event_recorded_without_actor_gets_it_when_a_richer_event_arrives(tea
     assert event.actor.github_username == "closer"
 
 
-def test_the_breakdown_adds_up_to_the_cycle_time_to_the_cent(team):
+def test_the_breakdown_adds_up_to_the_cycle_time_to_the_second(team):
     created = at(0) + timedelta(seconds=17)
     snap = SnapshotFactory(
         created_at=created,
@@ -232,8 +263,21 @@ def test_the_breakdown_adds_up_to_the_cycle_time_to_the_cent(team):
     review_upsert(team=team, pull_request=snap, review=ReviewFactory(submitted_at=at(3.3333)))
     review_upsert(team=team, pull_request=snap, review=ReviewFactory(submitted_at=at(7.777), state="approved"))
     pr = PullRequest.objects.get()
-    parts = pr.draft_hours + pr.pickup_hours + pr.review_phase_hours + pr.merge_wait_hours
-    assert parts == pr.cycle_time_hours == Decimal("29.30")
+    parts = pr.draft_seconds + pr.pickup_seconds + pr.review_phase_seconds + pr.merge_wait_seconds
+    assert parts == pr.cycle_time_seconds == round((snap.merged_at - created).total_seconds())
+
+
+def test_pickup_is_the_same_number_in_the_table_and_in_the_breakdown(team):
+    """Seconds apart, rounded once: 35 s is 35 s in the PR's pickup and in its breakdown (was 0.01 h and 0.00 h)."""
+    snap = SnapshotFactory(
+        is_draft=True, state="closed", merged=True, updated_at=at(1), closed_at=at(1), merged_at=at(1)
+    )
+    pull_request_upsert(team=team, snapshot=snap, timeline=[entry(K.READY, 18 / 3600)])
+    review_upsert(team=team, pull_request=snap, review=ReviewFactory(submitted_at=at(53 / 3600), state="approved"))
+
+    pr = PullRequest.objects.get()
+
+    assert pr.review_time_seconds == pr.pickup_seconds == 35
 
 
 def test_reviewer_response_time_runs_from_their_review_request(team):
@@ -242,4 +286,4 @@ def test_reviewer_response_time_runs_from_their_review_request(team):
     pull_request_upsert(team=team, snapshot=snap, timeline=[entry(K.REVIEW_REQUESTED, 2, subject=reviewer)])
     first = review_upsert(team=team, pull_request=snap, review=ReviewFactory(reviewer=reviewer, submitted_at=at(5)))
     second = review_upsert(team=team, pull_request=snap, review=ReviewFactory(reviewer=reviewer, submitted_at=at(6)))
-    assert first.response_hours == Decimal("3.00") and second.response_hours is None
+    assert first.response_seconds == 3 * H and second.response_seconds is None

@@ -55,9 +55,10 @@ def test_the_dashboard_shows_the_teams_flow(member_client, team):
     page = response.content.decode()
     assert response.status_code == 200
     summary = response.context["summary"]
-    assert summary.merged == 3 and summary.cycle.p50 == 6 and summary.cycle.count == 3
+    assert summary.merged == 3 and summary.cycle.p50 == 6 * 3600 and summary.cycle.count == 3
     assert summary.pickup.count == 2 and summary.merged_without_review == 1
-    assert sum(summary.breakdown_hours.values()) == 6  # the parts add up to the mean cycle time (2 + 10 + 6) / 3
+    assert summary.cycle_mean == sum(summary.breakdown.values()) == 6 * 3600  # the mean of 2, 10 and 6 hours
+    assert "mean cycle time, 6.0 h" in page  # the bar says which statistic it shows, and its total
     assert "6.0 h" in page and "Fast one" in page and "<svg" in page
     assert '<script src="http' not in page
 
@@ -93,9 +94,32 @@ def test_the_panel_explains_each_number_in_place(member_client, team):
 
     assert "<html" not in partial
     assert "marked ready for review" in partial and "first review by grace" in partial
-    assert "ignored: a bot" in partial and "3.00 h" in partial
+    assert "ignored: a bot" in partial and "3.0 h" in partial
     full = member_client.get(panel_url(team, pr)).content.decode()
     assert "<html" in full and "first review by grace" in full
+
+
+def test_the_panel_says_in_words_why_pickup_is_zero_when_the_review_came_before_ready(member_client, team):
+    draft = SnapshotFactory(is_draft=True, action="opened")
+    pull_request_upsert(team=team, snapshot=draft)
+    review_upsert(team=team, pull_request=draft, review=ReviewFactory(submitted_at=at(1)))
+    ready = SnapshotFactory(github_pr_id=draft.github_pr_id, author=draft.author, updated_at=at(3))
+    pull_request_upsert(team=team, snapshot=ready, timeline=[entry(TimelineKind.READY, 3)])
+    merged = SnapshotFactory(
+        github_pr_id=draft.github_pr_id,
+        author=draft.author,
+        state="closed",
+        merged=True,
+        updated_at=at(4),
+        closed_at=at(4),
+        merged_at=at(4),
+    )
+    pr = pull_request_upsert(team=team, snapshot=merged)
+
+    panel = member_client.get(panel_url(team, pr)).content.decode()
+
+    assert "first review minus ready for review" not in panel  # that would read as 1 h minus 3 h
+    assert "before it was ready for review" in panel and "Opened as a draft" in panel
 
 
 def test_bot_authored_prs_are_left_out_unless_asked_for(member_client, team):
@@ -164,7 +188,7 @@ def test_reviewer_load_counts_reviews_and_open_requests(member_client, team):
     rows = member_client.get(dashboard_url(team), PERIOD).context["reviewers"]
 
     assert [(r.member.github_username, r.reviews, r.response_p50, r.open_requests) for r in rows] == [
-        ("grace", 1, 3.0, 1)
+        ("grace", 1, 3 * 3600, 1)
     ]
 
 
@@ -185,6 +209,20 @@ def test_a_withdrawn_review_request_is_no_longer_open(member_client, team):
     assert open_requests() == {"grace": 1}  # asked again after the withdrawal
 
 
+def test_a_review_request_removed_and_made_again_in_one_second_is_still_open(member_client, team):
+    grace = PersonFactory(login="grace")
+    snap = SnapshotFactory(updated_at=at(2))
+    pull_request_upsert(team=team, snapshot=snap, timeline=[entry(TimelineKind.REVIEW_REQUESTED, 1, subject=grace)])
+    pull_request_upsert(
+        team=team, snapshot=snap, timeline=[entry(TimelineKind.REVIEW_REQUEST_REMOVED, 2, subject=grace)]
+    )
+    pull_request_upsert(team=team, snapshot=snap, timeline=[entry(TimelineKind.REVIEW_REQUESTED, 2, subject=grace)])
+
+    rows = member_client.get(dashboard_url(team), PERIOD).context["reviewers"]
+
+    assert {r.member.github_username: r.open_requests for r in rows} == {"grace": 1}
+
+
 def test_admins_hide_a_member_and_their_prs_leave_the_dashboard(admin_client, team):
     merged_pr(team, title="From a contractor", hours=3, author=PersonFactory(login="contractor"))
     member = TeamMember.objects.get(github_username="contractor")
@@ -198,12 +236,13 @@ def test_admins_hide_a_member_and_their_prs_leave_the_dashboard(admin_client, te
     assert "contractor" in people and "hidden" in people
 
 
-def test_admins_mark_a_bot_and_its_reviews_stop_counting(admin_client, team):
+def test_admins_mark_a_bot_and_its_reviews_stop_counting(admin_client, team, django_capture_on_commit_callbacks):
     merged_pr(team, title="Reviewed by a script", hours=5, review_at=1)
     reviewer = TeamMember.objects.exclude(pull_requests__isnull=False).get()
     url = reverse("metrics:member_bot", kwargs={"team_slug": team.slug, "member_id": reviewer.pk})
 
-    admin_client.post(url, {"is_bot": "1"})
+    with django_capture_on_commit_callbacks(execute=True):  # in-process tasks run after the commit
+        admin_client.post(url, {"is_bot": "1"})
 
     assert PullRequest.objects.get().merged_without_review
 
@@ -222,3 +261,16 @@ def test_members_cannot_change_people_and_other_teams_people_are_out_of_reach(
     stranger_url = reverse("metrics:member_bot", kwargs={"team_slug": team.slug, "member_id": stranger.pk})
     assert client.post(stranger_url, {"is_bot": "1"}).status_code == 404
     assert not TeamMember.objects.get(pk=stranger.pk).is_bot
+
+
+def test_weekly_charts_cover_exactly_the_period_and_mark_partial_weeks(member_client, team):
+    merged_pr(team, title="Inside", hours=3)  # Monday Nov 2
+    merged_pr(team, title="Before the period", hours=-24 * 20)  # Oct 13, in the first week but before its start
+
+    response = member_client.get(dashboard_url(team), PERIOD)  # Thursday Oct 15 to Friday Nov 20
+
+    weeks = response.context["trends"]
+    assert [w.week.isoformat() for w in (weeks[0], weeks[-1])] == ["2026-10-12", "2026-11-16"] and len(weeks) == 6
+    assert [w.partial for w in weeks] == [True, False, False, False, False, True]
+    assert sum(w.merged for w in weeks) == 1
+    assert "Nov 16 (partial week)" in response.content.decode()

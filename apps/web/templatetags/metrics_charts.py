@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+
+from apps.metrics.rules import duration_text
 
 register = template.Library()
 
@@ -52,6 +53,12 @@ def _frame(title: str, weeks: Sequence[date], top: float, unit: str, body: SafeS
     )
 
 
+def _week_label(point: Any) -> str:
+    """'Nov 02', or 'Nov 02 (partial week)' when the period covers only some of its days."""
+    label = point.week.strftime("%b %d")
+    return f"{label} (partial week)" if getattr(point, "partial", False) else label
+
+
 @register.simple_tag
 def line_chart(points: Sequence[Any], attr: str, title: str, unit: str = "") -> SafeString:
     """A line per run of consecutive weeks with a value; weeks without one break the line."""
@@ -61,13 +68,13 @@ def line_chart(points: Sequence[Any], attr: str, title: str, unit: str = "") -> 
     top = max(present, default=0) * 1.1 or 1
     runs: list[list[str]] = [[]]
     dots = []
-    for i, (week, value) in enumerate(zip(weeks, values, strict=True)):
+    for i, value in enumerate(values):
         if value is None:
             runs.append([])
             continue
         x, y = _x(i, len(values)), _y(value, top)
         runs[-1].append(f"{x:.1f},{y:.1f}")
-        dots.append((f"{x:.1f}", f"{y:.1f}", week.strftime("%b %d"), f"{value:.1f}", unit))
+        dots.append((f"{x:.1f}", f"{y:.1f}", _week_label(points[i]), f"{value:.1f}", unit))
     lines = format_html_join("", '<polyline class="line" points="{}"/>', ((" ".join(r),) for r in runs if r))
     circles = format_html_join(
         "", '<circle class="dot" cx="{}" cy="{}" r="3"><title>Week of {}: {}{}</title></circle>', dots
@@ -91,51 +98,44 @@ def bar_chart(points: Sequence[Any], attr: str, title: str) -> SafeString:
                 f"{_y(value, top):.1f}",
                 f"{slot * 0.7:.1f}",
                 f"{HEIGHT - PAD_BOTTOM - _y(value, top):.1f}",
-                week.strftime("%b %d"),
+                _week_label(points[i]),
                 value,
             )
-            for i, (week, value) in enumerate(zip(weeks, values, strict=True))
+            for i, value in enumerate(values)
         ),
     )
     return _frame(title, weeks, top, "", bars)
 
 
 BREAKDOWN = (
-    ("draft_hours", "Draft", "draft"),
-    ("pickup_hours", "Pickup", "pickup"),
-    ("review_phase_hours", "Review", "review"),
-    ("merge_wait_hours", "Merge wait", "merge"),
+    ("draft_seconds", "Draft", "draft"),
+    ("pickup_seconds", "Pickup", "pickup"),
+    ("review_phase_seconds", "Review", "review"),
+    ("merge_wait_seconds", "Merge wait", "merge"),
 )
 
 
 @register.simple_tag
-def breakdown_bar(parts: dict[str, Decimal]) -> SafeString:
+def breakdown_bar(parts: dict[str, float]) -> SafeString:
     """A stacked bar of the four phases; widths are shares of their sum, so the bar is the whole cycle time."""
-    total = sum(parts.values()) or Decimal(1)
+    total = sum(parts.values()) or 1
     segments = format_html_join(
         "",
         '<span class="seg {}" style="width:{}%" title="{}: {}"></span>',
-        ((css, f"{float(parts[key] / total * 100):.2f}", label, hours(parts[key])) for key, label, css in BREAKDOWN),
+        ((css, f"{parts[key] / total * 100:.2f}", label, duration_text(parts[key])) for key, label, css in BREAKDOWN),
     )
     legend = format_html_join(
         "",
         '<li><span class="swatch {}"></span>{} <strong>{}</strong></li>',
-        ((css, label, hours(parts[key])) for key, label, css in BREAKDOWN),
+        ((css, label, duration_text(parts[key])) for key, label, css in BREAKDOWN),
     )
     return format_html('<div class="breakdown">{}</div><ul class="legend">{}</ul>', segments, legend)
 
 
 @register.filter
-def hours(value: float | None) -> str:
-    """Hours for people: '—' when there is no value (never a zero), minutes under an hour, days past two days."""
-    if value is None:
-        return "—"
-    value = float(value)
-    if value < 1:
-        return f"{value * 60:.0f} min"
-    if value >= 48:
-        return f"{value / 24:.1f} d"
-    return f"{value:.1f} h"
+def duration(seconds: float | None) -> str:
+    """A duration stored in seconds, rounded once for display by the one rule every page uses."""
+    return duration_text(seconds)
 
 
 @register.filter
