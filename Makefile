@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_ENV := DEBUG=1 GITHUB_APP_WEBHOOK_SECRET=demo-webhook-secret
 PORT ?= 8000
 
-.PHONY: install demo test lint format bench loadtest
+.PHONY: install demo serve test lint format bench loadtest
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ install: $(STAMP)
 # GitHub emulator + tformance (SQLite in var/demo/, tasks in-process), App installed, repositories tracked.
 demo: install
 	DEBUG=1 $(BIN)/python manage.py demo --port $(PORT) --github-port $(or $(GITHUB_PORT),8765)
+
+# tformance for real on one machine: collectstatic, migrate, then the Procfile's processes under honcho (.env read).
+serve: install
+	@exec bin/serve
 
 test: install
 	$(BIN)/pytest
@@ -37,5 +41,9 @@ format: install
 bench: install
 	$(BIN)/python benchmarks/run_all.py
 
-loadtest: install
+load# tformance for real on one machine: collectstatic, migrate, then the Procfile's processes under honcho (.env read).
+serve: install
+	@exec bin/serve
+
+test: install
 	$(BIN)/python benchmarks/loadtest.py
