@@ -19,8 +19,10 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # GitHub emulator + tformance (SQLite in var/demo/, tasks in-process), App installed, repositories tracked.
+# exec: the command is make's own child, so Ctrl-C ends it quietly (it stops its processes and exits 0).
 demo: install
-	DEBUG=1 $(BIN)/python manage.py demo --port $(PORT) --github-port $(or $(GITHUB_PORT),8765)
+	@exec env DEBUG=1 $(BIN)/python manage.py demo --port $(PORT) --github-port $(or $(GITHUB_PORT),8765) \
+		--data-dir $(or $(DEMO_DATA_DIR),var/demo)
 
 # tformance for real on one machine: collectstatic, migrate, then the Procfile's processes under honcho (.env read).
 serve: install
@@ -41,9 +43,5 @@ format: install
 bench: install
 	$(BIN)/python benchmarks/run_all.py
 
-load# tformance for real on one machine: collectstatic, migrate, then the Procfile's processes under honcho (.env read).
-serve: install
-	@exec bin/serve
-
-test: install
+loadtest: install
 	$(BIN)/python benchmarks/loadtest.py

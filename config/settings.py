@@ -192,8 +192,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = WEBHOOK_MAX_BODY_BYTES + 1
 
 # Celery: with no broker configured, tasks run eagerly in-process (the embedded default).
 CELERY_TASK_ALWAYS_EAGER = not os.environ.get("CELERY_BROKER_URL")
-# In-process, nothing is published; "memory://" keeps Celery from reaching for a default AMQP broker.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "memory://"
+# In-process, nothing is published; the in-memory transport keeps Celery from reaching for a default AMQP broker.
+# Its URL names a host: kombu warns "No hostname was supplied" for a bare "memory://" each time it connects.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
