@@ -28,9 +28,9 @@ def _wait_until_up(url: str, process: subprocess.Popen, seconds: float = 90) -> 
     while time.monotonic() < deadline:
         assert process.poll() is None, process.stdout.read() if process.stdout else ""
         try:
-            requests.get(url, timeout=1, allow_redirects=False)
+            requests.get(url, timeout=2, allow_redirects=False)
             return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or too busy starting to answer
             time.sleep(0.3)
     pytest.fail(f"nothing answered at {url} within {seconds} s")
 
@@ -43,8 +43,8 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
-def test_serve_with_debug_off_behind_an_https_proxy_then_ctrl_c_stops_everything(tmp_path: Path) -> None:
-    port = _free_port()
+def _serve(tmp_path: Path, port: int, **extra: str) -> subprocess.Popen:
+    """Start what `make serve` runs, with DEBUG off, in its own process group (a terminal's foreground job)."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -62,16 +62,34 @@ def test_serve_with_debug_off_behind_an_https_proxy_then_ctrl_c_stops_everything
         STATIC_ROOT=str(tmp_path / "static"),
         WEB_CONCURRENCY="1",
         WEB_THREADS="2",
+        **extra,
     )
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [str(REPO / "bin" / "serve")],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        start_new_session=True,  # its own process group, as a terminal's foreground job
+        start_new_session=True,
     )
+
+
+def _ctrl_c(process: subprocess.Popen) -> str:
+    """Ctrl-C as a terminal sends it (to the whole foreground group); every process must be gone after it."""
+    os.killpg(process.pid, signal.SIGINT)
+    output, _ = process.communicate(timeout=60)
+    deadline = time.monotonic() + 10
+    while _group_alive(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _group_alive(process.pid), "a process of make serve outlived Ctrl-C\n" + output
+    assert process.returncode in (0, 130), output  # 130: stopped by SIGINT, as a shell reports Ctrl-C
+    return output
+
+
+def test_serve_with_debug_off_behind_an_https_proxy_then_ctrl_c_stops_everything(tmp_path: Path) -> None:
+    port = _free_port()
+    process = _serve(tmp_path, port)
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(f"{base}/healthz", process)
@@ -84,13 +102,31 @@ def test_serve_with_debug_off_behind_an_https_proxy_then_ctrl_c_stops_everything
         css = requests.get(base + stylesheet.group(1), headers=proxied, timeout=5)
         assert css.status_code == 200 and css.headers["Content-Type"].startswith("text/css") and css.text.strip()
     finally:
-        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in the terminal reaches the whole foreground group
-        output, _ = process.communicate(timeout=30)
-    assert process.returncode in (0, 130), output  # 130: stopped by SIGINT, as a shell reports Ctrl-C
-    deadline = time.monotonic() + 10
-    while _group_alive(process.pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not _group_alive(process.pid), "a process of make serve outlived Ctrl-C"
+        output = _ctrl_c(process)
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{base}/healthz", timeout=2)
-    assert "CELERY_BROKER_URL not set" in output
+    assert "CELERY_BROKER_URL not set" in output and "worker-webhooks" not in output and "beat" not in output
+
+
+@pytest.mark.services
+def test_serve_with_a_broker_also_starts_the_workers_and_beat_and_stops_them(tmp_path: Path, redis_broker_url) -> None:
+    port = _free_port()
+    process = _serve(
+        tmp_path,
+        port,
+        CELERY_BROKER_URL=redis_broker_url,
+        WEBHOOK_WORKER_CONCURRENCY="1",
+        BACKFILL_WORKER_CONCURRENCY="1",
+    )
+    output = ""
+    try:
+        _wait_until_up(f"http://127.0.0.1:{port}/healthz", process)
+        deadline = time.monotonic() + 60
+        assert process.stdout is not None
+        while output.count(" ready.") < 2 and time.monotonic() < deadline:  # each Celery worker says "... ready."
+            output += process.stdout.readline()
+    finally:
+        output += _ctrl_c(process)
+    for name in ("web.1", "worker-webhooks.1", "worker-backfill.1", "beat.1"):
+        assert f"{name} started" in output and f"{name} stopped" in output, output
+    assert output.count(" ready.") >= 2, output
