@@ -64,6 +64,15 @@ def test_a_non_staff_user_on_the_app_registration_page_gets_the_styled_403_logge
     assert "Traceback" not in logged
 
 
+def test_a_form_refused_by_the_csrf_check_gets_the_styled_403_not_djangos_inline_styled_page(settings):
+    settings.DEBUG = False
+    browser = Client(enforce_csrf_checks=True)
+    response = browser.post(reverse("users:login"), {"username": "a@example.com", "password": "x"})
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "This form could not be accepted" in page and 'rel="stylesheet"' in page and "<style" not in page
+
+
 def test_a_500_keeps_the_layout_and_the_navigation_and_logs_the_traceback_once(admin_client, settings, console):
     settings.DEBUG = False
     settings.ROOT_URLCONF = "tests.urls_raising"
