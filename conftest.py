@@ -50,8 +50,15 @@ def make_user(db) -> Callable:
 
     counter = iter(range(1, 10_000))
 
-    def _make(email: str | None = None, password: str = "correct-horse-battery"):
-        return User.objects.create_user(email=email or f"user{next(counter)}@example.com", password=password)
+    def _make(email: str | None = None, password: str = "correct-horse-battery", *, verified: bool = True):
+        """A user whose address is verified unless ``verified=False`` (as after following the emailed link)."""
+        from django.utils import timezone
+
+        return User.objects.create_user(
+            email=email or f"user{next(counter)}@example.com",
+            password=password,
+            email_verified_at=timezone.now() if verified else None,
+        )
 
     return _make
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "csp",
+    "axes",
     "apps.users",
     "apps.teams",
     "apps.metrics",
@@ -77,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.security.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lock-out into the page that explains it
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -261,6 +264,31 @@ GITHUB_APP_WEBHOOK_SECRET = github_app_setting("GITHUB_APP_WEBHOOK_SECRET")
 GITHUB_API_URL = os.environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
 GITHUB_WEB_URL = os.environ.get("GITHUB_WEB_URL", "https://github.com").rstrip("/")
 
+# Accounts. Sign-ins are throttled by django-axes, per account (email) and per client address separately, counted in
+# the cache (Redis in production, shared by every web process): after AXES_FAILURE_LIMIT failures that account, or
+# that address, is refused for LOGIN_LOCKOUT_MINUTES. Failures while locked out do not extend it, a successful
+# sign-in clears the count, and a password reset through the emailed link unlocks the account at once.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_TEMPLATE = "users/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "apps.users.throttling.client_ip"
+AXES_USERNAME_CALLABLE = "apps.users.throttling.login_account"  # the log-in form's field is "username"
+AXES_VERBOSE = False
+if not REDIS_URL:
+    # axes warns that a local-memory cache is per process; the embedded default serves from one process, where it
+    # counts correctly. With several processes set REDIS_URL (production does), and the counts are shared.
+    SILENCED_SYSTEM_CHECKS = ["axes.W001"]
+# Proxies in front that append to X-Forwarded-For (0: the client is REMOTE_ADDR, the header is ignored). Production
+# runs behind a TLS proxy (docs/deployment.md), so 1 unless DEBUG; with 0 there, every client would share one count.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0" if DEBUG else "1"))
+EMAIL_VERIFICATION_MAX_AGE = timedelta(days=3)  # the emailed link's lifetime
+ACCOUNT_EMAILS_PER_ADDRESS = 3  # password-reset (and other account) emails one address receives per hour
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -272,6 +300,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
         # Django's own console handler (DEBUG only) would print each request error a second time.
         "django": {"handlers": [], "level": "INFO", "propagate": True},
     },

@@ -5,6 +5,7 @@ from django.http import HttpRequest
 from apps.integrations.models import (
     Checkpoint,
     GitHubAppInstallation,
+    InstallationConnectionEvent,
     InstallationRepository,
     TrackedRepository,
     WebhookDelivery,
@@ -34,6 +35,21 @@ class TrackedRepositoryAdmin(admin.ModelAdmin):
     list_filter = ("is_active", "sync_status")
     search_fields = ("full_name",)
     raw_id_fields = ("team", "installation")
+
+
+@admin.register(InstallationConnectionEvent)
+class InstallationConnectionEventAdmin(admin.ModelAdmin):
+    """Read-only: the record of who connected or disconnected an installation is never edited."""
+
+    list_display = ("created_at", "team", "account_login", "action", "actor_email", "github_login", "how")
+    list_filter = ("action",)
+    search_fields = ("account_login", "actor_email", "github_login")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(Checkpoint)

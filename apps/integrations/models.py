@@ -58,8 +58,9 @@ class InstallationStatus(models.TextChoices):
 class GitHubAppInstallation(models.Model):
     """Our mirror of one installation of the App on a GitHub account.
 
-    ``team`` stays empty until a team admin proves, through the install callback, that they can reach the
-    installation on GitHub; an installation belongs to at most one team.
+    ``team`` stays empty until a team admin proves, through the install callback, that their GitHub account owns
+    the installation (the account itself, an organization owner, or the installer); an installation belongs to at
+    most one team.
     """
 
     installation_id = models.BigIntegerField(unique=True)
@@ -76,6 +77,10 @@ class GitHubAppInstallation(models.Model):
     status = models.CharField(max_length=12, choices=InstallationStatus.choices, default=InstallationStatus.ACTIVE)
     suspended_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    installed_by_github_id = models.BigIntegerField(
+        null=True, blank=True, help_text="GitHub user id of the installer: the sender of installation.created."
+    )
+    installed_by_login = models.CharField(max_length=255, blank=True)
     linked_at = models.DateTimeField(null=True, blank=True)
     linked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -169,6 +174,39 @@ class TrackedRepository(BaseTeamModel):
 
     def __str__(self) -> str:
         return self.full_name
+
+
+class ConnectionAction(models.TextChoices):
+    CONNECTED = "connected", "Connected"
+    DISCONNECTED = "disconnected", "Disconnected"
+
+
+class InstallationConnectionEvent(BaseTeamModel):
+    """Who connected an installation to the team, or disconnected it, and when (shown on the integration page).
+
+    The names are copied at the time (``actor_email``, ``github_login``, ``account_login``), so the record still
+    reads right after the user is deleted or the GitHub account renamed. ``created_at`` is when it happened.
+    """
+
+    installation = models.ForeignKey(
+        GitHubAppInstallation, on_delete=models.SET_NULL, null=True, blank=True, related_name="connection_events"
+    )
+    installation_github_id = models.BigIntegerField()
+    account_login = models.CharField(max_length=255, blank=True)
+    action = models.CharField(max_length=16, choices=ConnectionAction.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_email = models.EmailField(blank=True)
+    github_login = models.CharField(max_length=255, blank=True, help_text="GitHub user who proved ownership.")
+    how = models.CharField(max_length=32, blank=True, help_text="account, organization admin or installer")
+
+    class Meta:
+        ordering = ("-created_at", "-pk")
+        indexes = [models.Index(fields=["team", "-created_at"], name="connection_event_team_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.account_login} {self.action} by {self.actor_email}"
 
 
 class Checkpoint(models.Model):

@@ -10,12 +10,16 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from apps.integrations.models import (
     GitHubAppInstallation,
+    InstallationConnectionEvent,
     InstallationRepository,
     InstallationStatus,
     SyncStatus,
     TrackedRepository,
 )
 from apps.teams.models import Team
+
+# An installation that still delivers events; a deleted one's late deliveries are ignored.
+LIVE_STATUSES = (InstallationStatus.ACTIVE, InstallationStatus.SUSPENDED)
 
 
 def installation_team_for_event(installation_id: int | None) -> Team | None:
@@ -41,6 +45,11 @@ def team_installations(*, team: Team) -> QuerySet[GitHubAppInstallation]:
     )
 
 
+def team_connection_events(*, team: Team, limit: int = 20) -> list[InstallationConnectionEvent]:
+    """Who connected or disconnected the team's GitHub installations, and when; newest first."""
+    return list(InstallationConnectionEvent.objects.for_team(team).order_by("-created_at", "-pk")[:limit])
+
+
 def installation_settings_url(*, installation: GitHubAppInstallation) -> str:
     """Where an account owner manages the App's installation on GitHub (repositories, permissions, uninstall)."""
     path = f"settings/installations/{installation.installation_id}"
@@ -56,7 +65,13 @@ def github_install_url(*, state: str) -> str:
 
 def tracked_repository_for_delivery(*, installation_id: int | None, github_repo_id: int) -> TrackedRepository | None:
     """The active tracking, with its team, that a ``pull_request*`` delivery of this installation and repository
-    counts for: one query on the hot path; None means the delivery is ignored."""
+    counts for: one query on the hot path; None means the delivery is ignored.
+
+    The installation conditions sit in one ``filter()`` call, so they hold for the same joined installation row:
+    the delivering installation must be linked to the tracking's team and not deleted. The team's other
+    installations play no part (an ``exclude()`` across the relation would drop the delivery as soon as any one of
+    them was deleted: DESIGN §5 invariant 5).
+    """
     if installation_id is None:
         return None
     return (
@@ -65,8 +80,8 @@ def tracked_repository_for_delivery(*, installation_id: int | None, github_repo_
             github_repo_id=github_repo_id,
             is_active=True,
             team__github_installations__installation_id=installation_id,
+            team__github_installations__status__in=LIVE_STATUSES,
         )
-        .exclude(team__github_installations__status=InstallationStatus.DELETED)
         .first()
     )
 

@@ -66,6 +66,11 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
         raise InvitationError("This invitation has expired. Ask for a new one.")
     if user.email.lower() != invitation.email.lower():
         raise InvitationError(f"This invitation is for {invitation.email}. Log in with that address to accept it.")
+    if not user.is_email_verified:
+        raise InvitationError(
+            f"Verify your address {user.email} first: the invitation is for that address, so we need to know it is "
+            "yours. Use the link we emailed you, or send a new one below."
+        )
     with transaction.atomic():
         updated = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
             accepted_at=timezone.now(), accepted_by=user

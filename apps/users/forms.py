@@ -1,14 +1,19 @@
-"""Sign-up asks for an email, a password and the name of the user's first team."""
+"""Sign-up asks for an email, a password and the name of the user's first team; password reset by email."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 
 from apps.users.models import User
+from apps.users.throttling import account_email_allowed
 
 
 class SignupForm(UserCreationForm):
+    """Never says whether the address has an account (the sign-up service answers the same either way)."""
+
     team_name = forms.CharField(
         max_length=100,
         required=False,
@@ -21,7 +26,17 @@ class SignupForm(UserCreationForm):
         fields = ("email",)
 
     def clean_email(self) -> str:
-        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this email already exists. Log in instead.")
-        return email
+        return User.objects.normalize_email(self.cleaned_data["email"]).lower()
+
+    def validate_unique(self) -> None:
+        """Skipped: a taken address must not show up as a form error (that would tell who has an account)."""
+
+
+class ThrottledPasswordResetForm(PasswordResetForm):
+    """Django's reset form (the same "email sent" answer for every address) that sends one address at most
+    ``ACCOUNT_EMAILS_PER_ADDRESS`` reset emails an hour."""
+
+    def send_mail(self, *args: Any, **kwargs: Any) -> None:
+        to_email = args[4] if len(args) > 4 else kwargs["to_email"]
+        if account_email_allowed(purpose="password-reset", email=to_email):
+            super().send_mail(*args, **kwargs)

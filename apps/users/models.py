@@ -33,6 +33,9 @@ class EmailUserManager(UserManager):
 
 class User(AbstractUser):
     email = models.EmailField("email address", unique=True)
+    email_verified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the owner of the address opened the emailed verification link."
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -45,3 +48,7 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+    @property
+    def is_email_verified(self) -> bool:
+        return self.email_verified_at is not None

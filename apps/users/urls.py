@@ -2,16 +2,21 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from apps.users import views
+from apps.users.forms import ThrottledPasswordResetForm
 
 app_name = "users"
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
+    path("signup/sent/", views.signup_sent, name="signup_sent"),
+    path("verify/resend/", views.verify_resend, name="verify_resend"),
+    path("verify/<str:token>/", views.verify_email, name="verify_email"),
     path("login/", auth_views.LoginView.as_view(template_name="users/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(
+            form_class=ThrottledPasswordResetForm,
             template_name="users/password_reset.html",
             email_template_name="users/password_reset_email.txt",
             success_url=reverse_lazy("users:password_reset_done"),
@@ -25,7 +30,7 @@ urlpatterns = [
     ),
     path(
         "password-reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
+        views.PasswordResetConfirmView.as_view(
             template_name="users/password_reset_confirm.html",
             success_url=reverse_lazy("users:password_reset_complete"),
         ),

@@ -1,19 +1,26 @@
 """Calls made as a GitHub user (OAuth), used to prove a user may link an installation to a team.
 
-The `installation_id` in the install callback URL is attacker-controlled; only
-`GET /user/installations` with that user's token says which installations the user can access.
+The `installation_id` in the install callback URL is attacker-controlled. Who the user is comes from
+`GET /user` with the token the callback `code` was exchanged for; whether they own an organization comes from
+`GET /user/memberships/orgs/{org}` with that same token. `GET /user/installations` only says what a user can
+*access* (any member who can read one repository sees the organization's installation there), never ownership.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
 from github_app.auth import BearerAuth
 from github_app.client import GitHubClient
 from github_app.credentials import AppCredentials
-from github_app.errors import OAuthError, UnexpectedResponse
+from github_app.errors import NotFound, OAuthError, UnexpectedResponse
+
+# GitHub's "Permissions required for GitHub Apps": GET /user/memberships/orgs/{org} works with user access tokens
+# only, and needs the App's organization permission "Members" (read).
+ORG_MEMBERSHIP_PERMISSION = ("members", "read")
 
 
 def exchange_oauth_code(
@@ -67,3 +74,16 @@ class UserAPI:
 
     def list_installations(self) -> list[dict[str, Any]]:
         return list(self.client.paginate("/user/installations", key="installations"))
+
+    def get_org_membership(self, org: str) -> dict[str, Any] | None:
+        """`GET /user/memberships/orgs/{org}`: the user's own membership of an organization, or None (404) when
+        they are not a member.
+
+        Body: `{"state": "active" | "pending", "role": "admin" | "member" | "billing_manager", "organization":
+        {"login", "id", ...}, "user": {"login", "id", ...}, "url", "organization_url"}`. `admin` is an
+        organization owner; `pending` is an invitation not yet accepted. Needs `ORG_MEMBERSHIP_PERMISSION`.
+        """
+        try:
+            return self.client.get(f"/user/memberships/orgs/{quote(org, safe='')}")
+        except NotFound:
+            return None

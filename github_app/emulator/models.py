@@ -19,19 +19,34 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+OrgRole = Literal["admin", "member"]
+
+
 @dataclass
 class Account:
-    """A GitHub user, bot or organization. ``members`` holds logins and is used for organizations only."""
+    """A GitHub user, bot or organization. ``members`` holds logins and is used for organizations only; ``admins``
+    are the members whose organization role is ``admin`` (owners), every other member's role is ``member``."""
 
     id: int
     login: str
     type: AccountType
     name: str = ""
     members: set[str] = field(default_factory=set)
+    admins: set[str] = field(default_factory=set)
 
     @property
     def is_org(self) -> bool:
         return self.type == "Organization"
+
+    def role_of(self, login: str) -> OrgRole | None:
+        """The organization role of a user, as ``GET /user/memberships/orgs/{org}`` reports it (None: not a
+        member). Logins compare case-insensitively, as on GitHub."""
+        wanted = login.lower()
+        if any(a.lower() == wanted for a in self.admins):
+            return "admin"
+        if any(m.lower() == wanted for m in self.members):
+            return "member"
+        return None
 
 
 @dataclass

@@ -89,6 +89,19 @@ def org_json(state: State, org: Account) -> dict[str, Any]:
     }
 
 
+def membership_json(state: State, org: Account, user: Account, role: str) -> dict[str, Any]:
+    """``org-membership``: ``GET /user/memberships/orgs/{org}`` (the emulator has no pending invitations)."""
+    api = f"{state.base_url}/orgs/{org.login}"
+    return {
+        "url": f"{api}/memberships/{user.login}",
+        "state": "active",
+        "role": role,
+        "organization_url": api,
+        "organization": org_json(state, org),
+        "user": user_json(state, user),
+    }
+
+
 def repo_min_json(repo: Repository) -> dict[str, Any]:
     """The short repository entries of ``installation`` / ``installation_repositories`` events."""
     return {

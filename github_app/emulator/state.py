@@ -55,27 +55,43 @@ class State:
         self._review_ids = itertools.count(5 * 10**14)
 
     # accounts -----------------------------------------------------------------------------------
-    def add_account(self, login: str, type: str = "User", name: str = "", members: list[str] | None = None) -> Account:
-        """Create (or return) an account; re-adding an org merges its member list."""
+    def add_account(
+        self,
+        login: str,
+        type: str = "User",
+        name: str = "",
+        members: list[str] | None = None,
+        admins: list[str] | None = None,
+    ) -> Account:
+        """Create (or return) an account; re-adding an org merges its member lists. ``admins`` are members whose
+        organization role is ``admin`` (owners); the others in ``members`` are plain members."""
         with self.lock:
             account = self.accounts.get(login.lower())
             if account is None:
                 account = Account(id=next(self._account_ids), login=login, type=type, name=name or login)  # type: ignore[arg-type]
                 self.accounts[login.lower()] = account
             account.members.update(members or [])
+            account.members.update(admins or [])
+            account.admins.update(admins or [])
             return account
 
     def account(self, login: str | None) -> Account | None:
         return self.accounts.get((login or "").lower())
 
-    def installable_accounts(self, user_login: str) -> list[Account]:
-        """Accounts a user may install an App on or see installations of: themselves and their orgs."""
+    def member_accounts(self, user_login: str) -> list[Account]:
+        """Accounts whose installations a user can see in ``GET /user/installations``: themselves and every org they
+        belong to, whatever their role (a member reads the org's repositories)."""
         with self.lock:
             user = self.account(user_login)
             if user is None:
                 return []
-            orgs = [a for a in self.accounts.values() if a.is_org and user.login in a.members]
+            orgs = [a for a in self.accounts.values() if a.is_org and a.role_of(user.login) is not None]
             return [user, *sorted(orgs, key=lambda a: a.login)]
+
+    def installable_accounts(self, user_login: str) -> list[Account]:
+        """Accounts a user may install an App on: themselves and the orgs they own (role ``admin``). A plain member
+        can only request an installation, which an owner approves."""
+        return [a for a in self.member_accounts(user_login) if not a.is_org or a.role_of(user_login) == "admin"]
 
     def humans(self) -> list[Account]:
         return [a for a in self.accounts.values() if a.type == "User"]

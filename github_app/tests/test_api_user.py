@@ -61,3 +61,47 @@ def test_list_user_installations_reads_all_pages_with_user_bearer(
     installations = list_user_installations(credentials, session, "ghu_user")
     assert [i["id"] for i in installations] == [i["id"] for i in body["installations"]] + [3]
     assert all(c.request.headers["Authorization"] == "Bearer ghu_user" for c in mocked.calls)
+
+
+def membership_body(role: str, state: str = "active") -> dict:
+    """Our own example of GitHub's membership object (the fields tformance reads, and their neighbours)."""
+    return {
+        "url": f"{API}/orgs/acme/memberships/mona",
+        "state": state,
+        "role": role,
+        "organization_url": f"{API}/orgs/acme",
+        "organization": {"login": "acme", "id": 10},
+        "user": {"login": "mona", "id": 20, "type": "User"},
+    }
+
+
+@pytest.mark.parametrize("role", ["admin", "member"])
+def test_org_membership_is_read_with_the_user_token(
+    credentials: AppCredentials, session: requests.Session, mocked: responses.RequestsMock, role: str
+) -> None:
+    from github_app import UserAPI
+
+    mocked.get(f"{API}/user/memberships/orgs/acme", json=membership_body(role))
+    membership = UserAPI(credentials, session, "ghu_user").get_org_membership("acme")
+    assert membership is not None and (membership["state"], membership["role"]) == ("active", role)
+    assert mocked.calls[0].request.headers["Authorization"] == "Bearer ghu_user"
+
+
+def test_org_membership_of_a_non_member_is_none(
+    credentials: AppCredentials, session: requests.Session, mocked: responses.RequestsMock
+) -> None:
+    from github_app import UserAPI
+
+    mocked.get(f"{API}/user/memberships/orgs/acme", status=404, json={"message": "Not Found"})
+    assert UserAPI(credentials, session, "ghu_user").get_org_membership("acme") is None
+
+
+def test_the_membership_call_needs_a_permission_the_manifest_asks_for() -> None:
+    import json
+
+    from github_app.api.user import ORG_MEMBERSHIP_PERMISSION
+    from github_app.tests.fixtures import REPO_ROOT
+
+    name, access = ORG_MEMBERSHIP_PERMISSION
+    manifest = json.loads((REPO_ROOT / "app-manifest.json").read_text())
+    assert manifest["default_permissions"].get(name) == access

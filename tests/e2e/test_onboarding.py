@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from urllib.parse import urlsplit
 
 import pytest
 import requests
+from django.core import mail
 from playwright.sync_api import Locator, Page, expect
 
 from apps.integrations.models import GitHubAppInstallation, SyncStatus, TrackedRepository
@@ -26,6 +28,9 @@ def sign_up(page: Page, base_url: str, *, email: str, team: str) -> None:
     page.locator("input[name=password2]").fill("a-long-enough-passphrase-42")
     page.locator("input[name=team_name]").fill(team)
     page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    link = re.search(r"https?://\S+/accounts/verify/\S+", mail.outbox[-1].body).group(0)
+    page.goto(base_url + urlsplit(link).path)  # the emailed link verifies the address and signs in
     expect(page.get_by_role("heading", name=team)).to_be_visible()
 
 

@@ -16,6 +16,7 @@ from apps.integrations.services.installations import (
     installation_account_rename,
     installation_delete,
     installation_ensure,
+    installation_record_installer,
     installation_suspend,
     installation_sync,
     installation_unsuspend,
@@ -34,7 +35,8 @@ logger = logging.getLogger(__name__)
 def handle_installation(event: WebhookEvent, delivery: WebhookDelivery) -> None:
     """created / deleted / suspend / unsuspend / new_permissions_accepted.
 
-    ``created`` does not link a team: only the install callback can prove who installed it. On unsuspend every
+    ``created`` does not link a team: it records the installer (the ``sender``), and only the install callback, with
+    the user's own GitHub sign-in, links a team. On unsuspend every
     tracked repository catches up on the pull requests updated since the suspension began (no webhooks came).
     """
     assert isinstance(event, InstallationEvent)
@@ -42,6 +44,7 @@ def handle_installation(event: WebhookEvent, delivery: WebhookDelivery) -> None:
     log = {"installation_id": snapshot.installation_id, "delivery": delivery.delivery_id}
     if event.action == "created":
         row = installation_sync(snapshot=snapshot)
+        installation_record_installer(installation=row, sender=event.sender)
         if row.status != InstallationStatus.DELETED:
             repos = [RepositoryInfo(r.id, r.full_name, r.private) for r in event.repositories]
             installation_repositories_add(installation=row, repositories=repos)

@@ -23,7 +23,7 @@ from django.utils.dateparse import parse_datetime
 
 from apps.integrations.github import GitHubAppNotConfigured, token_provider
 from apps.integrations.models import GitHubAppInstallation, InstallationStatus
-from github_app import Installation
+from github_app import GitHubUser, Installation
 
 logger = logging.getLogger(__name__)
 
@@ -194,3 +194,13 @@ def installation_account_rename(*, account_id: int, login: str, avatar_url: str 
             row.account_avatar_url = avatar_url
         row.save(update_fields=["account_login", "account_avatar_url", "updated_at"])
     return rows
+
+
+def installation_record_installer(*, installation: GitHubAppInstallation, sender: GitHubUser | None) -> None:
+    """``installation.created``: remember who installed the App (the event's ``sender``), one of the users who may
+    connect the installation to a team (DESIGN §5 invariant 3). The first installer recorded stays; an id no GitHub
+    user can have (beyond the database's bigint) is not recorded."""
+    if sender is None or installation.installed_by_github_id is not None or not 0 < sender.id < 2**63:
+        return
+    installation.installed_by_github_id, installation.installed_by_login = sender.id, sender.login
+    installation.save(update_fields=["installed_by_github_id", "installed_by_login", "updated_at"])

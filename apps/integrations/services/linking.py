@@ -1,9 +1,17 @@
 """Linking an installation to a team (install callback) and unlinking it (Disconnect).
 
-Invariant: an installation belongs to at most one team, and only a user proven to reach it on GitHub can
-link it. The ``installation_id`` of the callback URL is never trusted on its own: the callback ``code`` is
-exchanged for a user token, and the id must be among ``GET /user/installations`` for that token (all pages).
-The user token is used for that check only and never stored.
+Invariant (DESIGN §5, 3): an installation belongs to at most one team, and only a user proven to **own** it on
+GitHub can link it. The ``installation_id`` of the callback URL is never trusted on its own: the callback ``code``
+is exchanged for a user token, ``GET /user`` says who signed in, and that GitHub user must be
+
+- the account itself, for an installation on a personal account;
+- an active admin (owner) of the organization: ``GET /user/memberships/orgs/{org}`` with the user's token answers
+  ``state: active, role: admin``; or
+- the user who installed the App there: the ``sender`` of ``installation.created``, once it has arrived.
+
+Appearing in ``GET /user/installations`` is not enough: GitHub lists an organization's installation there for every
+member who can read one of its repositories. Anyone else is refused, nothing is stored, and the installation stays
+free for its owners. The user token is used for these checks only and never stored.
 
 Reinstall on the same account (GitHub gives the new installation a new id): the team link moves when a team
 admin links the new installation through the callback — never automatically on ``installation.created``,
@@ -15,18 +23,25 @@ allows one installation of an App per account, so they are gone) and unlinked.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser as User
 from django.db import transaction
 from django.utils import timezone
 
-from apps.integrations.github import GitHubAppNotConfigured, app_credentials, http_session
-from apps.integrations.models import GitHubAppInstallation, InstallationStatus, TrackedRepository
-from apps.integrations.services.installations import installation_mark_deleted
+from apps.integrations.github import GitHubAppNotConfigured, app_api, app_credentials, http_session
+from apps.integrations.models import (
+    ConnectionAction,
+    GitHubAppInstallation,
+    InstallationConnectionEvent,
+    InstallationStatus,
+    TrackedRepository,
+)
+from apps.integrations.services.installations import InstallationSnapshot, installation_mark_deleted
 from apps.integrations.services.refresh import installation_refresh_from_github
 from apps.integrations.services.repositories import ACCESS_REMOVED
 from apps.teams.models import Team
-from github_app import NotFound, OAuthError, exchange_oauth_code, list_user_installations
+from github_app import NotFound, OAuthError, UserAPI, exchange_oauth_code
 
 logger = logging.getLogger(__name__)
 
@@ -34,11 +49,36 @@ DISCONNECTED = "GitHub disconnected"
 
 
 class LinkError(Exception):
-    """The installation cannot be linked or unlinked; the message is shown to the user as is."""
+    """The installation cannot be linked or unlinked; the message is shown to the user as is, and ``advice``
+    (when given) says what to do instead."""
+
+    def __init__(self, message: str, *, advice: str = "") -> None:
+        super().__init__(message)
+        self.advice = advice
 
 
-def installation_ids_of_user(*, code: str) -> set[int]:
-    """Exchange the callback ``code`` for a user token and list the installations that user can reach."""
+@dataclass(frozen=True)
+class GitHubSignIn:
+    """The GitHub user proven by the callback's sign-in code, and their API (its token is never stored)."""
+
+    id: int
+    login: str
+    api: UserAPI
+
+
+@dataclass(frozen=True)
+class InstallationOwners:
+    """What decides who owns an installation: its account and, once ``installation.created`` arrived, its
+    installer."""
+
+    account_id: int | None
+    account_login: str
+    account_type: str
+    installer_id: int | None = None
+
+
+def github_sign_in(*, code: str) -> GitHubSignIn:
+    """Exchange the callback ``code`` for a user token and ask GitHub who that user is (``GET /user``)."""
     if not code:
         raise LinkError("GitHub did not send a sign-in code, so we cannot check your access. Please try again.")
     try:
@@ -50,33 +90,97 @@ def installation_ids_of_user(*, code: str) -> set[int]:
         user_token = exchange_oauth_code(credentials, session, code)
     except OAuthError as exc:
         raise LinkError(f"GitHub did not accept the sign-in ({exc.error}). Please start again.") from None
-    return {int(i["id"]) for i in list_user_installations(credentials, session, user_token)}
+    api = UserAPI(credentials, session, user_token)
+    me = api.get_user()
+    return GitHubSignIn(id=int(me["id"]), login=str(me["login"]), api=api)
+
+
+def installation_owners(*, installation_id: int) -> InstallationOwners:
+    """Our mirror's account and installer, or (callback before the webhook) the account from
+    ``GET /app/installations/{id}`` with the App JWT, which stores nothing."""
+    row = GitHubAppInstallation.objects.filter(installation_id=installation_id).first()
+    if row is not None and row.account_id is not None:
+        return InstallationOwners(row.account_id, row.account_login, row.account_type, row.installed_by_github_id)
+    try:
+        snapshot = InstallationSnapshot.from_rest(app_api().get_installation(installation_id))
+    except NotFound:
+        raise LinkError("GitHub says this installation no longer exists. Please install the App again.") from None
+    installer = row.installed_by_github_id if row is not None else None
+    return InstallationOwners(snapshot.account_id, snapshot.account_login, snapshot.account_type, installer)
+
+
+def installation_owner_check(*, sign_in: GitHubSignIn, owners: InstallationOwners) -> str:
+    """Refuse (``LinkError``) unless the signed-in GitHub user owns the installation; returns how they own it."""
+    if owners.account_id is not None and sign_in.id == owners.account_id:
+        return "account"
+    if owners.installer_id is not None and sign_in.id == owners.installer_id:
+        return "installer"
+    account = owners.account_login or "that account"
+    if owners.account_type == "Organization" and owners.account_login:
+        membership = sign_in.api.get_org_membership(owners.account_login)
+        if membership is not None and membership.get("state") == "active" and membership.get("role") == "admin":
+            return "organization admin"
+        if membership is not None and membership.get("state") == "active":
+            reason = f"Your GitHub account {sign_in.login} is a member of {account}, but not one of its owners"
+        else:
+            reason = f"Your GitHub account {sign_in.login} is not an owner of the GitHub organization {account}"
+        raise LinkError(
+            f"{reason}, and it did not install tformance there. Only an owner of {account}, or the person who "
+            "installed the App, can connect it to a tformance team, so nothing was connected.",
+            advice=f"Ask an owner of {account} to connect it: they sign in to tformance, open your team's GitHub "
+            "page and click Connect GitHub (or invite them to your team first).",
+        )
+    raise LinkError(
+        f"The GitHub account {account} is not yours (you are signed in to GitHub as {sign_in.login}), "
+        "so nothing was connected.",
+        advice=f"Ask {account} to connect it, or install the App on an account you own.",
+    )
 
 
 def installation_link_from_callback(
     *, user: User, team: Team, code: str, installation_id: int, setup_action: str
 ) -> GitHubAppInstallation:
-    """The install callback, after its state was checked: prove access, mirror if needed, link."""
-    if installation_id not in installation_ids_of_user(code=code):
+    """The install callback, after its state was checked: prove ownership, mirror if needed, link."""
+    sign_in = github_sign_in(code=code)
+    try:
+        how = installation_owner_check(sign_in=sign_in, owners=installation_owners(installation_id=installation_id))
+    except LinkError:
         logger.warning(
-            "install callback refused: installation %s not reachable by user %s",
+            "install callback refused: GitHub user %s does not own installation %s",
+            sign_in.id,
             installation_id,
-            user.pk,
             extra={"installation_id": installation_id, "team_id": team.pk},
         )
-        raise LinkError("Your GitHub account does not have access to that installation, so nothing was linked.")
+        raise
     known = GitHubAppInstallation.objects.filter(installation_id=installation_id).first()
-    if known is None or setup_action == "update" or known.status == InstallationStatus.DELETED:
+    if (
+        known is None
+        or known.account_id is None
+        or setup_action == "update"
+        or known.status == InstallationStatus.DELETED
+    ):
         try:
             installation_refresh_from_github(installation_id=installation_id)
         except NotFound:
             raise LinkError("GitHub says this installation no longer exists. Please install the App again.") from None
-    return installation_link_to_team(installation_id=installation_id, team=team, user=user)
+    logger.info(
+        "install callback: GitHub user %s owns installation %s as %s",
+        sign_in.id,
+        installation_id,
+        how,
+        extra={"installation_id": installation_id, "team_id": team.pk},
+    )
+    return installation_link_to_team(
+        installation_id=installation_id, team=team, user=user, github_login=sign_in.login, how=how
+    )
 
 
 @transaction.atomic
-def installation_link_to_team(*, installation_id: int, team: Team, user: User) -> GitHubAppInstallation:
-    """Link (idempotent for the same team); refuse an installation linked to another team."""
+def installation_link_to_team(
+    *, installation_id: int, team: Team, user: User, github_login: str = "", how: str = ""
+) -> GitHubAppInstallation:
+    """Link (idempotent for the same team); refuse an installation linked to another team. A new link is recorded
+    (who, which GitHub user proved ownership and how) for the integration page."""
     row = GitHubAppInstallation.objects.select_for_update().filter(installation_id=installation_id).first()
     if row is None or row.status == InstallationStatus.DELETED:
         raise LinkError("This installation has been removed from GitHub. Please install the App again.")
@@ -88,6 +192,7 @@ def installation_link_to_team(*, installation_id: int, team: Team, user: User) -
     if row.team_id is None:
         row.team, row.linked_at, row.linked_by = team, timezone.now(), user
         row.save(update_fields=["team", "linked_at", "linked_by", "updated_at"])
+        _record(row, team=team, action=ConnectionAction.CONNECTED, user=user, github_login=github_login, how=how)
         logger.info(
             "installation %s linked to team %s",
             installation_id,
@@ -125,8 +230,24 @@ def tracked_repositories_move(*, team: Team, installation: GitHubAppInstallation
     return moved
 
 
+def _record(
+    row: GitHubAppInstallation, *, team: Team, action: str, user: User | None, github_login: str = "", how: str = ""
+) -> None:
+    InstallationConnectionEvent.objects.create(
+        team=team,
+        installation=row,
+        installation_github_id=row.installation_id,
+        account_login=row.account_login,
+        action=action,
+        actor=user,
+        actor_email=getattr(user, "email", "") or "",
+        github_login=github_login,
+        how=how,
+    )
+
+
 @transaction.atomic
-def installation_unlink(*, team: Team, installation_id: int) -> GitHubAppInstallation:
+def installation_unlink(*, team: Team, installation_id: int, user: User | None = None) -> GitHubAppInstallation:
     """Disconnect: the team stops receiving the installation's data. Nothing is deleted and the App stays
     installed on GitHub; tracked repositories become inactive until the installation is linked again."""
     row = GitHubAppInstallation.objects.select_for_update().filter(team=team, installation_id=installation_id).first()
@@ -134,6 +255,7 @@ def installation_unlink(*, team: Team, installation_id: int) -> GitHubAppInstall
         raise LinkError("That GitHub installation is not connected to this team.")
     row.team, row.linked_at, row.linked_by = None, None, None
     row.save(update_fields=["team", "linked_at", "linked_by", "updated_at"])
+    _record(row, team=team, action=ConnectionAction.DISCONNECTED, user=user)
     TrackedRepository.objects.for_team(team).filter(installation=row, is_active=True).update(
         is_active=False, inactive_reason=DISCONNECTED, updated_at=timezone.now()
     )

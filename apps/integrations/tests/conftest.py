@@ -50,6 +50,27 @@ class GitHubMock:
             json={"error": "bad_verification_code", "error_description": "The code passed is incorrect or expired."},
         )
 
+    def signed_in_as(self, login: str, user_id: int, token: str = "ghu_usertoken") -> None:
+        """The callback's sign-in code belongs to this GitHub user (``GET /user`` with their token)."""
+        self.oauth_code(token)
+        self.mock.get(f"{API}/user", json={"login": login, "id": user_id, "type": "User"})
+
+    def membership(self, org: str, role: str | None, *, state: str = "active") -> None:
+        """``GET /user/memberships/orgs/{org}``: ``role`` None means not a member (404, as GitHub answers)."""
+        url = f"{API}/user/memberships/orgs/{org}"
+        if role is None:
+            self.mock.get(url, status=404, json={"message": "Not Found", "status": "404"})
+            return
+        body = {
+            "url": f"{API}/orgs/{org}/memberships/someone",
+            "state": state,
+            "role": role,
+            "organization_url": f"{API}/orgs/{org}",
+            "organization": {"login": org, "id": 1},
+            "user": {"login": "someone", "id": 2, "type": "User"},
+        }
+        self.mock.get(url, json=body)
+
     def user_installations(self, ids: list[int], *, per_page_split: int | None = None) -> None:
         body = api_example("apps-list-installations-for-authenticated-user.json")
         template = body["installations"][0]

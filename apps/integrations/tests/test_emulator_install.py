@@ -69,5 +69,83 @@ def test_an_outsider_cannot_link_someone_elses_installation_through_the_emulator
     params["installation_id"] = acme_id
     response = admin_client.get(mona.path, params)
 
-    assert response.status_code == 403 and b"does not have access" in response.content
+    assert response.status_code == 403 and b"is not an owner of the GitHub organization acme" in response.content
     assert GitHubAppInstallation.objects.get(installation_id=int(acme_id)).team is None
+
+
+def sign_in_and_return(gh, *, connect_location: str, user: str, installation_id: str) -> str:
+    """A GitHub user signs in to the App (GitHub's authorize page) and is sent to tformance's callback for
+    ``installation_id``: the forged return of someone who can see the installation but does not own it."""
+    state = parse_qs(urlsplit(connect_location).query)["state"][0]
+    callback = f"{gh.app.setup_url}?installation_id={installation_id}&setup_action=install"
+    response = requests.post(
+        f"{gh.url}/login/oauth/authorize",
+        params={"client_id": gh.app.client_id},
+        data={"user": user, "redirect_uri": callback, "state": state},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert response.status_code == 302, response.text
+    return response.headers["Location"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_plain_member_is_refused_and_the_owner_connects_afterwards(emulator, client, make_user, team, other_team):
+    """alice-chen is a plain member of acme: she sees acme's installation in /user/installations, which used to be
+    enough. Her team is refused with an explanation; acme's owner then connects it to his team."""
+    from apps.teams.models import Membership, Role
+
+    owner_admin = Membership.objects.get(team=team, role=Role.ADMIN).user
+    client.force_login(owner_admin)
+    connect = client.post(f"/a/{team.slug}/integrations/github/connect/")
+    # The owner installs on acme but leaves before GitHub sends him back: the installation exists, free.
+    acme_callback = urlsplit(install_on_github(connect["Location"], user="octo-admin", account="acme"))
+    acme_id = parse_qs(acme_callback.query)["installation_id"][0]
+
+    client.force_login(Membership.objects.get(team=other_team, role=Role.ADMIN).user)
+    connect = client.post(f"/a/{other_team.slug}/integrations/github/connect/")
+    forged = urlsplit(
+        sign_in_and_return(emulator, connect_location=connect["Location"], user="alice-chen", installation_id=acme_id)
+    )
+    refused = client.get(f"{forged.path}?{forged.query}")
+
+    assert refused.status_code == 403
+    assert b"alice-chen is a member of acme, but not one of its owners" in refused.content
+    assert b"Ask an owner of acme to connect it" in refused.content
+    assert GitHubAppInstallation.objects.get(installation_id=int(acme_id)).team is None
+
+    client.force_login(owner_admin)
+    connect = client.post(f"/a/{team.slug}/integrations/github/connect/")
+    back = urlsplit(
+        sign_in_and_return(emulator, connect_location=connect["Location"], user="octo-admin", installation_id=acme_id)
+    )
+    assert client.get(f"{back.path}?{back.query}").status_code == 302
+    assert GitHubAppInstallation.objects.get(installation_id=int(acme_id)).team == team
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_personal_account_connects_its_own_installation(emulator, admin_client, team):
+    connect = admin_client.post(f"/a/{team.slug}/integrations/github/connect/")
+    back = urlsplit(install_on_github(connect["Location"], user="mona", account="mona"))
+    assert admin_client.get(f"{back.path}?{back.query}").status_code == 302
+    assert GitHubAppInstallation.objects.get(account_login="mona").team == team
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_org_owner_who_did_not_install_connects(emulator, admin_client, team):
+    """octo-admin installs; erin-kim, made a second owner of acme on GitHub, connects it (membership: admin)."""
+    emulator.state.add_account("acme", "Organization", admins=["erin-kim"])
+    connect = admin_client.post(f"/a/{team.slug}/integrations/github/connect/")
+    acme_id = parse_qs(urlsplit(install_on_github(connect["Location"], user="octo-admin", account="acme")).query)[
+        "installation_id"
+    ][0]
+
+    connect = admin_client.post(f"/a/{team.slug}/integrations/github/connect/")
+    back = urlsplit(
+        sign_in_and_return(emulator, connect_location=connect["Location"], user="erin-kim", installation_id=acme_id)
+    )
+    assert admin_client.get(f"{back.path}?{back.query}").status_code == 302
+    assert GitHubAppInstallation.objects.get(installation_id=int(acme_id)).team == team
+    from apps.integrations.models import InstallationConnectionEvent
+
+    assert InstallationConnectionEvent.objects.get(team=team).how == "organization admin"

@@ -1,4 +1,4 @@
-"""Connecting a team to an installation: Connect → GitHub → callback, with proof of access on GitHub.
+"""Connecting a team to an installation: Connect → GitHub → callback, with proof of ownership on GitHub.
 
 GitHub is mocked at the HTTP layer with the REST examples (``responses``); the webhook goes through the real
 endpoint. The callback's ``installation_id`` is never trusted on its own.
@@ -43,9 +43,9 @@ def callback(client, state: str, installation_id: int = INSTALLATION, setup_acti
     )
 
 
-def mock_user_can_reach(github, *ids: int) -> None:
-    github.oauth_code()
-    github.user_installations(list(ids))
+def mock_signed_in_as_the_account(github, login: str = "Codertocat", user_id: int = 21031067) -> None:
+    """The sign-in code belongs to the personal account the installation is on (its owner)."""
+    github.signed_in_as(login, user_id)
 
 
 def linked_team_id(installation_id: int = INSTALLATION):
@@ -56,7 +56,7 @@ def test_callback_before_webhook_fetches_the_installation_and_links_it(
     admin_client, team, github, signed_webhook, github_payload
 ):
     state = connect(admin_client, team)
-    mock_user_can_reach(github, 1, INSTALLATION)
+    mock_signed_in_as_the_account(github)
     github.installation(INSTALLATION, login="Codertocat", account_id=21031067)
     github.repositories(INSTALLATION, [(186853002, "Codertocat/Hello-World"), (186853007, "Codertocat/Space")])
 
@@ -76,7 +76,7 @@ def test_webhook_before_callback_links_without_fetching(admin_client, team, gith
     signed_webhook("installation", github_payload("installation/created.payload.json"))
     assert linked_team_id() is None
     state = connect(admin_client, team)
-    mock_user_can_reach(github, INSTALLATION)
+    mock_signed_in_as_the_account(github)
 
     assert callback(admin_client, state).status_code == 302
     assert linked_team_id() == team.pk
@@ -84,32 +84,22 @@ def test_webhook_before_callback_links_without_fetching(admin_client, team, gith
     assert not any("/app/installations/" in url for url in called)
 
 
-def test_user_installations_are_read_across_all_pages(admin_client, team, github, signed_webhook, github_payload):
-    signed_webhook("installation", github_payload("installation/created.payload.json"))
+def test_someone_elses_personal_installation_links_nothing(admin_client, team, github):
     state = connect(admin_client, team)
-    github.oauth_code()
-    github.user_installations([1, 2, 3, INSTALLATION], per_page_split=2)
-
-    assert callback(admin_client, state).status_code == 302
-    assert linked_team_id() == team.pk
-
-
-def test_an_installation_the_user_cannot_reach_links_nothing(admin_client, team, github):
-    state = connect(admin_client, team)
-    mock_user_can_reach(github, 1, 3)
-    github.installation(INSTALLATION)
+    github.signed_in_as("mona", 583231)
+    github.installation(INSTALLATION, login="Codertocat", account_id=21031067)
 
     response = callback(admin_client, state)
 
     assert response.status_code == 403
-    assert b"does not have access" in response.content
+    assert b"is not yours" in response.content and b"Ask Codertocat to connect it" in response.content
     assert not GitHubAppInstallation.objects.filter(installation_id=INSTALLATION).exists()
 
 
 def test_a_replayed_state_is_refused(admin_client, team, github, signed_webhook, github_payload):
     signed_webhook("installation", github_payload("installation/created.payload.json"))
     state = connect(admin_client, team)
-    mock_user_can_reach(github, INSTALLATION)
+    mock_signed_in_as_the_account(github)
     assert callback(admin_client, state).status_code == 302
     GitHubAppInstallation.objects.update(team=None)
 
@@ -124,7 +114,7 @@ def test_another_users_state_is_refused(client, admin_user, team, make_user, git
     intruder = make_user("intruder@example.com")
     Membership.objects.create(team=team, user=intruder, role=Role.ADMIN)
     client.force_login(intruder)
-    mock_user_can_reach(github, INSTALLATION)
+    mock_signed_in_as_the_account(github)
 
     response = callback(client, state)
     assert response.status_code == 400 and b"another user" in response.content
@@ -133,7 +123,7 @@ def test_another_users_state_is_refused(client, admin_user, team, make_user, git
 
 def test_an_expired_state_is_refused(admin_client, team, github):
     state = connect(admin_client, team)
-    mock_user_can_reach(github, INSTALLATION)
+    mock_signed_in_as_the_account(github)
     with mock.patch("django.core.signing.time.time", return_value=time.time() + 3601):
         response = callback(admin_client, state)
     assert response.status_code == 400 and b"expired" in response.content
@@ -151,7 +141,7 @@ def test_team_b_cannot_claim_team_as_installation(client, team, other_team, gith
     GitHubAppInstallation.objects.update(team=team)
     client.force_login(Membership.objects.get(team=other_team).user)
     state = connect(client, other_team)
-    mock_user_can_reach(github, INSTALLATION)
+    mock_signed_in_as_the_account(github)
 
     response = callback(client, state)
 
@@ -169,7 +159,7 @@ def test_a_refused_oauth_code_renders_a_page_not_an_error(admin_client, team, gi
 def test_github_down_renders_a_page_not_an_error(admin_client, team, github):
     state = connect(admin_client, team)
     github.oauth_code()
-    github.mock.get("https://api.github.com/user/installations", status=503)
+    github.mock.get("https://api.github.com/user", status=503)
     response = callback(admin_client, state)
     assert response.status_code == 502 and b"try again" in response.content
 
@@ -193,7 +183,7 @@ def test_the_callback_requires_signing_in(client):
 def test_a_member_who_stopped_being_admin_cannot_finish_connecting(admin_client, admin_user, team, github):
     state = connect(admin_client, team)
     Membership.objects.filter(user=admin_user).update(role=Role.MEMBER)
-    mock_user_can_reach(github, INSTALLATION)
+    mock_signed_in_as_the_account(github)
     assert callback(admin_client, state).status_code == 403
     assert not GitHubAppInstallation.objects.exists()
 
@@ -203,7 +193,7 @@ def test_setup_action_update_refreshes_from_github(admin_client, team, github):
         installation_id=INSTALLATION, account_login="Codertocat", team=team, permissions={"metadata": "read"}
     )
     state = connect(admin_client, team)
-    mock_user_can_reach(github, INSTALLATION)
+    mock_signed_in_as_the_account(github)
     body = github.installation(INSTALLATION, login="Codertocat", account_id=21031067)
     github.repositories(INSTALLATION, [(186853002, "Codertocat/Hello-World")])
 
@@ -222,7 +212,7 @@ def test_reinstall_on_the_same_account_moves_tracked_repositories_to_the_new_ins
         team=team, installation=old, github_repo_id=1296269, full_name="octocat/Hello-World"
     )
     state = connect(admin_client, team)
-    mock_user_can_reach(github, 222)
+    mock_signed_in_as_the_account(github, "octocat", 1)
     github.installation(222, login="octocat", account_id=1)
     github.repositories(222, [(1296269, "octocat/Hello-World")])
 

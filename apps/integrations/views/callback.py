@@ -25,8 +25,9 @@ from github_app import GitHubError
 logger = logging.getLogger(__name__)
 
 
-def _problem(request: HttpRequest, message: str, status: int) -> HttpResponse:
-    return render(request, "integrations/callback_problem.html", {"problem": message}, status=status)
+def _problem(request: HttpRequest, message: str, status: int, advice: str = "") -> HttpResponse:
+    context = {"problem": message, "advice": advice}
+    return render(request, "integrations/callback_problem.html", context, status=status)
 
 
 @login_required
@@ -56,7 +57,7 @@ def install_callback(request: HttpRequest) -> HttpResponse:
             setup_action=setup_action,
         )
     except LinkError as exc:
-        return _problem(request, str(exc), 403)
+        return _problem(request, str(exc), 403, exc.advice)
     except GitHubAppNotConfigured:
         return _problem(request, "The GitHub App is not configured on this tformance server yet.", 503)
     except GitHubError as exc:

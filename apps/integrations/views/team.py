@@ -10,7 +10,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from apps.integrations.selectors import github_install_url, installation_settings_url, team_installations
+from apps.integrations.selectors import (
+    github_install_url,
+    installation_settings_url,
+    team_connection_events,
+    team_installations,
+)
 from apps.integrations.services.linking import LinkError, installation_unlink
 from apps.integrations.services.state import state_issue
 from apps.teams.decorators import team_admin_required, team_member_required
@@ -30,6 +35,7 @@ def github_integration(request: HttpRequest) -> HttpResponse:
         "integrations/github.html",
         {
             "installations": installations,
+            "connection_events": team_connection_events(team=request.team),
             "app_configured": bool(settings.GITHUB_APP_SLUG),
             "is_admin": request.membership.is_admin,
         },
@@ -51,7 +57,7 @@ def github_connect(request: HttpRequest) -> HttpResponse:
 @require_POST
 def github_disconnect(request: HttpRequest, installation_id: int) -> HttpResponse:
     try:
-        row = installation_unlink(team=request.team, installation_id=installation_id)
+        row = installation_unlink(team=request.team, installation_id=installation_id, user=request.user)
     except LinkError as exc:
         messages.error(request, str(exc))
     else:

@@ -26,6 +26,8 @@ def test_invited_person_signs_up_accepts_and_both_see_the_team(client, admin_cli
         reverse("users:signup"),
         {"email": "newbie@example.com", "password1": "a-long-passphrase!", "password2": "a-long-passphrase!"},
     )
+    verify = re.search(r"https?://[^/]+(/accounts/verify/\S+)", mail.outbox[-1].body).group(1)
+    assert client.get(verify)["Location"] == link  # signed in, and back to the invitation
     client.post(link)
     team_home = reverse("web:team_home", kwargs={"team_slug": team.slug})
     assert client.get(team_home).status_code == 200
@@ -74,3 +76,21 @@ def test_team_switcher_lists_only_my_teams(admin_client, team, other_team):
     page = admin_client.get(reverse("web:team_home", kwargs={"team_slug": team.slug})).content.decode()
     assert team.name in page
     assert other_team.name not in page
+
+
+def test_an_unverified_address_cannot_accept_until_its_link_is_opened(client, admin_client, team, make_user):
+    """The invitation trusts the address, so the address must be proven first."""
+    link = _invite(admin_client, team)
+    invitee = make_user("newbie@example.com", verified=False)
+    client.force_login(invitee)
+
+    page = client.get(link).content.decode()
+    assert "Verify your address newbie@example.com first" in page and "Accept invitation" not in page
+    client.post(link)
+    assert not Membership.objects.filter(team=team, user=invitee).exists()
+
+    client.post(reverse("users:verify_resend"), {"next": link})
+    verify = re.search(r"https?://[^/]+(/accounts/verify/\S+)", mail.outbox[-1].body).group(1)
+    client.get(verify)
+    client.post(link)
+    assert Membership.objects.filter(team=team, user=invitee).exists()

@@ -1,6 +1,8 @@
 """Sign-up, log in, log out and password reset, as a person goes through them."""
 
 import re
+import time
+from unittest import mock
 
 import pytest
 from django.core import mail
@@ -12,33 +14,60 @@ from apps.users.models import User
 pytestmark = pytest.mark.django_db
 
 
-def test_sign_up_creates_the_account_and_a_team_it_administers(client):
-    response = client.post(
+def sign_up(client, email: str, password: str = "a-long-passphrase!", team_name: str = ""):
+    return client.post(
         reverse("users:signup"),
-        {
-            "email": "ada@example.com",
-            "password1": "a-long-passphrase!",
-            "password2": "a-long-passphrase!",
-            "team_name": "Analytical Engines",
-        },
+        {"email": email, "password1": password, "password2": password, "team_name": team_name},
     )
-    membership = Membership.objects.get(user__email="ada@example.com")
-    assert membership.role == Role.ADMIN
-    assert membership.team.name == "Analytical Engines"
-    assert response.status_code == 302
-    assert response["Location"] == reverse("web:team_home", kwargs={"team_slug": membership.team.slug})
-    assert client.get(response["Location"]).status_code == 200
 
 
-def test_sign_up_refuses_an_email_already_in_use_whatever_its_case(client, make_user):
+def link_in(message, path: str) -> str:
+    return re.search(rf"https?://[^/]+({path}\S+)", message.body).group(1)
+
+
+def test_sign_up_sends_a_link_that_verifies_the_address_and_opens_the_new_team(client):
+    response = sign_up(client, "ada@example.com", team_name="Analytical Engines")
+
+    assert response.status_code == 302 and response["Location"] == reverse("users:signup_sent")
+    assert "_auth_user_id" not in client.session
+    assert "We sent a link to" in client.get(response["Location"]).content.decode()
+    user = User.objects.get(email="ada@example.com")
+    membership = Membership.objects.get(user=user)
+    assert membership.role == Role.ADMIN and membership.team.name == "Analytical Engines"
+    assert not user.is_email_verified
+
+    opened = client.get(link_in(mail.outbox[-1], "/accounts/verify/"))
+
+    assert opened["Location"] == reverse("web:team_home", kwargs={"team_slug": membership.team.slug})
+    assert client.get(opened["Location"]).status_code == 200
+    user.refresh_from_db()
+    assert user.is_email_verified
+    client.logout()
+    again = client.get(link_in(mail.outbox[-1], "/accounts/verify/"))  # a used link signs nobody in
+    assert again["Location"] == reverse("users:login") and "_auth_user_id" not in client.session
+
+
+def test_sign_up_answers_the_same_whether_or_not_the_address_has_an_account(client, make_user):
+    """Nobody can learn from the sign-up form who has an account; the owner is told someone tried."""
     make_user("ada@example.com")
-    response = client.post(
-        reverse("users:signup"),
-        {"email": "ADA@example.com", "password1": "a-long-passphrase!", "password2": "a-long-passphrase!"},
-    )
-    assert response.status_code == 200
-    assert "already exists" in response.content.decode()
-    assert User.objects.count() == 1
+    for_new = sign_up(client, "newcomer@example.com")
+    for_existing = sign_up(client, "ADA@example.com")
+
+    assert (for_new.status_code, for_new["Location"]) == (for_existing.status_code, for_existing["Location"])
+    assert "already exists" not in client.get(for_existing["Location"]).content.decode()
+    assert User.objects.filter(email__iexact="ada@example.com").count() == 1
+    assert mail.outbox[-1].to == ["ada@example.com"] and "tried to sign up" in mail.outbox[-1].subject
+
+
+def test_an_expired_or_forged_verification_link_is_refused(client):
+    sign_up(client, "ada@example.com")
+    link = link_in(mail.outbox[-1], "/accounts/verify/")
+    with mock.patch("django.core.signing.time.time", return_value=time.time() + 4 * 24 * 3600):
+        expired = client.get(link)
+    assert expired.status_code == 400 and "expired" in expired.content.decode()
+    assert client.get(link[:-3] + "xyz/").status_code == 400
+    assert not User.objects.get(email="ada@example.com").is_email_verified
+    assert "_auth_user_id" not in client.session
 
 
 def test_log_in_and_log_out(client, make_user):
@@ -69,3 +98,74 @@ def test_password_reset_by_email_link(client, make_user):
     client.logout()
     response = client.post(reverse("users:login"), {"username": "grace@example.com", "password": "brand-new-pass-456"})
     assert response.status_code == 302
+
+
+def log_in(client, email: str, password: str, ip: str = "203.0.113.7"):
+    return client.post(reverse("users:login"), {"username": email, "password": password}, REMOTE_ADDR=ip)
+
+
+def test_thirty_wrong_passwords_then_the_right_one_is_still_refused(client, make_user):
+    make_user("grace@example.com", password="hopper-1906-cobol")
+    answers = [log_in(client, "grace@example.com", f"guess-{n}").status_code for n in range(30)]
+
+    right = log_in(client, "grace@example.com", "hopper-1906-cobol")
+
+    assert answers[:4] == [200] * 4 and set(answers[4:]) == {429}  # the fifth wrong password locks
+    assert right.status_code == 429 and "_auth_user_id" not in client.session
+    page = right.content.decode()
+    assert "Too many failed log-ins" in page and "Try again in 15 minutes" in page and "reset your password" in page
+
+
+def test_the_lock_is_per_account_from_anywhere_and_per_address_for_anyone(client, make_user):
+    make_user("grace@example.com", password="hopper-1906-cobol")
+    make_user("ada@example.com", password="lovelace-1843-notes")
+    make_user("alan@example.com", password="turing-1936-machine")
+    for n in range(5):  # one attacker address, one account (typed in any case)
+        log_in(client, "Grace@Example.com" if n % 2 else "grace@example.com", f"guess-{n}", ip="198.51.100.1")
+    assert log_in(client, "grace@example.com", "hopper-1906-cobol", ip="192.0.2.50").status_code == 429
+    assert log_in(client, "ada@example.com", "lovelace-1843-notes", ip="198.51.100.1").status_code == 429
+    assert log_in(client, "ada@example.com", "lovelace-1843-notes", ip="192.0.2.50").status_code == 302
+    client.logout()
+    assert log_in(client, "alan@example.com", "turing-1936-machine", ip="192.0.2.99").status_code == 302
+
+
+def test_a_successful_log_in_clears_the_count(client, make_user):
+    make_user("grace@example.com", password="hopper-1906-cobol")
+    for n in range(4):
+        log_in(client, "grace@example.com", f"guess-{n}")
+    assert log_in(client, "grace@example.com", "hopper-1906-cobol").status_code == 302
+    client.logout()
+    for n in range(4):
+        log_in(client, "grace@example.com", f"typo-{n}")
+    assert log_in(client, "grace@example.com", "hopper-1906-cobol").status_code == 302
+
+
+def test_a_password_reset_lets_the_locked_out_owner_back_in_at_once(client, make_user):
+    make_user("grace@example.com", password="hopper-1906-cobol")
+    for n in range(6):
+        log_in(client, "grace@example.com", f"guess-{n}", ip="198.51.100.1")
+    client.post(reverse("users:password_reset"), {"email": "grace@example.com"})
+    link = link_in(mail.outbox[-1], "/accounts/password-reset/")
+    form_page = client.get(link, follow=True)
+    client.post(form_page.redirect_chain[-1][0], {"new_password1": "new-pass-2026!", "new_password2": "new-pass-2026!"})
+
+    assert log_in(client, "grace@example.com", "new-pass-2026!", ip="192.0.2.50").status_code == 302
+
+
+def test_password_reset_answers_the_same_for_any_address_and_sends_at_most_three_an_hour(client, make_user):
+    make_user("grace@example.com")
+    unknown = client.post(reverse("users:password_reset"), {"email": "nobody@example.com"})
+    known = [client.post(reverse("users:password_reset"), {"email": "grace@example.com"}) for _ in range(10)]
+
+    assert {(r.status_code, r["Location"]) for r in [unknown, *known]} == {(302, reverse("users:password_reset_done"))}
+    assert [m.to for m in mail.outbox] == [["grace@example.com"]] * 3
+
+
+def test_the_client_address_behind_trusted_proxies_cannot_be_forged(rf, settings):
+    from apps.users.throttling import client_ip
+
+    forged = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "6.6.6.6, 203.0.113.9"}
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_ip(rf.get("/", **forged)) == "10.0.0.2"  # no proxy: the header is the client's own words
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert client_ip(rf.get("/", **forged)) == "203.0.113.9"  # what our one proxy saw, not what the client wrote

@@ -42,7 +42,13 @@ def register(router: Router, emulator: EmulatorServer) -> None:
                         for a in state.apps.values()
                     ],
                     "accounts": [
-                        {"id": a.id, "login": a.login, "type": a.type, "members": sorted(a.members)}
+                        {
+                            "id": a.id,
+                            "login": a.login,
+                            "type": a.type,
+                            "members": sorted(a.members),
+                            "admins": sorted(a.admins),
+                        }
                         for a in state.accounts.values()
                     ],
                     "repositories": [
@@ -74,15 +80,17 @@ def register(router: Router, emulator: EmulatorServer) -> None:
             raise HttpError(422, str(exc)) from exc
 
     def accounts(request: Request) -> Response:
-        """``{"login", "type": "User"|"Organization"|"Bot", "name", "members": [...]}``; members are created too."""
+        """``{"login", "type": "User"|"Organization"|"Bot", "name", "members": [...], "admins": [...]}``; members
+        are created too. ``admins`` are members with the organization role ``admin`` (owners)."""
         data = body_of(request)
         kind = str(data.get("type", "User"))
         if not data.get("login") or kind not in ("User", "Organization", "Bot"):
             raise HttpError(422, "login is required; type is User, Organization or Bot")
         members = [str(m) for m in data.get("members", [])]
-        for member in members:
+        admins = [str(m) for m in data.get("admins", [])]
+        for member in (*members, *admins):
             state.add_account(member)
-        account = state.add_account(str(data["login"]), kind, str(data.get("name", "")), members)
+        account = state.add_account(str(data["login"]), kind, str(data.get("name", "")), members, admins)
         return json_response({"id": account.id, "login": account.login, "type": account.type}, 201)
 
     def repositories(request: Request) -> Response:

@@ -1,8 +1,9 @@
-"""User-to-server OAuth: single-use codes exchanged for ``ghu_`` tokens, and ``/user/installations``.
+"""User-to-server OAuth: single-use codes exchanged for ``ghu_`` tokens, ``/user``, ``/user/installations`` and
+``/user/memberships/orgs/{org}``.
 
-tformance never trusts an ``installation_id`` from a redirect: it exchanges the code and asks
-``GET /user/installations`` which installations that user can really access. So this listing
-must only show installations on the user's own account and on orgs they belong to.
+tformance never trusts an ``installation_id`` from a redirect: it exchanges the code, asks ``GET /user`` who signed
+in and ``GET /user/memberships/orgs/{org}`` whether they own the organization. ``/user/installations`` shows
+installations on the user's own account and on every org they belong to, plain members included, as GitHub does.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ..httpkit import (
     redirect,
     with_query,
 )
-from ..shapes import installation_json, user_json
+from ..shapes import installation_json, membership_json, user_json
 
 if TYPE_CHECKING:
     from ..server import EmulatorServer
@@ -53,7 +54,7 @@ def register(router: Router, emulator: EmulatorServer) -> None:
         assert request.token is not None and request.token.user_login is not None
         per_page, page = request.int_query("per_page", 30, 100), request.int_query("page", 1)
         with state.lock:
-            logins = {a.login.lower() for a in state.installable_accounts(request.token.user_login)}
+            logins = {a.login.lower() for a in state.member_accounts(request.token.user_login)}
             visible = sorted(
                 (
                     i
@@ -78,6 +79,22 @@ def register(router: Router, emulator: EmulatorServer) -> None:
             if account is None:
                 raise HttpError(401, "Bad credentials")
             return json_response({**user_json(state, account), "name": account.name})
+
+    def org_membership(request: Request) -> Response:
+        """GitHub's "Get an organization membership for the authenticated user": 200 with the membership (``state``
+        ``active``, ``role`` ``admin`` or ``member``) for a member, 404 for an unknown organization or a user who is
+        not a member. With a user access token it needs the App's organization permission ``members`` (read);
+        without it GitHub answers 403 "Resource not accessible by integration"."""
+        assert request.token is not None and request.token.user_login is not None
+        with state.lock:
+            app = state.app(request.token.app_id)
+            if app is None or app.permissions.get("members") not in ("read", "write"):
+                raise HttpError(403, "Resource not accessible by integration")
+            org, user = state.account(request.params["org"]), state.account(request.token.user_login)
+            role = org.role_of(user.login) if org is not None and org.is_org and user is not None else None
+            if org is None or user is None or role is None:
+                raise HttpError(404, "Not Found")
+            return json_response(membership_json(state, org, user, role))
 
     def authorize(request: Request) -> Response:
         """Sign-in page for a user-to-server grant: pick the emulator user, then back to ``redirect_uri``."""
@@ -108,6 +125,7 @@ def register(router: Router, emulator: EmulatorServer) -> None:
     router.add("POST", "/login/oauth/access_token", access_token, "public")
     router.add("GET", "/user/installations", user_installations, "user")
     router.add("GET", "/user", current_user, "user")
+    router.add("GET", "/user/memberships/orgs/{org}", org_membership, "user")
     router.add("GET", "/login/oauth/authorize", authorize, "web")
     router.add("POST", "/login/oauth/authorize", authorize, "web")
 

@@ -181,6 +181,12 @@ def _install_submit(emulator: EmulatorServer, app: App, request: Request) -> Res
     user, account = first.get("user", ""), first.get("account", "")
     allowed = {a.login.lower() for a in state.installable_accounts(user)}
     if account.lower() not in allowed:
+        org = state.account(account)
+        if org is not None and org.is_org and org.role_of(user) == "member":
+            # GitHub: a plain member cannot install on the organization, only ask its owners to (no installation).
+            target = app.setup_url or default_callback(app.webhook_url)
+            state_value = first.get("state") or request.query.get("state") or None
+            return redirect(with_query(target, setup_action="request", state=state_value), 303)
         return page("Cannot install", f"<p>{escape(user)} cannot install on {escape(account)}.</p>", 403)
     selection = first.get("repository_selection", "all")
     chosen = [r for r in form.get("repositories", []) if r.lower().startswith(account.lower() + "/")]

@@ -2,12 +2,15 @@
 (the emulator's) install page, follow GitHub back to the install callback.
 
 Nothing here shortcuts the product: the state is issued by the running server for the logged-in session, the
-callback proves access with the user's OAuth code against ``GET /user/installations``, and the installation row
-comes from the signed ``installation.created`` webhook the emulator sends to the running server.
+callback proves ownership with the user's OAuth code (``GET /user``, ``GET /user/memberships/orgs/{org}``, the
+installer), and the installation row comes from the signed ``installation.created`` webhook the emulator sends to
+the running server. ``member_attempt_connect`` plays a plain member of the organization who tries to connect its
+installation to their own team, and returns tformance's refusal.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -74,3 +77,36 @@ def install_app(
     if f"{account} is connected" not in shown.text:
         raise DemoError(f"The team's GitHub page does not say {account} is connected: {landing}")
     return InstallResult(installation_id=installation_id, page_url=landing)
+
+
+def member_attempt_connect(
+    *,
+    base_url: str,
+    github_url: str,
+    client_id: str,
+    team_slug: str,
+    email: str,
+    password: str,
+    github_user: str,
+    installation_id: int,
+) -> str:
+    """A plain member presses Connect, signs in to the App on GitHub and comes back to the callback with the
+    organization's installation id (they see it in ``/user/installations``). Returns the refusal tformance shows."""
+    session = requests.Session()
+    log_in(session, base_url=base_url, email=email, password=password)
+    connect = _expect(
+        _post_form(session, f"{base_url}/a/{team_slug}/integrations/github/connect/"), 302, "Pressing Connect"
+    )
+    state = parse_qs(urlsplit(connect.headers["Location"]).query).get("state", [""])[0]
+    callback = f"{base_url}/integrations/github/callback/?installation_id={installation_id}&setup_action=install"
+    signed_in = session.post(
+        f"{github_url}/login/oauth/authorize",
+        params={"client_id": client_id},
+        data={"user": github_user, "redirect_uri": callback, "state": state},
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
+    back = _expect(signed_in, 302, f"Signing in to GitHub as {github_user}").headers["Location"]
+    refused = _expect(session.get(back, allow_redirects=False, timeout=TIMEOUT), 403, "tformance's answer")
+    found = re.search(r'role="alert">([^<]+)<', refused.text)
+    return html.unescape(found.group(1)) if found else "refused"

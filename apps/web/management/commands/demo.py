@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from ._demo_install import install_app
+from ._demo_install import install_app, member_attempt_connect
 from ._demo_processes import (
     MANAGE_PY,
     DemoApp,
@@ -46,7 +46,9 @@ if TYPE_CHECKING:
 DEMO_EMAIL = "demo@tformance.local"
 DEMO_PASSWORD = "tformance-demo"
 DEMO_TEAM = "Demo Team"
-GITHUB_USER, GITHUB_ACCOUNT = "octo-admin", "acme"
+GITHUB_USER, GITHUB_ACCOUNT = "octo-admin", "acme"  # acme's owner (organization role admin)
+# A plain member of acme with a tformance team of their own: tformance refuses to connect acme to it.
+MEMBER_EMAIL, MEMBER_TEAM, MEMBER_GITHUB_USER = "member@tformance.local", "Side Project", "bob-martin"
 STAGE_MARKER = "TFORMANCE_DEMO_STARTED"  # set when this process runs with the demo environment
 # A user's own configuration must not leak in: the demo is the embedded default, whatever the shell exports.
 CLEARED = ("CELERY_BROKER_URL", "REDIS_URL", "GITHUB_APP_PRIVATE_KEY", "SECRET_KEY", "ALLOWED_HOSTS")
@@ -189,7 +191,7 @@ class Command(BaseCommand):
         )
         wait_until_up(f"{plan.base_url}/accounts/login/", process=server, name="tformance", log_path=plan.log("server"))
         self._step(f"Installing the App on GitHub account {GITHUB_ACCOUNT} (as {GITHUB_USER}, all repositories)")
-        install_app(
+        installed = install_app(
             base_url=plan.base_url,
             team_slug=team.slug,
             email=DEMO_EMAIL,
@@ -197,6 +199,18 @@ class Command(BaseCommand):
             github_user=GITHUB_USER,
             account=GITHUB_ACCOUNT,
         )
+        self._step(f"Connected {GITHUB_ACCOUNT} to {team.name}: {GITHUB_USER} is an owner of {GITHUB_ACCOUNT}")
+        refusal = member_attempt_connect(
+            base_url=plan.base_url,
+            github_url=plan.github_url,
+            client_id=DemoApp().client_id,
+            team_slug=self._member_team().slug,
+            email=MEMBER_EMAIL,
+            password=DEMO_PASSWORD,
+            github_user=MEMBER_GITHUB_USER,
+            installation_id=installed.installation_id,
+        )
+        self._step(f"Refused {MEMBER_GITHUB_USER} (a plain member of {GITHUB_ACCOUNT}) for {MEMBER_TEAM}: {refusal}")
         self._track_all(team)
         return team
 
@@ -217,6 +231,16 @@ class Command(BaseCommand):
         if user is None:
             user = User.objects.create_superuser(email=DEMO_EMAIL, password=DEMO_PASSWORD)
         return user_teams(user=user).first() or team_create(name=DEMO_TEAM, owner=user)
+
+    def _member_team(self) -> Team:
+        from apps.teams.selectors import user_teams
+        from apps.teams.services import team_create
+        from apps.users.models import User
+
+        user = User.objects.filter(email=MEMBER_EMAIL).first()
+        if user is None:
+            user = User.objects.create_user(email=MEMBER_EMAIL, password=DEMO_PASSWORD)
+        return user_teams(user=user).first() or team_create(name=MEMBER_TEAM, owner=user)
 
     def _track_all(self, team: Team) -> None:
         """Track every repository the installation reaches; with no broker each history imports right here."""
@@ -243,6 +267,8 @@ class Command(BaseCommand):
             "",
             f"  open      {plan.base_url}/a/{team.slug}/metrics/",
             f"  log in    {DEMO_EMAIL} / {DEMO_PASSWORD}",
+            f"            {MEMBER_EMAIL} / {DEMO_PASSWORD}  ({MEMBER_TEAM}: {MEMBER_GITHUB_USER}, a plain member of "
+            f"{GITHUB_ACCOUNT}, was refused {GITHUB_ACCOUNT}'s installation)",
             f"  GitHub    {plan.github_url}  (emulator: org {GITHUB_ACCOUNT}; {live})",
             f"  logs      {plan.log('server')}  {plan.log('github')}",
             "",
