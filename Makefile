@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_ENV := DEBUG=1 GITHUB_APP_WEBHOOK_SECRET=demo-webhook-secret
 PORT ?= 8000
 
-.PHONY: install demo test lint format bench loadtest
+.PHONY: install demo serve test lint format bench loadtest
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,8 +19,14 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # GitHub emulator + tformance (SQLite in var/demo/, tasks in-process), App installed, repositories tracked.
+# exec: the command is make's own child, so Ctrl-C ends it quietly (it stops its processes and exits 0).
 demo: install
-	DEBUG=1 $(BIN)/python manage.py demo --port $(PORT) --github-port $(or $(GITHUB_PORT),8765)
+	@exec env DEBUG=1 $(BIN)/python manage.py demo --port $(PORT) --github-port $(or $(GITHUB_PORT),8765) \
+		--data-dir $(or $(DEMO_DATA_DIR),var/demo)
+
+# tformance for real on one machine: collectstatic, migrate, then the Procfile's processes under honcho (.env read).
+serve: install
+	@exec bin/serve
 
 test: install
 	$(BIN)/pytest

@@ -157,7 +157,7 @@ def signed_webhook(client, django_capture_on_commit_callbacks, settings):
 
 @pytest.fixture
 def github_payload():
-    """A real webhook payload from ../shared/fixtures/github, e.g. ``github_payload("ping/payload.json")``."""
+    """A webhook payload fixture of the project's own, e.g. ``github_payload("ping/payload.json")``."""
     from github_app.tests.fixtures import load_json
 
     return lambda relative: load_json(f"webhooks/{relative}")

@@ -9,6 +9,8 @@ from apps.web import metrics_urls
 from apps.web import urls as web_urls
 from apps.web.routing import app_urls
 
+handler500 = "apps.web.errors.server_error"  # 403 and 404 render templates/403.html and 404.html with the request
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("apps.users.urls")),

@@ -11,6 +11,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 _MISSING = object()
+# GitHub's ids are 64-bit signed integers (GraphQL's BigInt database ids, the databases' bigint columns): a larger
+# number in a payload is bad data, reported like any other mistyped field rather than overflowing a column later.
+INT64 = range(-(2**63), 2**63)
 
 
 class Reader:
@@ -41,10 +44,16 @@ class Reader:
         return value
 
     def integer(self, key: str) -> int:
-        return self._get(key, int, "an integer", False)
+        return self._int64(key, self._get(key, int, "an integer", False))
 
     def opt_integer(self, key: str) -> int | None:
-        return self._get(key, int, "an integer or null", True)
+        value = self._get(key, int, "an integer or null", True)
+        return None if value is None else self._int64(key, value)
+
+    def _int64(self, key: str, value: int) -> int:
+        if value not in INT64:
+            raise self.error(f"{self._where(key)}: expected a 64-bit integer, got {value}")
+        return value
 
     def big_integer(self, key: str) -> int:
         """A GraphQL ``BigInt`` (64-bit ids such as ``fullDatabaseId``): GitHub sends it as a decimal string."""

@@ -5,14 +5,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.teams.decorators import team_admin_required, team_member_required
 from apps.teams.forms import InvitationForm, TeamForm, TeamTimezoneForm
-from apps.teams.models import Invitation
+from apps.teams.models import Invitation, Membership
 from apps.teams.selectors import team_memberships, team_pending_invitations
 from apps.teams.services import (
     InvitationError,
@@ -75,6 +75,8 @@ def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
     try:
         membership_remove(team=request.team, membership_id=membership_id)
         messages.success(request, "Member removed.")
+    except Membership.DoesNotExist:
+        raise Http404("No such member in this team.") from None
     except InvitationError as exc:
         messages.error(request, str(exc))
     return redirect("teams:members", team_slug=request.team.slug)

@@ -1,25 +1,32 @@
-"""Where the shared GitHub fixtures live: `shared/fixtures/github`, a sibling of the repository root.
+"""The suite's GitHub fixtures: the project's own, recorded from the emulator into ``github_app/tests/data/github``.
 
-Tests that need them are skipped with a clear message when the folder is absent (e.g. a checkout
-without the shared directory), instead of failing with FileNotFoundError.
+They keep the layout of GitHub's example corpus (``webhooks/<event>/<file>``, ``api/<operation>.json``,
+``signature-test-vector.json``), so ``load_json("webhooks/pull_request/opened.payload.json")`` names the same
+document in both. ``github_app/tests/record_fixtures.py`` writes them; nothing here needs anything outside the
+repository.
+
+``FIXTURES_DIR`` is GitHub's real corpus, ``shared/fixtures/github`` beside the repository. Only the conformance
+pass (``tests/conformance``) reads it, through ``shared_fixtures_dir()``, which skips with one line when it is
+absent (a fresh clone) and fails instead where ``TFORMANCE_REQUIRE_SHARED_FIXTURES=1`` (CI).
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_FIXTURES_DIR = Path(__file__).resolve().parent / "data" / "github"
 FIXTURES_DIR = REPO_ROOT.parent / "shared" / "fixtures" / "github"
 
 
 def fixtures_dir() -> Path:
-    if not FIXTURES_DIR.is_dir():
-        pytest.skip(f"GitHub fixtures not found at {FIXTURES_DIR} (expected shared/fixtures/github beside the repo)")
-    return FIXTURES_DIR
+    """The project's own fixtures (always present)."""
+    return PROJECT_FIXTURES_DIR
 
 
 def load_json(relative: str) -> Any:
@@ -32,7 +39,21 @@ def api_example(name: str) -> Any:
 
 
 def webhook_files() -> list[Path]:
-    """Every webhook payload file (api.github.com and GHES supplements); empty if fixtures are absent."""
+    """Every webhook payload fixture (github.com events, and the two GHES-only actions)."""
+    return sorted(PROJECT_FIXTURES_DIR.glob("webhooks/*/*.json")) + sorted(
+        PROJECT_FIXTURES_DIR.glob("webhooks-ghes-35/*/*.json")
+    )
+
+
+def shared_fixtures_required() -> bool:
+    return os.environ.get("TFORMANCE_REQUIRE_SHARED_FIXTURES", "") == "1"
+
+
+def shared_fixtures_dir() -> Path:
+    """GitHub's real corpus for the conformance pass: a skip with one line when absent, a failure where required."""
     if not FIXTURES_DIR.is_dir():
-        return []
-    return sorted(FIXTURES_DIR.glob("webhooks/*/*.json")) + sorted(FIXTURES_DIR.glob("webhooks-ghes-35/*/*.json"))
+        reason = f"GitHub's reference corpus not found at {FIXTURES_DIR}: conformance pass skipped"
+        if shared_fixtures_required():
+            pytest.fail(f"{reason} (TFORMANCE_REQUIRE_SHARED_FIXTURES=1 forbids skipping)")
+        pytest.skip(reason, allow_module_level=True)
+    return FIXTURES_DIR

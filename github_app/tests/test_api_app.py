@@ -91,7 +91,7 @@ def test_create_installation_token_from_documented_example(app: AppAPI, mocked: 
         status=201,
     )
     token, expires_at = app.create_installation_token(1)
-    assert token == "ghs_16C7e42F292c6912E7710c838347Ae178B4a"
+    assert token == "ghs_f1x7ure5f1x7ure5f1x7ure5f1x7ure5f1x7"
     assert expires_at == 1468275250  # 2016-07-11T22:14:10Z
 
 

@@ -22,7 +22,7 @@ from github_app import (
     WebhookPayloadError,
     parse_event,
 )
-from github_app.tests.fixtures import fixtures_dir, load_json, webhook_files
+from github_app.tests.fixtures import FIXTURES_DIR, REPO_ROOT, fixtures_dir, load_json, webhook_files
 
 EXPECTED_CLASS = {
     "installation": InstallationEvent,
@@ -41,7 +41,6 @@ def event(relative: str, name: str | None = None) -> object:
 
 
 def test_all_fixture_payloads_are_present() -> None:
-    fixtures_dir()  # skips when the shared fixtures are absent
     assert len(webhook_files()) == 69 + 2
 
 
@@ -147,7 +146,7 @@ def test_repository_events() -> None:
 def test_ping_with_app_id() -> None:
     e = event("ping/with-app_id.payload.json")
     assert (e.app_id, e.hook_id) == (29310, 109948940)
-    assert e.zen == "Anything added dilutes everything else."
+    assert e.zen == "Keep it logically awesome."
 
 
 def test_installation_target_renamed() -> None:
@@ -216,5 +215,9 @@ def test_missing_or_mistyped_field_raises_payload_error_naming_it(relative, muta
     assert str(info.value).startswith(field_path + ":")
 
 
-def test_fixtures_dir_is_sibling_of_repo_root() -> None:
-    assert fixtures_dir().parts[-3:] == ("shared", "fixtures", "github")
+def test_fixtures_live_in_the_repository_and_the_reference_corpus_beside_it() -> None:
+    assert fixtures_dir().is_relative_to(REPO_ROOT) and fixtures_dir().is_dir()
+    assert (
+        FIXTURES_DIR.parts[-3:] == ("shared", "fixtures", "github")
+        and FIXTURES_DIR.parent.parent.parent == REPO_ROOT.parent
+    )

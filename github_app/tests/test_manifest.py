@@ -26,11 +26,11 @@ def test_convert_manifest_code_returns_the_new_apps_credentials(
     example = api_example("apps-create-from-manifest.json")
     mocked.post(f"{API}/app-manifests/abc123/conversions", json=example, status=201)
     result = convert_manifest_code(API, session, "abc123")
-    assert (result.id, result.slug, result.client_id) == (1, "octoapp", "Iv1.8a61f9b3a7aba766")
+    assert (result.id, result.slug, result.client_id) == (29310, "tformance-fixtures", "Iv1.f1x7ure5c11e47")
     assert result.client_secret == example["client_secret"]
     assert result.webhook_secret == example["webhook_secret"]
-    assert result.pem.startswith("-----BEGIN RSA PRIVATE KEY-----")
-    assert (result.html_url, result.owner_login) == ("https://github.com/apps/octoapp", "github")
+    assert result.pem.startswith("-----BEGIN") and "PRIVATE KEY-----" in result.pem
+    assert (result.html_url, result.owner_login) == ("https://github.com/apps/tformance-fixtures", "Codertocat")
     assert "Authorization" not in mocked.calls[0].request.headers
     text = repr(result)
     assert example["client_secret"] not in text and "PRIVATE KEY" not in text

@@ -86,3 +86,15 @@ def github(live_server: Any, settings: Any, _live_server_requests_close_their_co
         settings.GITHUB_APP_PRIVATE_KEY, settings.GITHUB_APP_PRIVATE_KEY_PATH = gh.app.private_key_pem, ""
         settings.GITHUB_APP_WEBHOOK_SECRET = config.webhook_secret
         yield gh
+
+
+@pytest.fixture
+def page(page: Any) -> Iterator[Any]:
+    """Every browser test also fails on a Content-Security-Policy violation: Chromium reports each one refused
+    (an inline script or style, a foreign origin) on the console, and the page would silently lose that part."""
+    refused: list[str] = []
+    page.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
+    yield page
+    assert refused == [], refused

@@ -8,7 +8,6 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import jwt
@@ -18,7 +17,6 @@ import requests
 from .. import EmulatorConfig, EmulatorServer
 from ..crypto import generate_private_key_pem
 
-FIXTURES = Path("/work/shared/fixtures/github")
 WEBHOOK_SECRET = "test-webhook-secret"
 
 
@@ -138,7 +136,7 @@ def installation_token(emulator: EmulatorServer, headers: dict[str, str], instal
 
 
 def fixture_json(relative: str) -> Any:
-    path = FIXTURES / relative
-    if not path.exists():
-        pytest.skip(f"fixture {path} not available")
-    return json.loads(path.read_text())
+    """One of the project's own fixtures (GitHub's real ones are compared in ``tests/conformance``)."""
+    from github_app.tests.fixtures import load_json
+
+    return load_json(relative)

@@ -13,7 +13,6 @@ match the GitHub the new run talks to. Running it twice therefore gives the same
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import subprocess
@@ -159,8 +158,6 @@ class Command(BaseCommand):
         self._fresh_data_dir(plan)
         children: list[subprocess.Popen] = []
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` stops the children on kill too
-        # Celery acquires a producer even for eager tasks, and kombu warns that no broker host was given: noise here.
-        logging.getLogger("kombu.connection").setLevel(logging.ERROR)
         try:
             team = self._set_up(plan, children)
             self._announce(plan, team=team, started=started, serving=not exit_after_setup)
