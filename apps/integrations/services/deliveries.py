@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import atexit
-import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -65,18 +65,21 @@ def _payload_installation_id(payload: dict[str, Any]) -> int | None:
 
 
 def delivery_parse(*, headers: Any, body: bytes) -> IncomingDelivery:
-    """Check the headers and the JSON body of a signed request (HTTP header names as GitHub sends them)."""
+    """Check the headers and the JSON body of a signed request (HTTP header names as GitHub sends them).
+
+    orjson checks the body: strict JSON (no NaN, no lone surrogate, no raw control character such as NUL, which
+    PostgreSQL's text cannot hold) in about a third of the standard library's time, and nesting deeper than 1,024
+    levels is an error it reports, not a ``RecursionError``; the worker parses stored bodies with it too.
+    """
     event = _required_header(headers, "X-GitHub-Event")
     delivery_id = _required_header(headers, "X-GitHub-Delivery")
     try:
-        payload_text = body.decode("utf-8")
-        payload = json.loads(payload_text)
-    except (UnicodeDecodeError, ValueError) as exc:
+        payload = orjson.loads(body)
+        payload_text = body.decode("utf-8")  # orjson has checked the UTF-8 already
+    except orjson.JSONDecodeError as exc:
         raise MalformedDelivery(f"The body is not valid JSON: {exc}") from exc
     if not isinstance(payload, dict):
         raise MalformedDelivery("The body must be a JSON object.")
-    if "\x00" in payload_text:
-        raise MalformedDelivery("The body contains a NUL character.")
     action = payload.get("action")
     return IncomingDelivery(
         delivery_id=delivery_id,

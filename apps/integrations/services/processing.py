@@ -7,11 +7,11 @@ is ``SELECT … FOR UPDATE SKIP LOCKED``: a second worker given the same deliver
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import time
 
+import orjson
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
@@ -62,7 +62,7 @@ def _dispatch(delivery: WebhookDelivery) -> tuple[str, str]:
         return DeliveryStatus.IGNORED, f"no handler for {delivery.event} events"
     if delivery.payload_pruned_at is not None:
         return DeliveryStatus.FAILED, "the payload was pruned before it was processed"
-    event = parse_event(delivery.event, delivery.delivery_id, json.loads(delivery.payload))
+    event = parse_event(delivery.event, delivery.delivery_id, orjson.loads(delivery.payload))
     try:
         handler(event, delivery)
     except DeliveryIgnored as exc:

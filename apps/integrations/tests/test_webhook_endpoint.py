@@ -109,6 +109,16 @@ def test_malformed_json_is_a_400(signed_webhook, body):
     assert not WebhookDelivery.objects.exists()
 
 
+@pytest.mark.parametrize("opening, closing", [(b"[", b"]"), (b'{"a":', b"}")])
+def test_a_signed_body_nested_100000_levels_deep_is_a_400_not_a_500(signed_webhook, opening, closing):
+    depth = 100_000
+    body = b'{"a":' + opening * depth + b"1" + closing * depth + b"}"
+    response = signed_webhook("ping", body)
+    assert response.status_code == 400
+    assert "JSON" in response.json()["error"]
+    assert not WebhookDelivery.objects.exists()
+
+
 def test_a_body_over_25_mib_is_a_413(signed_webhook):
     body = b'{"a": "' + b"x" * (25 * 1024 * 1024) + b'"}'
     assert signed_webhook("ping", body).status_code == 413
