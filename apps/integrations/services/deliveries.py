@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,8 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.integrations.models import DeliveryStatus, WebhookDelivery
-from apps.integrations.services.publisher import MAX_BATCH, DeliveryPublisher
-from apps.integrations.services.queueing import task_enqueue
+from apps.integrations.services.queueing import deliveries_enqueue, delivery_committed
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +105,7 @@ _INSERT_DELIVERY = (
 def delivery_record(*, incoming: IncomingDelivery) -> int | None:
     """Store the delivery and return its row id; None if its delivery id is stored already.
 
-    Processing is queued once the row is committed.
+    Once the row is committed, processing is run (no broker) or a worker woken (``services.queueing``).
     """
     params = [
         incoming.delivery_id,
@@ -127,35 +125,8 @@ def delivery_record(*, incoming: IncomingDelivery) -> int | None:
     if row is None:
         return None
     delivery_pk = row[0]
-    transaction.on_commit(lambda: _after_commit(delivery_pk))
+    transaction.on_commit(lambda: delivery_committed(delivery_pk))
     return delivery_pk
-
-
-def deliveries_enqueue(*, pks: list[int]) -> bool:
-    """Queue processing, up to ``MAX_BATCH`` deliveries a message. A broker that is down leaves the deliveries
-    pending for the sweeper: never lost."""
-    from apps.integrations.tasks import process_deliveries
-
-    queued = True
-    for start in range(0, len(pks), MAX_BATCH):
-        chunk = pks[start : start + MAX_BATCH]
-        queued &= task_enqueue(process_deliveries, chunk, what=f"{len(chunk)} webhook deliveries")
-    return queued
-
-
-def _after_commit(delivery_pk: int) -> None:
-    """In-process (no broker) the delivery is processed before the response; with a broker it is handed to the
-    publisher thread, so the request never waits on the broker."""
-    from config.celery import app
-
-    if app.conf.task_always_eager:
-        deliveries_enqueue(pks=[delivery_pk])
-    else:
-        publisher.submit(delivery_pk)
-
-
-publisher = DeliveryPublisher(lambda pks: deliveries_enqueue(pks=pks))
-atexit.register(publisher.flush)
 
 
 def deliveries_sweep_pending(*, older_than: timedelta | None = None, limit: int = 500) -> int:

@@ -3,6 +3,11 @@
 The claim, the handler's writes and the final status commit together, so a worker that dies half-way
 leaves the delivery pending (the sweeper queues it again) and never half-applied. On PostgreSQL the claim
 is ``SELECT … FOR UPDATE SKIP LOCKED``: a second worker given the same delivery moves on at once.
+
+``deliveries_drain`` (woken by the web processes, see ``services.queueing``) claims the pending deliveries in
+batches and commits a batch once: the claim, every handler's writes (each in its own savepoint, so a handler bug
+fails its delivery only) and the statuses. A transient error rolls the batch back and its deliveries go through
+``delivery_process`` one by one, which counts the attempt and asks for a retry with backoff.
 """
 
 from __future__ import annotations
@@ -120,3 +125,62 @@ def _after_transient_failure(delivery_pk: int, exc: BaseException) -> str:
         return DeliveryStatus.FAILED
     delivery.save(update_fields=["reason", "attempts"])
     raise RetryLater(retry_countdown(attempts=delivery.attempts, exc=exc), reason) from exc
+
+
+DRAIN_BATCH = 50  # deliveries claimed and committed together
+
+
+def deliveries_drain(*, limit: int = 1000) -> tuple[int, bool]:
+    """Process pending deliveries not yet attempted, oldest first, up to ``limit``; returns how many were
+    processed and whether some may be left (then the caller queues another drain, so a busy queue never keeps
+    one task forever). Deliveries waiting for a retry (``attempts > 0``) are left to their countdown task and
+    the sweeper."""
+    done = 0
+    while done < limit:
+        batch = _drain_batch() if connection.features.has_select_for_update_skip_locked else _drain_one_by_one()
+        done += batch
+        if batch == 0:
+            return done, False
+    return done, True
+
+
+def _pending_fresh():
+    return WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, attempts=0).order_by("received_at")
+
+
+def _drain_batch() -> int:
+    claimed: list[int] = []
+    try:
+        with transaction.atomic():
+            deliveries = list(_pending_fresh().select_for_update(skip_locked=True)[:DRAIN_BATCH])
+            claimed = [d.pk for d in deliveries]
+            now = timezone.now()
+            for delivery in deliveries:
+                delivery.status, delivery.reason = _run_handler(delivery)
+                delivery.attempts += 1
+                delivery.processed_at = now
+            if deliveries:
+                WebhookDelivery.objects.bulk_update(deliveries, ["status", "reason", "attempts", "processed_at"])
+    except Exception as exc:
+        if not _is_transient(exc):
+            raise
+        _process_one_by_one(claimed)
+    return len(claimed)
+
+
+def _drain_one_by_one() -> int:
+    """Without SKIP LOCKED (SQLite) each delivery is claimed on its own by ``delivery_process``."""
+    pks = list(_pending_fresh().values_list("pk", flat=True)[:DRAIN_BATCH])
+    _process_one_by_one(pks)
+    return len(pks)
+
+
+def _process_one_by_one(pks: list[int]) -> None:
+    from apps.integrations.services.queueing import task_enqueue
+    from apps.integrations.tasks import process_delivery
+
+    for pk in pks:
+        try:
+            delivery_process(delivery_pk=pk)
+        except RetryLater as exc:
+            task_enqueue(process_delivery, pk, countdown=exc.countdown, what=f"a retry of delivery pk={pk}")
