@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["bench_github_app.py", "bench_webhook.py", "bench_metrics.py", "bench_backfill.py"]
+BENCHES = ["bench_github_app.py", "bench_webhook.py", "bench_processing.py", "bench_metrics.py", "bench_backfill.py"]
 
 
 def main() -> int:

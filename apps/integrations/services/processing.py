@@ -5,9 +5,9 @@ leaves the delivery pending (the sweeper queues it again) and never half-applied
 is ``SELECT … FOR UPDATE SKIP LOCKED``: a second worker given the same delivery moves on at once.
 
 ``deliveries_drain`` (woken by the web processes, see ``services.queueing``) claims the pending deliveries in
-batches and commits a batch once: the claim, every handler's writes (each in its own savepoint, so a handler bug
-fails its delivery only) and the statuses. A transient error rolls the batch back and its deliveries go through
-``delivery_process`` one by one, which counts the attempt and asks for a retry with backoff.
+batches and commits a batch once: the claim, every handler's writes and the statuses. Any error rolls the batch
+back and its deliveries go through ``delivery_process`` one by one, where a handler bug fails its own delivery
+only and a transient error counts the attempt and asks for a retry with backoff.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from apps.integrations.handlers import HANDLERS, DeliveryIgnored
+from apps.integrations.handlers.pull_requests import tracking_memoized
 from apps.integrations.models import DeliveryStatus, WebhookDelivery
 from github_app import RateLimited, ServerError, TransportError, parse_event
 
@@ -149,21 +150,28 @@ def _pending_fresh():
 
 
 def _drain_batch() -> int:
+    """One transaction for up to ``DRAIN_BATCH`` deliveries, handlers run without a savepoint each (two statements
+    saved per delivery). Any exception rolls the whole batch back and sends it through one delivery at a time,
+    where a handler bug fails its own delivery only and a transient error counts an attempt and retries."""
     claimed: list[int] = []
     try:
         with transaction.atomic():
             deliveries = list(_pending_fresh().select_for_update(skip_locked=True)[:DRAIN_BATCH])
             claimed = [d.pk for d in deliveries]
             now = timezone.now()
-            for delivery in deliveries:
-                delivery.status, delivery.reason = _run_handler(delivery)
-                delivery.attempts += 1
-                delivery.processed_at = now
+            with tracking_memoized():
+                for delivery in deliveries:
+                    delivery.status, delivery.reason = _dispatch(delivery)
+                    delivery.attempts += 1
+                    delivery.processed_at = now
             if deliveries:
                 WebhookDelivery.objects.bulk_update(deliveries, ["status", "reason", "attempts", "processed_at"])
     except Exception as exc:
-        if not _is_transient(exc):
+        if not claimed:
+            if _is_transient(exc):
+                return 0  # the claim itself failed (database away): the sweeper comes back for them
             raise
+        logger.info("a drain batch of %s deliveries goes one by one after %s", len(claimed), type(exc).__name__)
         _process_one_by_one(claimed)
     return len(claimed)
 

@@ -128,3 +128,29 @@ def test_a_delivery_whose_web_process_never_woke_anyone_is_drained_with_the_next
     signed_webhook("ping", {"zen": "z", "hook_id": 1}, delivery_id="next")
     assert drain_deliveries() == 2
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {DeliveryStatus.PROCESSED}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_handler_bug_in_a_drain_rolls_back_its_own_writes_and_keeps_the_others(
+    signed_webhook, monkeypatch, use_broker, team
+):
+    from apps.teams.models import Team
+
+    def half_done(event, delivery):
+        Team.objects.filter(pk=team.pk).update(name="half-written")
+        raise RuntimeError("crash after a write")
+
+    def renames(event, delivery):
+        Team.objects.filter(pk=team.pk).update(slug="renamed")
+
+    monkeypatch.setitem(handlers.HANDLERS, "half", half_done)
+    monkeypatch.setitem(handlers.HANDLERS, "renames", renames)
+    use_broker("memory://")
+    signed_webhook("renames", {"action": "x"}, delivery_id="good")
+    signed_webhook("half", {"action": "x"}, delivery_id="bad")
+
+    assert drain_deliveries() == 2
+    team.refresh_from_db()
+    assert (team.name, team.slug) == ("Acme Engineering", "renamed")
+    statuses = dict(WebhookDelivery.objects.values_list("delivery_id", "status"))
+    assert statuses == {"good": DeliveryStatus.PROCESSED, "bad": DeliveryStatus.FAILED}
