@@ -237,7 +237,7 @@ def http_up(url: str) -> bool:
 
     try:
         requests.get(url, timeout=2)
-    except requests.ConnectionError:
+    except (requests.ConnectionError, requests.Timeout):  # not listening yet, or still loading on a busy machine
         return False
     return True
 

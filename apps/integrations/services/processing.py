@@ -158,12 +158,13 @@ def _drain_batch() -> int:
         with transaction.atomic():
             deliveries = list(_pending_fresh().select_for_update(skip_locked=True)[:DRAIN_BATCH])
             claimed = [d.pk for d in deliveries]
-            now = timezone.now()
             with tracking_memoized():
                 for delivery in deliveries:
                     delivery.status, delivery.reason = _dispatch(delivery)
                     delivery.attempts += 1
-                    delivery.processed_at = now
+            now = timezone.now()  # the batch's work is done; it commits next
+            for delivery in deliveries:
+                delivery.processed_at = now
             if deliveries:
                 WebhookDelivery.objects.bulk_update(deliveries, ["status", "reason", "attempts", "processed_at"])
     except Exception as exc:
