@@ -155,7 +155,6 @@ def test_a_database_outage_is_a_503_so_github_records_the_failure(signed_webhook
     with connection.execute_wrapper(database_down):
         response = signed_webhook("ping", {"zen": "x"}, delivery_id="lost")
     assert response.status_code == 503
-    assert len(calls) == 2  # the INSERT, then once more on a new connection
     assert not WebhookDelivery.objects.filter(delivery_id="lost").exists()
 
 
