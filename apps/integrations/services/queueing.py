@@ -94,12 +94,14 @@ class Wakeups:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._sending = threading.Lock()
+        self._starting = threading.Lock()
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="delivery-wakeups", daemon=True)
-            self._thread.start()
+        with self._starting:  # two request threads poking a fresh process start one thread
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="delivery-wakeups", daemon=True)
+                self._thread.start()
 
     def poke(self) -> None:
         """Owe one wake-up; cheap enough for the request path (a flag and an event)."""
