@@ -19,6 +19,7 @@ import time
 import orjson
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from apps.integrations.handlers import HANDLERS, DeliveryIgnored
@@ -158,15 +159,15 @@ def _drain_batch() -> int:
         with transaction.atomic():
             deliveries = list(_pending_fresh().select_for_update(skip_locked=True)[:DRAIN_BATCH])
             claimed = [d.pk for d in deliveries]
+            outcomes: dict[tuple[str, str], list[int]] = {}
             with tracking_memoized():
                 for delivery in deliveries:
-                    delivery.status, delivery.reason = _dispatch(delivery)
-                    delivery.attempts += 1
+                    outcomes.setdefault(_dispatch(delivery), []).append(delivery.pk)
             now = timezone.now()  # the batch's work is done; it commits next
-            for delivery in deliveries:
-                delivery.processed_at = now
-            if deliveries:
-                WebhookDelivery.objects.bulk_update(deliveries, ["status", "reason", "attempts", "processed_at"])
+            for (status, reason), pks in outcomes.items():  # mostly one UPDATE: every delivery "processed"
+                WebhookDelivery.objects.filter(pk__in=pks).update(
+                    status=status, reason=reason, attempts=F("attempts") + 1, processed_at=now
+                )
     except Exception as exc:
         if not claimed:
             if _is_transient(exc):
