@@ -154,3 +154,39 @@ def test_a_handler_bug_in_a_drain_rolls_back_its_own_writes_and_keeps_the_others
     assert (team.name, team.slug) == ("Acme Engineering", "renamed")
     statuses = dict(WebhookDelivery.objects.values_list("delivery_id", "status"))
     assert statuses == {"good": DeliveryStatus.PROCESSED, "bad": DeliveryStatus.FAILED}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_draining_at_once_on_postgresql_process_each_delivery_once(signed_webhook, monkeypatch, use_broker):
+    from django.db import connection
+
+    from apps.integrations.services.processing import deliveries_drain
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks with SKIP LOCKED are PostgreSQL's; CI runs this on PostgreSQL")
+    calls: list[str] = []
+
+    def slow(event, delivery):
+        calls.append(delivery.delivery_id)
+        time.sleep(0.01)
+
+    monkeypatch.setitem(handlers.HANDLERS, "slow", slow)
+    use_broker("memory://")
+    for n in range(120):
+        signed_webhook("slow", {"action": "x"}, delivery_id=f"race-{n}")
+    drained: list[int] = []
+
+    def worker():
+        try:
+            drained.append(deliveries_drain()[0])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(calls) == sorted(f"race-{n}" for n in range(120))  # each once, none twice
+    assert sum(drained) == 120
+    assert set(WebhookDelivery.objects.values_list("status", "attempts")) == {(DeliveryStatus.PROCESSED, 1)}
