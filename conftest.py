@@ -163,16 +163,11 @@ def github_payload():
     return lambda relative: load_json(f"webhooks/{relative}")
 
 
-def _reset_celery_connections(app) -> None:
-    """Forget pooled broker connections so a changed ``broker_url`` takes effect (as after a fork)."""
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def use_broker():
     """Point the Celery app at another broker for one test: ``memory://`` queues without running anything,
     a closed port is a broker that is down, a real URL is a real broker."""
+    from apps.integrations.services.queueing import wakeups
     from config.celery import app
 
     saved = (app.conf.broker_url, app.conf.task_always_eager)
@@ -180,11 +175,7 @@ def use_broker():
     def _use(url: str) -> None:
         app.conf.broker_url = url
         app.conf.task_always_eager = False
-        _reset_celery_connections(app)
 
     yield _use
-    from apps.integrations.services.deliveries import publisher
-
-    publisher.flush()  # what the web process still holds goes to this test's broker, not the next test's
+    wakeups.flush()  # a wake-up this test still owes goes to this test's broker, not the next test's
     app.conf.broker_url, app.conf.task_always_eager = saved
-    _reset_celery_connections(app)

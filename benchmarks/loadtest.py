@@ -18,7 +18,10 @@ Of ``LOADTEST_DELIVERIES`` (20,000): 1 % bad signatures, 10 % redeliveries of an
 that one was answered), the rest new. Then it waits for the worker to drain and audits: every good delivery
 stored exactly once and processed once, none lost, none duplicated; every bad signature answered 401 and not
 stored. Prints accepted/s and latency percentiles (measured around each send, client signing included), the
-drain time, and the audit; exits 1 when the audit fails.
+drain time, and the audit; exits 1 when the audit fails. Then a steady phase (``LOADTEST_LAG_DELIVERIES`` new
+deliveries at ``LOADTEST_LAG_RATE`` a second) and, for both phases, the time from GitHub beginning to send a
+delivery to its processing committed (``processed_at``), p50 and p99, with one webhook worker process
+(``LOADTEST_CELERY_CONCURRENCY``, default 1).
 """
 
 from __future__ import annotations
@@ -50,7 +53,9 @@ CONCURRENCY = int(os.environ.get("LOADTEST_CONCURRENCY", "32"))
 REDELIVERY_SHARE, BAD_SHARE = 0.10, 0.01
 DATABASE_URL = os.environ.get("LOADTEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tformance_loadtest")
 WEB_WORKERS = os.environ.get("LOADTEST_WEB_WORKERS", "3")
-CELERY_CONCURRENCY = os.environ.get("LOADTEST_CELERY_CONCURRENCY", "3")
+CELERY_CONCURRENCY = os.environ.get("LOADTEST_CELERY_CONCURRENCY", "1")  # one webhook worker process
+LAG_DELIVERIES = int(os.environ.get("LOADTEST_LAG_DELIVERIES", "600"))
+LAG_RATE = float(os.environ.get("LOADTEST_LAG_RATE", "30"))  # deliveries per second in the steady phase
 DRAIN_TIMEOUT = float(os.environ.get("LOADTEST_DRAIN_TIMEOUT", "900"))
 SECRET = "loadtest-webhook-secret"
 SEED = 2026
@@ -67,6 +72,7 @@ class Item:
     done: threading.Event = dataclasses.field(default_factory=threading.Event)
     delivery: Delivery | None = None
     latency: float = 0.0
+    sent_at: float = 0.0  # wall clock when the send began, to compare with the stored processed_at
 
 
 def build_payloads(gh: EmulatorServer, full_name: str, installation_id: int, count: int) -> list[tuple[str, dict]]:
@@ -114,8 +120,9 @@ def plan(payloads: list[tuple[str, dict]], total: int) -> list[Item]:
     return items
 
 
-def send_all(gh: EmulatorServer, items: list[Item]) -> float:
-    """Send every item from ``CONCURRENCY`` threads; returns the wall time of the whole send."""
+def send_all(gh: EmulatorServer, items: list[Item], rate: float = 0.0) -> float:
+    """Send every item from ``CONCURRENCY`` threads, as fast as they go or ``rate`` a second; returns the wall
+    time of the whole send."""
     intruder = dataclasses.replace(gh.app, id=gh.app.id + 10_000, webhook_secret="not-the-webhook-secret")
     next_index = itertools.count()
     lock = threading.Lock()
@@ -127,6 +134,7 @@ def send_all(gh: EmulatorServer, items: list[Item]) -> float:
                 item.done.set()
                 return
         started = time.perf_counter()
+        item.sent_at = time.time()
         if item.kind == "redelivery":
             item.delivery = redeliver(gh.state, gh.app, items[item.original].delivery)
         else:
@@ -140,6 +148,8 @@ def send_all(gh: EmulatorServer, items: list[Item]) -> float:
                 index = next(next_index)
             if index >= len(items):
                 return
+            if rate:
+                time.sleep(max(0.0, started + index / rate - time.perf_counter()))
             one(items[index])
 
     started = time.perf_counter()
@@ -293,6 +303,25 @@ def audit(stack: Stack, items: list[Item]) -> dict[str, int]:
     }
 
 
+def processing_lags(stack: Stack, items: list[Item]) -> list[float]:
+    """Seconds from GitHub beginning to send each new delivery to its processing committed (``processed_at``)."""
+    sent = {i.delivery.guid: i.sent_at for i in items if i.kind == "new" and i.delivery}
+    rows = stack.db.rows(
+        "SELECT delivery_id, EXTRACT(EPOCH FROM processed_at) FROM integrations_webhookdelivery "
+        "WHERE delivery_id = ANY(%s) AND processed_at IS NOT NULL",
+        [list(sent)],
+    )
+    return [float(processed) - sent[guid] for guid, processed in rows]
+
+
+def lag_line(label: str, lags: list[float]) -> str:
+    millis = [lag * 1000 for lag in lags]
+    return (
+        f"{label}: p50 {percentile(millis, 50):.0f} ms  p99 {percentile(millis, 99):.0f} ms  "
+        f"max {max(millis, default=0):.0f} ms ({len(millis)} deliveries)"
+    )
+
+
 def passed(counts: dict[str, int]) -> bool:
     sent = counts["good deliveries sent"]
     return (
@@ -312,8 +341,9 @@ def main() -> None:
     try:
         stack.start()
         new_count = TOTAL - round(TOTAL * BAD_SHARE) - round(TOTAL * REDELIVERY_SHARE)
-        installation_id = prepare_team(stack, pull_requests=new_count // 3 + 100)
-        items = plan(build_payloads(stack.gh, "acme/load", installation_id, new_count), TOTAL)
+        installation_id = prepare_team(stack, pull_requests=(new_count + LAG_DELIVERIES) // 3 + 100)
+        payloads = build_payloads(stack.gh, "acme/load", installation_id, new_count + LAG_DELIVERIES)
+        items = plan(payloads[:new_count], TOTAL)
         print(f"sending {TOTAL} deliveries at concurrency {CONCURRENCY} (logs: {log_dir})", flush=True)
         send_started, cpu_started = time.monotonic(), time.process_time()
         wall = send_all(stack.gh, items)
@@ -322,6 +352,12 @@ def main() -> None:
         latencies = [i.latency * 1000 for i in items if i.delivery]
         drained = drain(stack, send_started)
         counts = audit(stack, items)
+        burst_lags = processing_lags(stack, items)
+        print(f"steady phase: {LAG_DELIVERIES} new deliveries at {LAG_RATE:.0f}/s", flush=True)
+        steady = [Item("new", event, payload) for event, payload in payloads[new_count:]]
+        send_all(stack.gh, steady, rate=LAG_RATE)
+        drain(stack, time.monotonic())
+        steady_lags = processing_lags(stack, steady)
     except BaseException:
         print("\n".join(p.tail() for p in stack.processes))
         raise
@@ -336,6 +372,9 @@ def main() -> None:
     )
     print(f"the sender itself used {sender_cpu:.0f}s of CPU in those {wall:.0f}s ({sender_cpu / wall:.1f} cores)")
     print(f"all processed {drained:.1f}s after the first send ({accepted / drained:.0f} deliveries/s end to end)")
+    print(f"\nfrom GitHub sending a delivery to its processing, one webhook worker (prefork x {CELERY_CONCURRENCY}):")
+    print("  " + lag_line("burst above (backlog included)", burst_lags))
+    print("  " + lag_line(f"steady {LAG_RATE:.0f} deliveries/s", steady_lags))
     print("\naudit")
     for name, value in counts.items():
         print(f"  {name:42} {value:7d}")

@@ -214,6 +214,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_TASK_ROUTES = {
     "apps.integrations.tasks.process_delivery": {"queue": "webhooks"},
     "apps.integrations.tasks.process_deliveries": {"queue": "webhooks"},
+    "apps.integrations.tasks.drain_deliveries": {"queue": "webhooks"},
     "apps.integrations.tasks.backfill_repository": {"queue": "backfill"},
 }
 CELERY_BEAT_SCHEDULE = {

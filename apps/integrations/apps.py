@@ -7,4 +7,10 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "GitHub integration"
 
     def ready(self) -> None:
+        import atexit
+
         from apps.integrations import checks  # noqa: F401  (registers the system checks)
+        from apps.integrations.services.queueing import queueing_start, queueing_stop
+
+        queueing_start()  # with a broker: the thread that wakes workers for stored deliveries
+        atexit.register(queueing_stop)

@@ -7,7 +7,8 @@ import logging
 from celery import Task, shared_task
 
 from apps.integrations.services.deliveries import deliveries_sweep_pending, delivery_payloads_prune
-from apps.integrations.services.processing import RetryLater, delivery_process
+from apps.integrations.services.processing import RetryLater, deliveries_drain, delivery_process
+from apps.integrations.services.queueing import task_enqueue
 from apps.integrations.services.recovery import deliveries_recover_failed
 
 logger = logging.getLogger(__name__)
@@ -27,16 +28,27 @@ def process_delivery(self: Task, delivery_pk: int) -> str | None:
 
 
 @shared_task(acks_late=True)
+def drain_deliveries() -> int:
+    """Queue ``webhooks``: a web process's wake-up (at most one per process every ``WAKE_INTERVAL``). Claims and
+    processes every pending delivery not yet attempted; a long queue is drained in turns, each one queueing the
+    next, so retries and other messages interleave."""
+    done, more = deliveries_drain()
+    if more:
+        task_enqueue(drain_deliveries, what="the rest of the pending deliveries")
+    return done
+
+
+@shared_task(acks_late=True)
 def process_deliveries(delivery_pks: list[int]) -> None:
-    """Queue ``webhooks``: a batch from the web process's publisher or the sweeper. Each delivery is claimed on
-    its own, so a batch redelivered after a worker died skips what is done; one that needs a retry goes on alone
-    with its backoff."""
+    """Queue ``webhooks``: a batch from the sweeper or reprocessing. Each delivery is claimed on its own, so a
+    batch redelivered after a worker died skips what is done; one that needs a retry goes on alone with its
+    backoff."""
     for pk in delivery_pks:
         try:
             delivery_process(delivery_pk=pk)
         except RetryLater as exc:
             if not process_deliveries.request.is_eager:
-                process_delivery.apply_async(args=[pk], countdown=exc.countdown)
+                task_enqueue(process_delivery, pk, countdown=exc.countdown, what=f"a retry of delivery pk={pk}")
 
 
 @shared_task

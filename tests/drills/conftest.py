@@ -47,7 +47,7 @@ class DrillDatabase:
 
 @pytest.fixture(scope="session")
 def drill_database() -> Iterator[DrillDatabase]:
-    """``tformance_drills`` on the suite's PostgreSQL server, created anew and migrated once per session.
+    """``<suite database>_drills`` on the suite's PostgreSQL server, created anew and migrated once per session.
 
     A session-long advisory lock keeps two test sessions on one server (two engineers, two CI jobs) from
     truncating each other's drill database: the second waits for the first.
@@ -61,10 +61,11 @@ def drill_database() -> Iterator[DrillDatabase]:
     if not harness.postgres_reachable(admin_url):
         skip_or_fail(f"PostgreSQL not reachable at {admin_url}")
     with psycopg.connect(admin_url, autocommit=True) as lock:
+        drill_name = harness.drill_database_name(url)
         lock.execute("SET lock_timeout = '600s'")
-        lock.execute("SELECT pg_advisory_lock(hashtext('tformance_drills'))")
-        harness.database_recreate(admin_url, harness.DRILL_DB)
-        drill_url = harness.postgres_url_for(url, harness.DRILL_DB)
+        lock.execute("SELECT pg_advisory_lock(hashtext(%s))", [drill_name])
+        harness.database_recreate(admin_url, drill_name)
+        drill_url = harness.postgres_url_for(url, drill_name)
         harness.manage(harness.production_env(WEBHOOK_SECRET, DATABASE_URL=drill_url), "migrate", "--noinput", "-v0")
         yield DrillDatabase(drill_url)
 

@@ -25,6 +25,15 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 DRILL_DB = "tformance_drills"
+
+
+def drill_database_name(database_url: str) -> str:
+    """``<the suite's database>_drills``: two checkouts on one server (two branches, two schemas) never share the
+    drill database; ``tformance_drills`` when the suite's database has no name."""
+    name = urlsplit(database_url).path.lstrip("/")
+    return f"{name}_drills" if name else DRILL_DB
+
+
 KEPT_TABLES = {"django_migrations", "django_content_type", "auth_permission"}
 
 
@@ -190,7 +199,7 @@ def redis_ping(port: int) -> bool:
         return False
 
 
-def gunicorn(port: int, env: dict[str, str], log_dir: Path) -> Process:
+def gunicorn(port: int, env: dict[str, str], log_dir: Path, name: str = "gunicorn") -> Process:
     command = [
         str(BIN / "gunicorn"),
         "config.wsgi",
@@ -207,7 +216,7 @@ def gunicorn(port: int, env: dict[str, str], log_dir: Path) -> Process:
         "--log-level",
         "warning",
     ]
-    return Process("gunicorn", command, env, log_dir)
+    return Process(name, command, env, log_dir)
 
 
 def celery_worker(env: dict[str, str], log_dir: Path, name: str = "worker") -> Process:
@@ -244,7 +253,7 @@ def http_up(url: str) -> bool:
 
     try:
         requests.get(url, timeout=2)
-    except requests.ConnectionError:
+    except (requests.ConnectionError, requests.Timeout):  # not listening yet, or still loading on a busy machine
         return False
     return True
 

@@ -1,6 +1,6 @@
 """Django-side steps of the drills, run as ``python -m tests.drills.ops <command> '<json>'`` with the drill's env.
 
-The drill processes use their own database (``tformance_drills``), which pytest's Django connection does not
+The drill processes use their own database (``<suite database>_drills``), which pytest's Django connection does not
 reach; so an admin's actions (link an installation, track a repository) and the periodic jobs beat would
 start (sweep, redelivery, backfill resume) run here, through the product's own services, in a process
 configured exactly like the workers. The last line printed is the JSON result.

@@ -7,17 +7,48 @@ snapshot, record every dated fact once, and create a PR from a review payload wh
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from apps.integrations.handlers.base import DeliveryIgnored
 from apps.integrations.mapping.webhooks import pull_request_snapshot, review_snapshot, timeline_for_action
-from apps.integrations.models import GitHubAppInstallation, WebhookDelivery
+from apps.integrations.models import GitHubAppInstallation, TrackedRepository, WebhookDelivery
 from apps.integrations.selectors import installation_team_for_event, tracked_repository_for_delivery
 from apps.metrics.services.pull_requests import pull_request_upsert, review_upsert
 from apps.teams.models import Team
 from github_app import PullRequestEvent, PullRequestReviewEvent, Repository, WebhookEvent
 
+_TrackingKey = tuple[int | None, int]
+_tracking_seen: ContextVar[dict[_TrackingKey, TrackedRepository | None] | None] = ContextVar(
+    "tracking_seen", default=None
+)
+
+
+@contextmanager
+def tracking_memoized() -> Iterator[None]:
+    """Inside, each (installation, repository) tracking is looked up once: a drain batch is one transaction of a
+    few milliseconds whose deliveries mostly share a repository, so the answer cannot meaningfully change."""
+    token = _tracking_seen.set({})
+    try:
+        yield
+    finally:
+        _tracking_seen.reset(token)
+
+
+def _tracking(installation_id: int | None, github_repo_id: int) -> TrackedRepository | None:
+    seen = _tracking_seen.get()
+    key = (installation_id, github_repo_id)
+    if seen is not None and key in seen:
+        return seen[key]
+    tracked = tracked_repository_for_delivery(installation_id=installation_id, github_repo_id=github_repo_id)
+    if seen is not None:
+        seen[key] = tracked
+    return tracked
+
 
 def _team_tracking(event: WebhookEvent, repository: Repository) -> Team:
-    tracked = tracked_repository_for_delivery(installation_id=event.installation_id, github_repo_id=repository.id)
+    tracked = _tracking(event.installation_id, repository.id)
     if tracked is not None:
         return tracked.team
     if installation_team_for_event(event.installation_id) is not None:

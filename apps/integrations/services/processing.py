@@ -3,20 +3,27 @@
 The claim, the handler's writes and the final status commit together, so a worker that dies half-way
 leaves the delivery pending (the sweeper queues it again) and never half-applied. On PostgreSQL the claim
 is ``SELECT … FOR UPDATE SKIP LOCKED``: a second worker given the same delivery moves on at once.
+
+``deliveries_drain`` (woken by the web processes, see ``services.queueing``) claims the pending deliveries in
+batches and commits a batch once: the claim, every handler's writes and the statuses. Any error rolls the batch
+back and its deliveries go through ``delivery_process`` one by one, where a handler bug fails its own delivery
+only and a transient error counts the attempt and asks for a retry with backoff.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import time
 
+import orjson
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from apps.integrations.handlers import HANDLERS, DeliveryIgnored
+from apps.integrations.handlers.pull_requests import tracking_memoized
 from apps.integrations.models import DeliveryStatus, WebhookDelivery
 from github_app import RateLimited, ServerError, TransportError, parse_event
 
@@ -62,7 +69,7 @@ def _dispatch(delivery: WebhookDelivery) -> tuple[str, str]:
         return DeliveryStatus.IGNORED, f"no handler for {delivery.event} events"
     if delivery.payload_pruned_at is not None:
         return DeliveryStatus.FAILED, "the payload was pruned before it was processed"
-    event = parse_event(delivery.event, delivery.delivery_id, json.loads(delivery.payload))
+    event = parse_event(delivery.event, delivery.delivery_id, orjson.loads(delivery.payload))
     try:
         handler(event, delivery)
     except DeliveryIgnored as exc:
@@ -120,3 +127,70 @@ def _after_transient_failure(delivery_pk: int, exc: BaseException) -> str:
         return DeliveryStatus.FAILED
     delivery.save(update_fields=["reason", "attempts"])
     raise RetryLater(retry_countdown(attempts=delivery.attempts, exc=exc), reason) from exc
+
+
+DRAIN_BATCH = 50  # deliveries claimed and committed together
+
+
+def deliveries_drain(*, limit: int = 1000) -> tuple[int, bool]:
+    """Process pending deliveries not yet attempted, oldest first, up to ``limit``; returns how many were
+    processed and whether some may be left (then the caller queues another drain, so a busy queue never keeps
+    one task forever). Deliveries waiting for a retry (``attempts > 0``) are left to their countdown task and
+    the sweeper."""
+    done = 0
+    while done < limit:
+        batch = _drain_batch() if connection.features.has_select_for_update_skip_locked else _drain_one_by_one()
+        done += batch
+        if batch == 0:
+            return done, False
+    return done, True
+
+
+def _pending_fresh():
+    return WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, attempts=0).order_by("received_at")
+
+
+def _drain_batch() -> int:
+    """One transaction for up to ``DRAIN_BATCH`` deliveries, handlers run without a savepoint each (two statements
+    saved per delivery). Any exception rolls the whole batch back and sends it through one delivery at a time,
+    where a handler bug fails its own delivery only and a transient error counts an attempt and retries."""
+    claimed: list[int] = []
+    try:
+        with transaction.atomic():
+            deliveries = list(_pending_fresh().select_for_update(skip_locked=True)[:DRAIN_BATCH])
+            claimed = [d.pk for d in deliveries]
+            outcomes: dict[tuple[str, str], list[int]] = {}
+            with tracking_memoized():
+                for delivery in deliveries:
+                    outcomes.setdefault(_dispatch(delivery), []).append(delivery.pk)
+            now = timezone.now()  # the batch's work is done; it commits next
+            for (status, reason), pks in outcomes.items():  # mostly one UPDATE: every delivery "processed"
+                WebhookDelivery.objects.filter(pk__in=pks).update(
+                    status=status, reason=reason, attempts=F("attempts") + 1, processed_at=now
+                )
+    except Exception as exc:
+        if not claimed:
+            if _is_transient(exc):
+                return 0  # the claim itself failed (database away): the sweeper comes back for them
+            raise
+        logger.info("a drain batch of %s deliveries goes one by one after %s", len(claimed), type(exc).__name__)
+        _process_one_by_one(claimed)
+    return len(claimed)
+
+
+def _drain_one_by_one() -> int:
+    """Without SKIP LOCKED (SQLite) each delivery is claimed on its own by ``delivery_process``."""
+    pks = list(_pending_fresh().values_list("pk", flat=True)[:DRAIN_BATCH])
+    _process_one_by_one(pks)
+    return len(pks)
+
+
+def _process_one_by_one(pks: list[int]) -> None:
+    from apps.integrations.services.queueing import task_enqueue
+    from apps.integrations.tasks import process_delivery
+
+    for pk in pks:
+        try:
+            delivery_process(delivery_pk=pk)
+        except RetryLater as exc:
+            task_enqueue(process_delivery, pk, countdown=exc.countdown, what=f"a retry of delivery pk={pk}")

@@ -109,6 +109,16 @@ def test_malformed_json_is_a_400(signed_webhook, body):
     assert not WebhookDelivery.objects.exists()
 
 
+@pytest.mark.parametrize("opening, closing", [(b"[", b"]"), (b'{"a":', b"}")])
+def test_a_signed_body_nested_100000_levels_deep_is_a_400_not_a_500(signed_webhook, opening, closing):
+    depth = 100_000
+    body = b'{"a":' + opening * depth + b"1" + closing * depth + b"}"
+    response = signed_webhook("ping", body)
+    assert response.status_code == 400
+    assert "JSON" in response.json()["error"]
+    assert not WebhookDelivery.objects.exists()
+
+
 def test_a_body_over_25_mib_is_a_413(signed_webhook):
     body = b'{"a": "' + b"x" * (25 * 1024 * 1024) + b'"}'
     assert signed_webhook("ping", body).status_code == 413
@@ -163,3 +173,29 @@ def test_the_endpoint_itself_takes_at_most_3_queries(
         assert _post(client, body, **meta).status_code == 202
     with django_assert_max_num_queries(3):
         assert _post(client, body, **meta).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_the_database_dropped_between_requests_still_stores_the_next_delivery(signed_webhook):
+    if connection.vendor != "postgresql":
+        pytest.skip("a persistent connection the server dropped is PostgreSQL's case; CI runs this on PostgreSQL")
+    assert signed_webhook("ping", {"zen": "x"}, delivery_id="before").status_code == 202
+    connection.ensure_connection()
+    connection.connection.close()  # as a database restart leaves a persistent connection: dead, not yet noticed
+    assert signed_webhook("ping", {"zen": "x"}, delivery_id="after").status_code == 202
+    assert WebhookDelivery.objects.filter(delivery_id="after").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_still_down_on_a_fresh_connection_is_a_503(signed_webhook):
+    calls = []
+
+    def database_down(execute, sql, params, many, context):
+        calls.append(sql)
+        raise OperationalError("could not connect to server: Connection refused")
+
+    with connection.execute_wrapper(database_down):
+        response = signed_webhook("ping", {"zen": "x"}, delivery_id="lost")
+    assert response.status_code == 503
+    assert len(calls) == 2  # the INSERT, then once more on a new connection
+    assert not WebhookDelivery.objects.filter(delivery_id="lost").exists()
