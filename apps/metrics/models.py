@@ -97,24 +97,26 @@ class PullRequest(BaseTeamModel):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["team", "github_pr_id"], name="unique_team_pull_request")]
         indexes = [
-            # The dashboard's three windows (merged, first review, opened) as covering indexes: each carries the
-            # scope's columns and the figures read in that window, so a period is one index range read in order,
+            # The dashboard's three windows (merged, first review, opened) as covering indexes: each carries the id,
+            # the scope's columns and the figures read in that window, so a period is one index range read in order,
             # whatever the team's history, never a visit to each PR's row (PostgreSQL; SQLite ignores INCLUDE).
             models.Index(
                 fields=["team", "merged_at"],
-                include=[*SCOPE_COLUMNS, *MERGED_FIGURES, *TABLE_SORT_COLUMNS, "pr_created_at"],
+                include=["id", *SCOPE_COLUMNS, *MERGED_FIGURES, *TABLE_SORT_COLUMNS, "pr_created_at"],
                 name="pr_team_merged_cover_idx",
             ),
             models.Index(fields=["team", "github_repo_id", "github_repo"], name="pr_team_repo_name_idx"),
             models.Index(
                 fields=["team", "first_review_at"],
-                include=[*SCOPE_COLUMNS, "review_time_seconds"],
+                include=["id", *SCOPE_COLUMNS, "review_time_seconds"],
                 name="pr_team_first_review_cov_idx",
             ),
             models.Index(fields=["team", "state"], name="pr_team_state_idx"),
+            # Reviewer load reaches each review's PR for the scope: by id, from the index alone.
+            models.Index(fields=["id"], include=["team", *SCOPE_COLUMNS], name="pr_scope_by_id_idx"),
             models.Index(
                 fields=["team", "pr_created_at"],
-                include=[*SCOPE_COLUMNS, *TABLE_SORT_COLUMNS, "merged_at"],
+                include=["id", *SCOPE_COLUMNS, *TABLE_SORT_COLUMNS, "merged_at"],
                 name="pr_team_created_cover_idx",
             ),
             models.Index(fields=["team", "author"], name="pr_team_author_idx"),  # people page counts
@@ -155,7 +157,7 @@ class PRReview(BaseTeamModel):
             # Reviews of a period read from the index alone, with what reviewer load needs of each.
             models.Index(
                 fields=["team", "submitted_at"],
-                include=["pull_request", "reviewer", "response_seconds"],
+                include=["id", "pull_request", "reviewer", "response_seconds"],
                 name="review_team_submitted_cov_idx",
             ),
             models.Index(fields=["team", "reviewer"], name="review_team_reviewer_idx"),  # people page counts
@@ -186,7 +188,14 @@ class PREvent(BaseTeamModel):
                 fields=["team", "pull_request", "kind", "occurred_at", "subject_github_id"], name="unique_pr_event"
             )
         ]
-        indexes = [models.Index(fields=["team", "kind"], name="prevent_team_kind_idx")]
+        indexes = [
+            # Open review requests: the requests of each open PR, with whom and when, from the index alone.
+            models.Index(
+                fields=["team", "kind", "pull_request"],
+                include=["subject", "occurred_at"],
+                name="prevent_team_kind_pr_idx",
+            )
+        ]
         ordering = ("occurred_at", "kind")
 
     def __str__(self) -> str:
