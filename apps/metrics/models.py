@@ -43,6 +43,8 @@ class PullRequestState(models.TextChoices):
 
 # Columns ``selectors.scope.pull_request_scope`` tests, besides the team.
 SCOPE_COLUMNS = ("author", "is_bot_author", "github_repo_id")
+# The same columns copied onto each review (``PRReview``), in the same order.
+REVIEW_SCOPE_COLUMNS = ("pr_author", "pr_is_bot_author", "pr_github_repo_id")
 # What the summary and the weekly trends read from the PRs merged in a period.
 MERGED_FIGURES = (
     "merged_without_review",
@@ -112,8 +114,6 @@ class PullRequest(BaseTeamModel):
                 name="pr_team_first_review_cov_idx",
             ),
             models.Index(fields=["team", "state"], name="pr_team_state_idx"),
-            # Reviewer load reaches each review's PR for the scope: by id, from the index alone.
-            models.Index(fields=["id"], include=["team", *SCOPE_COLUMNS], name="pr_scope_by_id_idx"),
             models.Index(
                 fields=["team", "pr_created_at"],
                 include=["id", *SCOPE_COLUMNS, *TABLE_SORT_COLUMNS, "merged_at"],
@@ -150,6 +150,15 @@ class PRReview(BaseTeamModel):
     submitted_at = models.DateTimeField(null=True, blank=True)
     # Set on a reviewer's first counted review of a PR: seconds from their review request (or the PR's ready_at).
     response_seconds = models.IntegerField(**SECONDS)
+    # Copies of the PR's scope columns (``SCOPE_COLUMNS``), so reviewer load reads a period's reviews from one
+    # index range instead of joining every review to its PR (a hash of the team's whole history at 1M PRs).
+    # Derived like the metrics: ``services.recompute.metrics_apply`` keeps them equal to the PR's on every write.
+    # No index of its own: only a member's deletion looks reviews up by it, and members are hidden, not deleted.
+    pr_author = models.ForeignKey(
+        TeamMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+    pr_is_bot_author = models.BooleanField(default=False)
+    pr_github_repo_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["team", "github_review_id"], name="unique_team_review")]
@@ -157,7 +166,7 @@ class PRReview(BaseTeamModel):
             # Reviews of a period read from the index alone, with what reviewer load needs of each.
             models.Index(
                 fields=["team", "submitted_at"],
-                include=["id", "pull_request", "reviewer", "response_seconds"],
+                include=["id", "reviewer", "response_seconds", *REVIEW_SCOPE_COLUMNS],
                 name="review_team_submitted_cov_idx",
             ),
             models.Index(fields=["team", "reviewer"], name="review_team_reviewer_idx"),  # people page counts

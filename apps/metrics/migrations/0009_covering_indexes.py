@@ -17,10 +17,6 @@ class Migration(migrations.Migration):
             index=models.Index(fields=['team', 'kind', 'pull_request'], include=('subject', 'occurred_at'), name='prevent_team_kind_pr_idx'),
         ),
         migrations.AddIndex(
-            model_name='prreview',
-            index=models.Index(fields=['team', 'submitted_at'], include=('id', 'pull_request', 'reviewer', 'response_seconds'), name='review_team_submitted_cov_idx'),
-        ),
-        migrations.AddIndex(
             model_name='pullrequest',
             index=models.Index(fields=['team', 'merged_at'], include=('id', 'author', 'is_bot_author', 'github_repo_id', 'merged_without_review', 'is_revert', 'is_hotfix', 'draft_seconds', 'pickup_seconds', 'review_phase_seconds', 'merge_wait_seconds', 'cycle_time_seconds', 'review_time_seconds', 'additions', 'deletions', 'pr_created_at'), name='pr_team_merged_cover_idx'),
         ),
@@ -30,19 +26,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='pullrequest',
-            index=models.Index(fields=['id'], include=('team', 'author', 'is_bot_author', 'github_repo_id'), name='pr_scope_by_id_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='pullrequest',
             index=models.Index(fields=['team', 'pr_created_at'], include=('id', 'author', 'is_bot_author', 'github_repo_id', 'cycle_time_seconds', 'review_time_seconds', 'additions', 'deletions', 'merged_at'), name='pr_team_created_cover_idx'),
         ),
         migrations.RemoveIndex(
             model_name='prevent',
             name='prevent_team_kind_idx',
-        ),
-        migrations.RemoveIndex(
-            model_name='prreview',
-            name='review_team_submitted_idx',
         ),
         migrations.RemoveIndex(
             model_name='pullrequest',
