@@ -3,16 +3,29 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-# One statement whatever the number of reviews (UPDATE … FROM: PostgreSQL, and SQLite since 3.33).
+# UPDATE … FROM (PostgreSQL, and SQLite since 3.33), one range of PR ids per transaction: the reviews of a few
+# thousand PRs are locked for a moment at a time, never all of them for the minutes a large install needs.
 FILL = """
 UPDATE metrics_prreview
 SET pr_author_id = pr.author_id, pr_is_bot_author = pr.is_bot_author, pr_github_repo_id = pr.github_repo_id
 FROM metrics_pullrequest AS pr
-WHERE pr.id = metrics_prreview.pull_request_id
+WHERE pr.id = metrics_prreview.pull_request_id AND pr.id >= %s AND pr.id < %s
 """
+PULL_REQUESTS_PER_BATCH = 20_000
+
+
+def fill_review_scope_copies(apps, schema_editor):
+    PullRequest = apps.get_model("metrics", "PullRequest")
+    bounds = PullRequest.objects.aggregate(low=models.Min("id"), high=models.Max("id"))
+    if bounds["low"] is None:
+        return
+    with schema_editor.connection.cursor() as cursor:
+        for start in range(bounds["low"], bounds["high"] + 1, PULL_REQUESTS_PER_BATCH):
+            cursor.execute(FILL, [start, start + PULL_REQUESTS_PER_BATCH])
 
 
 class Migration(migrations.Migration):
+    atomic = False  # each batch of the fill commits on its own
 
     dependencies = [
         ("metrics", "0009_covering_indexes"),
@@ -42,7 +55,7 @@ class Migration(migrations.Migration):
             name="pr_is_bot_author",
             field=models.BooleanField(default=False),
         ),
-        migrations.RunSQL(FILL, reverse_sql=migrations.RunSQL.noop),
+        migrations.RunPython(fill_review_scope_copies, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name="prreview",
             index=models.Index(
