@@ -12,7 +12,9 @@ Prints, without asserting on timing:
   for a team with 100,000 PRs and 300,000 reviews (target < 300 ms, at most 20 queries);
 - the people page of a 40-person team with 40,000 PRs;
 - with ``--big``: the same pages for one team with 1,000,000 PRs and 3,000,000 reviews over ten years
-  (target < 1 s; its 30-day view should cost about what the 100k team's does).
+  (target < 1 s; its 30-day view should cost about what the 100k team's does);
+- with ``--explain DAYS``: no timings, but every statement of one dashboard render over the last DAYS days with
+  its time and ``EXPLAIN (ANALYZE, BUFFERS)`` (PostgreSQL), to see where a render's time goes.
 
 Teams are seeded once by the database itself (``INSERT … SELECT``) and reused by later runs.
 """
@@ -64,7 +66,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
 from apps.metrics.models import PullRequest, TeamMember  # noqa: E402
 from apps.metrics.services import pull_request_upsert, pull_requests_import, review_upsert  # noqa: E402
@@ -284,6 +286,27 @@ def bench_dashboard(team: Team, *, target: str) -> None:
         print(_line(f"dashboard {size:,} PRs ({label}, {merged:,} merged in range)", timings, queries, target))
 
 
+def explain_dashboard(team: Team, *, days: int) -> None:
+    """Each statement one render of the dashboard runs, with its time and PostgreSQL's plan (``--explain``).
+
+    How the figures above were read: which statement costs what, and whether it reads an index range alone
+    (``Index Only Scan``, ``Heap Fetches: 0``) or visits rows, sorts on disk or joins the team's whole history.
+    """
+    client = _client(team)
+    params = {"start": str(datetime.now(UTC).date() - timedelta(days=days - 1))}
+    url = f"/a/{team.slug}/metrics/"
+    client.get(url, params)  # warm-up
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url, params)
+    print(f"--- {team.slug}, last {days} days: {len(captured.captured_queries)} statements")
+    for query in captured.captured_queries:
+        print(f"\n{float(query['time']) * 1000:.1f} ms: {query['sql'][:300]}")
+        if query["sql"].lstrip("( ").upper().startswith(("SELECT", "WITH")):
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query['sql']}")
+                print("\n".join(f"    {line}" for (line,) in cursor.fetchall()))
+
+
 def bench_people(team: Team) -> None:
     client = _client(team)
     size = PullRequest.objects.for_team(team).count()
@@ -296,10 +319,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--big", action="store_true", help="also seed and measure a team with 1M PRs / 3M reviews")
     parser.add_argument("--only-pages", action="store_true", help="skip the write-path figures")
+    parser.add_argument(
+        "--explain", type=int, metavar="DAYS", help="instead of timing, print each statement of a DAYS-long dashboard"
+    )
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     setup_test_environment()  # keeps each response's context, for the figures' "merged in range"
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
+    if args.explain:
+        explain_dashboard(seed_team("bench-dashboard", DASHBOARD_PRS), days=args.explain)
+        if args.big:
+            explain_dashboard(seed_team("bench-million", BIG_PRS, days=3650), days=args.explain)
+        return
     if not args.only_pages:
         bench_event_replay()
         bench_import()

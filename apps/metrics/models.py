@@ -41,6 +41,24 @@ class PullRequestState(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+# Columns ``selectors.scope.pull_request_scope`` tests, besides the team.
+SCOPE_COLUMNS = ("author", "is_bot_author", "github_repo_id")
+# The same columns copied onto each review (``PRReview``), in the same order.
+REVIEW_SCOPE_COLUMNS = ("pr_author", "pr_is_bot_author", "pr_github_repo_id")
+# What the summary and the weekly trends read from the PRs merged in a period.
+MERGED_FIGURES = (
+    "merged_without_review",
+    "is_revert",
+    "is_hotfix",
+    "draft_seconds",
+    "pickup_seconds",
+    "review_phase_seconds",
+    "merge_wait_seconds",
+)
+# The PR table's sort columns (``merged_at`` and ``pr_created_at`` are the index keys themselves).
+TABLE_SORT_COLUMNS = ("cycle_time_seconds", "review_time_seconds", "additions", "deletions")
+
+
 class PullRequest(BaseTeamModel):
     github_pr_id = models.BigIntegerField(help_text="GitHub's global pull_request.id.")
     number = models.IntegerField()
@@ -81,11 +99,26 @@ class PullRequest(BaseTeamModel):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["team", "github_pr_id"], name="unique_team_pull_request")]
         indexes = [
-            models.Index(fields=["team", "merged_at"], name="pr_team_merged_idx"),
+            # The dashboard's three windows (merged, first review, opened) as covering indexes: each carries the id,
+            # the scope's columns and the figures read in that window, so a period is one index range read in order,
+            # whatever the team's history, never a visit to each PR's row (PostgreSQL; SQLite ignores INCLUDE).
+            models.Index(
+                fields=["team", "merged_at"],
+                include=["id", *SCOPE_COLUMNS, *MERGED_FIGURES, *TABLE_SORT_COLUMNS, "pr_created_at"],
+                name="pr_team_merged_cover_idx",
+            ),
             models.Index(fields=["team", "github_repo_id", "github_repo"], name="pr_team_repo_name_idx"),
-            models.Index(fields=["team", "first_review_at"], name="pr_team_first_review_idx"),
+            models.Index(
+                fields=["team", "first_review_at"],
+                include=["id", *SCOPE_COLUMNS, "review_time_seconds"],
+                name="pr_team_first_review_cov_idx",
+            ),
             models.Index(fields=["team", "state"], name="pr_team_state_idx"),
-            models.Index(fields=["team", "pr_created_at"], name="pr_team_created_idx"),
+            models.Index(
+                fields=["team", "pr_created_at"],
+                include=["id", *SCOPE_COLUMNS, *TABLE_SORT_COLUMNS, "merged_at"],
+                name="pr_team_created_cover_idx",
+            ),
             models.Index(fields=["team", "author"], name="pr_team_author_idx"),  # people page counts
             # Open PRs with the columns the dashboard's scope tests, so open review requests are read from the
             # index alone, however long the team's history (``state`` changes rarely: cheap to maintain).
@@ -117,11 +150,25 @@ class PRReview(BaseTeamModel):
     submitted_at = models.DateTimeField(null=True, blank=True)
     # Set on a reviewer's first counted review of a PR: seconds from their review request (or the PR's ready_at).
     response_seconds = models.IntegerField(**SECONDS)
+    # Copies of the PR's scope columns (``SCOPE_COLUMNS``), so reviewer load reads a period's reviews from one
+    # index range instead of joining every review to its PR (a hash of the team's whole history at 1M PRs).
+    # Derived like the metrics: ``services.recompute.metrics_apply`` keeps them equal to the PR's on every write.
+    # No index of its own: only a member's deletion looks reviews up by it, and members are hidden, not deleted.
+    pr_author = models.ForeignKey(
+        TeamMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+    pr_is_bot_author = models.BooleanField(default=False)
+    pr_github_repo_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["team", "github_review_id"], name="unique_team_review")]
         indexes = [
-            models.Index(fields=["team", "submitted_at"], name="review_team_submitted_idx"),
+            # Reviews of a period read from the index alone, with what reviewer load needs of each.
+            models.Index(
+                fields=["team", "submitted_at"],
+                include=["id", "reviewer", "response_seconds", *REVIEW_SCOPE_COLUMNS],
+                name="review_team_submitted_cov_idx",
+            ),
             models.Index(fields=["team", "reviewer"], name="review_team_reviewer_idx"),  # people page counts
         ]
         ordering = ("submitted_at",)
@@ -150,7 +197,14 @@ class PREvent(BaseTeamModel):
                 fields=["team", "pull_request", "kind", "occurred_at", "subject_github_id"], name="unique_pr_event"
             )
         ]
-        indexes = [models.Index(fields=["team", "kind"], name="prevent_team_kind_idx")]
+        indexes = [
+            # Open review requests: the requests of each open PR, with whom and when, from the index alone.
+            models.Index(
+                fields=["team", "kind", "pull_request"],
+                include=["subject", "occurred_at"],
+                name="prevent_team_kind_pr_idx",
+            )
+        ]
         ordering = ("occurred_at", "kind")
 
     def __str__(self) -> str:

@@ -8,7 +8,7 @@ from django.db.models import Count, Exists, F, OuterRef, QuerySet
 
 from apps.metrics.models import PREvent, PRReview, PullRequest, PullRequestState, TeamMember
 from apps.metrics.selectors.percentiles import grouped_percentiles
-from apps.metrics.selectors.scope import DashboardFilters, pull_request_scope
+from apps.metrics.selectors.scope import ON_REVIEW, DashboardFilters, pull_request_scope
 from apps.metrics.types import TimelineKind
 from apps.teams.models import Team
 
@@ -23,13 +23,17 @@ class ReviewerLoad:
 
 
 def _counted_reviews(team: Team, filters: DashboardFilters) -> QuerySet[PRReview]:
-    """Reviews that count (human, not the author's own) in the period, on PRs the dashboard shows."""
+    """Reviews that count (human, not the author's own) in the period, on PRs the dashboard shows.
+
+    The PR's scope columns are read from the review's copies (``ON_REVIEW``), so the period's reviews come from
+    one range of ``review_team_submitted_cov_idx`` without a join to the team's PRs.
+    """
     start, end = filters.window
     return (
         PRReview.objects.for_team(team)
         .filter(submitted_at__gte=start, submitted_at__lt=end, reviewer__is_active=True, reviewer__is_bot=False)
-        .filter(pull_request_scope(team=team, filters=filters, via="pull_request"))
-        .exclude(pull_request__author=F("reviewer"))
+        .filter(pull_request_scope(team=team, filters=filters, columns=ON_REVIEW))
+        .exclude(pr_author=F("reviewer"))
     )
 
 

@@ -35,26 +35,35 @@ class DashboardFilters:
         return datetime.combine(self.start, time.min, tz), datetime.combine(self.end + timedelta(days=1), time.min, tz)
 
 
-def pull_request_scope(*, team: Team, filters: DashboardFilters, via: str = "") -> Q:
-    """The dashboard's PRs as a condition, on ``PullRequest`` itself or through a relation (``via="pull_request"``).
+@dataclass(frozen=True, slots=True)
+class ScopeColumns:
+    """Where the scope's PR columns are: on ``PullRequest`` itself, or copied onto each ``PRReview``."""
+
+    author: str
+    is_bot_author: str
+    github_repo_id: str
+
+
+ON_PULL_REQUEST = ScopeColumns("author", "is_bot_author", "github_repo_id")
+# ``PRReview.pr_*``: the review's PR's columns, kept equal by ``services.recompute.metrics_apply``.
+ON_REVIEW = ScopeColumns("pr_author", "pr_is_bot_author", "pr_github_repo_id")
+
+
+def pull_request_scope(*, team: Team, filters: DashboardFilters, columns: ScopeColumns = ON_PULL_REQUEST) -> Q:
+    """The dashboard's PRs as a condition, on ``PullRequest`` or on reviews by their PR (``columns=ON_REVIEW``).
 
     Summary, trends, breakdown, reviewer load, open requests and the table all use this, so one filter can never
     apply to some panels and not to others. The team condition is part of it, so every query carries it.
     """
-    prefix = f"{via}__" if via else ""
-
-    def on(name: str, value: object) -> Q:
-        return Q(**{f"{prefix}{name}": value})
-
-    scope = on("team", team) & ~on("author__is_active", False)
+    scope = Q(team=team) & ~Q(**{f"{columns.author}__is_active": False})
     if not filters.include_bots:
-        scope &= on("is_bot_author", False)
+        scope &= Q(**{columns.is_bot_author: False})
     if filters.repo_id is not None:
-        scope &= on("github_repo_id", filters.repo_id)
+        scope &= Q(**{columns.github_repo_id: filters.repo_id})
     elif filters.untracked_repo_ids:
-        scope &= ~on("github_repo_id__in", sorted(filters.untracked_repo_ids))
+        scope &= ~Q(**{f"{columns.github_repo_id}__in": sorted(filters.untracked_repo_ids)})
     if filters.author_id is not None:
-        scope &= on("author_id", filters.author_id)
+        scope &= Q(**{f"{columns.author}_id": filters.author_id})
     return scope
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from apps.metrics.models import PREvent, PRReview, PullRequest
 from apps.metrics.rules import EventFact, PullRequestFacts, ReviewFact, pull_request_metrics
+from apps.metrics.services.snapshots import review_scope_copies
 from apps.metrics.types import TimelineKind
 from apps.teams.models import Team
 
@@ -33,6 +34,8 @@ METRIC_FIELDS = (
     "is_bot_author",
 )
 RECOMPUTE_BATCH = 500
+# What a review derives from its PR: its response time and the PR's scope columns (``PRReview.pr_*``).
+REVIEW_DERIVED_FIELDS = ("response_seconds", "pr_author", "pr_is_bot_author", "pr_github_repo_id", "updated_at")
 
 
 def metrics_apply(
@@ -59,15 +62,18 @@ def metrics_apply(
             setattr(pr, name, getattr(metrics, name))
         pr.updated_at = now
         timeline.derive_ready(pr, opened_ready=metrics.opened_ready)
+        derived = review_scope_copies(pr)
         for review in reviews[pr.pk]:
             row = stored_reviews[review.review_id]
-            if row.response_seconds != metrics.response_seconds.get(review.review_id):
-                row.response_seconds = metrics.response_seconds.get(review.review_id)
+            derived["response_seconds"] = metrics.response_seconds.get(review.review_id)
+            if any(getattr(row, name) != value for name, value in derived.items()):
+                for name, value in derived.items():
+                    setattr(row, name, value)
                 changed_reviews.append(row)
     timeline.save()
     _save(pull_requests, [*also_save, *METRIC_FIELDS, "updated_at"])
     if changed_reviews:
-        rows_update(PRReview, changed_reviews, ["response_seconds", "updated_at"], key=["team", "github_review_id"])
+        rows_update(PRReview, changed_reviews, REVIEW_DERIVED_FIELDS, key=["team", "github_review_id"])
 
 
 def _facts(pr: PullRequest) -> PullRequestFacts:

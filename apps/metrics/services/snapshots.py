@@ -221,4 +221,10 @@ def review_new(pr: PullRequest, review: ReviewSnapshot, reviewer: TeamMember | N
         submitted_at=review.submitted_at,
         created_at=now,
         updated_at=now,
+        **review_scope_copies(pr),
     )
+
+
+def review_scope_copies(pr: PullRequest) -> dict[str, object]:
+    """The PR's scope columns as its reviews carry them (``PRReview.pr_*``); ``metrics_apply`` keeps them equal."""
+    return {"pr_author_id": pr.author_id, "pr_is_bot_author": pr.is_bot_author, "pr_github_repo_id": pr.github_repo_id}
