@@ -177,3 +177,43 @@ def team_untracked_repository_ids(*, team: Team) -> frozenset[int]:
     """Repositories the team tracked once and no longer does: their history stays stored but out of the figures."""
     rows = TrackedRepository.objects.for_team(team).filter(is_active=False).values_list("github_repo_id", flat=True)
     return frozenset(rows)
+
+
+@dataclass(frozen=True)
+class GitHubSetup:
+    """Where the team stands in connecting GitHub, for the home page's checklist."""
+
+    installations: list[GitHubAppInstallation]  # connected and not uninstalled, with who connected them
+    tracked: int  # repositories tracked now
+    importing: int  # of which an import is queued or running
+    synced: int  # of which one import finished at least once
+    imported: int  # PRs read by the imports in progress
+    total: int  # PRs those imports will read (0 while GitHub has not said)
+
+    @property
+    def import_percent(self) -> int:
+        return min(100, round(100 * self.imported / self.total)) if self.total else 0
+
+
+def team_github_setup(*, team: Team) -> GitHubSetup:
+    """Installations linked to the team and what its tracked repositories' imports have done: three queries."""
+    installations = list(
+        GitHubAppInstallation.objects.filter(team=team, status__in=LIVE_STATUSES)
+        .select_related("linked_by")
+        .order_by("linked_at", "pk")
+    )
+    active = (SyncStatus.QUEUED, SyncStatus.RUNNING)
+    rows = list(
+        TrackedRepository.objects.for_team(team)
+        .filter(is_active=True)
+        .values_list("sync_status", "last_synced_at", "sync_imported", "sync_total")
+    )
+    running = [row for row in rows if row[0] in active]
+    return GitHubSetup(
+        installations=installations,
+        tracked=len(rows),
+        importing=len(running),
+        synced=sum(1 for row in rows if row[1] is not None),
+        imported=sum(row[2] for row in running),
+        total=sum(row[3] or 0 for row in running),
+    )
