@@ -13,6 +13,7 @@ from apps.integrations.models import (
     InstallationConnectionEvent,
     InstallationRepository,
     InstallationStatus,
+    SyncKind,
     SyncStatus,
     TrackedRepository,
 )
@@ -135,6 +136,19 @@ class RepositoryRow:
     def is_syncing(self) -> bool:
         active = (SyncStatus.QUEUED, SyncStatus.RUNNING)
         return self.is_tracked and self.tracked is not None and self.tracked.sync_status in active
+
+    @property
+    def sync_description(self) -> str:
+        """What the import queued or running covers, in the words Sync now answers with."""
+        tracked = self.tracked
+        if tracked is None:
+            return ""
+        since = tracked.sync_since
+        if tracked.sync_kind == SyncKind.CATCH_UP and since is not None:
+            return f"Catch-up: PRs updated since {since:%Y-%m-%d %H:%M} UTC"
+        if since is not None:
+            return f"History import: PRs updated since {since:%Y-%m-%d}"
+        return "History import: every PR"
 
     @property
     def progress_percent(self) -> int:
