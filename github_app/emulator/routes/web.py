@@ -124,6 +124,20 @@ def register(router: Router, emulator: EmulatorServer) -> None:
         )
         return page(f"{app.name} · installation {inst.id}", body)
 
+    def pull_request_page(request: Request) -> Response:
+        """``/{owner}/{repo}/pull/{number}``: a PR's ``html_url``, so tformance's "Open on GitHub" links work."""
+        with state.lock:
+            repo = state.repo_by_full_name(f"{request.params['owner']}/{request.params['repo']}")
+            number = request.params["number"]
+            pr = state.pull_request(repo, int(number)) if repo is not None and number.isdigit() else None
+        if pr is None:
+            raise HttpError(404, "Not Found")
+        status = "merged" if pr.merged_at else pr.state
+        body = (
+            f"<p>{escape(repo.full_name)}#{pr.number} by {escape(pr.user)} · {status}</p><p>{escape(pr.body or '')}</p>"
+        )
+        return page(pr.title, body)
+
     def index(request: Request) -> Response:
         apps = "".join(f'<li><a href="/apps/{escape(a.slug)}">{escape(a.name)}</a></li>' for a in state.apps.values())
         return page("GitHub emulator", f"<ul>{apps}</ul><p>Control API: <code>/_emulator/state</code></p>")
@@ -140,6 +154,7 @@ def register(router: Router, emulator: EmulatorServer) -> None:
     router.add("GET", "/settings/installations/{id}", manage_installation, "web")
     router.add("GET", "/organizations/{org}/settings/installations/{id}", manage_installation, "web")
     router.add("GET", "/avatars/u/{id}", avatar, "web")
+    router.add("GET", "/{owner}/{repo}/pull/{number}", pull_request_page, "web")
     router.add("GET", "/", index, "web")
 
 

@@ -171,3 +171,10 @@ def test_the_manage_installation_page_shows_what_the_installation_holds(emulator
     assert (
         requests.get(f"{emulator.url}/organizations/globex/settings/installations/{installation_id}").status_code == 404
     )
+
+
+def test_a_pull_requests_html_url_is_a_page(emulator, receiver):
+    page = requests.get(f"{emulator.url}/acme/api/pull/1")
+    assert page.status_code == 200 and "text/html" in page.headers["Content-Type"] and "acme/api#1 by " in page.text
+    assert requests.get(f"{emulator.url}/acme/api/pull/99999").status_code == 404
+    assert requests.get(f"{emulator.url}/acme/nothing/pull/1").status_code == 404
