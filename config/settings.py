@@ -151,6 +151,8 @@ STORAGES = {
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# The demo (DEBUG, console backend): an email that only reaches the server log is also shown on the page.
+EMAIL_SHOWN_ON_PAGE = DEBUG and EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tformance <noreply@localhost>")
 
 # Security: safe by default whenever DEBUG is off.
