@@ -24,6 +24,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -35,6 +36,8 @@ from config.celery import app
 logger = logging.getLogger(__name__)
 
 MAX_BATCH = 100  # delivery ids in one process_deliveries message (sweeper, reprocessing)
+BACKGROUND_ATTEMPTS = 5  # a background task that met a busy database is tried this many times in all
+BACKGROUND_RETRY_PAUSE = 0.5  # seconds, times the attempt number
 WAKE_INTERVAL = 0.05  # seconds: at most 20 wake-up messages a second per web process, however busy
 
 
@@ -88,12 +91,28 @@ class BackgroundTasks:
         while True:
             task, args, what = self._queue.get()
             try:
-                task.apply(args=list(args))
-            except Exception:
-                logger.exception("background %s failed", what)
+                self._apply(task, args, what)
             finally:
                 connections.close_all()  # this thread's connections; the next task opens its own
                 self._queue.task_done()
+
+    @staticmethod
+    def _apply(task: Task, args: tuple[Any, ...], what: str) -> None:
+        """Run the task; a database that is busy (SQLite: another thread holds the write lock) is tried again after a
+        pause, as a worker's task would be retried, instead of leaving the import queued until Sync now."""
+        from django.db import OperationalError, connections
+
+        for attempt in range(1, BACKGROUND_ATTEMPTS + 1):
+            result = task.apply(args=list(args))
+            error = result.result if result.failed() else None
+            if error is None:
+                return
+            if not isinstance(error, OperationalError) or attempt == BACKGROUND_ATTEMPTS:
+                logger.error("background %s failed: %r", what, error)
+                return
+            logger.warning("background %s: %s; trying again", what, error)
+            connections.close_all()
+            time.sleep(BACKGROUND_RETRY_PAUSE * attempt)
 
 
 background = BackgroundTasks()

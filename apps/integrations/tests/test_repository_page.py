@@ -78,6 +78,8 @@ def test_tracking_and_untracking_in_place_never_call_github(
     assert tracked.status_code == untracked.status_code == bulk.status_code == bulk_off.status_code == 200
     row = tracked.content.decode()
     assert row.startswith('<tr id="repo-1"') and 'hx-trigger="every 2s"' in row and "Untrack" in row
+    # the poll replaces the row itself, not the bulk form's target (the whole table) it would otherwise inherit
+    assert 'hx-target="this" hx-swap="outerHTML"' in row
     active = set(TrackedRepository.objects.filter(team=team, is_active=True).values_list("github_repo_id", flat=True))
     assert active == {1, 2}
     assert TrackedRepository.objects.get(team=team, github_repo_id=1).sync_status == SyncStatus.QUEUED
