@@ -49,8 +49,9 @@ def team_home(request: HttpRequest) -> HttpResponse:
 
 @team_member_required
 def team_home_checklist(request: HttpRequest) -> HttpResponse:
-    """The checklist alone: the fragment the home polls every ~2 s while an import runs."""
-    return render(request, "web/_checklist.html", _home_context(request))
+    """The checklist and the summary: the fragment the home polls every ~2 s while an import runs (the summary
+    appears in place when the import finishes)."""
+    return render(request, "web/_home_status.html", _home_context(request))
 
 
 @never_cache

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+import requests
 from playwright.sync_api import Locator, Page, expect
 
 from apps.integrations.models import TrackedRepository
@@ -19,6 +20,7 @@ from tests.e2e.test_onboarding import IMPORT_TIMEOUT_MS, TRACKED, dashboard_wind
 pytestmark = [pytest.mark.e2e, pytest.mark.background_imports, pytest.mark.django_db(transaction=True)]
 
 SHOTS = Path("test-results") / "first-hour"
+BIG, BIG_PRS = "acme/monorepo", 2500  # an import long enough (seconds) to be seen running
 
 
 def shot(page: Page, name: str) -> None:
@@ -40,6 +42,8 @@ def go_home(page: Page) -> None:
 
 
 def test_the_first_hour_from_sign_up_to_a_filled_dashboard_through_the_checklist(page: Page, live_server, github):
+    body = {"owner": "acme", "name": BIG.split("/")[1], "pull_requests": BIG_PRS}
+    assert requests.post(f"{github.url}/_emulator/repositories", json=body, timeout=30).status_code < 300
     sign_up(page, live_server.url, email="lead@example.com", team="Acme Platform")
 
     # 1. A fresh team: nothing done, Connect GitHub is the primary action.
@@ -69,18 +73,25 @@ def test_the_first_hour_from_sign_up_to_a_filled_dashboard_through_the_checklist
     primary(page).click()
     for full_name in TRACKED:
         track(page, full_name)
+    # A big repository's import takes seconds: the home shows it running, then done, without a reload.
+    page.locator("tbody tr", has_text=BIG).get_by_role("button", name="Track").click()
     go_home(page)
-    expect(step(page, "repositories")).to_contain_text(f"{len(TRACKED)} repositories tracked.")
+    expect(step(page, "repositories")).to_contain_text(f"{len(TRACKED) + 1} repositories tracked.")
+    expect(step(page, "import")).to_contain_text(
+        re.compile(r"Importing 1 repository: [\d,]+( of [\d,]+)? pull requests read")
+    )
+    expect(primary(page)).to_have_text("See the import's progress")
+    shot(page, "4-importing")
     expect(step(page, "import").locator(".badge")).to_have_text("Done", timeout=IMPORT_TIMEOUT_MS)
-    imported = PullRequest.objects.filter(github_repo__in=TRACKED).count()
+    imported = PullRequest.objects.filter(github_repo__in=[*TRACKED, BIG]).count()
     assert imported == sum(row.sync_imported for row in TrackedRepository.objects.all()) > 0
     expect(step(page, "import")).to_contain_text(f"{imported:,} pull requests imported.")
     expect(primary(page)).to_have_count(0)  # set up: the summary's button leads on
     expect(page.get_by_role("region", name="This week")).to_be_visible()
-    shot(page, "4-imported")
+    shot(page, "5-imported")
 
     # 4. The dashboard, filled with what the emulator holds.
     page.get_by_role("region", name="This week").get_by_role("link", name="Open the dashboard").click()
     window = dashboard_window(page)
-    expect(stat(page, "Merged PRs")).to_have_text(str(merged_in(github, TRACKED, window)))
-    shot(page, "5-dashboard")
+    expect(stat(page, "Merged PRs")).to_have_text(str(merged_in(github, [*TRACKED, BIG], window)))
+    shot(page, "6-dashboard")
