@@ -37,11 +37,17 @@ def _eager_tasks_and_empty_cache(request):
 
     from config.celery import app
 
-    previous = app.conf.task_always_eager
+    previous = app.conf.task_always_eager, settings.BACKFILL_IN_BACKGROUND
     app.conf.task_always_eager = not request.node.get_closest_marker("broker")
+    # imports run inside the request that starts them, unless a test asks for the embedded default's thread
+    settings.BACKFILL_IN_BACKGROUND = bool(request.node.get_closest_marker("background_imports"))
     cache.clear()
     yield
-    app.conf.task_always_eager = previous
+    if settings.BACKFILL_IN_BACKGROUND:
+        from apps.integrations.services.queueing import background
+
+        background.join()
+    app.conf.task_always_eager, settings.BACKFILL_IN_BACKGROUND = previous
 
 
 @pytest.fixture

@@ -151,6 +151,8 @@ STORAGES = {
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# The demo (DEBUG, console backend): an email that only reaches the server log is also shown on the page.
+EMAIL_SHOWN_ON_PAGE = DEBUG and EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tformance <noreply@localhost>")
 
 # Security: safe by default whenever DEBUG is off.
@@ -240,6 +242,9 @@ BACKFILL_HISTORY_DAYS = 0 if _history_days in {"", "all", "0"} else int(_history
 BACKFILL_PAGE_SIZE = int(os.environ.get("BACKFILL_PAGE_SIZE", "50"))  # PRs per GraphQL page (GitHub allows 100)
 BACKFILL_MIN_PAGE_SIZE = int(os.environ.get("BACKFILL_MIN_PAGE_SIZE", "5"))  # floor when 502s/timeouts halve it
 BACKFILL_RATE_LIMIT_RESERVE = int(os.environ.get("BACKFILL_RATE_LIMIT_RESERVE", "100"))  # GraphQL points kept
+# Without a broker, imports run on a background thread of the web process (progress is seen live); the tests
+# turn it off to run them inside the request, deterministically.
+BACKFILL_IN_BACKGROUND = True
 BACKFILL_LOCK_SECONDS = int(os.environ.get("BACKFILL_LOCK_SECONDS", "600"))  # a silent import this long is stale
 
 # GitHub App. Credentials come from the environment or, for any GITHUB_APP_* variable not set there, from the

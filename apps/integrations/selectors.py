@@ -13,6 +13,7 @@ from apps.integrations.models import (
     InstallationConnectionEvent,
     InstallationRepository,
     InstallationStatus,
+    SyncKind,
     SyncStatus,
     TrackedRepository,
 )
@@ -137,6 +138,19 @@ class RepositoryRow:
         return self.is_tracked and self.tracked is not None and self.tracked.sync_status in active
 
     @property
+    def sync_description(self) -> str:
+        """What the import queued or running covers, in the words Sync now answers with."""
+        tracked = self.tracked
+        if tracked is None:
+            return ""
+        since = tracked.sync_since
+        if tracked.sync_kind == SyncKind.CATCH_UP and since is not None:
+            return f"Catch-up: PRs updated since {since:%Y-%m-%d %H:%M} UTC"
+        if since is not None:
+            return f"History import: PRs updated since {since:%Y-%m-%d}"
+        return "History import: every PR"
+
+    @property
     def progress_percent(self) -> int:
         tracked = self.tracked
         if tracked is None or not tracked.sync_total:
@@ -177,3 +191,43 @@ def team_untracked_repository_ids(*, team: Team) -> frozenset[int]:
     """Repositories the team tracked once and no longer does: their history stays stored but out of the figures."""
     rows = TrackedRepository.objects.for_team(team).filter(is_active=False).values_list("github_repo_id", flat=True)
     return frozenset(rows)
+
+
+@dataclass(frozen=True)
+class GitHubSetup:
+    """Where the team stands in connecting GitHub, for the home page's checklist."""
+
+    installations: list[GitHubAppInstallation]  # connected and not uninstalled, with who connected them
+    tracked: int  # repositories tracked now
+    importing: int  # of which an import is queued or running
+    synced: int  # of which one import finished at least once
+    imported: int  # PRs read by the imports in progress
+    total: int  # PRs those imports will read (0 while GitHub has not said)
+
+    @property
+    def import_percent(self) -> int:
+        return min(100, round(100 * self.imported / self.total)) if self.total else 0
+
+
+def team_github_setup(*, team: Team) -> GitHubSetup:
+    """Installations linked to the team and what its tracked repositories' imports have done: three queries."""
+    installations = list(
+        GitHubAppInstallation.objects.filter(team=team, status__in=LIVE_STATUSES)
+        .select_related("linked_by")
+        .order_by("linked_at", "pk")
+    )
+    active = (SyncStatus.QUEUED, SyncStatus.RUNNING)
+    rows = list(
+        TrackedRepository.objects.for_team(team)
+        .filter(is_active=True)
+        .values_list("sync_status", "last_synced_at", "sync_imported", "sync_total")
+    )
+    running = [row for row in rows if row[0] in active]
+    return GitHubSetup(
+        installations=installations,
+        tracked=len(rows),
+        importing=len(running),
+        synced=sum(1 for row in rows if row[1] is not None),
+        imported=sum(row[2] for row in running),
+        total=sum(row[3] or 0 for row in running),
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.urls import reverse
 
 from apps.teams.models import Invitation, Membership, Team
 from apps.users.models import User
@@ -18,3 +19,8 @@ def team_memberships(*, team: Team) -> QuerySet[Membership]:
 
 def team_pending_invitations(*, team: Team) -> list[Invitation]:
     return [i for i in Invitation.objects.for_team(team).filter(accepted_at__isnull=True) if i.is_pending]
+
+
+def invitation_link(*, invitation: Invitation, base_url: str) -> str:
+    """The link the invitation email carries (admins may copy it and send it their own way)."""
+    return base_url + reverse("teams:invitation_accept", kwargs={"token": invitation.token})

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.teams.models import Invitation, Membership, Role, Team
+from apps.teams.selectors import invitation_link
 from apps.users.models import User
 
 
@@ -50,18 +50,43 @@ def team_create_for_signup(*, user: User, name: str) -> Team:
     return team_create(name=name or f"{user.email.split('@')[0]}'s team", owner=user)
 
 
+def invitation_email(*, invitation: Invitation, base_url: str) -> tuple[str, str]:
+    """The invitation email's subject and text (also what the demo shows on the page)."""
+    team, by = invitation.team, invitation.invited_by
+    subject = f"You are invited to {team.name} on tformance"
+    sender = by.email if by else "A team admin"
+    link = invitation_link(invitation=invitation, base_url=base_url)
+    return subject, f"{sender} invited you to join {team.name} on tformance.\n\nAccept: {link}\n"
+
+
+def invitation_send(*, invitation: Invitation, base_url: str) -> None:
+    subject, message = invitation_email(invitation=invitation, base_url=base_url)
+    send_mail(subject=subject, message=message, from_email=None, recipient_list=[invitation.email])
+
+
 def invitation_create(*, team: Team, email: str, role: str, invited_by: User, base_url: str) -> Invitation:
     """Invite ``email`` and send the link. An earlier pending invitation to the same address is replaced."""
     email = User.objects.normalize_email(email).lower()
     Invitation.objects.for_team(team).filter(email__iexact=email, accepted_at__isnull=True).delete()
     invitation = Invitation.objects.create(team=team, email=email, role=role, invited_by=invited_by)
-    link = base_url + reverse("teams:invitation_accept", kwargs={"token": invitation.token})
-    send_mail(
-        subject=f"You are invited to {team.name} on tformance",
-        message=f"{invited_by.email} invited you to join {team.name} on tformance.\n\nAccept: {link}\n",
-        from_email=None,
-        recipient_list=[email],
-    )
+    invitation_send(invitation=invitation, base_url=base_url)
+    return invitation
+
+
+def invitation_resend(*, team: Team, invitation_id: int, base_url: str) -> Invitation:
+    """Send a pending invitation's link again (the same link: one already shared keeps working). Raises
+    ``Invitation.DoesNotExist`` for another team's invitation, or one already used."""
+    invitation = Invitation.objects.for_team(team).get(pk=invitation_id, accepted_at__isnull=True)
+    if invitation.is_expired:
+        raise InvitationError(f"The invitation of {invitation.email} has expired: invite them again.")
+    invitation_send(invitation=invitation, base_url=base_url)
+    return invitation
+
+
+def invitation_cancel(*, team: Team, invitation_id: int) -> Invitation:
+    """Withdraw a pending invitation: its link stops working. Raises ``Invitation.DoesNotExist`` as above."""
+    invitation = Invitation.objects.for_team(team).get(pk=invitation_id, accepted_at__isnull=True)
+    invitation.delete()
     return invitation
 
 

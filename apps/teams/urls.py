@@ -14,6 +14,8 @@ urlpatterns = [
 team_urlpatterns = [
     path("team/members/", views.members, name="members"),
     path("team/members/invite/", views.invite, name="invite"),
+    path("team/invitations/<id:invitation_id>/resend/", views.invitation_resend_view, name="invitation_resend"),
+    path("team/invitations/<id:invitation_id>/cancel/", views.invitation_cancel_view, name="invitation_cancel"),
     path("team/members/<id:membership_id>/remove/", views.member_remove, name="member_remove"),
     path("team/timezone/", views.set_timezone, name="set_timezone"),
 ]

@@ -13,11 +13,14 @@ from django.views.decorators.http import require_POST
 from apps.teams.decorators import team_admin_required, team_member_required
 from apps.teams.forms import InvitationForm, TeamForm, TeamTimezoneForm
 from apps.teams.models import Invitation, Membership
-from apps.teams.selectors import team_memberships, team_pending_invitations
+from apps.teams.selectors import invitation_link, team_memberships, team_pending_invitations
 from apps.teams.services import (
     InvitationError,
     invitation_accept,
+    invitation_cancel,
     invitation_create,
+    invitation_email,
+    invitation_resend,
     membership_remove,
     team_create,
     team_set_timezone,
@@ -31,7 +34,10 @@ def members(request: HttpRequest) -> HttpResponse:
         "teams/members.html",
         {
             "memberships": team_memberships(team=request.team),
-            "invitations": team_pending_invitations(team=request.team),
+            "invitations": [
+                (i, invitation_link(invitation=i, base_url=settings.BASE_URL))
+                for i in team_pending_invitations(team=request.team)
+            ],
             "form": InvitationForm(),
             "timezone_form": TeamTimezoneForm(initial={"timezone": request.team.timezone}),
         },
@@ -56,16 +62,50 @@ def set_timezone(request: HttpRequest) -> HttpResponse:
 def invite(request: HttpRequest) -> HttpResponse:
     form = InvitationForm(request.POST)
     if form.is_valid():
-        invitation_create(
+        invitation = invitation_create(
             team=request.team,
             email=form.cleaned_data["email"],
             role=form.cleaned_data["role"],
             invited_by=request.user,
             base_url=settings.BASE_URL,
         )
-        messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+        messages.success(request, f"Invitation sent to {invitation.email}.")
+        _show_email(request, invitation)
     else:
         messages.error(request, "Enter a valid email address.")
+    return redirect("teams:members", team_slug=request.team.slug)
+
+
+def _show_email(request: HttpRequest, invitation: Invitation) -> None:
+    """In the demo (DEBUG with the console backend) the email never leaves the server log: show it on the page."""
+    if settings.EMAIL_SHOWN_ON_PAGE:
+        subject, text = invitation_email(invitation=invitation, base_url=settings.BASE_URL)
+        messages.info(request, f"Demo: the email to {invitation.email} reads: “{subject}. {text.strip()}”")
+
+
+@team_admin_required
+@require_POST
+def invitation_resend_view(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    try:
+        invitation = invitation_resend(team=request.team, invitation_id=invitation_id, base_url=settings.BASE_URL)
+    except Invitation.DoesNotExist:
+        raise Http404("No such pending invitation in this team.") from None
+    except InvitationError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Invitation sent to {invitation.email} again.")
+        _show_email(request, invitation)
+    return redirect("teams:members", team_slug=request.team.slug)
+
+
+@team_admin_required
+@require_POST
+def invitation_cancel_view(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    try:
+        invitation = invitation_cancel(team=request.team, invitation_id=invitation_id)
+    except Invitation.DoesNotExist:
+        raise Http404("No such pending invitation in this team.") from None
+    messages.success(request, f"Invitation of {invitation.email} cancelled: its link no longer works.")
     return redirect("teams:members", team_slug=request.team.slug)
 
 

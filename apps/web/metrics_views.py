@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django import forms
-from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -120,6 +120,7 @@ def _dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "filters": filters,
         "form": form,
+        "excluded_author": _excluded_author(filters, authors),
         "max_range_days": MAX_RANGE_DAYS,
         "repos": menu,
         "authors": authors,
@@ -139,6 +140,14 @@ def _dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "metrics/dashboard.html", context)
 
 
+def _excluded_author(filters: DashboardFilters, authors: list[TeamMember]) -> TeamMember | None:
+    """The chosen author when another filter leaves all their PRs out: a bot while bot-authored PRs are excluded.
+    The page says so instead of showing zeros as if they had done nothing."""
+    if filters.author_id is None or filters.include_bots:
+        return None
+    return next((a for a in authors if a.pk == filters.author_id and a.is_bot), None)
+
+
 @team_member_required
 def pull_request_panel(request: HttpRequest, pk: int) -> HttpResponse:
     try:
@@ -150,9 +159,16 @@ def pull_request_panel(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, template, {"explanation": explanation, "pr": explanation.pull_request})
 
 
+UNDO_KEY = "people_undo"
+
+
 @team_member_required
 def people(request: HttpRequest) -> HttpResponse:
-    context = {"people": team_people(team=request.team), "recomputes": team_recomputes_in_progress(team=request.team)}
+    context = {
+        "people": team_people(team=request.team),
+        "recomputes": team_recomputes_in_progress(team=request.team),
+        "undo": request.session.pop(UNDO_KEY, None),  # shown once, right after the change it undoes
+    }
     return render(request, "metrics/people.html", context)
 
 
@@ -163,10 +179,20 @@ def _member_action(request: HttpRequest, member_id: int, field: str) -> HttpResp
         member = action(team=request.team, member_id=member_id, **{field: enabled})
     except TeamMember.DoesNotExist as missing:
         raise Http404("No such person.") from missing
+    name = member.github_username
     if field == "is_bot":
-        messages.success(request, f"{member.github_username} updated; their pull requests are being recomputed.")
+        done = f"{name} is marked as a bot" if enabled else f"{name} is marked as a person"
+        done += "; their pull requests are being recomputed."
     else:
-        messages.success(request, f"{member.github_username} updated.")
+        done = f"{name} is shown on the dashboard again." if enabled else f"{name} is hidden from the dashboard."
+    # The page offers to undo it: the same change the other way, one click (Hide and Mark as bot act at once).
+    request.session[UNDO_KEY] = {
+        "text": done,
+        "url": reverse(f"metrics:{'member_bot' if field == 'is_bot' else 'member_visibility'}",
+                       kwargs={"team_slug": request.team.slug, "member_id": member.pk}),
+        "field": field,
+        "value": "0" if enabled else "1",
+    }  # fmt: skip
     return redirect("metrics:people", team_slug=request.team.slug)
 
 

@@ -12,4 +12,5 @@ urlpatterns = [
 
 team_urlpatterns = [
     path("", views.team_home, name="team_home"),
+    path("setup/", views.team_home_checklist, name="team_home_checklist"),
 ]

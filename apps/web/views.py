@@ -8,8 +8,11 @@ from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
+from apps.integrations.selectors import team_github_setup, team_untracked_repository_ids
+from apps.metrics.selectors.home import team_home_summary
 from apps.teams.decorators import team_member_required
-from apps.teams.selectors import user_teams
+from apps.teams.selectors import team_memberships, user_teams
+from apps.web.checklist import is_set_up, next_step, setup_checklist
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -22,9 +25,33 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/landing.html")
 
 
+def _home_context(request: HttpRequest) -> dict:
+    team = request.team
+    github = team_github_setup(team=team)
+    summary = team_home_summary(team=team, untracked_repo_ids=team_untracked_repository_ids(team=team))
+    steps = setup_checklist(team=team, github=github, summary=summary)
+    return {
+        "steps": steps,
+        "next_step": next_step(steps),
+        "set_up": is_set_up(steps),
+        "importing": github.importing > 0,
+        "summary": summary,
+        "is_admin": request.membership.is_admin,
+        "admins": [m.user for m in team_memberships(team=team) if m.is_admin],
+    }
+
+
 @team_member_required
 def team_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/team_home.html")
+    """The setup checklist until GitHub is connected and imported, then a summary that leads to the dashboard."""
+    return render(request, "web/team_home.html", _home_context(request))
+
+
+@team_member_required
+def team_home_checklist(request: HttpRequest) -> HttpResponse:
+    """The checklist and the summary: the fragment the home polls every ~2 s while an import runs (the summary
+    appears in place when the import finishes)."""
+    return render(request, "web/_home_status.html", _home_context(request))
 
 
 @never_cache

@@ -39,6 +39,7 @@ def test_the_demo_sets_up_twice_with_acmes_history_imported(tmp_path) -> None:
         assert "log in    demo@tformance.local / tformance-demo" in run.stdout
         assert "Connected acme to Demo Team: octo-admin is an owner of acme" in run.stdout
         assert "Refused bob-martin (a plain member of acme) for Side Project" in run.stdout
+        assert "Connect GitHub as mona (owner of globex, not connected yet: it connects)" in run.stdout
     assert "Created the App's private key" in first.stdout and "Using the App's private key" in second.stdout
     with sqlite3.connect(tmp_path / "db.sqlite3") as db:
         tracked = dict(db.execute("SELECT full_name, sync_imported FROM integrations_trackedrepository").fetchall())

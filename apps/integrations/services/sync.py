@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.integrations.models import GitHubAppInstallation, SyncKind, SyncStatus, TrackedRepository
-from apps.integrations.services.queueing import task_enqueue
+from apps.integrations.services.queueing import task_enqueue_long
 
 CATCH_UP_OVERLAP = timedelta(minutes=10)
 RESUME_GRACE = timedelta(seconds=60)
@@ -36,10 +36,11 @@ def backfill_window_start(*, now: datetime | None = None) -> datetime | None:
 
 
 def backfill_enqueue(*, tracked_repository_id: int) -> bool:
-    """Queue the import. A broker that is down leaves the row queued; ``tracked_repositories_resume`` retries."""
+    """Queue the import (without a broker: on this process's background thread). A broker that is down leaves the
+    row queued; ``tracked_repositories_resume`` retries."""
     from apps.integrations.tasks import backfill_repository
 
-    return task_enqueue(
+    return task_enqueue_long(
         backfill_repository, tracked_repository_id, what=f"backfill of tracked repository {tracked_repository_id}"
     )
 

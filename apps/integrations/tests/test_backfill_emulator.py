@@ -191,3 +191,22 @@ def test_an_installation_unsuspended_catches_its_repositories_up(
     tracked.refresh_from_db()
     assert tracked.sync_kind == "catch_up" and tracked.sync_status == SyncStatus.IDLE
     assert PullRequest.objects.filter(team=team).count() == 301
+
+
+@pytest.mark.background_imports
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_the_import_runs_on_a_background_thread_and_the_track_request_answers_first(
+    emulator, acme_big, team, admin_client
+):
+    """The embedded default: Track answers with the row still queued or running (its progress is polled), and the
+    web process's background thread finishes the import."""
+    from apps.integrations.services.queueing import background
+
+    response = admin_client.post(f"/a/{team.slug}/integrations/github/repos/{acme_big}/track/", HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 200
+    assert 'hx-trigger="every 2s"' in response.content.decode()  # the row polls its progress
+    background.join()
+    tracked = TrackedRepository.objects.get(team=team, github_repo_id=acme_big)
+    assert tracked.sync_status == SyncStatus.IDLE and tracked.last_synced_at is not None
+    assert PullRequest.objects.filter(team=team).count() == 300 == tracked.sync_imported

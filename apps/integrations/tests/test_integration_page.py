@@ -39,7 +39,14 @@ def test_members_see_the_connection_but_no_admin_buttons(member_client, team, li
 
 def test_admins_see_connect_and_disconnect_and_what_disconnect_does(admin_client, team, linked):
     html = admin_client.get(f"/a/{team.slug}/integrations/github/").content.decode()
-    assert "Connect GitHub" in html and "Disconnect" in html
+    assert "Connect another GitHub account" in html and "Disconnect" in html
+    assert 'class="secondary">Connect another' in html  # once connected, connecting is no longer the main action
+
+
+def test_after_connecting_choosing_repositories_is_the_primary_action(admin_client, team, linked):
+    TrackedRepository.objects.all().delete()
+    html = admin_client.get(f"/a/{team.slug}/integrations/github/").content.decode()
+    assert f'class="button primary" href="/a/{team.slug}/integrations/github/repos/"' in html
     assert "not</strong> uninstall the App on GitHub" in html
 
 

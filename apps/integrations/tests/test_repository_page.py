@@ -78,6 +78,8 @@ def test_tracking_and_untracking_in_place_never_call_github(
     assert tracked.status_code == untracked.status_code == bulk.status_code == bulk_off.status_code == 200
     row = tracked.content.decode()
     assert row.startswith('<tr id="repo-1"') and 'hx-trigger="every 2s"' in row and "Untrack" in row
+    # the poll replaces the row itself, not the bulk form's target (the whole table) it would otherwise inherit
+    assert 'hx-target="this" hx-swap="outerHTML"' in row
     active = set(TrackedRepository.objects.filter(team=team, is_active=True).values_list("github_repo_id", flat=True))
     assert active == {1, 2}
     assert TrackedRepository.objects.get(team=team, github_repo_id=1).sync_status == SyncStatus.QUEUED
@@ -138,6 +140,16 @@ def test_sync_now_schedules_a_catch_up(admin_client, team, repos, queued_only, d
     assert response.status_code == 200 and "Import queued" in response.content.decode()
     row = TrackedRepository.objects.get(team=team, github_repo_id=1)
     assert row.sync_status == SyncStatus.QUEUED and row.sync_kind == "catch_up" and row.sync_since < synced
+    assert f"Catch-up: PRs updated since {row.sync_since:%Y-%m-%d %H:%M} UTC" in response.content.decode()
+
+
+def test_sync_now_without_htmx_says_what_it_started(admin_client, team, repos, queued_only):
+    TrackedRepository.objects.create(team=team, installation=repos, github_repo_id=1, full_name="acme/api")
+
+    response = admin_client.post(f"/a/{team.slug}/integrations/github/repos/1/sync/", follow=True)
+
+    body = response.content.decode()
+    assert "Sync started for acme/api. History import: PRs updated since " in body
 
 
 def test_members_cannot_change_tracking(member_client, team, repos):

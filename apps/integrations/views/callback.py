@@ -65,5 +65,8 @@ def install_callback(request: HttpRequest) -> HttpResponse:
             "install callback: GitHub error %s", type(exc).__name__, extra={"installation_id": installation_id}
         )
         return _problem(request, "GitHub could not be reached or refused the request. Please try again.", 502)
-    messages.success(request, f"GitHub account {row.account_login} is connected to {team.name}.")
+    messages.success(
+        request,
+        f"GitHub account {row.account_login} is connected to {team.name}. Next: choose the repositories to track.",
+    )
     return redirect("integrations:github", team_slug=team.slug)

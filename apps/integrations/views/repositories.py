@@ -97,8 +97,13 @@ def github_repository_sync(request: HttpRequest, github_repo_id: int) -> HttpRes
     tracked = TrackedRepository.objects.for_team(request.team).filter(github_repo_id=github_repo_id).first()
     if tracked is None or not tracked.is_active:
         raise Http404("No such tracked repository.")
-    if not tracked_repository_sync(tracked_repository=tracked) and not request.htmx:
-        messages.info(request, f"{tracked.full_name} is already being imported.")
+    started = tracked_repository_sync(tracked_repository=tracked)
+    if not request.htmx:  # with htmx the row itself says what runs (``RepositoryRow.sync_description``)
+        row = team_repository_row(team=request.team, github_repo_id=github_repo_id)
+        if started and row is not None:
+            messages.info(request, f"Sync started for {tracked.full_name}. {row.sync_description}.")
+        else:
+            messages.info(request, f"{tracked.full_name} is already being imported.")
     return _after_change(request, github_repo_id)
 
 

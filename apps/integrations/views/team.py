@@ -14,6 +14,7 @@ from apps.integrations.selectors import (
     github_install_url,
     installation_settings_url,
     team_connection_events,
+    team_github_setup,
     team_installations,
 )
 from apps.integrations.services.linking import LinkError, installation_unlink
@@ -38,6 +39,7 @@ def github_integration(request: HttpRequest) -> HttpResponse:
             "connection_events": team_connection_events(team=request.team),
             "app_configured": bool(settings.GITHUB_APP_SLUG),
             "is_admin": request.membership.is_admin,
+            "tracked_any": team_github_setup(team=request.team).tracked > 0,
         },
     )
 

@@ -151,12 +151,14 @@ def _breakdown_reasons(pr: PullRequest) -> list[Reason]:
     else:
         review = "first review → last approval"
     merge_wait = "last approval → merge" if approved else "0: nobody approved it before the merge"
-    return [
-        Reason("Draft", duration_text(pr.draft_seconds), draft),
-        Reason("Pickup", duration_text(pr.pickup_seconds), pickup),
-        Reason("Review", duration_text(pr.review_phase_seconds), review),
-        Reason("Merge wait", duration_text(pr.merge_wait_seconds), merge_wait),
-    ]
+    reasons = [Reason("Draft", duration_text(pr.draft_seconds), draft)]
+    # One pickup line per panel: the breakdown's phase is shown only when it differs from the "Pickup" figure above
+    # (merged without a review, or reviewed without ever leaving draft), under a name of its own.
+    if not (reviewed and pr.pickup_seconds == pr.review_time_seconds):
+        reasons.append(Reason("Wait before review or merge", duration_text(pr.pickup_seconds), pickup))
+    reasons.append(Reason("Review", duration_text(pr.review_phase_seconds), review))
+    reasons.append(Reason("Merge wait", duration_text(pr.merge_wait_seconds), merge_wait))
+    return reasons
 
 
 def _ready_reason(pr: PullRequest) -> str:
@@ -215,7 +217,7 @@ def _reasons(pr: PullRequest, reviews: list[PRReview]) -> list[Reason]:
             if first
             else "no human other than the author has reviewed it yet",
         ),
-        Reason("Pickup time", duration_text(pr.review_time_seconds), _pickup_reason(pr)),
+        Reason("Pickup", duration_text(pr.review_time_seconds), _pickup_reason(pr)),
         Reason("Last approval", _when(pr.last_approval_at), f"approved by {approval.reviewer}" if approval else "none"),
         Reason(
             "Cycle time",

@@ -43,6 +43,8 @@ def panel_url(team, pr) -> str:
 def test_a_team_without_data_is_told_how_to_connect_github(member_client, team):
     page = member_client.get(dashboard_url(team)).content.decode()
     assert "No pull requests yet" in page and "Connect GitHub" in page
+    # whatever is left (connecting, choosing repositories, an import running), the home's checklist says it
+    assert f'class="button primary" href="{reverse("web:team_home", kwargs={"team_slug": team.slug})}"' in page
 
 
 def test_the_dashboard_shows_the_teams_flow(member_client, team):

@@ -94,3 +94,71 @@ def test_an_unverified_address_cannot_accept_until_its_link_is_opened(client, ad
     client.get(verify)
     client.post(link)
     assert Membership.objects.filter(team=team, user=invitee).exists()
+
+
+def _members_page(client, team) -> str:
+    return client.get(reverse("teams:members", kwargs={"team_slug": team.slug})).content.decode()
+
+
+def test_pending_invitations_list_their_link_to_copy_and_can_be_resent(admin_client, team):
+    link = _invite(admin_client, team)
+    invitation = Invitation.objects.get()
+
+    page = _members_page(admin_client, team)
+    assert re.search(rf'<input type="text" readonly value="https?://[^"]+{re.escape(link)}"', page)
+    assert 'data-copy="invitation-link-' in page and "Copy link" in page
+
+    resend = reverse("teams:invitation_resend", kwargs={"team_slug": team.slug, "invitation_id": invitation.pk})
+    sent = len(mail.outbox)
+    response = admin_client.post(resend, follow=True)
+    assert len(mail.outbox) == sent + 1 and link in mail.outbox[-1].body  # the same link, still working
+    assert "Invitation sent to newbie@example.com again." in response.content.decode()
+
+
+def test_a_cancelled_invitation_leaves_the_list_and_its_link_stops_working(client, admin_client, team, make_user):
+    link = _invite(admin_client, team)
+    invitation = Invitation.objects.get()
+    cancel = reverse("teams:invitation_cancel", kwargs={"team_slug": team.slug, "invitation_id": invitation.pk})
+
+    page = admin_client.post(cancel, follow=True).content.decode()
+
+    assert "Invitation of newbie@example.com cancelled" in page and "Pending invitations" not in page
+    client.force_login(make_user("newbie@example.com"))
+    assert client.get(link).status_code == 404
+
+
+def test_other_teams_invitations_are_out_of_reach(admin_client, team, other_team):
+    _invite(admin_client, team)
+    invitation = Invitation.objects.get()
+    for name in ("teams:invitation_resend", "teams:invitation_cancel"):
+        elsewhere = reverse(name, kwargs={"team_slug": other_team.slug, "invitation_id": invitation.pk})
+        assert admin_client.post(elsewhere).status_code == 404
+    assert Invitation.objects.filter(pk=invitation.pk).exists()
+
+
+def test_members_see_pending_invitations_but_cannot_resend_or_cancel(member_client, team, admin_user):
+    invitation = Invitation.objects.create(team=team, email="pat@example.com", invited_by=admin_user)
+    for name in ("teams:invitation_resend", "teams:invitation_cancel"):
+        url = reverse(name, kwargs={"team_slug": team.slug, "invitation_id": invitation.pk})
+        assert member_client.post(url).status_code == 403
+    page = _members_page(member_client, team)
+    assert "pat@example.com" in page and "Copy link" not in page and "Resend" not in page
+    assert Invitation.objects.filter(pk=invitation.pk).exists()
+
+
+def test_in_the_demo_the_email_also_shows_on_the_page(admin_client, team, settings):
+    settings.EMAIL_SHOWN_ON_PAGE = True
+    response = admin_client.post(
+        reverse("teams:invite", kwargs={"team_slug": team.slug}), {"email": "pat@example.com", "role": "member"},
+        follow=True,
+    )  # fmt: skip
+    page = response.content.decode()
+    assert "Demo: the email to pat@example.com reads" in page
+    token = str(Invitation.objects.get(email="pat@example.com").token)
+    assert f"/invitations/{token}/" in page
+    settings.EMAIL_SHOWN_ON_PAGE = False
+    quiet = admin_client.post(
+        reverse("teams:invite", kwargs={"team_slug": team.slug}), {"email": "sam@example.com", "role": "member"},
+        follow=True,
+    )  # fmt: skip
+    assert "Demo: the email" not in quiet.content.decode()

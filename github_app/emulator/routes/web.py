@@ -18,7 +18,9 @@ from ..shapes import app_json
 from .oauth import default_callback
 
 if TYPE_CHECKING:
+    from ..models import Account
     from ..server import EmulatorServer
+    from ..state import State
 
 PAGE = (
     '<!doctype html><html><head><meta charset="utf-8"><title>{title}</title></head>'
@@ -101,6 +103,41 @@ def register(router: Router, emulator: EmulatorServer) -> None:
         )
         return Response(200, svg.encode(), {"Content-Type": "image/svg+xml", "Cache-Control": "max-age=3600"})
 
+    def manage_installation(request: Request) -> Response:
+        """``/settings/installations/{id}`` (personal) and ``/organizations/{org}/settings/installations/{id}``: the
+        page where an owner changes an installation's repositories or uninstalls it (here: what it holds, and the
+        install page to change it)."""
+        with state.lock:
+            inst = state.installations.get(int(request.params["id"])) if request.params["id"].isdigit() else None
+            org = request.params.get("org")
+            if inst is None or (org is not None and org.lower() != inst.account_login.lower()):
+                raise HttpError(404, "Not Found")
+            app = state.app(inst.app_id)
+            repos = state.installation_repos(inst)
+        listed = "".join(f"<li>{escape(r.full_name)}</li>" for r in repos) or "<li>none</li>"
+        status = f"suspended by {escape(inst.suspended_by or '?')}" if inst.suspended_at else "active"
+        body = (
+            f"<p>Installed on <strong>{escape(inst.account_login)}</strong> by {escape(inst.sender_login)}; {status}."
+            f"</p><p>Repository access: {'all repositories' if inst.repository_selection == 'all' else 'selected'}"
+            f'</p><ul id="installation-repositories">{listed}</ul>'
+            f'<p><a id="configure" href="/apps/{escape(app.slug)}/installations/new">Change repository access</a></p>'
+        )
+        return page(f"{app.name} · installation {inst.id}", body)
+
+    def pull_request_page(request: Request) -> Response:
+        """``/{owner}/{repo}/pull/{number}``: a PR's ``html_url``, so tformance's "Open on GitHub" links work."""
+        with state.lock:
+            repo = state.repo_by_full_name(f"{request.params['owner']}/{request.params['repo']}")
+            number = request.params["number"]
+            pr = state.pull_request(repo, int(number)) if repo is not None and number.isdigit() else None
+        if pr is None:
+            raise HttpError(404, "Not Found")
+        status = "merged" if pr.merged_at else pr.state
+        body = (
+            f"<p>{escape(repo.full_name)}#{pr.number} by {escape(pr.user)} · {status}</p><p>{escape(pr.body or '')}</p>"
+        )
+        return page(pr.title, body)
+
     def index(request: Request) -> Response:
         apps = "".join(f'<li><a href="/apps/{escape(a.slug)}">{escape(a.name)}</a></li>' for a in state.apps.values())
         return page("GitHub emulator", f"<ul>{apps}</ul><p>Control API: <code>/_emulator/state</code></p>")
@@ -114,7 +151,10 @@ def register(router: Router, emulator: EmulatorServer) -> None:
     router.add("GET", "/github-apps/{slug}/installations/new", install_new, "web")
     router.add("POST", "/github-apps/{slug}/installations/new", install_new, "web")
     router.add("GET", "/apps/{slug}", app_page, "web")
+    router.add("GET", "/settings/installations/{id}", manage_installation, "web")
+    router.add("GET", "/organizations/{org}/settings/installations/{id}", manage_installation, "web")
     router.add("GET", "/avatars/u/{id}", avatar, "web")
+    router.add("GET", "/{owner}/{repo}/pull/{number}", pull_request_page, "web")
     router.add("GET", "/", index, "web")
 
 
@@ -153,6 +193,22 @@ def _return_url(manifest: dict) -> str:
     return str(manifest.get("setup_url") or "")
 
 
+def _first_choice(state: State, app: App, users: list[Account]) -> tuple[str, str]:
+    """The (user, account) the page starts with: an organization the user owns where the App is not installed yet,
+    else such a personal account, else the first pair. On github.com a signed-in user sees the accounts they may
+    install on, those with the App already installed marked "Configure"; the emulator's page serves every user,
+    so it starts with a pair whose first try installs instead of one already taken."""
+    pairs = [(u.login, a) for u in users for a in state.installable_accounts(u.login)]
+    free = [(user, a) for user, a in pairs if state.installation_for(app, a.login) is None]
+    for user, account in sorted(free, key=lambda p: (not p[1].is_org, not state.repos_of(p[1].login), p[1].login)):
+        return user, account.login
+    return (pairs[0][0], pairs[0][1].login) if pairs else ("", "")
+
+
+def _option(value: str, label: str, selected: bool) -> str:
+    return f'<option value="{escape(value)}"{" selected" if selected else ""}>{escape(label)}</option>'
+
+
 def _install_form(emulator: EmulatorServer, app: App, request: Request) -> str:
     """User select, account select, all/selected radio and one checkbox per repository, then "Install"."""
     state = emulator.state
@@ -162,9 +218,16 @@ def _install_form(emulator: EmulatorServer, app: App, request: Request) -> str:
         users = [chosen] if chosen is not None else sorted(state.humans(), key=lambda a: a.login)
         accounts = {a.login: a for u in users for a in state.installable_accounts(u.login)}
         repos = [r for login in sorted(accounts) for r in state.repos_of(login)]
-    user_opts = "".join(f'<option value="{escape(u.login)}">{escape(u.login)}</option>' for u in users)
+        first_user, first_account = _first_choice(state, app, users)
+        installed = {login for login in accounts if state.installation_for(app, login) is not None}
+    user_opts = "".join(_option(u.login, u.login, u.login == first_user) for u in users)
     account_opts = "".join(
-        f'<option value="{escape(a.login)}">{escape(a.login)} ({"organization" if a.is_org else "personal"})</option>'
+        _option(
+            a.login,
+            f"{a.login} ({'organization' if a.is_org else 'personal'}"
+            f"{', App installed: configure' if a.login in installed else ''})",
+            a.login == first_account,
+        )
         for a in sorted(accounts.values(), key=lambda a: (not a.is_org, a.login))
     )
     boxes = "".join(
@@ -186,6 +249,14 @@ def _install_form(emulator: EmulatorServer, app: App, request: Request) -> str:
     )
 
 
+def _refused(request: Request, message: str, status: int) -> Response:
+    """A refusal with a way back: the install page again, with the same ``state`` so tformance still accepts it."""
+    state_value = request.form().get("state", [""])[0] or request.query.get("state", "")
+    back = with_query(request.path, state=state_value or None)
+    body = f'<p>{escape(message)}</p><p><a id="back" href="{escape(back)}">Choose another account</a></p>'
+    return page("Cannot install", body, status)
+
+
 def _install_submit(emulator: EmulatorServer, app: App, request: Request) -> Response:
     """Create/update the installation, send its events, then 303 to the App's setup URL with a user code."""
     state = emulator.state
@@ -194,7 +265,7 @@ def _install_submit(emulator: EmulatorServer, app: App, request: Request) -> Res
     user, account = first.get("user", ""), first.get("account", "")
     if not app.public and account.lower() != app.owner_login.lower():
         message = f"{app.name} is a private GitHub App: only its owner, {app.owner_login}, can install it."
-        return page("Cannot install", f"<p>{escape(message)}</p>", 403)
+        return _refused(request, message, 403)
     allowed = {a.login.lower() for a in state.installable_accounts(user)}
     if account.lower() not in allowed:
         org = state.account(account)
@@ -203,11 +274,12 @@ def _install_submit(emulator: EmulatorServer, app: App, request: Request) -> Res
             target = app.setup_url or default_callback(app.webhook_url)
             state_value = first.get("state") or request.query.get("state") or None
             return redirect(with_query(target, setup_action="request", state=state_value), 303)
-        return page("Cannot install", f"<p>{escape(user)} cannot install on {escape(account)}.</p>", 403)
+        message = f"{user} cannot install on {account}: only the account itself or an owner of the organization can."
+        return _refused(request, message, 403)
     selection = first.get("repository_selection", "all")
     chosen = [r for r in form.get("repositories", []) if r.lower().startswith(account.lower() + "/")]
     if selection == "selected" and not chosen:
-        return page("Cannot install", "<p>Select at least one repository.</p>", 422)
+        return _refused(request, "Select at least one repository.", 422)
     inst, setup_action, _ = installation_install(state, app, account, "all" if selection == "all" else chosen, user)
     code = state.issue_code("oauth", app.id, user)
     target = app.setup_url or default_callback(app.webhook_url)

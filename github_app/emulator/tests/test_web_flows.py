@@ -67,7 +67,7 @@ def test_install_page_submit_redirects_to_callback_and_sends_signed_installation
         ">Install<",
     ):
         assert marker in page.text
-    assert re.search(r'<option value="acme">', page.text) and "globex" not in page.text
+    assert re.search(r'<option value="acme"( selected)?>', page.text) and "globex" not in page.text
 
     form = {"state": "s1", "user": "octo-admin", "account": "acme", "repository_selection": "selected",
             "repositories": ["acme/api", "acme/web"]}  # fmt: skip
@@ -129,3 +129,52 @@ def test_install_page_refuses_an_account_the_user_cannot_install_on(emulator, re
     response = requests.post(f"{emulator.url}/apps/tformance-dev/installations/new", data=form, allow_redirects=False)
     assert response.status_code == 403
     assert receiver.received == []
+
+
+def selected(page: str, select_id: str) -> str:
+    block = re.search(rf'<select name="\w+" id="{select_id}">(.*?)</select>', page).group(1)
+    return re.search(r'<option value="([^"]+)" selected>', block).group(1)
+
+
+def test_install_page_starts_with_an_account_the_app_is_not_installed_on(emulator, receiver):
+    url = f"{emulator.url}/apps/tformance-dev/installations/new"
+    first = requests.get(url, params={"state": "s1"}).text
+    assert (selected(first, "user"), selected(first, "account")) == ("octo-admin", "acme")
+
+    requests.post(url, data={"user": "octo-admin", "account": "acme", "repository_selection": "all"})
+    after = requests.get(url, params={"state": "s2"}).text
+    assert (selected(after, "user"), selected(after, "account")) == ("mona", "globex")  # acme is taken now
+    assert "acme (organization, App installed: configure)" in after
+
+
+def test_every_refusal_leads_back_to_the_install_page_with_its_state(emulator, receiver):
+    url = f"{emulator.url}/apps/tformance-dev/installations/new"
+    for form in (
+        {"user": "alice-chen", "account": "globex", "repository_selection": "all", "state": "s9"},
+        {"user": "octo-admin", "account": "acme", "repository_selection": "selected", "state": "s9"},
+    ):
+        refused = requests.post(url, data=form, allow_redirects=False)
+        assert refused.status_code in (403, 422)
+        assert '<a id="back" href="/apps/tformance-dev/installations/new?state=s9">' in refused.text
+
+
+def test_the_manage_installation_page_shows_what_the_installation_holds(emulator, receiver):
+    url = f"{emulator.url}/apps/tformance-dev/installations/new"
+    form = {"user": "octo-admin", "account": "acme", "repository_selection": "selected", "repositories": ["acme/web"]}
+    location = requests.post(url, data=form, allow_redirects=False).headers["Location"]
+    installation_id = parse_qs(urlsplit(location).query)["installation_id"][0]
+
+    page = requests.get(f"{emulator.url}/organizations/acme/settings/installations/{installation_id}")
+    assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
+    assert "<li>acme/web</li>" in page.text and "acme/api" not in page.text
+    assert 'id="configure" href="/apps/tformance-dev/installations/new"' in page.text
+    assert (
+        requests.get(f"{emulator.url}/organizations/globex/settings/installations/{installation_id}").status_code == 404
+    )
+
+
+def test_a_pull_requests_html_url_is_a_page(emulator, receiver):
+    page = requests.get(f"{emulator.url}/acme/api/pull/1")
+    assert page.status_code == 200 and "text/html" in page.headers["Content-Type"] and "acme/api#1 by " in page.text
+    assert requests.get(f"{emulator.url}/acme/api/pull/99999").status_code == 404
+    assert requests.get(f"{emulator.url}/acme/nothing/pull/1").status_code == 404

@@ -49,6 +49,7 @@ DEMO_TEAM = "Demo Team"
 GITHUB_USER, GITHUB_ACCOUNT = "octo-admin", "acme"  # acme's owner (organization role admin)
 # A plain member of acme with a tformance team of their own: tformance refuses to connect acme to it.
 MEMBER_EMAIL, MEMBER_TEAM, MEMBER_GITHUB_USER = "member@tformance.local", "Side Project", "bob-martin"
+FREE_ORG_OWNER, FREE_ORG = "mona", "globex"  # an organization no demo team has connected: the first try works
 STAGE_MARKER = "TFORMANCE_DEMO_STARTED"  # set when this process runs with the demo environment
 # A user's own configuration must not leak in: the demo is the embedded default, whatever the shell exports.
 CLEARED = ("CELERY_BROKER_URL", "REDIS_URL", "GITHUB_APP_PRIVATE_KEY", "SECRET_KEY", "ALLOWED_HOSTS")
@@ -243,14 +244,17 @@ class Command(BaseCommand):
         return user_teams(user=user).first() or team_create(name=MEMBER_TEAM, owner=user)
 
     def _track_all(self, team: Team) -> None:
-        """Track every repository the installation reaches; with no broker each history imports right here."""
+        """Track every repository the installation reaches; with no broker each history imports in this process
+        (on its background thread, waited for here)."""
         from apps.integrations.models import SyncStatus, TrackedRepository
         from apps.integrations.selectors import team_repositories
+        from apps.integrations.services.queueing import background
         from apps.integrations.services.tracking import repository_track
 
         for repo in team_repositories(team=team):
             began = time.monotonic()
             repository_track(team=team, github_repo_id=repo.github_repo_id)
+            background.join()
             row = TrackedRepository.objects.get(team=team, github_repo_id=repo.github_repo_id)
             if row.sync_status != SyncStatus.IDLE or row.last_synced_at is None:
                 raise DemoError(f"Importing {row.full_name} did not finish ({row.sync_status}): {row.sync_error}")
@@ -270,6 +274,8 @@ class Command(BaseCommand):
             f"            {MEMBER_EMAIL} / {DEMO_PASSWORD}  ({MEMBER_TEAM}: {MEMBER_GITHUB_USER}, a plain member of "
             f"{GITHUB_ACCOUNT}, was refused {GITHUB_ACCOUNT}'s installation)",
             f"  GitHub    {plan.github_url}  (emulator: org {GITHUB_ACCOUNT}; {live})",
+            f"  try       a new sign-up, then Connect GitHub as {FREE_ORG_OWNER} (owner of {FREE_ORG}, not connected "
+            f"yet: it connects) or as {MEMBER_GITHUB_USER} on {GITHUB_ACCOUNT} (a plain member: refused, with why)",
             f"  logs      {plan.log('server')}  {plan.log('github')}",
             "",
             "  Ctrl-C stops the server and the emulator." if serving else "  Stopping (--exit-after-setup).",
