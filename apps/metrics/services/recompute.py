@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from itertools import islice
 
 from django.db import transaction
-from django.db.models import F, Model
+from django.db.models import Model
 from django.utils import timezone
 
 from apps.metrics.models import PREvent, PRReview, PullRequest
@@ -33,25 +33,30 @@ METRIC_FIELDS = (
     "is_bot_author",
 )
 RECOMPUTE_BATCH = 500
+RESPONSE_BATCH = 100
 
 
 def metrics_apply(
     pull_requests: Sequence[PullRequest], *, also_save: Sequence[str] = (), new_events: Sequence[PREvent] = ()
-) -> None:
+) -> dict[int, int | None]:
     """Record ``new_events``, then recompute and save the metrics of loaded, locked PRs (``author`` selected).
 
     A bounded number of statements whatever the number of PRs, reviews and events: read events, insert the new
     ones (with the ``ready`` entry derived at creation when the PR was opened ready), read reviews, update the
-    PRs (with ``also_save`` snapshot fields), update the reviews' response times; rarely, fill a missing actor
-    or drop a derived ``ready`` entry that later facts contradict.
+    PRs (with ``also_save`` snapshot fields), update the reviews whose response time changed; rarely, fill a
+    missing actor or drop a derived ``ready`` entry that later facts contradict. Reviews are read as plain
+    values, not model rows, so a PR with a long history costs little more than a short one.
+
+    Returns every review's response time by ``github_review_id``.
     """
     if not pull_requests:
-        return
+        return {}
     by_id = {pr.pk: pr for pr in pull_requests}
     timeline = _Timeline.load(by_id)
     timeline.add(new_events)
-    reviews, stored_reviews = _reviews_by_pr(by_id)
+    reviews, stored = _reviews_by_pr(by_id)
     changed_reviews: list[PRReview] = []
+    response: dict[int, int | None] = {}
     now = timezone.now()
     for pr in pull_requests:
         metrics = pull_request_metrics(_facts(pr), reviews[pr.pk], timeline.facts[pr.pk])
@@ -60,14 +65,18 @@ def metrics_apply(
         pr.updated_at = now
         timeline.derive_ready(pr, opened_ready=metrics.opened_ready)
         for review in reviews[pr.pk]:
-            row = stored_reviews[review.review_id]
-            if row.response_seconds != metrics.response_seconds.get(review.review_id):
-                row.response_seconds = metrics.response_seconds.get(review.review_id)
-                changed_reviews.append(row)
+            github_review_id, seconds = stored[review.review_id]
+            response[github_review_id] = metrics.response_seconds.get(review.review_id)
+            if seconds != response[github_review_id]:
+                changed_reviews.append(
+                    PRReview(pk=review.review_id, response_seconds=response[github_review_id], updated_at=now)
+                )
     timeline.save()
     _save(pull_requests, [*also_save, *METRIC_FIELDS, "updated_at"])
     if changed_reviews:
-        rows_update(PRReview, changed_reviews, ["response_seconds", "updated_at"], key=["team", "github_review_id"])
+        # A CASE per row: few rows change per event, and at most RESPONSE_BATCH per statement in a recompute.
+        PRReview.objects.bulk_update(changed_reviews, ["response_seconds", "updated_at"], batch_size=RESPONSE_BATCH)
+    return response
 
 
 def _facts(pr: PullRequest) -> PullRequestFacts:
@@ -132,15 +141,25 @@ class _Timeline:
             PREvent.objects.filter(pk__in=self.to_drop).delete()
 
 
-def _reviews_by_pr(by_id: dict[int, PullRequest]) -> tuple[dict[int, list[ReviewFact]], dict[int, PRReview]]:
+def _reviews_by_pr(
+    by_id: dict[int, PullRequest],
+) -> tuple[dict[int, list[ReviewFact]], dict[int, tuple[int, int | None]]]:
+    """The PRs' reviews as facts, and each review's (github_review_id, stored response time) by primary key."""
     reviews: dict[int, list[ReviewFact]] = defaultdict(list)
-    stored: dict[int, PRReview] = {}
-    rows = PRReview.objects.filter(pull_request_id__in=by_id).annotate(reviewer_is_bot=F("reviewer__is_bot"))
-    for row in rows.order_by():
-        reviews[row.pull_request_id].append(
-            ReviewFact(row.pk, row.reviewer_id, bool(row.reviewer_is_bot), row.state, row.submitted_at)
-        )
-        stored[row.pk] = row
+    stored: dict[int, tuple[int, int | None]] = {}
+    rows = PRReview.objects.filter(pull_request_id__in=by_id).values_list(
+        "pk",
+        "pull_request_id",
+        "reviewer_id",
+        "reviewer__is_bot",
+        "state",
+        "submitted_at",
+        "github_review_id",
+        "response_seconds",
+    )
+    for pk, pr_id, reviewer_id, reviewer_is_bot, state, submitted_at, github_review_id, seconds in rows.order_by():
+        reviews[pr_id].append(ReviewFact(pk, reviewer_id, bool(reviewer_is_bot), state, submitted_at))
+        stored[pk] = (github_review_id, seconds)
     return reviews, stored
 
 
