@@ -1,7 +1,8 @@
 """GitHub delivers events in any order and sometimes twice; the stored result must not depend on that.
 
 Each history below is one PR's life as the calls a webhook handler makes. Hypothesis replays it shuffled and
-with duplicates, and the rows and metrics must equal those of an in-order replay.
+with duplicates, one call at a time or cut into batches as a worker's drain writes them (``events_batched``),
+and the rows and metrics must equal those of an in-order replay, and what a recompute from scratch gives.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from apps.metrics.models import PREvent, PRReview, PullRequest, TeamMember
-from apps.metrics.services import pull_request_upsert, review_upsert
+from apps.metrics.services import events_batched, pull_request_upsert, review_upsert, team_metrics_recompute
+from apps.metrics.services.recompute import METRIC_FIELDS
 from apps.metrics.tests.factories import PersonFactory, ReviewFactory, SnapshotFactory, at, entry
 from apps.metrics.types import TimelineKind as K
 from apps.teams.models import Team
@@ -158,19 +160,72 @@ def replay(calls: list[Call]) -> dict[str, Any]:
     return state
 
 
-@pytest.mark.django_db
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.data())
-def test_any_order_with_duplicates_reaches_the_same_rows_and_metrics(data):
-    history = data.draw(st.sampled_from(HISTORIES), label="history")
+def replay_batched(calls: list[Call], cuts: list[int], *, from_scratch: bool = False) -> dict[str, Any]:
+    """Replay calls as a worker's drain does: the batches between ``cuts`` each written together at their end.
+
+    With ``from_scratch``, every derived value is then blanked and recomputed from the stored facts alone.
+    """
+    bounds = [0, *sorted(cuts), len(calls)]
+    with transaction.atomic():
+        team = Team.objects.create(name="Replay", slug="replay")
+        for start, end in itertools.pairwise(bounds):
+            with events_batched():
+                for call in calls[start:end]:
+                    assert call(team) is None  # nothing is written before the batch ends
+        if from_scratch:
+            blank = {
+                name: False if name in {"merged_without_review", "is_bot_author"} else None for name in METRIC_FIELDS
+            }
+            PullRequest.objects.for_team(team).update(**blank)
+            PRReview.objects.for_team(team).update(response_seconds=None)
+            team_metrics_recompute(team=team)
+        state = stored_state(team)
+        transaction.set_rollback(True)
+    return state
+
+
+def shuffled_with_duplicates(data: st.DataObject, history: list[Call]) -> list[Call]:
     shuffled = data.draw(st.permutations(history), label="order")
     duplicates = data.draw(st.lists(st.sampled_from(history), max_size=4), label="duplicates")
     positions = [data.draw(st.integers(0, len(shuffled) + i)) for i in range(len(duplicates))]
     calls = list(shuffled)
     for call, position in zip(duplicates, positions, strict=True):
         calls.insert(position, call)
+    return calls
+
+
+@pytest.mark.django_db
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_order_with_duplicates_reaches_the_same_rows_and_metrics(data):
+    history = data.draw(st.sampled_from(HISTORIES), label="history")
+    calls = shuffled_with_duplicates(data, history)
 
     assert replay(calls) == replay(history)
+
+
+@pytest.mark.django_db
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_batched_writes_in_any_order_reach_what_one_call_at_a_time_reaches(data):
+    history = data.draw(st.sampled_from(HISTORIES), label="history")
+    calls = shuffled_with_duplicates(data, history)
+    cuts = data.draw(st.lists(st.integers(0, len(calls)), max_size=3), label="batch cuts")
+
+    assert replay_batched(calls, cuts) == replay(history)
+
+
+@pytest.mark.django_db
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_metrics_after_any_replay_equal_a_recompute_from_scratch(data):
+    history = data.draw(st.sampled_from(HISTORIES), label="history")
+    calls = shuffled_with_duplicates(data, history)
+    cuts = data.draw(st.lists(st.integers(0, len(calls)), max_size=3), label="batch cuts")
+    recomputed = replay_batched(calls, cuts, from_scratch=True)
+
+    assert replay_batched(calls, cuts) == recomputed
+    assert recomputed["prs"][0]["cycle_time_seconds"] == replay(history)["prs"][0]["cycle_time_seconds"]
 
 
 @pytest.mark.django_db
@@ -180,6 +235,7 @@ def test_same_second_events_in_every_order_reach_the_in_order_result(name):
     expected = replay(history)
     for order in itertools.permutations(history):
         assert replay(list(order)) == expected, [history.index(call) for call in order]
+        assert replay_batched(list(order), []) == expected, [history.index(call) for call in order]
 
 
 @pytest.mark.django_db
