@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from apps.metrics.models import PREvent, PRReview, PullRequest, TeamMember
+from apps.metrics.rules import EventFact, PullRequestFacts, ReviewFact, pull_request_metrics
 from apps.metrics.services import events_batched, pull_request_upsert, review_upsert, team_metrics_recompute
 from apps.metrics.services.recompute import METRIC_FIELDS
 from apps.metrics.tests.factories import PersonFactory, ReviewFactory, SnapshotFactory, at, entry
@@ -121,12 +122,29 @@ def opened_as_draft_history() -> list[Call]:
     ]
 
 
+def busy_reviewers_history() -> list[Call]:
+    """Alice and Bob review twice each; Alice approves again after the merge, a bot approves before it."""
+    opened = snap(0)
+    merged = snap(8, state="closed", merged=True, closed_at=at(8), merged_at=at(8))
+    return [
+        upsert(opened, entry(K.REVIEW_REQUESTED, 0.5, subject=ALICE), entry(K.REVIEW_REQUESTED, 1, subject=BOB)),
+        review(opened, 41, ALICE, "approved", 2),
+        review(opened, 42, ALICE, "commented", 3),
+        review(opened, 43, BOB, "commented", 4),
+        review(opened, 44, BOB, "approved", 5),
+        upsert(merged, entry(K.MERGED, 8, actor=BOB)),
+        review(merged, 45, ALICE, "approved", 9),
+        review(merged, 46, BOT, "approved", 7),
+    ]
+
+
 HISTORIES = [
     merged_after_draft_history(),
     closed_and_reopened_history(),
     reviewed_before_ready_history(),
     auto_merged_history(),
     opened_as_draft_history(),
+    busy_reviewers_history(),
 ]
 SAME_SECOND = {"auto_merged": auto_merged_history(), "opened_as_draft": opened_as_draft_history()}
 
@@ -172,6 +190,7 @@ def replay_batched(calls: list[Call], cuts: list[int], *, from_scratch: bool = F
             with events_batched():
                 for call in calls[start:end]:
                     assert call(team) is None  # nothing is written before the batch ends
+        assert stored_metrics(team) == by_definition(team)
         if from_scratch:
             blank = {
                 name: False if name in {"merged_without_review", "is_bot_author"} else None for name in METRIC_FIELDS
@@ -182,6 +201,32 @@ def replay_batched(calls: list[Call], cuts: list[int], *, from_scratch: bool = F
         state = stored_state(team)
         transaction.set_rollback(True)
     return state
+
+
+def by_definition(team: Team) -> dict[str, Any]:
+    """The PR's metrics and response times computed by the rules from every stored review and event, the way the
+    metric definitions read, independently of which rows the services choose to read."""
+    pr = PullRequest.objects.for_team(team).select_related("author").get()
+    facts = PullRequestFacts(
+        pr.pr_created_at, pr.merged_at, pr.is_draft, pr.author_id, bool(pr.author and pr.author.is_bot)
+    )
+    rows = PRReview.objects.for_team(team).select_related("reviewer")
+    reviews = [
+        ReviewFact(r.pk, r.reviewer_id, bool(r.reviewer and r.reviewer.is_bot), r.state, r.submitted_at) for r in rows
+    ]
+    events = [EventFact(e.kind, e.occurred_at, e.subject_id) for e in PREvent.objects.for_team(team)]
+    metrics = pull_request_metrics(facts, reviews, events)
+    return {
+        "metrics": {name: getattr(metrics, name) for name in METRIC_FIELDS},
+        "responses": sorted((r.github_review_id, metrics.response_seconds.get(r.pk)) for r in rows),
+    }
+
+
+def stored_metrics(team: Team) -> dict[str, Any]:
+    return {
+        "metrics": PullRequest.objects.for_team(team).values(*METRIC_FIELDS).get(),
+        "responses": sorted(PRReview.objects.for_team(team).values_list("github_review_id", "response_seconds")),
+    }
 
 
 def shuffled_with_duplicates(data: st.DataObject, history: list[Call]) -> list[Call]:
@@ -265,3 +310,13 @@ def test_the_in_order_replays_give_the_numbers_a_person_would_compute():
     assert early["prs"][0]["first_review_at"] == at(1) and early["prs"][0]["ready_at"] == at(4)
     assert early["prs"][0]["review_time_seconds"] == 0
     assert (12, 3, "approved", at(5), 1 * H) in early["reviews"]
+
+
+@pytest.mark.django_db
+def test_only_a_reviewers_first_review_has_a_response_time_and_approvals_after_the_merge_do_not_count():
+    busy = replay(HISTORIES[5])
+    pr = busy["prs"][0]
+    assert (pr["first_review_at"], pr["last_approval_at"]) == (at(2), at(5))
+    assert [(review[0], review[4]) for review in busy["reviews"]] == [
+        (41, 1.5 * H), (42, None), (43, 3 * H), (44, None), (45, None), (46, None)
+    ]  # fmt: skip
