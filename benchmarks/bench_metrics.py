@@ -6,7 +6,8 @@ Prints, without asserting on timing:
 
 - events per second for a replay of 10,000 webhook-style events through ``pull_request_upsert`` /
   ``review_upsert`` (2,000 PRs: opened, review requested, two reviews, merged), written as a worker's drain
-  writes them (50 events per transaction, ``events_batched``) and one transaction per event;
+  writes them (50 events per transaction, ``events_batched``) and one transaction per event; and the reviews of
+  one PR as it grows to 2,000 reviews (its last should cost what its first did);
 - PRs per second for the backfill path, ``pull_requests_import`` of 10,000 PRs with 3 reviews each;
 - the dashboard's render time and query count (median of several renders through the Django test client) over
   the last 30 days, the last 365 days and the longest range the form accepts, and a deep page of the PR table,
@@ -152,6 +153,28 @@ def bench_event_replay(prs: int = 2_000, *, batch: int = 1) -> None:
     elapsed = time.perf_counter() - started
     how = "one transaction per event" if batch == 1 else f"{batch} events per transaction, as a worker's drain"
     print(f"event replay ({how}): {len(calls)} events in {elapsed:.1f} s = {len(calls) / elapsed:,.0f} events/s")
+
+
+def bench_long_pull_request(reviews: int = 2_000) -> None:
+    """One PR collecting ``reviews`` reviews, one transaction per event: the last ones should cost what the first
+    ones did (the work of an event is bounded by the event, not by the PR's history)."""
+    team = fresh_team("bench-long")
+    base = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    pr = snapshot(0, base, updated=0)
+    rates = []
+
+    def review(i: int) -> ReviewSnapshot:
+        return ReviewSnapshot(i, PEOPLE[i % len(PEOPLE)], "commented", base + timedelta(minutes=i))
+
+    for start, end in ((0, 100), (reviews - 100, reviews)):
+        if start > 0:  # the reviews in between, stored quickly by the backfill's path
+            pull_requests_import(team=team, items=[(pr, [review(i) for i in range(100, start)], [])])
+        started = time.perf_counter()
+        for i in range(start, end):
+            review_upsert(team=team, pull_request=pr, review=review(i))
+        rates.append(f"{(end - start) / (time.perf_counter() - started):,.0f}")
+    first, last = rates
+    print(f"one PR's reviews, one transaction each: reviews 1-100 at {first} events/s, the last 100 at {last}")
 
 
 def bench_import(prs: int = 10_000) -> None:
@@ -321,6 +344,7 @@ def main() -> None:
     if not args.only_pages:
         bench_event_replay(batch=DRAIN_BATCH)
         bench_event_replay(batch=1)
+        bench_long_pull_request()
         bench_import()
     bench_dashboard(seed_team("bench-dashboard", DASHBOARD_PRS), target="< 300 ms, <= 20 queries")
     bench_people(seed_team("bench-people", PEOPLE_PRS))
