@@ -65,6 +65,19 @@ def events_batched() -> Iterator[None]:
         yield
     finally:
         _recorded.reset(token)
+    _write(recorded)
+
+
+def events_write_recorded() -> None:
+    """Inside ``events_batched``, write the events recorded so far now: a metrics write that is not an event
+    upsert (a repository rename) calls this first, so writes still happen in the order of the deliveries."""
+    recorded = _recorded.get()
+    if recorded:
+        _write(list(recorded))
+        recorded.clear()
+
+
+def _write(recorded: Sequence[tuple[Team, _Event]]) -> None:
     by_team: dict[int, tuple[Team, list[_Event]]] = {}
     for team, event in recorded:
         by_team.setdefault(team.pk, (team, []))[1].append(event)

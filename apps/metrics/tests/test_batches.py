@@ -6,6 +6,7 @@ import pytest
 
 from apps.metrics.models import PREvent, PRReview, PullRequest
 from apps.metrics.services import events_batched, pull_request_upsert, review_upsert
+from apps.metrics.services.repositories import pull_requests_rename_repository
 from apps.metrics.tests.factories import PersonFactory, ReviewFactory, SnapshotFactory, at, entry
 from apps.metrics.types import TimelineKind as K
 from apps.teams.models import Team
@@ -69,3 +70,11 @@ def test_a_batch_of_events_costs_a_few_statements_not_a_few_per_event(team, djan
             life_of_a_pr(team, n)  # 40 events of 10 new PRs with new people
 
     assert PullRequest.objects.filter(state="merged").count() == 20
+
+
+def test_a_rename_in_the_batch_comes_after_the_events_delivered_before_it(team):
+    with events_batched():
+        pull_request_upsert(team=team, snapshot=SnapshotFactory(github_repo_id=77, github_repo="acme/api"))
+        pull_requests_rename_repository(github_repo_id=77, full_name="acme/gateway")
+
+    assert PullRequest.objects.get().github_repo == "acme/gateway"
