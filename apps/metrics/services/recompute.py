@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from itertools import islice
 
 from django.db import transaction
-from django.db.models import F, Model, Q, Window
+from django.db.models import Case, F, Model, Q, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -45,7 +44,7 @@ def metrics_apply(
 
     A bounded number of statements whatever the number of PRs, reviews and events: read events, insert the new
     ones (with the ``ready`` entry derived at creation when the PR was opened ready), read the reviews that can
-    decide a metric (two reads, see ``_reviews_by_pr``), update the PRs (with ``also_save`` snapshot fields),
+    decide a metric (see ``_reviews_by_pr``), update the PRs (with ``also_save`` snapshot fields),
     update the reviews whose response time changed; rarely, fill a missing actor or drop a derived ``ready``
     entry that later facts contradict.
 
@@ -75,7 +74,6 @@ def metrics_apply(
                 )
     timeline.save()
     _save(pull_requests, [*also_save, *METRIC_FIELDS, "updated_at"])
-    _responses_clear(by_id, kept=stored, now=now)
     if changed_reviews:
         # A CASE per row: few rows change per event, and at most RESPONSE_BATCH per statement in a recompute.
         PRReview.objects.bulk_update(changed_reviews, ["response_seconds", "updated_at"], batch_size=RESPONSE_BATCH)
@@ -151,45 +149,44 @@ def _reviews_by_pr(
 
     Every metric of DESIGN §6 depends on at most two submitted reviews per reviewer: their first (the PR's first
     review is one of these, and so is the one a response time is measured to) and their last approval before
-    the merge (the PR's last approval is one of these). Reading only those keeps the work of an event bounded by
-    the number of reviewers, not by the PR's history: its 2,000th review costs what its 2nd did. Whether a
-    reviewer counts (a bot, the author) is a property of the reviewer, so the rules still decide that here.
+    the merge (the PR's last approval is one of these). Any set of reviews holding those gives the same metrics
+    as all of them, so one read of those, plus the reviews that still hold a response time (to clear one that a
+    late, earlier review displaced), keeps an event's work bounded by the number of reviewers, not by the PR's
+    history: its 2,000th review costs what its 2nd did. Whether a reviewer counts (a bot, the author) is a
+    property of the reviewer, so the rules still decide that here.
     """
-    submitted = PRReview.objects.filter(pull_request_id__in=by_id, submitted_at__isnull=False)
-    per_reviewer = [F("pull_request_id"), F("reviewer_id")]
-    firsts = submitted.annotate(
-        rank=Window(RowNumber(), partition_by=per_reviewer, order_by=[F("submitted_at").asc(), F("id").asc()])
-    ).filter(rank=1)
     before_merge = Q(pull_request_id__in=[pk for pk, pr in by_id.items() if pr.merged_at is None])
     for pk, pr in by_id.items():
         if pr.merged_at is not None:
             before_merge |= Q(pull_request_id=pk, submitted_at__lte=pr.merged_at)
-    approvals = (
-        submitted.filter(before_merge, state="approved")
+    approval = Case(When(before_merge, state="approved", then=Value(1)), default=Value(0))
+    rows = (
+        PRReview.objects.filter(pull_request_id__in=by_id, submitted_at__isnull=False)
         .annotate(
-            rank=Window(RowNumber(), partition_by=per_reviewer, order_by=[F("submitted_at").desc(), F("id").desc()])
+            approval=approval,
+            first_rank=Window(
+                RowNumber(),
+                partition_by=[F("pull_request_id"), F("reviewer_id")],
+                order_by=[F("submitted_at").asc(), F("id").asc()],
+            ),
+            approval_rank=Window(
+                RowNumber(),
+                partition_by=[F("pull_request_id"), F("reviewer_id"), approval],
+                order_by=[F("submitted_at").desc(), F("id").desc()],
+            ),
         )
-        .filter(rank=1)
-    )
+        .filter(Q(first_rank=1) | Q(approval=1, approval_rank=1) | Q(response_seconds__isnull=False))
+        .values_list(
+            "pk", "pull_request_id", "reviewer_id", "reviewer__is_bot", "state", "submitted_at", "github_review_id",
+            "response_seconds",
+        )
+    )  # fmt: skip
     reviews: dict[int, list[ReviewFact]] = defaultdict(list)
     stored: dict[int, tuple[int, int | None]] = {}
-    columns = ("pk", "pull_request_id", "reviewer_id", "reviewer__is_bot", "state", "submitted_at")
-    for query in (firsts, approvals):
-        for pk, pr_id, reviewer_id, is_bot, state, submitted_at, github_review_id, seconds in query.values_list(
-            *columns, "github_review_id", "response_seconds"
-        ).order_by():
-            if pk not in stored:
-                reviews[pr_id].append(ReviewFact(pk, reviewer_id, bool(is_bot), state, submitted_at))
-                stored[pk] = (github_review_id, seconds)
+    for pk, pr_id, reviewer_id, is_bot, state, submitted_at, github_review_id, seconds in rows.order_by():
+        reviews[pr_id].append(ReviewFact(pk, reviewer_id, bool(is_bot), state, submitted_at))
+        stored[pk] = (github_review_id, seconds)
     return reviews, stored
-
-
-def _responses_clear(by_id: dict[int, PullRequest], *, kept: Iterable[int], now: datetime) -> None:
-    """Only a reviewer's first review has a response time: clear it on every other review of the PRs (one that an
-    earlier review arriving late displaced, or whose reviewer is now a bot). Usually matches nothing."""
-    PRReview.objects.filter(pull_request_id__in=by_id, response_seconds__isnull=False).exclude(pk__in=kept).update(
-        response_seconds=None, updated_at=now
-    )
 
 
 def _save(pull_requests: Sequence[PullRequest], fields: Sequence[str]) -> None:
