@@ -155,6 +155,7 @@ def _reviews_by_pr(
     history: its 2,000th review costs what its 2nd did. Whether a reviewer counts (a bot, the author) is a
     property of the reviewer, so the rules still decide that here.
     """
+    # The merge times as they are about to be saved (a snapshot of this batch may have just merged the PR).
     before_merge = Q(pull_request_id__in=[pk for pk, pr in by_id.items() if pr.merged_at is None])
     for pk, pr in by_id.items():
         if pr.merged_at is not None:
