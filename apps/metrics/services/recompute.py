@@ -151,8 +151,8 @@ def _reviews_by_pr(
     review is one of these, and so is the one a response time is measured to) and their last approval before
     the merge (the PR's last approval is one of these). Any set of reviews holding those gives the same metrics
     as all of them, so one read of those, plus the reviews that still hold a response time (to clear one that a
-    late, earlier review displaced), keeps an event's work bounded by the number of reviewers, not by the PR's
-    history: its 2,000th review costs what its 2nd did. Whether a reviewer counts (a bot, the author) is a
+    late, earlier review displaced), keeps the rows an event reads bounded by the number of reviewers, not by the
+    PR's history (the database still ranks the PR's reviews, in SQL). Whether a reviewer counts (a bot, the author) is a
     property of the reviewer, so the rules still decide that here.
     """
     # The merge times as they are about to be saved (a snapshot of this batch may have just merged the PR).
