@@ -5,7 +5,9 @@ Run: ``.venv/bin/python benchmarks/bench_metrics.py``. Uses ``DATABASE_URL`` (de
 Prints, without asserting on timing:
 
 - events per second for a replay of 10,000 webhook-style events through ``pull_request_upsert`` /
-  ``review_upsert`` (2,000 PRs: opened, review requested, two reviews, merged);
+  ``review_upsert`` (2,000 PRs: opened, review requested, two reviews, merged), written as a worker's drain
+  writes them (50 events per transaction, ``events_batched``) and one transaction per event; and the reviews of
+  one PR as it grows to 2,000 reviews (its last should cost what its first did);
 - PRs per second for the backfill path, ``pull_requests_import`` of 10,000 PRs with 3 reviews each;
 - the dashboard's render time and query count (median of several renders through the Django test client) over
   the last 30 days, the last 365 days and the longest range the form accepts, and a deep page of the PR table,
@@ -26,7 +28,10 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -64,12 +69,18 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
+from apps.integrations.services.processing import DRAIN_BATCH  # noqa: E402
 from apps.metrics.models import PullRequest, TeamMember  # noqa: E402
-from apps.metrics.services import pull_request_upsert, pull_requests_import, review_upsert  # noqa: E402
+from apps.metrics.services import (  # noqa: E402
+    events_batched,
+    pull_request_upsert,
+    pull_requests_import,
+    review_upsert,
+)
 from apps.metrics.types import (  # noqa: E402
     GitHubPerson,
     PullRequestSnapshot,
@@ -115,27 +126,57 @@ def snapshot(
     )
 
 
-def bench_event_replay(prs: int = 2_000) -> None:
-    """Five events per PR, as webhook handlers would deliver them."""
+def bench_event_replay(prs: int = 2_000, *, batch: int = 1) -> None:
+    """Five events per PR, as webhook handlers would deliver them: one transaction per event (``batch=1``, what
+    ``delivery_process`` does for a lone or retried delivery), or ``batch`` events per transaction written
+    together by ``events_batched``, as a worker's drain does (``DRAIN_BATCH`` deliveries at a time)."""
     team = fresh_team("bench-events")
     base = datetime(2026, 1, 5, 9, tzinfo=UTC)
-    started = time.perf_counter()
-    events = 0
+    calls: list[Callable[[], object]] = []
     for n in range(prs):
         created = base + timedelta(minutes=n)
         reviewer, second = PEOPLE[(n + 1) % len(PEOPLE)], PEOPLE[(n + 2) % len(PEOPLE)]
         opened = snapshot(n, created, updated=0)
-        pull_request_upsert(team=team, snapshot=opened, timeline=[TimelineEntry(TimelineKind.OPENED, created)])
+        calls.append(partial(pull_request_upsert, team=team, snapshot=opened, timeline=[
+            TimelineEntry(TimelineKind.OPENED, created)
+        ]))  # fmt: skip
         requested = snapshot(n, created, updated=0.5)
         request = TimelineEntry(TimelineKind.REVIEW_REQUESTED, created + timedelta(hours=0.5), subject=reviewer)
-        pull_request_upsert(team=team, snapshot=requested, timeline=[request])
+        calls.append(partial(pull_request_upsert, team=team, snapshot=requested, timeline=[request]))
         for i, person in enumerate((reviewer, second)):
             review = ReviewSnapshot(n * 10 + i, person, "approved", created + timedelta(hours=2 + i))
-            review_upsert(team=team, pull_request=requested, review=review)
-        pull_request_upsert(team=team, snapshot=snapshot(n, created, updated=5, merged=True))
-        events += 5
+            calls.append(partial(review_upsert, team=team, pull_request=requested, review=review))
+        calls.append(partial(pull_request_upsert, team=team, snapshot=snapshot(n, created, updated=5, merged=True)))
+    started = time.perf_counter()
+    for start in range(0, len(calls), batch):
+        with transaction.atomic(), events_batched() if batch > 1 else nullcontext():
+            for call in calls[start : start + batch]:
+                call()
     elapsed = time.perf_counter() - started
-    print(f"event replay: {events} events in {elapsed:.1f} s = {events / elapsed:,.0f} events/s")
+    how = "one transaction per event" if batch == 1 else f"{batch} events per transaction, as a worker's drain"
+    print(f"event replay ({how}): {len(calls)} events in {elapsed:.1f} s = {len(calls) / elapsed:,.0f} events/s")
+
+
+def bench_long_pull_request(reviews: int = 2_000) -> None:
+    """One PR collecting ``reviews`` reviews, one transaction per event: the last ones should cost what the first
+    ones did (the work of an event is bounded by the event, not by the PR's history)."""
+    team = fresh_team("bench-long")
+    base = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    pr = snapshot(0, base, updated=0)
+    rates = []
+
+    def review(i: int) -> ReviewSnapshot:
+        return ReviewSnapshot(i, PEOPLE[i % len(PEOPLE)], "commented", base + timedelta(minutes=i))
+
+    for start, end in ((0, 100), (reviews - 100, reviews)):
+        if start > 0:  # the reviews in between, stored quickly by the backfill's path
+            pull_requests_import(team=team, items=[(pr, [review(i) for i in range(100, start)], [])])
+        started = time.perf_counter()
+        for i in range(start, end):
+            review_upsert(team=team, pull_request=pr, review=review(i))
+        rates.append(f"{(end - start) / (time.perf_counter() - started):,.0f}")
+    first, last = rates
+    print(f"one PR's reviews, one transaction each: reviews 1-100 at {first} events/s, the last 100 at {last}")
 
 
 def bench_import(prs: int = 10_000) -> None:
@@ -332,7 +373,9 @@ def main() -> None:
             explain_dashboard(seed_team("bench-million", BIG_PRS, days=3650), days=args.explain)
         return
     if not args.only_pages:
-        bench_event_replay()
+        bench_event_replay(batch=DRAIN_BATCH)
+        bench_event_replay(batch=1)
+        bench_long_pull_request()
         bench_import()
     bench_dashboard(seed_team("bench-dashboard", DASHBOARD_PRS), target="< 300 ms, <= 20 queries")
     bench_people(seed_team("bench-people", PEOPLE_PRS))

@@ -5,7 +5,8 @@ leaves the delivery pending (the sweeper queues it again) and never half-applied
 is ``SELECT … FOR UPDATE SKIP LOCKED``: a second worker given the same delivery moves on at once.
 
 ``deliveries_drain`` (woken by the web processes, see ``services.queueing``) claims the pending deliveries in
-batches and commits a batch once: the claim, every handler's writes and the statuses. Any error rolls the batch
+batches and commits a batch once: the claim, every handler's writes and the statuses; the handlers' metrics writes
+are recorded as they run and written together at the end of the batch (``events_batched``). Any error rolls the batch
 back and its deliveries go through ``delivery_process`` one by one, where a handler bug fails its own delivery
 only and a transient error counts the attempt and asks for a retry with backoff.
 """
@@ -25,6 +26,7 @@ from django.utils import timezone
 from apps.integrations.handlers import HANDLERS, DeliveryIgnored
 from apps.integrations.handlers.pull_requests import tracking_memoized
 from apps.integrations.models import DeliveryStatus, WebhookDelivery
+from apps.metrics.services import events_batched
 from github_app import RateLimited, ServerError, TransportError, parse_event
 
 logger = logging.getLogger(__name__)
@@ -160,7 +162,7 @@ def _drain_batch() -> int:
             deliveries = list(_pending_fresh().select_for_update(skip_locked=True)[:DRAIN_BATCH])
             claimed = [d.pk for d in deliveries]
             outcomes: dict[tuple[str, str], list[int]] = {}
-            with tracking_memoized():
+            with tracking_memoized(), events_batched():  # the metrics writes of the batch happen together, here
                 for delivery in deliveries:
                     outcomes.setdefault(_dispatch(delivery), []).append(delivery.pk)
             now = timezone.now()  # the batch's work is done; it commits next

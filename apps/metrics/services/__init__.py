@@ -7,7 +7,7 @@ from apps.metrics.services.members import (
     team_member_upsert,
     team_members_sync,
 )
-from apps.metrics.services.pull_requests import pull_request_upsert, review_upsert
+from apps.metrics.services.pull_requests import events_batched, pull_request_upsert, review_upsert
 from apps.metrics.services.recompute import (
     pull_request_metrics_recompute,
     pull_requests_recompute,
@@ -15,6 +15,7 @@ from apps.metrics.services.recompute import (
 )
 
 __all__ = [
+    "events_batched",
     "pull_request_metrics_recompute",
     "pull_request_upsert",
     "pull_requests_import",

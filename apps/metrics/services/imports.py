@@ -13,15 +13,14 @@ from itertools import islice
 
 from django.db import transaction
 
-from apps.metrics.models import PRReview, PullRequest, TeamMember
+from apps.metrics.models import PullRequest, TeamMember
 from apps.metrics.services.members import team_members_bulk_upsert
-from apps.metrics.services.recompute import metrics_apply, rows_update
+from apps.metrics.services.recompute import metrics_apply
+from apps.metrics.services.reviews import reviews_store
 from apps.metrics.services.snapshots import (
     SNAPSHOT_FIELDS,
     event_rows,
     people_of,
-    review_merge,
-    review_new,
     snapshot_apply,
     snapshot_entries,
     snapshot_fields,
@@ -29,7 +28,6 @@ from apps.metrics.services.snapshots import (
 from apps.metrics.types import PullRequestSnapshot, ReviewSnapshot, TimelineEntry
 from apps.teams.models import Team
 
-REVIEW_FIELDS = ["state", "submitted_at", "reviewer", "updated_at"]
 ImportItem = tuple[PullRequestSnapshot, Sequence[ReviewSnapshot], Sequence[TimelineEntry]]
 
 
@@ -67,7 +65,7 @@ def _batch_import(team: Team, batch: Sequence[ImportItem]) -> None:
         rows = []
         for pr in prs:
             rows += event_rows(pr, pending[pr.github_pr_id].entries, members)
-        _reviews_store(team, prs, pending, members)
+        reviews_store(team, [(pr, review) for pr in prs for review in pending[pr.github_pr_id].reviews], members)
         metrics_apply(prs, also_save=SNAPSHOT_FIELDS, new_events=rows)
 
 
@@ -88,30 +86,3 @@ def _pull_requests_lock(team: Team, pending: dict[int, _Pending], members: dict[
         for snapshot in sorted(pending[pr.github_pr_id].snapshots, key=lambda s: s.updated_at):
             snapshot_apply(pr, snapshot, members)  # same-second snapshots merge, as on the single-event path
     return prs
-
-
-def _reviews_store(
-    team: Team, prs: Sequence[PullRequest], pending: dict[int, _Pending], members: dict[int, TeamMember]
-) -> None:
-    """Merge every review of the batch into stored rows with the same forward-only rules, in three statements."""
-    by_review: dict[int, tuple[PullRequest, list[ReviewSnapshot]]] = {}
-    for pr in prs:
-        for review in pending[pr.github_pr_id].reviews:
-            by_review.setdefault(review.github_review_id, (pr, []))[1].append(review)
-    if not by_review:
-        return
-    stored = {r.github_review_id: r for r in PRReview.objects.filter(team=team, github_review_id__in=list(by_review))}
-    created: list[PRReview] = []
-    changed: dict[int, PRReview] = {}
-    for review_id, (pr, snapshots) in by_review.items():
-        row = stored.get(review_id)
-        for snapshot in snapshots:
-            reviewer = members.get(snapshot.reviewer.github_id) if snapshot.reviewer else None
-            if row is None:
-                row = review_new(pr, snapshot, reviewer)
-                created.append(row)
-            elif review_merge(row, snapshot, reviewer) and row.pk is not None:
-                changed[row.pk] = row
-    PRReview.objects.bulk_create(created, ignore_conflicts=True)
-    if changed:
-        rows_update(PRReview, list(changed.values()), REVIEW_FIELDS, key=["team", "github_review_id"])

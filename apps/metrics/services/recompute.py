@@ -11,7 +11,8 @@ from collections.abc import Iterable, Sequence
 from itertools import islice
 
 from django.db import transaction
-from django.db.models import F, Model
+from django.db.models import Case, F, Model, Q, Value, When, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from apps.metrics.models import PREvent, PRReview, PullRequest
@@ -34,27 +35,30 @@ METRIC_FIELDS = (
     "is_bot_author",
 )
 RECOMPUTE_BATCH = 500
-# What a review derives from its PR: its response time and the PR's scope columns (``PRReview.pr_*``).
-REVIEW_DERIVED_FIELDS = ("response_seconds", "pr_author", "pr_is_bot_author", "pr_github_repo_id", "updated_at")
+RESPONSE_BATCH = 100
 
 
 def metrics_apply(
     pull_requests: Sequence[PullRequest], *, also_save: Sequence[str] = (), new_events: Sequence[PREvent] = ()
-) -> None:
+) -> dict[int, int | None]:
     """Record ``new_events``, then recompute and save the metrics of loaded, locked PRs (``author`` selected).
 
     A bounded number of statements whatever the number of PRs, reviews and events: read events, insert the new
-    ones (with the ``ready`` entry derived at creation when the PR was opened ready), read reviews, update the
-    PRs (with ``also_save`` snapshot fields), update the reviews' response times; rarely, fill a missing actor
-    or drop a derived ``ready`` entry that later facts contradict.
+    ones (with the ``ready`` entry derived at creation when the PR was opened ready), read the reviews that can
+    decide a metric (see ``_reviews_by_pr``), update the PRs (with ``also_save`` snapshot fields),
+    update the reviews whose response time changed; rarely, fill a missing actor or drop a derived ``ready``
+    entry that later facts contradict.
+
+    Returns every review's response time by ``github_review_id``.
     """
     if not pull_requests:
-        return
+        return {}
     by_id = {pr.pk: pr for pr in pull_requests}
     timeline = _Timeline.load(by_id)
     timeline.add(new_events)
-    reviews, stored_reviews = _reviews_by_pr(by_id)
+    reviews, stored = _reviews_by_pr(by_id)
     changed_reviews: list[PRReview] = []
+    response: dict[int, int | None] = {}
     now = timezone.now()
     for pr in pull_requests:
         metrics = pull_request_metrics(_facts(pr), reviews[pr.pk], timeline.facts[pr.pk])
@@ -62,18 +66,49 @@ def metrics_apply(
             setattr(pr, name, getattr(metrics, name))
         pr.updated_at = now
         timeline.derive_ready(pr, opened_ready=metrics.opened_ready)
-        derived = review_scope_copies(pr)
         for review in reviews[pr.pk]:
-            row = stored_reviews[review.review_id]
-            derived["response_seconds"] = metrics.response_seconds.get(review.review_id)
-            if any(getattr(row, name) != value for name, value in derived.items()):
-                for name, value in derived.items():
-                    setattr(row, name, value)
-                changed_reviews.append(row)
+            github_review_id, seconds = stored[review.review_id]
+            response[github_review_id] = metrics.response_seconds.get(review.review_id)
+            if seconds != response[github_review_id]:
+                changed_reviews.append(
+                    PRReview(pk=review.review_id, response_seconds=response[github_review_id], updated_at=now)
+                )
     timeline.save()
     _save(pull_requests, [*also_save, *METRIC_FIELDS, "updated_at"])
     if changed_reviews:
-        rows_update(PRReview, changed_reviews, REVIEW_DERIVED_FIELDS, key=["team", "github_review_id"])
+        # A CASE per row: few rows change per event, and at most RESPONSE_BATCH per statement in a recompute.
+        PRReview.objects.bulk_update(changed_reviews, ["response_seconds", "updated_at"], batch_size=RESPONSE_BATCH)
+    _review_scope_sync(by_id)
+    return response
+
+
+def _review_scope_sync(by_id: dict[int, PullRequest]) -> None:
+    """Keep every review's copies of its PR's scope columns (``PRReview.pr_*``, which reviewer load reads without
+    a join to the PRs) equal to the PR's.
+
+    The metrics read above sees only the reviews that can decide a metric, so the copies are compared in SQL with
+    the saved PRs over all of their reviews: one SELECT that normally finds nothing, and one UPDATE per PR whose
+    copies are stale (a PR created from a review payload, then completed; an author marked as a bot).
+    """
+    stale_prs = set(
+        PRReview.objects.filter(pull_request_id__in=by_id)
+        .alias(
+            copied_author=Coalesce("pr_author_id", -1),
+            actual_author=Coalesce("pull_request__author_id", -1),
+            copied_repo=Coalesce("pr_github_repo_id", -1),
+            actual_repo=Coalesce("pull_request__github_repo_id", -1),
+        )
+        .filter(
+            ~Q(copied_author=F("actual_author"))
+            | ~Q(copied_repo=F("actual_repo"))
+            | ~Q(pr_is_bot_author=F("pull_request__is_bot_author"))
+        )
+        .values_list("pull_request_id", flat=True)
+        .order_by()
+    )
+    now = timezone.now()
+    for pk in sorted(stale_prs):
+        PRReview.objects.filter(pull_request_id=pk).update(**review_scope_copies(by_id[pk]), updated_at=now)
 
 
 def _facts(pr: PullRequest) -> PullRequestFacts:
@@ -138,15 +173,51 @@ class _Timeline:
             PREvent.objects.filter(pk__in=self.to_drop).delete()
 
 
-def _reviews_by_pr(by_id: dict[int, PullRequest]) -> tuple[dict[int, list[ReviewFact]], dict[int, PRReview]]:
-    reviews: dict[int, list[ReviewFact]] = defaultdict(list)
-    stored: dict[int, PRReview] = {}
-    rows = PRReview.objects.filter(pull_request_id__in=by_id).annotate(reviewer_is_bot=F("reviewer__is_bot"))
-    for row in rows.order_by():
-        reviews[row.pull_request_id].append(
-            ReviewFact(row.pk, row.reviewer_id, bool(row.reviewer_is_bot), row.state, row.submitted_at)
+def _reviews_by_pr(
+    by_id: dict[int, PullRequest],
+) -> tuple[dict[int, list[ReviewFact]], dict[int, tuple[int, int | None]]]:
+    """The reviews that can decide a metric, as facts, and each one's (github_review_id, stored response time).
+
+    Every metric of DESIGN §6 depends on at most two submitted reviews per reviewer: their first (the PR's first
+    review is one of these, and so is the one a response time is measured to) and their last approval before
+    the merge (the PR's last approval is one of these). Any set of reviews holding those gives the same metrics
+    as all of them, so one read of those, plus the reviews that still hold a response time (to clear one that a
+    late, earlier review displaced), keeps the rows an event reads bounded by the number of reviewers, not by the
+    PR's history (the database still ranks the PR's reviews, in SQL). Whether a reviewer counts (a bot, the author) is a
+    property of the reviewer, so the rules still decide that here.
+    """
+    # The merge times as they are about to be saved (a snapshot of this batch may have just merged the PR).
+    before_merge = Q(pull_request_id__in=[pk for pk, pr in by_id.items() if pr.merged_at is None])
+    for pk, pr in by_id.items():
+        if pr.merged_at is not None:
+            before_merge |= Q(pull_request_id=pk, submitted_at__lte=pr.merged_at)
+    approval = Case(When(before_merge, state="approved", then=Value(1)), default=Value(0))
+    rows = (
+        PRReview.objects.filter(pull_request_id__in=by_id, submitted_at__isnull=False)
+        .annotate(
+            approval=approval,
+            first_rank=Window(
+                RowNumber(),
+                partition_by=[F("pull_request_id"), F("reviewer_id")],
+                order_by=[F("submitted_at").asc(), F("id").asc()],
+            ),
+            approval_rank=Window(
+                RowNumber(),
+                partition_by=[F("pull_request_id"), F("reviewer_id"), approval],
+                order_by=[F("submitted_at").desc(), F("id").desc()],
+            ),
         )
-        stored[row.pk] = row
+        .filter(Q(first_rank=1) | Q(approval=1, approval_rank=1) | Q(response_seconds__isnull=False))
+        .values_list(
+            "pk", "pull_request_id", "reviewer_id", "reviewer__is_bot", "state", "submitted_at", "github_review_id",
+            "response_seconds",
+        )
+    )  # fmt: skip
+    reviews: dict[int, list[ReviewFact]] = defaultdict(list)
+    stored: dict[int, tuple[int, int | None]] = {}
+    for pk, pr_id, reviewer_id, is_bot, state, submitted_at, github_review_id, seconds in rows.order_by():
+        reviews[pr_id].append(ReviewFact(pk, reviewer_id, bool(is_bot), state, submitted_at))
+        stored[pk] = (github_review_id, seconds)
     return reviews, stored
 
 

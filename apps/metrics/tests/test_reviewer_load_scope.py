@@ -46,6 +46,26 @@ def test_reviews_of_a_pr_by_an_account_marked_bot_leave_reviewer_load(team, djan
     assert reviews_counted(team, with_bots) == {"ada": 1}
 
 
+def test_marking_a_bot_reaches_reviews_that_decide_no_metric(team, django_capture_on_commit_callbacks):
+    """A reviewer's second comment decides no metric, so the metrics read never loads it: its copy of the PR's bot
+    flag must follow all the same, or reviewer load would keep counting it."""
+    author, ada = PersonFactory(login="renovate-ish"), PersonFactory(login="ada")
+    snap = SnapshotFactory(author=author)
+    for hour, state in ((2, "commented"), (3, "commented"), (4, "commented")):
+        review_upsert(
+            team=team, pull_request=snap, review=ReviewFactory(reviewer=ada, state=state, submitted_at=at(hour))
+        )
+    assert reviews_counted(team) == {"ada": 3}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        team_member_mark_bot(
+            team=team, member_id=TeamMember.objects.get(github_username="renovate-ish").pk, is_bot=True
+        )
+
+    assert copies_match_their_pull_requests()
+    assert reviews_counted(team) == {}
+
+
 def test_imported_reviews_follow_the_repository_and_author_filters(team):
     ada, grace, linus = PersonFactory(login="ada"), PersonFactory(login="grace"), PersonFactory(login="linus")
     items = [
