@@ -12,7 +12,7 @@ from itertools import islice
 
 from django.db import transaction
 from django.db.models import Case, F, Model, Q, Value, When, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from apps.metrics.models import PREvent, PRReview, PullRequest
@@ -46,8 +46,14 @@ def metrics_apply(
     A bounded number of statements whatever the number of PRs, reviews and events: read events, insert the new
     ones (with the ``ready`` entry derived at creation when the PR was opened ready), read the reviews that can
     decide a metric (see ``_reviews_by_pr``), update the PRs (with ``also_save`` snapshot fields),
-    update the reviews whose response time changed; rarely, fill a missing actor or drop a derived ``ready``
-    entry that later facts contradict.
+    update the reviews whose response time changed; rarely, fill a missing actor, drop a derived ``ready``
+    entry that later facts contradict, or bring the reviews' copies of the PR's scope columns (``PRReview.pr_*``,
+    which reviewer load reads without a join) up to date.
+
+    Those copies are written for all of a PR's reviews at once, and set from the PR when a review is created, so
+    they are equal across the PR's reviews; when the PR's author, bot flag or repository changes, the reviews read
+    here (every reviewer's first review is among them) show the old value, and all of the PR's reviews are
+    updated in one statement.
 
     Returns every review's response time by ``github_review_id``.
     """
@@ -58,6 +64,7 @@ def metrics_apply(
     timeline.add(new_events)
     reviews, stored = _reviews_by_pr(by_id)
     changed_reviews: list[PRReview] = []
+    stale_copies: list[PullRequest] = []
     response: dict[int, int | None] = {}
     now = timezone.now()
     for pr in pull_requests:
@@ -66,8 +73,11 @@ def metrics_apply(
             setattr(pr, name, getattr(metrics, name))
         pr.updated_at = now
         timeline.derive_ready(pr, opened_ready=metrics.opened_ready)
+        copies = tuple(review_scope_copies(pr).values())
+        if any(stored[review.review_id][2] != copies for review in reviews[pr.pk]):
+            stale_copies.append(pr)
         for review in reviews[pr.pk]:
-            github_review_id, seconds = stored[review.review_id]
+            github_review_id, seconds, _ = stored[review.review_id]
             response[github_review_id] = metrics.response_seconds.get(review.review_id)
             if seconds != response[github_review_id]:
                 changed_reviews.append(
@@ -78,37 +88,9 @@ def metrics_apply(
     if changed_reviews:
         # A CASE per row: few rows change per event, and at most RESPONSE_BATCH per statement in a recompute.
         PRReview.objects.bulk_update(changed_reviews, ["response_seconds", "updated_at"], batch_size=RESPONSE_BATCH)
-    _review_scope_sync(by_id)
+    for pr in stale_copies:
+        PRReview.objects.filter(pull_request=pr).update(**review_scope_copies(pr), updated_at=now)
     return response
-
-
-def _review_scope_sync(by_id: dict[int, PullRequest]) -> None:
-    """Keep every review's copies of its PR's scope columns (``PRReview.pr_*``, which reviewer load reads without
-    a join to the PRs) equal to the PR's.
-
-    The metrics read above sees only the reviews that can decide a metric, so the copies are compared in SQL with
-    the saved PRs over all of their reviews: one SELECT that normally finds nothing, and one UPDATE per PR whose
-    copies are stale (a PR created from a review payload, then completed; an author marked as a bot).
-    """
-    stale_prs = set(
-        PRReview.objects.filter(pull_request_id__in=by_id)
-        .alias(
-            copied_author=Coalesce("pr_author_id", -1),
-            actual_author=Coalesce("pull_request__author_id", -1),
-            copied_repo=Coalesce("pr_github_repo_id", -1),
-            actual_repo=Coalesce("pull_request__github_repo_id", -1),
-        )
-        .filter(
-            ~Q(copied_author=F("actual_author"))
-            | ~Q(copied_repo=F("actual_repo"))
-            | ~Q(pr_is_bot_author=F("pull_request__is_bot_author"))
-        )
-        .values_list("pull_request_id", flat=True)
-        .order_by()
-    )
-    now = timezone.now()
-    for pk in sorted(stale_prs):
-        PRReview.objects.filter(pull_request_id=pk).update(**review_scope_copies(by_id[pk]), updated_at=now)
 
 
 def _facts(pr: PullRequest) -> PullRequestFacts:
@@ -175,8 +157,9 @@ class _Timeline:
 
 def _reviews_by_pr(
     by_id: dict[int, PullRequest],
-) -> tuple[dict[int, list[ReviewFact]], dict[int, tuple[int, int | None]]]:
-    """The reviews that can decide a metric, as facts, and each one's (github_review_id, stored response time).
+) -> tuple[dict[int, list[ReviewFact]], dict[int, tuple[int, int | None, tuple]]]:
+    """The reviews that can decide a metric, as facts, and each one's (github_review_id, stored response time,
+    its copies of the PR's scope columns).
 
     Every metric of DESIGN §6 depends on at most two submitted reviews per reviewer: their first (the PR's first
     review is one of these, and so is the one a response time is measured to) and their last approval before
@@ -210,14 +193,14 @@ def _reviews_by_pr(
         .filter(Q(first_rank=1) | Q(approval=1, approval_rank=1) | Q(response_seconds__isnull=False))
         .values_list(
             "pk", "pull_request_id", "reviewer_id", "reviewer__is_bot", "state", "submitted_at", "github_review_id",
-            "response_seconds",
+            "response_seconds", "pr_author_id", "pr_is_bot_author", "pr_github_repo_id",
         )
     )  # fmt: skip
     reviews: dict[int, list[ReviewFact]] = defaultdict(list)
-    stored: dict[int, tuple[int, int | None]] = {}
-    for pk, pr_id, reviewer_id, is_bot, state, submitted_at, github_review_id, seconds in rows.order_by():
+    stored: dict[int, tuple[int, int | None, tuple]] = {}
+    for pk, pr_id, reviewer_id, is_bot, state, submitted_at, github_review_id, seconds, *copies in rows.order_by():
         reviews[pr_id].append(ReviewFact(pk, reviewer_id, bool(is_bot), state, submitted_at))
-        stored[pk] = (github_review_id, seconds)
+        stored[pk] = (github_review_id, seconds, tuple(copies))
     return reviews, stored
 
 
