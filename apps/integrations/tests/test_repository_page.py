@@ -7,7 +7,7 @@ import responses
 from django.utils import timezone
 
 from apps.integrations.models import GitHubAppInstallation, SyncStatus, TrackedRepository
-from apps.integrations.selectors import tracked_repository_for_event
+from apps.integrations.selectors import tracked_repository_for_delivery
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +96,7 @@ def test_untracking_keeps_the_history_and_the_row_shows_it_untracked(admin_clien
     assert "Not tracked" in response.content.decode() and ">Track<" in response.content.decode()
     row = TrackedRepository.objects.get(team=team, github_repo_id=1)
     assert not row.is_active and row.inactive_reason == "untracked" and row.last_synced_at is not None
-    assert tracked_repository_for_event(team=team, github_repo_id=1) is None
+    assert tracked_repository_for_delivery(installation_id=repos.installation_id, github_repo_id=1) is None
 
 
 def test_the_row_fragment_shows_progress_and_errors_in_plain_words(member_client, team, repos):
