@@ -98,6 +98,14 @@ class GitHubAppInstallation(models.Model):
     def is_active(self) -> bool:
         return self.status == InstallationStatus.ACTIVE
 
+    @property
+    def settings_url(self) -> str:
+        """Where an account owner manages this installation on GitHub (repositories, permissions, uninstall)."""
+        path = f"settings/installations/{self.installation_id}"
+        if self.account_type == "Organization":
+            return f"{settings.GITHUB_WEB_URL}/organizations/{self.account_login}/{path}"
+        return f"{settings.GITHUB_WEB_URL}/{path}"
+
 
 class InstallationRepository(models.Model):
     """A repository the installation can reach on GitHub: the list admins pick tracked repositories from."""

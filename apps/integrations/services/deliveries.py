@@ -111,7 +111,7 @@ def _insert_delivery(params: list[Any]) -> tuple[int] | None:
     """
     in_transaction = connection.in_atomic_block
     if not in_transaction:
-        connection.health_check_done = True
+        connection.health_check_done = True  # type: ignore[attr-defined]  # Django's own flag, not in the stubs
     try:
         return _execute_insert(params)
     except (InterfaceError, OperationalError):

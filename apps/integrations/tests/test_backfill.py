@@ -128,7 +128,7 @@ def test_a_low_rate_budget_reschedules_the_task_for_the_reset(tracked, gql, team
     expected = (gql.reset_at - datetime.now(UTC)).total_seconds()
     countdown = reschedule.call_args.kwargs["countdown"]
     assert abs(countdown - expected) <= 5
-    assert reschedule.call_args.kwargs["args"] == [tracked.pk]
+    assert reschedule.call_args.kwargs["args"] == (tracked.pk,)
     tracked.refresh_from_db()
     assert tracked.sync_status == SyncStatus.WAITING and tracked.sync_imported == 50  # one page, then it paused
     assert abs((tracked.sync_resume_at - gql.reset_at).total_seconds()) <= 5
