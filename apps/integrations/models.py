@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 
@@ -143,6 +145,12 @@ class SyncKind(models.TextChoices):
     CATCH_UP = "catch_up", "Catch-up"
 
 
+def import_heartbeat_cutoff(now: datetime) -> datetime:
+    """A running import that has not beaten since this moment is presumed dead (its worker died or its message was
+    lost): it no longer blocks a new import, and a new worker may take over its claim."""
+    return now - timedelta(seconds=settings.BACKFILL_LOCK_SECONDS)
+
+
 class TrackedRepository(BaseTeamModel):
     """A repository whose pull-request events count for the team. Tracking is a filter, never a hook.
 
@@ -182,6 +190,14 @@ class TrackedRepository(BaseTeamModel):
 
     def __str__(self) -> str:
         return self.full_name
+
+    def import_running(self, *, now: datetime) -> bool:
+        """Whether a worker is importing this repository now: running, with a heartbeat newer than the cutoff."""
+        return (
+            self.sync_status == SyncStatus.RUNNING
+            and self.sync_heartbeat_at is not None
+            and self.sync_heartbeat_at > import_heartbeat_cutoff(now)
+        )
 
 
 class ConnectionAction(models.TextChoices):

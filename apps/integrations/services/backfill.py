@@ -138,8 +138,7 @@ def _claim(pk: int) -> tuple[TrackedRepository, _Run] | BackfillOutcome:
         )
         if row is None or not row.is_active or row.sync_status not in CLAIMABLE:
             return BackfillOutcome("idle")
-        stale = now - timedelta(seconds=settings.BACKFILL_LOCK_SECONDS)
-        if row.sync_status == SyncStatus.RUNNING and row.sync_heartbeat_at and row.sync_heartbeat_at > stale:
+        if row.import_running(now=now):
             return BackfillOutcome("busy")
         installation = row.installation
         if installation is None or installation.status != InstallationStatus.ACTIVE:
