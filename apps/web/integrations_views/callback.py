@@ -18,9 +18,9 @@ from django.views.decorators.http import require_GET
 from apps.integrations.github import GitHubAppNotConfigured
 from apps.integrations.services.linking import LinkError, installation_link_from_callback
 from apps.integrations.services.state import StateInvalid, state_consume
-from apps.integrations.views.team import INSTALL_STATE
 from apps.teams.decorators import AuthenticatedRequest
 from apps.teams.models import Membership
+from apps.web.integrations_views.team import INSTALL_STATE
 from github_app import GitHubError
 
 logger = logging.getLogger(__name__)
