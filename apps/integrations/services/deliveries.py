@@ -124,7 +124,8 @@ def _insert_delivery(params: list[Any]) -> tuple[int] | None:
 def _execute_insert(params: list[Any]) -> tuple[int] | None:
     with connection.cursor() as cursor:
         cursor.execute(_INSERT_DELIVERY, params)
-        return cursor.fetchone()
+        row: tuple[int] | None = cursor.fetchone()  # RETURNING id, or nothing when the delivery id was stored
+        return row
 
 
 def delivery_record(*, incoming: IncomingDelivery) -> int | None:

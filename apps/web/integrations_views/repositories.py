@@ -6,9 +6,11 @@ change answers with the changed row (or the table, for bulk actions); without it
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -29,7 +31,7 @@ from apps.teams.decorators import TeamRequest, team_admin_required, team_member_
 PER_PAGE = 50
 
 
-def _table_context(request: TeamRequest, params) -> dict:
+def _table_context(request: TeamRequest, params: QueryDict) -> dict[str, Any]:
     form = RepositoryFilterForm(params)
     search, show = form.cleaned() if form.is_valid() else ("", "all")
     paginator = Paginator(team_repositories(team=request.team, search=search, show=show), PER_PAGE)
