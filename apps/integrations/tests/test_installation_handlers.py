@@ -18,7 +18,7 @@ from apps.integrations.models import (
     TrackedRepository,
     WebhookDelivery,
 )
-from apps.integrations.tests.factories import TrackedRepositoryFactory
+from apps.integrations.tests.factories import InstallationFactory, TrackedRepositoryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -202,6 +202,15 @@ def test_account_rename_for_an_unknown_installation_creates_it(signed_webhook):
     send(signed_webhook, "installation_target", target_renamed(77, 88, "old-org", "new-org"))
     row = GitHubAppInstallation.objects.get(installation_id=77)
     assert (row.account_id, row.account_login) == (88, "new-org")
+
+
+def test_account_rename_keeps_the_account_type_an_installation_event_recorded(signed_webhook):
+    InstallationFactory(installation_id=77, account_id=88, account_login="old-org", account_type="Organization")
+    payload = target_renamed(77, 88, "old-org", "new-org")
+    payload["account"]["type"] = "User"  # a back-fill would write this; a known account keeps its recorded type
+    send(signed_webhook, "installation_target", payload)
+    row = GitHubAppInstallation.objects.get(installation_id=77)
+    assert (row.account_login, row.account_type) == ("new-org", "Organization")
 
 
 def test_authorization_revoked_is_processed_and_stores_nothing(signed_webhook, github_payload):

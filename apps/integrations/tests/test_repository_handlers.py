@@ -136,3 +136,12 @@ def test_created_repository_joins_an_all_repositories_installation(signed_webhoo
     assert InstallationRepository.objects.filter(
         installation__installation_id=1, github_repo_id=payload["repository"]["id"]
     ).exists()
+
+
+@pytest.mark.parametrize("selection, status", [("selected", "active"), ("all", "deleted")])
+def test_created_repository_waits_for_its_own_event_on_a_selected_or_deleted_installation(
+    signed_webhook, github_payload, selection, status
+):
+    InstallationFactory(installation_id=1, account_login="Octocoders", repository_selection=selection, status=status)
+    send_twice(signed_webhook, github_payload("repository/created.with-installation.payload.json"))
+    assert not InstallationRepository.objects.filter(installation__installation_id=1).exists()
