@@ -22,6 +22,12 @@ from github_app.queries import (
 from github_app.retry import RetryPolicy
 from github_app.tokens import InstallationTokenProvider
 
+# GitHub's "Permissions required for GitHub Apps": every App has "Metadata" (read), which covers
+# GET /installation/repositories and the repository events; the pull requests, their reviews and timeline items read
+# through GraphQL (and the pull_request / pull_request_review events) need "Pull requests" (read).
+METADATA_PERMISSION = ("metadata", "read")
+PULL_REQUESTS_PERMISSION = ("pull_requests", "read")
+
 
 class InstallationAPI:
     """REST and GraphQL as one installation. A 401 drops the cached token, mints once more and retries once."""
