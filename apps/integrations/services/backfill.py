@@ -72,6 +72,7 @@ class BackfillOutcome:
 @dataclass
 class _Run:
     pk: int
+    installation_id: int
     token: str
     owner: str
     name: str
@@ -113,9 +114,9 @@ def tracked_repository_backfill(*, tracked_repository_id: int, api: Installation
     if isinstance(claimed, BackfillOutcome):
         return claimed
     tracked, run = claimed
-    log = {"installation_id": tracked.installation.installation_id, "repo": tracked.full_name}
+    log = {"installation_id": run.installation_id, "repo": tracked.full_name}
     try:
-        api = api or installation_backfill_api(installation_id=tracked.installation.installation_id)
+        api = api or installation_backfill_api(installation_id=run.installation_id)
         outcome = _pages(api, tracked, run)
     except GitHubAppNotConfigured:
         outcome = _release(run, SyncStatus.FAILED, "The GitHub App is not configured on this server.")
@@ -137,10 +138,10 @@ def _claim(pk: int) -> tuple[TrackedRepository, _Run] | BackfillOutcome:
         )
         if row is None or not row.is_active or row.sync_status not in CLAIMABLE:
             return BackfillOutcome("idle")
-        stale = now - timedelta(seconds=settings.BACKFILL_LOCK_SECONDS)
-        if row.sync_status == SyncStatus.RUNNING and row.sync_heartbeat_at and row.sync_heartbeat_at > stale:
+        if row.import_running(now=now):
             return BackfillOutcome("busy")
-        if row.installation is None or row.installation.status != InstallationStatus.ACTIVE:
+        installation = row.installation
+        if installation is None or installation.status != InstallationStatus.ACTIVE:
             # Suspended or uninstalled: call nothing. An unsuspend schedules the repositories again.
             row.sync_status, row.sync_resume_at = SyncStatus.WAITING, None
             row.sync_error = "The GitHub App installation is not active (suspended or uninstalled)."
@@ -151,7 +152,16 @@ def _claim(pk: int) -> tuple[TrackedRepository, _Run] | BackfillOutcome:
         row.save(update_fields=["sync_status", "sync_claim", "sync_heartbeat_at", "sync_resume_at", "sync_error"])
     owner, _, name = row.full_name.partition("/")
     page_size = min(max(row.sync_page_size, settings.BACKFILL_MIN_PAGE_SIZE), settings.BACKFILL_PAGE_SIZE)
-    run = _Run(row.pk, row.sync_claim, owner, name, row.sync_since, row.sync_cursor or None, page_size)
+    run = _Run(
+        row.pk,
+        installation.installation_id,
+        row.sync_claim,
+        owner,
+        name,
+        row.sync_since,
+        row.sync_cursor or None,
+        page_size,
+    )
     return row, run
 
 

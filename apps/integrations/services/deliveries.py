@@ -112,7 +112,7 @@ def _insert_delivery(params: list[Any]) -> tuple[int] | None:
     """
     in_transaction = connection.in_atomic_block
     if not in_transaction:
-        connection.health_check_done = True
+        connection.health_check_done = True  # type: ignore[attr-defined]  # Django's own flag, not in the stubs
     try:
         return _execute_insert(params)
     except (InterfaceError, OperationalError):
@@ -125,7 +125,8 @@ def _insert_delivery(params: list[Any]) -> tuple[int] | None:
 def _execute_insert(params: list[Any]) -> tuple[int] | None:
     with _binding_cursor() as cursor:
         cursor.execute(_INSERT_DELIVERY, params)
-        return cursor.fetchone()
+        row: tuple[int] | None = cursor.fetchone()  # RETURNING id, or nothing when the delivery id was stored
+        return row
 
 
 def _binding_cursor() -> CursorWrapper:

@@ -138,7 +138,7 @@ def _breakdown_reasons(pr: PullRequest) -> list[Reason]:
         draft = "0: it was opened ready for review"
     else:
         draft = "opened → ready for review"
-    if not reviewed:
+    if not reviewed or pr.first_review_at is None:
         pickup = "ready → merge: it was merged without a review"
     elif pr.first_review_at < (pr.ready_at or pr.pr_created_at):
         pickup = "0: its first review came before it was ready for review"
