@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import orjson
+import psycopg
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.backends.utils import CursorWrapper
@@ -139,13 +140,12 @@ def _binding_cursor() -> CursorWrapper:
     """
     if connection.vendor != "postgresql":
         return connection.cursor()
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
     connection.ensure_connection()
     connection.validate_thread_sharing()
     with connection.wrap_database_errors:
-        raw = ServerBindingCursor(connection.connection)
-    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+        raw = psycopg.Cursor(connection.connection)
+    wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
+    return wrap(raw)  # type: ignore[arg-type]  # django-stubs types the DB-API cursor as the wrapper returned
 
 
 def delivery_record(*, incoming: IncomingDelivery) -> int | None:
