@@ -85,7 +85,7 @@ class DashboardFilterForm(forms.Form):
         return data
 
 
-def _filters(request: HttpRequest) -> tuple[DashboardFilters, DashboardFilterForm]:
+def filters_from_request(request: HttpRequest) -> tuple[DashboardFilters, DashboardFilterForm]:
     """Filters from the query string, and the form that says what was wrong with them.
 
     A malformed or out-of-range value is a form error shown on the page; the figures then show the default
@@ -114,7 +114,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def _dashboard(request: HttpRequest) -> HttpResponse:
-    filters, form = _filters(request)
+    filters, form = filters_from_request(request)
     repos, authors = team_filter_options(team=request.team)
     menu = [(repo_id, name, repo_id in filters.untracked_repo_ids) for repo_id, name in repos]
     context = {

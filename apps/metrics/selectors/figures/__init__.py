@@ -1,0 +1,34 @@
+"""Every dashboard figure as the rows it was computed from, and the rows it left out with why.
+
+``catalog`` says, for each figure, which rows it counts (through the same population functions of ``scope`` the
+panels use), what each row contributed and which rows of the period it leaves out, by named rule. ``lists``
+pages through them, finds the row a percentile sits at and counts the exclusions by reason.
+"""
+
+from apps.metrics.selectors.figures.catalog import FIGURES, Figure, FigureRequest, UnknownFigure, figure_for
+from apps.metrics.selectors.figures.lists import (
+    Exclusions,
+    FigureRow,
+    PercentileRank,
+    figure_exclusions,
+    figure_left_out,
+    figure_rank,
+    figure_rows,
+    figure_rows_iter,
+)
+
+__all__ = [
+    "FIGURES",
+    "Exclusions",
+    "Figure",
+    "FigureRequest",
+    "FigureRow",
+    "PercentileRank",
+    "UnknownFigure",
+    "figure_exclusions",
+    "figure_for",
+    "figure_left_out",
+    "figure_rank",
+    "figure_rows",
+    "figure_rows_iter",
+]
