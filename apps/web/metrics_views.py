@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.integrations.selectors import team_untracked_repository_ids
+from apps.integrations.selectors_freshness import team_freshness
 from apps.metrics.models import PullRequest, TeamMember
 from apps.metrics.selectors import (
     DashboardFilters,
@@ -125,6 +126,8 @@ def _dashboard(request: HttpRequest) -> HttpResponse:
         "repos": menu,
         "authors": authors,
         "has_data": bool(repos),
+        # Composed here, not in apps.metrics: the metrics core knows nothing of deliveries (DESIGN §2).
+        "freshness": team_freshness(team=request.team),
     }
     if repos:
         sort = table_sort(request.GET.get("sort"))

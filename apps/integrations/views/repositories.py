@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.integrations.forms import RepositoryBulkForm, RepositoryFilterForm
 from apps.integrations.models import TrackedRepository
 from apps.integrations.selectors import team_repositories, team_repository_row, team_repository_rows
+from apps.integrations.selectors_freshness import team_freshness
 from apps.integrations.services.sync import tracked_repository_sync
 from apps.integrations.services.tracking import (
     TrackingError,
@@ -47,7 +48,10 @@ def _table_context(request: HttpRequest, params) -> dict:
 @team_member_required
 @require_GET
 def github_repositories(request: HttpRequest) -> HttpResponse:
-    return render(request, "integrations/repositories.html", _table_context(request, request.GET))
+    context = _table_context(request, request.GET)
+    shown = [row.repository.github_repo_id for row in context["rows"]]
+    context["freshness"] = team_freshness(team=request.team, github_repo_ids=shown)
+    return render(request, "integrations/repositories.html", context)
 
 
 def _row_response(request: HttpRequest, github_repo_id: int) -> HttpResponse:
