@@ -20,16 +20,17 @@ from django.utils import timezone
 from apps.metrics.definitions import DEFINITIONS
 from apps.metrics.models import PRReview, PullRequest
 from apps.metrics.selectors.figures import (
+    ExportRow,
     Figure,
     FigureRequest,
     FigureRow,
     UnknownFigure,
     figure_exclusions,
+    figure_export_rows,
     figure_for,
     figure_left_out,
     figure_rank,
     figure_rows,
-    figure_rows_iter,
 )
 from apps.metrics.selectors.scope import DashboardFilters
 from apps.teams.decorators import team_member_required
@@ -134,9 +135,9 @@ class _Echo:
         return value
 
 
-def _csv_value(figure: Figure, row: FigureRow) -> str:
+def _csv_value(figure: Figure, row: ExportRow) -> str:
     if row.value is None:
-        return row.review.submitted_at.isoformat() if row.review and row.review.submitted_at else "1"
+        return row.submitted.isoformat() if row.submitted else "1"
     return str(int(row.value)) if figure.value_unit else str(row.value)
 
 
@@ -147,19 +148,19 @@ def _csv_lines(figure: Figure) -> Iterator[str]:
         "review submitted" if figure.rows_are == "review" else "counted"
     )
     yield writer.writerow(header)
-    for row in figure_rows_iter(figure):
-        pr = row.pull_request
+    web = settings.GITHUB_WEB_URL
+    for row in figure_export_rows(figure):
         yield writer.writerow(
             [
                 row.position + 1,
-                pr.github_repo,
-                pr.number,
-                pr.title,
-                pr.author.github_username if pr.author else "",
-                pr.pr_created_at.isoformat(),
-                pr.merged_at.isoformat() if pr.merged_at else "",
+                row.repository,
+                row.number,
+                row.title,
+                row.author or "",
+                row.opened.isoformat(),
+                row.merged.isoformat() if row.merged else "",
                 _csv_value(figure, row),
-                f"{settings.GITHUB_WEB_URL}/{pr.github_repo}/pull/{pr.number}",
+                f"{web}/{row.repository}/pull/{row.number}",
             ]
         )
 

@@ -12,7 +12,7 @@ import pytest
 from django.db.models import Q
 from django.urls import reverse
 
-from apps.metrics.models import PullRequest
+from apps.metrics.models import PullRequest, TeamMember
 from apps.web.tests.figure_world import API, OLD, PERIOD, seed_figure_world
 
 pytestmark = pytest.mark.django_db
@@ -137,6 +137,17 @@ def test_the_csv_has_the_lists_rows_and_columns(member_client, team):
     assert rows[0][:3] == ["position", "repository", "number"] and rows[0][7] == "Pickup (seconds)"
     assert len(rows) - 1 == listed.context["count"]
     assert [int(r[7]) for r in rows[1:]] == sorted(int(r[7]) for r in rows[1:])
+
+
+def test_a_reviewers_csv_lists_their_counted_reviews(member_client, team):
+    seed_figure_world(team)
+    grace = TeamMember.objects.get(team=team, github_username="grace")
+    listed = figure(member_client, team, "reviews-given", member=str(grace.pk))
+    url = reverse("metrics:figure_csv", kwargs={"team_slug": team.slug, "key": "reviews-given"})
+    response = member_client.get(url, PERIOD | {"member": str(grace.pk)})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][7] == "review submitted" and len(rows) - 1 == listed.context["count"] > 0
+    assert [r[2] for r in rows[1:]] == [str(row.pull_request.number) for row in listed.context["rows"]]
 
 
 @pytest.mark.parametrize(

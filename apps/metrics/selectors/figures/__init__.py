@@ -8,27 +8,29 @@ pages through them, finds the row a percentile sits at and counts the exclusions
 from apps.metrics.selectors.figures.catalog import FIGURES, Figure, FigureRequest, UnknownFigure, figure_for
 from apps.metrics.selectors.figures.lists import (
     Exclusions,
+    ExportRow,
     FigureRow,
     PercentileRank,
     figure_exclusions,
+    figure_export_rows,
     figure_left_out,
     figure_rank,
     figure_rows,
-    figure_rows_iter,
 )
 
 __all__ = [
     "FIGURES",
     "Exclusions",
+    "ExportRow",
     "Figure",
     "FigureRequest",
     "FigureRow",
     "PercentileRank",
     "UnknownFigure",
     "figure_exclusions",
+    "figure_export_rows",
     "figure_for",
     "figure_left_out",
     "figure_rank",
     "figure_rows",
-    "figure_rows_iter",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from math import floor
 
 from django.db.models import Case, CharField, Count, QuerySet, Value, When
@@ -67,19 +68,48 @@ def _queryset(figure: Figure) -> QuerySet:
 
 
 def figure_rows(figure: Figure, *, offset: int, limit: int, count: int | None = None) -> list[FigureRow]:
-    """One page of the figure's rows (``[offset, offset + limit)`` of its order)."""
+    """One page of the figure's rows (``[offset, offset + limit)`` of its order).
+
+    The page's ids are read first from the narrow (value, id) order, which the covering indexes answer without
+    visiting a PR's row; only the page's rows are loaded. Page 1,000 of a year costs a sort of ids and values,
+    not a sort of the year's full rows (as the PR table does). Two statements.
+    """
     ranks = None
     if figure.percentile is not None and count:
         low, high, _ = percentile_position(count, figure.percentile)
         ranks = (low, high)
-    items = list(_queryset(figure)[offset : offset + limit])
-    return [_row(figure, offset + i, item, ranks) for i, item in enumerate(items)]
+    ids = list(figure.included.values_list("pk", flat=True)[offset : offset + limit])
+    loaded = _queryset(figure).order_by().filter(pk__in=ids).in_bulk()
+    return [_row(figure, offset + i, loaded[pk], ranks) for i, pk in enumerate(ids)]
 
 
-def figure_rows_iter(figure: Figure, *, chunk_size: int = 2000) -> Iterator[FigureRow]:
-    """Every row in order, fetched in chunks (a server-side cursor on PostgreSQL): what the CSV export streams."""
-    for position, item in enumerate(_queryset(figure).iterator(chunk_size=chunk_size)):
-        yield _row(figure, position, item, None)
+@dataclass(frozen=True, slots=True)
+class ExportRow:
+    """One row of the export: the list's columns as plain values (no model built per row)."""
+
+    position: int
+    repository: str
+    number: int
+    title: str
+    author: str | None
+    opened: datetime
+    merged: datetime | None
+    value: float | None
+    submitted: datetime | None  # the review's, when the figure counts reviews
+
+
+def figure_export_rows(figure: Figure, *, chunk_size: int = 5000) -> Iterator[ExportRow]:
+    """Every row in the list's order as plain tuples, fetched in chunks (a server-side cursor on PostgreSQL):
+    what the CSV export streams, at tens of thousands of rows a second."""
+    prefix = "" if figure.rows_are == "pull_request" else "pull_request__"
+    columns = [f"{prefix}{c}" for c in ("github_repo", "number", "title", "author__github_username",
+                                        "pr_created_at", "merged_at")]  # fmt: skip
+    has_value = "figure_value" in figure.included.query.annotations
+    columns += ["figure_value" if has_value else "pk", "submitted_at" if prefix else "pk"]
+    rows = figure.included.values_list(*columns).iterator(chunk_size=chunk_size)
+    for position, (repo, number, title, author, opened, merged, value, submitted) in enumerate(rows):
+        yield ExportRow(position, repo, number, title, author, opened, merged,
+                        value if has_value else None, submitted if prefix else None)  # fmt: skip
 
 
 def figure_rank(figure: Figure, *, count: int) -> PercentileRank | None:
