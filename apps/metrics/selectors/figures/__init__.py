@@ -5,7 +5,7 @@ panels use), what each row contributed and which rows of the period it leaves ou
 pages through them, finds the row a percentile sits at and counts the exclusions by reason.
 """
 
-from apps.metrics.selectors.figures.catalog import FIGURES, Figure, FigureRequest, UnknownFigure, figure_for
+from apps.metrics.selectors.figures.catalog import FIGURES, figure_for
 from apps.metrics.selectors.figures.lists import (
     Exclusions,
     ExportRow,
@@ -17,6 +17,7 @@ from apps.metrics.selectors.figures.lists import (
     figure_rank,
     figure_rows,
 )
+from apps.metrics.selectors.figures.types import Figure, FigureRequest, UnknownFigure
 
 __all__ = [
     "FIGURES",

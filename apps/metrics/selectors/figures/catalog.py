@@ -12,61 +12,26 @@ author), then the figure's (still open, never reviewed, outside the window, …)
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Expression, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from apps.metrics.definitions import DEFINITIONS, Definition
-from apps.metrics.models import PRReview, PullRequest, PullRequestState
-from apps.metrics.selectors.reviewers import pending_review_requests
+from apps.metrics.definitions import DEFINITIONS
+from apps.metrics.models import PullRequest, PullRequestState
+from apps.metrics.selectors.figures.reviewers import open_requests_figure, reviews_figure
+from apps.metrics.selectors.figures.types import Figure, FigureRequest, UnknownFigure
 from apps.metrics.selectors.scope import (
-    ON_REVIEW,
-    OWN_REVIEW,
     DashboardFilters,
     chosen,
-    counted_reviews,
     first_reviewed_in_period,
     in_window,
     merged_in_period,
     scope_rules,
-    team_pull_requests,
 )
 from apps.teams.models import Team
 
-
-class UnknownFigure(ValueError):
-    """No such figure, or a parameter it does not take (a percentile it does not show, a week outside the
-    period): the page answers 404, never a list that matches no figure."""
-
-
-@dataclass(frozen=True, slots=True)
-class FigureRequest:
-    """Which figure, for which cell: a percentile (50 for p50), a week's Monday, a reviewer's member id."""
-
-    key: str
-    percentile: int | None = None
-    week: date | None = None
-    member_id: int | None = None
-
-
-@dataclass(frozen=True)
-class Figure:
-    request: FigureRequest
-    title: str
-    definition: Definition
-    rows_are: str  # "pull_request" or "review"
-    included: QuerySet  # the rows counted, annotated with ``figure_value`` when there is one, in list order
-    base: QuerySet  # what the rows were chosen from
-    reasons: tuple[tuple[str, Q], ...]
-    value_label: str = ""  # the column of what each row contributed ("" when a row contributes one to a count)
-    value_unit: str = ""  # "duration" or "lines"
-    percentile: float | None = None  # 0.75 for p75: the list is in value order and a row sits at its rank
-
-
-# Why a PR of the period is not among the PRs merged in it, in the order they are told.
 STILL_OPEN = ("still open", Q(state=PullRequestState.OPEN))
 NOT_MERGED = ("closed without merging", Q(merged_at__isnull=True))
 NEVER_REVIEWED = ("never reviewed", Q(first_review_at__isnull=True))
@@ -220,53 +185,6 @@ def _pickup(team: Team, filters: DashboardFilters, r: FigureRequest) -> Figure:
                    F("review_time_seconds"), "Pickup", "duration", _p(r))  # fmt: skip
 
 
-def _reviews(team: Team, filters: DashboardFilters, r: FigureRequest, *, response: bool) -> Figure:
-    reasons = [
-        *scope_rules(filters=filters, columns=ON_REVIEW),
-        ("reviewer hidden", Q(reviewer__is_active=False)),
-        ("reviewer is a bot", Q(reviewer__is_bot=True)),
-        (OWN_REVIEW, Q(pr_author=F("reviewer"))),
-    ]
-    included = counted_reviews(team=team, filters=filters).filter(reviewer_id=r.member_id)
-    base = PRReview.objects.filter(chosen(team=team, filters=filters, columns=ON_REVIEW), reviewer_id=r.member_id)
-    base = base.filter(in_window("submitted_at", filters))
-    if response:
-        reasons.append(("not their first review of this PR", Q(response_seconds__isnull=True)))
-        included = included.filter(response_seconds__isnull=False)
-        included = included.annotate(figure_value=F("response_seconds")).order_by("figure_value", "pk")
-    else:
-        included = included.order_by("-submitted_at", "-pk")
-    return Figure(
-        request=r,
-        title="Median response" if response else "Reviews given",
-        definition=DEFINITIONS["response" if response else "reviews-given"],
-        rows_are="review",
-        included=included.select_related("pull_request__author", "reviewer"),
-        base=base,
-        reasons=tuple(reasons),
-        value_label="Response" if response else "",
-        value_unit="duration" if response else "",
-        percentile=0.5 if response else None,
-    )
-
-
-def _open_requests(team: Team, filters: DashboardFilters, r: FigureRequest) -> Figure:
-    def waiting(prs: QuerySet[PullRequest]) -> QuerySet[PullRequest]:
-        requests = pending_review_requests(team=team, prs=prs).filter(subject_id=r.member_id)
-        return prs.filter(pk__in=requests.values("pull_request_id"))
-
-    chosen_prs = PullRequest.objects.filter(chosen(team=team, filters=filters))
-    return Figure(
-        request=r,
-        title="Open review requests",
-        definition=DEFINITIONS["open-requests"],
-        rows_are="pull_request",
-        included=waiting(team_pull_requests(team=team, filters=filters)).order_by("pr_created_at", "pk"),
-        base=waiting(chosen_prs),
-        reasons=tuple(scope_rules(filters=filters)),
-    )
-
-
 Builder = Callable[[Team, DashboardFilters, FigureRequest], Figure]
 # key: (builder, percentiles it shows (None: not a percentile), needs a week, needs a reviewer)
 FIGURES: dict[str, tuple[Builder, tuple[int, ...] | None, bool, bool]] = {
@@ -286,9 +204,9 @@ FIGURES: dict[str, tuple[Builder, tuple[int, ...] | None, bool, bool]] = {
     "breakdown-merge-wait": (_part("merge_wait_seconds", "Merge wait"), None, False, False),
     "week-merged": (_week_merged, None, True, False),
     "week-cycle": (_week_cycle, (50,), True, False),
-    "reviews-given": (lambda t, f, r: _reviews(t, f, r, response=False), None, False, True),
-    "response": (lambda t, f, r: _reviews(t, f, r, response=True), (50,), False, True),
-    "open-requests": (_open_requests, None, False, True),
+    "reviews-given": (lambda t, f, r: reviews_figure(t, f, r, response=False), None, False, True),
+    "response": (lambda t, f, r: reviews_figure(t, f, r, response=True), (50,), False, True),
+    "open-requests": (open_requests_figure, None, False, True),
 }  # fmt: skip
 
 

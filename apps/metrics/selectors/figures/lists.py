@@ -14,7 +14,7 @@ from math import floor
 from django.db.models import Case, CharField, Count, QuerySet, Value, When
 
 from apps.metrics.models import PRReview, PullRequest
-from apps.metrics.selectors.figures.catalog import Figure
+from apps.metrics.selectors.figures.types import Figure
 
 
 @dataclass(frozen=True, slots=True)
