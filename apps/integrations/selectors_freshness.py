@@ -25,6 +25,7 @@ from apps.integrations.models import (
     TrackedRepository,
     WebhookDelivery,
 )
+from apps.integrations.services.backfill import TOKEN_PROBLEM
 from apps.teams.models import Team
 
 # Events waiting longer than this mean processing is behind (a healthy worker takes well under a second).
@@ -41,6 +42,7 @@ class InstallationFreshness:
     oldest_waiting_at: datetime | None
     retrying: int  # failed at least once, retried automatically
     failed: int  # failed after every attempt, in the last day
+    token_problem: str = ""  # GitHub's answer when it refused the App's credentials for this installation
 
     @property
     def state(self) -> str:
@@ -48,7 +50,7 @@ class InstallationFreshness:
             return "suspended"
         if self.installation.status == InstallationStatus.DELETED:
             return "uninstalled"
-        return "active"
+        return "token problems" if self.token_problem else "active"
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,13 @@ def _installation_notices(f: TeamFreshness) -> list[Notice]:
                 f"Nothing is lost; an owner of {account} can unsuspend the App in GitHub's settings and tformance "
                 "catches up by itself.",
             ))  # fmt: skip
+        elif i.state == "token problems":
+            notices.append(Notice(
+                f"GitHub refuses the App's credentials for {account} ({i.token_problem}): imports of its "
+                "repositories stopped.",
+                "Events GitHub sends still arrive and count. An operator should check the App's id and private "
+                "key (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY); then Sync now resumes each import where it stopped.",
+            ))  # fmt: skip
         elif i.state == "uninstalled":
             notices.append(Notice(
                 f"The GitHub App was uninstalled from {account}: no new data arrives for its repositories.",
@@ -174,6 +183,8 @@ def _import_notices(f: TeamFreshness) -> list[Notice]:
                 "Its figures are incomplete until it finishes.",
                 f"It resumes by itself{resume}{' when the rate limit resets' if rate_limited else ''}.",
             ))  # fmt: skip
+        elif t.sync_status == SyncStatus.FAILED and t.sync_error.startswith(TOKEN_PROBLEM):
+            continue  # said once for its installation
         elif t.sync_status == SyncStatus.FAILED:
             notices.append(Notice(
                 f"The import of {t.full_name} failed ({r.history} pull requests): {t.sync_error}",
@@ -187,7 +198,9 @@ def _import_notices(f: TeamFreshness) -> list[Notice]:
     return notices
 
 
-def _installation_freshness(installations: list[GitHubAppInstallation], now: datetime) -> list[InstallationFreshness]:
+def _installation_freshness(
+    installations: list[GitHubAppInstallation], now: datetime, refused: dict[int, str]
+) -> list[InstallationFreshness]:
     """One statement whatever the number of deliveries: the unfinished or recently failed ones by status (the
     ``(status, received_at)`` index: few rows)."""
     ids = [i.installation_id for i in installations]
@@ -216,6 +229,7 @@ def _installation_freshness(installations: list[GitHubAppInstallation], now: dat
             oldest_waiting_at=found.get(i.installation_id, empty)["oldest"],
             retrying=found.get(i.installation_id, empty)["retrying"],
             failed=found.get(i.installation_id, empty)["failed"],
+            token_problem=refused.get(i.pk, ""),
         )
         for i in installations
     ]
@@ -238,7 +252,12 @@ def team_freshness(
         .annotate(last_event_at=Subquery(newest.values("received_at")[:1]))
         .order_by("account_login", "pk")
     )
-    by_id = {i.installation.pk: i for i in _installation_freshness(installations, now)}
+    refused = {
+        t.installation_id: t.sync_error.removeprefix(TOKEN_PROBLEM).lstrip(": ")
+        for t in tracked
+        if t.sync_status == SyncStatus.FAILED and t.sync_error.startswith(TOKEN_PROBLEM)
+    }
+    by_id = {i.installation.pk: i for i in _installation_freshness(installations, now, refused)}
     repositories = [RepositoryFreshness(t, by_id.get(t.installation_id)) for t in tracked]
     used = {r.installation.installation.pk for r in repositories if r.installation}
     live = [i for i in by_id.values() if i.installation.pk in used or i.state != "uninstalled"]

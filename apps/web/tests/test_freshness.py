@@ -102,3 +102,24 @@ def test_fresh_data_has_no_notice_and_a_suspended_installation_says_what_to_do(w
     page = dashboard(member_client, team)
     assert "The GitHub App is suspended on acme" in page and "can unsuspend the App" in page
     assert "<td>suspended</td>" in repository_page(member_client, team)
+
+
+def test_github_refusing_the_apps_credentials_is_an_installation_problem_with_what_to_do(
+    world, github, member_client, team
+):
+    github.mock.replace(
+        "POST",
+        f"https://api.github.com/app/installations/{INSTALLATION_ID}/access_tokens",
+        json={"message": "A JSON web token could not be decoded"},
+        status=401,
+    )
+    tracked_repository_sync(tracked_repository=world)
+    tracked_repository_backfill(tracked_repository_id=world.pk)
+    world.refresh_from_db()
+    assert world.sync_status == SyncStatus.FAILED, world.sync_error
+
+    page = dashboard(member_client, team)
+    assert "GitHub refuses the App&#x27;s credentials for acme (GitHub answered 401" in page
+    assert "A JSON web token could not be decoded): imports of its repositories stopped" in page
+    assert "check the App&#x27;s id and private key" in page
+    assert "<td>token problems</td>" in repository_page(member_client, team)
