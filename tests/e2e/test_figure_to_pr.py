@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -13,6 +15,12 @@ from apps.users.models import User
 from apps.web.tests.figure_world import PERIOD, seed_figure_world
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+SHOTS = Path("test-results") / "figure-to-pr"
+
+
+def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def signed_in(page: Page, live_server, user: User) -> None:
@@ -34,6 +42,7 @@ def test_a_percentile_clicks_through_to_the_pr_at_its_rank_and_its_explanation(p
     shown = page.locator('a.figure[data-figure="pickup-p75"]')
     expect(shown).to_contain_text("p75")
     figure = shown.inner_text().removeprefix("p75").strip()  # "3h 20m", as the dashboard shows it
+    shot(page, "1-dashboard")
     shown.click()
 
     expect(page.get_by_role("heading", name="Pickup p75")).to_be_visible()
@@ -41,6 +50,7 @@ def test_a_percentile_clicks_through_to_the_pr_at_its_rank_and_its_explanation(p
     expect(rank).to_contain_text(f"p75 = {figure}")  # the same number, recomputed from the list's rows
     marked = page.locator("tr.at-rank")
     expect(marked.first).to_be_visible()
+    shot(page, "2-pickup-p75")
     value = marked.first.locator("td.value").inner_text()
     pull_request = marked.first.locator("td").nth(1).get_by_role("link").first
     name = pull_request.inner_text()
@@ -50,4 +60,5 @@ def test_a_percentile_clicks_through_to_the_pr_at_its_rank_and_its_explanation(p
     why = page.get_by_role("region", name="Why these numbers")
     pickup = why.locator("tr", has=page.locator("th", has_text="Pickup")).first
     expect(pickup).to_contain_text(value)
+    shot(page, "3-the-pr-at-p75")
     assert value != duration_text(None)
