@@ -16,6 +16,7 @@ from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.text import slugify
 
 from apps.metrics.definitions import DEFINITIONS
 from apps.metrics.models import PRReview, PullRequest
@@ -141,7 +142,7 @@ def _csv_value(figure: Figure, row: ExportRow) -> str:
     return str(int(row.value)) if figure.value_unit else str(row.value)
 
 
-def _csv_lines(figure: Figure) -> Iterator[str]:
+def _csv_lines(figure: Figure, reason: str | None) -> Iterator[str]:
     writer = csv.writer(_Echo())
     header = list(CSV_COLUMNS)
     header[7] = (figure.value_label + (" (seconds)" if figure.value_unit == "duration" else "")) or (
@@ -149,7 +150,7 @@ def _csv_lines(figure: Figure) -> Iterator[str]:
     )
     yield writer.writerow(header)
     web = settings.GITHUB_WEB_URL
-    for row in figure_export_rows(figure):
+    for row in figure_export_rows(figure, reason=reason):
         yield writer.writerow(
             [
                 row.position + 1,
@@ -167,11 +168,16 @@ def _csv_lines(figure: Figure) -> Iterator[str]:
 
 @team_member_required
 def figure_csv(request: HttpRequest, key: str) -> StreamingHttpResponse:
-    """The figure's rows as CSV, streamed: the list's columns, every row, whatever its length."""
+    """The figure's rows as CSV, streamed: the list's columns, every row, whatever its length; with ``reason``,
+    the rows it left out for that reason."""
     with timezone.override(request.team.tzinfo):
         figure = _figure(request, key, filters_from_request(request)[0])
-    response = StreamingHttpResponse(_csv_lines(figure), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{request.team.slug}-{key}.csv"'
+    reason = request.GET.get("reason") or None
+    if reason is not None and reason not in dict(figure.reasons):
+        raise Http404("No such reason.")
+    response = StreamingHttpResponse(_csv_lines(figure, reason), content_type="text/csv; charset=utf-8")
+    suffix = f"-left-out-{slugify(reason)}" if reason else ""
+    response["Content-Disposition"] = f'attachment; filename="{request.team.slug}-{key}{suffix}.csv"'
     return response
 
 

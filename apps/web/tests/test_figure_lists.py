@@ -150,6 +150,16 @@ def test_a_reviewers_csv_lists_their_counted_reviews(member_client, team):
     assert [r[2] for r in rows[1:]] == [str(row.pull_request.number) for row in listed.context["rows"]]
 
 
+def test_the_prs_left_out_for_a_reason_download_as_csv(member_client, team):
+    seed_figure_world(team)
+    url = reverse("metrics:figure_csv", kwargs={"team_slug": team.slug, "key": "merged"})
+    response = member_client.get(url, PERIOD | {"reason": "still open"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    listed = figure(member_client, team, "merged", reason="still open")
+    assert len(rows) - 1 == listed.context["shown"] == 2 and "left-out-still-open" in response["Content-Disposition"]
+    assert member_client.get(url, PERIOD | {"reason": "nope"}).status_code == 404
+
+
 @pytest.mark.parametrize(
     "params",
     [{"p": "60"}, {"p": "x"}, {"week": "2026-11-03"}, {"member": "1"}, {"page": "0"}, {"reason": "nope"}],

@@ -98,15 +98,16 @@ class ExportRow:
     submitted: datetime | None  # the review's, when the figure counts reviews
 
 
-def figure_export_rows(figure: Figure, *, chunk_size: int = 5000) -> Iterator[ExportRow]:
+def figure_export_rows(figure: Figure, *, reason: str | None = None, chunk_size: int = 5000) -> Iterator[ExportRow]:
     """Every row in the list's order as plain tuples, fetched in chunks (a server-side cursor on PostgreSQL):
-    what the CSV export streams, at tens of thousands of rows a second."""
+    what the CSV export streams, at tens of thousands of rows a second. With ``reason``, the rows it left out."""
     prefix = "" if figure.rows_are == "pull_request" else "pull_request__"
     columns = [f"{prefix}{c}" for c in ("github_repo", "number", "title", "author__github_username",
                                         "pr_created_at", "merged_at")]  # fmt: skip
-    has_value = "figure_value" in figure.included.query.annotations
+    has_value = reason is None and "figure_value" in figure.included.query.annotations
     columns += ["figure_value" if has_value else "pk", "submitted_at" if prefix else "pk"]
-    rows = figure.included.values_list(*columns).iterator(chunk_size=chunk_size)
+    source = figure.included if reason is None else figure_left_out(figure, reason=reason)
+    rows = source.values_list(*columns).iterator(chunk_size=chunk_size)
     for position, (repo, number, title, author, opened, merged, value, submitted) in enumerate(rows):
         yield ExportRow(position, repo, number, title, author, opened, merged,
                         value if has_value else None, submitted if prefix else None)  # fmt: skip
