@@ -42,7 +42,11 @@ class WebhookDelivery(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "received_at"], name="delivery_status_received_idx")]
+        indexes = [
+            models.Index(fields=["status", "received_at"], name="delivery_status_received_idx"),
+            # The newest delivery of an installation (the freshness line), one backward probe however many it has.
+            models.Index(fields=["installation_id", "received_at"], name="delivery_installation_recv_idx"),
+        ]
         ordering = ("-received_at",)
         verbose_name_plural = "webhook deliveries"
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 
 from apps.teams.models import Membership, Team
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from apps.users.models import User
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 class AuthenticatedRequest(HttpRequest):
@@ -42,7 +42,7 @@ class TeamRequest(AuthenticatedRequest):
 
 def _guard(view: View, *, admin_only: bool) -> View:
     @wraps(view)
-    def wrapped(request: HttpRequest, team_slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, team_slug: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         membership = Membership.objects.select_related("team").filter(team__slug=team_slug, user=request.user).first()

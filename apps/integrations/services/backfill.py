@@ -49,6 +49,7 @@ from github_app import (
     ReviewNode,
     ServerError,
     TransportError,
+    Unauthorized,
 )
 
 logger = logging.getLogger(__name__)
@@ -194,6 +195,11 @@ def _pages(api: InstallationAPI, tracked: TrackedRepository, run: _Run) -> Backf
             return _release(run, SyncStatus.WAITING, "Paused to leave GitHub's rate limit for webhooks.", countdown)
 
 
+# A 401 on the App JWT or the installation token: a wrong private key or App id, a revoked key. Waiting does not
+# fix it, so the import fails with these words, which the freshness notice recognises as the installation's.
+TOKEN_PROBLEM = "GitHub refused the App's credentials"
+
+
 def _release_on_error(run: _Run, exc: GitHubError) -> BackfillOutcome:
     """An answer another attempt now cannot fix, in words an admin understands."""
     if isinstance(exc, RateLimited):
@@ -201,6 +207,8 @@ def _release_on_error(run: _Run, exc: GitHubError) -> BackfillOutcome:
         return _release(run, SyncStatus.WAITING, "GitHub's rate limit is used up; resuming after reset.", countdown)
     if isinstance(exc, InstallationSuspended | InstallationNotFound):
         return _release(run, SyncStatus.WAITING, "The GitHub App installation is suspended or was removed.")
+    if isinstance(exc, Unauthorized):
+        return _release(run, SyncStatus.FAILED, f"{TOKEN_PROBLEM}: {exc}")
     if isinstance(exc, GraphQLError):
         return _release(run, SyncStatus.FAILED, f"GitHub could not read this repository: {_first_error(exc)}")
     return _release(run, SyncStatus.FAILED, f"GitHub answered with an error: {exc}")

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.integrations.forms import RepositoryBulkForm, RepositoryFilterForm
 from apps.integrations.models import TrackedRepository
 from apps.integrations.selectors import team_repositories, team_repository_row, team_repository_rows
+from apps.integrations.selectors_freshness import team_freshness
 from apps.integrations.services.sync import tracked_repository_sync
 from apps.integrations.services.tracking import (
     TrackingError,
@@ -49,7 +50,10 @@ def _table_context(request: TeamRequest, params: QueryDict) -> dict[str, Any]:
 @team_member_required
 @require_GET
 def github_repositories(request: TeamRequest) -> HttpResponse:
-    return render(request, "integrations/repositories.html", _table_context(request, request.GET))
+    context = _table_context(request, request.GET)
+    shown = [row.repository.github_repo_id for row in context["rows"]]
+    context["freshness"] = team_freshness(team=request.team, github_repo_ids=shown)
+    return render(request, "integrations/repositories.html", context)
 
 
 def _row_response(request: TeamRequest, github_repo_id: int) -> HttpResponse:
