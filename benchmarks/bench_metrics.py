@@ -262,10 +262,10 @@ FROM (
 SEED_REVIEWS = """
 INSERT INTO metrics_prreview (
     team_id, created_at, updated_at, github_review_id, pull_request_id, reviewer_id, state, submitted_at,
-    response_seconds)
+    response_seconds, pr_author_id, pr_is_bot_author, pr_github_repo_id)
 SELECT %(team)s, now(), now(), p.number * 10 + i, p.id, (%(members)s::bigint[])[1 + (p.number + 1 + i) %% %(m)s],
     CASE WHEN i = 2 THEN 'approved' ELSE 'commented' END, p.first_review_at + i * interval '1 second',
-    CASE WHEN i = 0 THEN p.review_time_seconds END
+    CASE WHEN i = 0 THEN p.review_time_seconds END, p.author_id, p.is_bot_author, p.github_repo_id
 FROM metrics_pullrequest p CROSS JOIN generate_series(0, 2) AS i
 WHERE p.team_id = %(team)s
 """
