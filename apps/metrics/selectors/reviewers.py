@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, QuerySet
+from django.db.models import Count, F, QuerySet
 
 from apps.metrics.models import PREvent, PRReview, PullRequest, PullRequestState, TeamMember
 from apps.metrics.selectors.percentiles import grouped_percentiles
@@ -41,31 +41,16 @@ def _open_requests(team: Team, filters: DashboardFilters) -> dict[int, int]:
     """Open PRs of the dashboard's scope per requested reviewer, where no review of theirs came after the request
     and the request was not withdrawn since (current, not dated).
 
-    Read from the open PRs (few, by the ``(team, state)`` index) into their events, never from every request
-    ever made.
+    Which requests are open now is kept on each request (``PREvent.is_open_request``, derived by
+    ``services.recompute.metrics_apply`` on every write), so this reads the partial index of the open requests
+    alone and the open PRs' scope columns (``pr_team_open_scope_idx``): two sets as large as what is waiting now,
+    never every request the team ever made, nor a probe per open PR into its reviews.
     """
-    answered = PRReview.objects.filter(
-        team=team,
-        pull_request=OuterRef("pull_request"),
-        reviewer=OuterRef("subject"),
-        submitted_at__gte=OuterRef("occurred_at"),
-    )
-    withdrawn = PREvent.objects.filter(
-        team=team,
-        pull_request=OuterRef("pull_request"),
-        subject=OuterRef("subject"),
-        kind=TimelineKind.REVIEW_REQUEST_REMOVED,
-        # Strictly after: a request removed and made again in one second (GitHub's timestamps are whole seconds)
-        # is open; the request entry of that second is the later one.
-        occurred_at__gt=OuterRef("occurred_at"),
-    )
     open_prs = PullRequest.objects.filter(pull_request_scope(team=team, filters=filters), state=PullRequestState.OPEN)
     rows = (
         PREvent.objects.for_team(team)
-        .filter(kind=TimelineKind.REVIEW_REQUESTED, pull_request__in=open_prs.values("pk"))
-        .filter(subject__isnull=False, subject__is_active=True, subject__is_bot=False)
-        .exclude(Exists(answered))
-        .exclude(Exists(withdrawn))
+        .filter(is_open_request=True, kind=TimelineKind.REVIEW_REQUESTED, pull_request__in=open_prs.values("pk"))
+        .filter(subject__is_active=True, subject__is_bot=False)
         .values("subject_id")
         .annotate(n=Count("pull_request", distinct=True))
         .order_by()
