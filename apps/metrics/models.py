@@ -193,8 +193,9 @@ class PREvent(BaseTeamModel):
     # On a ``review_requested`` entry: the PR is open, and the requested reviewer has neither reviewed since nor
     # had the request withdrawn after it. Derived like the metrics (``services.recompute.metrics_apply`` keeps it
     # equal to the PR's stored facts on every write), so open review requests are read from a partial index of
-    # the requests open now, not re-derived from every request the team ever made on every view.
-    is_open_request = models.BooleanField(default=False)
+    # the requests open now, not re-derived from every request the team ever made on every view. A database
+    # default too, so code from before the column (still running during a deploy) can insert entries.
+    is_open_request = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         constraints = [

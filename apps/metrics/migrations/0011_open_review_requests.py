@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="prevent",
             name="is_open_request",
-            field=models.BooleanField(default=False),
+            field=models.BooleanField(default=False, db_default=False),
         ),
         migrations.RunSQL(FILL, reverse_sql=migrations.RunSQL.noop),
         migrations.AddIndex(
