@@ -188,6 +188,12 @@ class PREvent(BaseTeamModel):
     actor = models.ForeignKey(TeamMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     subject = models.ForeignKey(TeamMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     subject_github_id = models.BigIntegerField(default=0)
+    # On a ``review_requested`` entry: the PR is open, and the requested reviewer has neither reviewed since nor
+    # had the request withdrawn after it. Derived like the metrics (``services.recompute.metrics_apply`` keeps it
+    # equal to the PR's stored facts on every write), so open review requests are read from a partial index of
+    # the requests open now, not re-derived from every request the team ever made on every view. A database
+    # default too, so code from before the column (still running during a deploy) can insert entries.
+    is_open_request = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         constraints = [
@@ -201,7 +207,12 @@ class PREvent(BaseTeamModel):
                 fields=["team", "kind", "pull_request"],
                 include=["subject", "occurred_at"],
                 name="prevent_team_kind_pr_idx",
-            )
+            ),
+            models.Index(
+                fields=["team", "pull_request", "subject"],
+                condition=models.Q(is_open_request=True),
+                name="prevent_open_request_idx",
+            ),
         ]
         ordering = ("occurred_at", "kind")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, QuerySet
 
-from apps.metrics.models import PREvent, PRReview, PullRequest, PullRequestState, TeamMember
+from apps.metrics.models import PREvent, PullRequest, PullRequestState, TeamMember
 from apps.metrics.selectors.percentiles import grouped_percentiles
 from apps.metrics.selectors.scope import DashboardFilters, counted_reviews, team_pull_requests
 from apps.metrics.types import TimelineKind
@@ -26,32 +26,19 @@ def pending_review_requests(*, team: Team, prs: QuerySet[PullRequest]) -> QueryS
     """Review requests on the open ones of ``prs`` still waiting: asked of a visible human, with no review of
     theirs since and not withdrawn since (current, not dated). Reviewer load and its PR lists both read this.
 
-    Read from the open PRs (few, by the ``(team, state)`` index) into their events, never from every request
-    ever made.
+    Which requests are open now is kept on each request (``PREvent.is_open_request``, derived by
+    ``services.recompute.metrics_apply`` on every write), so this reads the partial index of the open requests
+    alone and the open PRs' scope columns (``pr_team_open_scope_idx``): two sets as large as what is waiting now,
+    never every request the team ever made, nor a probe per open PR into its reviews.
     """
-    answered = PRReview.objects.filter(
-        team=team,
-        pull_request=OuterRef("pull_request"),
-        reviewer=OuterRef("subject"),
-        submitted_at__gte=OuterRef("occurred_at"),
-    )
-    withdrawn = PREvent.objects.filter(
-        team=team,
-        pull_request=OuterRef("pull_request"),
-        subject=OuterRef("subject"),
-        kind=TimelineKind.REVIEW_REQUEST_REMOVED,
-        # Strictly after: a request removed and made again in one second (GitHub's timestamps are whole seconds)
-        # is open; the request entry of that second is the later one.
-        occurred_at__gt=OuterRef("occurred_at"),
-    )
     return (
         PREvent.objects.for_team(team)
         .filter(
-            kind=TimelineKind.REVIEW_REQUESTED, pull_request__in=prs.filter(state=PullRequestState.OPEN).values("pk")
+            is_open_request=True,
+            kind=TimelineKind.REVIEW_REQUESTED,
+            pull_request__in=prs.filter(state=PullRequestState.OPEN).values("pk"),
         )
         .filter(subject__isnull=False, subject__is_active=True, subject__is_bot=False)
-        .exclude(Exists(answered))
-        .exclude(Exists(withdrawn))
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from itertools import islice
 from typing import TypeVar
 
@@ -16,7 +17,7 @@ from django.db.models import Case, F, Q, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from apps.metrics.models import PREvent, PRReview, PullRequest
+from apps.metrics.models import PREvent, PRReview, PullRequest, PullRequestState
 from apps.metrics.rules import EventFact, PullRequestFacts, ReviewFact, pull_request_metrics
 from apps.metrics.services.snapshots import review_scope_copies
 from apps.metrics.types import TimelineKind
@@ -38,6 +39,7 @@ METRIC_FIELDS = (
     "is_bot_author",
 )
 RECOMPUTE_BATCH = 500
+_NEVER = datetime.min.replace(tzinfo=UTC)
 RESPONSE_BATCH = 100
 
 
@@ -76,6 +78,7 @@ def metrics_apply(
             setattr(pr, name, getattr(metrics, name))
         pr.updated_at = now
         timeline.derive_ready(pr, opened_ready=metrics.opened_ready)
+        timeline.derive_open_requests(pr, reviews[pr.pk])
         copies = tuple(review_scope_copies(pr).values())
         review_pks = [review.review_id for review in reviews[pr.pk] if review.review_id is not None]  # all: stored
         if any(stored[review_pk][2] != copies for review_pk in review_pks):
@@ -113,27 +116,33 @@ class _Timeline:
     def __init__(self, by_id: dict[int, PullRequest]) -> None:
         self.by_id = by_id
         self.facts: dict[int, list[EventFact]] = defaultdict(list)
-        self.stored: dict[tuple, tuple[int, int | None]] = {}  # key -> (pk, actor_id)
+        self.stored: dict[tuple, tuple[int, int | None, bool]] = {}  # key -> (pk, actor_id, is_open_request)
+        self.requests: dict[int, dict[tuple, tuple[int | None, datetime]]] = defaultdict(dict)  # subject, when
         self.to_insert: dict[tuple, PREvent] = {}
         self.to_fill: list[PREvent] = []
+        self.to_flag: list[PREvent] = []
         self.to_drop: list[int] = []
 
     @classmethod
     def load(cls, by_id: dict[int, PullRequest]) -> _Timeline:
         timeline = cls(by_id)
         rows = PREvent.objects.filter(pull_request_id__in=by_id).values_list(
-            "pk", "pull_request_id", "kind", "occurred_at", "subject_id", "subject_github_id", "actor_id"
-        )
-        for pk, pr_id, kind, occurred_at, subject_id, subject_github_id, actor_id in rows.order_by():
+            "pk", "pull_request_id", "kind", "occurred_at", "subject_id", "subject_github_id", "actor_id",
+            "is_open_request",
+        )  # fmt: skip
+        for pk, pr_id, kind, occurred_at, subject_id, subject_github_id, actor_id, is_open in rows.order_by():
             timeline.facts[pr_id].append(EventFact(kind, occurred_at, subject_id))
-            timeline.stored[(pr_id, kind, occurred_at, subject_github_id)] = (pk, actor_id)
+            key = (pr_id, kind, occurred_at, subject_github_id)
+            timeline.stored[key] = (pk, actor_id, is_open)
+            if kind == TimelineKind.REVIEW_REQUESTED:
+                timeline.requests[pr_id][key] = (subject_id, occurred_at)
         return timeline
 
     def add(self, rows: Iterable[PREvent]) -> None:
         for row in rows:
             key = (row.pull_request_id, row.kind, row.occurred_at, row.subject_github_id)
             if key in self.stored:
-                pk, actor_id = self.stored[key]
+                pk, actor_id, _ = self.stored[key]
                 if actor_id is None and row.actor_id is not None:
                     self.to_fill.append(PREvent(pk=pk, actor_id=row.actor_id))
                 continue
@@ -141,6 +150,8 @@ class _Timeline:
                 self.facts[row.pull_request_id].append(EventFact(row.kind, row.occurred_at, row.subject_id))
             if key not in self.to_insert or row.actor_id is not None:
                 self.to_insert[key] = row
+            if row.kind == TimelineKind.REVIEW_REQUESTED:
+                self.requests[row.pull_request_id][key] = (row.subject_id, row.occurred_at)
 
     def derive_ready(self, pr: PullRequest, *, opened_ready: bool) -> None:
         """Keep a ``ready`` entry at creation exactly when the PR was opened ready for review."""
@@ -150,11 +161,39 @@ class _Timeline:
         elif not opened_ready and key in self.stored:
             self.to_drop.append(self.stored[key][0])
 
+    def derive_open_requests(self, pr: PullRequest, reviews: Sequence[ReviewFact]) -> None:
+        """Flag each review request of the PR that is open now (``PREvent.is_open_request``): the PR is open, the
+        requested reviewer has not reviewed at or after the request (any review, whatever its state), and the
+        request was not withdrawn strictly after it (removed and made again in one second is still open).
+
+        ``reviews`` holds each reviewer's latest submitted review (``_reviews_by_pr``), which decides it.
+        """
+        latest: dict[int | None, datetime] = {}
+        for review in reviews:
+            if review.submitted_at is not None and review.submitted_at > latest.get(review.reviewer_id, _NEVER):
+                latest[review.reviewer_id] = review.submitted_at
+        removed = [
+            (f.subject_id, f.occurred_at) for f in self.facts[pr.pk] if f.kind == TimelineKind.REVIEW_REQUEST_REMOVED
+        ]
+        for key, (subject_id, at) in self.requests[pr.pk].items():
+            is_open = (
+                pr.state == PullRequestState.OPEN
+                and subject_id is not None
+                and latest.get(subject_id, _NEVER) < at
+                and not any(who == subject_id and when > at for who, when in removed)
+            )
+            if key in self.to_insert:
+                self.to_insert[key].is_open_request = is_open
+            elif self.stored[key][2] != is_open:
+                self.to_flag.append(PREvent(pk=self.stored[key][0], is_open_request=is_open))
+
     def save(self) -> None:
         if self.to_insert:
             PREvent.objects.bulk_create(self.to_insert.values(), ignore_conflicts=True)
         if self.to_fill:
             PREvent.objects.bulk_update(self.to_fill, ["actor"], batch_size=RECOMPUTE_BATCH)
+        if self.to_flag:
+            PREvent.objects.bulk_update(self.to_flag, ["is_open_request"], batch_size=RECOMPUTE_BATCH)
         if self.to_drop:
             PREvent.objects.filter(pk__in=self.to_drop).delete()
 
@@ -167,7 +206,8 @@ def _reviews_by_pr(
 
     Every metric of DESIGN §6 depends on at most two submitted reviews per reviewer: their first (the PR's first
     review is one of these, and so is the one a response time is measured to) and their last approval before
-    the merge (the PR's last approval is one of these). Any set of reviews holding those gives the same metrics
+    the merge (the PR's last approval is one of these); whether a review request is still open depends on the
+    reviewer's latest review, so that one is read too. Any set of reviews holding those gives the same metrics
     as all of them, so one read of those, plus the reviews that still hold a response time (to clear one that a
     late, earlier review displaced), keeps the rows an event reads bounded by the number of reviewers, not by the
     PR's history (the database still ranks the PR's reviews, in SQL). Whether a reviewer counts (a bot, the author) is a
@@ -193,8 +233,15 @@ def _reviews_by_pr(
                 partition_by=[F("pull_request_id"), F("reviewer_id"), approval],
                 order_by=[F("submitted_at").desc(), F("id").desc()],
             ),
+            last_rank=Window(
+                RowNumber(),
+                partition_by=[F("pull_request_id"), F("reviewer_id")],
+                order_by=[F("submitted_at").desc(), F("id").desc()],
+            ),
         )
-        .filter(Q(first_rank=1) | Q(approval=1, approval_rank=1) | Q(response_seconds__isnull=False))
+        .filter(
+            Q(first_rank=1) | Q(approval=1, approval_rank=1) | Q(last_rank=1) | Q(response_seconds__isnull=False)
+        )
         .values_list(
             "pk", "pull_request_id", "reviewer_id", "reviewer__is_bot", "state", "submitted_at", "github_review_id",
             "response_seconds", "pr_author_id", "pr_is_bot_author", "pr_github_repo_id",
