@@ -233,6 +233,8 @@ CELERY_BEAT_SCHEDULE = {
 WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "5"))
 WEBHOOK_PAYLOAD_RETENTION_DAYS = int(os.environ.get("WEBHOOK_PAYLOAD_RETENTION_DAYS", "30"))
 WEBHOOK_PENDING_GRACE_SECONDS = 60
+# A sweep queues the pending backlog for this long at most, then hands the rest to a follow-up task.
+WEBHOOK_SWEEP_SECONDS = float(os.environ.get("WEBHOOK_SWEEP_SECONDS", "30"))
 WEBHOOK_REDELIVERIES_PER_RUN = int(os.environ.get("WEBHOOK_REDELIVERIES_PER_RUN", "50"))
 
 # Backfill (apps.integrations.services.backfill): history imported when a repository becomes tracked.

@@ -52,8 +52,13 @@ def process_deliveries(delivery_pks: list[int]) -> None:
 
 
 @shared_task
-def sweep_pending_deliveries() -> int:
-    return deliveries_sweep_pending()
+def sweep_pending_deliveries(after: list | None = None) -> int:
+    """Every minute (beat): pending deliveries the broker lost are queued, for ``WEBHOOK_SWEEP_SECONDS`` at most;
+    a backlog left over is swept on by a follow-up of this task from where it stopped, not by the next beat."""
+    result = deliveries_sweep_pending(after=(after[0], after[1]) if after else None)
+    if result.resume_after is not None:
+        task_enqueue(sweep_pending_deliveries, list(result.resume_after), what="the rest of the pending sweep")
+    return result.queued
 
 
 @shared_task
