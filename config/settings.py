@@ -223,8 +223,9 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-pending-deliveries": {"task": "apps.integrations.tasks.sweep_pending_deliveries", "schedule": 60.0},
     "recover-failed-deliveries": {"task": "apps.integrations.tasks.recover_failed_deliveries", "schedule": 600.0},
     "prune-delivery-payloads": {"task": "apps.integrations.tasks.prune_delivery_payloads", "schedule": 86400.0},
-    # Daily: make our installations and their repositories equal to GitHub's (heals lost or reordered events).
-    "reconcile-installations": {"task": "apps.integrations.tasks.reconcile_installations", "schedule": 86400.0},
+    # Hourly, a 24th of the installations each time: every installation made equal to GitHub's once a day (heals
+    # lost or reordered events), one task per installation, spread over the hour.
+    "reconcile-installations": {"task": "apps.integrations.tasks.reconcile_installations", "schedule": 3600.0},
     # Backfills waiting for a rate-limit reset, or whose worker died (stale claim), are queued again.
     "resume-backfills": {"task": "apps.integrations.tasks.resume_backfills", "schedule": 300.0},
 }
@@ -234,6 +235,8 @@ WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "5"))
 WEBHOOK_PAYLOAD_RETENTION_DAYS = int(os.environ.get("WEBHOOK_PAYLOAD_RETENTION_DAYS", "30"))
 WEBHOOK_PENDING_GRACE_SECONDS = 60
 # A sweep queues the pending backlog for this long at most, then hands the rest to a follow-up task.
+# This hour's reconciliation tasks are spaced over this many seconds (below the broker's visibility timeout).
+RECONCILE_SPREAD_SECONDS = float(os.environ.get("RECONCILE_SPREAD_SECONDS", "3000"))
 WEBHOOK_SWEEP_SECONDS = float(os.environ.get("WEBHOOK_SWEEP_SECONDS", "30"))
 WEBHOOK_REDELIVERIES_PER_RUN = int(os.environ.get("WEBHOOK_REDELIVERIES_PER_RUN", "50"))
 

@@ -102,6 +102,9 @@ class GitHubAppInstallation(models.Model):
     linked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    reconcile_error = models.TextField(
+        blank=True, help_text="Why GitHub's answer could not be applied at the last reconciliation (empty: it was)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

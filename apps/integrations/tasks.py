@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from celery import Task, shared_task
 
@@ -72,13 +73,36 @@ def prune_delivery_payloads() -> int:
 
 
 @shared_task
-def reconcile_installations() -> dict:
-    """Daily (beat): installations and their repositories made equal to GitHub's; see services.reconcile."""
+def reconcile_installations() -> int:
+    """Hourly (beat): queue this hour's share of the installations (one task each, spread over the hour), so
+    every installation is reconciled once a day; see services.reconcile."""
+    from apps.integrations.github import GitHubAppNotConfigured
+    from apps.integrations.services.reconcile import installations_reconcile_due
+
+    try:
+        return installations_reconcile_due()
+    except GitHubAppNotConfigured:
+        logger.info("GitHub App not configured; skipping reconciliation")
+        return 0
+
+
+@shared_task(bind=True, max_retries=None, acks_late=True)
+def reconcile_installation(self: Task, installation_id: int) -> dict:
+    """One installation made equal to GitHub's, in its own transaction. A rate limit re-schedules it for the
+    reset (at most an hour away); any other GitHub error is recorded on the installation by the service."""
     from dataclasses import asdict
 
-    from apps.integrations.services.reconcile import installations_reconcile
+    from apps.integrations.services.reconcile import installation_reconcile
+    from github_app import RateLimited
 
-    return asdict(installations_reconcile())
+    try:
+        return asdict(installation_reconcile(installation_id=installation_id))
+    except RateLimited as exc:
+        if self.request.is_eager:
+            logger.warning("installation %s not reconciled (rate limit); tomorrow's run tries again", installation_id)
+            return {"rate_limited": True}
+        countdown = min(max(exc.retry_at - time.time(), 1.0), 3600.0)
+        raise self.retry(countdown=countdown, exc=exc) from exc
 
 
 @shared_task(bind=True, max_retries=None, acks_late=True)
