@@ -239,6 +239,8 @@ WEBHOOK_PENDING_GRACE_SECONDS = 60
 RECONCILE_SPREAD_SECONDS = float(os.environ.get("RECONCILE_SPREAD_SECONDS", "3000"))
 WEBHOOK_SWEEP_SECONDS = float(os.environ.get("WEBHOOK_SWEEP_SECONDS", "30"))
 WEBHOOK_REDELIVERIES_PER_RUN = int(os.environ.get("WEBHOOK_REDELIVERIES_PER_RUN", "50"))
+# Pages of GitHub's delivery log (100 entries, one App-JWT call each) one redelivery run reads at most.
+WEBHOOK_REDELIVERY_PAGES_PER_RUN = int(os.environ.get("WEBHOOK_REDELIVERY_PAGES_PER_RUN", "10"))
 
 # Backfill (apps.integrations.services.backfill): history imported when a repository becomes tracked.
 # BACKFILL_HISTORY_DAYS: PRs updated in the last N days; 0 or "all" imports the whole history.
