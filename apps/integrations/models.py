@@ -135,6 +135,8 @@ class InstallationRepository(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["installation", "github_repo_id"], name="unique_installation_repository")
         ]
+        # Repository events (renamed, transferred, deleted, privatized…) name the repository by id alone.
+        indexes = [models.Index(fields=["github_repo_id"], name="installation_repo_github_idx")]
         ordering = ("full_name",)
         verbose_name_plural = "installation repositories"
 

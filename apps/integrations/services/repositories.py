@@ -167,10 +167,12 @@ def repository_rename(*, github_repo_id: int, full_name: str) -> None:
     InstallationRepository.objects.filter(github_repo_id=github_repo_id).exclude(full_name=full_name).update(
         full_name=full_name, updated_at=timezone.now()
     )
-    TrackedRepository.objects.filter(github_repo_id=github_repo_id).exclude(full_name=full_name).update(
-        full_name=full_name, updated_at=timezone.now()
-    )
-    pull_requests_rename_repository(github_repo_id=github_repo_id, full_name=full_name)
+    tracked = TrackedRepository.objects.filter(github_repo_id=github_repo_id)  # tracked_repo_lookup_idx
+    team_ids = list(tracked.values_list("team_id", flat=True))
+    if not team_ids:  # PRs exist only in teams that track (or tracked) the repository
+        return
+    tracked.exclude(full_name=full_name).update(full_name=full_name, updated_at=timezone.now())
+    pull_requests_rename_repository(github_repo_id=github_repo_id, full_name=full_name, team_ids=team_ids)
 
 
 @transaction.atomic
