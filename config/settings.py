@@ -233,6 +233,11 @@ CELERY_BEAT_SCHEDULE = {
 # Webhook processing.
 WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "5"))
 WEBHOOK_PAYLOAD_RETENTION_DAYS = int(os.environ.get("WEBHOOK_PAYLOAD_RETENTION_DAYS", "30"))
+# The audit row of a delivery (who sent what, when, and what became of it) is deleted after this many days (never
+# before the payload retention, nor within GitHub's three-day delivery log).
+WEBHOOK_DELIVERY_RETENTION_DAYS = int(os.environ.get("WEBHOOK_DELIVERY_RETENTION_DAYS", "90"))
+# Each of the daily pruning and expiry stops after this many seconds; the next day's run goes on from there.
+WEBHOOK_LIFECYCLE_SECONDS = float(os.environ.get("WEBHOOK_LIFECYCLE_SECONDS", "600"))
 WEBHOOK_PENDING_GRACE_SECONDS = 60
 # A sweep queues the pending backlog for this long at most, then hands the rest to a follow-up task.
 # This hour's reconciliation tasks are spaced over this many seconds (below the broker's visibility timeout).

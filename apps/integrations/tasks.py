@@ -7,7 +7,8 @@ import time
 
 from celery import Task, shared_task
 
-from apps.integrations.services.deliveries import deliveries_sweep_pending, delivery_payloads_prune
+from apps.integrations.services.deliveries import deliveries_sweep_pending
+from apps.integrations.services.lifecycle import deliveries_expire, delivery_payloads_prune
 from apps.integrations.services.processing import RetryLater, deliveries_drain, delivery_process
 from apps.integrations.services.queueing import task_enqueue
 from apps.integrations.services.recovery import deliveries_recover_failed
@@ -69,6 +70,10 @@ def recover_failed_deliveries() -> int:
 
 @shared_task
 def prune_delivery_payloads() -> int:
+    """Daily (beat): audit rows past ``WEBHOOK_DELIVERY_RETENTION_DAYS`` deleted, then payloads past
+    ``WEBHOOK_PAYLOAD_RETENTION_DAYS`` dropped (in that order, so no payload is dropped from a row about to go);
+    each bounded by ``WEBHOOK_LIFECYCLE_SECONDS`` (the next day goes on). Returns how many payloads were dropped."""
+    deliveries_expire()
     return delivery_payloads_prune()
 
 

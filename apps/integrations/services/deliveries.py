@@ -233,16 +233,3 @@ def deliveries_reprocess(*, pks: list[int]) -> int:
     WebhookDelivery.objects.filter(pk__in=updated).update(status=DeliveryStatus.PENDING, reason="", attempts=0)
     transaction.on_commit(lambda: deliveries_enqueue(pks=updated))
     return len(updated)
-
-
-def delivery_payloads_prune(*, older_than_days: int | None = None) -> int:
-    """Drop stored bodies past the retention period; the rows stay as the audit trail.
-
-    Failed deliveries keep their payload so they can still be reprocessed.
-    """
-    days = older_than_days if older_than_days is not None else settings.WEBHOOK_PAYLOAD_RETENTION_DAYS
-    return WebhookDelivery.objects.filter(
-        received_at__lt=timezone.now() - timedelta(days=days),
-        payload_pruned_at__isnull=True,
-        status__in=[DeliveryStatus.PROCESSED, DeliveryStatus.IGNORED],
-    ).update(payload="", payload_pruned_at=timezone.now())

@@ -14,8 +14,8 @@ from apps.integrations.models import DeliveryStatus, WebhookDelivery
 from apps.integrations.services.deliveries import (
     deliveries_reprocess,
     deliveries_sweep_pending,
-    delivery_payloads_prune,
 )
+from apps.integrations.services.lifecycle import delivery_payloads_prune
 from apps.integrations.services.processing import RetryLater, delivery_process, retry_countdown
 from github_app import RateLimited, ServerError
 
