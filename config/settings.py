@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -223,9 +224,13 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-pending-deliveries": {"task": "apps.integrations.tasks.sweep_pending_deliveries", "schedule": 60.0},
     "recover-failed-deliveries": {"task": "apps.integrations.tasks.recover_failed_deliveries", "schedule": 600.0},
     "prune-delivery-payloads": {"task": "apps.integrations.tasks.prune_delivery_payloads", "schedule": 86400.0},
-    # Hourly, a 24th of the installations each time: every installation made equal to GitHub's once a day (heals
-    # lost or reordered events), one task per installation, spread over the hour.
-    "reconcile-installations": {"task": "apps.integrations.tasks.reconcile_installations", "schedule": 3600.0},
+    # At the start of every hour, that hour's 24th of the installations (id % 24): every installation made equal to
+    # GitHub's once a day (heals lost or reordered events), one task each, spread over the hour. On the clock, not
+    # every 3,600 s from beat's start, so a restarted beat neither skips an hour's slot nor runs one twice.
+    "reconcile-installations": {
+        "task": "apps.integrations.tasks.reconcile_installations",
+        "schedule": crontab(minute=1),
+    },
     # Backfills waiting for a rate-limit reset, or whose worker died (stale claim), are queued again.
     "resume-backfills": {"task": "apps.integrations.tasks.resume_backfills", "schedule": 300.0},
 }
