@@ -27,7 +27,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from apps.integrations.github import app_api
+from apps.integrations.github import app_api, app_credentials
 from apps.integrations.models import GitHubAppInstallation, InstallationStatus
 from apps.integrations.services.installations import installation_mark_deleted
 from apps.integrations.services.refresh import installation_state_apply, installation_state_fetch
@@ -165,6 +165,7 @@ def installations_reconcile_due(*, hour: int | None = None) -> int:
     from apps.integrations.services.queueing import task_enqueue
     from apps.integrations.tasks import reconcile_installation
 
+    app_credentials()  # not configured: raises here, before any task is queued to fail
     slot = timezone.now().hour if hour is None else hour
     ids = installations_due(slot=slot % SLOTS)
     if slot % SLOTS == 0:

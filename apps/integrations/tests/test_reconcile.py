@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from apps.integrations.github import GitHubAppNotConfigured
 from apps.integrations.models import (
     GitHubAppInstallation,
     InstallationRepository,
@@ -183,8 +184,10 @@ def test_the_midnight_run_also_reconciles_installations_github_has_and_we_never_
     assert GitHubAppInstallation.objects.get(installation_id=1).account_login == "octocat"
 
 
-def test_the_hourly_task_runs_without_an_app_configured(settings):
+def test_the_hourly_task_queues_nothing_without_an_app_configured(settings, ours):
     settings.GITHUB_APP_ID = ""
+    with pytest.raises(GitHubAppNotConfigured):
+        installations_reconcile_due(hour=5)  # installation 5's slot: no task queued to fail
     assert reconcile_installations() == 0
 
 
