@@ -349,17 +349,23 @@ def main() -> None:
     parser.add_argument("--installations", type=int, default=2_000)
     parser.add_argument("--repositories", type=int, default=50_000)
     parser.add_argument("--reviews", type=int, default=2_000)
+    parser.add_argument("--parts", default="admin,ingest,prune,sweeper,reconcile,busy-pr", help="comma-separated")
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
     call_command("migrate", verbosity=0)
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
     try:
         seed_deliveries(args.deliveries)
-        bench_admin()
-        bench_ingest()
-        bench_prune()
-        bench_sweeper()
-        bench_reconcile(args.installations, args.repositories)
-        bench_busy_pr(args.reviews)
+        for name, run in (
+            ("admin", bench_admin),
+            ("ingest", bench_ingest),
+            ("prune", bench_prune),
+            ("sweeper", bench_sweeper),
+            ("reconcile", lambda: bench_reconcile(args.installations, args.repositories)),
+            ("busy-pr", lambda: bench_busy_pr(args.reviews)),
+        ):
+            if name in parts:
+                run()
     finally:
         GH.stop()
 
