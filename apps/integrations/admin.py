@@ -67,7 +67,10 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: self.CAP + 1].count()
+        rows = self.object_list
+        if isinstance(rows, QuerySet):
+            return rows[: self.CAP + 1].count()
+        return min(len(rows), self.CAP + 1)
 
 
 @admin.register(WebhookDelivery)

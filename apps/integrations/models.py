@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 
@@ -28,8 +30,9 @@ class WebhookDelivery(models.Model):
     UPDATE: the unique constraint on ``delivery_id`` (a constraint, not ``unique=True``, which on PostgreSQL also
     builds a ``varchar_pattern_ops`` index for LIKE that nothing runs), pending rows by age (a partial index: the
     drain and the sweeper read only these, and it stays as small as the backlog), failed rows by age (the admin's
-    filter and the reprocess command; written only when a delivery fails), and ``received_at`` (the
-    admin's newest-first list, the reprocess command's date range, pruning and expiry by age).
+    filter and the reprocess command; written only when a delivery fails), ``received_at`` (the admin's
+    newest-first list, the reprocess command's date range, pruning and expiry by age), and an installation's
+    deliveries by age (the freshness line's newest delivery).
     """
 
     delivery_id = models.CharField(max_length=64, help_text="X-GitHub-Delivery")
@@ -57,6 +60,8 @@ class WebhookDelivery(models.Model):
                 fields=["received_at"], name="delivery_failed_idx", condition=models.Q(status=DeliveryStatus.FAILED)
             ),
             models.Index(fields=["received_at"], name="delivery_received_idx"),
+            # The newest delivery of an installation (the freshness line), one backward probe however many it has.
+            models.Index(fields=["installation_id", "received_at"], name="delivery_installation_recv_idx"),
         ]
         ordering = ("-received_at",)
         verbose_name_plural = "webhook deliveries"
@@ -118,6 +123,14 @@ class GitHubAppInstallation(models.Model):
     def is_active(self) -> bool:
         return self.status == InstallationStatus.ACTIVE
 
+    @property
+    def settings_url(self) -> str:
+        """Where an account owner manages this installation on GitHub (repositories, permissions, uninstall)."""
+        path = f"settings/installations/{self.installation_id}"
+        if self.account_type == "Organization":
+            return f"{settings.GITHUB_WEB_URL}/organizations/{self.account_login}/{path}"
+        return f"{settings.GITHUB_WEB_URL}/{path}"
+
 
 class InstallationRepository(models.Model):
     """A repository the installation can reach on GitHub: the list admins pick tracked repositories from."""
@@ -155,6 +168,12 @@ class SyncStatus(models.TextChoices):
 class SyncKind(models.TextChoices):
     BACKFILL = "backfill", "History import"
     CATCH_UP = "catch_up", "Catch-up"
+
+
+def import_heartbeat_cutoff(now: datetime) -> datetime:
+    """A running import that has not beaten since this moment is presumed dead (its worker died or its message was
+    lost): it no longer blocks a new import, and a new worker may take over its claim."""
+    return now - timedelta(seconds=settings.BACKFILL_LOCK_SECONDS)
 
 
 class TrackedRepository(BaseTeamModel):
@@ -196,6 +215,14 @@ class TrackedRepository(BaseTeamModel):
 
     def __str__(self) -> str:
         return self.full_name
+
+    def import_running(self, *, now: datetime) -> bool:
+        """Whether a worker is importing this repository now: running, with a heartbeat newer than the cutoff."""
+        return (
+            self.sync_status == SyncStatus.RUNNING
+            and self.sync_heartbeat_at is not None
+            and self.sync_heartbeat_at > import_heartbeat_cutoff(now)
+        )
 
 
 class ConnectionAction(models.TextChoices):

@@ -49,6 +49,7 @@ from github_app import (
     ReviewNode,
     ServerError,
     TransportError,
+    Unauthorized,
 )
 
 logger = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ class BackfillOutcome:
 @dataclass
 class _Run:
     pk: int
+    installation_id: int
     token: str
     owner: str
     name: str
@@ -113,9 +115,9 @@ def tracked_repository_backfill(*, tracked_repository_id: int, api: Installation
     if isinstance(claimed, BackfillOutcome):
         return claimed
     tracked, run = claimed
-    log = {"installation_id": tracked.installation.installation_id, "repo": tracked.full_name}
+    log = {"installation_id": run.installation_id, "repo": tracked.full_name}
     try:
-        api = api or installation_backfill_api(installation_id=tracked.installation.installation_id)
+        api = api or installation_backfill_api(installation_id=run.installation_id)
         outcome = _pages(api, tracked, run)
     except GitHubAppNotConfigured:
         outcome = _release(run, SyncStatus.FAILED, "The GitHub App is not configured on this server.")
@@ -137,10 +139,10 @@ def _claim(pk: int) -> tuple[TrackedRepository, _Run] | BackfillOutcome:
         )
         if row is None or not row.is_active or row.sync_status not in CLAIMABLE:
             return BackfillOutcome("idle")
-        stale = now - timedelta(seconds=settings.BACKFILL_LOCK_SECONDS)
-        if row.sync_status == SyncStatus.RUNNING and row.sync_heartbeat_at and row.sync_heartbeat_at > stale:
+        if row.import_running(now=now):
             return BackfillOutcome("busy")
-        if row.installation is None or row.installation.status != InstallationStatus.ACTIVE:
+        installation = row.installation
+        if installation is None or installation.status != InstallationStatus.ACTIVE:
             # Suspended or uninstalled: call nothing. An unsuspend schedules the repositories again.
             row.sync_status, row.sync_resume_at = SyncStatus.WAITING, None
             row.sync_error = "The GitHub App installation is not active (suspended or uninstalled)."
@@ -151,7 +153,16 @@ def _claim(pk: int) -> tuple[TrackedRepository, _Run] | BackfillOutcome:
         row.save(update_fields=["sync_status", "sync_claim", "sync_heartbeat_at", "sync_resume_at", "sync_error"])
     owner, _, name = row.full_name.partition("/")
     page_size = min(max(row.sync_page_size, settings.BACKFILL_MIN_PAGE_SIZE), settings.BACKFILL_PAGE_SIZE)
-    run = _Run(row.pk, row.sync_claim, owner, name, row.sync_since, row.sync_cursor or None, page_size)
+    run = _Run(
+        row.pk,
+        installation.installation_id,
+        row.sync_claim,
+        owner,
+        name,
+        row.sync_since,
+        row.sync_cursor or None,
+        page_size,
+    )
     return row, run
 
 
@@ -184,6 +195,11 @@ def _pages(api: InstallationAPI, tracked: TrackedRepository, run: _Run) -> Backf
             return _release(run, SyncStatus.WAITING, "Paused to leave GitHub's rate limit for webhooks.", countdown)
 
 
+# A 401 on the App JWT or the installation token: a wrong private key or App id, a revoked key. Waiting does not
+# fix it, so the import fails with these words, which the freshness notice recognises as the installation's.
+TOKEN_PROBLEM = "GitHub refused the App's credentials"
+
+
 def _release_on_error(run: _Run, exc: GitHubError) -> BackfillOutcome:
     """An answer another attempt now cannot fix, in words an admin understands."""
     if isinstance(exc, RateLimited):
@@ -191,6 +207,8 @@ def _release_on_error(run: _Run, exc: GitHubError) -> BackfillOutcome:
         return _release(run, SyncStatus.WAITING, "GitHub's rate limit is used up; resuming after reset.", countdown)
     if isinstance(exc, InstallationSuspended | InstallationNotFound):
         return _release(run, SyncStatus.WAITING, "The GitHub App installation is suspended or was removed.")
+    if isinstance(exc, Unauthorized):
+        return _release(run, SyncStatus.FAILED, f"{TOKEN_PROBLEM}: {exc}")
     if isinstance(exc, GraphQLError):
         return _release(run, SyncStatus.FAILED, f"GitHub could not read this repository: {_first_error(exc)}")
     return _release(run, SyncStatus.FAILED, f"GitHub answered with an error: {exc}")

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
+import psycopg
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.backends.utils import CursorWrapper
@@ -114,7 +115,7 @@ def _insert_delivery(params: list[Any]) -> tuple[int] | None:
     """
     in_transaction = connection.in_atomic_block
     if not in_transaction:
-        connection.health_check_done = True
+        connection.health_check_done = True  # type: ignore[attr-defined]  # Django's own flag, not in the stubs
     try:
         return _execute_insert(params)
     except (InterfaceError, OperationalError):
@@ -127,7 +128,8 @@ def _insert_delivery(params: list[Any]) -> tuple[int] | None:
 def _execute_insert(params: list[Any]) -> tuple[int] | None:
     with _binding_cursor() as cursor:
         cursor.execute(_INSERT_DELIVERY, params)
-        return cursor.fetchone()
+        row: tuple[int] | None = cursor.fetchone()  # RETURNING id, or nothing when the delivery id was stored
+        return row
 
 
 def _binding_cursor() -> CursorWrapper:
@@ -140,13 +142,12 @@ def _binding_cursor() -> CursorWrapper:
     """
     if connection.vendor != "postgresql":
         return connection.cursor()
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
     connection.ensure_connection()
     connection.validate_thread_sharing()
     with connection.wrap_database_errors:
-        raw = ServerBindingCursor(connection.connection)
-    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+        raw = psycopg.Cursor(connection.connection)
+    wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
+    return wrap(raw)  # type: ignore[arg-type]  # django-stubs types the DB-API cursor as the wrapper returned
 
 
 def delivery_record(*, incoming: IncomingDelivery) -> int | None:

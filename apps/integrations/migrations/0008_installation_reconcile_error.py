@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0006_delivery_index_hygiene'),
+        ('integrations', '0007_delivery_index_hygiene'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0007_installation_reconcile_error'),
+        ('integrations', '0008_installation_reconcile_error'),
     ]
 
     operations = [

@@ -5,7 +5,8 @@
 - pending rows by age: a partial index the drain and the sweeper read, as small as the backlog.
 - failed rows by age: a partial index for the admin's filter and the reprocess command, written only on failure.
 - ``received_at``: the admin's newest-first list, pruning and expiry by age.
-- gone: ``installation_id`` (no query) and ``(status, received_at)``, which every status UPDATE rewrote.
+- gone: ``installation_id`` alone (``delivery_installation_recv_idx`` starts with it) and ``(status, received_at)``,
+  which every status UPDATE rewrote.
 
 The ON CONFLICT (delivery_id) of the webhook's INSERT is served by the new constraint on PostgreSQL and SQLite.
 """
@@ -16,7 +17,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0005_delivery_payload_lz4'),
+        ('integrations', '0006_delivery_installation_received_index'),
     ]
 
     operations = [
