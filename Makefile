@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_ENV := DEBUG=1 GITHUB_APP_WEBHOOK_SECRET=demo-webhook-secret
 PORT ?= 8000
 
-.PHONY: install demo serve test lint format bench loadtest
+.PHONY: install demo serve test lint format bench bench-scale loadtest
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ format: install
 
 bench: install
 	$(BIN)/python benchmarks/run_all.py
+
+# PostgreSQL at scale (minutes): 1M deliveries, 2,000 installations / 50,000 repositories in the emulator, a busy PR.
+bench-scale: install
+	$(BIN)/python benchmarks/bench_scale.py
 
 loadtest: install
 	$(BIN)/python benchmarks/loadtest.py

@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -223,8 +224,13 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-pending-deliveries": {"task": "apps.integrations.tasks.sweep_pending_deliveries", "schedule": 60.0},
     "recover-failed-deliveries": {"task": "apps.integrations.tasks.recover_failed_deliveries", "schedule": 600.0},
     "prune-delivery-payloads": {"task": "apps.integrations.tasks.prune_delivery_payloads", "schedule": 86400.0},
-    # Daily: make our installations and their repositories equal to GitHub's (heals lost or reordered events).
-    "reconcile-installations": {"task": "apps.integrations.tasks.reconcile_installations", "schedule": 86400.0},
+    # At the start of every hour, that hour's 24th of the installations (id % 24): every installation made equal to
+    # GitHub's once a day (heals lost or reordered events), one task each, spread over the hour. On the clock, not
+    # every 3,600 s from beat's start, so a restarted beat neither skips an hour's slot nor runs one twice.
+    "reconcile-installations": {
+        "task": "apps.integrations.tasks.reconcile_installations",
+        "schedule": crontab(minute=1),
+    },
     # Backfills waiting for a rate-limit reset, or whose worker died (stale claim), are queued again.
     "resume-backfills": {"task": "apps.integrations.tasks.resume_backfills", "schedule": 300.0},
 }
@@ -232,8 +238,19 @@ CELERY_BEAT_SCHEDULE = {
 # Webhook processing.
 WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "5"))
 WEBHOOK_PAYLOAD_RETENTION_DAYS = int(os.environ.get("WEBHOOK_PAYLOAD_RETENTION_DAYS", "30"))
+# The audit row of a delivery (who sent what, when, and what became of it) is deleted after this many days (never
+# before the payload retention, nor within GitHub's three-day delivery log).
+WEBHOOK_DELIVERY_RETENTION_DAYS = int(os.environ.get("WEBHOOK_DELIVERY_RETENTION_DAYS", "90"))
+# Each of the daily pruning and expiry stops after this many seconds; the next day's run goes on from there.
+WEBHOOK_LIFECYCLE_SECONDS = float(os.environ.get("WEBHOOK_LIFECYCLE_SECONDS", "600"))
 WEBHOOK_PENDING_GRACE_SECONDS = 60
+# A sweep queues the pending backlog for this long at most, then hands the rest to a follow-up task.
+# This hour's reconciliation tasks are spaced over this many seconds (below the broker's visibility timeout).
+RECONCILE_SPREAD_SECONDS = float(os.environ.get("RECONCILE_SPREAD_SECONDS", "3000"))
+WEBHOOK_SWEEP_SECONDS = float(os.environ.get("WEBHOOK_SWEEP_SECONDS", "30"))
 WEBHOOK_REDELIVERIES_PER_RUN = int(os.environ.get("WEBHOOK_REDELIVERIES_PER_RUN", "50"))
+# Pages of GitHub's delivery log (100 entries, one App-JWT call each) one redelivery run reads at most.
+WEBHOOK_REDELIVERY_PAGES_PER_RUN = int(os.environ.get("WEBHOOK_REDELIVERY_PAGES_PER_RUN", "10"))
 
 # Backfill (apps.integrations.services.backfill): history imported when a repository becomes tracked.
 # BACKFILL_HISTORY_DAYS: PRs updated in the last N days; 0 or "all" imports the whole history.

@@ -22,15 +22,24 @@ class WebhookDelivery(models.Model):
     """One delivery GitHub sent to the app-level webhook, stored before it is answered.
 
     Not team-owned: a delivery arrives before we know (or even have) a team for its installation.
-    ``payload`` keeps the raw body text exactly as received; it is pruned after the retention period
-    while the row itself stays as the audit trail.
+    ``payload`` keeps the raw body text exactly as received; it is pruned after the payload retention period,
+    and the row itself, the audit trail, is deleted after the delivery retention period
+    (``services.lifecycle``).
+
+    Indexes are only those a query uses, since every one is written on each delivery's INSERT and status
+    UPDATE: the unique constraint on ``delivery_id`` (a constraint, not ``unique=True``, which on PostgreSQL also
+    builds a ``varchar_pattern_ops`` index for LIKE that nothing runs), pending rows by age (a partial index: the
+    drain and the sweeper read only these, and it stays as small as the backlog), failed rows by age (the admin's
+    filter and the reprocess command; written only when a delivery fails), ``received_at`` (the admin's
+    newest-first list, the reprocess command's date range, pruning and expiry by age), and an installation's
+    deliveries by age (the freshness line's newest delivery).
     """
 
-    delivery_id = models.CharField(max_length=64, unique=True, help_text="X-GitHub-Delivery")
+    delivery_id = models.CharField(max_length=64, help_text="X-GitHub-Delivery")
     hook_id = models.BigIntegerField(null=True, blank=True, help_text="X-GitHub-Hook-ID")
     event = models.CharField(max_length=64, help_text="X-GitHub-Event")
     action = models.CharField(max_length=64, blank=True)
-    installation_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    installation_id = models.BigIntegerField(null=True, blank=True)
     target_id = models.BigIntegerField(null=True, blank=True, help_text="X-GitHub-Hook-Installation-Target-ID")
     target_type = models.CharField(max_length=32, blank=True, help_text="X-GitHub-Hook-Installation-Target-Type")
     payload = models.TextField(blank=True)
@@ -42,8 +51,15 @@ class WebhookDelivery(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        constraints = [models.UniqueConstraint(fields=["delivery_id"], name="unique_delivery_id")]
         indexes = [
-            models.Index(fields=["status", "received_at"], name="delivery_status_received_idx"),
+            models.Index(
+                fields=["received_at"], name="delivery_pending_idx", condition=models.Q(status=DeliveryStatus.PENDING)
+            ),
+            models.Index(
+                fields=["received_at"], name="delivery_failed_idx", condition=models.Q(status=DeliveryStatus.FAILED)
+            ),
+            models.Index(fields=["received_at"], name="delivery_received_idx"),
             # The newest delivery of an installation (the freshness line), one backward probe however many it has.
             models.Index(fields=["installation_id", "received_at"], name="delivery_installation_recv_idx"),
         ]
@@ -91,6 +107,9 @@ class GitHubAppInstallation(models.Model):
     linked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    reconcile_error = models.TextField(
+        blank=True, help_text="Why GitHub's answer could not be applied at the last reconciliation (empty: it was)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -129,6 +148,8 @@ class InstallationRepository(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["installation", "github_repo_id"], name="unique_installation_repository")
         ]
+        # Repository events (renamed, transferred, deleted, privatized…) name the repository by id alone.
+        indexes = [models.Index(fields=["github_repo_id"], name="installation_repo_github_idx")]
         ordering = ("full_name",)
         verbose_name_plural = "installation repositories"
 

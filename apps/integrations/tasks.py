@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from celery import Task, shared_task
 
-from apps.integrations.services.deliveries import deliveries_sweep_pending, delivery_payloads_prune
+from apps.integrations.services.deliveries import deliveries_sweep_pending
+from apps.integrations.services.lifecycle import deliveries_expire, delivery_payloads_prune
 from apps.integrations.services.processing import RetryLater, deliveries_drain, delivery_process
 from apps.integrations.services.queueing import task_enqueue
 from apps.integrations.services.recovery import deliveries_recover_failed
@@ -52,8 +54,13 @@ def process_deliveries(delivery_pks: list[int]) -> None:
 
 
 @shared_task
-def sweep_pending_deliveries() -> int:
-    return deliveries_sweep_pending()
+def sweep_pending_deliveries(after: list | None = None) -> int:
+    """Every minute (beat): pending deliveries the broker lost are queued, for ``WEBHOOK_SWEEP_SECONDS`` at most;
+    a backlog left over is swept on by a follow-up of this task from where it stopped, not by the next beat."""
+    result = deliveries_sweep_pending(after=(after[0], after[1]) if after else None)
+    if result.resume_after is not None:
+        task_enqueue(sweep_pending_deliveries, list(result.resume_after), what="the rest of the pending sweep")
+    return result.queued
 
 
 @shared_task
@@ -63,17 +70,44 @@ def recover_failed_deliveries() -> int:
 
 @shared_task
 def prune_delivery_payloads() -> int:
+    """Daily (beat): audit rows past ``WEBHOOK_DELIVERY_RETENTION_DAYS`` deleted, then payloads past
+    ``WEBHOOK_PAYLOAD_RETENTION_DAYS`` dropped (in that order, so no payload is dropped from a row about to go);
+    each bounded by ``WEBHOOK_LIFECYCLE_SECONDS`` (the next day goes on). Returns how many payloads were dropped."""
+    deliveries_expire()
     return delivery_payloads_prune()
 
 
 @shared_task
-def reconcile_installations() -> dict:
-    """Daily (beat): installations and their repositories made equal to GitHub's; see services.reconcile."""
+def reconcile_installations() -> int:
+    """Hourly (beat): queue this hour's share of the installations (one task each, spread over the hour), so
+    every installation is reconciled once a day; see services.reconcile."""
+    from apps.integrations.github import GitHubAppNotConfigured
+    from apps.integrations.services.reconcile import installations_reconcile_due
+
+    try:
+        return installations_reconcile_due()
+    except GitHubAppNotConfigured:
+        logger.info("GitHub App not configured; skipping reconciliation")
+        return 0
+
+
+@shared_task(bind=True, max_retries=None, acks_late=True)
+def reconcile_installation(self: Task, installation_id: int) -> dict:
+    """One installation made equal to GitHub's, in its own transaction. A rate limit re-schedules it for the
+    reset (at most an hour away); any other GitHub error is recorded on the installation by the service."""
     from dataclasses import asdict
 
-    from apps.integrations.services.reconcile import installations_reconcile
+    from apps.integrations.services.reconcile import installation_reconcile
+    from github_app import RateLimited
 
-    return asdict(installations_reconcile())
+    try:
+        return asdict(installation_reconcile(installation_id=installation_id))
+    except RateLimited as exc:
+        if self.request.is_eager:
+            logger.warning("installation %s not reconciled (rate limit); tomorrow's run tries again", installation_id)
+            return {"rate_limited": True}
+        countdown = min(max(exc.retry_at - time.time(), 1.0), 3600.0)
+        raise self.retry(countdown=countdown, exc=exc) from exc
 
 
 @shared_task(bind=True, max_retries=None, acks_late=True)

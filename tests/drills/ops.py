@@ -60,7 +60,7 @@ def sweep() -> int:
     """Beat's ``sweep_pending_deliveries`` without its 60 s grace, so the drill need not wait a minute."""
     from apps.integrations.services.deliveries import deliveries_sweep_pending
 
-    return deliveries_sweep_pending(older_than=timedelta(0))
+    return deliveries_sweep_pending(older_than=timedelta(0)).queued
 
 
 def recover() -> int:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -12,6 +13,7 @@ import psycopg
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.backends.utils import CursorWrapper
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.integrations.models import DeliveryStatus, WebhookDelivery
@@ -173,15 +175,50 @@ def delivery_record(*, incoming: IncomingDelivery) -> int | None:
     return delivery_pk
 
 
-def deliveries_sweep_pending(*, older_than: timedelta | None = None, limit: int = 500) -> int:
-    """Queue pending deliveries the broker lost (or never got). Claiming makes a double queue harmless."""
+SWEEP_BATCH = 1_000  # pending ids read per statement; queued MAX_BATCH a message
+
+
+@dataclass(frozen=True, slots=True)
+class SweepResult:
+    """What one sweep queued, and where to go on from when it ran out of time (None: the backlog is all queued)."""
+
+    queued: int
+    resume_after: tuple[str, int] | None = None
+
+
+def deliveries_sweep_pending(
+    *, older_than: timedelta | None = None, seconds: float | None = None, after: tuple[str, int] | None = None
+) -> SweepResult:
+    """Queue every pending delivery the broker lost (or never got), oldest first, for up to ``seconds``.
+
+    After a broker outage the backlog is whatever arrived meanwhile (300,000 after ten minutes at 500/s), so the
+    sweep is bounded by time (``WEBHOOK_SWEEP_SECONDS``), not by a count: it reads the pending rows in keyset
+    order on the partial pending index, ``SWEEP_BATCH`` at a time, and queues them until none are left; out of
+    time, it says where it stopped (``resume_after``: received_at ISO text and pk) so its task goes on from there
+    instead of reading the queued ones again. A broker still down stops the sweep at once (the next one comes
+    back). Claiming makes a double queue harmless.
+    """
     grace = older_than if older_than is not None else timedelta(seconds=settings.WEBHOOK_PENDING_GRACE_SECONDS)
-    pks = list(
-        WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, received_at__lte=timezone.now() - grace)
-        .order_by("received_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    return len(pks) if pks and deliveries_enqueue(pks=pks) else 0
+    budget = settings.WEBHOOK_SWEEP_SECONDS if seconds is None else seconds
+    deadline = time.monotonic() + budget
+    pending = WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, received_at__lte=timezone.now() - grace)
+    cursor = (datetime.fromisoformat(after[0]), after[1]) if after else None
+    queued = 0
+    while True:
+        page = pending
+        if cursor is not None:
+            page = page.filter(Q(received_at__gt=cursor[0]) | Q(received_at=cursor[0], pk__gt=cursor[1]))
+        rows = list(page.order_by("received_at", "pk").values_list("received_at", "pk")[:SWEEP_BATCH])
+        if not rows:
+            return SweepResult(queued)
+        if not deliveries_enqueue(pks=[pk for _, pk in rows]):
+            return SweepResult(queued)  # the broker is down: the next sweep comes back for all of them
+        queued += len(rows)
+        cursor = rows[-1]
+        if len(rows) < SWEEP_BATCH:
+            return SweepResult(queued)
+        if time.monotonic() >= deadline:
+            return SweepResult(queued, resume_after=(cursor[0].isoformat(), cursor[1]))
 
 
 def deliveries_reprocess(*, pks: list[int]) -> int:
@@ -197,16 +234,3 @@ def deliveries_reprocess(*, pks: list[int]) -> int:
     WebhookDelivery.objects.filter(pk__in=updated).update(status=DeliveryStatus.PENDING, reason="", attempts=0)
     transaction.on_commit(lambda: deliveries_enqueue(pks=updated))
     return len(updated)
-
-
-def delivery_payloads_prune(*, older_than_days: int | None = None) -> int:
-    """Drop stored bodies past the retention period; the rows stay as the audit trail.
-
-    Failed deliveries keep their payload so they can still be reprocessed.
-    """
-    days = older_than_days if older_than_days is not None else settings.WEBHOOK_PAYLOAD_RETENTION_DAYS
-    return WebhookDelivery.objects.filter(
-        received_at__lt=timezone.now() - timedelta(days=days),
-        payload_pruned_at__isnull=True,
-        status__in=[DeliveryStatus.PROCESSED, DeliveryStatus.IGNORED],
-    ).update(payload="", payload_pruned_at=timezone.now())

@@ -113,15 +113,17 @@ def installation_sync(*, snapshot: InstallationSnapshot, authoritative: bool = F
             installation_id=snapshot.installation_id, defaults=snapshot.fields()
         )
         row = GitHubAppInstallation.objects.select_for_update().get(installation_id=snapshot.installation_id)
-    for name, value in snapshot.fields().items():
-        setattr(row, name, value)
+    wanted = snapshot.fields()
     if row.status != InstallationStatus.DELETED or authoritative:
         if snapshot.suspended_at is not None:
-            row.status = InstallationStatus.SUSPENDED
-            row.suspended_at = row.suspended_at or snapshot.suspended_at
+            wanted.update(status=InstallationStatus.SUSPENDED, suspended_at=row.suspended_at or snapshot.suspended_at)
         else:
-            row.status, row.suspended_at, row.deleted_at = InstallationStatus.ACTIVE, None, None
-    row.save()
+            wanted.update(status=InstallationStatus.ACTIVE, suspended_at=None, deleted_at=None)
+    changed = [name for name, value in wanted.items() if getattr(row, name) != value]
+    if changed:  # an unchanged installation (most of them, every reconciliation) is not written at all
+        for name in changed:
+            setattr(row, name, wanted[name])
+        row.save(update_fields=[*changed, "updated_at"])
     return row
 
 

@@ -4,8 +4,8 @@ GitHub never retries a failed delivery by itself. When our endpoint was down (or
 database was), the delivery exists only in GitHub's log, ``GET /app/hook/deliveries`` (newest first, one
 entry per attempt, cursor-paginated, kept three days). This job reads that log back to where the previous
 complete scan started, and asks GitHub to redeliver (``POST /app/hook/deliveries/{id}/attempts``) every
-delivery whose attempts all failed and that we never stored. A run is bounded; the checkpoint remembers the
-page it stopped on, and the next run resumes there.
+delivery whose attempts all failed and that we never stored. A run is bounded (pages read, redeliveries asked);
+the checkpoint is saved after every page, and the next run resumes on the page this one reached.
 
 Nothing GitHub refuses can make the job stick: the checkpoint is saved before and after every redelivery
 request (with the GUIDs already asked for, so a crash never asks twice), an attempt GitHub refuses (400/422:
@@ -27,7 +27,7 @@ from django.utils.dateparse import parse_datetime
 
 from apps.integrations.github import GitHubAppNotConfigured, app_api
 from apps.integrations.models import Checkpoint, WebhookDelivery
-from github_app import AppAPI, GitHubError
+from github_app import AppAPI, GitHubError, RateLimited
 
 logger = logging.getLogger(__name__)
 
@@ -128,18 +128,30 @@ def _page(api: AppAPI, scan: _Scan, checkpoint: Checkpoint) -> tuple[list[dict[s
         return None
 
 
-def deliveries_recover_failed(*, api: AppAPI | None = None, budget: int | None = None) -> int:
-    """Ask GitHub to redeliver what it failed to deliver to us; returns how many this run requested."""
+def deliveries_recover_failed(*, api: AppAPI | None = None, budget: int | None = None, pages: int | None = None) -> int:
+    """Ask GitHub to redeliver what it failed to deliver to us; returns how many this run requested.
+
+    A run reads at most ``pages`` pages of the log (``WEBHOOK_REDELIVERY_PAGES_PER_RUN``) and asks for at most
+    ``budget`` redeliveries, each an App-JWT call (GitHub's budget for them is in docs/deployment.md). The place
+    is saved after every page, so a scan stopped by a rate limit, a crash or the page bound resumes on the page
+    it reached, never from the top. A delivery that succeeded on a page of an earlier run is known by being
+    stored (every delivery answered 2xx is stored first), so resuming never redelivers it.
+    """
     try:
         api = api or app_api()
     except GitHubAppNotConfigured:
         logger.info("GitHub App not configured; skipping delivery recovery")
         return 0
     budget = settings.WEBHOOK_REDELIVERIES_PER_RUN if budget is None else budget
+    pages = settings.WEBHOOK_REDELIVERY_PAGES_PER_RUN if pages is None else pages
     checkpoint, _ = Checkpoint.objects.get_or_create(name=CHECKPOINT_NAME)
     scan, asked = _load(checkpoint), 0
-    while True:
-        answer = _page(api, scan, checkpoint)
+    for _ in range(pages):
+        try:
+            answer = _page(api, scan, checkpoint)
+        except RateLimited as exc:
+            logger.warning("delivery-log scan paused by a rate limit; the next run resumes on this page: %s", exc)
+            return asked
         if answer is None:
             return asked
         page, next_cursor = answer
@@ -155,3 +167,5 @@ def deliveries_recover_failed(*, api: AppAPI | None = None, budget: int | None =
             _save(checkpoint, scan, complete=True)
             return asked
         scan.cursor = next_cursor
+        _save(checkpoint, scan, complete=False)  # this page is done: a rate limit on the next one resumes there
+    return asked

@@ -130,15 +130,59 @@ def installation_repositories_replace(
     *, installation: GitHubAppInstallation, repositories: Iterable[RepositoryInfo]
 ) -> tuple[int, int]:
     """Make the mirror equal to GitHub's full list (``GET /installation/repositories``, all pages).
-    Returns (added or back, removed)."""
-    repos = list(repositories)
-    added = installation_repositories_add(installation=installation, repositories=repos)
-    present = {r.github_repo_id for r in repos}
-    gone = installation.repositories.filter(removed_at__isnull=True).exclude(github_repo_id__in=present)
-    removed = installation_repositories_remove(
-        installation=installation, github_repo_ids=list(gone.values_list("github_repo_id", flat=True))
+    Returns (added or back, removed).
+
+    Compared in bulk and written only where something differs: one SELECT of the mirror and one of the
+    tracked repositories, then an INSERT of the new, an UPDATE of the changed, and the removal of the gone ones.
+    Reconciling an installation nothing happened to runs no write at all (it used to SELECT and UPDATE every
+    repository: 150,000 statements a day for 2,000 installations).
+    """
+    repos = {r.github_repo_id: r for r in repositories}
+    existing = {row.github_repo_id: row for row in installation.repositories.all()}
+    now = timezone.now()
+    new = [
+        InstallationRepository(
+            installation=installation, github_repo_id=r.github_repo_id, full_name=r.full_name, private=r.private,
+            archived=bool(r.archived),
+        )
+        for r in repos.values()
+        if r.github_repo_id not in existing
+    ]  # fmt: skip
+    InstallationRepository.objects.bulk_create(new, ignore_conflicts=True)  # a webhook may have added one meanwhile
+    changed, back = [], 0
+    for repo_id, repo in repos.items():
+        row = existing.get(repo_id)
+        if row is None:
+            continue
+        archived = row.archived if repo.archived is None else repo.archived
+        if (row.full_name, row.private, row.archived, row.removed_at) != (repo.full_name, repo.private, archived, None):
+            back += row.removed_at is not None
+            row.full_name, row.private, row.archived, row.removed_at, row.updated_at = (
+                repo.full_name, repo.private, archived, None, now
+            )  # fmt: skip
+            changed.append(row)
+    InstallationRepository.objects.bulk_update(
+        changed, ["full_name", "private", "archived", "removed_at", "updated_at"], batch_size=500
     )
-    return added, removed
+    _tracked_follow(installation=installation, repos=repos)
+    gone = [repo_id for repo_id, row in existing.items() if repo_id not in repos and row.removed_at is None]
+    removed = installation_repositories_remove(installation=installation, github_repo_ids=gone) if gone else 0
+    return len(new) + back, removed
+
+
+def _tracked_follow(*, installation: GitHubAppInstallation, repos: dict[int, RepositoryInfo]) -> None:
+    """Tracked repositories reachable again follow the mirror: a new name, and active again when they were
+    inactive only because access had been removed. Only rows that change are written."""
+    for tracked in TrackedRepository.objects.filter(installation=installation):
+        if tracked.github_repo_id not in repos:
+            continue
+        name = repos[tracked.github_repo_id].full_name
+        reactivate = not tracked.is_active and tracked.inactive_reason == ACCESS_REMOVED
+        if tracked.full_name != name or reactivate:
+            tracked.full_name = name
+            if reactivate:
+                tracked.is_active, tracked.inactive_reason = True, ""
+            tracked.save(update_fields=["full_name", "is_active", "inactive_reason", "updated_at"])
 
 
 @transaction.atomic
@@ -148,10 +192,12 @@ def repository_rename(*, github_repo_id: int, full_name: str) -> None:
     InstallationRepository.objects.filter(github_repo_id=github_repo_id).exclude(full_name=full_name).update(
         full_name=full_name, updated_at=timezone.now()
     )
-    TrackedRepository.objects.filter(github_repo_id=github_repo_id).exclude(full_name=full_name).update(
-        full_name=full_name, updated_at=timezone.now()
-    )
-    pull_requests_rename_repository(github_repo_id=github_repo_id, full_name=full_name)
+    tracked = TrackedRepository.objects.filter(github_repo_id=github_repo_id)  # tracked_repo_lookup_idx
+    team_ids = list(tracked.values_list("team_id", flat=True))
+    if not team_ids:  # PRs exist only in teams that track (or tracked) the repository
+        return
+    tracked.exclude(full_name=full_name).update(full_name=full_name, updated_at=timezone.now())
+    pull_requests_rename_repository(github_repo_id=github_repo_id, full_name=full_name, team_ids=team_ids)
 
 
 @transaction.atomic

@@ -14,8 +14,8 @@ from apps.integrations.models import DeliveryStatus, WebhookDelivery
 from apps.integrations.services.deliveries import (
     deliveries_reprocess,
     deliveries_sweep_pending,
-    delivery_payloads_prune,
 )
+from apps.integrations.services.lifecycle import delivery_payloads_prune
 from apps.integrations.services.processing import RetryLater, delivery_process, retry_countdown
 from github_app import RateLimited, ServerError
 
@@ -37,14 +37,14 @@ def test_broker_down_at_receive_time_the_delivery_waits_and_the_sweeper_processe
     from config.celery import app
 
     app.conf.task_always_eager = True  # the broker is back (in-process here)
-    assert deliveries_sweep_pending(older_than=timedelta(0)) == 1
+    assert deliveries_sweep_pending(older_than=timedelta(0)).queued == 1
     assert WebhookDelivery.objects.get(delivery_id="while-down").status == DeliveryStatus.PROCESSED
 
 
 def test_the_sweeper_leaves_fresh_pending_deliveries_to_their_queued_task(signed_webhook, use_broker):
     use_broker("redis://127.0.0.1:9/0")
     signed_webhook("ping", {"zen": "z", "hook_id": 1})
-    assert deliveries_sweep_pending() == 0  # younger than the grace period
+    assert deliveries_sweep_pending().queued == 0  # younger than the grace period
 
 
 def test_a_handler_bug_fails_that_delivery_only(signed_webhook, monkeypatch):

@@ -7,15 +7,24 @@ import time
 from io import StringIO
 
 import pytest
+import responses
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from apps.integrations.github import GitHubAppNotConfigured
 from apps.integrations.models import (
     GitHubAppInstallation,
     InstallationRepository,
     InstallationStatus,
     TrackedRepository,
 )
-from apps.integrations.services.reconcile import installations_reconcile
+from apps.integrations.services.reconcile import (
+    installation_reconcile,
+    installations_due,
+    installations_reconcile,
+    installations_reconcile_due,
+)
 from apps.integrations.tasks import reconcile_installations
 from apps.integrations.tests.factories import (
     InstallationFactory,
@@ -25,6 +34,8 @@ from apps.integrations.tests.factories import (
 from github_app.tests.fixtures import api_example
 
 pytestmark = pytest.mark.django_db
+
+WRITES = ("INSERT", "UPDATE", "DELETE")
 
 API = "https://api.github.com"
 RATE_LIMITED = {
@@ -79,24 +90,33 @@ def test_reconciliation_repairs_the_mirror_and_marks_missing_installations_delet
     assert snapshot() == again
 
 
-@pytest.mark.parametrize("limited", ["list", "repositories", "installation"])
-def test_a_rate_limited_run_changes_nothing(github, ours, limited):
+def test_a_rate_limited_listing_changes_nothing(github, ours):
     before = snapshot()
-    if limited == "list":
-        github.mock.get(f"{API}/app/installations", **RATE_LIMITED)
-    else:
-        github.mock.get(f"{API}/app/installations", json=api_example("apps-list-installations.json"))
-        if limited == "repositories":
-            github.installation_token(1)
-            github.mock.get(f"{API}/installation/repositories", **RATE_LIMITED)
-        else:
-            github.repositories(1)
-            github.mock.get(f"{API}/app/installations/5", **RATE_LIMITED)
-
+    github.mock.get(f"{API}/app/installations", **RATE_LIMITED)
     report = installations_reconcile()
-
     assert "RateLimited" in report.aborted
     assert snapshot() == before
+
+
+def test_a_rate_limit_on_an_installations_repositories_leaves_it_and_the_rest_as_they_were(github, ours):
+    """Installation 1 is rate-limited half-way: never taken for lost access; the run stops there."""
+    before = snapshot()
+    github.mock.get(f"{API}/app/installations", json=api_example("apps-list-installations.json"))
+    github.installation_token(1)
+    github.mock.get(f"{API}/installation/repositories", **RATE_LIMITED)
+    report = installations_reconcile()
+    assert "RateLimited at installation 1" in report.aborted
+    assert snapshot() == before
+
+
+def test_a_rate_limit_on_one_installation_keeps_what_was_reconciled_before_it(github, ours):
+    github.mock.get(f"{API}/app/installations", json=api_example("apps-list-installations.json"))
+    github.repositories(1)
+    github.mock.get(f"{API}/app/installations/5", **RATE_LIMITED)
+    report = installations_reconcile()
+    assert "RateLimited at installation 5" in report.aborted
+    assert GitHubAppInstallation.objects.get(installation_id=1).account_login == "octocat"  # its own transaction
+    assert GitHubAppInstallation.objects.get(installation_id=5).status == InstallationStatus.ACTIVE  # not "deleted"
 
 
 IP_ALLOW_LIST = (
@@ -141,11 +161,73 @@ def test_dry_run_reports_and_changes_nothing(github, ours):
 
 def test_the_command_fails_loudly_when_aborted(github, ours):
     github.mock.get(f"{API}/app/installations", **RATE_LIMITED)
-    with pytest.raises(CommandError, match="nothing changed"):
+    with pytest.raises(CommandError, match="nothing else changed"):
         call_command("reconcile_installations", stdout=StringIO())
 
 
-def test_the_daily_task_runs_the_reconciliation(github, ours, settings):
+def test_the_hourly_task_reconciles_that_hours_installations_one_task_each(github, ours, settings):
+    """Installation 5 is in slot 5 (5 % 24): the 05:00 run reconciles it (GitHub: 404, so deleted), and only it."""
+    github.mock.get(f"{API}/app/installations/5", json={"message": "Not Found"}, status=404)
+    assert installations_reconcile_due(hour=5) == 1
+    assert GitHubAppInstallation.objects.get(installation_id=5).status == InstallationStatus.DELETED
+    assert GitHubAppInstallation.objects.get(installation_id=1).account_login == "old-login"  # slot 1, not yet
+    schedule = settings.CELERY_BEAT_SCHEDULE["reconcile-installations"]["schedule"]
+    assert schedule.hour == set(range(24)) and schedule.minute == {1}  # every hour, on the clock
+
+
+def test_every_installation_falls_in_exactly_one_hour_of_the_day(team):
+    GitHubAppInstallation.objects.bulk_create(GitHubAppInstallation(installation_id=i) for i in range(100, 160))
+    slots = [set(installations_due(slot=h)) for h in range(24)]
+    assert sum(len(s) for s in slots) == 60 and set().union(*slots) == set(range(100, 160))
+
+
+def test_the_midnight_run_also_reconciles_installations_github_has_and_we_never_heard_of(github, team):
+    github.mock.get(f"{API}/app/installations", json=api_example("apps-list-installations.json"))  # id 1
+    github.installation(1)
+    github.repositories(1)
+    assert installations_reconcile_due(hour=0) == 1
+    assert GitHubAppInstallation.objects.get(installation_id=1).account_login == "octocat"
+
+
+def test_the_hourly_task_queues_nothing_without_an_app_configured(settings, ours):
+    settings.GITHUB_APP_ID = ""
+    with pytest.raises(GitHubAppNotConfigured):
+        installations_reconcile_due(hour=5)  # installation 5's slot: no task queued to fail
+    assert reconcile_installations() == 0
+
+
+def test_reconciling_an_unchanged_installation_writes_nothing(github, ours):
     mock_github(github)
-    assert reconcile_installations()["installations_deleted"] == 1
-    assert "reconcile-installations" in settings.CELERY_BEAT_SCHEDULE
+    installations_reconcile()
+    before = {i.installation_id: i.updated_at for i in GitHubAppInstallation.objects.all()}
+    repos_before = list(InstallationRepository.objects.values_list("pk", "updated_at").order_by("pk"))
+    github.installation(1)
+    github.repositories(1)
+    with CaptureQueriesContext(connection) as ctx:
+        outcome = installation_reconcile(installation_id=1)
+    writes = [q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith(WRITES)]
+    assert outcome.seen and (outcome.added, outcome.removed) == (0, 0)
+    assert writes == []
+    assert {i.installation_id: i.updated_at for i in GitHubAppInstallation.objects.all()} == before
+    assert list(InstallationRepository.objects.values_list("pk", "updated_at").order_by("pk")) == repos_before
+
+
+def test_a_renamed_repository_is_the_one_row_written(github, ours):
+    mock_github(github)
+    installations_reconcile()
+    github.installation(1)
+    github.repositories(1, [(1296269, "octocat/Renamed")])
+    with CaptureQueriesContext(connection) as ctx:
+        installation_reconcile(installation_id=1)
+    writes = [q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith(WRITES)]
+    assert len(writes) == 1 and "integrations_installationrepository" in writes[0]
+    assert InstallationRepository.objects.get(github_repo_id=1296269).full_name == "octocat/Renamed"
+
+
+def test_an_installations_error_is_recorded_on_it_and_cleared_once_it_reconciles(github, ours):
+    github.mock.get(f"{API}/app/installations/5", json={"message": IP_ALLOW_LIST}, status=403)
+    assert "IP allow list" in installation_reconcile(installation_id=5).failed
+    assert "IP allow list" in GitHubAppInstallation.objects.get(installation_id=5).reconcile_error
+    github.mock.replace(responses.GET, f"{API}/app/installations/5", json={"message": "Not Found"}, status=404)
+    installation_reconcile(installation_id=5)
+    assert GitHubAppInstallation.objects.get(installation_id=5).reconcile_error == ""

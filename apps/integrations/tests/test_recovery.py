@@ -8,6 +8,7 @@ import copy
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import responses
@@ -200,3 +201,44 @@ def test_the_scan_stays_inside_githubs_three_day_retention_with_a_margin(github_
     )
     assert deliveries_recover_failed() == 1
     assert redelivered == [2]
+
+
+@responses.activate
+def test_a_scan_rate_limited_half_way_resumes_on_the_page_it_reached(github_app_settings):
+    """Page 1 is read and its lost delivery asked for; page 2 answers a rate limit. The next run starts on page 2:
+    page 1 is not read again."""
+    redelivered = serve_log([])  # the redelivery endpoint; the log itself is served below
+    second_page_limited = True
+    reads: list[str | None] = []
+
+    def log(request):
+        cursor = dict(parse_qsl(urlsplit(request.url).query)).get("cursor")
+        reads.append(cursor)
+        if cursor is None:
+            link = f'<{API}/app/hook/deliveries?per_page=100&cursor=c1>; rel="next"'
+            return 200, {"Link": link}, json.dumps([entry(3, guid="a", status_code=503, minutes_ago=1)])
+        if second_page_limited:
+            reset = str(int(NOW.timestamp()) + 600)
+            headers = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset}
+            return 403, headers, json.dumps({"message": "API rate limit exceeded"})
+        return 200, {}, json.dumps([entry(2, guid="b", status_code=503, minutes_ago=2)])
+
+    responses.add_callback(responses.GET, f"{API}/app/hook/deliveries", callback=log)
+
+    assert deliveries_recover_failed() == 1
+    assert Checkpoint.objects.get(name=CHECKPOINT_NAME).value["cursor"] == "c1"
+
+    second_page_limited, reads[:] = False, []
+    assert deliveries_recover_failed() == 1 and redelivered == [3, 2]
+    assert reads == ["c1"]  # page 1 was not read again
+
+
+@responses.activate
+def test_a_run_reads_no_more_pages_than_allowed_and_the_next_goes_on(github_app_settings):
+    pages = [[entry(10 - i, guid=f"p{i}", status_code=200, minutes_ago=i)] for i in range(5)]
+    serve_log(pages)
+    deliveries_recover_failed(pages=2)
+    assert len([c for c in responses.calls if c.request.method == "GET"]) == 2
+    assert Checkpoint.objects.get(name=CHECKPOINT_NAME).value["cursor"] == "c2"
+    deliveries_recover_failed(pages=10)
+    assert "cursor" not in Checkpoint.objects.get(name=CHECKPOINT_NAME).value

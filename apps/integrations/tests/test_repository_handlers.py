@@ -8,6 +8,7 @@ import copy
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
 
 from apps.integrations.models import (
     DeliveryStatus,
@@ -145,3 +146,37 @@ def test_created_repository_waits_for_its_own_event_on_a_selected_or_deleted_ins
     InstallationFactory(installation_id=1, account_login="Octocoders", repository_selection=selection, status=status)
     send_twice(signed_webhook, github_payload("repository/created.with-installation.payload.json"))
     assert not InstallationRepository.objects.filter(installation__installation_id=1).exists()
+
+
+def _plans(sql_list: list[str]) -> list[str]:
+    """PostgreSQL's plan of each statement, with sequential scans priced out so a table of a few rows is planned
+    as a large one would be."""
+    plans = []
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for sql in sql_list:
+            cursor.execute("EXPLAIN " + sql)
+            plans.append("\n".join(row[0] for row in cursor.fetchall()))
+        cursor.execute("SET LOCAL enable_seqscan = on")
+    return plans
+
+
+def test_a_rename_by_repository_id_reads_only_that_repositorys_rows(known_repository):
+    """Every statement of a rename finds its rows through an index keyed by the repository id (within each team
+    that tracks it), never a read of a whole index across teams."""
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.integrations.services.repositories import repository_rename
+
+    if connection.vendor != "postgresql":
+        pytest.skip("query plans are PostgreSQL's; CI runs this on PostgreSQL")
+    with CaptureQueriesContext(connection) as ctx:
+        repository_rename(github_repo_id=REPO_ID, full_name="new/name")
+    assert names() == {"new/name"}
+    statements = [q["sql"] for q in ctx.captured_queries if "github_repo_id" in q["sql"]]
+    assert len(statements) >= 3
+    for sql, plan in zip(statements, _plans(statements), strict=True):
+        assert "Seq Scan" not in plan, plan
+        assert "Index Cond" in plan and "github_repo_id" in plan.split("Index Cond", 1)[1].split("\n", 1)[0], plan
+        if "metrics_pullrequest" in sql:
+            assert "team_id" in plan.split("Index Cond", 1)[1].split("\n", 1)[0], plan  # one probe per team

@@ -22,7 +22,10 @@ class Command(BaseCommand):
         except GitHubAppNotConfigured as exc:
             raise CommandError(str(exc)) from None
         if report.aborted:
-            raise CommandError(f"Aborted, nothing changed: {report.aborted}")
+            done = report.installations_seen + report.installations_deleted + len(report.failed)
+            raise CommandError(
+                f"Aborted after {done} installations (those stay reconciled; nothing else changed): {report.aborted}"
+            )
         prefix = "Would change (dry run)" if dry_run else "Changed"
         self.stdout.write(
             f"{prefix}: {report.installations_seen} installations on GitHub, "

@@ -1,0 +1,374 @@
+"""``make bench-scale``: the delivery table, the sweeper, pruning, the admin, reconciliation and a busy PR at scale.
+
+Run: ``.venv/bin/python benchmarks/bench_scale.py [--deliveries 1000000] [--installations 2000] [--repositories 50000]``
+on PostgreSQL (``BENCH_SCALE_DATABASE_URL``, default ``postgres://postgres@127.0.0.1:5432/tformance_bench_scale``,
+created and migrated here; the deliveries are seeded once and kept between runs). ``BENCH_SCALE_BROKER_URL``
+(for example ``redis://127.0.0.1:6379/13``) makes the sweeper publish to a real broker (the queue is purged
+after); by default it publishes to Celery's in-memory transport. GitHub is the emulator, in this process.
+
+Prints, for each part, what the issue's "done when" asks: admin pages in ms; pruning a day's payloads and expiring
+a day's rows (and that the plan is an index range, not a scan of the table); a 100,000-delivery backlog queued by
+the sweeper; reconciliation of unchanged installations (statements, UPDATEs, GitHub calls, longest transaction);
+and the processing time of a busy PR's 2nd and 2,000th review. No timing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from github_app.emulator import EmulatorConfig, EmulatorServer  # noqa: E402
+
+GH = EmulatorServer(EmulatorConfig(port=0, scenario="demo", webhook_url="http://127.0.0.1:9/")).start()
+os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("GITHUB_APP_WEBHOOK_SECRET", "bench-webhook-secret")
+os.environ["DATABASE_URL"] = os.environ.get(
+    "BENCH_SCALE_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tformance_bench_scale"
+)
+os.environ.pop("CELERY_BROKER_URL", None)
+os.environ.pop("REDIS_URL", None)  # tokens in this process's memory
+os.environ.setdefault("LOG_LEVEL", "ERROR")
+os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+os.environ.update(
+    GITHUB_API_URL=GH.url,
+    GITHUB_WEB_URL=GH.url,
+    GITHUB_APP_ID=str(GH.app.id),
+    GITHUB_APP_PRIVATE_KEY=GH.app.private_key_pem,
+)
+
+from benchmarks.bench_metrics import ensure_database  # noqa: E402
+
+ensure_database(os.environ["DATABASE_URL"])
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from apps.integrations.github import http_session  # noqa: E402
+from apps.integrations.models import (  # noqa: E402
+    Checkpoint,
+    DeliveryStatus,
+    GitHubAppInstallation,
+    TrackedRepository,
+    WebhookDelivery,
+)
+from apps.integrations.services import lifecycle, reconcile  # noqa: E402
+from apps.integrations.services.deliveries import deliveries_sweep_pending, delivery_parse, delivery_record  # noqa: E402
+from apps.integrations.services.processing import delivery_process  # noqa: E402
+from apps.teams.models import Team  # noqa: E402
+from config.celery import app as celery_app  # noqa: E402
+from github_app.emulator.models import Repository  # noqa: E402
+from github_app.emulator.payloads import pull_request_event, pull_request_review_event  # noqa: E402
+
+BACKLOG = 100_000
+DAYS = 60  # seeded deliveries spread over this many days
+
+
+class Statements:
+    """Counts statements (and UPDATEs) and the longest stretch spent inside one transaction."""
+
+    def __init__(self) -> None:
+        self.count = self.updates = 0
+        self.longest_transaction = 0.0
+        self._opened: float | None = None
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        self.updates += sql.lstrip().upper().startswith("UPDATE")
+        if connection.in_atomic_block and self._opened is None:
+            self._opened = time.perf_counter()
+        result = execute(sql, params, many, context)
+        return result
+
+    def commit_seen(self) -> None:
+        if self._opened is not None:
+            self.longest_transaction = max(self.longest_transaction, time.perf_counter() - self._opened)
+            self._opened = None
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f} ms"
+
+
+def seed_deliveries(total: int) -> None:
+    """``total`` deliveries over ``DAYS`` days (a 600-byte payload each), ``BACKLOG`` of them pending, a few
+    hundred failed; in SQL, so a million take seconds, not an hour of webhook requests."""
+    have = WebhookDelivery.objects.count()
+    if have >= total:
+        print(f"deliveries: {have:,} already seeded")
+        return
+    started = time.perf_counter()
+    body = json.dumps({"action": "submitted", "filler": "x" * 560})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO integrations_webhookdelivery (delivery_id, event, action, installation_id, target_type,
+                payload, received_at, status, reason, attempts, processed_at)
+            SELECT md5(random()::text || g::text),
+                (ARRAY['pull_request', 'pull_request_review', 'push', 'check_run'])[1 + g %% 4],
+                'submitted', 1000 + g %% 2000, 'Organization', %s,
+                now() - make_interval(secs => (%s - g) * (%s::float / %s)),
+                CASE WHEN g > %s - %s THEN 'pending' WHEN g %% 5000 = 0 THEN 'failed' ELSE 'processed' END,
+                '', 1, NULL
+            FROM generate_series(%s, %s) AS g
+            """,
+            [body, total, DAYS * 86400, total, total, BACKLOG, have + 1, total],
+        )
+        cursor.execute("VACUUM ANALYZE integrations_webhookdelivery")
+    print(f"deliveries: seeded {total - have:,} in {time.perf_counter() - started:.0f} s")
+
+
+def bench_ingest(count: int = 2_000) -> None:
+    """The webhook's INSERT (one statement, ``delivery_record``) into the full table."""
+    celery_app.conf.task_always_eager = False  # stored as the webhook stores them; processing is not timed here
+    body = json.dumps({"action": "opened", "filler": "x" * 2000}).encode()
+    started = time.perf_counter()
+    pks = []
+    for _ in range(count):
+        headers = {"X-GitHub-Event": "ping", "X-GitHub-Delivery": str(uuid.uuid4())}
+        pks.append(delivery_record(incoming=delivery_parse(headers=headers, body=body)))
+    elapsed = time.perf_counter() - started
+    print(
+        f"ingest: {count:,} deliveries recorded in {elapsed:.2f} s = {elapsed / count * 1000:.2f} ms each (one INSERT)"
+    )
+    WebhookDelivery.objects.filter(pk__in=pks).update(status=DeliveryStatus.PROCESSED)
+
+
+def bench_sweeper() -> None:
+    """The broker came back: how long until the pending backlog is queued (older than the grace period)."""
+    broker = os.environ.get("BENCH_SCALE_BROKER_URL", "memory://localhost/")
+    celery_app.conf.broker_url, celery_app.conf.task_always_eager = broker, False
+    pending = WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING).count()
+    started, queued, runs, after = time.perf_counter(), 0, 0, None
+    while True:
+        result = deliveries_sweep_pending(older_than=timedelta(0), after=after)
+        queued, runs, after = queued + result.queued, runs + 1, result.resume_after
+        if after is None:
+            break
+    elapsed = time.perf_counter() - started
+    print(
+        f"sweeper: {queued:,} of {pending:,} pending deliveries queued in {elapsed:.1f} s "
+        f"({runs} run(s) of at most WEBHOOK_SWEEP_SECONDS; broker {broker.split('://')[0]})"
+    )
+    if broker.startswith("redis"):
+        with celery_app.connection_for_write(broker) as conn:
+            purged = conn.default_channel.queue_purge("webhooks") or 0
+        print(f"  (purged {purged:,} messages from the bench broker)")
+
+
+def explain(sql: str, params: list) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        return " / ".join(row[0].strip() for row in cursor.fetchall()[:3])
+
+
+def bench_prune() -> None:
+    """A day's payloads dropped and a day's rows expired, on the 1M-row table: an index range each."""
+    days = lifecycle.settings.WEBHOOK_PAYLOAD_RETENTION_DAYS
+    through = timezone.now() - timedelta(days=days + 1)  # yesterday's run went this far
+    Checkpoint.objects.update_or_create(
+        name=lifecycle.PRUNE_CHECKPOINT, defaults={"value": {"through": through.isoformat()}}
+    )
+    started = time.perf_counter()
+    pruned = lifecycle.delivery_payloads_prune()
+    elapsed = time.perf_counter() - started
+    plan = explain(
+        "UPDATE integrations_webhookdelivery SET payload = '' WHERE received_at >= %s AND received_at < %s"
+        " AND payload_pruned_at IS NULL AND status IN ('processed', 'ignored')",
+        [through, through + timedelta(days=1)],
+    )
+    print(f"prune: a day's payloads ({pruned:,}) dropped in {ms(elapsed)}; plan: {plan}")
+    oldest = WebhookDelivery.objects.order_by("received_at").values_list("received_at", flat=True).first()
+    age = (timezone.now() - oldest).days if oldest else 0
+    started = time.perf_counter()
+    with transaction.atomic():
+        expired = lifecycle.deliveries_expire(older_than_days=age - 1)
+        transaction.set_rollback(True)  # measured, not kept: the next run has the same table
+    print(f"expire: a day's audit rows ({expired:,}) deleted in {ms(time.perf_counter() - started)} (rolled back)")
+
+
+def bench_admin() -> None:
+    """The deliveries changelist as a staff user sees it."""
+    from django.contrib.auth import get_user_model
+
+    user, _ = get_user_model().objects.get_or_create(
+        email="bench-admin@example.com",
+        defaults={"username": "bench-admin", "is_staff": True, "is_superuser": True},
+    )
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    some = WebhookDelivery.objects.order_by("-received_at").values_list("delivery_id", flat=True)[5000]
+    pages = {
+        "list": "",
+        "failed": "?status__exact=failed",
+        "search (exact id)": f"?q={some}",
+        "page 50": "?p=50",
+        "pending": "?status__exact=pending",
+    }
+    client.get("/admin/integrations/webhookdelivery/")  # warm the process, not the database
+    figures = []
+    for name, query in pages.items():
+        started = time.perf_counter()
+        response = client.get(f"/admin/integrations/webhookdelivery/{query}")
+        figures.append(f"{name} {ms(time.perf_counter() - started)} ({response.status_code})")
+    print(f"admin at {WebhookDelivery.objects.count():,} deliveries: " + "; ".join(figures))
+
+
+def seed_github(installations: int, repositories: int) -> list[int]:
+    """The emulator's state, built directly: ``installations`` organizations with ``repositories`` spread over
+    them, the App installed on each with selected repositories (listing them is then proportional to their
+    count)."""
+    state, app = GH.state, GH.app
+    per = repositories // installations
+    ids = []
+    for i in range(installations):
+        account = state.add_account(f"org{i:05d}", "Organization", admins=["octo-admin"])
+        repo_ids = []
+        for j in range(per):
+            repo = Repository(
+                id=next(state._repo_ids), owner_login=account.login, name=f"repo{j}", private=True,
+                created_at=timezone.now(), history_count=0, history_seed=1, history_anchor=timezone.now(),
+                history_reviews=None, history_humans=["octo-admin"], history_bots=[], next_number=1,
+            )  # fmt: skip
+            state.repositories[repo.id] = repo
+            repo_ids.append(repo.id)
+        ids.append(state.add_installation(app, account, "selected", repo_ids, "octo-admin").id)
+    return ids
+
+
+def bench_reconcile(installations: int, repositories: int) -> None:
+    started = time.perf_counter()
+    ids = seed_github(installations, repositories)
+    GitHubAppInstallation.objects.filter(installation_id__in=ids).delete()
+    took = time.perf_counter() - started
+    print(f"reconcile: the emulator has {len(ids):,} installations / {repositories:,} repositories ({took:.0f} s)")
+    calls: list[int] = []
+    http_session().hooks["response"].append(lambda response, *a, **k: calls.append(1))
+
+    started = time.perf_counter()
+    first = reconcile.installations_reconcile()
+    took = time.perf_counter() - started
+    print(
+        f"  first run (everything new): {first.installations_seen:,} installations, "
+        f"{first.repositories_added:,} repositories added in {took:.0f} s, {len(calls):,} GitHub calls"
+    )
+    for label, run in (
+        ("unchanged, all at once (command)", lambda: reconcile.installations_reconcile()),
+        (
+            "unchanged, hourly slots (24 runs, one task each)",
+            lambda: [reconcile.installations_reconcile_due(hour=h) for h in range(24)],
+        ),
+    ):
+        statements, calls[:] = Statements(), []
+        original_apply = reconcile.installation_state_apply
+
+        def timed_apply(*, state, _original=original_apply, _s=statements):
+            result = _original(state=state)
+            _s.commit_seen()
+            return result
+
+        reconcile.installation_state_apply = timed_apply
+        celery_app.conf.task_always_eager = True
+        started = time.perf_counter()
+        with connection.execute_wrapper(statements):
+            run()
+        elapsed = time.perf_counter() - started
+        reconcile.installation_state_apply = original_apply
+        print(
+            f"  {label}: {elapsed:.0f} s, {statements.count:,} SQL statements "
+            f"({statements.count / installations:.1f} per installation), {statements.updates} UPDATEs, "
+            f"{len(calls):,} GitHub calls, longest transaction {ms(statements.longest_transaction)}"
+        )
+
+
+def bench_busy_pr(reviews: int) -> None:
+    """A PR's 2nd and ``reviews``-th review event: processing must not grow with the PR's history."""
+    celery_app.conf.task_always_eager = False
+    name = f"busy{int(time.time())}"
+    state = GH.state
+    repo = state.add_repository("acme", name, pull_requests=1, reviews_per_pr=1)
+    from github_app.emulator.installations import installation_install
+
+    inst, _, _ = installation_install(state, GH.app, "acme", [repo.id], "octo-admin")
+    pr = state.pull_request(repo, 1)
+    review = pr.reviews[0]
+    team = Team.objects.create(name=f"Bench {name}", slug=f"bench-{name}")
+    installation, _ = GitHubAppInstallation.objects.update_or_create(
+        installation_id=inst.id, defaults={"team": team, "account_login": "acme"}
+    )
+    TrackedRepository.objects.create(
+        team=team, installation=installation, github_repo_id=repo.id, full_name=repo.full_name
+    )
+
+    def stored(event: str, payload: dict) -> int:
+        headers = {"X-GitHub-Event": event, "X-GitHub-Delivery": str(uuid.uuid4())}
+        return delivery_record(incoming=delivery_parse(headers=headers, body=json.dumps(payload).encode()))
+
+    delivery_process(delivery_pk=stored("pull_request", pull_request_event(state, repo, pr, inst, "opened", pr.user)))
+    template = pull_request_review_event(state, repo, pr, review, inst, "submitted", review.user)
+    humans = sorted(state.account("acme").members)
+    timings = []
+    for n in range(1, reviews + 1):
+        payload = json.loads(json.dumps(template))
+        payload["review"]["id"] = 9_000_000_000 + n
+        payload["review"]["node_id"] = f"PRR_bench{n}"
+        payload["review"]["submitted_at"] = (pr.created_at + timedelta(minutes=n)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        who = state.account(humans[n % len(humans)])
+        payload["review"]["user"] = {**payload["review"]["user"], "login": who.login, "id": who.id}
+        pk = stored("pull_request_review", payload)
+        started = time.perf_counter()
+        delivery_process(delivery_pk=pk)
+        timings.append(time.perf_counter() - started)
+
+    def avg(values: list[float]) -> str:
+        return f"{sum(values) / len(values) * 1000:.1f} ms"
+
+    print(
+        f"busy PR: review events 2-21 {avg(timings[1:21])} each; {reviews - 19}-{reviews} {avg(timings[-20:])} each "
+        f"({reviews:,} reviews on one PR)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--deliveries", type=int, default=1_000_000)
+    parser.add_argument("--installations", type=int, default=2_000)
+    parser.add_argument("--repositories", type=int, default=50_000)
+    parser.add_argument("--reviews", type=int, default=2_000)
+    parser.add_argument("--parts", default="admin,ingest,prune,sweeper,reconcile,busy-pr", help="comma-separated")
+    args = parser.parse_args()
+    parts = set(args.parts.split(","))
+    call_command("migrate", verbosity=0)
+    print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
+    try:
+        seed_deliveries(args.deliveries)
+        for name, run in (
+            ("admin", bench_admin),
+            ("ingest", bench_ingest),
+            ("prune", bench_prune),
+            ("sweeper", bench_sweeper),
+            ("reconcile", lambda: bench_reconcile(args.installations, args.repositories)),
+            ("busy-pr", lambda: bench_busy_pr(args.reviews)),
+        ):
+            if name in parts:
+                run()
+    finally:
+        GH.stop()
+
+
+if __name__ == "__main__":
+    main()
