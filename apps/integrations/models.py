@@ -40,6 +40,7 @@ class WebhookDelivery(models.Model):
     event = models.CharField(max_length=64, help_text="X-GitHub-Event")
     action = models.CharField(max_length=64, blank=True)
     installation_id = models.BigIntegerField(null=True, blank=True)
+    repository_id = models.BigIntegerField(null=True, blank=True, help_text="repository.id of the payload")
     target_id = models.BigIntegerField(null=True, blank=True, help_text="X-GitHub-Hook-Installation-Target-ID")
     target_type = models.CharField(max_length=32, blank=True, help_text="X-GitHub-Hook-Installation-Target-Type")
     payload = models.TextField(blank=True)
@@ -61,7 +62,8 @@ class WebhookDelivery(models.Model):
             ),
             models.Index(fields=["received_at"], name="delivery_received_idx"),
             # The newest delivery of an installation (the freshness line), one backward probe however many it has.
-            models.Index(fields=["installation_id", "received_at"], name="delivery_installation_recv_idx"),
+            # A repository's newest delivery (freshness): one backward probe; installation events have no repository.
+            models.Index(fields=["installation_id", "repository_id", "received_at"], name="delivery_repo_recv_idx"),
         ]
         ordering = ("-received_at",)
         verbose_name_plural = "webhook deliveries"

@@ -3,8 +3,8 @@
 Everything here is read from our own tables (no GitHub call per page view): the installation's state, the
 deliveries GitHub sent for it (last received, waiting to be processed, failed and being retried, failed for
 good), and each tracked repository's import (its progress, a rate-limit pause, a failure). A delivery names its
-installation, not its repository, so "last event received" is the installation's: every tracked repository of an
-installation receives its events through that same stream.
+installation and its repository (``repository_id``, read from the payload), so a repository's last event is one
+backward probe of ``delivery_repo_recv_idx``, and what waits or failed is counted per repository.
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ FAILED_RECENTLY = timedelta(days=1)
 @dataclass(frozen=True)
 class InstallationFreshness:
     installation: GitHubAppInstallation
-    last_event_at: datetime | None  # the newest delivery GitHub sent for this installation
     waiting: int  # stored, not processed yet (pending or being processed, no failed attempt)
     oldest_waiting_at: datetime | None
     retrying: int  # failed at least once, retried automatically
@@ -56,9 +55,24 @@ class InstallationFreshness:
 
 
 @dataclass(frozen=True)
+class Unfinished:
+    """A repository's deliveries not processed yet or failed recently (see ``InstallationFreshness``)."""
+
+    waiting: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True)
 class RepositoryFreshness:
     tracked: TrackedRepository
     installation: InstallationFreshness | None
+    unfinished: Unfinished = field(default_factory=Unfinished)
+
+    @property
+    def last_event_at(self) -> datetime | None:
+        """The newest event GitHub sent for it, processed or not (annotated by ``team_freshness``)."""
+        return getattr(self.tracked, "last_event_at", None)
 
     @property
     def history(self) -> str:
@@ -89,7 +103,7 @@ class TeamFreshness:
 
     @property
     def last_event_at(self) -> datetime | None:
-        return max((i.last_event_at for i in self.installations if i.last_event_at), default=None)
+        return max((r.last_event_at for r in self.repositories if r.last_event_at), default=None)
 
     @property
     def complete(self) -> int:
@@ -200,37 +214,42 @@ def _import_notices(f: TeamFreshness) -> list[Notice]:
     return notices
 
 
-def _installation_freshness(
-    installations: Sequence[GitHubAppInstallation], now: datetime, refused: dict[int, str]
-) -> list[InstallationFreshness]:
-    """One statement whatever the number of deliveries: the unfinished or recently failed ones by status (the
-    ``(status, received_at)`` index: few rows)."""
-    ids = [i.installation_id for i in installations]
+_UNFINISHED = Q(status__in=(DeliveryStatus.PENDING, DeliveryStatus.PROCESSING))
+
+
+def _unfinished(installations: Sequence[GitHubAppInstallation], now: datetime) -> list[dict[str, Any]]:
+    """One statement whatever the number of deliveries: the unfinished or recently failed ones (the pending and
+    failed partial indexes: few rows), counted per installation and repository."""
     unfinished = (
-        WebhookDelivery.objects.filter(installation_id__in=ids)
-        .filter(
-            Q(status__in=(DeliveryStatus.PENDING, DeliveryStatus.PROCESSING))
-            | Q(status=DeliveryStatus.FAILED, received_at__gte=now - FAILED_RECENTLY)
-        )
-        .values("installation_id")
+        WebhookDelivery.objects.filter(installation_id__in=[i.installation_id for i in installations])
+        .filter(_UNFINISHED | Q(status=DeliveryStatus.FAILED, received_at__gte=now - FAILED_RECENTLY))
+        .values("installation_id", "repository_id")
         .annotate(
-            waiting=Count("pk", filter=Q(status__in=(DeliveryStatus.PENDING, DeliveryStatus.PROCESSING), attempts=0)),
-            oldest=Min("received_at", filter=Q(status__in=(DeliveryStatus.PENDING, DeliveryStatus.PROCESSING))),
+            waiting=Count("pk", filter=_UNFINISHED & Q(attempts=0)),
+            oldest=Min("received_at", filter=_UNFINISHED),
             retrying=Count("pk", filter=Q(status=DeliveryStatus.PENDING, attempts__gt=0)),
             failed=Count("pk", filter=Q(status=DeliveryStatus.FAILED)),
         )
         .order_by()
     )
-    found = {row["installation_id"]: row for row in unfinished}
-    empty: dict[str, Any] = {"waiting": 0, "oldest": None, "retrying": 0, "failed": 0}
+    return [dict(row) for row in unfinished]
+
+
+def _installation_freshness(
+    installations: Sequence[GitHubAppInstallation], rows: list[dict[str, Any]], refused: dict[int, str]
+) -> list[InstallationFreshness]:
+    def total(installation_id: int, name: str) -> int:
+        return sum(r[name] or 0 for r in rows if r["installation_id"] == installation_id)
+
     return [
         InstallationFreshness(
             installation=i,
-            last_event_at=getattr(i, "last_event_at", None),  # annotated by team_freshness
-            waiting=int(found.get(i.installation_id, empty)["waiting"] or 0),
-            oldest_waiting_at=found.get(i.installation_id, empty)["oldest"],
-            retrying=int(found.get(i.installation_id, empty)["retrying"] or 0),
-            failed=int(found.get(i.installation_id, empty)["failed"] or 0),
+            waiting=total(i.installation_id, "waiting"),
+            oldest_waiting_at=min(
+                (r["oldest"] for r in rows if r["installation_id"] == i.installation_id and r["oldest"]), default=None
+            ),
+            retrying=total(i.installation_id, "retrying"),
+            failed=total(i.installation_id, "failed"),
             token_problem=refused.get(i.pk, ""),
         )
         for i in installations
@@ -246,14 +265,15 @@ def team_freshness(
     tracked_rows = TrackedRepository.objects.for_team(team).filter(is_active=True)
     if github_repo_ids is not None:
         tracked_rows = tracked_rows.filter(github_repo_id__in=github_repo_ids)
-    tracked = list(tracked_rows.order_by("full_name", "pk"))
-    # The newest delivery of each installation: one backward probe of ``delivery_installation_recv_idx``.
-    newest = WebhookDelivery.objects.filter(installation_id=OuterRef("installation_id")).order_by("-received_at")
-    installations = list(
-        GitHubAppInstallation.objects.filter(team=team)
-        .annotate(last_event_at=Subquery(newest.values("received_at")[:1]))
-        .order_by("account_login", "pk")
+    # The newest delivery of each repository through its installation: one backward probe of
+    # ``delivery_repo_recv_idx`` per repository shown.
+    newest = WebhookDelivery.objects.filter(
+        installation_id=OuterRef("installation__installation_id"), repository_id=OuterRef("github_repo_id")
+    ).order_by("-received_at")
+    tracked = list(
+        tracked_rows.annotate(last_event_at=Subquery(newest.values("received_at")[:1])).order_by("full_name", "pk")
     )
+    installations = list(GitHubAppInstallation.objects.filter(team=team).order_by("account_login", "pk"))
     refused = {
         t.installation_id: t.sync_error.removeprefix(TOKEN_PROBLEM).lstrip(": ")
         for t in tracked
@@ -261,10 +281,19 @@ def team_freshness(
         and t.sync_status == SyncStatus.FAILED
         and t.sync_error.startswith(TOKEN_PROBLEM)
     }
-    by_id = {i.installation.pk: i for i in _installation_freshness(installations, now, refused)}
-    repositories = [
-        RepositoryFreshness(t, by_id.get(t.installation_id) if t.installation_id is not None else None) for t in tracked
-    ]
+    rows = _unfinished(installations, now)
+    by_id = {i.installation.pk: i for i in _installation_freshness(installations, rows, refused)}
+    # Keyed by GitHub's installation id and repository id: what waits for a repository through its own installation.
+    by_repository = {
+        (r["installation_id"], r["repository_id"]): Unfinished(r["waiting"] or 0, r["retrying"] or 0, r["failed"] or 0)
+        for r in rows
+    }
+    repositories = []
+    for t in tracked:
+        installation = by_id.get(t.installation_id) if t.installation_id is not None else None
+        github_installation_id = installation.installation.installation_id if installation else None
+        unfinished = by_repository.get((github_installation_id, t.github_repo_id), Unfinished())
+        repositories.append(RepositoryFreshness(t, installation, unfinished))
     used = {r.installation.installation.pk for r in repositories if r.installation}
     live = [i for i in by_id.values() if i.installation.pk in used or i.state != "uninstalled"]
     return TeamFreshness(now=now, repositories=repositories, installations=live)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from apps.integrations.models import DeliveryStatus, InstallationStatus, SyncStatus, TrackedRepository, WebhookDelivery
 from apps.integrations.services.backfill import tracked_repository_backfill
+from apps.integrations.services.processing import delivery_process
 from apps.integrations.services.sync import tracked_repository_sync
 from apps.integrations.tests.graphql_fake import FakeGraphQL, history
 from apps.integrations.tests.test_backfill import INSTALLATION_ID, link_installation
@@ -63,6 +64,7 @@ def test_stalled_processing_and_a_rate_limited_import_are_said_above_the_figures
     # Three events GitHub sent five minutes ago that no worker has processed, and one failing that is retried.
     payload = copy.deepcopy(github_payload("pull_request/opened.payload.json"))
     payload["installation"] = {"id": INSTALLATION_ID}
+    payload["repository"]["id"] = world.github_repo_id
     for n in range(4):
         assert signed_webhook("pull_request", payload, delivery_id=f"stalled-{n}").status_code == 202
     WebhookDelivery.objects.update(received_at=timezone.now() - timedelta(minutes=5))
@@ -87,12 +89,21 @@ def test_stalled_processing_and_a_rate_limited_import_are_said_above_the_figures
     assert cells[3] == "3" and cells[4].startswith("1") and cells[5] == "active"
 
 
-def test_fresh_data_has_no_notice_and_a_suspended_installation_says_what_to_do(world, member_client, team):
+def _processed_event(signed_webhook, github_payload, *, github_repo_id: int, delivery_id: str) -> None:
+    """A pull_request event of that repository, stored by the webhook and processed as a worker would."""
+    payload = copy.deepcopy(github_payload("pull_request/opened.payload.json"))
+    payload["installation"] = {"id": INSTALLATION_ID}
+    payload["repository"]["id"] = github_repo_id
+    assert signed_webhook("pull_request", payload, delivery_id=delivery_id).status_code == 202
+    delivery_process(delivery_pk=WebhookDelivery.objects.get(delivery_id=delivery_id).pk)
+    assert WebhookDelivery.objects.get(delivery_id=delivery_id).status == DeliveryStatus.PROCESSED
+
+
+def test_fresh_data_has_no_notice_and_a_suspended_installation_says_what_to_do(
+    world, member_client, team, signed_webhook, github_payload
+):
     TrackedRepository.objects.filter(pk=world.pk).update(last_synced_at=timezone.now())
-    WebhookDelivery.objects.create(
-        delivery_id="done", event="pull_request", installation_id=INSTALLATION_ID, received_at=timezone.now(),
-        status=DeliveryStatus.PROCESSED,
-    )  # fmt: skip
+    _processed_event(signed_webhook, github_payload, github_repo_id=world.github_repo_id, delivery_id="done")
     page = dashboard(member_client, team)
     assert 'id="data-notice"' not in page
     assert "history complete for 1" in page and "last event from GitHub 0" in page
@@ -123,3 +134,27 @@ def test_github_refusing_the_apps_credentials_is_an_installation_problem_with_wh
     assert "A JSON web token could not be decoded): imports of its repositories stopped" in page
     assert "check the App&#x27;s id and private key" in page
     assert "<td>token problems</td>" in repository_page(member_client, team)
+
+
+def test_each_repository_shows_its_own_events_not_its_installations(
+    world, member_client, team, signed_webhook, github_payload
+):
+    """Two repositories of one installation: what waits, and the last event, are each repository's own."""
+    other = world.installation.repositories.create(github_repo_id=world.github_repo_id + 1, full_name="acme/web")
+    TrackedRepository.objects.create(
+        team=team, installation=world.installation, github_repo_id=other.github_repo_id, full_name="acme/web"
+    )
+    _processed_event(signed_webhook, github_payload, github_repo_id=world.github_repo_id, delivery_id="api-done")
+    payload = copy.deepcopy(github_payload("pull_request/opened.payload.json"))
+    payload["installation"] = {"id": INSTALLATION_ID}
+    payload["repository"]["id"] = world.github_repo_id
+    assert signed_webhook("pull_request", payload, delivery_id="api-waiting").status_code == 202
+
+    page = repository_page(member_client, team)
+
+    def cells(name: str) -> list[str]:
+        row = page[page.index(f'data-repository="{name}"') :].split("</tr>")[0]
+        return [c.split("</td>")[0].strip() for c in row.split("<td>")[1:]]
+
+    assert cells("acme/api")[1].startswith("0") and cells("acme/api")[1].endswith("ago") and cells("acme/api")[3] == "1"
+    assert cells("acme/web")[1] == "none yet" and cells("acme/web")[3] == "0"
