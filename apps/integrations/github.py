@@ -8,7 +8,8 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 
-from github_app import AppAPI, AppCredentials, InstallationAPI, InstallationTokenProvider
+from apps.integrations.metrics import github_exchange_observed
+from github_app import AppAPI, AppCredentials, InstallationAPI, InstallationTokenProvider, ObservedSession
 
 
 class GitHubAppNotConfigured(Exception):
@@ -47,7 +48,8 @@ def app_credentials() -> AppCredentials:
 
 
 def http_session() -> requests.Session:
-    return requests.Session()
+    """Every call to GitHub is counted by kind and answer (``apps.integrations.metrics``)."""
+    return ObservedSession(github_exchange_observed)
 
 
 def app_api() -> AppAPI:

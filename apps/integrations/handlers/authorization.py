@@ -23,5 +23,4 @@ def handle_github_app_authorization(event: WebhookEvent, delivery: WebhookDelive
         "GitHub user %s (%s) revoked their authorization of the App; no user token is stored",
         sender.id if sender else None,
         sender.login if sender else "",
-        extra={"delivery": delivery.delivery_id},
     )

@@ -41,7 +41,6 @@ def handle_installation(event: WebhookEvent, delivery: WebhookDelivery) -> None:
     """
     assert isinstance(event, InstallationEvent)
     snapshot = InstallationSnapshot.from_event(event.installation)
-    log = {"installation_id": snapshot.installation_id, "delivery": delivery.delivery_id}
     if event.action == "created":
         row = installation_sync(snapshot=snapshot)
         installation_record_installer(installation=row, sender=event.sender)
@@ -59,7 +58,7 @@ def handle_installation(event: WebhookEvent, delivery: WebhookDelivery) -> None:
         installation_sync(snapshot=snapshot)
     else:
         raise DeliveryIgnored(f"installation.{event.action} is not handled")
-    logger.info("installation.%s applied", event.action, extra=log)
+    logger.info("installation.%s applied", event.action)
 
 
 def handle_installation_target(event: WebhookEvent, delivery: WebhookDelivery) -> None:

@@ -16,6 +16,4 @@ def handle_ping(event: WebhookEvent, delivery: WebhookDelivery) -> None:
     if event.hook_id is not None and delivery.hook_id != event.hook_id:
         delivery.hook_id = event.hook_id
         delivery.save(update_fields=["hook_id"])
-    logger.info(
-        "ping from hook %s of app %s: %s", event.hook_id, event.app_id, event.zen, extra={"delivery": delivery.pk}
-    )
+    logger.info("ping from hook %s of app %s: %s", event.hook_id, event.app_id, event.zen)
