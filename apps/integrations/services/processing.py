@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import random
 import time
-from contextlib import AbstractContextManager
 
 import orjson
 from django.conf import settings
@@ -85,7 +84,7 @@ def _dispatch(delivery: WebhookDelivery) -> tuple[str, str]:
     return DeliveryStatus.PROCESSED, ""
 
 
-def delivery_log_context(delivery: WebhookDelivery) -> AbstractContextManager[None]:
+def delivery_log_context(delivery: WebhookDelivery) -> log_context:
     """Bind what the delivery is about for every line logged while it is handled (``config.log_context``):
     GitHub's delivery id, never the row id."""
     return log_context(
