@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from typing import Any
 
 import orjson
 from django.conf import settings
@@ -28,7 +29,7 @@ from apps.integrations.handlers.pull_requests import tracking_memoized
 from apps.integrations.metrics import delivery_outcome, rate_limit_wait
 from apps.integrations.models import DeliveryStatus, WebhookDelivery
 from apps.metrics.services import events_batched
-from config.log_context import log_context, log_context_bind
+from config.log_context import bound_context, log_context, log_context_bind
 from github_app import RateLimited, ServerError, TransportError, parse_event
 
 logger = logging.getLogger(__name__)
@@ -95,6 +96,18 @@ def delivery_log_context(delivery: WebhookDelivery) -> log_context:
     )
 
 
+def _outcome_recorded(
+    delivery: WebhookDelivery, status: str, reason: str, context: dict[str, Any] | None = None
+) -> None:
+    """Processing of the delivery is committed: one line an operator finds with ``grep <delivery id>`` in the
+    worker's log (with the web process's access line, the delivery's whole path), and the outcome and lag counted.
+    ``context``: what was bound while it was handled (the repository is learnt from the payload then)."""
+    with delivery_log_context(delivery), log_context(**(context or {})):
+        level = logging.ERROR if status == DeliveryStatus.FAILED else logging.INFO
+        logger.log(level, "delivery %s%s", status, f": {reason}" if reason else "")
+    delivery_outcome(event=delivery.event, outcome=status, received_at=delivery.received_at)
+
+
 def _run_handler(delivery: WebhookDelivery) -> tuple[str, str]:
     """A handler bug or a malformed payload fails this delivery only; transient errors propagate."""
     try:
@@ -119,6 +132,7 @@ def delivery_process(*, delivery_pk: int) -> str | None:
                 return None
             with delivery_log_context(delivery):
                 status, reason = _run_handler(delivery)
+                context = bound_context()
             delivery.status, delivery.reason = status, reason
             delivery.attempts += 1
             delivery.processed_at = timezone.now()
@@ -127,7 +141,7 @@ def delivery_process(*, delivery_pk: int) -> str | None:
         if not _is_transient(exc):
             raise
         return _after_transient_failure(delivery_pk, exc)
-    delivery_outcome(event=delivery.event, outcome=status, received_at=delivery.received_at)
+    _outcome_recorded(delivery, status, reason, context)
     return status
 
 
@@ -141,9 +155,7 @@ def _after_transient_failure(delivery_pk: int, exc: BaseException) -> str:
         delivery.status = DeliveryStatus.FAILED
         delivery.processed_at = timezone.now()
         delivery.save(update_fields=["status", "reason", "attempts", "processed_at"])
-        with delivery_log_context(delivery):
-            logger.error("webhook delivery failed after %s attempts: %s", delivery.attempts, reason)
-        delivery_outcome(event=delivery.event, outcome=DeliveryStatus.FAILED, received_at=delivery.received_at)
+        _outcome_recorded(delivery, DeliveryStatus.FAILED, f"after {delivery.attempts} attempts: {reason}")
         return DeliveryStatus.FAILED
     delivery.save(update_fields=["reason", "attempts"])
     countdown = retry_countdown(attempts=delivery.attempts, exc=exc)
@@ -184,18 +196,20 @@ def _drain_batch() -> int:
             deliveries = list(_pending_fresh().select_for_update(skip_locked=True)[:DRAIN_BATCH])
             claimed = [d.pk for d in deliveries]
             outcomes: dict[tuple[str, str], list[int]] = {}
+            contexts: dict[int, dict[str, Any]] = {}
             with tracking_memoized(), events_batched():  # the metrics writes of the batch happen together, here
                 for delivery in deliveries:
                     with delivery_log_context(delivery):
                         outcomes.setdefault(_dispatch(delivery), []).append(delivery.pk)
+                        contexts[delivery.pk] = bound_context()
             now = timezone.now()  # the batch's work is done; it commits next
             for (status, reason), pks in outcomes.items():  # mostly one UPDATE: every delivery "processed"
                 WebhookDelivery.objects.filter(pk__in=pks).update(
                     status=status, reason=reason, attempts=F("attempts") + 1, processed_at=now
                 )
-        statuses = {pk: status for (status, _), pks in outcomes.items() for pk in pks}
-        for delivery in deliveries:  # committed: counted once, never for a batch rolled back and redone one by one
-            delivery_outcome(event=delivery.event, outcome=statuses[delivery.pk], received_at=delivery.received_at)
+        ends = {pk: outcome for outcome, pks in outcomes.items() for pk in pks}
+        for delivery in deliveries:  # committed: told once, never for a batch rolled back and redone one by one
+            _outcome_recorded(delivery, *ends[delivery.pk], contexts[delivery.pk])
     except Exception as exc:
         if not claimed:
             if _is_transient(exc):

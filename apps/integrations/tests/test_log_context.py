@@ -83,7 +83,8 @@ def test_one_delivery_is_followed_with_grep_through_the_web_process_and_then_the
 
     assert any("webhook refused with 401" in line for line in web_lines)
     assert sum("Unauthorized" in line for line in web_lines) == 0  # Django does not log the refusal a second time
-    assert worker_lines, "processing an installation.created logs what it applied"
+    assert any("installation.created applied" in line for line in worker_lines), worker_lines
+    assert any("delivery processed" in line for line in worker_lines), worker_lines
     for line in web_lines + worker_lines:
         assert f"delivery_id={DELIVERY_ID}" in line, line
         assert "event=installation" in line, line
