@@ -31,9 +31,13 @@ serve: install
 test: install
 	$(BIN)/pytest
 
+# ruff (lint + format), mypy (strict for github_app, django-stubs for the apps), import-linter (DESIGN.md §2's layers),
+# migrations in step with the models. .pre-commit-config.yaml runs the same commands.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(DEMO_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 
 format: install

@@ -262,10 +262,10 @@ FROM (
 SEED_REVIEWS = """
 INSERT INTO metrics_prreview (
     team_id, created_at, updated_at, github_review_id, pull_request_id, reviewer_id, state, submitted_at,
-    response_seconds)
+    response_seconds, pr_author_id, pr_is_bot_author, pr_github_repo_id)
 SELECT %(team)s, now(), now(), p.number * 10 + i, p.id, (%(members)s::bigint[])[1 + (p.number + 1 + i) %% %(m)s],
     CASE WHEN i = 2 THEN 'approved' ELSE 'commented' END, p.first_review_at + i * interval '1 second',
-    CASE WHEN i = 0 THEN p.review_time_seconds END
+    CASE WHEN i = 0 THEN p.review_time_seconds END, p.author_id, p.is_bot_author, p.github_repo_id
 FROM metrics_pullrequest p CROSS JOIN generate_series(0, 2) AS i
 WHERE p.team_id = %(team)s
 """
@@ -348,6 +348,49 @@ def explain_dashboard(team: Team, *, days: int) -> None:
                 print("\n".join(f"    {line}" for (line,) in cursor.fetchall()))
 
 
+def bench_figure_lists(team: Team) -> None:
+    """Each kind of figure's PR list (first page, the page its percentile sits on, its left-out counts) and its
+    CSV export streamed to the end, over 30 and 365 days: the lists must stay within the dashboard's budget."""
+    client = _client(team)
+    today = datetime.now(UTC).date()
+    size = PullRequest.objects.for_team(team).count()
+    member = TeamMember.objects.for_team(team).order_by("pk").first()
+    monday = today - timedelta(days=today.weekday() + 7)
+    for days in (30, 365):
+        period = {"start": str(today - timedelta(days=days - 1)), "end": str(today)}
+        for key, extra in (
+            ("merged", {}),
+            ("cycle", {"p": "90"}),
+            ("pickup", {"p": "50"}),
+            ("size", {"p": "50", "page": "40"}),
+            ("breakdown-review", {}),
+            ("week-cycle", {"week": str(monday)}),
+            ("reviews-given", {"member": str(member.pk)}),
+            ("response", {"member": str(member.pk)}),
+            ("open-requests", {"member": str(member.pk)}),
+        ):
+            url = f"/a/{team.slug}/metrics/figures/{key}/"
+            timings, queries, response = _timed(client, url, period | extra)
+            label = f"list {key}{' p' + extra['p'] if 'p' in extra else ''}"
+            label += f" page {extra['page']}" if "page" in extra else ""
+            rows = response.context["count"]
+            excluded = response.context["exclusions"].excluded
+            what = f"{label}, {days} days ({rows:,} counted, {excluded:,} left out; {size:,} PRs)"
+            print(_line(what, timings, queries, "< 300 ms"))
+        for key, extra in (("merged", {}), ("cycle", {"p": "90"})):
+            csv_timings, lines = [], 0
+            for _ in range(3):
+                started = time.perf_counter()
+                response = client.get(f"/a/{team.slug}/metrics/figures/{key}/csv/", period | extra)
+                lines = sum(chunk.count(b"\n") for chunk in response.streaming_content)
+                csv_timings.append((time.perf_counter() - started) * 1000)
+            ms = statistics.median(csv_timings)
+            rate = (lines - 1) / ms * 1000
+            print(
+                f"export {key} CSV, {days} days: {lines - 1:,} rows streamed in median {ms:.0f} ms ({rate:,.0f} rows/s)"
+            )
+
+
 def bench_people(team: Team) -> None:
     client = _client(team)
     size = PullRequest.objects.for_team(team).count()
@@ -360,6 +403,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--big", action="store_true", help="also seed and measure a team with 1M PRs / 3M reviews")
     parser.add_argument("--only-pages", action="store_true", help="skip the write-path figures")
+    parser.add_argument("--only-figures", action="store_true", help="only the figures' PR lists and exports")
     parser.add_argument(
         "--explain", type=int, metavar="DAYS", help="instead of timing, print each statement of a DAYS-long dashboard"
     )
@@ -372,12 +416,16 @@ def main() -> None:
         if args.big:
             explain_dashboard(seed_team("bench-million", BIG_PRS, days=3650), days=args.explain)
         return
+    if args.only_figures:
+        bench_figure_lists(seed_team("bench-dashboard", DASHBOARD_PRS))
+        return
     if not args.only_pages:
         bench_event_replay(batch=DRAIN_BATCH)
         bench_event_replay(batch=1)
         bench_long_pull_request()
         bench_import()
     bench_dashboard(seed_team("bench-dashboard", DASHBOARD_PRS), target="< 300 ms, <= 20 queries")
+    bench_figure_lists(seed_team("bench-dashboard", DASHBOARD_PRS))
     bench_people(seed_team("bench-people", PEOPLE_PRS))
     if args.big:
         # Ten years at the 100k team's rate: a 30-day view should cost about the same for both teams.

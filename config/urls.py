@@ -3,9 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from apps.integrations import urls as integrations_urls
-from apps.teams import urls as teams_urls
-from apps.web import metrics_urls
+from apps.web import integrations_urls, metrics_urls, teams_urls
 from apps.web import urls as web_urls
 from apps.web.routing import app_urls
 
@@ -13,7 +11,7 @@ handler500 = "apps.web.errors.server_error"  # 403 and 404 render templates/403.
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/", include("apps.users.urls")),
+    path("accounts/", include("apps.web.users_urls")),
     path("", app_urls(integrations_urls)),
     path("", app_urls(teams_urls)),
     path("", app_urls(web_urls)),

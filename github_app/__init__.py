@@ -7,7 +7,7 @@ and the manifest flow. Credentials, the HTTP session and the token cache are alw
 
 from github_app.api.app import AppAPI
 from github_app.api.installation import InstallationAPI
-from github_app.api.user import UserAPI, exchange_oauth_code, list_user_installations
+from github_app.api.user import UserAPI, exchange_oauth_code
 from github_app.app_jwt import AppJWT, create_app_jwt
 from github_app.auth import Auth, BearerAuth, InstallationAuth, JWTAuth
 from github_app.cache import MemoryCache, TokenCache
@@ -71,6 +71,7 @@ from github_app.webhooks import (
     Review,
     WebhookEvent,
     WebhookPayloadError,
+    event_type_for,
     parse_event,
     sign_payload,
     verify_signature,
@@ -141,11 +142,11 @@ __all__ = [
     "build_manifest",
     "convert_manifest_code",
     "create_app_jwt",
+    "event_type_for",
     "exchange_oauth_code",
     "graphql_url_for",
     "install_url_for",
     "is_enterprise_server",
-    "list_user_installations",
     "parse_event",
     "parse_pull_request_page",
     "parse_review_page",

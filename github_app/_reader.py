@@ -63,15 +63,18 @@ class Reader:
         return int(value)
 
     def text(self, key: str) -> str:
-        return self._get(key, str, "a string", False)
+        value: str = self._get(key, str, "a string", False)
+        return value
 
     def opt_text(self, key: str) -> str | None:
-        return self._get(key, str, "a string or null", True)
+        value: str | None = self._get(key, str, "a string or null", True)
+        return value
 
     def flag(self, key: str, default: bool | None = None) -> bool:
         if default is not None and self.data.get(key) is None:
             return default
-        return self._get(key, bool, "a boolean", False)
+        value: bool = self._get(key, bool, "a boolean", False)
+        return value
 
     def obj(self, key: str) -> Reader:
         return Reader(self._get(key, Mapping, "an object", False), self._where(key), self.error)

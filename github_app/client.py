@@ -155,15 +155,17 @@ class GitHubClient:
         """GET `path` (relative to the base URL, or absolute) with query `params`; decoded JSON."""
         return self.request("GET", path, params=params, **kwargs)
 
+    def get_object(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """GET an endpoint whose body is one JSON object (`GET /app`, `GET /user`); anything else is
+        `UnexpectedResponse`, so callers index the answer without re-checking its shape."""
+        body = self.get(path, params)
+        if not isinstance(body, dict):
+            raise UnexpectedResponse(f"GET {urlsplit(self.url(path)).path} did not return an object")
+        return body
+
     def post(self, path: str, json: Any = None, **kwargs: Any) -> Any:
         """POST a JSON body (or `data=` form fields); decoded JSON, None for an empty answer (202/204)."""
         return self.request("POST", path, json=json, **kwargs)
-
-    def put(self, path: str, json: Any = None, **kwargs: Any) -> Any:
-        return self.request("PUT", path, json=json, **kwargs)
-
-    def patch(self, path: str, json: Any = None, **kwargs: Any) -> Any:
-        return self.request("PATCH", path, json=json, **kwargs)
 
     def delete(self, path: str, **kwargs: Any) -> Any:
         return self.request("DELETE", path, **kwargs)

@@ -74,7 +74,7 @@ class ObservedSession(requests.Session):
         super().__init__()
         self._observe = observe
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         start = time.perf_counter()
         verb = method.decode() if isinstance(method, bytes) else method
         path = urlsplit(url.decode() if isinstance(url, bytes) else url).path

@@ -20,7 +20,7 @@ def backoff_delay(attempt: int, *, base: float, cap: float, rand: float) -> floa
     if attempt < 1:
         raise ValueError("attempt counts from 1")
     exponent = min(attempt - 1, 62)
-    return rand * min(cap, base * (2**exponent))
+    return rand * min(cap, base * (2.0**exponent))
 
 
 def should_retry(*, attempt: int, max_attempts: int, status: int | None) -> bool:

@@ -95,6 +95,15 @@ def test_pages_carry_a_content_security_policy_without_inline_script_or_style(ad
     assert policy["frame-ancestors"] == "'none'"
 
 
+def test_the_policy_follows_the_github_this_deployment_talks_to(admin_client, team, settings):
+    """The policy is built once per process; a changed GitHub origin (GitHub Enterprise) still reaches it."""
+    url = reverse("web:team_home", kwargs={"team_slug": team.slug})
+    assert "https://github.com" in admin_client.get(url).headers["Content-Security-Policy"]
+    settings.GITHUB_WEB_URL = "https://ghe.example.com/"
+    policy = admin_client.get(url).headers["Content-Security-Policy"]
+    assert "form-action 'self' https://ghe.example.com;" in policy and "https://github.com;" not in policy
+
+
 def test_no_page_holds_an_inline_style_or_script_the_policy_would_refuse(admin_client, admin_user, team):
     from apps.web.templatetags.metrics_charts import breakdown_bar
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.checks import Error, register
+
+from apps.integrations.github import webhook_secrets
 
 
 @register()
 def webhook_secret_configured(app_configs: Any = None, **kwargs: Any) -> list[Error]:
-    if any(s.strip() for s in settings.GITHUB_APP_WEBHOOK_SECRET.split(",")):
+    if webhook_secrets():
         return []
     return [
         Error(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.validators import RegexValidator
 
@@ -34,7 +36,7 @@ class RepositoryBulkForm(forms.Form):
     action = forms.ChoiceField(choices=[("track", "Track"), ("untrack", "Untrack")])
     repositories = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=True)
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Any id is accepted here; the services only act on repositories the team's installations reach.
         self.fields["repositories"].valid_value = lambda value: str(value).isdigit()  # type: ignore[attr-defined]

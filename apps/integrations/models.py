@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 
@@ -40,7 +42,11 @@ class WebhookDelivery(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "received_at"], name="delivery_status_received_idx")]
+        indexes = [
+            models.Index(fields=["status", "received_at"], name="delivery_status_received_idx"),
+            # The newest delivery of an installation (the freshness line), one backward probe however many it has.
+            models.Index(fields=["installation_id", "received_at"], name="delivery_installation_recv_idx"),
+        ]
         ordering = ("-received_at",)
         verbose_name_plural = "webhook deliveries"
 
@@ -98,6 +104,14 @@ class GitHubAppInstallation(models.Model):
     def is_active(self) -> bool:
         return self.status == InstallationStatus.ACTIVE
 
+    @property
+    def settings_url(self) -> str:
+        """Where an account owner manages this installation on GitHub (repositories, permissions, uninstall)."""
+        path = f"settings/installations/{self.installation_id}"
+        if self.account_type == "Organization":
+            return f"{settings.GITHUB_WEB_URL}/organizations/{self.account_login}/{path}"
+        return f"{settings.GITHUB_WEB_URL}/{path}"
+
 
 class InstallationRepository(models.Model):
     """A repository the installation can reach on GitHub: the list admins pick tracked repositories from."""
@@ -133,6 +147,12 @@ class SyncStatus(models.TextChoices):
 class SyncKind(models.TextChoices):
     BACKFILL = "backfill", "History import"
     CATCH_UP = "catch_up", "Catch-up"
+
+
+def import_heartbeat_cutoff(now: datetime) -> datetime:
+    """A running import that has not beaten since this moment is presumed dead (its worker died or its message was
+    lost): it no longer blocks a new import, and a new worker may take over its claim."""
+    return now - timedelta(seconds=settings.BACKFILL_LOCK_SECONDS)
 
 
 class TrackedRepository(BaseTeamModel):
@@ -174,6 +194,14 @@ class TrackedRepository(BaseTeamModel):
 
     def __str__(self) -> str:
         return self.full_name
+
+    def import_running(self, *, now: datetime) -> bool:
+        """Whether a worker is importing this repository now: running, with a heartbeat newer than the cutoff."""
+        return (
+            self.sync_status == SyncStatus.RUNNING
+            and self.sync_heartbeat_at is not None
+            and self.sync_heartbeat_at > import_heartbeat_cutoff(now)
+        )
 
 
 class ConnectionAction(models.TextChoices):

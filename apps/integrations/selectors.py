@@ -55,14 +55,6 @@ def team_connection_events(*, team: Team, limit: int = 20) -> list[InstallationC
     return list(InstallationConnectionEvent.objects.for_team(team).order_by("-created_at", "-pk")[:limit])
 
 
-def installation_settings_url(*, installation: GitHubAppInstallation) -> str:
-    """Where an account owner manages the App's installation on GitHub (repositories, permissions, uninstall)."""
-    path = f"settings/installations/{installation.installation_id}"
-    if installation.account_type == "Organization":
-        return f"{settings.GITHUB_WEB_URL}/organizations/{installation.account_login}/{path}"
-    return f"{settings.GITHUB_WEB_URL}/{path}"
-
-
 def github_install_url(*, state: str) -> str:
     """GitHub's page to install the App with our ``state``: ``{GITHUB_WEB_URL}/apps/<slug>/installations/new`` on
     github.com, ``/github-apps/<slug>/installations/new`` on GitHub Enterprise Server (``github_app``'s layout)."""
@@ -183,11 +175,6 @@ def tracked_repositories_matching(*, identifier: str, team_slug: str | None = No
     if identifier.isdigit():
         return rows.filter(github_repo_id=int(identifier))
     return rows.filter(full_name__iexact=identifier)
-
-
-def tracked_repository_for_event(*, team: Team, github_repo_id: int) -> TrackedRepository | None:
-    """The team's active tracking of a repository (None: its ``pull_request*`` events are ignored)."""
-    return TrackedRepository.objects.filter(team=team, github_repo_id=github_repo_id, is_active=True).first()
 
 
 def team_untracked_repository_ids(*, team: Team) -> frozenset[int]:

@@ -89,7 +89,7 @@ def backfill_repository(self: Task, tracked_repository_id: int) -> str:
 
     outcome = tracked_repository_backfill(tracked_repository_id=tracked_repository_id)
     if outcome.countdown is not None and not self.request.is_eager:
-        self.apply_async(args=[tracked_repository_id], countdown=outcome.countdown)
+        self.apply_async(args=(tracked_repository_id,), countdown=outcome.countdown)
     return outcome.status
 
 

@@ -12,9 +12,6 @@ from django.db import models
 from apps.metrics.types import TimelineKind
 from apps.teams.models import BaseTeamModel
 
-# Durations are exact whole seconds (GitHub's resolution), rounded only for display (rules.duration_text).
-SECONDS = {"null": True, "blank": True}
-
 
 class TeamMember(BaseTeamModel):
     """A GitHub user seen in the team's data. Created on first sight so no PR or review is ever dropped."""
@@ -78,8 +75,9 @@ class PullRequest(BaseTeamModel):
     closed_at = models.DateTimeField(null=True, blank=True)
     merged_at = models.DateTimeField(null=True, blank=True)
     first_review_at = models.DateTimeField(null=True, blank=True)
-    cycle_time_seconds = models.IntegerField(**SECONDS)
-    review_time_seconds = models.IntegerField(**SECONDS)
+    # Durations are exact whole seconds (GitHub's resolution), rounded only for display (rules.duration_text).
+    cycle_time_seconds = models.IntegerField(null=True, blank=True)
+    review_time_seconds = models.IntegerField(null=True, blank=True)
     additions = models.IntegerField(null=True, blank=True)
     deletions = models.IntegerField(null=True, blank=True)
     changed_files = models.IntegerField(null=True, blank=True)
@@ -91,10 +89,10 @@ class PullRequest(BaseTeamModel):
     merged_without_review = models.BooleanField(default=False)
     last_approval_at = models.DateTimeField(null=True, blank=True)
     # The breakdown of a merged PR's cycle time; the four parts always add up to cycle_time_seconds exactly.
-    draft_seconds = models.IntegerField(**SECONDS)
-    pickup_seconds = models.IntegerField(**SECONDS)
-    review_phase_seconds = models.IntegerField(**SECONDS)
-    merge_wait_seconds = models.IntegerField(**SECONDS)
+    draft_seconds = models.IntegerField(null=True, blank=True)
+    pickup_seconds = models.IntegerField(null=True, blank=True)
+    review_phase_seconds = models.IntegerField(null=True, blank=True)
+    merge_wait_seconds = models.IntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["team", "github_pr_id"], name="unique_team_pull_request")]
@@ -149,7 +147,7 @@ class PRReview(BaseTeamModel):
     state = models.CharField(max_length=20, choices=ReviewState.choices)
     submitted_at = models.DateTimeField(null=True, blank=True)
     # Set on a reviewer's first counted review of a PR: seconds from their review request (or the PR's ready_at).
-    response_seconds = models.IntegerField(**SECONDS)
+    response_seconds = models.IntegerField(null=True, blank=True)
     # Copies of the PR's scope columns (``SCOPE_COLUMNS``), so reviewer load reads a period's reviews from one
     # index range instead of joining every review to its PR (a hash of the team's whole history at 1M PRs).
     # Derived like the metrics: ``services.recompute.metrics_apply`` keeps them equal to the PR's on every write.

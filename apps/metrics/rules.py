@@ -173,7 +173,9 @@ def pull_request_metrics(
     ready = ready_at(facts, events, first_review)
     merged = facts.merged_at
     approvals = [
-        r.submitted_at for r in counted if r.state == "approved" and (merged is None or r.submitted_at <= merged)
+        r.submitted_at
+        for r in counted
+        if r.submitted_at is not None and r.state == "approved" and (merged is None or r.submitted_at <= merged)
     ]
     reviewed_before_merge = first_review is not None and (merged is None or first_review <= merged)
     metrics = PullRequestMetrics(
@@ -234,7 +236,7 @@ def _response_seconds(
     result: dict[int, int | None] = {}
     seen: set[int | None] = set()
     for review in counted:
-        if review.review_id is None:
+        if review.review_id is None or review.submitted_at is None:  # counted reviews are submitted; typed once
             continue
         if review.reviewer_id in seen or review.reviewer_id is None:
             result[review.review_id] = None

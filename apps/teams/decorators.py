@@ -9,20 +9,40 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 
-from apps.teams.models import Membership
+from apps.teams.models import Membership, Team
 
-View = Callable[..., HttpResponse]
+if TYPE_CHECKING:
+    from django_htmx.middleware import HtmxDetails
+
+    from apps.users.models import User
+
+View = Callable[..., HttpResponseBase]
+
+
+class AuthenticatedRequest(HttpRequest):
+    """The request a ``login_required`` view receives: its user is signed in, never ``AnonymousUser``."""
+
+    user: User
+    htmx: HtmxDetails  # set by django_htmx's middleware on every request
+
+
+class TeamRequest(AuthenticatedRequest):
+    """The request a team view receives once a guard below has let it through: the team from the URL and the
+    user's membership of it are set, so the view reads them without a second query or a None check."""
+
+    team: Team
+    membership: Membership
 
 
 def _guard(view: View, *, admin_only: bool) -> View:
     @wraps(view)
-    def wrapped(request: HttpRequest, team_slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, team_slug: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         membership = Membership.objects.select_related("team").filter(team__slug=team_slug, user=request.user).first()
@@ -30,9 +50,10 @@ def _guard(view: View, *, admin_only: bool) -> View:
             raise Http404("No such team.")
         if admin_only and not membership.is_admin:
             raise PermissionDenied("Only team admins can do this.")
-        request.team = membership.team  # type: ignore[attr-defined]
-        request.membership = membership  # type: ignore[attr-defined]
-        return view(request, *args, **kwargs)
+        team_request = cast(TeamRequest, request)
+        team_request.team = membership.team
+        team_request.membership = membership
+        return view(team_request, *args, **kwargs)
 
     wrapped.team_access = "admin" if admin_only else "member"  # type: ignore[attr-defined]
     return wrapped

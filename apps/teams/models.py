@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 import zoneinfo
 from datetime import timedelta
+from typing import Self, TypeVar
 
 from django.conf import settings
 from django.db import models
@@ -62,8 +63,11 @@ class Membership(models.Model):
         return self.role == Role.ADMIN
 
 
-class TeamScopedQuerySet(models.QuerySet):
-    def for_team(self, team: Team) -> TeamScopedQuerySet:
+_M = TypeVar("_M", bound=models.Model)
+
+
+class TeamScopedQuerySet(models.QuerySet[_M]):
+    def for_team(self, team: Team) -> Self:
         """The only way team pages should read tenant data: always narrowed to ``request.team``."""
         return self.filter(team=team)
 

@@ -8,10 +8,10 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 
 
-class EmailUserManager(UserManager):
+class EmailUserManager(UserManager["User"]):
     """Creates users keyed by email; ``username`` mirrors the email so Django's admin keeps working."""
 
-    def _create_user(self, username: str | None, email: str | None, password: str | None, **extra: Any):  # type: ignore[override]
+    def _create_user(self, username: str | None, email: str | None, password: str | None, **extra: Any) -> User:
         email = self.normalize_email(email or username or "")
         if not email:
             raise ValueError("An email address is required.")
@@ -20,12 +20,14 @@ class EmailUserManager(UserManager):
         user.save(using=self._db)
         return user
 
-    def create_user(self, email: str | None = None, password: str | None = None, **extra: Any):  # type: ignore[override]
+    def create_user(self, email: str | None = None, password: str | None = None, **extra: Any) -> User:  # type: ignore[override]
         extra.setdefault("is_staff", False)
         extra.setdefault("is_superuser", False)
         return self._create_user(None, email, password, **extra)
 
-    def create_superuser(self, email: str | None = None, password: str | None = None, **extra: Any):  # type: ignore[override]
+    def create_superuser(  # type: ignore[override]
+        self, email: str | None = None, password: str | None = None, **extra: Any
+    ) -> User:
         extra["is_staff"] = True
         extra["is_superuser"] = True
         return self._create_user(None, email, password, **extra)
@@ -40,7 +42,7 @@ class User(AbstractUser):
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = EmailUserManager()
+    objects: ClassVar[EmailUserManager] = EmailUserManager()
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.username = self.email

@@ -98,7 +98,8 @@ def email_verify(*, token: str) -> Verification:
         raise VerificationError("This verification link has expired. Log in and ask for a new one.") from None
     except signing.BadSignature:
         raise VerificationError("This verification link is not valid.") from None
-    user = User.objects.filter(pk=value.get("u")).first() if isinstance(value, dict) else None
+    user_pk = value.get("u") if isinstance(value, dict) else None
+    user = User.objects.filter(pk=user_pk).first() if isinstance(user_pk, int) else None
     if user is None or user.email.lower() != value.get("e"):
         raise VerificationError("This verification link is for an address that is no longer on the account.")
     if user.email_verified_at is not None:

@@ -21,10 +21,10 @@ def client_ip(request: HttpRequest) -> str:
     outermost trusted proxy saw (counted from the right of ``X-Forwarded-For``, which a client cannot forge past
     the proxies that append to it)."""
     proxies = settings.TRUSTED_PROXY_COUNT
-    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    forwarded: list[str] = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
     if proxies > 0 and len(forwarded) >= proxies:
         return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    return str(request.META.get("REMOTE_ADDR") or "unknown")
 
 
 def login_account(request: HttpRequest, credentials: dict[str, Any] | None) -> str:

@@ -6,17 +6,20 @@ scoped to the team by the selectors, and the guards turn a non-member away with 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any, cast
 
 from django import forms
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.integrations.selectors import team_untracked_repository_ids
+from apps.integrations.selectors_freshness import team_freshness
 from apps.metrics.models import PullRequest, TeamMember
 from apps.metrics.selectors import (
     DashboardFilters,
@@ -31,7 +34,7 @@ from apps.metrics.selectors import (
     team_weekly_trends,
 )
 from apps.metrics.services import team_member_mark_bot, team_member_set_visibility
-from apps.teams.decorators import team_admin_required, team_member_required
+from apps.teams.decorators import TeamRequest, team_admin_required, team_member_required
 
 DEFAULT_DAYS = 30
 PAGE_SIZE = 25
@@ -72,8 +75,9 @@ class DashboardFilterForm(forms.Form):
     def clean_end(self) -> date | None:
         return self._clean_day("end")
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         end = data.get("end") or timezone.localdate()
@@ -85,7 +89,7 @@ class DashboardFilterForm(forms.Form):
         return data
 
 
-def _filters(request: HttpRequest) -> tuple[DashboardFilters, DashboardFilterForm]:
+def filters_from_request(request: TeamRequest) -> tuple[DashboardFilters, DashboardFilterForm]:
     """Filters from the query string, and the form that says what was wrong with them.
 
     A malformed or out-of-range value is a form error shown on the page; the figures then show the default
@@ -107,14 +111,14 @@ def _filters(request: HttpRequest) -> tuple[DashboardFilters, DashboardFilterFor
 
 
 @team_member_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: TeamRequest) -> HttpResponse:
     # Days, windows and weekly buckets are the team's (DESIGN §6): "today" and each date are in its time zone.
     with timezone.override(request.team.tzinfo):
         return _dashboard(request)
 
 
-def _dashboard(request: HttpRequest) -> HttpResponse:
-    filters, form = _filters(request)
+def _dashboard(request: TeamRequest) -> HttpResponse:
+    filters, form = filters_from_request(request)
     repos, authors = team_filter_options(team=request.team)
     menu = [(repo_id, name, repo_id in filters.untracked_repo_ids) for repo_id, name in repos]
     context = {
@@ -125,6 +129,8 @@ def _dashboard(request: HttpRequest) -> HttpResponse:
         "repos": menu,
         "authors": authors,
         "has_data": bool(repos),
+        # Composed here, not in apps.metrics: the metrics core knows nothing of deliveries (DESIGN §2).
+        "freshness": team_freshness(team=request.team),
     }
     if repos:
         sort = table_sort(request.GET.get("sort"))
@@ -133,7 +139,9 @@ def _dashboard(request: HttpRequest) -> HttpResponse:
             "summary": team_flow_summary(team=request.team, filters=filters),
             "trends": team_weekly_trends(team=request.team, filters=filters),
             "reviewers": team_reviewer_load(team=request.team, filters=filters),
-            "page": Paginator(table, PAGE_SIZE).get_page(request.GET.get("page")),
+            "page": Paginator(cast(Sequence[Any], table), PAGE_SIZE).get_page(
+                request.GET.get("page")
+            ),  # counted, sliced
             "sort": sort,
             "sort_columns": SORT_COLUMNS,
         }
@@ -149,7 +157,7 @@ def _excluded_author(filters: DashboardFilters, authors: list[TeamMember]) -> Te
 
 
 @team_member_required
-def pull_request_panel(request: HttpRequest, pk: int) -> HttpResponse:
+def pull_request_panel(request: TeamRequest, pk: int) -> HttpResponse:
     try:
         explanation = pull_request_explanation(team=request.team, pull_request_id=pk)
     except PullRequest.DoesNotExist as missing:
@@ -163,7 +171,7 @@ UNDO_KEY = "people_undo"
 
 
 @team_member_required
-def people(request: HttpRequest) -> HttpResponse:
+def people(request: TeamRequest) -> HttpResponse:
     context = {
         "people": team_people(team=request.team),
         "recomputes": team_recomputes_in_progress(team=request.team),
@@ -172,7 +180,7 @@ def people(request: HttpRequest) -> HttpResponse:
     return render(request, "metrics/people.html", context)
 
 
-def _member_action(request: HttpRequest, member_id: int, field: str) -> HttpResponse:
+def _member_action(request: TeamRequest, member_id: int, field: str) -> HttpResponse:
     enabled = request.POST.get(field) == "1"
     action = team_member_set_visibility if field == "is_active" else team_member_mark_bot
     try:
@@ -198,13 +206,13 @@ def _member_action(request: HttpRequest, member_id: int, field: str) -> HttpResp
 
 @team_admin_required
 @require_POST
-def member_visibility(request: HttpRequest, member_id: int) -> HttpResponse:
+def member_visibility(request: TeamRequest, member_id: int) -> HttpResponse:
     """Hide a member from the dashboard (``is_active=0``) or show them again (``is_active=1``)."""
     return _member_action(request, member_id, "is_active")
 
 
 @team_admin_required
 @require_POST
-def member_bot(request: HttpRequest, member_id: int) -> HttpResponse:
+def member_bot(request: TeamRequest, member_id: int) -> HttpResponse:
     """Mark an account as a bot (``is_bot=1``) or as a person (``is_bot=0``); metrics are recomputed."""
     return _member_action(request, member_id, "is_bot")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import ModuleType
 
 from django.urls import include, path
@@ -10,7 +11,7 @@ from django.urls.resolvers import URLPattern, URLResolver
 TEAM_PREFIX = "a/<slug:team_slug>/"
 
 
-def app_urls(module: ModuleType) -> URLResolver:
+def app_urls(module: ModuleType) -> tuple[Sequence[URLPattern | URLResolver], str | None, str | None]:
     """Include an app's global ``urlpatterns`` and its ``team_urlpatterns`` (under the team prefix) in one
     namespace, so ``reverse("teams:members", kwargs={"team_slug": ...})`` works like any other name."""
     patterns: list[URLPattern | URLResolver] = list(getattr(module, "urlpatterns", []))

@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 
 from apps.integrations.selectors import team_github_setup, team_untracked_repository_ids
 from apps.metrics.selectors.home import team_home_summary
-from apps.teams.decorators import team_member_required
+from apps.teams.decorators import TeamRequest, team_member_required
 from apps.teams.selectors import team_memberships, user_teams
 from apps.web.checklist import is_set_up, next_step, setup_checklist
 
@@ -25,7 +25,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/landing.html")
 
 
-def _home_context(request: HttpRequest) -> dict:
+def _home_context(request: TeamRequest) -> dict:
     team = request.team
     github = team_github_setup(team=team)
     summary = team_home_summary(team=team, untracked_repo_ids=team_untracked_repository_ids(team=team))
@@ -42,13 +42,13 @@ def _home_context(request: HttpRequest) -> dict:
 
 
 @team_member_required
-def team_home(request: HttpRequest) -> HttpResponse:
+def team_home(request: TeamRequest) -> HttpResponse:
     """The setup checklist until GitHub is connected and imported, then a summary that leads to the dashboard."""
     return render(request, "web/team_home.html", _home_context(request))
 
 
 @team_member_required
-def team_home_checklist(request: HttpRequest) -> HttpResponse:
+def team_home_checklist(request: TeamRequest) -> HttpResponse:
     """The checklist and the summary: the fragment the home polls every ~2 s while an import runs (the summary
     appears in place when the import finishes)."""
     return render(request, "web/_home_status.html", _home_context(request))

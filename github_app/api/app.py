@@ -65,7 +65,7 @@ class AppAPI:
 
     def get_app(self) -> dict[str, Any]:
         """`GET /app`: the App's id, slug, owner, permissions and events."""
-        return self.client.get("/app")
+        return self.client.get_object("/app")
 
     def list_installations(self) -> Iterator[dict[str, Any]]:
         """`GET /app/installations`, every page (the body is a bare array of installation objects)."""
@@ -73,7 +73,7 @@ class AppAPI:
 
     def get_installation(self, installation_id: int) -> dict[str, Any]:
         """`GET /app/installations/{id}`; `NotFound` once the App was uninstalled there."""
-        return self.client.get(f"/app/installations/{int(installation_id)}")
+        return self.client.get_object(f"/app/installations/{int(installation_id)}")
 
     def list_hook_deliveries(
         self, *, per_page: int = 100, cursor: str | None = None

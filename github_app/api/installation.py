@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
-from urllib.parse import quote
 
 import requests
 
@@ -22,6 +21,12 @@ from github_app.queries import (
 )
 from github_app.retry import RetryPolicy
 from github_app.tokens import InstallationTokenProvider
+
+# GitHub's "Permissions required for GitHub Apps": every App has "Metadata" (read), which covers
+# GET /installation/repositories and the repository events; the pull requests, their reviews and timeline items read
+# through GraphQL (and the pull_request / pull_request_review events) need "Pull requests" (read).
+METADATA_PERMISSION = ("metadata", "read")
+PULL_REQUESTS_PERMISSION = ("pull_requests", "read")
 
 
 class InstallationAPI:
@@ -71,10 +76,6 @@ class InstallationAPI:
         Body: `{"total_count": n, "repositories": [{"id", "full_name", "private", "archived", ...}]}`.
         """
         return self.client.paginate("/installation/repositories", key="repositories")
-
-    def list_org_members(self, org: str) -> Iterator[dict[str, Any]]:
-        """`GET /orgs/{org}/members`, every page (bare array of users: id, login, avatar_url, type)."""
-        return self.client.paginate(f"/orgs/{quote(org, safe='')}/members")
 
     def pull_requests_page(
         self, owner: str, name: str, *, first: int = 50, after: str | None = None

@@ -48,16 +48,6 @@ def exchange_oauth_code(
     return token
 
 
-def list_user_installations(
-    credentials: AppCredentials, session: requests.Session, user_token: str
-) -> list[dict[str, Any]]:
-    """`GET /user/installations`, ALL pages: installations of this App the user can access.
-
-    Body: `{"total_count": n, "installations": [{"id", "account": {"login", ...}, ...}]}`.
-    """
-    return UserAPI(credentials, session, user_token).list_installations()
-
-
 class UserAPI:
     """REST as one user, with their OAuth token (`Authorization: Bearer <user token>`)."""
 
@@ -71,10 +61,7 @@ class UserAPI:
 
     def get_user(self) -> dict[str, Any]:
         """`GET /user`: the signed-in user's id and login."""
-        return self.client.get("/user")
-
-    def list_installations(self) -> list[dict[str, Any]]:
-        return list(self.client.paginate("/user/installations", key="installations"))
+        return self.client.get_object("/user")
 
     def get_org_membership(self, org: str) -> dict[str, Any] | None:
         """`GET /user/memberships/orgs/{org}`: the user's own membership of an organization, or None (404) when
@@ -85,6 +72,6 @@ class UserAPI:
         organization owner; `pending` is an invitation not yet accepted. Needs `ORG_MEMBERSHIP_PERMISSION`.
         """
         try:
-            return self.client.get(f"/user/memberships/orgs/{quote(org, safe='')}")
+            return self.client.get_object(f"/user/memberships/orgs/{quote(org, safe='')}")
         except NotFound:
             return None

@@ -227,7 +227,8 @@ def activity_run(
                 }
             )
     for app, event, payload in outbox:
-        deliver(state, app, event, payload)
+        if app is not None:  # an installation always has its App; the state's lookup just cannot say so
+            deliver(state, app, event, payload)
     return results
 
 

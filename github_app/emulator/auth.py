@@ -54,7 +54,7 @@ def authenticate_app(state: State, request: Request) -> App:
     except jwt.PyJWTError as exc:
         raise HttpError(401, "A JSON web token could not be decoded") from exc
     now = time.time()
-    iat, exp = claims.get("iat"), claims.get("exp")
+    iat, exp = claims.get("iat"), claims["exp"]  # "require" above: PyJWT checked exp is there and numeric
     if not isinstance(iat, int | float) or iat > now + CLOCK_DRIFT:
         raise HttpError(
             401, "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued"

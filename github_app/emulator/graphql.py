@@ -70,9 +70,9 @@ def _document(query: str) -> tuple[DocumentNode | None, tuple[dict[str, Any], ..
     try:
         document = parse(query)
     except GraphQLError as exc:
-        return None, (exc.formatted,)
+        return None, (dict(exc.formatted),)
     errors = validate(schema(), document)
-    return (None, tuple(e.formatted for e in errors)) if errors else (document, ())
+    return (None, tuple(dict(e.formatted) for e in errors)) if errors else (document, ())
 
 
 def check_document(query: str) -> list[str]:
@@ -192,7 +192,8 @@ def _repository(emulator: EmulatorServer, repo: Repository) -> dict[str, Any]:
         nodes = []
         for index in window:
             pr = state.pull_request(repo, order[index])
-            assert pr is not None
+            if pr is None:
+                raise RuntimeError("the emulator's state is inconsistent")
             nodes.append(_pr_node(emulator, pr))
         return {"totalCount": len(order), "pageInfo": page_info, "nodes": nodes}
 
@@ -251,8 +252,10 @@ def _pr_node(emulator: EmulatorServer, pr: PullRequest) -> dict[str, Any]:
         names = pr.labels[: _first(first, "labels")]
         return {"totalCount": len(pr.labels), "nodes": [{"name": name} for name in names]}
 
-    def timeline_items(info: Any, first: int | None = None, itemTypes: list[str] | None = None, **_: Any) -> dict:
-        items = [
+    def timeline_items(
+        info: Any, first: int | None = None, itemTypes: list[str] | None = None, **_: Any
+    ) -> dict[str, Any]:
+        items: list[dict[str, Any]] = [
             {"__typename": TIMELINE_TYPES.get(kind, "ConvertToDraftEvent"), "createdAt": iso(at)}
             for kind, at in pr.timeline
         ]

@@ -106,7 +106,8 @@ def generate(repo: Repository, number: int) -> PullRequest:
     """Rebuild historical PR ``number`` of ``repo``; the same inputs always give the same PR."""
     rng = random.Random(f"{repo.history_seed}:{repo.full_name}:{number}")  # noqa: S311 - reproducible data
     anchor = repo.history_anchor
-    assert anchor is not None
+    if anchor is None:
+        raise RuntimeError("the emulator's state is inconsistent")
     count = max(repo.history_count, 1)
     exact = repo.history_reviews
     latest = anchor - (timedelta(days=2) if exact is not None else timedelta(hours=1))

@@ -107,7 +107,8 @@ def link_header(base: str, query: dict[str, str], page: int, per_page: int, tota
     links = []
 
     def url(p: int) -> str:
-        return with_query(base, **{**query, "per_page": per_page, "page": p})
+        params: dict[str, str | int | None] = {**query, "per_page": per_page, "page": p}
+        return with_query(base, **params)
 
     if page < last:
         links += [f'<{url(page + 1)}>; rel="next"', f'<{url(last)}>; rel="last"']

@@ -90,7 +90,8 @@ def installation_change(state: State, installation_id: int, action: str, sender:
         if inst is None:
             raise HttpError(404, "Not Found")
         app = state.app(inst.app_id)
-        assert app is not None
+        if app is None:
+            raise HttpError(500, "The emulator's state is inconsistent")
         who = sender or inst.sender_login
         if action == "suspend":
             inst.suspended_at, inst.suspended_by = utcnow(), who

@@ -120,7 +120,8 @@ class EmulatorServer:
     @property
     def app(self) -> App:
         app = self.state.app()
-        assert app is not None
+        if app is None:
+            raise RuntimeError("the emulator's state is inconsistent")
         return app
 
     @property
@@ -132,6 +133,7 @@ class EmulatorServer:
         self._httpd = _Server((self.config.host, self.config.port), _Handler)
         self._httpd.emulator = self
         host, port = self._httpd.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else host
         self.state.base_url = f"http://{host}:{port}"
         if self.config.scenario:
             from .scenario import load_scenario

@@ -156,7 +156,8 @@ _REPO_URL_TEMPLATES = {
 def repo_json(state: State, repo: Repository) -> dict[str, Any]:
     """The full ``repository`` object of REST listings and webhook payloads."""
     owner = state.account(repo.owner_login)
-    assert owner is not None
+    if owner is None:
+        raise RuntimeError("the emulator's state is inconsistent")
     api, html = f"{state.base_url}/repos/{repo.full_name}", f"{state.base_url}/{repo.full_name}"
     host = state.base_url.split("://", 1)[-1]
     body: dict[str, Any] = {
@@ -212,7 +213,8 @@ def installation_json(state: State, inst: Installation) -> dict[str, Any]:
     """``base-installation`` (``GET /app/installations/{id}``), also the ``installation`` of its events."""
     account = state.account(inst.account_login)
     app = state.app(inst.app_id)
-    assert account is not None and app is not None
+    if not (account is not None and app is not None):
+        raise RuntimeError("the emulator's state is inconsistent")
     settings = f"organizations/{account.login}/settings" if account.is_org else "settings"
     suspender = state.account(inst.suspended_by) if inst.suspended_by else None
     return {

@@ -25,9 +25,10 @@ _local = threading.local()
 
 def _session() -> requests.Session:
     """One keep-alive session per thread: load tests push thousands of deliveries through ``/_emulator/send``."""
-    if not hasattr(_local, "session"):
-        _local.session = requests.Session()
-    return _local.session
+    session: requests.Session | None = getattr(_local, "session", None)
+    if session is None:
+        session = _local.session = requests.Session()
+    return session
 
 
 def _ids_from(payload: dict[str, Any]) -> tuple[int | None, int | None, str | None]:

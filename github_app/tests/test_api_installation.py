@@ -101,13 +101,6 @@ def test_repeated_401_raises_after_exactly_one_remint(
     assert "ghs_a" not in str(info.value)
 
 
-def test_list_org_members(api: InstallationAPI, mocked: responses.RequestsMock, clock: FakeClock) -> None:
-    mint(mocked, clock, "ghs_one")
-    members = [{"id": 1, "login": "octocat", "type": "User"}, {"id": 2, "login": "hubot", "type": "User"}]
-    mocked.get(f"{API}/orgs/my-org/members", json=members)
-    assert [m["login"] for m in api.list_org_members("my-org")] == ["octocat", "hubot"]
-
-
 def test_pull_requests_page_posts_the_backfill_query_to_graphql(
     api: InstallationAPI, mocked: responses.RequestsMock, clock: FakeClock
 ) -> None:

@@ -8,9 +8,8 @@ import pytest
 import requests
 import responses
 
-from github_app import AppCredentials, OAuthError, exchange_oauth_code, list_user_installations
+from github_app import AppCredentials, OAuthError, exchange_oauth_code
 from github_app.tests.conftest import API
-from github_app.tests.fixtures import api_example
 
 TOKEN_URL = "https://github.com/login/oauth/access_token"
 
@@ -41,26 +40,6 @@ def test_exchange_code_error_in_200_raises_oauth_error_with_description(
         exchange_oauth_code(credentials, session, "stale")
     assert info.value.error == "bad_verification_code"
     assert "client-secret-value" not in str(info.value)
-
-
-def test_list_user_installations_reads_all_pages_with_user_bearer(
-    credentials: AppCredentials, session: requests.Session, mocked: responses.RequestsMock
-) -> None:
-    body = api_example("apps-list-installations-for-authenticated-user.json")
-    mocked.get(
-        f"{API}/user/installations",
-        json=body,
-        headers={"Link": f'<{API}/user/installations?per_page=100&page=2>; rel="next"'},
-        match=[responses.matchers.query_param_matcher({"per_page": "100"})],
-    )
-    mocked.get(
-        f"{API}/user/installations",
-        json={"total_count": 3, "installations": [{**body["installations"][0], "id": 3}]},
-        match=[responses.matchers.query_param_matcher({"per_page": "100", "page": "2"})],
-    )
-    installations = list_user_installations(credentials, session, "ghu_user")
-    assert [i["id"] for i in installations] == [i["id"] for i in body["installations"]] + [3]
-    assert all(c.request.headers["Authorization"] == "Bearer ghu_user" for c in mocked.calls)
 
 
 def membership_body(role: str, state: str = "active") -> dict:

@@ -267,3 +267,11 @@ def test_a_graphql_timeout_answered_200_is_a_server_error_a_smaller_query_can_fi
     with pytest.raises(ServerError, match="timed out") as info:
         client.graphql("query { viewer { login } }")
     assert info.value.status == 200
+
+
+def test_an_endpoint_that_answers_one_object_refuses_any_other_shape(
+    client: GitHubClient, mocked: responses.RequestsMock
+) -> None:
+    mocked.get(f"{API}/user", json=[{"id": 1}])
+    with pytest.raises(UnexpectedResponse, match="GET /user did not return an object"):
+        client.get_object("/user")

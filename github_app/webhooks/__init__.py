@@ -11,6 +11,7 @@ from github_app.webhooks.events import (
     PullRequestReviewEvent,
     RepositoryEvent,
     WebhookEvent,
+    event_type_for,
     parse_event,
 )
 from github_app.webhooks.models import (
@@ -44,6 +45,7 @@ __all__ = [
     "Review",
     "WebhookEvent",
     "WebhookPayloadError",
+    "event_type_for",
     "parse_event",
     "sign_payload",
     "verify_signature",

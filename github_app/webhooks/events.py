@@ -227,6 +227,12 @@ def _base_installation_id(r: Reader) -> int | None:
     return None if installation is None else installation.integer("id")
 
 
+def event_type_for(event_name: str) -> type[WebhookEvent]:
+    """The class `parse_event` gives deliveries of `event_name` (`GenericEvent` for an event it does not model)."""
+    known = _EVENTS.get(event_name)
+    return GenericEvent if known is None else known[0]
+
+
 def parse_event(event_name: str, delivery_id: str, payload: Mapping[str, Any]) -> WebhookEvent:
     """Turn a decoded delivery into its typed event (`X-GitHub-Event` → class).
 

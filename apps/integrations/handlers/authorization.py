@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import logging
 
-from apps.integrations.handlers.base import DeliveryIgnored
+from apps.integrations.handlers.base import DeliveryIgnored, handles
 from apps.integrations.models import WebhookDelivery
-from github_app import WebhookEvent
+from github_app import GitHubAppAuthorizationEvent
 
 logger = logging.getLogger(__name__)
 
 
-def handle_github_app_authorization(event: WebhookEvent, delivery: WebhookDelivery) -> None:
+@handles("github_app_authorization", GitHubAppAuthorizationEvent)
+def handle_github_app_authorization(event: GitHubAppAuthorizationEvent, delivery: WebhookDelivery) -> None:
     if event.action != "revoked":
         raise DeliveryIgnored(f"github_app_authorization.{event.action} is not handled")
     sender = event.sender

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 
-from apps.integrations.handlers.base import DeliveryIgnored
-from apps.integrations.models import GitHubAppInstallation, InstallationStatus, WebhookDelivery
+from apps.integrations.handlers.base import DeliveryIgnored, by_action, handles
+from apps.integrations.models import InstallationStatus, WebhookDelivery
 from apps.integrations.services.installations import (
     InstallationSnapshot,
     installation_account_rename,
@@ -27,55 +27,71 @@ from apps.integrations.services.repositories import (
     installation_repositories_add,
 )
 from apps.integrations.services.sync import tracked_repositories_catch_up
-from github_app import InstallationEvent, InstallationTargetEvent, WebhookEvent
+from github_app import InstallationEvent, InstallationTargetEvent
 
 logger = logging.getLogger(__name__)
 
 
-def handle_installation(event: WebhookEvent, delivery: WebhookDelivery) -> None:
-    """created / deleted / suspend / unsuspend / new_permissions_accepted.
-
-    ``created`` does not link a team: it records the installer (the ``sender``), and only the install callback, with
-    the user's own GitHub sign-in, links a team. On unsuspend every
-    tracked repository catches up on the pull requests updated since the suspension began (no webhooks came).
-    """
-    assert isinstance(event, InstallationEvent)
-    snapshot = InstallationSnapshot.from_event(event.installation)
-    if event.action == "created":
-        row = installation_sync(snapshot=snapshot)
-        installation_record_installer(installation=row, sender=event.sender)
-        if row.status != InstallationStatus.DELETED:
-            repos = [RepositoryInfo(r.id, r.full_name, r.private) for r in event.repositories]
-            installation_repositories_add(installation=row, repositories=repos)
-    elif event.action == "deleted":
-        installation_delete(snapshot=snapshot)
-    elif event.action == "suspend":
-        installation_suspend(snapshot=snapshot)
-    elif event.action == "unsuspend":
-        row, since = installation_unsuspend(snapshot=snapshot)
-        tracked_repositories_catch_up(installation=row, since=since)
-    elif event.action == "new_permissions_accepted":
-        installation_sync(snapshot=snapshot)
-    else:
-        raise DeliveryIgnored(f"installation.{event.action} is not handled")
-    logger.info("installation.%s applied", event.action)
+def _created(event: InstallationEvent, delivery: WebhookDelivery) -> None:
+    """``created`` does not link a team: it records the installer (the ``sender``); only the install callback, with
+    the user's own GitHub sign-in, links a team."""
+    row = installation_sync(snapshot=InstallationSnapshot.from_event(event.installation))
+    installation_record_installer(installation=row, sender=event.sender)
+    if row.status != InstallationStatus.DELETED:
+        repos = [RepositoryInfo(r.id, r.full_name, r.private) for r in event.repositories]
+        installation_repositories_add(installation=row, repositories=repos)
 
 
-def handle_installation_target(event: WebhookEvent, delivery: WebhookDelivery) -> None:
+def _deleted(event: InstallationEvent, delivery: WebhookDelivery) -> None:
+    installation_delete(snapshot=InstallationSnapshot.from_event(event.installation))
+
+
+def _suspend(event: InstallationEvent, delivery: WebhookDelivery) -> None:
+    installation_suspend(snapshot=InstallationSnapshot.from_event(event.installation))
+
+
+def _unsuspend(event: InstallationEvent, delivery: WebhookDelivery) -> None:
+    """Every tracked repository catches up on the pull requests updated since the suspension began (no webhooks
+    came meanwhile)."""
+    row, since = installation_unsuspend(snapshot=InstallationSnapshot.from_event(event.installation))
+    tracked_repositories_catch_up(installation=row, since=since)
+
+
+def _new_permissions_accepted(event: InstallationEvent, delivery: WebhookDelivery) -> None:
+    installation_sync(snapshot=InstallationSnapshot.from_event(event.installation))
+
+
+_route_installation = by_action(
+    "installation",
+    {
+        "created": _created,
+        "deleted": _deleted,
+        "suspend": _suspend,
+        "unsuspend": _unsuspend,
+        "new_permissions_accepted": _new_permissions_accepted,
+    },
+)
+
+
+@handles("installation", InstallationEvent)
+def handle_installation(event: InstallationEvent, delivery: WebhookDelivery) -> None:
+    """created / deleted / suspend / unsuspend / new_permissions_accepted."""
+    _route_installation(event, delivery)
+    logger.info("installation.%s applied", event.action)  # the delivery's context names the installation
+
+
+@handles("installation_target", InstallationTargetEvent)
+def handle_installation_target(event: InstallationTargetEvent, delivery: WebhookDelivery) -> None:
     """``installation_target.renamed``: the account (user or organization) changed its login.
 
     Payload: ``{"action": "renamed", "account": {"id", "login", ...}, "changes": {"login": {"from": "old"}},
     "target_type": "Organization", "installation": {"id"}}``. Repository names ``old/x`` become ``new/x``.
     """
-    assert isinstance(event, InstallationTargetEvent)
     if event.action != "renamed":
         raise DeliveryIgnored(f"installation_target.{event.action} is not handled")
     account = event.account
     if event.installation_id is not None:
-        installation_ensure(installation_id=event.installation_id)
-        GitHubAppInstallation.objects.filter(installation_id=event.installation_id, account_id__isnull=True).update(
-            account_id=account.id, account_login=account.login, account_type=account.type
-        )
+        installation_ensure(installation_id=event.installation_id, account=account)
     old_login = ((event.changes.get("login") or {}).get("from")) or ""
     rows = installation_account_rename(account_id=account.id, login=account.login, avatar_url=account.avatar_url)
     if old_login and old_login != account.login:

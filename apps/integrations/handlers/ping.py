@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 
+from apps.integrations.handlers.base import handles
 from apps.integrations.models import WebhookDelivery
-from github_app import PingEvent, WebhookEvent
+from github_app import PingEvent
 
 logger = logging.getLogger(__name__)
 
 
-def handle_ping(event: WebhookEvent, delivery: WebhookDelivery) -> None:
+@handles("ping", PingEvent)
+def handle_ping(event: PingEvent, delivery: WebhookDelivery) -> None:
     """Record which hook and App the ping came from; the delivery row keeps the hook id for the audit trail."""
-    assert isinstance(event, PingEvent)
     if event.hook_id is not None and delivery.hook_id != event.hook_id:
         delivery.hook_id = event.hook_id
         delivery.save(update_fields=["hook_id"])

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from apps.integrations.handlers.base import DeliveryIgnored
+from apps.integrations.handlers.base import DeliveryIgnored, handles
 from apps.integrations.mapping.webhooks import pull_request_snapshot, review_snapshot, timeline_for_action
 from apps.integrations.models import GitHubAppInstallation, TrackedRepository, WebhookDelivery
 from apps.integrations.selectors import installation_team_for_event, tracked_repository_for_delivery
@@ -53,12 +53,15 @@ def _team_tracking(event: WebhookEvent, repository: Repository) -> Team:
         return tracked.team
     if installation_team_for_event(event.installation_id) is not None:
         raise DeliveryIgnored("repository not tracked")
-    known = GitHubAppInstallation.objects.filter(installation_id=event.installation_id).exists()
+    known = (
+        event.installation_id is not None
+        and GitHubAppInstallation.objects.filter(installation_id=event.installation_id).exists()
+    )
     raise DeliveryIgnored("installation not linked to a team" if known else "unknown installation")
 
 
-def handle_pull_request(event: WebhookEvent, delivery: WebhookDelivery) -> None:
-    assert isinstance(event, PullRequestEvent)
+@handles("pull_request", PullRequestEvent)
+def handle_pull_request(event: PullRequestEvent, delivery: WebhookDelivery) -> None:
     team = _team_tracking(event, event.repository)
     pull_request_upsert(
         team=team,
@@ -67,8 +70,8 @@ def handle_pull_request(event: WebhookEvent, delivery: WebhookDelivery) -> None:
     )
 
 
-def handle_pull_request_review(event: WebhookEvent, delivery: WebhookDelivery) -> None:
-    assert isinstance(event, PullRequestReviewEvent)
+@handles("pull_request_review", PullRequestReviewEvent)
+def handle_pull_request_review(event: PullRequestReviewEvent, delivery: WebhookDelivery) -> None:
     team = _team_tracking(event, event.repository)
     review_upsert(
         team=team,

@@ -9,59 +9,73 @@ their names and flags.
 
 from __future__ import annotations
 
-from apps.integrations.handlers.base import DeliveryIgnored
-from apps.integrations.models import GitHubAppInstallation, InstallationStatus, WebhookDelivery
+from apps.integrations.handlers.base import DeliveryIgnored, by_action, handles
+from apps.integrations.models import WebhookDelivery
 from apps.integrations.services.installations import InstallationSnapshot, installation_ensure, installation_sync
 from apps.integrations.services.repositories import (
     RepositoryInfo,
+    installation_repositories_access_removed,
     installation_repositories_add,
-    installation_repositories_remove,
-    installation_repository_remove_stub,
+    installation_repository_created,
     repository_delete,
     repository_rename,
     repository_update_flags,
 )
-from github_app import InstallationRepositoriesEvent, RepositoryEvent, WebhookEvent
-
-REPOSITORY_ACTIONS = frozenset(
-    {"created", "renamed", "transferred", "archived", "unarchived", "privatized", "publicized", "edited"}
-)
+from github_app import InstallationRepositoriesEvent, RepositoryEvent
 
 
-def handle_installation_repositories(event: WebhookEvent, delivery: WebhookDelivery) -> None:
+@handles("installation_repositories", InstallationRepositoriesEvent)
+def handle_installation_repositories(event: InstallationRepositoriesEvent, delivery: WebhookDelivery) -> None:
     """added / removed. A removed tracked repository becomes inactive ("access removed"); its data stays."""
-    assert isinstance(event, InstallationRepositoriesEvent)
     if event.action not in {"added", "removed"}:
         raise DeliveryIgnored(f"installation_repositories.{event.action} is not handled")
     row = installation_sync(snapshot=InstallationSnapshot.from_event(event.installation))
     added = [RepositoryInfo(r.id, r.full_name, r.private) for r in event.repositories_added]
+    removed = [RepositoryInfo(r.id, r.full_name, r.private) for r in event.repositories_removed]
     installation_repositories_add(installation=row, repositories=added)
-    for ref in event.repositories_removed:
-        installation_repository_remove_stub(installation=row, repo=RepositoryInfo(ref.id, ref.full_name, ref.private))
-    installation_repositories_remove(installation=row, github_repo_ids=[r.id for r in event.repositories_removed])
+    installation_repositories_access_removed(installation=row, repositories=removed)
 
 
-def handle_repository(event: WebhookEvent, delivery: WebhookDelivery) -> None:
-    """renamed / transferred / archived / unarchived / privatized / publicized / edited / created / deleted.
+def _deleted(event: RepositoryEvent, delivery: WebhookDelivery) -> None:
+    repository_delete(github_repo_id=event.repository.id)
 
-    Applied by ``github_repo_id`` everywhere the repository appears, whichever installation sent it: the
-    payload's ``repository`` is the current snapshot, so applying it twice changes nothing.
-    """
-    assert isinstance(event, RepositoryEvent)
+
+def _snapshot(event: RepositoryEvent, delivery: WebhookDelivery) -> None:
+    """The payload's ``repository`` is the current snapshot: its name and flags are the whole of the news."""
     repo = event.repository
-    if event.installation_id is not None:
-        installation_ensure(installation_id=event.installation_id)
-    if event.action == "deleted":
-        repository_delete(github_repo_id=repo.id)
-        return
-    if event.action not in REPOSITORY_ACTIONS:
-        raise DeliveryIgnored(f"repository.{event.action} is not handled")
     repository_rename(github_repo_id=repo.id, full_name=repo.full_name)
     repository_update_flags(github_repo_id=repo.id, private=repo.private, archived=repo.archived)
-    if event.action == "created" and event.installation_id is not None:
-        installation = GitHubAppInstallation.objects.get(installation_id=event.installation_id)
-        # A new repository is reachable at once only when the installation covers all repositories; a
-        # "selected" installation gets an installation_repositories.added of its own.
-        if installation.repository_selection == "all" and installation.status != InstallationStatus.DELETED:
-            info = RepositoryInfo(repo.id, repo.full_name, repo.private, repo.archived)
-            installation_repositories_add(installation=installation, repositories=[info])
+
+
+def _created(event: RepositoryEvent, delivery: WebhookDelivery) -> None:
+    _snapshot(event, delivery)
+    if event.installation_id is not None:
+        repo = event.repository
+        installation_repository_created(
+            installation=installation_ensure(installation_id=event.installation_id),
+            repository=RepositoryInfo(repo.id, repo.full_name, repo.private, repo.archived),
+        )
+
+
+_route_repository = by_action(
+    "repository",
+    {
+        "created": _created,
+        "deleted": _deleted,
+        **dict.fromkeys(
+            ("renamed", "transferred", "archived", "unarchived", "privatized", "publicized", "edited"), _snapshot
+        ),
+    },
+)
+
+
+@handles("repository", RepositoryEvent)
+def handle_repository(event: RepositoryEvent, delivery: WebhookDelivery) -> None:
+    """renamed / transferred / archived / unarchived / privatized / publicized / edited / created / deleted.
+
+    Applied by ``github_repo_id`` everywhere the repository appears, whichever installation sent it, so applying
+    it twice changes nothing. The installation row is re-created from the id first if it is missing.
+    """
+    if event.installation_id is not None:
+        installation_ensure(installation_id=event.installation_id)
+    _route_repository(event, delivery)

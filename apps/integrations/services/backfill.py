@@ -51,6 +51,7 @@ from github_app import (
     ReviewNode,
     ServerError,
     TransportError,
+    Unauthorized,
 )
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ class BackfillOutcome:
 @dataclass
 class _Run:
     pk: int
+    installation_id: int
     token: str
     owner: str
     name: str
@@ -115,7 +117,7 @@ def tracked_repository_backfill(*, tracked_repository_id: int, api: Installation
     if isinstance(claimed, BackfillOutcome):
         return claimed
     tracked, run = claimed
-    installation_id = tracked.installation.installation_id
+    installation_id = run.installation_id
     # Every line of this import (here, in the GitHub client, in the metrics services) names what it imports.
     with log_context(installation_id=installation_id, repository=tracked.full_name, tracked_repository_id=run.pk):
         try:
@@ -143,10 +145,10 @@ def _claim(pk: int) -> tuple[TrackedRepository, _Run] | BackfillOutcome:
         )
         if row is None or not row.is_active or row.sync_status not in CLAIMABLE:
             return BackfillOutcome("idle")
-        stale = now - timedelta(seconds=settings.BACKFILL_LOCK_SECONDS)
-        if row.sync_status == SyncStatus.RUNNING and row.sync_heartbeat_at and row.sync_heartbeat_at > stale:
+        if row.import_running(now=now):
             return BackfillOutcome("busy")
-        if row.installation is None or row.installation.status != InstallationStatus.ACTIVE:
+        installation = row.installation
+        if installation is None or installation.status != InstallationStatus.ACTIVE:
             # Suspended or uninstalled: call nothing. An unsuspend schedules the repositories again.
             row.sync_status, row.sync_resume_at = SyncStatus.WAITING, None
             row.sync_error = "The GitHub App installation is not active (suspended or uninstalled)."
@@ -157,7 +159,16 @@ def _claim(pk: int) -> tuple[TrackedRepository, _Run] | BackfillOutcome:
         row.save(update_fields=["sync_status", "sync_claim", "sync_heartbeat_at", "sync_resume_at", "sync_error"])
     owner, _, name = row.full_name.partition("/")
     page_size = min(max(row.sync_page_size, settings.BACKFILL_MIN_PAGE_SIZE), settings.BACKFILL_PAGE_SIZE)
-    run = _Run(row.pk, row.sync_claim, owner, name, row.sync_since, row.sync_cursor or None, page_size)
+    run = _Run(
+        row.pk,
+        installation.installation_id,
+        row.sync_claim,
+        owner,
+        name,
+        row.sync_since,
+        row.sync_cursor or None,
+        page_size,
+    )
     return row, run
 
 
@@ -191,6 +202,11 @@ def _pages(api: InstallationAPI, tracked: TrackedRepository, run: _Run) -> Backf
             return _release(run, SyncStatus.WAITING, "Paused to leave GitHub's rate limit for webhooks.", countdown)
 
 
+# A 401 on the App JWT or the installation token: a wrong private key or App id, a revoked key. Waiting does not
+# fix it, so the import fails with these words, which the freshness notice recognises as the installation's.
+TOKEN_PROBLEM = "GitHub refused the App's credentials"
+
+
 def _release_on_error(run: _Run, exc: GitHubError) -> BackfillOutcome:
     """An answer another attempt now cannot fix, in words an admin understands."""
     if isinstance(exc, RateLimited):
@@ -199,6 +215,8 @@ def _release_on_error(run: _Run, exc: GitHubError) -> BackfillOutcome:
         return _release(run, SyncStatus.WAITING, "GitHub's rate limit is used up; resuming after reset.", countdown)
     if isinstance(exc, InstallationSuspended | InstallationNotFound):
         return _release(run, SyncStatus.WAITING, "The GitHub App installation is suspended or was removed.")
+    if isinstance(exc, Unauthorized):
+        return _release(run, SyncStatus.FAILED, f"{TOKEN_PROBLEM}: {exc}")
     if isinstance(exc, GraphQLError):
         return _release(run, SyncStatus.FAILED, f"GitHub could not read this repository: {_first_error(exc)}")
     return _release(run, SyncStatus.FAILED, f"GitHub answered with an error: {exc}")

@@ -23,7 +23,7 @@ from django.utils.dateparse import parse_datetime
 
 from apps.integrations.github import GitHubAppNotConfigured, token_provider
 from apps.integrations.models import GitHubAppInstallation, InstallationStatus
-from github_app import GitHubUser, Installation
+from github_app import Account, GitHubUser, Installation
 
 logger = logging.getLogger(__name__)
 
@@ -109,11 +109,10 @@ def installation_sync(*, snapshot: InstallationSnapshot, authoritative: bool = F
     """
     row = _locked(snapshot.installation_id)
     if row is None:
-        row, _ = GitHubAppInstallation.objects.get_or_create(
+        GitHubAppInstallation.objects.get_or_create(
             installation_id=snapshot.installation_id, defaults=snapshot.fields()
         )
-        row = _locked(snapshot.installation_id)
-    assert row is not None
+        row = GitHubAppInstallation.objects.select_for_update().get(installation_id=snapshot.installation_id)
     for name, value in snapshot.fields().items():
         setattr(row, name, value)
     if row.status != InstallationStatus.DELETED or authoritative:
@@ -126,10 +125,17 @@ def installation_sync(*, snapshot: InstallationSnapshot, authoritative: bool = F
     return row
 
 
-def installation_ensure(*, installation_id: int) -> GitHubAppInstallation:
-    """Self-heal for events whose ``installation`` object carries only ``{"id"}`` (``repository`` events):
-    a bare row, filled in by the next installation event or by reconciliation."""
+def installation_ensure(*, installation_id: int, account: Account | None = None) -> GitHubAppInstallation:
+    """Self-heal for events whose ``installation`` object carries only ``{"id"}`` (``repository``,
+    ``installation_target``): a bare row, filled in by the next installation event or by reconciliation.
+
+    ``account``, when the event names it (``installation_target``'s ``account``), fills a row that does not know
+    its account yet; an account already recorded is left to the installation events, which carry the whole object.
+    """
     row, _ = GitHubAppInstallation.objects.get_or_create(installation_id=installation_id)
+    if account is not None and row.account_id is None:
+        row.account_id, row.account_login, row.account_type = account.id, account.login, account.type
+        row.save(update_fields=["account_id", "account_login", "account_type", "updated_at"])
     return row
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser as User
 from django.db import transaction
 from django.utils import timezone
 
@@ -41,6 +40,7 @@ from apps.integrations.services.installations import InstallationSnapshot, insta
 from apps.integrations.services.refresh import installation_refresh_from_github
 from apps.integrations.services.repositories import ACCESS_REMOVED
 from apps.teams.models import Team
+from apps.users.models import User
 from github_app import NotFound, OAuthError, UserAPI, exchange_oauth_code
 
 logger = logging.getLogger(__name__)
@@ -207,8 +207,10 @@ def tracked_repositories_move(*, team: Team, installation: GitHubAppInstallation
     """Point the team's tracked repositories of this account's earlier installations (a reinstall) at
     ``installation``, and reactivate those that were inactive only because of a disconnect or lost access
     and are reachable again. Returns how many tracked repositories were moved."""
-    earlier = GitHubAppInstallation.objects.select_for_update().filter(team=team, account_id=installation.account_id)
-    earlier = list(earlier.exclude(pk=installation.pk)) if installation.account_id is not None else []
+    same_account = GitHubAppInstallation.objects.select_for_update().filter(
+        team=team, account_id=installation.account_id
+    )
+    earlier = list(same_account.exclude(pk=installation.pk)) if installation.account_id is not None else []
     moved = (
         TrackedRepository.objects.for_team(team)
         .filter(installation__in=earlier)

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from apps.integrations.handlers import HANDLERS, DeliveryIgnored
@@ -54,7 +54,7 @@ def retry_countdown(*, attempts: int, exc: BaseException, now: float | None = No
     exponential backoff with jitter (5 s, 10 s, 20 s … at most 10 minutes)."""
     if isinstance(exc, RateLimited):
         return max(1.0, exc.retry_at - (now if now is not None else time.time()))
-    base = min(600.0, 5.0 * 2 ** max(0, attempts - 1))
+    base = min(600.0, 5.0 * 2.0 ** max(0, attempts - 1))
     return base / 2 + random.uniform(0, base / 2)  # noqa: S311 - jitter, not security
 
 
@@ -182,7 +182,7 @@ def deliveries_drain(*, limit: int = 1000) -> tuple[int, bool]:
     return done, True
 
 
-def _pending_fresh():
+def _pending_fresh() -> QuerySet[WebhookDelivery]:
     return WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, attempts=0).order_by("received_at")
 
 

@@ -45,12 +45,13 @@ def task_enqueue(task: Task, *args: Any, what: str, countdown: float | None = No
     """Queue ``task(*args)``. A broker that is down is logged and answered False, never raised: the work is
     already recorded in the database, and a periodic job (the delivery sweeper, the backfill resumer) queues it
     again once the broker is back. Eager (no broker), the task runs here and now."""
+    options: dict[str, Any] = {} if countdown is None else {"countdown": countdown}
     try:
         if app.conf.task_always_eager:
-            task.apply_async(args=list(args), countdown=countdown)
+            task.apply_async(args=args, **options)
         else:
             with app.connection_for_write() as connection:
-                task.apply_async(args=list(args), countdown=countdown, connection=connection)
+                task.apply_async(args=args, connection=connection, **options)  # type: ignore[call-arg]  # Celery option
     except Exception:
         logger.warning("could not queue %s; a periodic job will queue it again", what, exc_info=True)
         return False
@@ -103,7 +104,7 @@ class BackgroundTasks:
         from django.db import OperationalError, connections
 
         for attempt in range(1, BACKGROUND_ATTEMPTS + 1):
-            result = task.apply(args=list(args))
+            result = task.apply(args=args)
             error = result.result if result.failed() else None
             if error is None:
                 return
@@ -237,7 +238,7 @@ class _DrainSender:
             self.close()
             self._connection, self._url = app.connection_for_write(url), url
         try:
-            drain_deliveries.apply_async(connection=self._connection)
+            drain_deliveries.apply_async(connection=self._connection)  # type: ignore[call-arg]  # Celery option
         except Exception:
             self.close()
             raise

@@ -145,7 +145,7 @@ def deliveries_recover_failed(*, api: AppAPI | None = None, budget: int | None =
         page, next_cursor = answer
         in_window = [e for e in page if (parse_datetime(e.get("delivered_at") or "") or scan.since) >= scan.since]
         if scan.newest is None and in_window:
-            scan.newest = max(parse_datetime(e["delivered_at"]) for e in in_window)
+            scan.newest = max(parse_datetime(e.get("delivered_at") or "") or scan.since for e in in_window)
         for entry in _lost(in_window, scan):
             if asked >= budget:
                 _save(checkpoint, scan, complete=False)  # resume on this page next run

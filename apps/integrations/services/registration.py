@@ -33,7 +33,8 @@ class RegistrationError(Exception):
 
 
 def manifest_template() -> dict[str, Any]:
-    return json.loads(MANIFEST_FILE.read_text())
+    manifest: dict[str, Any] = json.loads(MANIFEST_FILE.read_text())  # our own file: an object
+    return manifest
 
 
 def manifest_for_base_url(*, base_url: str) -> dict[str, Any]:

@@ -17,7 +17,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.integrations.models import GitHubAppInstallation, InstallationRepository, TrackedRepository
+from apps.integrations.models import (
+    GitHubAppInstallation,
+    InstallationRepository,
+    InstallationStatus,
+    TrackedRepository,
+)
 from apps.metrics.services.repositories import pull_requests_rename_repository
 
 logger = logging.getLogger(__name__)
@@ -91,13 +96,33 @@ def installation_repositories_remove(*, installation: GitHubAppInstallation, git
     return removed
 
 
-def installation_repository_remove_stub(*, installation: GitHubAppInstallation, repo: RepositoryInfo) -> None:
-    """A removal for a repository we never mirrored (removed delivered before added): remember it as removed,
-    so the mirror shows what GitHub says and a later ``added`` brings it back."""
-    installation.repositories.get_or_create(
-        github_repo_id=repo.github_repo_id,
-        defaults={"full_name": repo.full_name, "private": repo.private, "removed_at": timezone.now()},
+@transaction.atomic
+def installation_repositories_access_removed(
+    *, installation: GitHubAppInstallation, repositories: Iterable[RepositoryInfo]
+) -> int:
+    """``installation_repositories.removed``: as :func:`installation_repositories_remove`, and a repository we
+    never mirrored (the removal delivered before the addition) is remembered as removed, so the mirror shows what
+    GitHub says and a later ``added`` brings it back. Returns how many were reachable before."""
+    repos = list(repositories)
+    for repo in repos:
+        installation.repositories.get_or_create(
+            github_repo_id=repo.github_repo_id,
+            defaults={"full_name": repo.full_name, "private": repo.private, "removed_at": timezone.now()},
+        )
+    return installation_repositories_remove(
+        installation=installation, github_repo_ids=[r.github_repo_id for r in repos]
     )
+
+
+def installation_repository_created(*, installation: GitHubAppInstallation, repository: RepositoryInfo) -> bool:
+    """``repository.created``: a new repository is reachable at once only when the installation covers all of the
+    account's repositories (``repository_selection == "all"``); a "selected" installation gets an
+    ``installation_repositories.added`` of its own, and a deleted one reaches nothing. Returns whether it was added.
+    """
+    if installation.repository_selection != "all" or installation.status == InstallationStatus.DELETED:
+        return False
+    installation_repositories_add(installation=installation, repositories=[repository])
+    return True
 
 
 @transaction.atomic

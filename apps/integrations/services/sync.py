@@ -21,7 +21,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.integrations.models import GitHubAppInstallation, SyncKind, SyncStatus, TrackedRepository
+from apps.integrations.models import (
+    GitHubAppInstallation,
+    SyncKind,
+    SyncStatus,
+    TrackedRepository,
+    import_heartbeat_cutoff,
+)
 from apps.integrations.services.queueing import task_enqueue_long
 
 CATCH_UP_OVERLAP = timedelta(minutes=10)
@@ -45,11 +51,6 @@ def backfill_enqueue(*, tracked_repository_id: int) -> bool:
     )
 
 
-def _is_busy(row: TrackedRepository, now: datetime) -> bool:
-    fresh = now - timedelta(seconds=settings.BACKFILL_LOCK_SECONDS)
-    return row.sync_status == SyncStatus.RUNNING and bool(row.sync_heartbeat_at and row.sync_heartbeat_at > fresh)
-
-
 @transaction.atomic
 def tracked_repository_sync(*, tracked_repository: TrackedRepository, since: datetime | None = None) -> bool:
     """Schedule the repository's next import (see the module docstring); queued after commit.
@@ -58,7 +59,7 @@ def tracked_repository_sync(*, tracked_repository: TrackedRepository, since: dat
     """
     now = timezone.now()
     row = TrackedRepository.objects.select_for_update().get(pk=tracked_repository.pk)
-    if not row.is_active or _is_busy(row, now):
+    if not row.is_active or row.import_running(now=now):
         return False
     resuming = row.last_synced_at is None and row.sync_kind == SyncKind.BACKFILL and bool(row.sync_cursor)
     if not resuming:
@@ -88,9 +89,8 @@ def tracked_repositories_resume(*, limit: int = 200) -> int:
     """Periodic (beat): queue imports whose rate-limit pause is over, and take over those whose worker went silent
     (died, or the queued message was lost). The claim makes a double queue harmless."""
     now = timezone.now()
-    stale = now - timedelta(seconds=settings.BACKFILL_LOCK_SECONDS)
     due = Q(sync_status=SyncStatus.WAITING, sync_resume_at__lte=now - RESUME_GRACE) | Q(
-        sync_status__in=[SyncStatus.QUEUED, SyncStatus.RUNNING], sync_heartbeat_at__lte=stale
+        sync_status__in=[SyncStatus.QUEUED, SyncStatus.RUNNING], sync_heartbeat_at__lte=import_heartbeat_cutoff(now)
     )
     pks = list(TrackedRepository.objects.filter(due, is_active=True).values_list("pk", flat=True)[:limit])
     if pks:

@@ -13,6 +13,11 @@ from apps.integrations.services.backfill import tracked_repository_backfill
 from apps.integrations.services.sync import tracked_repository_sync
 from apps.integrations.services.tracking import repositories_untrack, repository_track
 from apps.integrations.tasks import backfill_repository
+from apps.integrations.tests.factories import (
+    InstallationFactory,
+    InstallationRepositoryFactory,
+    TrackedRepositoryFactory,
+)
 from apps.integrations.tests.graphql_fake import BASE, FULL_NAME, REPO_ID, FakeGraphQL, history, pr_id, pr_node
 from apps.metrics.models import PRReview, PullRequest
 from apps.metrics.services import pull_request_upsert, pull_requests_import
@@ -22,8 +27,8 @@ INSTALLATION_ID = 77
 
 
 def link_installation(team, installation_id: int = INSTALLATION_ID) -> GitHubAppInstallation:
-    row = GitHubAppInstallation.objects.create(installation_id=installation_id, team=team, account_login="acme")
-    row.repositories.create(github_repo_id=REPO_ID, full_name=FULL_NAME)
+    row = InstallationFactory(installation_id=installation_id, team=team, account_login="acme")
+    InstallationRepositoryFactory(installation=row, github_repo_id=REPO_ID, full_name=FULL_NAME)
     return row
 
 
@@ -108,7 +113,7 @@ def test_an_import_interrupted_after_two_pages_resumes_to_exactly_the_rows_of_an
     assert gql.requests[requests_before]["variables"]["after"] == gql.requests[2]["variables"]["after"]
     assert len(gql.requests) - requests_before == 2  # pages 3 and 4 only
 
-    other = TrackedRepository.objects.create(
+    other = TrackedRepositoryFactory(
         team=other_team, installation=tracked.installation, github_repo_id=REPO_ID, full_name=FULL_NAME
     )
     tracked_repository_sync(tracked_repository=other)
@@ -128,7 +133,7 @@ def test_a_low_rate_budget_reschedules_the_task_for_the_reset(tracked, gql, team
     expected = (gql.reset_at - datetime.now(UTC)).total_seconds()
     countdown = reschedule.call_args.kwargs["countdown"]
     assert abs(countdown - expected) <= 5
-    assert reschedule.call_args.kwargs["args"] == [tracked.pk]
+    assert reschedule.call_args.kwargs["args"] == (tracked.pk,)
     tracked.refresh_from_db()
     assert tracked.sync_status == SyncStatus.WAITING and tracked.sync_imported == 50  # one page, then it paused
     assert abs((tracked.sync_resume_at - gql.reset_at).total_seconds()) <= 5
@@ -391,8 +396,10 @@ def test_a_webhook_arriving_while_a_page_is_read_wins_over_the_older_page(
         mergedAt=None,
     )
     gql = FakeGraphQL(github.mock, [older])
-    installation = GitHubAppInstallation.objects.create(installation_id=1, team=team, account_login="Codertocat")
-    installation.repositories.create(github_repo_id=186853002, full_name="Codertocat/Hello-World")
+    installation = InstallationFactory(installation_id=1, team=team, account_login="Codertocat")
+    InstallationRepositoryFactory(
+        installation=installation, github_repo_id=186853002, full_name="Codertocat/Hello-World"
+    )
     tracked = repository_track(team=team, github_repo_id=186853002)
     gql.before_page = lambda index: signed_webhook("pull_request", github_payload("pull_request/opened.payload.json"))
 

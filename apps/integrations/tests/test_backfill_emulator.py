@@ -9,6 +9,11 @@ from apps.integrations.models import GitHubAppInstallation, SyncStatus, TrackedR
 from apps.integrations.services.backfill import tracked_repository_backfill
 from apps.integrations.services.sync import tracked_repository_sync
 from apps.integrations.services.tracking import repository_track
+from apps.integrations.tests.factories import (
+    InstallationFactory,
+    InstallationRepositoryFactory,
+    TrackedRepositoryFactory,
+)
 from apps.metrics.models import PRReview, PullRequest
 from github_app.emulator import EmulatorConfig, EmulatorServer
 from github_app.emulator.payloads import pull_request_json, review_json
@@ -38,8 +43,8 @@ def acme_big(emulator, team) -> int:
     """``acme/big`` with 300 PRs of 3 reviews each, installed and linked to the team; returns its repo id."""
     repo = control(emulator, "/_emulator/repositories", {"owner": "acme", "name": "big", "pull_requests": 300})
     inst = control(emulator, "/_emulator/installations", {"account": "acme", "repositories": "all"})
-    row = GitHubAppInstallation.objects.create(installation_id=inst["id"], team=team, account_login="acme")
-    row.repositories.create(github_repo_id=repo["id"], full_name="acme/big")
+    row = InstallationFactory(installation_id=inst["id"], team=team, account_login="acme")
+    InstallationRepositoryFactory(installation=row, github_repo_id=repo["id"], full_name="acme/big")
     requests.delete(f"{emulator.url}/_emulator/requests", timeout=10)
     return repo["id"]
 
@@ -165,7 +170,7 @@ def test_an_import_cut_by_the_rate_limit_resumes_to_the_rows_of_an_uninterrupted
     control(emulator, "/_emulator/rate-limit", {"graphql": 5000})  # the window resets
     assert tracked_repository_backfill(tracked_repository_id=tracked.pk).status == "done"
 
-    other = TrackedRepository.objects.create(
+    other = TrackedRepositoryFactory(
         team=other_team, installation=tracked.installation, github_repo_id=acme_big, full_name="acme/big"
     )
     tracked_repository_sync(tracked_repository=other)

@@ -8,9 +8,9 @@ import pytest
 import requests
 
 from apps.integrations.github import app_api
-from apps.integrations.models import GitHubAppInstallation
 from apps.integrations.services.backfill import tracked_repository_backfill
 from apps.integrations.services.tracking import repository_track
+from apps.integrations.tests.factories import InstallationFactory, InstallationRepositoryFactory
 from apps.metrics.models import PullRequest
 from github_app.emulator import EmulatorConfig, EmulatorServer
 
@@ -43,9 +43,9 @@ def test_the_app_authenticates_and_imports_history_on_ghes(ghes, team):
     inst = requests.post(f"{ghes.url}/_emulator/installations", json={"account": "acme"}, timeout=5).json()
     assert inst["id"] in [i["id"] for i in app_api().list_installations()]  # the JWT's iss is the App id
 
-    row = GitHubAppInstallation.objects.create(installation_id=inst["id"], team=team, account_login="acme")
+    row = InstallationFactory(installation_id=inst["id"], team=team, account_login="acme")
     repo = ghes.state.repo_by_full_name("acme/api")
-    row.repositories.create(github_repo_id=repo.id, full_name="acme/api")
+    InstallationRepositoryFactory(installation=row, github_repo_id=repo.id, full_name="acme/api")
     tracked = repository_track(team=team, github_repo_id=repo.id)
 
     assert tracked_repository_backfill(tracked_repository_id=tracked.pk).status == "done"

@@ -14,9 +14,12 @@ import pytest
 
 from apps.integrations.models import (
     GitHubAppInstallation,
-    InstallationRepository,
     InstallationStatus,
-    TrackedRepository,
+)
+from apps.integrations.tests.factories import (
+    InstallationFactory,
+    InstallationRepositoryFactory,
+    TrackedRepositoryFactory,
 )
 from apps.teams.models import Membership, Role
 
@@ -189,7 +192,7 @@ def test_a_member_who_stopped_being_admin_cannot_finish_connecting(admin_client,
 
 
 def test_setup_action_update_refreshes_from_github(admin_client, team, github):
-    GitHubAppInstallation.objects.create(
+    InstallationFactory(
         installation_id=INSTALLATION, account_login="Codertocat", team=team, permissions={"metadata": "read"}
     )
     state = connect(admin_client, team)
@@ -204,11 +207,11 @@ def test_setup_action_update_refreshes_from_github(admin_client, team, github):
 
 
 def test_reinstall_on_the_same_account_moves_tracked_repositories_to_the_new_installation(admin_client, team, github):
-    old = GitHubAppInstallation.objects.create(
+    old = InstallationFactory(
         installation_id=111, account_id=1, account_login="octocat", team=team, status=InstallationStatus.DELETED
     )
-    InstallationRepository.objects.create(installation=old, github_repo_id=1296269, full_name="octocat/Hello-World")
-    tracked = TrackedRepository.objects.create(
+    InstallationRepositoryFactory(installation=old, github_repo_id=1296269, full_name="octocat/Hello-World")
+    tracked = TrackedRepositoryFactory(
         team=team, installation=old, github_repo_id=1296269, full_name="octocat/Hello-World"
     )
     state = connect(admin_client, team)
@@ -239,7 +242,7 @@ def test_connect_without_a_configured_app_explains_it(admin_client, team, settin
 
 def test_a_new_installation_on_a_linked_account_waits_for_the_callback(signed_webhook, github_payload, team):
     """The link moves only through the callback (proof of who installed it), never on installation.created."""
-    GitHubAppInstallation.objects.create(
+    InstallationFactory(
         installation_id=111, account_id=21031067, account_login="Codertocat", team=team, status="deleted"
     )
     signed_webhook("installation", github_payload("installation/created.payload.json"))

@@ -18,6 +18,7 @@ from apps.integrations.models import (
     TrackedRepository,
     WebhookDelivery,
 )
+from apps.integrations.tests.factories import InstallationFactory, TrackedRepositoryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -86,9 +87,7 @@ def test_deleted_keeps_team_tracked_repositories_and_drops_the_cached_token(
     row = GitHubAppInstallation.objects.get(installation_id=957387)
     row.team = team
     row.save()
-    TrackedRepository.objects.create(
-        team=team, installation=row, github_repo_id=186853002, full_name="Codertocat/Hello-World"
-    )
+    TrackedRepositoryFactory(team=team, installation=row, github_repo_id=186853002, full_name="Codertocat/Hello-World")
     github.installation_token(957387)
     assert token_provider().token(957387)
     token_key = f"github_app:{settings.GITHUB_APP_ID}:installation_token:957387"
@@ -148,9 +147,7 @@ def test_removed_tracked_repository_becomes_inactive_with_its_data_kept(signed_w
     )
     send(signed_webhook, "installation_repositories", added)
     row = GitHubAppInstallation.objects.get(installation_id=2)
-    TrackedRepository.objects.create(
-        team=team, installation=row, github_repo_id=1296269, full_name="octocat/Hello-World"
-    )
+    TrackedRepositoryFactory(team=team, installation=row, github_repo_id=1296269, full_name="octocat/Hello-World")
 
     send(signed_webhook, "installation_repositories", removed)
     once = state_of(2)
@@ -189,9 +186,7 @@ def target_renamed(installation_id: int, account_id: int, old: str, new: str) ->
 def test_account_rename_renames_the_installation_and_its_repositories(signed_webhook, github_payload, team):
     send(signed_webhook, "installation", github_payload("installation/created.payload.json"))
     row = GitHubAppInstallation.objects.get(installation_id=957387)
-    TrackedRepository.objects.create(
-        team=team, installation=row, github_repo_id=186853002, full_name="Codertocat/Hello-World"
-    )
+    TrackedRepositoryFactory(team=team, installation=row, github_repo_id=186853002, full_name="Codertocat/Hello-World")
     renamed = target_renamed(957387, 21031067, "Codertocat", "Codercat")
     send(signed_webhook, "installation_target", renamed)
     once = state_of(957387)
@@ -207,6 +202,15 @@ def test_account_rename_for_an_unknown_installation_creates_it(signed_webhook):
     send(signed_webhook, "installation_target", target_renamed(77, 88, "old-org", "new-org"))
     row = GitHubAppInstallation.objects.get(installation_id=77)
     assert (row.account_id, row.account_login) == (88, "new-org")
+
+
+def test_account_rename_keeps_the_account_type_an_installation_event_recorded(signed_webhook):
+    InstallationFactory(installation_id=77, account_id=88, account_login="old-org", account_type="Organization")
+    payload = target_renamed(77, 88, "old-org", "new-org")
+    payload["account"]["type"] = "User"  # a back-fill would write this; a known account keeps its recorded type
+    send(signed_webhook, "installation_target", payload)
+    row = GitHubAppInstallation.objects.get(installation_id=77)
+    assert (row.account_login, row.account_type) == ("new-org", "Organization")
 
 
 def test_authorization_revoked_is_processed_and_stores_nothing(signed_webhook, github_payload):

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from apps.integrations.models import DeliveryStatus, GitHubAppInstallation, TrackedRepository, WebhookDelivery
+from apps.integrations.models import DeliveryStatus, WebhookDelivery
+from apps.integrations.tests.factories import InstallationFactory, TrackedRepositoryFactory
 from apps.integrations.tests.payloads import installation_event, pull_request_event
 from apps.metrics.models import PullRequest
 
@@ -16,12 +17,10 @@ ACME, GLOBEX = 71, 72
 
 @pytest.fixture
 def two_installations(team):
-    acme = GitHubAppInstallation.objects.create(installation_id=ACME, team=team, account_id=1, account_login="acme")
-    globex = GitHubAppInstallation.objects.create(
-        installation_id=GLOBEX, team=team, account_id=2, account_login="globex"
-    )
-    TrackedRepository.objects.create(team=team, installation=acme, github_repo_id=701, full_name="acme/api")
-    TrackedRepository.objects.create(team=team, installation=globex, github_repo_id=702, full_name="globex/portal")
+    acme = InstallationFactory(installation_id=ACME, team=team, account_id=1, account_login="acme")
+    globex = InstallationFactory(installation_id=GLOBEX, team=team, account_id=2, account_login="globex")
+    TrackedRepositoryFactory(team=team, installation=acme, github_repo_id=701, full_name="acme/api")
+    TrackedRepositoryFactory(team=team, installation=globex, github_repo_id=702, full_name="globex/portal")
     return acme, globex
 
 

@@ -6,13 +6,18 @@ import pytest
 
 from apps.integrations.models import GitHubAppInstallation, InstallationRepository, TrackedRepository
 from apps.integrations.selectors import installation_team_for_event
+from apps.integrations.tests.factories import (
+    InstallationFactory,
+    InstallationRepositoryFactory,
+    TrackedRepositoryFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def linked(team, github_app_settings):
-    row = GitHubAppInstallation.objects.create(
+    row = InstallationFactory(
         installation_id=42,
         account_id=9,
         account_login="acme-org",
@@ -21,9 +26,9 @@ def linked(team, github_app_settings):
         permissions={"metadata": "read", "pull_requests": "read"},
         team=team,
     )
-    InstallationRepository.objects.create(installation=row, github_repo_id=1, full_name="acme-org/api")
-    InstallationRepository.objects.create(installation=row, github_repo_id=2, full_name="acme-org/web")
-    TrackedRepository.objects.create(team=team, installation=row, github_repo_id=1, full_name="acme-org/api")
+    InstallationRepositoryFactory(installation=row, github_repo_id=1, full_name="acme-org/api")
+    InstallationRepositoryFactory(installation=row, github_repo_id=2, full_name="acme-org/web")
+    TrackedRepositoryFactory(team=team, installation=row, github_repo_id=1, full_name="acme-org/api")
     return row
 
 
@@ -99,7 +104,7 @@ def test_strangers_get_404(client, make_user, team, linked):
 def test_team_for_event_ignores_unknown_unlinked_and_deleted_installations(team, linked):
     assert installation_team_for_event(None) is None
     assert installation_team_for_event(404) is None
-    GitHubAppInstallation.objects.create(installation_id=43)
+    InstallationFactory(installation_id=43)
     assert installation_team_for_event(43) is None
     GitHubAppInstallation.objects.filter(installation_id=42).update(status="deleted")
     assert installation_team_for_event(42) is None

@@ -10,8 +10,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.integrations.models import DeliveryStatus, GitHubAppInstallation, TrackedRepository, WebhookDelivery
+from apps.integrations.models import DeliveryStatus, WebhookDelivery
 from apps.integrations.services.processing import delivery_process
+from apps.integrations.tests.factories import InstallationFactory, TrackedRepositoryFactory
 from apps.metrics.models import PRReview, PullRequest, TeamMember
 
 pytestmark = pytest.mark.django_db
@@ -21,8 +22,8 @@ REPO_ID, PR_ID, REVIEW_ID = 186853002, 279147437, 237895671
 
 @pytest.fixture
 def tracked(team):
-    installation = GitHubAppInstallation.objects.create(installation_id=1, team=team, account_login="Codertocat")
-    return TrackedRepository.objects.create(
+    installation = InstallationFactory(installation_id=1, team=team, account_login="Codertocat")
+    return TrackedRepositoryFactory(
         team=team, installation=installation, github_repo_id=REPO_ID, full_name="Codertocat/Hello-World"
     )
 
@@ -63,7 +64,7 @@ def test_events_of_an_untracked_repository_are_ignored(signed_webhook, github_pa
 def test_events_of_unknown_or_unlinked_installations_are_ignored(signed_webhook, github_payload, team):
     signed_webhook("pull_request", github_payload("pull_request/opened.payload.json"), delivery_id="unknown")
     assert status_of("unknown") == (DeliveryStatus.IGNORED, "unknown installation")
-    GitHubAppInstallation.objects.create(installation_id=1, account_login="Codertocat")
+    InstallationFactory(installation_id=1, account_login="Codertocat")
     signed_webhook("pull_request", github_payload("pull_request/opened.payload.json"), delivery_id="unlinked")
     assert status_of("unlinked") == (DeliveryStatus.IGNORED, "installation not linked to a team")
     assert not PullRequest.objects.exists()
@@ -115,7 +116,7 @@ def test_the_same_delivery_twice_and_the_same_event_under_two_ids_store_one_row(
 
 
 def test_one_team_never_receives_another_installations_data(signed_webhook, github_payload, tracked, other_team):
-    TrackedRepository.objects.create(team=other_team, github_repo_id=REPO_ID, full_name="Codertocat/Hello-World")
+    TrackedRepositoryFactory(team=other_team, github_repo_id=REPO_ID, full_name="Codertocat/Hello-World")
     signed_webhook("pull_request", github_payload("pull_request/opened.payload.json"))
     assert not PullRequest.objects.filter(team=other_team).exists()
     assert PullRequest.objects.filter(team=tracked.team).count() == 1

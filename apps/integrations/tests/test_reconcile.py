@@ -17,6 +17,11 @@ from apps.integrations.models import (
 )
 from apps.integrations.services.reconcile import installations_reconcile
 from apps.integrations.tasks import reconcile_installations
+from apps.integrations.tests.factories import (
+    InstallationFactory,
+    InstallationRepositoryFactory,
+    TrackedRepositoryFactory,
+)
 from github_app.tests.fixtures import api_example
 
 pytestmark = pytest.mark.django_db
@@ -32,10 +37,10 @@ RATE_LIMITED = {
 @pytest.fixture
 def ours(team):
     """Installation 1 (listed by GitHub) with a stale mirror; installation 5, which GitHub no longer has."""
-    one = GitHubAppInstallation.objects.create(installation_id=1, account_login="old-login", team=team)
-    InstallationRepository.objects.create(installation=one, github_repo_id=999, full_name="octocat/gone")
-    TrackedRepository.objects.create(team=team, installation=one, github_repo_id=999, full_name="octocat/gone")
-    GitHubAppInstallation.objects.create(installation_id=5, account_login="someone", team=team)
+    one = InstallationFactory(installation_id=1, account_login="old-login", team=team)
+    InstallationRepositoryFactory(installation=one, github_repo_id=999, full_name="octocat/gone")
+    TrackedRepositoryFactory(team=team, installation=one, github_repo_id=999, full_name="octocat/gone")
+    InstallationFactory(installation_id=5, account_login="someone", team=team)
     return one
 
 

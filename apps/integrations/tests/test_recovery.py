@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import responses
 
-from apps.integrations.models import Checkpoint, WebhookDelivery
+from apps.integrations.models import Checkpoint
 from apps.integrations.services.recovery import CHECKPOINT_NAME, deliveries_recover_failed
+from apps.integrations.tests.factories import DeliveryFactory
 from github_app import ServerError
 from github_app.tests.fixtures import api_example
 
@@ -64,7 +65,7 @@ def serve_log(pages: list[list[dict]], refuse: dict[int, tuple[int, str]] | None
 
 @responses.activate
 def test_failed_deliveries_we_never_stored_are_redelivered_once(github_app_settings):
-    WebhookDelivery.objects.create(delivery_id="stored", event="ping", received_at=NOW, payload="{}")
+    DeliveryFactory(delivery_id="stored", event="ping", received_at=NOW, payload="{}")
     redelivered = serve_log(
         [
             [
@@ -87,7 +88,7 @@ def test_failed_deliveries_we_never_stored_are_redelivered_once(github_app_setti
 def test_the_next_run_reads_only_what_is_newer_than_the_previous_scan(github_app_settings):
     redelivered = serve_log([[entry(2, guid="lost", status_code=503, minutes_ago=10)]])
     assert deliveries_recover_failed() == 1
-    WebhookDelivery.objects.create(delivery_id="lost", event="ping", received_at=NOW, payload="{}")  # it came back
+    DeliveryFactory(delivery_id="lost", event="ping", received_at=NOW, payload="{}")  # it came back
     older_than_checkpoint = entry(1, guid="ancient", status_code=503, minutes_ago=20)
     responses.replace(
         responses.GET,
@@ -114,7 +115,7 @@ def test_a_run_is_bounded_and_the_next_run_resumes_where_it_stopped(github_app_s
     assert Checkpoint.objects.get(name=CHECKPOINT_NAME).value["cursor"] == "c1"
     # Those redeliveries arrived and were stored meanwhile.
     for guid in ["p0-0", "p0-1", "p0-2", "p1-0"]:
-        WebhookDelivery.objects.create(delivery_id=guid, event="ping", received_at=NOW, payload="{}")
+        DeliveryFactory(delivery_id=guid, event="ping", received_at=NOW, payload="{}")
     assert deliveries_recover_failed(budget=4) == 2
     assert sorted(redelivered) == sorted([100, 99, 98, 50, 49, 48])
     assert "cursor" not in Checkpoint.objects.get(name=CHECKPOINT_NAME).value
@@ -141,7 +142,7 @@ def test_an_entry_github_refuses_to_redeliver_is_skipped_with_its_reason_and_nev
     assert any("refused" in r.getMessage() and "422" in r.getMessage() for r in caplog.records)
 
     for guid in ("a", "b"):  # the redeliveries arrived
-        WebhookDelivery.objects.create(delivery_id=guid, event="ping", received_at=NOW, payload="{}")
+        DeliveryFactory(delivery_id=guid, event="ping", received_at=NOW, payload="{}")
     assert deliveries_recover_failed() == 0  # the next run neither fails on the refused entry nor asks again
     assert redelivered == [3, 1]
 

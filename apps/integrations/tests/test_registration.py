@@ -18,6 +18,8 @@ from django.core.management import call_command
 
 from apps.integrations.handlers import ALWAYS_DELIVERED, HANDLERS
 from apps.integrations.services.registration import manifest_template
+from github_app.api.installation import METADATA_PERMISSION, PULL_REQUESTS_PERMISSION
+from github_app.api.user import ORG_MEMBERSHIP_PERMISSION
 from github_app.tests.fixtures import api_example
 
 
@@ -27,9 +29,12 @@ def test_the_manifest_subscribes_to_exactly_the_handled_events():
     assert {"pull_request", "pull_request_review", "repository"} <= subscribed
 
 
-def test_the_manifest_asks_for_the_least_permissions_read_only():
+def test_the_manifest_asks_only_for_the_permissions_the_code_names_a_use_for():
+    """Each permission is declared beside the calls that need it; one the manifest asks for and no call names is an
+    access the App holds for nothing."""
     manifest = manifest_template()
-    assert manifest["default_permissions"] == {"metadata": "read", "pull_requests": "read", "members": "read"}
+    used = dict([METADATA_PERMISSION, PULL_REQUESTS_PERMISSION, ORG_MEMBERSHIP_PERMISSION])
+    assert manifest["default_permissions"] == used == {"metadata": "read", "pull_requests": "read", "members": "read"}
     assert manifest["request_oauth_on_install"] is True
 
 

@@ -16,6 +16,11 @@ from apps.integrations.models import (
     TrackedRepository,
     WebhookDelivery,
 )
+from apps.integrations.tests.factories import (
+    InstallationFactory,
+    InstallationRepositoryFactory,
+    TrackedRepositoryFactory,
+)
 from apps.metrics.models import PullRequest
 
 pytestmark = pytest.mark.django_db
@@ -26,13 +31,11 @@ REPO_ID = 186853261  # the repository of the api.github.com repository/* example
 @pytest.fixture
 def known_repository(team, other_team):
     """The repository mirrored under installation 1, tracked by two teams, with a pull request in each."""
-    installation = GitHubAppInstallation.objects.create(installation_id=1, account_login="Octocoders", team=team)
-    InstallationRepository.objects.create(installation=installation, github_repo_id=REPO_ID, full_name="old/name")
+    installation = InstallationFactory(installation_id=1, account_login="Octocoders", team=team)
+    InstallationRepositoryFactory(installation=installation, github_repo_id=REPO_ID, full_name="old/name")
     when = datetime(2024, 1, 1, tzinfo=UTC)
     for t in (team, other_team):
-        TrackedRepository.objects.create(
-            team=t, installation=installation, github_repo_id=REPO_ID, full_name="old/name"
-        )
+        TrackedRepositoryFactory(team=t, installation=installation, github_repo_id=REPO_ID, full_name="old/name")
         PullRequest.objects.create(
             team=t, github_pr_id=1000 + t.pk, number=1, github_repo_id=REPO_ID, github_repo="old/name",
             pr_created_at=when, pr_updated_at=when,
@@ -84,8 +87,8 @@ def test_renamed_twice_in_a_row_ends_on_the_last_name(signed_webhook, github_pay
 def test_privatized_and_publicized(signed_webhook, github_payload):
     payloads = [with_installation(github_payload(f"repository/{a}.payload.json")) for a in ("privatized", "publicized")]
     repo_id = payloads[0]["repository"]["id"]
-    installation = GitHubAppInstallation.objects.create(installation_id=1)
-    InstallationRepository.objects.create(installation=installation, github_repo_id=repo_id, full_name="x/y")
+    installation = InstallationFactory(installation_id=1)
+    InstallationRepositoryFactory(installation=installation, github_repo_id=repo_id, full_name="x/y")
     send_twice(signed_webhook, payloads[0])
     assert InstallationRepository.objects.get(github_repo_id=repo_id).private is True
     send_twice(signed_webhook, payloads[1])
@@ -127,9 +130,18 @@ def test_events_for_an_unknown_installation_create_its_row(signed_webhook, githu
 
 
 def test_created_repository_joins_an_all_repositories_installation(signed_webhook, github_payload):
-    GitHubAppInstallation.objects.create(installation_id=1, account_login="Octocoders", repository_selection="all")
+    InstallationFactory(installation_id=1, account_login="Octocoders", repository_selection="all")
     payload = github_payload("repository/created.with-installation.payload.json")
     send_twice(signed_webhook, payload)
     assert InstallationRepository.objects.filter(
         installation__installation_id=1, github_repo_id=payload["repository"]["id"]
     ).exists()
+
+
+@pytest.mark.parametrize("selection, status", [("selected", "active"), ("all", "deleted")])
+def test_created_repository_waits_for_its_own_event_on_a_selected_or_deleted_installation(
+    signed_webhook, github_payload, selection, status
+):
+    InstallationFactory(installation_id=1, account_login="Octocoders", repository_selection=selection, status=status)
+    send_twice(signed_webhook, github_payload("repository/created.with-installation.payload.json"))
+    assert not InstallationRepository.objects.filter(installation__installation_id=1).exists()

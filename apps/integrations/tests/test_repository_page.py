@@ -6,8 +6,13 @@ import pytest
 import responses
 from django.utils import timezone
 
-from apps.integrations.models import GitHubAppInstallation, SyncStatus, TrackedRepository
-from apps.integrations.selectors import tracked_repository_for_event
+from apps.integrations.models import SyncStatus, TrackedRepository
+from apps.integrations.selectors import tracked_repository_for_delivery
+from apps.integrations.tests.factories import (
+    InstallationFactory,
+    InstallationRepositoryFactory,
+    TrackedRepositoryFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -16,13 +21,13 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 @pytest.fixture
 def repos(team, other_team):
-    mine = GitHubAppInstallation.objects.create(installation_id=11, team=team, account_login="acme")
-    mine.repositories.create(github_repo_id=1, full_name="acme/api")
-    mine.repositories.create(github_repo_id=2, full_name="acme/web")
-    mine.repositories.create(github_repo_id=3, full_name="acme/legacy", archived=True)
-    mine.repositories.create(github_repo_id=4, full_name="acme/gone", removed_at=timezone.now())
-    theirs = GitHubAppInstallation.objects.create(installation_id=22, team=other_team, account_login="globex")
-    theirs.repositories.create(github_repo_id=9, full_name="globex/secret")
+    mine = InstallationFactory(installation_id=11, team=team, account_login="acme")
+    InstallationRepositoryFactory(installation=mine, github_repo_id=1, full_name="acme/api")
+    InstallationRepositoryFactory(installation=mine, github_repo_id=2, full_name="acme/web")
+    InstallationRepositoryFactory(installation=mine, github_repo_id=3, full_name="acme/legacy", archived=True)
+    InstallationRepositoryFactory(installation=mine, github_repo_id=4, full_name="acme/gone", removed_at=timezone.now())
+    theirs = InstallationFactory(installation_id=22, team=other_team, account_login="globex")
+    InstallationRepositoryFactory(installation=theirs, github_repo_id=9, full_name="globex/secret")
     return mine
 
 
@@ -49,7 +54,7 @@ def test_members_see_the_installation_repositories_from_the_mirror_without_calli
 
 
 def test_search_and_filters(admin_client, team, repos):
-    TrackedRepository.objects.create(team=team, installation=repos, github_repo_id=1, full_name="acme/api")
+    TrackedRepositoryFactory(team=team, installation=repos, github_repo_id=1, full_name="acme/api")
 
     def names(**params) -> set[str]:
         body = page(admin_client, team, **params).content.decode()
@@ -87,7 +92,7 @@ def test_tracking_and_untracking_in_place_never_call_github(
 
 
 def test_untracking_keeps_the_history_and_the_row_shows_it_untracked(admin_client, team, repos):
-    TrackedRepository.objects.create(
+    TrackedRepositoryFactory(
         team=team, installation=repos, github_repo_id=1, full_name="acme/api", last_synced_at=timezone.now()
     )
 
@@ -96,11 +101,11 @@ def test_untracking_keeps_the_history_and_the_row_shows_it_untracked(admin_clien
     assert "Not tracked" in response.content.decode() and ">Track<" in response.content.decode()
     row = TrackedRepository.objects.get(team=team, github_repo_id=1)
     assert not row.is_active and row.inactive_reason == "untracked" and row.last_synced_at is not None
-    assert tracked_repository_for_event(team=team, github_repo_id=1) is None
+    assert tracked_repository_for_delivery(installation_id=repos.installation_id, github_repo_id=1) is None
 
 
 def test_the_row_fragment_shows_progress_and_errors_in_plain_words(member_client, team, repos):
-    TrackedRepository.objects.create(
+    TrackedRepositoryFactory(
         team=team,
         installation=repos,
         github_repo_id=1,
@@ -109,7 +114,7 @@ def test_the_row_fragment_shows_progress_and_errors_in_plain_words(member_client
         sync_imported=150,
         sync_total=600,
     )
-    TrackedRepository.objects.create(
+    TrackedRepositoryFactory(
         team=team,
         installation=repos,
         github_repo_id=2,
@@ -129,7 +134,7 @@ def test_the_row_fragment_shows_progress_and_errors_in_plain_words(member_client
 
 def test_sync_now_schedules_a_catch_up(admin_client, team, repos, queued_only, django_capture_on_commit_callbacks):
     synced = timezone.now()
-    TrackedRepository.objects.create(
+    TrackedRepositoryFactory(
         team=team, installation=repos, github_repo_id=1, full_name="acme/api", last_synced_at=synced
     )
 
@@ -144,7 +149,7 @@ def test_sync_now_schedules_a_catch_up(admin_client, team, repos, queued_only, d
 
 
 def test_sync_now_without_htmx_says_what_it_started(admin_client, team, repos, queued_only):
-    TrackedRepository.objects.create(team=team, installation=repos, github_repo_id=1, full_name="acme/api")
+    TrackedRepositoryFactory(team=team, installation=repos, github_repo_id=1, full_name="acme/api")
 
     response = admin_client.post(f"/a/{team.slug}/integrations/github/repos/1/sync/", follow=True)
 

@@ -6,7 +6,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from apps.integrations.models import GitHubAppInstallation, SyncStatus, TrackedRepository
+from apps.integrations.models import SyncStatus, TrackedRepository
+from apps.integrations.tests.factories import InstallationFactory, TrackedRepositoryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -14,8 +15,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def tracked(team, use_broker):
     use_broker("memory://")  # queued, not run: the command only schedules
-    installation = GitHubAppInstallation.objects.create(installation_id=5, team=team, account_login="acme")
-    return TrackedRepository.objects.create(
+    installation = InstallationFactory(installation_id=5, team=team, account_login="acme")
+    return TrackedRepositoryFactory(
         team=team, installation=installation, github_repo_id=77, full_name="acme/api", last_synced_at=timezone.now()
     )
 
@@ -37,7 +38,7 @@ def test_sync_by_id_within_a_team(tracked, team):
 def test_an_unknown_or_ambiguous_repository_is_refused(tracked, other_team):
     with pytest.raises(CommandError, match="No team tracks"):
         call_command("sync_repository", "acme/nope")
-    TrackedRepository.objects.create(team=other_team, github_repo_id=77, full_name="acme/api")
+    TrackedRepositoryFactory(team=other_team, github_repo_id=77, full_name="acme/api")
     with pytest.raises(CommandError, match="choose one with --team"):
         call_command("sync_repository", "acme/api")
 

@@ -6,7 +6,6 @@ from apps.metrics.selectors.dashboard import (
     WeekPoint,
     team_filter_options,
     team_flow_summary,
-    team_pull_requests,
     team_weekly_trends,
 )
 from apps.metrics.selectors.people import team_people, team_recomputes_in_progress
@@ -18,6 +17,7 @@ from apps.metrics.selectors.pull_requests import (
     team_pull_request_table,
 )
 from apps.metrics.selectors.reviewers import ReviewerLoad, team_reviewer_load
+from apps.metrics.selectors.scope import team_pull_requests
 
 __all__ = [
     "SORTS",

@@ -8,7 +8,7 @@ members' PRs are left out; bot-authored PRs are left out unless asked for.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
@@ -23,7 +23,7 @@ from apps.metrics.selectors.percentiles import (
     grouped_percentiles,
     percentiles,
 )
-from apps.metrics.selectors.scope import DashboardFilters, team_pull_requests
+from apps.metrics.selectors.scope import DashboardFilters, first_reviewed_in_period, merged_in_period
 from apps.teams.models import Team
 
 BREAKDOWN_PARTS = ("draft_seconds", "pickup_seconds", "review_phase_seconds", "merge_wait_seconds")
@@ -58,9 +58,7 @@ class WeekPoint:
 
 def team_flow_summary(*, team: Team, filters: DashboardFilters) -> FlowSummary:
     """Headline numbers: merged count, cycle time, pickup and size percentiles, flags and the time breakdown."""
-    start, end = filters.window
-    prs = team_pull_requests(team=team, filters=filters)
-    merged = prs.filter(merged_at__gte=start, merged_at__lt=end)
+    merged = merged_in_period(team=team, filters=filters)
     totals, merged_percentiles = aggregate_with_percentiles(
         merged,
         aggregates={
@@ -80,9 +78,7 @@ def team_flow_summary(*, team: Team, filters: DashboardFilters) -> FlowSummary:
         reverts=totals["reverts"],
         hotfixes=totals["hotfixes"],
         cycle=merged_percentiles["cycle"],
-        pickup=percentiles(
-            prs.filter(first_review_at__gte=start, first_review_at__lt=end), value="review_time_seconds"
-        ),
+        pickup=percentiles(first_reviewed_in_period(team=team, filters=filters), value="review_time_seconds"),
         size=merged_percentiles["size"],
         breakdown=breakdown,
         cycle_mean=sum(breakdown.values()) if count else None,
@@ -98,11 +94,8 @@ def team_weekly_trends(*, team: Team, filters: DashboardFilters) -> list[WeekPoi
     start_week = filters.start - timedelta(days=filters.start.weekday())
     end_week = filters.end - timedelta(days=filters.end.weekday())
     tz = timezone.get_current_timezone()
-    start, end = filters.window
-    merged = team_pull_requests(team=team, filters=filters).filter(merged_at__gte=start, merged_at__lt=end)
-    by_week = grouped_percentiles(
-        merged, value="cycle_time_seconds", group=TruncWeek("merged_at", tzinfo=tz), ps=(0.5,)
-    )
+    merged = merged_in_period(team=team, filters=filters)
+    by_week = grouped_percentiles(merged, value="cycle_time_seconds", group=week_of("merged_at", tz), ps=(0.5,))
     found = {_as_date(week): stats for week, stats in by_week.items()}
     points = []
     week = start_week
@@ -113,6 +106,11 @@ def team_weekly_trends(*, team: Team, filters: DashboardFilters) -> list[WeekPoi
         points.append(WeekPoint(week=week, merged=stats.count if stats else 0, cycle_p50=p50, partial=partial))
         week += timedelta(weeks=1)
     return points
+
+
+def week_of(column: str, tz: tzinfo) -> TruncWeek:
+    """The Monday of ``column``'s week in the team's time zone: the trends' bucket and a week's PR list's."""
+    return TruncWeek(column, tzinfo=tz)
 
 
 def _as_date(value: datetime | date) -> date:

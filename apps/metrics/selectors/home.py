@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from apps.metrics.models import PullRequest, PullRequestState
-from apps.metrics.selectors.scope import DashboardFilters, pull_request_scope
+from apps.metrics.selectors.scope import DashboardFilters, merged_in_period, team_pull_requests
 from apps.teams.models import Team
 
 
@@ -27,15 +27,14 @@ def team_home_summary(*, team: Team, untracked_repo_ids: frozenset[int] = frozen
     week = DashboardFilters(
         start=today - timedelta(days=today.weekday()), end=today, untracked_repo_ids=untracked_repo_ids
     )
-    prs = PullRequest.objects.filter(pull_request_scope(team=team, filters=week))
-    start, end = week.window
+    prs = team_pull_requests(team=team, filters=week)
     waiting = prs.filter(
         state=PullRequestState.OPEN, is_draft=False, ready_at__isnull=False, first_review_at__isnull=True
     )
     imported = PullRequest.objects.filter(team=team).exclude(github_repo_id__in=sorted(untracked_repo_ids))
     return HomeSummary(
         pull_requests=imported.count(),
-        merged_this_week=prs.filter(merged_at__gte=start, merged_at__lt=end).count(),
+        merged_this_week=merged_in_period(team=team, filters=week).count(),
         waiting_for_review=waiting.count(),
         longest_waiting=waiting.select_related("author").order_by("ready_at", "pk").first(),
     )

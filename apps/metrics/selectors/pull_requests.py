@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import F, Q
+from django.db.models import F
 from django.db.models.expressions import CombinedExpression
 from django.utils import timezone
 
 from apps.metrics.models import PREvent, PRReview, PullRequest
 from apps.metrics.rules import duration_text, hotfix_reason, revert_reason
-from apps.metrics.selectors.scope import DashboardFilters, team_pull_requests
+from apps.metrics.selectors.scope import DashboardFilters, in_window, merged_in_period, team_pull_requests
 from apps.metrics.types import TimelineKind
 from apps.teams.models import Team
 
@@ -42,13 +42,11 @@ class PullRequestTable:
     ordered = True  # the paginator's check
 
     def __init__(self, *, team: Team, filters: DashboardFilters, sort: str) -> None:
-        start, end = filters.window
-        opened_in_period = Q(pr_created_at__gte=start, pr_created_at__lt=end)
-        scope = team_pull_requests(team=team, filters=filters)
+        opened_in_period = in_window("pr_created_at", filters)
         self._team = team
         self._parts = (
-            scope.filter(opened_in_period),
-            scope.filter(merged_at__gte=start, merged_at__lt=end).exclude(opened_in_period),
+            team_pull_requests(team=team, filters=filters).filter(opened_in_period),
+            merged_in_period(team=team, filters=filters).exclude(opened_in_period),
         )
         sort = table_sort(sort)
         self._column = SORTS[sort.lstrip("-")]
@@ -138,7 +136,7 @@ def _breakdown_reasons(pr: PullRequest) -> list[Reason]:
         draft = "0: it was opened ready for review"
     else:
         draft = "opened → ready for review"
-    if not reviewed:
+    if not reviewed or pr.first_review_at is None:
         pickup = "ready → merge: it was merged without a review"
     elif pr.first_review_at < (pr.ready_at or pr.pr_created_at):
         pickup = "0: its first review came before it was ready for review"

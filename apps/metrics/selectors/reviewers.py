@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from apps.metrics.models import PREvent, PRReview, PullRequest, PullRequestState, TeamMember
 from apps.metrics.selectors.percentiles import grouped_percentiles
-from apps.metrics.selectors.scope import ON_REVIEW, DashboardFilters, pull_request_scope
+from apps.metrics.selectors.scope import DashboardFilters, counted_reviews, team_pull_requests
 from apps.metrics.types import TimelineKind
 from apps.teams.models import Team
 
@@ -22,24 +22,9 @@ class ReviewerLoad:
     open_requests: int  # open PRs where their review was requested and they have not reviewed since
 
 
-def _counted_reviews(team: Team, filters: DashboardFilters) -> QuerySet[PRReview]:
-    """Reviews that count (human, not the author's own) in the period, on PRs the dashboard shows.
-
-    The PR's scope columns are read from the review's copies (``ON_REVIEW``), so the period's reviews come from
-    one range of ``review_team_submitted_cov_idx`` without a join to the team's PRs.
-    """
-    start, end = filters.window
-    return (
-        PRReview.objects.for_team(team)
-        .filter(submitted_at__gte=start, submitted_at__lt=end, reviewer__is_active=True, reviewer__is_bot=False)
-        .filter(pull_request_scope(team=team, filters=filters, columns=ON_REVIEW))
-        .exclude(pr_author=F("reviewer"))
-    )
-
-
-def _open_requests(team: Team, filters: DashboardFilters) -> dict[int, int]:
-    """Open PRs of the dashboard's scope per requested reviewer, where no review of theirs came after the request
-    and the request was not withdrawn since (current, not dated).
+def pending_review_requests(*, team: Team, prs: QuerySet[PullRequest]) -> QuerySet[PREvent]:
+    """Review requests on the open ones of ``prs`` still waiting: asked of a visible human, with no review of
+    theirs since and not withdrawn since (current, not dated). Reviewer load and its PR lists both read this.
 
     Read from the open PRs (few, by the ``(team, state)`` index) into their events, never from every request
     ever made.
@@ -59,13 +44,21 @@ def _open_requests(team: Team, filters: DashboardFilters) -> dict[int, int]:
         # is open; the request entry of that second is the later one.
         occurred_at__gt=OuterRef("occurred_at"),
     )
-    open_prs = PullRequest.objects.filter(pull_request_scope(team=team, filters=filters), state=PullRequestState.OPEN)
-    rows = (
+    return (
         PREvent.objects.for_team(team)
-        .filter(kind=TimelineKind.REVIEW_REQUESTED, pull_request__in=open_prs.values("pk"))
+        .filter(
+            kind=TimelineKind.REVIEW_REQUESTED, pull_request__in=prs.filter(state=PullRequestState.OPEN).values("pk")
+        )
         .filter(subject__isnull=False, subject__is_active=True, subject__is_bot=False)
         .exclude(Exists(answered))
         .exclude(Exists(withdrawn))
+    )
+
+
+def _open_requests(team: Team, filters: DashboardFilters) -> dict[int, int]:
+    """Open PRs of the dashboard's scope per requested reviewer, waiting on them."""
+    rows = (
+        pending_review_requests(team=team, prs=team_pull_requests(team=team, filters=filters))
         .values("subject_id")
         .annotate(n=Count("pull_request", distinct=True))
         .order_by()
@@ -77,7 +70,11 @@ def team_reviewer_load(*, team: Team, filters: DashboardFilters) -> list[Reviewe
     """One row per reviewer, busiest first; three statements whatever the team size (four on SQLite)."""
     # response_seconds is set on each reviewer's first review of a PR only, so its median is per PR reviewed.
     given = grouped_percentiles(
-        _counted_reviews(team, filters), value="response_seconds", group="reviewer_id", ps=(0.5,), count_rows=True
+        counted_reviews(team=team, filters=filters),
+        value="response_seconds",
+        group="reviewer_id",
+        ps=(0.5,),
+        count_rows=True,
     )
     waiting = _open_requests(team, filters)
     members = TeamMember.objects.for_team(team).in_bulk(set(given) | set(waiting))

@@ -1,8 +1,13 @@
-"""The one definition of which PRs the dashboard counts; every panel filters through ``pull_request_scope``.
+"""The one definition of which PRs and reviews the dashboard counts: every panel and every PR list filters here.
 
 The scope is the team's PRs in repositories it tracks (an untracked repository's history stays stored but is
 out of every figure until it is tracked again, unless a user chooses that repository explicitly), without
 hidden members' PRs, without bot-authored PRs unless asked for, narrowed to one repository or author when chosen.
+
+It is written as what the user chose (``chosen``) minus named rules (``scope_rules``), so the figures' PR lists
+can say which rule left each PR out ("bot author", "hidden person", "untracked repository") with the very
+conditions the figures apply. The period's populations (PRs merged in it, first reviewed in it, reviews
+submitted in it) live here too, so the summary, the trends, reviewer load and the lists cannot disagree.
 """
 
 from __future__ import annotations
@@ -10,10 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from apps.metrics.models import PullRequest
+from apps.metrics.models import PRReview, PullRequest
 from apps.teams.models import Team
 
 
@@ -48,25 +53,79 @@ ON_PULL_REQUEST = ScopeColumns("author", "is_bot_author", "github_repo_id")
 # ``PRReview.pr_*``: the review's PR's columns, kept equal by ``services.recompute.metrics_apply``.
 ON_REVIEW = ScopeColumns("pr_author", "pr_is_bot_author", "pr_github_repo_id")
 
+# The reasons a PR the user chose is still out of the dashboard's scope, in the order they are reported.
+UNTRACKED = "untracked repository"
+HIDDEN = "hidden person"
+BOT = "bot author"
+
+
+def chosen(*, team: Team, filters: DashboardFilters, columns: ScopeColumns = ON_PULL_REQUEST) -> Q:
+    """What the user asked for: the team, and the repository or author chosen in the filters."""
+    condition = Q(team=team)
+    if filters.repo_id is not None:
+        condition &= Q(**{columns.github_repo_id: filters.repo_id})
+    if filters.author_id is not None:
+        condition &= Q(**{f"{columns.author}_id": filters.author_id})
+    return condition
+
+
+def scope_rules(*, filters: DashboardFilters, columns: ScopeColumns = ON_PULL_REQUEST) -> list[tuple[str, Q]]:
+    """The rules that leave a chosen PR out of every figure, each as (reason, the PRs it leaves out)."""
+    rules = []
+    if filters.repo_id is None and filters.untracked_repo_ids:
+        rules.append((UNTRACKED, Q(**{f"{columns.github_repo_id}__in": sorted(filters.untracked_repo_ids)})))
+    rules.append((HIDDEN, Q(**{f"{columns.author}__is_active": False})))
+    if not filters.include_bots:
+        rules.append((BOT, Q(**{columns.is_bot_author: True})))
+    return rules
+
 
 def pull_request_scope(*, team: Team, filters: DashboardFilters, columns: ScopeColumns = ON_PULL_REQUEST) -> Q:
     """The dashboard's PRs as a condition, on ``PullRequest`` or on reviews by their PR (``columns=ON_REVIEW``).
 
-    Summary, trends, breakdown, reviewer load, open requests and the table all use this, so one filter can never
-    apply to some panels and not to others. The team condition is part of it, so every query carries it.
+    Summary, trends, breakdown, reviewer load, open requests, the table and every figure's PR list use this, so
+    one filter can never apply to some panels and not to others. The team condition is part of it.
     """
-    scope = Q(team=team) & ~Q(**{f"{columns.author}__is_active": False})
-    if not filters.include_bots:
-        scope &= Q(**{columns.is_bot_author: False})
-    if filters.repo_id is not None:
-        scope &= Q(**{columns.github_repo_id: filters.repo_id})
-    elif filters.untracked_repo_ids:
-        scope &= ~Q(**{f"{columns.github_repo_id}__in": sorted(filters.untracked_repo_ids)})
-    if filters.author_id is not None:
-        scope &= Q(**{f"{columns.author}_id": filters.author_id})
+    scope = chosen(team=team, filters=filters, columns=columns)
+    for _reason, leaves_out in scope_rules(filters=filters, columns=columns):
+        scope &= ~leaves_out
     return scope
+
+
+def in_window(column: str, filters: DashboardFilters) -> Q:
+    """``column`` falls in the period: [start 00:00, the day after end 00:00) in the team's time zone."""
+    start, end = filters.window
+    return Q(**{f"{column}__gte": start, f"{column}__lt": end})
 
 
 def team_pull_requests(*, team: Team, filters: DashboardFilters) -> QuerySet[PullRequest]:
     """The team's PRs as the dashboard counts them (``pull_request_scope``)."""
     return PullRequest.objects.filter(pull_request_scope(team=team, filters=filters))
+
+
+def merged_in_period(*, team: Team, filters: DashboardFilters) -> QuerySet[PullRequest]:
+    """PRs merged in the period: what cycle time, size, the breakdown, flags and the weekly trends count."""
+    return team_pull_requests(team=team, filters=filters).filter(in_window("merged_at", filters))
+
+
+def first_reviewed_in_period(*, team: Team, filters: DashboardFilters) -> QuerySet[PullRequest]:
+    """PRs whose first review came in the period: what pickup counts."""
+    return team_pull_requests(team=team, filters=filters).filter(in_window("first_review_at", filters))
+
+
+# A review counts when a visible human other than the PR's author gave it (DESIGN §6).
+COUNTED_REVIEWER = Q(reviewer__is_active=True, reviewer__is_bot=False) & ~Q(pr_author=F("reviewer"))
+OWN_REVIEW = "the author's own review"
+
+
+def counted_reviews(*, team: Team, filters: DashboardFilters) -> QuerySet[PRReview]:
+    """Reviews that count (human, not the author's own) submitted in the period, on PRs the dashboard shows.
+
+    The PR's scope columns are read from the review's copies (``ON_REVIEW``), so the period's reviews come from
+    one range of ``review_team_submitted_cov_idx`` without a join to the team's PRs.
+    """
+    return (
+        PRReview.objects.filter(in_window("submitted_at", filters))
+        .filter(pull_request_scope(team=team, filters=filters, columns=ON_REVIEW))
+        .filter(COUNTED_REVIEWER)
+    )

@@ -4,8 +4,6 @@ from apps.metrics.services.imports import pull_requests_import
 from apps.metrics.services.members import (
     team_member_mark_bot,
     team_member_set_visibility,
-    team_member_upsert,
-    team_members_sync,
 )
 from apps.metrics.services.pull_requests import events_batched, pull_request_upsert, review_upsert
 from apps.metrics.services.recompute import (
@@ -23,7 +21,5 @@ __all__ = [
     "review_upsert",
     "team_member_mark_bot",
     "team_member_set_visibility",
-    "team_member_upsert",
-    "team_members_sync",
     "team_metrics_recompute",
 ]

@@ -8,7 +8,6 @@ afterwards the admins' call (``team_member_mark_bot``), so a later payload never
 from __future__ import annotations
 
 from collections.abc import Iterable
-from itertools import islice
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,8 +17,6 @@ from apps.metrics.rules import is_bot_login
 from apps.metrics.services.recompute import RECOMPUTE_BATCH, pull_requests_recompute
 from apps.metrics.types import GitHubPerson
 from apps.teams.models import Team
-
-SYNC_BATCH = 500
 
 
 def team_members_bulk_upsert(*, team: Team, people: Iterable[GitHubPerson | None]) -> dict[int, TeamMember]:
@@ -96,20 +93,6 @@ def _merge(known: GitHubPerson | None, person: GitHubPerson) -> GitHubPerson:
         is_bot=person.is_bot or known.is_bot,
         name=person.name or known.name,
     )
-
-
-def team_member_upsert(*, team: Team, person: GitHubPerson) -> TeamMember:
-    """Create or refresh one person by ``github_id`` (login and avatar follow renames)."""
-    return team_members_bulk_upsert(team=team, people=[person])[person.github_id]
-
-
-def team_members_sync(*, team: Team, people: Iterable[GitHubPerson]) -> int:
-    """Import an organization's members in batches, so people with no PR yet still show on the people page."""
-    iterator = iter(people)
-    count = 0
-    while batch := list(islice(iterator, SYNC_BATCH)):
-        count += len(team_members_bulk_upsert(team=team, people=batch))
-    return count
 
 
 def team_member_set_visibility(*, team: Team, member_id: int, is_active: bool) -> TeamMember:

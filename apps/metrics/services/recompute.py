@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import islice
+from typing import TypeVar
 
 from django.db import transaction
-from django.db.models import Case, F, Model, Q, Value, When, Window
+from django.db.models import Case, F, Q, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -19,7 +20,9 @@ from apps.metrics.models import PREvent, PRReview, PullRequest
 from apps.metrics.rules import EventFact, PullRequestFacts, ReviewFact, pull_request_metrics
 from apps.metrics.services.snapshots import review_scope_copies
 from apps.metrics.types import TimelineKind
-from apps.teams.models import Team
+from apps.teams.models import BaseTeamModel, Team
+
+_Row = TypeVar("_Row", bound=BaseTeamModel)
 
 METRIC_FIELDS = (
     "ready_at",
@@ -74,14 +77,15 @@ def metrics_apply(
         pr.updated_at = now
         timeline.derive_ready(pr, opened_ready=metrics.opened_ready)
         copies = tuple(review_scope_copies(pr).values())
-        if any(stored[review.review_id][2] != copies for review in reviews[pr.pk]):
+        review_pks = [review.review_id for review in reviews[pr.pk] if review.review_id is not None]  # all: stored
+        if any(stored[review_pk][2] != copies for review_pk in review_pks):
             stale_copies.append(pr)
-        for review in reviews[pr.pk]:
-            github_review_id, seconds, _ = stored[review.review_id]
-            response[github_review_id] = metrics.response_seconds.get(review.review_id)
+        for review_pk in review_pks:
+            github_review_id, seconds, _ = stored[review_pk]
+            response[github_review_id] = metrics.response_seconds.get(review_pk)
             if seconds != response[github_review_id]:
                 changed_reviews.append(
-                    PRReview(pk=review.review_id, response_seconds=response[github_review_id], updated_at=now)
+                    PRReview(pk=review_pk, response_seconds=response[github_review_id], updated_at=now)
                 )
     timeline.save()
     _save(pull_requests, [*also_save, *METRIC_FIELDS, "updated_at"])
@@ -213,7 +217,7 @@ def _save(pull_requests: Sequence[PullRequest], fields: Sequence[str]) -> None:
         rows_update(PullRequest, pull_requests, fields, key=["team", "github_pr_id"])
 
 
-def rows_update(model: type[Model], rows: Sequence[Model], fields: Sequence[str], *, key: Sequence[str]) -> None:
+def rows_update(model: type[_Row], rows: Sequence[_Row], fields: Sequence[str], *, key: Sequence[str]) -> None:
     """Update many loaded rows in one statement per batch, in time linear in their number.
 
     Django's ``bulk_update`` writes one ``CASE WHEN pk = … THEN …`` per field, which the database evaluates for

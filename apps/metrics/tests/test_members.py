@@ -1,4 +1,4 @@
-"""People: identity by GitHub id, renames, org import, and the admins' hide and bot decisions."""
+"""People: identity by GitHub id, renames, and the admins' hide and bot decisions."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from apps.metrics.services import (
     review_upsert,
     team_member_mark_bot,
     team_member_set_visibility,
-    team_member_upsert,
-    team_members_sync,
 )
+from apps.metrics.services.members import team_members_bulk_upsert
 from apps.metrics.tasks import run_member_recompute
 from apps.metrics.tests.factories import PersonFactory, ReviewFactory, SnapshotFactory, at
 from config.celery import app as celery_app
@@ -20,16 +19,15 @@ from config.celery import app as celery_app
 pytestmark = pytest.mark.django_db
 
 
+def _upsert(team, person):
+    return team_members_bulk_upsert(team=team, people=[person])[person.github_id]
+
+
 def test_people_follow_renames_and_keep_their_identity(team):
-    team_member_upsert(team=team, person=PersonFactory(github_id=42, login="old-name"))
-    member = team_member_upsert(team=team, person=PersonFactory(github_id=42, login="new-name", avatar_url=""))
+    _upsert(team, PersonFactory(github_id=42, login="old-name"))
+    member = _upsert(team, PersonFactory(github_id=42, login="new-name", avatar_url=""))
     assert TeamMember.objects.count() == 1
     assert member.github_username == "new-name" and member.avatar_url.endswith("/u/42")
-
-
-def test_org_members_are_imported_in_batches(team):
-    assert team_members_sync(team=team, people=(PersonFactory() for _ in range(1203))) == 1203
-    assert TeamMember.objects.for_team(team).count() == 1203
 
 
 def test_marking_a_reviewer_as_bot_recomputes_the_prs_they_reviewed(team, django_capture_on_commit_callbacks):
@@ -80,13 +78,13 @@ def test_marking_a_bot_queues_the_recompute_instead_of_running_it_in_the_request
 
 def test_a_later_payload_does_not_undo_an_admins_bot_decision(team):
     person = PersonFactory(login="ci-helper")
-    member = team_member_upsert(team=team, person=person)
+    member = _upsert(team, person)
     team_member_mark_bot(team=team, member_id=member.pk, is_bot=True)
-    team_member_upsert(team=team, person=person)
+    _upsert(team, person)
     assert TeamMember.objects.get(pk=member.pk).is_bot
 
 
 def test_hiding_a_member_of_another_team_is_impossible(team, other_team):
-    member = team_member_upsert(team=other_team, person=PersonFactory())
+    member = _upsert(other_team, PersonFactory())
     with pytest.raises(TeamMember.DoesNotExist):
         team_member_set_visibility(team=team, member_id=member.pk, is_active=False)

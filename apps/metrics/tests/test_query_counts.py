@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from apps.metrics.models import TeamMember
 from apps.metrics.services import pull_request_upsert, pull_requests_import, review_upsert
 from apps.metrics.tests.factories import PersonFactory, ReviewFactory, SnapshotFactory, at, entry
 from apps.metrics.types import TimelineKind
 
 pytestmark = pytest.mark.django_db
+REVIEWER = PersonFactory(login="grace")
 
 
 @pytest.mark.parametrize("review_count", [0, 50])
@@ -49,11 +51,27 @@ def test_a_batch_import_costs_a_few_statements_per_batch_not_per_pr(team, django
         assert pull_requests_import(team=team, items=items, batch_size=100) == 100
 
 
-def test_the_dashboard_renders_within_20_queries(member_client, team, django_assert_max_num_queries):
+def test_the_dashboard_renders_within_22_queries(member_client, team, django_assert_max_num_queries):
     for _ in range(30):
         snap = SnapshotFactory(state="closed", merged=True, updated_at=at(9), closed_at=at(9), merged_at=at(9))
         review_upsert(team=team, pull_request=snap, review=ReviewFactory(submitted_at=at(3)))
     url = reverse("metrics:dashboard", kwargs={"team_slug": team.slug})
-    with django_assert_max_num_queries(20):
+    # 20 for the figures, 2 for the freshness line (tracked repositories, installations with their newest event).
+    with django_assert_max_num_queries(22):
         response = member_client.get(url, {"start": "2026-10-01", "end": "2026-11-30"})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("key", ["cycle", "reviews-given"])
+def test_a_figure_list_page_stays_within_12_queries_whatever_its_length(
+    member_client, team, django_assert_max_num_queries, key
+):
+    for _ in range(60):
+        snap = SnapshotFactory(state="closed", merged=True, updated_at=at(9), closed_at=at(9), merged_at=at(9))
+        review_upsert(team=team, pull_request=snap, review=ReviewFactory(submitted_at=at(3), reviewer=REVIEWER))
+    member = TeamMember.objects.get(team=team, github_id=REVIEWER.github_id) if key == "reviews-given" else None
+    url = reverse("metrics:figure", kwargs={"team_slug": team.slug, "key": key})
+    params = {"start": "2026-10-01", "end": "2026-11-30"} | ({"member": member.pk} if member else {"p": 75})
+    with django_assert_max_num_queries(12):
+        response = member_client.get(url, params)
+    assert response.status_code == 200 and response.context["count"] == 60

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from apps.integrations.models import TrackedRepository
+from apps.integrations.tests.factories import TrackedRepositoryFactory
 from apps.metrics.models import TeamMember
 from apps.metrics.services import pull_request_upsert, review_upsert
 from apps.metrics.tests.factories import PersonFactory, ReviewFactory, SnapshotFactory, at, entry
@@ -62,7 +62,7 @@ def test_an_untracked_repository_is_out_of_every_panel_until_tracked_again(membe
     merged_pr(team, API, "Merged in api")
     merged_pr(team, WEB, "Merged in web")
     open_pr_waiting_on(team, grace, WEB)  # open when web is untracked: its close would never arrive
-    tracked = TrackedRepository.objects.create(team=team, github_repo_id=WEB[0], full_name=WEB[1], is_active=False)
+    tracked = TrackedRepositoryFactory(team=team, github_repo_id=WEB[0], full_name=WEB[1], is_active=False)
 
     response = dashboard(member_client, team)
     page = response.content.decode()

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.integrations.models import GitHubAppInstallation, SyncStatus, TrackedRepository
+from apps.integrations.tests.factories import InstallationFactory, TrackedRepositoryFactory
 from apps.metrics.models import PullRequestState
 from apps.metrics.tests.factories import PullRequestFactory
 
@@ -33,14 +34,14 @@ def step(response, key: str):
 
 
 def connect(team, admin_user) -> GitHubAppInstallation:
-    return GitHubAppInstallation.objects.create(
+    return InstallationFactory(
         installation_id=4242, account_login="acme", account_type="Organization", team=team,
         linked_by=admin_user, linked_at=timezone.now(),
     )  # fmt: skip
 
 
 def track(team, installation, repo_id: int, name: str, **sync) -> TrackedRepository:
-    return TrackedRepository.objects.create(
+    return TrackedRepositoryFactory(
         team=team, installation=installation, github_repo_id=repo_id, full_name=name, is_active=True, **sync
     )
 

@@ -18,7 +18,8 @@ def register(router: Router, emulator: EmulatorServer) -> None:
     state = emulator.state
 
     def app_of(request: Request) -> App:
-        assert request.app is not None
+        if request.app is None:
+            raise HttpError(401, "Requires authentication")
         return request.app
 
     def get_app(request: Request) -> Response:

@@ -26,7 +26,8 @@ def register(router: Router, emulator: EmulatorServer) -> None:
 
     def repositories(request: Request) -> Response:
         """``{"total_count", "repositories"}``; ``total_count`` is the total, not the page size."""
-        assert request.installation is not None
+        if request.installation is None:
+            raise HttpError(401, "Requires authentication")
         with state.lock:
             repos = state.installation_repos(request.installation)
             page, headers = paginate(request, repos, "/installation/repositories")
@@ -39,7 +40,8 @@ def register(router: Router, emulator: EmulatorServer) -> None:
 
     def members(request: Request) -> Response:
         """Org members (humans only) — visible only to an installation on that org."""
-        assert request.installation is not None
+        if request.installation is None:
+            raise HttpError(401, "Requires authentication")
         with state.lock:
             org = state.account(request.params["org"])
             if org is None or not org.is_org or org.login != request.installation.account_login:
@@ -49,7 +51,8 @@ def register(router: Router, emulator: EmulatorServer) -> None:
             return json_response([user_json(state, a) for a in page], headers=headers)
 
     def accessible_repo(request: Request) -> Repository:
-        assert request.installation is not None
+        if request.installation is None:
+            raise HttpError(401, "Requires authentication")
         repo = state.repo_by_full_name(f"{request.params['owner']}/{request.params['repo']}")
         if repo is None or repo.id not in {r.id for r in state.installation_repos(request.installation)}:
             raise HttpError(404, "Not Found")
@@ -78,7 +81,8 @@ def register(router: Router, emulator: EmulatorServer) -> None:
         """``GET /rate_limit``: both budgets of the installation; GitHub does not count this call."""
         from ..server import rate_headers
 
-        assert request.installation is not None
+        if request.installation is None:
+            raise HttpError(401, "Requires authentication")
         subject = f"installation:{request.installation.id}"
         core, graphql_budget = state.budget("core", subject), state.budget("graphql", subject)
 
@@ -90,7 +94,8 @@ def register(router: Router, emulator: EmulatorServer) -> None:
         return json_response(body, headers=rate_headers(core, "core"))
 
     def graphql(request: Request) -> Response:
-        assert request.installation is not None
+        if request.installation is None:
+            raise HttpError(401, "Requires authentication")
         return execute(emulator, request.installation, request.json())
 
     router.add("GET", "/installation/repositories", repositories, "installation")

@@ -51,7 +51,8 @@ def register(router: Router, emulator: EmulatorServer) -> None:
         return json_response({"access_token": token.value, "token_type": "bearer", "scope": ""})
 
     def user_installations(request: Request) -> Response:
-        assert request.token is not None and request.token.user_login is not None
+        if not (request.token is not None and request.token.user_login is not None):
+            raise HttpError(401, "Requires authentication")
         per_page, page = request.int_query("per_page", 30, 100), request.int_query("page", 1)
         with state.lock:
             logins = {a.login.lower() for a in state.member_accounts(request.token.user_login)}
@@ -73,7 +74,8 @@ def register(router: Router, emulator: EmulatorServer) -> None:
         return json_response(body, headers={"Link": link} if link else None)
 
     def current_user(request: Request) -> Response:
-        assert request.token is not None
+        if request.token is None:
+            raise HttpError(401, "Requires authentication")
         with state.lock:
             account = state.account(request.token.user_login)
             if account is None:
@@ -85,7 +87,8 @@ def register(router: Router, emulator: EmulatorServer) -> None:
         ``active``, ``role`` ``admin`` or ``member``) for a member, 404 for an unknown organization or a user who is
         not a member. With a user access token it needs the App's organization permission ``members`` (read);
         without it GitHub answers 403 "Resource not accessible by integration"."""
-        assert request.token is not None and request.token.user_login is not None
+        if not (request.token is not None and request.token.user_login is not None):
+            raise HttpError(401, "Requires authentication")
         with state.lock:
             app = state.app(request.token.app_id)
             if app is None or app.permissions.get("members") not in ("read", "write"):

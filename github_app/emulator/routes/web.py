@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..crypto import generate_private_key_pem, public_key_pem, random_hex
 from ..httpkit import HttpError, Request, Response, Router, html_response, json_response, redirect, with_query
@@ -114,6 +114,8 @@ def register(router: Router, emulator: EmulatorServer) -> None:
                 raise HttpError(404, "Not Found")
             app = state.app(inst.app_id)
             repos = state.installation_repos(inst)
+        if app is None:
+            raise HttpError(404, "Not Found")
         listed = "".join(f"<li>{escape(r.full_name)}</li>" for r in repos) or "<li>none</li>"
         status = f"suspended by {escape(inst.suspended_by or '?')}" if inst.suspended_at else "active"
         body = (
@@ -130,7 +132,7 @@ def register(router: Router, emulator: EmulatorServer) -> None:
             repo = state.repo_by_full_name(f"{request.params['owner']}/{request.params['repo']}")
             number = request.params["number"]
             pr = state.pull_request(repo, int(number)) if repo is not None and number.isdigit() else None
-        if pr is None:
+        if repo is None or pr is None:
             raise HttpError(404, "Not Found")
         status = "merged" if pr.merged_at else pr.state
         body = (
@@ -158,7 +160,7 @@ def register(router: Router, emulator: EmulatorServer) -> None:
     router.add("GET", "/", index, "web")
 
 
-def _app_from_manifest(emulator: EmulatorServer, manifest: dict, owner: str) -> App:
+def _app_from_manifest(emulator: EmulatorServer, manifest: dict[str, Any], owner: str) -> App:
     state = emulator.state
     hook = manifest.get("hook_attributes") or {}
     pem = generate_private_key_pem()
@@ -184,7 +186,7 @@ def _app_from_manifest(emulator: EmulatorServer, manifest: dict, owner: str) -> 
         )
 
 
-def _return_url(manifest: dict) -> str:
+def _return_url(manifest: dict[str, Any]) -> str:
     """Where GitHub sends the user after installing: with ``request_oauth_on_install``, the first callback URL
     (the setup URL is unavailable then); otherwise the setup URL, if any."""
     callbacks = manifest.get("callback_urls") or []
@@ -277,7 +279,7 @@ def _install_submit(emulator: EmulatorServer, app: App, request: Request) -> Res
         message = f"{user} cannot install on {account}: only the account itself or an owner of the organization can."
         return _refused(request, message, 403)
     selection = first.get("repository_selection", "all")
-    chosen = [r for r in form.get("repositories", []) if r.lower().startswith(account.lower() + "/")]
+    chosen: list[str | int] = [r for r in form.get("repositories", []) if r.lower().startswith(account.lower() + "/")]
     if selection == "selected" and not chosen:
         return _refused(request, "Select at least one repository.", 422)
     inst, setup_action, _ = installation_install(state, app, account, "all" if selection == "all" else chosen, user)

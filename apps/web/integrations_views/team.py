@@ -6,20 +6,19 @@ import logging
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.integrations.selectors import (
     github_install_url,
-    installation_settings_url,
     team_connection_events,
     team_github_setup,
     team_installations,
 )
 from apps.integrations.services.linking import LinkError, installation_unlink
 from apps.integrations.services.state import state_issue
-from apps.teams.decorators import team_admin_required, team_member_required
+from apps.teams.decorators import TeamRequest, team_admin_required, team_member_required
 
 logger = logging.getLogger(__name__)
 
@@ -27,10 +26,8 @@ INSTALL_STATE = "install"
 
 
 @team_member_required
-def github_integration(request: HttpRequest) -> HttpResponse:
+def github_integration(request: TeamRequest) -> HttpResponse:
     installations = list(team_installations(team=request.team))
-    for installation in installations:
-        installation.settings_url = installation_settings_url(installation=installation)
     return render(
         request,
         "integrations/github.html",
@@ -46,7 +43,7 @@ def github_integration(request: HttpRequest) -> HttpResponse:
 
 @team_admin_required
 @require_POST
-def github_connect(request: HttpRequest) -> HttpResponse:
+def github_connect(request: TeamRequest) -> HttpResponse:
     """Send the admin to GitHub's install page with a signed single-use state bound to them and the team."""
     if not settings.GITHUB_APP_SLUG:
         messages.error(request, "The GitHub App is not configured on this server yet (GITHUB_APP_SLUG is empty).")
@@ -57,7 +54,7 @@ def github_connect(request: HttpRequest) -> HttpResponse:
 
 @team_admin_required
 @require_POST
-def github_disconnect(request: HttpRequest, installation_id: int) -> HttpResponse:
+def github_disconnect(request: TeamRequest, installation_id: int) -> HttpResponse:
     try:
         row = installation_unlink(team=request.team, installation_id=installation_id, user=request.user)
     except LinkError as exc:

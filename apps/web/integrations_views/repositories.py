@@ -6,9 +6,11 @@ change answers with the changed row (or the table, for bulk actions); without it
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -16,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.integrations.forms import RepositoryBulkForm, RepositoryFilterForm
 from apps.integrations.models import TrackedRepository
 from apps.integrations.selectors import team_repositories, team_repository_row, team_repository_rows
+from apps.integrations.selectors_freshness import team_freshness
 from apps.integrations.services.sync import tracked_repository_sync
 from apps.integrations.services.tracking import (
     TrackingError,
@@ -24,12 +27,12 @@ from apps.integrations.services.tracking import (
     repository_track,
     repository_untrack,
 )
-from apps.teams.decorators import team_admin_required, team_member_required
+from apps.teams.decorators import TeamRequest, team_admin_required, team_member_required
 
 PER_PAGE = 50
 
 
-def _table_context(request: HttpRequest, params) -> dict:
+def _table_context(request: TeamRequest, params: QueryDict) -> dict[str, Any]:
     form = RepositoryFilterForm(params)
     search, show = form.cleaned() if form.is_valid() else ("", "all")
     paginator = Paginator(team_repositories(team=request.team, search=search, show=show), PER_PAGE)
@@ -46,11 +49,14 @@ def _table_context(request: HttpRequest, params) -> dict:
 
 @team_member_required
 @require_GET
-def github_repositories(request: HttpRequest) -> HttpResponse:
-    return render(request, "integrations/repositories.html", _table_context(request, request.GET))
+def github_repositories(request: TeamRequest) -> HttpResponse:
+    context = _table_context(request, request.GET)
+    shown = [row.repository.github_repo_id for row in context["rows"]]
+    context["freshness"] = team_freshness(team=request.team, github_repo_ids=shown)
+    return render(request, "integrations/repositories.html", context)
 
 
-def _row_response(request: HttpRequest, github_repo_id: int) -> HttpResponse:
+def _row_response(request: TeamRequest, github_repo_id: int) -> HttpResponse:
     row = team_repository_row(team=request.team, github_repo_id=github_repo_id)
     if row is None:
         raise Http404("No such repository.")
@@ -60,12 +66,12 @@ def _row_response(request: HttpRequest, github_repo_id: int) -> HttpResponse:
 
 @team_member_required
 @require_GET
-def github_repository_row(request: HttpRequest, github_repo_id: int) -> HttpResponse:
+def github_repository_row(request: TeamRequest, github_repo_id: int) -> HttpResponse:
     """The live fragment a syncing row polls every ~2 s."""
     return _row_response(request, github_repo_id)
 
 
-def _after_change(request: HttpRequest, github_repo_id: int) -> HttpResponse:
+def _after_change(request: TeamRequest, github_repo_id: int) -> HttpResponse:
     if request.htmx:
         return _row_response(request, github_repo_id)
     return redirect(reverse("integrations:github_repositories", kwargs={"team_slug": request.team.slug}))
@@ -73,7 +79,7 @@ def _after_change(request: HttpRequest, github_repo_id: int) -> HttpResponse:
 
 @team_admin_required
 @require_POST
-def github_repository_track(request: HttpRequest, github_repo_id: int) -> HttpResponse:
+def github_repository_track(request: TeamRequest, github_repo_id: int) -> HttpResponse:
     try:
         repository_track(team=request.team, github_repo_id=github_repo_id)
     except TrackingError:
@@ -83,7 +89,7 @@ def github_repository_track(request: HttpRequest, github_repo_id: int) -> HttpRe
 
 @team_admin_required
 @require_POST
-def github_repository_untrack(request: HttpRequest, github_repo_id: int) -> HttpResponse:
+def github_repository_untrack(request: TeamRequest, github_repo_id: int) -> HttpResponse:
     if team_repository_row(team=request.team, github_repo_id=github_repo_id) is None:
         raise Http404("No such repository.")
     repository_untrack(team=request.team, github_repo_id=github_repo_id)
@@ -92,7 +98,7 @@ def github_repository_untrack(request: HttpRequest, github_repo_id: int) -> Http
 
 @team_admin_required
 @require_POST
-def github_repository_sync(request: HttpRequest, github_repo_id: int) -> HttpResponse:
+def github_repository_sync(request: TeamRequest, github_repo_id: int) -> HttpResponse:
     """Sync now: PRs updated since the last successful sync (or the rest of an unfinished history import)."""
     tracked = TrackedRepository.objects.for_team(request.team).filter(github_repo_id=github_repo_id).first()
     if tracked is None or not tracked.is_active:
@@ -109,7 +115,7 @@ def github_repository_sync(request: HttpRequest, github_repo_id: int) -> HttpRes
 
 @team_admin_required
 @require_POST
-def github_repositories_bulk(request: HttpRequest) -> HttpResponse:
+def github_repositories_bulk(request: TeamRequest) -> HttpResponse:
     """Track or untrack the checked repositories; answers with the table as filtered before."""
     form = RepositoryBulkForm(request.POST)
     if form.is_valid():

@@ -1,5 +1,5 @@
 """Sign-up, email verification and the password-reset confirmation. Log in, log out and the reset request are
-Django's own views (see urls.py); django-axes throttles the log-in."""
+Django's own views (see users_urls.py); django-axes throttles the log-in."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from apps.teams.decorators import AuthenticatedRequest
 from apps.teams.selectors import user_teams
 from apps.teams.services import team_create_for_signup
 from apps.users.forms import SignupForm
@@ -78,12 +79,12 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def verify_resend(request: HttpRequest) -> HttpResponse:
+def verify_resend(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
-    if user.is_email_verified:  # type: ignore[union-attr]
+    if user.is_email_verified:
         messages.info(request, "Your address is already verified.")
-    elif email_verification_send(user=user, base_url=settings.BASE_URL):  # type: ignore[arg-type]
-        messages.success(request, f"We sent a new verification link to {user.email}.")  # type: ignore[union-attr]
+    elif email_verification_send(user=user, base_url=settings.BASE_URL):
+        messages.success(request, f"We sent a new verification link to {user.email}.")
     else:
         messages.warning(request, "Several links were sent in the last hour; please use one of those.")
     next_url = request.POST.get("next", "")

@@ -1,8 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from apps.users import views
 from apps.users.forms import ThrottledPasswordResetForm
+from apps.web import users_views as views
 
 app_name = "users"
 

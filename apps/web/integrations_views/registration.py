@@ -25,6 +25,7 @@ from apps.integrations.services.registration import (
     manifest_registration_url,
 )
 from apps.integrations.services.state import StateInvalid, state_consume, state_issue
+from apps.teams.decorators import AuthenticatedRequest
 from github_app import GitHubError
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def register(request: HttpRequest) -> HttpResponse:
+def register(request: AuthenticatedRequest) -> HttpResponse:
     """GET: choose the owner. POST: a page whose form posts the manifest to GitHub with a single-use state."""
     form = AppRegistrationForm(request.POST or None)
     context: dict[str, Any] = {
@@ -63,7 +64,7 @@ def register(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_GET
-def manifest_callback(request: HttpRequest) -> HttpResponse:
+def manifest_callback(request: AuthenticatedRequest) -> HttpResponse:
     """GitHub redirects here with ``code`` and our ``state`` after the App was created."""
     try:
         state_consume(purpose=MANIFEST_STATE, state=request.GET.get("state", ""), user_id=request.user.pk)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from apps.teams import views
+from apps.web import teams_views as views
 
 app_name = "teams"
 

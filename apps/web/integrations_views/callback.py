@@ -18,8 +18,9 @@ from django.views.decorators.http import require_GET
 from apps.integrations.github import GitHubAppNotConfigured
 from apps.integrations.services.linking import LinkError, installation_link_from_callback
 from apps.integrations.services.state import StateInvalid, state_consume
-from apps.integrations.views.team import INSTALL_STATE
+from apps.teams.decorators import AuthenticatedRequest
 from apps.teams.models import Membership
+from apps.web.integrations_views.team import INSTALL_STATE
 from github_app import GitHubError
 
 logger = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ def _problem(request: HttpRequest, message: str, status: int, advice: str = "") 
 
 @login_required
 @require_GET
-def install_callback(request: HttpRequest) -> HttpResponse:
+def install_callback(request: AuthenticatedRequest) -> HttpResponse:
     setup_action = request.GET.get("setup_action", "")
     if setup_action == "request":
         return render(request, "integrations/callback_requested.html")
@@ -44,7 +45,12 @@ def install_callback(request: HttpRequest) -> HttpResponse:
         data = state_consume(purpose=INSTALL_STATE, state=request.GET.get("state", ""), user_id=request.user.pk)
     except StateInvalid as exc:
         return _problem(request, str(exc), 400)
-    membership = Membership.objects.select_related("team").filter(user=request.user, team_id=data.get("team")).first()
+    team_id = data.get("team")
+    membership = (
+        Membership.objects.select_related("team").filter(user=request.user, team_id=team_id).first()
+        if isinstance(team_id, int)
+        else None
+    )
     if membership is None or not membership.is_admin:
         return _problem(request, "Only an admin of the team can connect GitHub to it.", 403)
     team = membership.team

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from apps.teams.decorators import team_admin_required, team_member_required
+from apps.teams.decorators import AuthenticatedRequest, TeamRequest, team_admin_required, team_member_required
 from apps.teams.forms import InvitationForm, TeamForm, TeamTimezoneForm
 from apps.teams.models import Invitation, Membership
 from apps.teams.selectors import invitation_link, team_memberships, team_pending_invitations
@@ -28,7 +28,7 @@ from apps.teams.services import (
 
 
 @team_member_required
-def members(request: HttpRequest) -> HttpResponse:
+def members(request: TeamRequest) -> HttpResponse:
     return render(
         request,
         "teams/members.html",
@@ -46,7 +46,7 @@ def members(request: HttpRequest) -> HttpResponse:
 
 @team_admin_required
 @require_POST
-def set_timezone(request: HttpRequest) -> HttpResponse:
+def set_timezone(request: TeamRequest) -> HttpResponse:
     """The team's time zone for dates and weekly buckets on its pages (an admin setting; UTC by default)."""
     form = TeamTimezoneForm(request.POST)
     if form.is_valid():
@@ -59,7 +59,7 @@ def set_timezone(request: HttpRequest) -> HttpResponse:
 
 @team_admin_required
 @require_POST
-def invite(request: HttpRequest) -> HttpResponse:
+def invite(request: TeamRequest) -> HttpResponse:
     form = InvitationForm(request.POST)
     if form.is_valid():
         invitation = invitation_create(
@@ -76,7 +76,7 @@ def invite(request: HttpRequest) -> HttpResponse:
     return redirect("teams:members", team_slug=request.team.slug)
 
 
-def _show_email(request: HttpRequest, invitation: Invitation) -> None:
+def _show_email(request: TeamRequest, invitation: Invitation) -> None:
     """In the demo (DEBUG with the console backend) the email never leaves the server log: show it on the page."""
     if settings.EMAIL_SHOWN_ON_PAGE:
         subject, text = invitation_email(invitation=invitation, base_url=settings.BASE_URL)
@@ -85,7 +85,7 @@ def _show_email(request: HttpRequest, invitation: Invitation) -> None:
 
 @team_admin_required
 @require_POST
-def invitation_resend_view(request: HttpRequest, invitation_id: int) -> HttpResponse:
+def invitation_resend_view(request: TeamRequest, invitation_id: int) -> HttpResponse:
     try:
         invitation = invitation_resend(team=request.team, invitation_id=invitation_id, base_url=settings.BASE_URL)
     except Invitation.DoesNotExist:
@@ -100,7 +100,7 @@ def invitation_resend_view(request: HttpRequest, invitation_id: int) -> HttpResp
 
 @team_admin_required
 @require_POST
-def invitation_cancel_view(request: HttpRequest, invitation_id: int) -> HttpResponse:
+def invitation_cancel_view(request: TeamRequest, invitation_id: int) -> HttpResponse:
     try:
         invitation = invitation_cancel(team=request.team, invitation_id=invitation_id)
     except Invitation.DoesNotExist:
@@ -111,7 +111,7 @@ def invitation_cancel_view(request: HttpRequest, invitation_id: int) -> HttpResp
 
 @team_admin_required
 @require_POST
-def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
+def member_remove(request: TeamRequest, membership_id: int) -> HttpResponse:
     try:
         membership_remove(team=request.team, membership_id=membership_id)
         messages.success(request, "Member removed.")
@@ -123,7 +123,7 @@ def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 
 @login_required
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: AuthenticatedRequest) -> HttpResponse:
     form = TeamForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         team = team_create(name=form.cleaned_data["name"], owner=request.user)

@@ -1,9 +1,10 @@
 from django.urls import path, re_path
 
-from apps.integrations.views.callback import install_callback
 from apps.integrations.views.metrics import metrics
-from apps.integrations.views.registration import manifest_callback, register
-from apps.integrations.views.repositories import (
+from apps.integrations.views.webhook import github_webhook
+from apps.web.integrations_views.callback import install_callback
+from apps.web.integrations_views.registration import manifest_callback, register
+from apps.web.integrations_views.repositories import (
     github_repositories,
     github_repositories_bulk,
     github_repository_row,
@@ -11,8 +12,7 @@ from apps.integrations.views.repositories import (
     github_repository_track,
     github_repository_untrack,
 )
-from apps.integrations.views.team import github_connect, github_disconnect, github_integration
-from apps.integrations.views.webhook import github_webhook
+from apps.web.integrations_views.team import github_connect, github_disconnect, github_integration
 
 app_name = "integrations"
 

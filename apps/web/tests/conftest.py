@@ -1,0 +1,3 @@
+"""GitHub mocked at the HTTP layer, shared with the integrations tests (the freshness tests run real imports)."""
+
+from apps.integrations.tests.conftest import github  # noqa: F401

@@ -1,0 +1,125 @@
+"""Freshness: when processing stalls and an import is rate-limited, the dashboard says so above the figures, with
+what is being done, and the repository page's freshness line shows each number."""
+
+from __future__ import annotations
+
+import copy
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.integrations.models import DeliveryStatus, InstallationStatus, SyncStatus, TrackedRepository, WebhookDelivery
+from apps.integrations.services.backfill import tracked_repository_backfill
+from apps.integrations.services.sync import tracked_repository_sync
+from apps.integrations.tests.graphql_fake import FakeGraphQL, history
+from apps.integrations.tests.test_backfill import INSTALLATION_ID, link_installation
+from apps.metrics.services import pull_request_upsert
+from apps.metrics.tests.factories import SnapshotFactory
+
+pytestmark = pytest.mark.django_db
+GRAPHQL = "https://api.github.com/graphql"
+
+
+@pytest.fixture
+def world(team, github, settings, use_broker):
+    """acme/api tracked on an installation of acme, with one PR stored (the dashboard has data); nothing runs."""
+    use_broker("memory://")  # deliveries and imports are queued, never run: a worker that is not there
+    settings.BACKFILL_HISTORY_DAYS = 0
+    github.installation_token(INSTALLATION_ID)
+    installation = link_installation(team)
+    repo = installation.repositories.get()
+    tracked = TrackedRepository.objects.create(
+        team=team, installation=installation, github_repo_id=repo.github_repo_id, full_name=repo.full_name
+    )
+    pull_request_upsert(team=team, snapshot=SnapshotFactory(github_repo_id=repo.github_repo_id))
+    return tracked
+
+
+def dashboard(client, team) -> str:
+    return client.get(reverse("metrics:dashboard", kwargs={"team_slug": team.slug})).content.decode()
+
+
+def repository_page(client, team) -> str:
+    return client.get(reverse("integrations:github_repositories", kwargs={"team_slug": team.slug})).content.decode()
+
+
+def test_stalled_processing_and_a_rate_limited_import_are_said_above_the_figures(
+    world,
+    github,
+    signed_webhook,
+    github_payload,
+    member_client,
+    team,
+):
+    # An import that read one page of 120 PRs, then ran into GitHub's rate limit.
+    gql = FakeGraphQL(github.mock, history(120))
+    gql.remaining = 10
+    tracked_repository_sync(tracked_repository=world)
+    tracked_repository_backfill(tracked_repository_id=world.pk)
+    world.refresh_from_db()
+    assert world.sync_status == SyncStatus.WAITING and world.sync_imported == 50
+    # Three events GitHub sent five minutes ago that no worker has processed, and one failing that is retried.
+    payload = copy.deepcopy(github_payload("pull_request/opened.payload.json"))
+    payload["installation"] = {"id": INSTALLATION_ID}
+    for n in range(4):
+        assert signed_webhook("pull_request", payload, delivery_id=f"stalled-{n}").status_code == 202
+    WebhookDelivery.objects.update(received_at=timezone.now() - timedelta(minutes=5))
+    WebhookDelivery.objects.filter(delivery_id="stalled-3").update(attempts=1, reason="OperationalError")
+
+    page = dashboard(member_client, team)
+    notice = page[page.index('id="data-notice"') : page.index('aria-label="Filters"')]
+    assert "Some figures are behind" in notice
+    assert "3 events from GitHub for acme are waiting to be processed, the oldest for 5" in notice
+    assert "workers process them in order" in notice
+    assert "1 event for acme failed to process and is being retried" in notice
+    assert "The import of acme/api is paused (50 of 120 pull requests): GitHub rate-limited it" in notice
+    assert "It resumes by itself around" in notice and "when the rate limit resets" in notice
+    assert page.index('id="data-notice"') < page.index('class="grid stats"')  # above the figures
+    line = page[page.index('id="freshness"') :].split("</p>")[0]
+    assert "history complete for 0" in line and "3 waiting to be processed" in line and "1 being retried" in line
+
+    repos = repository_page(member_client, team)
+    row = repos[repos.index('data-repository="acme/api"') :].split("</tr>")[0]
+    cells = [c.split("</td>")[0].strip() for c in row.split("<td>")[1:]]
+    assert cells[0] == "acme/api" and cells[1].endswith("minutes ago") and cells[2] == "50 of 120"
+    assert cells[3] == "3" and cells[4].startswith("1") and cells[5] == "active"
+
+
+def test_fresh_data_has_no_notice_and_a_suspended_installation_says_what_to_do(world, member_client, team):
+    TrackedRepository.objects.filter(pk=world.pk).update(last_synced_at=timezone.now())
+    WebhookDelivery.objects.create(
+        delivery_id="done", event="pull_request", installation_id=INSTALLATION_ID, received_at=timezone.now(),
+        status=DeliveryStatus.PROCESSED,
+    )  # fmt: skip
+    page = dashboard(member_client, team)
+    assert 'id="data-notice"' not in page
+    assert "history complete for 1" in page and "last event from GitHub 0" in page
+
+    world.installation.status = InstallationStatus.SUSPENDED
+    world.installation.save()
+    page = dashboard(member_client, team)
+    assert "The GitHub App is suspended on acme" in page and "can unsuspend the App" in page
+    assert "<td>suspended</td>" in repository_page(member_client, team)
+
+
+def test_github_refusing_the_apps_credentials_is_an_installation_problem_with_what_to_do(
+    world, github, member_client, team
+):
+    github.mock.replace(
+        "POST",
+        f"https://api.github.com/app/installations/{INSTALLATION_ID}/access_tokens",
+        json={"message": "A JSON web token could not be decoded"},
+        status=401,
+    )
+    tracked_repository_sync(tracked_repository=world)
+    tracked_repository_backfill(tracked_repository_id=world.pk)
+    world.refresh_from_db()
+    assert world.sync_status == SyncStatus.FAILED, world.sync_error
+
+    page = dashboard(member_client, team)
+    assert "GitHub refuses the App&#x27;s credentials for acme (GitHub answered 401" in page
+    assert "A JSON web token could not be decoded): imports of its repositories stopped" in page
+    assert "check the App&#x27;s id and private key" in page
+    assert "<td>token problems</td>" in repository_page(member_client, team)
