@@ -24,14 +24,18 @@ def _check_configuration(**kwargs: Any) -> None:
 
 
 @setup_logging.connect
-def _use_django_logging(**kwargs: Any) -> None:
+def _use_django_logging(loglevel: int | str | None = None, **kwargs: Any) -> None:
     """Workers log through ``settings.LOGGING`` (the bound delivery/import context, ``LOG_FORMAT``) instead of
-    Celery's own root handler, which would drop both."""
+    Celery's own root handler, which would drop both. Celery's own lines keep the worker's ``--loglevel`` (its
+    "ready" line is what supervisors and the drills wait for), whatever ``LOG_LEVEL`` says for the rest."""
+    import logging
     import logging.config
 
     from django.conf import settings
 
     logging.config.dictConfig(settings.LOGGING)
+    if loglevel:
+        logging.getLogger("celery").setLevel(loglevel)
 
 
 @worker_process_shutdown.connect
