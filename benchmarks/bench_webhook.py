@@ -129,7 +129,7 @@ def start_gunicorn() -> subprocess.Popen:
         try:
             requests.get(f"http://127.0.0.1:{PORT}/bench/bare/", timeout=1)
             return server
-        except requests.ConnectionError:
+        except requests.RequestException:  # refused, or accepted while the workers still boot (a loaded machine)
             time.sleep(0.1)
     server.kill()
     raise SystemExit("gunicorn did not start")

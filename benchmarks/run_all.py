@@ -16,7 +16,14 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-BENCHES = ["bench_github_app.py", "bench_webhook.py", "bench_processing.py", "bench_metrics.py", "bench_backfill.py"]
+BENCHES = [
+    "bench_github_app.py",
+    "bench_observability.py",
+    "bench_webhook.py",
+    "bench_processing.py",
+    "bench_metrics.py",
+    "bench_backfill.py",
+]
 PEER_BENCH = ROOT.parent / "shared" / "peer-bench" / "ours.sh"
 PEER_RUNS = [["--worker-class", "sync"], ["--worker-class", "gthread", "--worker-threads", "4"]]
 

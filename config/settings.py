@@ -16,6 +16,9 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from pythonjsonlogger.core import RESERVED_ATTRS as JSON_RESERVED_ATTRS
+
+from config.log_context import NOT_LOGGED as LOG_FIELDS_NOT_LOGGED
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -167,7 +170,7 @@ SECURE_PROXY_SSL_HEADER = (
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers check over plain HTTP
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]  # load balancers and Prometheus check over plain HTTP
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -318,13 +321,40 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0" if DEBUG els
 EMAIL_VERIFICATION_MAX_AGE = timedelta(days=3)  # the emailed link's lifetime
 ACCOUNT_EMAILS_PER_ADDRESS = 3  # password-reset (and other account) emails one address receives per hour
 
+# Operators' metrics: GET /metrics answers Prometheus scrapes that send "Authorization: Bearer <METRICS_TOKEN>";
+# unset, the endpoint does not exist (404). Several processes per host: set PROMETHEUS_MULTIPROC_DIR (README).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "").strip()
+
+# Logs: one line per record on stderr. Lines logged while a delivery or an import is handled carry its context
+# (delivery_id, event, action, installation_id, repository; see config.log_context), as do fields passed in
+# ``extra={...}``: appended as key=value by default, or JSON lines with LOG_FORMAT=json (python-json-logger).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"no_traceback_below_500": {"()": "config.log_filters.NoTracebackBelow500"}},
+    "formatters": {
+        "text": {
+            "()": "config.log_context.KeyValueFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "reserved_attrs": [*JSON_RESERVED_ATTRS, *LOG_FIELDS_NOT_LOGGED],
+        },
+    },
+    "filters": {
+        "no_traceback_below_500": {"()": "config.log_filters.NoTracebackBelow500"},
+        "bound_context": {"()": "config.log_context.BoundContext"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_traceback_below_500"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["no_traceback_below_500", "bound_context"],
+        }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {

@@ -35,6 +35,7 @@ from github_app.errors import (
     ValidationFailed,
 )
 from github_app.manifest import ManifestResult, build_manifest, convert_manifest_code
+from github_app.observe import Exchange, ObservedSession
 from github_app.queries import (
     PULL_REQUEST_REVIEWS_QUERY,
     REPOSITORY_PULL_REQUESTS_QUERY,
@@ -87,6 +88,7 @@ __all__ = [
     "Auth",
     "BearerAuth",
     "CredentialsError",
+    "Exchange",
     "Forbidden",
     "GenericEvent",
     "GitHubAppAuthorizationEvent",
@@ -108,6 +110,7 @@ __all__ = [
     "MemoryCache",
     "NotFound",
     "OAuthError",
+    "ObservedSession",
     "PageInfo",
     "PingEvent",
     "PullRequest",

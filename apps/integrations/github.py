@@ -11,7 +11,8 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 
-from github_app import AppAPI, AppCredentials, InstallationAPI, InstallationTokenProvider
+from apps.integrations.metrics import github_exchange_observed
+from github_app import AppAPI, AppCredentials, InstallationAPI, InstallationTokenProvider, ObservedSession
 
 
 class GitHubAppNotConfigured(Exception):
@@ -70,7 +71,7 @@ class _ProcessSession:
     def get(self) -> requests.Session:
         with self._lock:
             if self._session is None:
-                session = requests.Session()
+                session = ObservedSession(github_exchange_observed)
                 session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
                 self._session = session
             return self._session
@@ -80,7 +81,8 @@ _process_session = _ProcessSession()
 
 
 def http_session() -> requests.Session:
-    """This process's session to GitHub (see ``_ProcessSession``)."""
+    """This process's session to GitHub (see ``_ProcessSession``); every call is counted by kind and answer
+    (``apps.integrations.metrics``)."""
     return _process_session.get()
 
 

@@ -61,7 +61,6 @@ class WebhookDelivery(models.Model):
                 fields=["received_at"], name="delivery_failed_idx", condition=models.Q(status=DeliveryStatus.FAILED)
             ),
             models.Index(fields=["received_at"], name="delivery_received_idx"),
-            # The newest delivery of an installation (the freshness line), one backward probe however many it has.
             # A repository's newest delivery (freshness): one backward probe; installation events have no repository.
             models.Index(fields=["installation_id", "repository_id", "received_at"], name="delivery_repo_recv_idx"),
         ]

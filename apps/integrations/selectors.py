@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from apps.integrations.models import (
+    DeliveryStatus,
     GitHubAppInstallation,
     InstallationConnectionEvent,
     InstallationRepository,
@@ -16,6 +18,7 @@ from apps.integrations.models import (
     SyncKind,
     SyncStatus,
     TrackedRepository,
+    WebhookDelivery,
 )
 from apps.teams.models import Team
 from github_app import install_url_for
@@ -218,3 +221,12 @@ def team_github_setup(*, team: Team) -> GitHubSetup:
         imported=sum(row[2] for row in running),
         total=sum(row[3] or 0 for row in running),
     )
+
+
+def deliveries_pending_summary(*, cap: int) -> tuple[int, datetime | None]:
+    """How many deliveries are pending (counted up to ``cap``) and when the oldest arrived: two reads of the
+    ``delivery_pending_idx`` partial index, bounded whatever the backlog (the metrics endpoint asks on every scrape)."""
+    pending = WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING)
+    count = pending.order_by().values("pk")[:cap].count()
+    oldest = pending.order_by("received_at").values_list("received_at", flat=True).first()
+    return count, oldest

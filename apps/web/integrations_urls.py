@@ -1,5 +1,6 @@
 from django.urls import path, re_path
 
+from apps.integrations.views.metrics import metrics
 from apps.integrations.views.webhook import github_webhook
 from apps.web.integrations_views.callback import install_callback
 from apps.web.integrations_views.registration import manifest_callback, register
@@ -19,6 +20,7 @@ urlpatterns = [
     # GitHub does not follow redirects, so the trailing slash is optional rather than redirected to.
     re_path(r"^webhooks/github/?$", github_webhook, name="github_webhook"),
     path("integrations/github/callback/", install_callback, name="github_callback"),
+    path("metrics", metrics, name="metrics"),
     path("integrations/github/register/", register, name="github_register"),
     path("integrations/github/manifest/callback/", manifest_callback, name="github_manifest_callback"),
 ]

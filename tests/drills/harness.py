@@ -203,6 +203,10 @@ def gunicorn(port: int, env: dict[str, str], log_dir: Path, name: str = "gunicor
     command = [
         str(BIN / "gunicorn"),
         "config.wsgi",
+        "-c",
+        "config/gunicorn.py",  # as the Procfile: the access line names the delivery; metrics of exited workers
+        "--access-logfile",
+        "-",
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",

@@ -24,5 +24,4 @@ def handle_github_app_authorization(event: GitHubAppAuthorizationEvent, delivery
         "GitHub user %s (%s) revoked their authorization of the App; no user token is stored",
         sender.id if sender else None,
         sender.login if sender else "",
-        extra={"delivery": delivery.delivery_id},
     )

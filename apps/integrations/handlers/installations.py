@@ -77,11 +77,7 @@ _route_installation = by_action(
 def handle_installation(event: InstallationEvent, delivery: WebhookDelivery) -> None:
     """created / deleted / suspend / unsuspend / new_permissions_accepted."""
     _route_installation(event, delivery)
-    logger.info(
-        "installation.%s applied",
-        event.action,
-        extra={"installation_id": event.installation.id, "delivery": delivery.delivery_id},
-    )
+    logger.info("installation.%s applied", event.action)  # the delivery's context names the installation
 
 
 @handles("installation_target", InstallationTargetEvent)

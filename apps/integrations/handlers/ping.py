@@ -17,10 +17,4 @@ def handle_ping(event: PingEvent, delivery: WebhookDelivery) -> None:
     if event.hook_id is not None and delivery.hook_id != event.hook_id:
         delivery.hook_id = event.hook_id
         delivery.save(update_fields=["hook_id"])
-    logger.info(
-        "ping from hook %s of app %s: %s",
-        event.hook_id,
-        event.app_id,
-        event.zen,
-        extra={"delivery": delivery.delivery_id},
-    )
+    logger.info("ping from hook %s of app %s: %s", event.hook_id, event.app_id, event.zen)

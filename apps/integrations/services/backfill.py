@@ -35,8 +35,10 @@ from django.utils import timezone
 
 from apps.integrations.github import GitHubAppNotConfigured, app_credentials, http_session, token_provider
 from apps.integrations.mapping.graphql import ImportItem, import_item_from_node
+from apps.integrations.metrics import backfill_finished, backfill_page, rate_limit_wait
 from apps.integrations.models import InstallationStatus, SyncStatus, TrackedRepository
 from apps.metrics.services import pull_requests_import
+from config.log_context import log_context
 from github_app import (
     GitHubError,
     GraphQLError,
@@ -115,16 +117,20 @@ def tracked_repository_backfill(*, tracked_repository_id: int, api: Installation
     if isinstance(claimed, BackfillOutcome):
         return claimed
     tracked, run = claimed
-    log = {"installation_id": run.installation_id, "repo": tracked.full_name}
-    try:
-        api = api or installation_backfill_api(installation_id=run.installation_id)
-        outcome = _pages(api, tracked, run)
-    except GitHubAppNotConfigured:
-        outcome = _release(run, SyncStatus.FAILED, "The GitHub App is not configured on this server.")
-    except Exception:
-        _release(run, SyncStatus.FAILED, "The import stopped on an unexpected error; use Sync now to resume it.")
-        raise
-    logger.info("backfill %s: %s, %s PRs", tracked.full_name, outcome.status, outcome.imported, extra=log)
+    installation_id = run.installation_id
+    # Every line of this import (here, in the GitHub client, in the metrics services) names what it imports.
+    with log_context(installation_id=installation_id, repository=tracked.full_name, tracked_repository_id=run.pk):
+        try:
+            api = api or installation_backfill_api(installation_id=installation_id)
+            outcome = _pages(api, tracked, run)
+        except GitHubAppNotConfigured:
+            outcome = _release(run, SyncStatus.FAILED, "The GitHub App is not configured on this server.")
+        except Exception:
+            _release(run, SyncStatus.FAILED, "The import stopped on an unexpected error; use Sync now to resume it.")
+            backfill_finished(outcome="failed")
+            raise
+        logger.info("backfill: %s, %s PRs", outcome.status, outcome.imported)
+    backfill_finished(outcome=outcome.status)
     return outcome
 
 
@@ -167,18 +173,18 @@ def _claim(pk: int) -> tuple[TrackedRepository, _Run] | BackfillOutcome:
 
 
 def _pages(api: InstallationAPI, tracked: TrackedRepository, run: _Run) -> BackfillOutcome:
-    log = {"installation_id": api.installation_id, "repo": tracked.full_name}
     while True:
         try:
             page, more = _fetch(api, run)
         except (ServerError, TransportError) as exc:
             if run.shrink():
-                logger.info("backfill %s: %s; page size now %s", tracked.full_name, exc, run.page_size, extra=log)
+                logger.info("backfill: %s; page size now %s", exc, run.page_size)
                 continue
             return _release(run, SyncStatus.WAITING, "GitHub keeps failing to answer; retrying.", FAILING_COUNTDOWN)
         except GitHubError as exc:
             return _release_on_error(run, exc)
         run.succeeded()
+        backfill_page(pull_requests=len(page.pull_requests))
         fresh = [n for n in page.pull_requests if run.since is None or n.updated_at >= run.since]
         repo_id, full_name = tracked.github_repo_id, tracked.full_name
         items = [
@@ -192,6 +198,7 @@ def _pages(api: InstallationAPI, tracked: TrackedRepository, run: _Run) -> Backf
         budget = page.rate_limit
         if budget is not None and budget.remaining < settings.BACKFILL_RATE_LIMIT_RESERVE:
             countdown = _seconds_until(budget.reset_at)
+            rate_limit_wait(where="backfill", seconds=countdown)
             return _release(run, SyncStatus.WAITING, "Paused to leave GitHub's rate limit for webhooks.", countdown)
 
 
@@ -204,6 +211,7 @@ def _release_on_error(run: _Run, exc: GitHubError) -> BackfillOutcome:
     """An answer another attempt now cannot fix, in words an admin understands."""
     if isinstance(exc, RateLimited):
         countdown = _seconds_until(datetime.fromtimestamp(exc.retry_at, tz=UTC))
+        rate_limit_wait(where="backfill", seconds=countdown)
         return _release(run, SyncStatus.WAITING, "GitHub's rate limit is used up; resuming after reset.", countdown)
     if isinstance(exc, InstallationSuspended | InstallationNotFound):
         return _release(run, SyncStatus.WAITING, "The GitHub App installation is suspended or was removed.")

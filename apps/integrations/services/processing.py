@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from typing import Any
 
 import orjson
 from django.conf import settings
@@ -25,8 +26,10 @@ from django.utils import timezone
 
 from apps.integrations.handlers import HANDLERS, DeliveryIgnored
 from apps.integrations.handlers.pull_requests import tracking_memoized
+from apps.integrations.metrics import delivery_outcome, rate_limit_wait
 from apps.integrations.models import DeliveryStatus, WebhookDelivery
 from apps.metrics.services import events_batched
+from config.log_context import bound_context, log_context, log_context_bind
 from github_app import RateLimited, ServerError, TransportError, parse_event
 
 logger = logging.getLogger(__name__)
@@ -71,12 +74,38 @@ def _dispatch(delivery: WebhookDelivery) -> tuple[str, str]:
         return DeliveryStatus.IGNORED, f"no handler for {delivery.event} events"
     if delivery.payload_pruned_at is not None:
         return DeliveryStatus.FAILED, "the payload was pruned before it was processed"
-    event = parse_event(delivery.event, delivery.delivery_id, orjson.loads(delivery.payload))
+    payload = orjson.loads(delivery.payload)
+    repository = payload.get("repository") if isinstance(payload, dict) else None
+    log_context_bind(repository=repository.get("full_name") if isinstance(repository, dict) else None)
+    event = parse_event(delivery.event, delivery.delivery_id, payload)
     try:
         handler(event, delivery)
     except DeliveryIgnored as exc:
         return DeliveryStatus.IGNORED, str(exc)
     return DeliveryStatus.PROCESSED, ""
+
+
+def delivery_log_context(delivery: WebhookDelivery) -> log_context:
+    """Bind what the delivery is about for every line logged while it is handled (``config.log_context``):
+    GitHub's delivery id, never the row id."""
+    return log_context(
+        delivery_id=delivery.delivery_id,
+        event=delivery.event,
+        action=delivery.action,
+        installation_id=delivery.installation_id,
+    )
+
+
+def _outcome_recorded(
+    delivery: WebhookDelivery, status: str, reason: str, context: dict[str, Any] | None = None
+) -> None:
+    """Processing of the delivery is committed: one line an operator finds with ``grep <delivery id>`` in the
+    worker's log (with the web process's access line, the delivery's whole path), and the outcome and lag counted.
+    ``context``: what was bound while it was handled (the repository is learnt from the payload then)."""
+    with delivery_log_context(delivery), log_context(**(context or {})):
+        level = logging.ERROR if status == DeliveryStatus.FAILED else logging.INFO
+        logger.log(level, "delivery %s%s", status, f": {reason}" if reason else "")
+    delivery_outcome(event=delivery.event, outcome=status, received_at=delivery.received_at)
 
 
 def _run_handler(delivery: WebhookDelivery) -> tuple[str, str]:
@@ -87,7 +116,7 @@ def _run_handler(delivery: WebhookDelivery) -> tuple[str, str]:
     except Exception as exc:
         if _is_transient(exc):
             raise
-        logger.exception("webhook delivery %s failed", delivery.delivery_id)
+        logger.exception("webhook delivery failed")
         return DeliveryStatus.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
 
 
@@ -101,16 +130,19 @@ def delivery_process(*, delivery_pk: int) -> str | None:
             delivery = _claim(delivery_pk)
             if delivery is None:
                 return None
-            status, reason = _run_handler(delivery)
+            with delivery_log_context(delivery):
+                status, reason = _run_handler(delivery)
+                context = bound_context()
             delivery.status, delivery.reason = status, reason
             delivery.attempts += 1
             delivery.processed_at = timezone.now()
             delivery.save(update_fields=["status", "reason", "attempts", "processed_at"])
-            return status
     except Exception as exc:
         if not _is_transient(exc):
             raise
         return _after_transient_failure(delivery_pk, exc)
+    _outcome_recorded(delivery, status, reason, context)
+    return status
 
 
 def _after_transient_failure(delivery_pk: int, exc: BaseException) -> str:
@@ -123,12 +155,14 @@ def _after_transient_failure(delivery_pk: int, exc: BaseException) -> str:
         delivery.status = DeliveryStatus.FAILED
         delivery.processed_at = timezone.now()
         delivery.save(update_fields=["status", "reason", "attempts", "processed_at"])
-        logger.error(
-            "webhook delivery %s failed after %s attempts: %s", delivery.delivery_id, delivery.attempts, reason
-        )
+        _outcome_recorded(delivery, DeliveryStatus.FAILED, f"after {delivery.attempts} attempts: {reason}")
         return DeliveryStatus.FAILED
     delivery.save(update_fields=["reason", "attempts"])
-    raise RetryLater(retry_countdown(attempts=delivery.attempts, exc=exc), reason) from exc
+    countdown = retry_countdown(attempts=delivery.attempts, exc=exc)
+    delivery_outcome(event=delivery.event, outcome="retry", received_at=None)
+    if isinstance(exc, RateLimited):
+        rate_limit_wait(where="delivery", seconds=countdown)
+    raise RetryLater(countdown, reason) from exc
 
 
 DRAIN_BATCH = 50  # deliveries claimed and committed together
@@ -162,14 +196,20 @@ def _drain_batch() -> int:
             deliveries = list(_pending_fresh().select_for_update(skip_locked=True)[:DRAIN_BATCH])
             claimed = [d.pk for d in deliveries]
             outcomes: dict[tuple[str, str], list[int]] = {}
+            contexts: dict[int, dict[str, Any]] = {}
             with tracking_memoized(), events_batched():  # the metrics writes of the batch happen together, here
                 for delivery in deliveries:
-                    outcomes.setdefault(_dispatch(delivery), []).append(delivery.pk)
+                    with delivery_log_context(delivery):
+                        outcomes.setdefault(_dispatch(delivery), []).append(delivery.pk)
+                        contexts[delivery.pk] = bound_context()
             now = timezone.now()  # the batch's work is done; it commits next
             for (status, reason), pks in outcomes.items():  # mostly one UPDATE: every delivery "processed"
                 WebhookDelivery.objects.filter(pk__in=pks).update(
                     status=status, reason=reason, attempts=F("attempts") + 1, processed_at=now
                 )
+        ends = {pk: outcome for outcome, pks in outcomes.items() for pk in pks}
+        for delivery in deliveries:  # committed: told once, never for a batch rolled back and redone one by one
+            _outcome_recorded(delivery, *ends[delivery.pk], contexts[delivery.pk])
     except Exception as exc:
         if not claimed:
             if _is_transient(exc):

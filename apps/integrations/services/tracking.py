@@ -69,7 +69,8 @@ def repositories_track(*, team: Team, github_repo_ids: Iterable[int]) -> list[Tr
         tracked_repository_sync(tracked_repository=row)
         tracked.append(row)
         logger.info(
-            "repository tracked", extra={"installation_id": repo.installation.installation_id, "repo": row.full_name}
+            "repository tracked",
+            extra={"installation_id": repo.installation.installation_id, "repository": row.full_name},
         )
     return tracked
 

@@ -12,11 +12,19 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.log import log_response
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from apps.integrations.github import webhook_secrets
-from apps.integrations.services.deliveries import MalformedDelivery, delivery_parse, delivery_record
+from apps.integrations.metrics import webhook_answered
+from apps.integrations.services.deliveries import (
+    MAX_HEADER_LENGTH,
+    MalformedDelivery,
+    delivery_parse,
+    delivery_record,
+)
+from config.log_context import log_context, log_context_bind
 from github_app import verify_signature
 
 logger = logging.getLogger(__name__)
@@ -45,6 +53,28 @@ def _read_body(request: HttpRequest) -> bytes | None:
 @csrf_exempt
 @require_POST
 def github_webhook(request: HttpRequest) -> HttpResponse:
+    """Every line logged while the delivery is received (and, with no broker, processed) carries its delivery id
+    and event (``config.log_context``); the answer is counted by status (``tformance_webhook_requests``). A refusal
+    is logged here, inside that context, instead of by Django after it has ended. The headers are bound before the
+    signature is checked, truncated as they would be stored, so a refused delivery can be found by its id too."""
+    headers = request.headers
+    delivery_id = (headers.get("X-GitHub-Delivery") or "")[:MAX_HEADER_LENGTH]
+    with log_context(delivery_id=delivery_id, event=(headers.get("X-GitHub-Event") or "")[:MAX_HEADER_LENGTH]):
+        response = _receive(request)
+        if response.status_code >= 400:
+            log_response(
+                "webhook refused with %s: %s",
+                response.status_code,
+                response.content.decode(errors="replace")[:200],
+                response=response,
+                request=request,
+                logger=logger,
+            )
+    webhook_answered(response.status_code)
+    return response
+
+
+def _receive(request: HttpRequest) -> HttpResponse:
     body = _read_body(request)
     if body is None:
         return _error(413, "The body is larger than 25 MiB.")
@@ -54,6 +84,7 @@ def github_webhook(request: HttpRequest) -> HttpResponse:
         incoming = delivery_parse(headers=request.headers, body=body)
     except MalformedDelivery as exc:
         return _error(400, str(exc))
+    log_context_bind(action=incoming.action, installation_id=incoming.installation_id)
     try:
         delivery_pk = delivery_record(incoming=incoming)
     except DatabaseError:
