@@ -9,7 +9,10 @@ class IntegrationsConfig(AppConfig):
     def ready(self) -> None:
         import atexit
 
-        from apps.integrations import checks  # noqa: F401  (registers the system checks)
+        from apps.integrations import (
+            checks,  # noqa: F401  (registers the system checks)
+            receivers,  # noqa: F401  (connects to the metrics core's signals)
+        )
         from apps.integrations.services.queueing import queueing_start, queueing_stop
 
         queueing_start()  # with a broker: the thread that wakes workers for stored deliveries

@@ -52,6 +52,9 @@ class PullRequestSnapshot:
     # The ``pull_request`` webhook action that sent this snapshot ("" for a review payload's PR or a backfill).
     # GitHub's timestamps are whole seconds, so two snapshots can tie; the action then says which part is news.
     action: str = ""
+    # Read from GitHub's API (an import), not sent by an event: the PR as it was when fetched, after every event of
+    # its ``updated_at`` second, so on a tie it is the truth rather than one more same-second event.
+    fetched: bool = False
 
 
 @dataclass(frozen=True, slots=True)

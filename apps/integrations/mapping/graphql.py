@@ -64,6 +64,7 @@ def snapshot_from_node(node: PullRequestNode, *, github_repo_id: int, full_name:
         deletions=node.deletions,
         changed_files=node.changed_files,
         labels=node.labels,
+        fetched=True,
     )
 
 

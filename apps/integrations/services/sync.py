@@ -85,6 +85,17 @@ def tracked_repositories_catch_up(*, installation: GitHubAppInstallation, since:
     return sum(tracked_repository_sync(tracked_repository=row, since=since) for row in rows)
 
 
+def pull_request_state_settle(*, team_id: int, github_repo_id: int, updated_at: datetime) -> bool:
+    """A close and a reopen of one second left a PR's state undecided (``apps.metrics.signals``): a catch-up of
+    its repository reads the PR as GitHub has it now, which settles the tie. Returns whether one was scheduled
+    (not when the repository is no longer tracked, or when an import is running: a catch-up already under way
+    reads the PR too, unless it passed it before that second; the next catch-up or event settles it then)."""
+    tracked = TrackedRepository.objects.filter(team_id=team_id, github_repo_id=github_repo_id, is_active=True).first()
+    if tracked is None:
+        return False
+    return tracked_repository_sync(tracked_repository=tracked, since=updated_at - CATCH_UP_OVERLAP)
+
+
 def tracked_repositories_resume(*, limit: int = 200) -> int:
     """Periodic (beat): queue imports whose rate-limit pause is over, and take over those whose worker went silent
     (died, or the queued message was lost). The claim makes a double queue harmless."""

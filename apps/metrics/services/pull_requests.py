@@ -28,7 +28,9 @@ from apps.metrics.services.snapshots import (
     snapshot_apply,
     snapshot_entries,
     snapshot_fields,
+    snapshot_tie_unsure,
 )
+from apps.metrics.signals import pull_request_state_unsure
 from apps.metrics.types import PullRequestSnapshot, ReviewSnapshot, TimelineEntry
 from apps.teams.models import Team
 
@@ -131,6 +133,8 @@ def _events_write(team: Team, events: Sequence[_Event]) -> _Written:
         rows = []
         for event in events:
             pr = prs[event.snapshot.github_pr_id]
+            if snapshot_tie_unsure(pr, event.snapshot):
+                _ask_github_after_commit(team, event.snapshot)
             changed |= snapshot_apply(pr, event.snapshot, members)
             rows += event_rows(pr, [*snapshot_entries(event.snapshot), *event.timeline], members)
         reviews = reviews_store(
@@ -140,6 +144,15 @@ def _events_write(team: Team, events: Sequence[_Event]) -> _Written:
     for github_review_id, row in reviews.items():
         row.response_seconds = response.get(github_review_id)
     return _Written(prs, reviews)
+
+
+def _ask_github_after_commit(team: Team, snapshot: PullRequestSnapshot) -> None:
+    """Once the write commits, say that this PR's open/closed state is a guess only GitHub can settle."""
+    transaction.on_commit(
+        lambda: pull_request_state_unsure.send(
+            sender=PullRequest, team_id=team.pk, github_repo_id=snapshot.github_repo_id, updated_at=snapshot.updated_at
+        )
+    )
 
 
 def _pull_requests_lock(

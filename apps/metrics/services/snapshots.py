@@ -1,7 +1,8 @@
 """What the single-event path and the backfill's batch path share: turning inputs into rows, the same way.
 
 - A snapshot becomes PR fields; the stored snapshot is replaced only by a newer one (``updated_at``); one of the
-  same second is merged so that no fact that only moves forward (merged, closed, a label) is undone.
+  same second is merged so that no fact that only moves forward (merged, closed, a label) is undone, and a close
+  and a reopen of one second, which no order can decide, are left to GitHub (``snapshot_tie_unsure``).
 - A snapshot also yields timeline entries of its own (``opened``, ``closed``, ``merged``), so a history replayed
   from snapshots alone is complete. The ``ready`` entry of a PR opened ready is derived later, from all facts.
 - Timeline entries become rows keyed like the ``unique_pr_event`` constraint (``recompute`` records them).
@@ -85,11 +86,12 @@ def snapshot_apply(pr: PullRequest, snapshot: PullRequestSnapshot, members: dict
 
     A strictly newer snapshot replaces what is stored. An equally new one (GitHub's timestamps are whole
     seconds, so an approval and the auto-merge it triggers can share one) is merged with ``snapshot_tie_fields``:
-    it never undoes a fact that only moves forward, whatever order the two arrive in.
+    it never undoes a fact that only moves forward, whatever order the two arrive in. A fetched one (an import)
+    is GitHub's state after every event of that second, so it replaces what is stored as a newer one would.
     """
     if snapshot.updated_at < pr.pr_updated_at:
         return False
-    if snapshot.updated_at == pr.pr_updated_at:
+    if snapshot.updated_at == pr.pr_updated_at and not snapshot.fetched:
         fields = snapshot_tie_fields(pr, snapshot, members)
     else:
         fields = snapshot_fields(snapshot, members)
@@ -144,6 +146,19 @@ def snapshot_tie_fields(
         hotfix_reason(title=fields["title"], head_ref=fields["head_ref"], labels=fields["labels"]) is not None
     )
     return fields
+
+
+def snapshot_tie_unsure(pr: PullRequest, snapshot: PullRequestSnapshot) -> bool:
+    """Whether a snapshot of the stored one's second leaves open/closed undecided: a close and a reopen of one
+    second, in either order, since neither payload says which came last. ``reopened`` over a PR closed in that
+    very second, or an unmerged close over an open PR (that second's other event may have been a reopen; when it
+    was a review or a label instead, asking GitHub once more costs one page of an import and changes nothing).
+    """
+    if snapshot.fetched or snapshot.updated_at != pr.pr_updated_at or pr.state == PullRequestState.MERGED:
+        return False
+    if snapshot.action == "reopened":
+        return pr.state == PullRequestState.CLOSED and pr.closed_at == snapshot.updated_at
+    return snapshot.action == "closed" and not snapshot.merged and pr.state == PullRequestState.OPEN
 
 
 def snapshot_entries(snapshot: PullRequestSnapshot) -> list[TimelineEntry]:
