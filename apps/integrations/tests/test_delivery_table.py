@@ -12,21 +12,24 @@ from apps.integrations.models import DeliveryStatus, WebhookDelivery
 from apps.integrations.services import deliveries
 from apps.integrations.services.deliveries import deliveries_sweep_pending
 from apps.integrations.tasks import sweep_pending_deliveries
+from apps.integrations.tests.factories import deliveries_bulk_stored
 
 pytestmark = pytest.mark.django_db
 
 
 def _stored(count: int, *, status: str = DeliveryStatus.PENDING, age: timedelta = timedelta(hours=1), **fields):
     now = timezone.now()
-    WebhookDelivery.objects.bulk_create(
-        WebhookDelivery(
-            delivery_id=f"{status}-{i}",
-            event=fields.get("event", "ping"),
-            payload='{"zen": "z", "hook_id": 1}',
-            received_at=now - age + timedelta(milliseconds=i),
-            status=status,
-        )
-        for i in range(count)
+    deliveries_bulk_stored(
+        (
+            WebhookDelivery(
+                delivery_id=f"{status}-{i}",
+                event=fields.get("event", "ping"),
+                received_at=now - age + timedelta(milliseconds=i),
+                status=status,
+            )
+            for i in range(count)
+        ),
+        body='{"zen": "z", "hook_id": 1}',
     )
 
 
