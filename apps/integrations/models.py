@@ -47,8 +47,8 @@ class WebhookDelivery(models.Model):
     builds a ``varchar_pattern_ops`` index for LIKE that nothing runs), pending rows by age (a partial index: the
     drain and the sweeper read only these, and it stays as small as the backlog), failed rows by age (the admin's
     filter and the reprocess command; written only when a delivery fails), ``received_at`` (the admin's
-    newest-first list, the reprocess command's date range, pruning and expiry by age), and an installation's
-    deliveries by age (the freshness line's newest delivery).
+    newest-first list, the reprocess command's date range, expiry by age, the kept bodies of a pruned day), and an
+    installation's deliveries by age (the freshness line's newest delivery).
     """
 
     delivery_id = models.CharField(max_length=64, help_text="X-GitHub-Delivery")

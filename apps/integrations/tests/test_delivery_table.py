@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from apps.integrations.models import DeliveryStatus, WebhookDelivery
+from apps.integrations.models import DeliveryStatus, WebhookDelivery, WebhookPayload
 from apps.integrations.services import deliveries
 from apps.integrations.services.deliveries import deliveries_sweep_pending
 from apps.integrations.tasks import sweep_pending_deliveries
@@ -129,3 +129,13 @@ def test_a_sweep_with_the_broker_down_stops_and_leaves_everything_pending(broker
     _stored(5)
     assert deliveries_sweep_pending(seconds=60).queued == 0
     assert WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING).count() == 5
+
+
+def test_a_deliverys_admin_page_shows_its_stored_body_and_says_when_it_was_pruned(staff_client):
+    _stored(1, status=DeliveryStatus.FAILED)
+    delivery = WebhookDelivery.objects.get()
+    page = staff_client.get(f"/admin/integrations/webhookdelivery/{delivery.pk}/change/").content.decode()
+    assert "&quot;hook_id&quot;: 1" in page
+    WebhookPayload.objects.all().delete()
+    page = staff_client.get(f"/admin/integrations/webhookdelivery/{delivery.pk}/change/").content.decode()
+    assert "(pruned)" in page
