@@ -1,5 +1,6 @@
-"""Migration 0012 moves the bodies of an existing install into the payload table: every body not pruned, none that
-was, and a second run (a migration resumed after it stopped) copies nothing twice."""
+"""Migration 0012 moves the bodies of an existing install into the payload table: every body a delivery still needs
+(within the retention, or its delivery failed), none pruned or about to be, and a second run (a migration resumed
+after it stopped) copies nothing twice."""
 
 from datetime import timedelta
 
@@ -20,7 +21,7 @@ def _migrate(targets):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_0012_copies_every_stored_body_and_none_that_was_pruned():
+def test_0012_copies_every_body_still_needed_and_none_pruned_or_past_the_retention():
     leaf = MigrationExecutor(connection).loader.graph.leaf_nodes("integrations")
     try:
         apps = _migrate(BEFORE)
@@ -31,6 +32,10 @@ def test_0012_copies_every_stored_body_and_none_that_was_pruned():
         )
         failed = delivery.objects.create(
             delivery_id="old-failed", event="ping", payload='{"zen": "failed"}', status="failed",
+            received_at=now - timedelta(days=40),
+        )  # fmt: skip
+        delivery.objects.create(  # past the retention and done: the next prune would drop it, so it is not copied
+            delivery_id="old-done", event="ping", payload='{"zen": "done"}', status="processed",
             received_at=now - timedelta(days=40),
         )  # fmt: skip
         delivery.objects.create(
