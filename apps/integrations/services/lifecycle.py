@@ -87,14 +87,16 @@ def delivery_payloads_prune_run(*, older_than_days: int | None = None, seconds: 
 def _partition_drop(name: str, start: datetime, end: datetime) -> int:
     """Detach one day's partition, copy the bodies of its deliveries not done yet into the DEFAULT partition (read
     through the deliveries' ``received_at`` range of that day, never the whole table), drop it. Returns how many
-    bodies went."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {name}")  # noqa: S608 - before the lock: nothing writes to a past day
-        total: int = cursor.fetchone()[0]
+    bodies went (0 if another run dropped it first)."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
         partition_set_lock(cursor)
-        cursor.execute(f"ALTER TABLE {PARENT} DETACH PARTITION {name}")
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
+        if not cursor.fetchone()[0]:
+            return 0
+        cursor.execute(f"SELECT count(*) FROM {name}")  # noqa: S608 - a past day: no one writes to it
+        total: int = cursor.fetchone()[0]
+        cursor.execute(f"ALTER TABLE {PARENT} DETACH PARTITION {name}")  # ingest waits from here to the commit
         cursor.execute(
             f"INSERT INTO {PARENT} (delivery_id, received_at, body) SELECT p.delivery_id, p.received_at, p.body"  # noqa: S608
             f" FROM {name} p JOIN integrations_webhookdelivery d ON d.id = p.delivery_id"
