@@ -149,7 +149,8 @@ def _execute_insert(params: list[Any]) -> tuple[int] | None:
         cursor.execute(_INSERT_DELIVERY, delivery)
         row = cursor.fetchone()
         if row is not None:
-            cursor.execute(_INSERT_PAYLOAD, [row[0], delivery[8], body])
+            received_at = delivery[8]  # in the order of _INSERT_DELIVERY's columns (delivery_record)
+            cursor.execute(_INSERT_PAYLOAD, [row[0], received_at, body])
         return row
 
 
