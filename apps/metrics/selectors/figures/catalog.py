@@ -45,9 +45,9 @@ def period_pull_requests(*, team: Team, filters: DashboardFilters) -> QuerySet[P
     return PullRequest.objects.filter(chosen(team=team, filters=filters)).filter(touched)
 
 
-def _merged_reasons(filters: DashboardFilters) -> list[tuple[str, Q]]:
+def _merged_reasons(team: Team, filters: DashboardFilters) -> list[tuple[str, Q]]:
     return [
-        *scope_rules(filters=filters),
+        *scope_rules(team=team, filters=filters),
         STILL_OPEN,
         NOT_MERGED,
         ("merged outside the window", ~in_window("merged_at", filters)),
@@ -68,7 +68,7 @@ def _merged_figure(
     percentile: float | None = None,
 ) -> Figure:
     """A figure over the PRs merged in the period, narrowed by one condition (named for the rows it drops)."""
-    reasons = _merged_reasons(filters)
+    reasons = _merged_reasons(team, filters)
     included = merged_in_period(team=team, filters=filters)
     if request.week is not None:
         week = _week_window(request.week)
@@ -175,7 +175,7 @@ def _week_cycle(team: Team, filters: DashboardFilters, r: FigureRequest) -> Figu
 
 def _pickup(team: Team, filters: DashboardFilters, r: FigureRequest) -> Figure:
     reasons = [
-        *scope_rules(filters=filters),
+        *scope_rules(team=team, filters=filters),
         NEVER_REVIEWED,
         ("first review outside the window", ~in_window("first_review_at", filters)),
         ("no pickup: it never left draft", Q(review_time_seconds__isnull=True)),
