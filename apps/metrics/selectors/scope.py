@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -69,7 +70,7 @@ def chosen(*, team: Team, filters: DashboardFilters, columns: ScopeColumns = ON_
     return condition
 
 
-def hidden_members(*, team: Team) -> QuerySet[TeamMember]:
+def hidden_members(*, team: Team) -> QuerySet[TeamMember, Any]:
     """The team's hidden members' ids, as a subquery.
 
     A period's rows test ``author_id IN (this)``: PostgreSQL hashes the team's few hidden ids once and probes each

@@ -12,14 +12,14 @@ author), then the figure's (still open, never reviewed, outside the window, …)
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.db.models import Expression, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from apps.metrics.definitions import DEFINITIONS
 from apps.metrics.models import PullRequest, PullRequestState
+from apps.metrics.selectors.dashboard import week_bounds
 from apps.metrics.selectors.figures.reviewers import open_requests_figure, reviews_figure
 from apps.metrics.selectors.figures.types import Figure, FigureRequest, UnknownFigure
 from apps.metrics.selectors.scope import (
@@ -113,11 +113,9 @@ def _figure(
 
 
 def _week_window(monday: date) -> Q:
-    """Merged in the week starting ``monday``, Monday 00:00 to the next Monday 00:00 in the team's time zone:
-    the same bucket as the trends' ``TruncWeek``, as a range the merged index can read."""
-    tz = timezone.get_current_timezone()
-    start = datetime.combine(monday, time.min, tz)
-    return Q(merged_at__gte=start, merged_at__lt=datetime.combine(monday + timedelta(days=7), time.min, tz))
+    """Merged in the week starting ``monday`` (``week_bounds``): the very range the trends read for that week."""
+    start, end = week_bounds(monday)
+    return Q(merged_at__gte=start, merged_at__lt=end)
 
 
 SIZE = F("additions") + F("deletions")
