@@ -123,15 +123,16 @@ def grouped_percentiles(
     return {key: Percentiles(found.get(key, missing).count, found.get(key, missing).values, n) for key, n in counted}
 
 
-# One index range and one small sort per range, where a GROUP BY of the period sorts all its rows by the group and
-# then each group again. Only our own constants are formatted in; the inner query and the bounds are parameters.
-RANGED_SQL = """
+# One index range and one small sort per slice (a week, a reviewer), where a GROUP BY of the period sorts all its
+# rows by the group and then each group again. Only our own constants are formatted in; the inner query and the
+# slices' bounds or keys are parameters.
+LATERAL_SQL = """
 SELECT r.i, s.n, {columns}
-FROM unnest(%s::timestamptz[], %s::timestamptz[]) WITH ORDINALITY AS r(lo, hi, i)
+FROM unnest({arrays}) WITH ORDINALITY AS r({names}, i)
 CROSS JOIN LATERAL (
     SELECT COUNT(t.v) AS n, {aggregates}
-    FROM ({inner}) AS t (v, at)
-    WHERE t.at >= r.lo AND t.at < r.hi
+    FROM ({inner}) AS t (v, c)
+    WHERE {condition}
 ) AS s
 """
 
@@ -158,18 +159,50 @@ def ranged_percentiles(
         ]
         found = grouped_percentiles(rows, value=value, group=Case(*whens, output_field=IntegerField()), ps=ps)
         return [found.get(i, Percentiles(0, dict.fromkeys(ps))) for i in range(len(ranges))]
+    slices = ("%s::timestamptz[], %s::timestamptz[]", "lo, hi", "t.c >= r.lo AND t.c < r.hi")
+    return _lateral_percentiles(rows, value, column, slices, [[lo for lo, _ in ranges], [hi for _, hi in ranges]], ps)
+
+
+def keyed_percentiles(
+    queryset: QuerySet, *, value: str, column: str, keys: Sequence[int], ps: Sequence[float] = DEFAULT_PS
+) -> dict[int, Percentiles]:
+    """Percentiles of ``value`` for each of ``keys`` (ids in ``column``): what ``grouped_percentiles`` answers
+    for a group column, with the groups known beforehand (the reviewers a count found).
+
+    On PostgreSQL each key is its own range of an index that starts with (team, ``column``), and only its rows are
+    sorted, instead of sorting the period's rows by the group first.
+    """
+    if not keys:
+        return {}
+    rows = queryset.order_by().filter(**{f"{value}__isnull": False})
+    if connections[queryset.db].vendor != "postgresql":
+        found = grouped_percentiles(rows.filter(**{f"{column}__in": keys}), value=value, group=column, ps=ps)
+        return {key: found.get(key, Percentiles(0, dict.fromkeys(ps))) for key in keys}
+    found_list = _lateral_percentiles(rows, value, column, ("%s::bigint[]", "k", "t.c = r.k"), [list(keys)], ps)
+    return dict(zip(keys, found_list, strict=True))
+
+
+def _lateral_percentiles(
+    rows: QuerySet, value: str, column: str, slices: tuple[str, str, str], arrays: list[list], ps: Sequence[float]
+) -> list[Percentiles]:
+    """Percentiles per slice of ``rows``: ``slices`` is (the arrays' SQL types, their names, the condition a row
+    of a slice meets), ``arrays`` one list per name, a slice per position."""
+    types, names, condition = slices
     inner_sql, params = rows.values_list(Cast(F(value), FloatField()), F(column)).query.sql_with_params()
-    sql = RANGED_SQL.format(
+    sql = LATERAL_SQL.format(
+        arrays=types,
+        names=names,
+        condition=condition,
         columns=", ".join(f"s.{_label(p)}" for p in ps),
         aggregates=", ".join(f"percentile_cont({float(p)!r}) WITHIN GROUP (ORDER BY t.v) AS {_label(p)}" for p in ps),
         inner=inner_sql,
     )
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sql, [[lo for lo, _ in ranges], [hi for _, hi in ranges], *params])
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(sql, [*arrays, *params])
         fetched = {row[0]: row[1:] for row in cursor.fetchall()}
     return [
         Percentiles(count=fetched[i][0], values=dict(zip(ps, fetched[i][1:], strict=True)))
-        for i in range(1, len(ranges) + 1)
+        for i in range(1, len(arrays[0]) + 1)
     ]
 
 

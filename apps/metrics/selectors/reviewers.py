@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, QuerySet
 
 from apps.metrics.models import PREvent, PullRequest, PullRequestState, TeamMember
-from apps.metrics.selectors.percentiles import grouped_percentiles
+from apps.metrics.selectors.percentiles import keyed_percentiles
 from apps.metrics.selectors.scope import DashboardFilters, counted_reviews, team_pull_requests
 from apps.metrics.types import TimelineKind
 from apps.teams.models import Team
@@ -56,17 +56,18 @@ def _open_requests(team: Team, filters: DashboardFilters) -> dict[int, int]:
 def team_reviewer_load(*, team: Team, filters: DashboardFilters) -> list[ReviewerLoad]:
     """One row per reviewer, busiest first; four statements whatever the team size.
 
-    Counts and medians are asked apart: the count per reviewer is a hash of the period's reviews, no sort; the
-    median reads only the first responses (``review_team_response_cov_idx``, a third of the reviews) and sorts those.
-    One statement for both sorted every review of the period by reviewer (300,000 rows for a year at 100k PRs).
+    Counts and medians are asked apart: the count per reviewer is a hash of the period's reviews, no sort; each
+    reviewer's median reads their first responses alone (``review_team_response_cov_idx``, a third of the reviews,
+    by reviewer) and sorts those. One statement for both sorted every review of the period by reviewer (300,000
+    rows for a year at 100k PRs), then each reviewer's again.
     """
     reviews = counted_reviews(team=team, filters=filters)
     given = dict(
         reviews.order_by().values("reviewer_id").annotate(n=Count("*")).values_list("reviewer_id", "n")
     )  # "*" lets the database count from the index alone
     # response_seconds is set on each reviewer's first review of a PR only, so its median is per PR reviewed.
-    responses = grouped_percentiles(
-        reviews.filter(response_seconds__isnull=False), value="response_seconds", group="reviewer_id", ps=(0.5,)
+    responses = keyed_percentiles(
+        reviews, value="response_seconds", column="reviewer_id", keys=sorted(given), ps=(0.5,)
     )
     waiting = _open_requests(team, filters)
     members = TeamMember.objects.for_team(team).in_bulk(set(given) | set(waiting))
