@@ -37,7 +37,6 @@ class Percentiles:
 
     count: int
     values: dict[float, float | None]
-    rows: int | None = None  # all rows of the group, NULL values included (when asked for)
 
     def __getitem__(self, p: float) -> float | None:
         return self.values[p]  # a KeyError lets templates fall back to the attributes below
@@ -90,37 +89,18 @@ def aggregate_with_percentiles(
 
 
 def grouped_percentiles(
-    queryset: QuerySet,
-    *,
-    value: str | Expression,
-    group: str | Expression,
-    ps: Sequence[float] = DEFAULT_PS,
-    count_rows: bool = False,
+    queryset: QuerySet, *, value: str | Expression, group: str | Expression, ps: Sequence[float] = DEFAULT_PS
 ) -> dict[Any, Percentiles]:
-    """Percentiles of ``value`` for each value of ``group`` (a field name or an expression such as a week).
-
-    With ``count_rows`` each group also says how many rows it has, NULL values included, so a selector that
-    needs a count and a median of the same rows asks once (on PostgreSQL; SQLite adds a plain count).
-    """
+    """Percentiles of ``value`` for each value of ``group`` (a field name or an expression such as a week)."""
     value_expr = F(value) if isinstance(value, str) else value
     group_expr = F(group) if isinstance(group, str) else group
     rows = queryset.order_by().annotate(pct_value=Cast(value_expr, FloatField()), pct_group=group_expr)
+    rows = rows.filter(pct_value__isnull=False)
     if connections[queryset.db].vendor == "postgresql":
         aggregates: dict[str, Aggregate] = {_label(p): PercentileCont("pct_value", p) for p in ps}
-        if count_rows:
-            aggregates["pct_rows"] = Count("pk")
-        else:
-            rows = rows.filter(pct_value__isnull=False)
         result = rows.values("pct_group").annotate(pct_n=Count("pct_value"), **aggregates)
-        return {
-            r["pct_group"]: Percentiles(r["pct_n"], {p: r[_label(p)] for p in ps}, r.get("pct_rows")) for r in result
-        }
-    found = _window_percentiles(rows.filter(pct_value__isnull=False).values("pct_group", "pct_value"), ps)
-    if not count_rows:
-        return found
-    counted = rows.values("pct_group").annotate(pct_rows=Count("pk")).values_list("pct_group", "pct_rows")
-    missing = Percentiles(0, dict.fromkeys(ps))
-    return {key: Percentiles(found.get(key, missing).count, found.get(key, missing).values, n) for key, n in counted}
+        return {r["pct_group"]: Percentiles(r["pct_n"], {p: r[_label(p)] for p in ps}) for r in result}
+    return _window_percentiles(rows.values("pct_group", "pct_value"), ps)
 
 
 # One index range and one small sort per slice (a week, a reviewer), where a GROUP BY of the period sorts all its
