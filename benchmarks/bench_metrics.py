@@ -344,8 +344,8 @@ def explain_dashboard(team: Team, *, days: int) -> None:
         client.get(url, params)
     print(f"--- {team.slug}, last {days} days: {len(captured.captured_queries)} statements")
     for query in captured.captured_queries:
-        print(f"\n{float(query['time']) * 1000:.1f} ms: {query['sql'][:300]}")
-        if query["sql"].lstrip("( ").upper().startswith(("SELECT", "WITH")):
+        print(f"\n{float(query['time']) * 1000:.1f} ms: {query['sql'].strip()[:300]}")
+        if query["sql"].lstrip("( \n").upper().startswith(("SELECT", "WITH")):
             with connection.cursor() as cursor:
                 cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query['sql']}")
                 print("\n".join(f"    {line}" for (line,) in cursor.fetchall()))
