@@ -15,6 +15,8 @@ Prints, without asserting on timing:
 - the people page of a 40-person team with 40,000 PRs;
 - with ``--big``: the same pages for one team with 1,000,000 PRs and 3,000,000 reviews over ten years
   (target < 1 s; its 30-day view should cost about what the 100k team's does);
+- with ``--only-dashboard``: the dashboard and people pages alone (a run of the code before beside one of the code
+  after, on one seeded database);
 - with ``--explain DAYS``: no timings, but every statement of one dashboard render over the last DAYS days with
   its time and ``EXPLAIN (ANALYZE, BUFFERS)`` (PostgreSQL), to see where a render's time goes.
 
@@ -342,8 +344,8 @@ def explain_dashboard(team: Team, *, days: int) -> None:
         client.get(url, params)
     print(f"--- {team.slug}, last {days} days: {len(captured.captured_queries)} statements")
     for query in captured.captured_queries:
-        print(f"\n{float(query['time']) * 1000:.1f} ms: {query['sql'][:300]}")
-        if query["sql"].lstrip("( ").upper().startswith(("SELECT", "WITH")):
+        print(f"\n{float(query['time']) * 1000:.1f} ms: {query['sql'].strip()[:300]}")
+        if query["sql"].lstrip("( \n").upper().startswith(("SELECT", "WITH")):
             with connection.cursor() as cursor:
                 cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query['sql']}")
                 print("\n".join(f"    {line}" for (line,) in cursor.fetchall()))
@@ -406,6 +408,9 @@ def main() -> None:
     parser.add_argument("--only-pages", action="store_true", help="skip the write-path figures")
     parser.add_argument("--only-figures", action="store_true", help="only the figures' PR lists and exports")
     parser.add_argument(
+        "--only-dashboard", action="store_true", help="only the dashboard and people pages (quick before/after runs)"
+    )
+    parser.add_argument(
         "--explain", type=int, metavar="DAYS", help="instead of timing, print each statement of a DAYS-long dashboard"
     )
     args = parser.parse_args()
@@ -420,13 +425,14 @@ def main() -> None:
     if args.only_figures:
         bench_figure_lists(seed_team("bench-dashboard", DASHBOARD_PRS))
         return
-    if not args.only_pages:
+    if not (args.only_pages or args.only_dashboard):
         bench_event_replay(batch=DRAIN_BATCH)
         bench_event_replay(batch=1)
         bench_long_pull_request()
         bench_import()
     bench_dashboard(seed_team("bench-dashboard", DASHBOARD_PRS), target="< 300 ms, <= 20 queries")
-    bench_figure_lists(seed_team("bench-dashboard", DASHBOARD_PRS))
+    if not args.only_dashboard:
+        bench_figure_lists(seed_team("bench-dashboard", DASHBOARD_PRS))
     bench_people(seed_team("bench-people", PEOPLE_PRS))
     if args.big:
         # Ten years at the 100k team's rate: a 30-day view should cost about the same for both teams.

@@ -134,9 +134,10 @@ def _dashboard(request: TeamRequest) -> HttpResponse:
     }
     if repos:
         sort = table_sort(request.GET.get("sort"))
-        table = team_pull_request_table(team=request.team, filters=filters, sort=sort)
+        summary = team_flow_summary(team=request.team, filters=filters)
+        table = team_pull_request_table(team=request.team, filters=filters, sort=sort, merged_count=summary.merged)
         context |= {
-            "summary": team_flow_summary(team=request.team, filters=filters),
+            "summary": summary,
             "trends": team_weekly_trends(team=request.team, filters=filters),
             "reviewers": team_reviewer_load(team=request.team, filters=filters),
             "page": Paginator(cast(Sequence[Any], table), PAGE_SIZE).get_page(

@@ -8,11 +8,10 @@ members' PRs are left out; bot-authored PRs are left out unless asked for.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta
 
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
-from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from apps.metrics.models import PullRequest, TeamMember
@@ -20,8 +19,8 @@ from apps.metrics.selectors.percentiles import (
     DEFAULT_PS,
     Percentiles,
     aggregate_with_percentiles,
-    grouped_percentiles,
     percentiles,
+    ranged_percentiles,
 )
 from apps.metrics.selectors.scope import DashboardFilters, first_reviewed_in_period, merged_in_period
 from apps.teams.models import Team
@@ -90,31 +89,28 @@ def team_weekly_trends(*, team: Team, filters: DashboardFilters) -> list[WeekPoi
 
     Only merges inside the period count, so the first and last weeks may cover fewer days: they are marked
     partial rather than shown as a dip. Weeks without a merge are present with zero merges and no median.
+    Each week is its own range of the merged index (``ranged_percentiles``), bounded by its Monday 00:00 in the
+    team's time zone, as the week's PR list is.
     """
     start_week = filters.start - timedelta(days=filters.start.weekday())
     end_week = filters.end - timedelta(days=filters.end.weekday())
-    tz = timezone.get_current_timezone()
+    weeks = [start_week + timedelta(weeks=n) for n in range((end_week - start_week).days // 7 + 1)]
     merged = merged_in_period(team=team, filters=filters)
-    by_week = grouped_percentiles(merged, value="cycle_time_seconds", group=week_of("merged_at", tz), ps=(0.5,))
-    found = {_as_date(week): stats for week, stats in by_week.items()}
+    by_week = ranged_percentiles(
+        merged, value="cycle_time_seconds", column="merged_at", ranges=[week_bounds(week) for week in weeks], ps=(0.5,)
+    )
     points = []
-    week = start_week
-    while week <= end_week:
-        stats = found.get(week)
+    for week, stats in zip(weeks, by_week, strict=True):
         partial = week < filters.start or week + timedelta(days=6) > filters.end
-        p50 = stats.p50 / 3600 if stats and stats.p50 is not None else None
-        points.append(WeekPoint(week=week, merged=stats.count if stats else 0, cycle_p50=p50, partial=partial))
-        week += timedelta(weeks=1)
+        p50 = stats.p50 / 3600 if stats.p50 is not None else None
+        points.append(WeekPoint(week=week, merged=stats.count, cycle_p50=p50, partial=partial))
     return points
 
 
-def week_of(column: str, tz: tzinfo) -> TruncWeek:
-    """The Monday of ``column``'s week in the team's time zone: the trends' bucket and a week's PR list's."""
-    return TruncWeek(column, tzinfo=tz)
-
-
-def _as_date(value: datetime | date) -> date:
-    return timezone.localtime(value).date() if isinstance(value, datetime) else value
+def week_bounds(monday: date) -> tuple[datetime, datetime]:
+    """The week starting ``monday``: Monday 00:00 to the next Monday 00:00 in the current (the team's) time zone."""
+    tz = timezone.get_current_timezone()
+    return datetime.combine(monday, time.min, tz), datetime.combine(monday + timedelta(days=7), time.min, tz)
 
 
 # A loose index scan over ``pr_team_repo_name_idx``: one index probe per repository, however many PRs each has,

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import connections
-from django.db.models import Aggregate, Count, Expression, F, FloatField, QuerySet, Value
+from django.db.models import Aggregate, Case, Count, Expression, F, FloatField, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Cast
 
 DEFAULT_PS = (0.5, 0.75, 0.9)
@@ -36,7 +37,6 @@ class Percentiles:
 
     count: int
     values: dict[float, float | None]
-    rows: int | None = None  # all rows of the group, NULL values included (when asked for)
 
     def __getitem__(self, p: float) -> float | None:
         return self.values[p]  # a KeyError lets templates fall back to the attributes below
@@ -89,37 +89,101 @@ def aggregate_with_percentiles(
 
 
 def grouped_percentiles(
-    queryset: QuerySet,
-    *,
-    value: str | Expression,
-    group: str | Expression,
-    ps: Sequence[float] = DEFAULT_PS,
-    count_rows: bool = False,
+    queryset: QuerySet, *, value: str | Expression, group: str | Expression, ps: Sequence[float] = DEFAULT_PS
 ) -> dict[Any, Percentiles]:
-    """Percentiles of ``value`` for each value of ``group`` (a field name or an expression such as a week).
-
-    With ``count_rows`` each group also says how many rows it has, NULL values included, so a selector that
-    needs a count and a median of the same rows asks once (on PostgreSQL; SQLite adds a plain count).
-    """
+    """Percentiles of ``value`` for each value of ``group`` (a field name or an expression such as a week)."""
     value_expr = F(value) if isinstance(value, str) else value
     group_expr = F(group) if isinstance(group, str) else group
     rows = queryset.order_by().annotate(pct_value=Cast(value_expr, FloatField()), pct_group=group_expr)
+    rows = rows.filter(pct_value__isnull=False)
     if connections[queryset.db].vendor == "postgresql":
         aggregates: dict[str, Aggregate] = {_label(p): PercentileCont("pct_value", p) for p in ps}
-        if count_rows:
-            aggregates["pct_rows"] = Count("pk")
-        else:
-            rows = rows.filter(pct_value__isnull=False)
         result = rows.values("pct_group").annotate(pct_n=Count("pct_value"), **aggregates)
-        return {
-            r["pct_group"]: Percentiles(r["pct_n"], {p: r[_label(p)] for p in ps}, r.get("pct_rows")) for r in result
-        }
-    found = _window_percentiles(rows.filter(pct_value__isnull=False).values("pct_group", "pct_value"), ps)
-    if not count_rows:
-        return found
-    counted = rows.values("pct_group").annotate(pct_rows=Count("pk")).values_list("pct_group", "pct_rows")
-    missing = Percentiles(0, dict.fromkeys(ps))
-    return {key: Percentiles(found.get(key, missing).count, found.get(key, missing).values, n) for key, n in counted}
+        return {r["pct_group"]: Percentiles(r["pct_n"], {p: r[_label(p)] for p in ps}) for r in result}
+    return _window_percentiles(rows.values("pct_group", "pct_value"), ps)
+
+
+# One index range and one small sort per slice (a week, a reviewer), where a GROUP BY of the period sorts all its
+# rows by the group and then each group again. Only our own constants are formatted in; the inner query and the
+# slices' bounds or keys are parameters.
+LATERAL_SQL = """
+SELECT r.i, s.n, {columns}
+FROM unnest({arrays}) WITH ORDINALITY AS r({names}, i)
+CROSS JOIN LATERAL (
+    SELECT COUNT(t.v) AS n, {aggregates}
+    FROM ({inner}) AS t (v, c)
+    WHERE {condition}
+) AS s
+"""
+
+
+def ranged_percentiles(
+    queryset: QuerySet,
+    *,
+    value: str,
+    column: str,
+    ranges: Sequence[tuple[datetime, datetime]],
+    ps: Sequence[float] = DEFAULT_PS,
+) -> list[Percentiles]:
+    """Percentiles of ``value`` for the rows whose ``column`` falls in each ``[lo, hi)`` of ``ranges``, in order.
+
+    A week's median of a year's merges: on PostgreSQL each range is read as its own range of the index on
+    ``column`` (a ``LATERAL`` subquery per range) and only its rows are sorted, so a year costs 53 sorts of a
+    week's PRs instead of a sort of the year's PRs by week followed by each week's sort. Ranges are computed by
+    the caller (a week's bounds in the team's time zone), the same bounds a week's PR list reads.
+    """
+    rows = queryset.order_by().filter(**{f"{value}__isnull": False})
+    if connections[queryset.db].vendor != "postgresql":
+        whens = [
+            When(Q(**{f"{column}__gte": lo, f"{column}__lt": hi}), then=Value(i)) for i, (lo, hi) in enumerate(ranges)
+        ]
+        found = grouped_percentiles(rows, value=value, group=Case(*whens, output_field=IntegerField()), ps=ps)
+        return [found.get(i, Percentiles(0, dict.fromkeys(ps))) for i in range(len(ranges))]
+    slices = ("%s::timestamptz[], %s::timestamptz[]", "lo, hi", "t.c >= r.lo AND t.c < r.hi")
+    return _lateral_percentiles(rows, value, column, slices, [[lo for lo, _ in ranges], [hi for _, hi in ranges]], ps)
+
+
+def keyed_percentiles(
+    queryset: QuerySet, *, value: str, column: str, keys: Sequence[int], ps: Sequence[float] = DEFAULT_PS
+) -> dict[int, Percentiles]:
+    """Percentiles of ``value`` for each of ``keys`` (ids in ``column``): what ``grouped_percentiles`` answers
+    for a group column, with the groups known beforehand (the reviewers a count found).
+
+    On PostgreSQL each key is its own range of an index that starts with (team, ``column``), and only its rows are
+    sorted, instead of sorting the period's rows by the group first.
+    """
+    if not keys:
+        return {}
+    rows = queryset.order_by().filter(**{f"{value}__isnull": False})
+    if connections[queryset.db].vendor != "postgresql":
+        found = grouped_percentiles(rows.filter(**{f"{column}__in": keys}), value=value, group=column, ps=ps)
+        return {key: found.get(key, Percentiles(0, dict.fromkeys(ps))) for key in keys}
+    found_list = _lateral_percentiles(rows, value, column, ("%s::bigint[]", "k", "t.c = r.k"), [list(keys)], ps)
+    return dict(zip(keys, found_list, strict=True))
+
+
+def _lateral_percentiles(
+    rows: QuerySet, value: str, column: str, slices: tuple[str, str, str], arrays: list[list], ps: Sequence[float]
+) -> list[Percentiles]:
+    """Percentiles per slice of ``rows``: ``slices`` is (the arrays' SQL types, their names, the condition a row
+    of a slice meets), ``arrays`` one list per name, a slice per position."""
+    types, names, condition = slices
+    inner_sql, params = rows.values_list(Cast(F(value), FloatField()), F(column)).query.sql_with_params()
+    sql = LATERAL_SQL.format(
+        arrays=types,
+        names=names,
+        condition=condition,
+        columns=", ".join(f"s.{_label(p)}" for p in ps),
+        aggregates=", ".join(f"percentile_cont({float(p)!r}) WITHIN GROUP (ORDER BY t.v) AS {_label(p)}" for p in ps),
+        inner=inner_sql,
+    )
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(sql, [*arrays, *params])
+        fetched = {row[0]: row[1:] for row in cursor.fetchall()}
+    return [
+        Percentiles(count=fetched[i][0], values=dict(zip(ps, fetched[i][1:], strict=True)))
+        for i in range(1, len(arrays[0]) + 1)
+    ]
 
 
 def _window_percentiles(rows: QuerySet, ps: Sequence[float]) -> dict[Any, Percentiles]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import F
+from django.db.models import Count, F
 from django.db.models.expressions import CombinedExpression
 from django.utils import timezone
 
@@ -41,9 +41,11 @@ class PullRequestTable:
 
     ordered = True  # the paginator's check
 
-    def __init__(self, *, team: Team, filters: DashboardFilters, sort: str) -> None:
+    def __init__(self, *, team: Team, filters: DashboardFilters, sort: str, merged_count: int | None = None) -> None:
         opened_in_period = in_window("pr_created_at", filters)
         self._team = team
+        self._merged_count = merged_count
+        self._merged_window = in_window("merged_at", filters)
         self._parts = (
             team_pull_requests(team=team, filters=filters).filter(opened_in_period),
             merged_in_period(team=team, filters=filters).exclude(opened_in_period),
@@ -53,8 +55,13 @@ class PullRequestTable:
         self._descending = sort.startswith("-")
 
     def count(self) -> int:
-        opened, merged_earlier = (part.order_by().values("pk") for part in self._parts)
-        return opened.union(merged_earlier, all=True).count()
+        """How many PRs the table lists. Given the period's merged count (the summary's), only the opened range is
+        read: the table is those opened in the period plus those merged in it, less the ones that are both."""
+        opened, merged_earlier = (part.order_by() for part in self._parts)
+        if self._merged_count is not None:
+            both = opened.aggregate(n=Count("*"), merged=Count("pk", filter=self._merged_window))
+            return int(both["n"]) + self._merged_count - int(both["merged"])
+        return opened.values("pk").union(merged_earlier.values("pk"), all=True).count()
 
     def __getitem__(self, page: slice) -> list[PullRequest]:
         opened, merged_earlier = (
@@ -80,9 +87,15 @@ def _sort_value(column: str) -> F | CombinedExpression:
     return SIZE if column == "size" else F(column)
 
 
-def team_pull_request_table(*, team: Team, filters: DashboardFilters, sort: str) -> PullRequestTable:
-    """PRs opened or merged in the period, sorted by a whitelisted column with empty values last."""
-    return PullRequestTable(team=team, filters=filters, sort=sort)
+def team_pull_request_table(
+    *, team: Team, filters: DashboardFilters, sort: str, merged_count: int | None = None
+) -> PullRequestTable:
+    """PRs opened or merged in the period, sorted by a whitelisted column with empty values last.
+
+    ``merged_count`` is the number of the period's merged PRs in the dashboard's scope (``FlowSummary.merged``)
+    when the page already has it: the table's count then reads one index range instead of two.
+    """
+    return PullRequestTable(team=team, filters=filters, sort=sort, merged_count=merged_count)
 
 
 @dataclass(frozen=True, slots=True)

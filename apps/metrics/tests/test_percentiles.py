@@ -8,8 +8,8 @@ import pytest
 from django.db.models.functions import TruncWeek
 
 from apps.metrics.models import PullRequest
-from apps.metrics.selectors.percentiles import grouped_percentiles, percentiles
-from apps.metrics.tests.factories import PullRequestFactory, at
+from apps.metrics.selectors.percentiles import grouped_percentiles, keyed_percentiles, percentiles, ranged_percentiles
+from apps.metrics.tests.factories import PullRequestFactory, TeamMemberFactory, at
 
 pytestmark = pytest.mark.django_db
 
@@ -58,3 +58,41 @@ def test_grouped_percentiles_per_week(team):
     assert result[weeks[0]].p50 == 4 and result[weeks[0]][0.9] == pytest.approx(5.6)
     assert result[weeks[1]].p50 == 10
     assert weeks[0].date() == at(0).date()
+
+
+def test_ranged_percentiles_per_week_including_empty_weeks(team):
+    """Each week's range of the merged index answers what a GROUP BY week answered, an empty week included."""
+    for h in (2, 4, 6):
+        PullRequestFactory(team=team, merged_at=at(1), cycle_time_seconds=h * 3600)
+    PullRequestFactory(team=team, merged_at=at(1) + timedelta(days=14), cycle_time_seconds=10)
+    PullRequestFactory(team=team, merged_at=at(1) + timedelta(days=14), cycle_time_seconds=None)  # no value: not a 0
+    monday = at(1) - timedelta(days=at(1).weekday(), hours=at(1).hour, minutes=at(1).minute)
+    weeks = [(monday + timedelta(weeks=n), monday + timedelta(weeks=n + 1)) for n in range(3)]
+
+    result = ranged_percentiles(
+        PullRequest.objects.for_team(team), value="cycle_time_seconds", column="merged_at", ranges=weeks, ps=(0.5, 0.9)
+    )
+
+    assert [r.count for r in result] == [3, 0, 1]
+    assert result[0].p50 == 4 * 3600 and result[0][0.9] == pytest.approx(reference([2, 4, 6], 0.9) * 3600)
+    assert result[1].p50 is None
+    assert result[2].p50 == 10
+
+
+def test_keyed_percentiles_equal_grouped_percentiles(team):
+    """Per reviewer (a key known beforehand), the same medians as grouping the rows by reviewer, on either database."""
+    first, second, absent = TeamMemberFactory(team=team), TeamMemberFactory(team=team), TeamMemberFactory(team=team)
+    for author, hours in ((first, [1, 9, 3, 7]), (second, [5])):
+        for h in hours:
+            PullRequestFactory(team=team, author=author, cycle_time_seconds=h)
+    prs = PullRequest.objects.for_team(team)
+    keys = [first.pk, second.pk, absent.pk]
+
+    keyed = keyed_percentiles(prs, value="cycle_time_seconds", column="author_id", keys=keys)
+    grouped = grouped_percentiles(prs, value="cycle_time_seconds", group="author_id")
+
+    assert {k: (v.count, v.values) for k, v in keyed.items() if v.count} == {
+        k: (v.count, v.values) for k, v in grouped.items()
+    }
+    assert keyed[first.pk].p50 == 5 and keyed[absent.pk].count == 0 and keyed[absent.pk].p50 is None
+    assert keyed_percentiles(prs, value="cycle_time_seconds", column="author_id", keys=[]) == {}

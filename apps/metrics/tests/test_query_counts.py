@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from apps.metrics.models import TeamMember
@@ -51,15 +52,22 @@ def test_a_batch_import_costs_a_few_statements_per_batch_not_per_pr(team, django
         assert pull_requests_import(team=team, items=items, batch_size=100) == 100
 
 
-def test_the_dashboard_renders_within_22_queries(member_client, team, django_assert_max_num_queries):
+@pytest.mark.parametrize(
+    "period", [{"start": "2026-10-01", "end": "2026-11-30"}, {"start": "2023-12-01", "end": "2026-11-30"}]
+)
+def test_the_dashboard_renders_within_20_queries_whatever_the_period(
+    member_client, team, django_assert_max_num_queries, period
+):
     for _ in range(30):
         snap = SnapshotFactory(state="closed", merged=True, updated_at=at(9), closed_at=at(9), merged_at=at(9))
         review_upsert(team=team, pull_request=snap, review=ReviewFactory(submitted_at=at(3)))
     url = reverse("metrics:dashboard", kwargs={"team_slug": team.slug})
-    # 20 for the figures, 2 for the freshness line (tracked repositories, installations with their newest event).
-    with django_assert_max_num_queries(22):
-        response = member_client.get(url, {"start": "2026-10-01", "end": "2026-11-30"})
-    assert response.status_code == 200
+    # Everything the page reads: session, user, team, filters, the freshness line and the figures. A three-year
+    # period has 157 weeks and costs what two months do (each week's median is one range of one statement).
+    # SQLite has no percentile aggregate: the summary's two percentiles take a windowed statement each there.
+    with django_assert_max_num_queries(20 if connection.vendor == "postgresql" else 22):
+        response = member_client.get(url, period | {"page": "2", "sort": "size"})
+    assert response.status_code == 200 and response.context["summary"].merged == 30
 
 
 @pytest.mark.parametrize("key", ["cycle", "reviews-given"])

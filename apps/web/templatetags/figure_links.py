@@ -29,18 +29,29 @@ def filter_params(filters: DashboardFilters) -> dict[str, str]:
 
 @register.simple_tag(takes_context=True)
 def figure_url(
-    context: dict[str, Any], key: str, p: int | None = None, week: date | None = None, member: int | None = None
+    context: Any, key: str, p: int | None = None, week: date | None = None, member: int | None = None
 ) -> str:
-    """``/a/<team>/metrics/figures/<key>/?start=…&end=…[&p=75][&week=…][&member=…]``."""
-    params = filter_params(context["filters"])
+    """``/a/<team>/metrics/figures/<key>/?start=…&end=…[&p=75][&week=…][&member=…]``.
+
+    A year's dashboard links a few hundred figures (two per week, three per reviewer): the filters' query string
+    and each key's path are built once per render (``render_context``), not once per link.
+    """
+    links = context.render_context.get(LINKS)
+    if links is None:
+        links = context.render_context[LINKS] = {"?": urlencode(filter_params(context["filters"]))}
+    if key not in links:
+        links[key] = reverse("metrics:figure", kwargs={"team_slug": context["team"].slug, "key": key})
+    extra = {}
     if p is not None:
-        params["p"] = str(p)
+        extra["p"] = str(p)
     if week is not None:
-        params["week"] = week.isoformat()
+        extra["week"] = week.isoformat()
     if member is not None:
-        params["member"] = str(member)
-    url = reverse("metrics:figure", kwargs={"team_slug": context["team"].slug, "key": key})
-    return f"{url}?{urlencode(params)}"
+        extra["member"] = str(member)
+    return f"{links[key]}?{links['?']}" + (f"&{urlencode(extra)}" if extra else "")
+
+
+LINKS = "figure_links"
 
 
 @register.simple_tag(takes_context=True)

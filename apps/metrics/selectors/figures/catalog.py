@@ -12,14 +12,14 @@ author), then the figure's (still open, never reviewed, outside the window, …)
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.db.models import Expression, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from apps.metrics.definitions import DEFINITIONS
 from apps.metrics.models import PullRequest, PullRequestState
+from apps.metrics.selectors.dashboard import week_bounds
 from apps.metrics.selectors.figures.reviewers import open_requests_figure, reviews_figure
 from apps.metrics.selectors.figures.types import Figure, FigureRequest, UnknownFigure
 from apps.metrics.selectors.scope import (
@@ -45,9 +45,9 @@ def period_pull_requests(*, team: Team, filters: DashboardFilters) -> QuerySet[P
     return PullRequest.objects.filter(chosen(team=team, filters=filters)).filter(touched)
 
 
-def _merged_reasons(filters: DashboardFilters) -> list[tuple[str, Q]]:
+def _merged_reasons(team: Team, filters: DashboardFilters) -> list[tuple[str, Q]]:
     return [
-        *scope_rules(filters=filters),
+        *scope_rules(team=team, filters=filters),
         STILL_OPEN,
         NOT_MERGED,
         ("merged outside the window", ~in_window("merged_at", filters)),
@@ -68,7 +68,7 @@ def _merged_figure(
     percentile: float | None = None,
 ) -> Figure:
     """A figure over the PRs merged in the period, narrowed by one condition (named for the rows it drops)."""
-    reasons = _merged_reasons(filters)
+    reasons = _merged_reasons(team, filters)
     included = merged_in_period(team=team, filters=filters)
     if request.week is not None:
         week = _week_window(request.week)
@@ -113,11 +113,9 @@ def _figure(
 
 
 def _week_window(monday: date) -> Q:
-    """Merged in the week starting ``monday``, Monday 00:00 to the next Monday 00:00 in the team's time zone:
-    the same bucket as the trends' ``TruncWeek``, as a range the merged index can read."""
-    tz = timezone.get_current_timezone()
-    start = datetime.combine(monday, time.min, tz)
-    return Q(merged_at__gte=start, merged_at__lt=datetime.combine(monday + timedelta(days=7), time.min, tz))
+    """Merged in the week starting ``monday`` (``week_bounds``): the very range the trends read for that week."""
+    start, end = week_bounds(monday)
+    return Q(merged_at__gte=start, merged_at__lt=end)
 
 
 SIZE = F("additions") + F("deletions")
@@ -175,7 +173,7 @@ def _week_cycle(team: Team, filters: DashboardFilters, r: FigureRequest) -> Figu
 
 def _pickup(team: Team, filters: DashboardFilters, r: FigureRequest) -> Figure:
     reasons = [
-        *scope_rules(filters=filters),
+        *scope_rules(team=team, filters=filters),
         NEVER_REVIEWED,
         ("first review outside the window", ~in_window("first_review_at", filters)),
         ("no pickup: it never left draft", Q(review_time_seconds__isnull=True)),

@@ -27,7 +27,7 @@ from apps.teams.models import Team
 
 def reviews_figure(team: Team, filters: DashboardFilters, r: FigureRequest, *, response: bool) -> Figure:
     reasons = [
-        *scope_rules(filters=filters, columns=ON_REVIEW),
+        *scope_rules(team=team, filters=filters, columns=ON_REVIEW),
         ("reviewer hidden", Q(reviewer__is_active=False)),
         ("reviewer is a bot", Q(reviewer__is_bot=True)),
         (OWN_REVIEW, Q(pr_author=F("reviewer"))),
@@ -68,5 +68,5 @@ def open_requests_figure(team: Team, filters: DashboardFilters, r: FigureRequest
         rows_are="pull_request",
         included=waiting(team_pull_requests(team=team, filters=filters)).order_by("pr_created_at", "pk"),
         base=waiting(chosen_prs),
-        reasons=tuple(scope_rules(filters=filters)),
+        reasons=tuple(scope_rules(team=team, filters=filters)),
     )
