@@ -21,11 +21,11 @@ reviewer, whatever the PR's history.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db import connection
 
-from apps.metrics.models import PRReview, PullRequest, ReviewState, TeamMember
+from apps.metrics.models import PRReview, ReviewState, TeamMember
 from apps.metrics.rules import ReviewFact
 
 _REVIEWS = PRReview._meta.db_table
@@ -37,6 +37,7 @@ _COLUMNS = (
 )
 _IS_BOT = f"(SELECT m.is_bot FROM {TeamMember._meta.db_table} m WHERE m.id = r.reviewer_id) AS reviewer_is_bot"
 
+_NO_END = datetime(9999, 12, 31, tzinfo=UTC)
 Stored = dict[int, tuple[int, int | None, tuple]]
 
 
@@ -70,26 +71,21 @@ def _deciding_sql(merged_at: dict[int, datetime | None]) -> tuple[str, list[obje
     ``LATERAL``; it looks ids ``IN (subquery)`` up by primary key, always.
     """
     pr_ids = sorted(merged_at)
-    in_prs = ", ".join(["%s"] * len(pr_ids))
-    merges = [(pk, when) for pk, when in sorted(merged_at.items()) if when is not None]
-    ctes = [f"prs(pr) AS (SELECT id FROM {PullRequest._meta.db_table} WHERE id IN ({in_prs}))"]
-    params: list[object] = [*pr_ids]
-    if merges:
-        ctes.append(f"merges(pr, merged_at) AS (VALUES {', '.join(['(%s, %s)'] * len(merges))})")
-        for pk, when in merges:
-            params += [pk, connection.ops.adapt_datetimefield_value(when)]
+    # Each PR with the last moment an approval counts: its merge, or no end (an index bound either way).
+    ctes = [f"prs(pr, approved_until) AS (VALUES {', '.join(['(%s, %s)'] * len(pr_ids))})"]
+    params: list[object] = []
+    for pk in pr_ids:
+        params += [pk, connection.ops.adapt_datetimefield_value(merged_at[pk] or _NO_END)]
     # The loose index scan: each step probes the PR's next reviewer id (NULL after the last one).
     ctes.append(
-        "reviewers(pr, rid) AS ("
-        f"SELECT p.pr, (SELECT r.reviewer_id FROM {_REVIEWS} r WHERE r.pull_request_id = p.pr "
+        "reviewers(pr, approved_until, rid) AS ("
+        f"SELECT p.pr, p.approved_until, (SELECT r.reviewer_id FROM {_REVIEWS} r WHERE r.pull_request_id = p.pr "
         "AND r.reviewer_id IS NOT NULL ORDER BY r.reviewer_id LIMIT 1) FROM prs p "
-        f"UNION ALL SELECT v.pr, (SELECT r.reviewer_id FROM {_REVIEWS} r WHERE r.pull_request_id = v.pr "
-        "AND r.reviewer_id > v.rid ORDER BY r.reviewer_id LIMIT 1) FROM reviewers v WHERE v.rid IS NOT NULL)"
+        f"UNION ALL SELECT v.pr, v.approved_until, (SELECT r.reviewer_id FROM {_REVIEWS} r "
+        "WHERE r.pull_request_id = v.pr AND r.reviewer_id > v.rid ORDER BY r.reviewer_id LIMIT 1) "
+        "FROM reviewers v WHERE v.rid IS NOT NULL)"
     )
-    approval = f" AND r.state = '{_APPROVED}'"
-    if merges:
-        approval += " AND (m.merged_at IS NULL OR r.submitted_at <= m.merged_at)"
-    join_merges = " LEFT JOIN merges m ON m.pr = v.pr" if merges else ""
+    approval = f" AND r.state = '{_APPROVED}' AND r.submitted_at <= v.approved_until"
     lateral = connection.vendor == "postgresql"
     selects: list[str] = []
     # Each reviewer of each PR, then the reviews without a reviewer (a deleted account) as one more reviewer.
@@ -97,16 +93,17 @@ def _deciding_sql(merged_at: dict[int, datetime | None]) -> tuple[str, list[obje
         ("r.reviewer_id = v.rid", "reviewers v", " WHERE v.rid IS NOT NULL"),
         ("r.reviewer_id IS NULL", "prs v", ""),
     ):
-        for order, condition, join in (("ASC", "", ""), ("DESC", "", ""), ("DESC", approval, join_merges)):
+        for order, condition in (("ASC", ""), ("DESC", ""), ("DESC", approval)):
             probe = (
                 f"SELECT {_COLUMNS if lateral else 'r.id'} FROM {_REVIEWS} r WHERE r.pull_request_id = v.pr "
                 f"AND {reviewer} AND r.submitted_at IS NOT NULL{condition} "
                 f"ORDER BY r.submitted_at {order}, r.id {order} LIMIT 1"
             )
             if lateral:
-                selects.append(f"SELECT d.* FROM {source}{join} CROSS JOIN LATERAL ({probe}) d{where}")
+                selects.append(f"SELECT d.* FROM {source} CROSS JOIN LATERAL ({probe}) d{where}")
             else:
-                selects.append(f"SELECT ({probe}) FROM {source}{join}{where}")
+                selects.append(f"SELECT ({probe}) FROM {source}{where}")
+    in_prs = ", ".join(["%s"] * len(pr_ids))
     responses = f"FROM {_REVIEWS} r WHERE r.pull_request_id IN ({in_prs}) AND r.response_seconds IS NOT NULL"
     params += pr_ids
     with_ctes = f"WITH RECURSIVE {', '.join(ctes)}"

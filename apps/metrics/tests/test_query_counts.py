@@ -78,13 +78,16 @@ def database_work() -> Iterator[Callable[[], int]]:
         connection.connection.set_progress_handler(None, 1)
 
 
-def test_a_review_event_costs_a_pr_with_600_reviews_what_it_costs_a_pr_with_30(team):
+@pytest.mark.parametrize("merged", [False, True], ids=["open", "merged before most approvals"])
+def test_a_review_event_costs_a_pr_with_600_reviews_what_it_costs_a_pr_with_30(team, merged):
     """A busy PR's next review is processed reading the few reviews that decide its metrics (each reviewer's
-    first, latest and last approval), found by index probes, never a pass over every review it ever had."""
+    first, latest and last approval before the merge), found by index probes, never a pass over every review it
+    ever had, nor over the approvals that came after its merge."""
     reviewers = [PersonFactory() for _ in range(5)]
     work = {}
     for history in (30, 600):
-        snap = SnapshotFactory()
+        closed = {"state": "closed", "merged": True, "closed_at": at(1.1), "merged_at": at(1.1), "updated_at": at(1.1)}
+        snap = SnapshotFactory(**(closed if merged else {}))
         with events_batched():
             for i in range(history):
                 state = "APPROVED" if i % 3 == 0 else "COMMENTED"
