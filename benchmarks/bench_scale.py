@@ -9,7 +9,8 @@ after); by default it publishes to Celery's in-memory transport. GitHub is the e
 Prints, for each part, what the issue's "done when" asks: admin pages in ms; pruning a day's payloads and expiring
 a day's rows (and that the plan is an index range, not a scan of the table); a 100,000-delivery backlog queued by
 the sweeper; reconciliation of unchanged installations (statements, UPDATEs, GitHub calls, longest transaction);
-and the processing time of a busy PR's 2nd and 2,000th review. No timing is asserted.
+and the processing time of a busy PR's 2nd and 2,000th review, with the review rows each reads. No timing is
+asserted.
 """
 
 from __future__ import annotations

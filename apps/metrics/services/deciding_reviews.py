@@ -12,7 +12,7 @@ reads every one of them on every event. Here the database walks the index ``(pul
 submitted_at, id)`` instead: one probe finds the PR's next reviewer (a loose index scan, by a recursive CTE that
 PostgreSQL and SQLite both run), one probe at each end of a reviewer's range reads their first and latest review,
 and one probe of a partial index of approvals reads their last approval before the merge. That is a few rows per
-reviewer, whatever the PR's history.
+reviewer, whatever the PR's history. The indexes are ``PRReview.Meta.indexes`` (migration 0012).
 """
 
 # The SQL is assembled from this module's constants and table names; every value is a query parameter.
@@ -48,7 +48,8 @@ def deciding_reviews(merged_at: dict[int, datetime | None]) -> tuple[dict[int, l
 
     Besides each reviewer's first, latest and last approval before the merge (reviews without a reviewer count as
     one more reviewer), the reviews that still hold a response time are read, to clear one that a late, earlier
-    review displaced: a partial index holds only those, about one per reviewer.
+    review displaced: a partial index holds only those, about one per reviewer. (PostgreSQL picks that index from
+    its statistics; a table never analyzed looks to it as if almost every review held a response time.)
     """
     if not merged_at:
         return {}, {}
