@@ -6,8 +6,10 @@ created and migrated here; the deliveries are seeded once and kept between runs)
 (for example ``redis://127.0.0.1:6379/13``) makes the sweeper publish to a real broker (the queue is purged
 after); by default it publishes to Celery's in-memory transport. GitHub is the emulator, in this process.
 
-Prints, for each part, what the issue's "done when" asks: admin pages in ms; pruning a day's payloads and expiring
-a day's rows (and that the plan is an index range, not a scan of the table); a 100,000-delivery backlog queued by
+Prints, for each part, what the issue's "done when" asks: admin pages in ms; pruning payloads (day partitions
+dropped, payloads dropped, statements run: no UPDATE, and the plan of the one query that reads deliveries, an index
+range of a day) and expiring a day's rows; ingest (audit row and body in one statement); a 100,000-delivery backlog
+queued by
 the sweeper; reconciliation of unchanged installations (statements, UPDATEs, GitHub calls, longest transaction);
 and the processing time of a busy PR's 2nd and 2,000th review, with the review rows each reads. No timing is
 asserted.
@@ -61,13 +63,12 @@ from django.utils import timezone  # noqa: E402
 
 from apps.integrations.github import http_session  # noqa: E402
 from apps.integrations.models import (  # noqa: E402
-    Checkpoint,
     DeliveryStatus,
     GitHubAppInstallation,
     TrackedRepository,
     WebhookDelivery,
 )
-from apps.integrations.services import lifecycle, reconcile  # noqa: E402
+from apps.integrations.services import lifecycle, payload_partitions, reconcile  # noqa: E402
 from apps.integrations.services.deliveries import deliveries_sweep_pending, delivery_parse, delivery_record  # noqa: E402
 from apps.integrations.services.processing import delivery_process  # noqa: E402
 from apps.teams.models import Team  # noqa: E402
@@ -106,35 +107,44 @@ def ms(seconds: float) -> str:
 
 
 def seed_deliveries(total: int) -> None:
-    """``total`` deliveries over ``DAYS`` days (a 600-byte payload each), ``BACKLOG`` of them pending, a few
-    hundred failed; in SQL, so a million take seconds, not an hour of webhook requests."""
+    """``total`` deliveries over ``DAYS`` days, each with its body (600 bytes) in the payload table, in the day
+    partitions of those days; ``BACKLOG`` of them pending, a few hundred failed. In SQL, so a million take a minute,
+    not an hour of webhook requests."""
     have = WebhookDelivery.objects.count()
     if have >= total:
         print(f"deliveries: {have:,} already seeded")
         return
     started = time.perf_counter()
+    payload_partitions.payload_partitions_ensure(since=(timezone.now() - timedelta(days=DAYS + 1)).date())
     body = json.dumps({"action": "submitted", "filler": "x" * 560})
     with connection.cursor() as cursor:
         cursor.execute(
             """
             INSERT INTO integrations_webhookdelivery (delivery_id, event, action, installation_id, target_type,
-                payload, received_at, status, reason, attempts, processed_at)
+                received_at, status, reason, attempts, processed_at)
             SELECT md5(random()::text || g::text),
                 (ARRAY['pull_request', 'pull_request_review', 'push', 'check_run'])[1 + g %% 4],
-                'submitted', 1000 + g %% 2000, 'Organization', %s,
+                'submitted', 1000 + g %% 2000, 'Organization',
                 now() - make_interval(secs => (%s - g) * (%s::float / %s)),
                 CASE WHEN g > %s - %s THEN 'pending' WHEN g %% 5000 = 0 THEN 'failed' ELSE 'processed' END,
                 '', 1, NULL
             FROM generate_series(%s, %s) AS g
             """,
-            [body, total, DAYS * 86400, total, total, BACKLOG, have + 1, total],
+            [total, DAYS * 86400, total, total, BACKLOG, have + 1, total],
+        )
+        cursor.execute(
+            "INSERT INTO integrations_webhookpayload (delivery_id, received_at, body)"
+            " SELECT id, received_at, %s FROM integrations_webhookdelivery"
+            " WHERE id > (SELECT coalesce(max(delivery_id), 0) FROM integrations_webhookpayload)",
+            [body],
         )
         cursor.execute("VACUUM ANALYZE integrations_webhookdelivery")
-    print(f"deliveries: seeded {total - have:,} in {time.perf_counter() - started:.0f} s")
+        cursor.execute("VACUUM ANALYZE integrations_webhookpayload")
+    print(f"deliveries: seeded {total - have:,} with their payloads in {time.perf_counter() - started:.0f} s")
 
 
 def bench_ingest(count: int = 2_000) -> None:
-    """The webhook's INSERT (one statement, ``delivery_record``) into the full table."""
+    """The webhook's INSERT (one statement, ``delivery_record``: the audit row and its body) into the full tables."""
     celery_app.conf.task_always_eager = False  # stored as the webhook stores them; processing is not timed here
     body = json.dumps({"action": "opened", "filler": "x" * 2000}).encode()
     started = time.perf_counter()
@@ -144,7 +154,8 @@ def bench_ingest(count: int = 2_000) -> None:
         pks.append(delivery_record(incoming=delivery_parse(headers=headers, body=body)))
     elapsed = time.perf_counter() - started
     print(
-        f"ingest: {count:,} deliveries recorded in {elapsed:.2f} s = {elapsed / count * 1000:.2f} ms each (one INSERT)"
+        f"ingest: {count:,} deliveries recorded in {elapsed:.2f} s = {elapsed / count * 1000:.2f} ms each"
+        " (one statement: the audit row's INSERT feeding the payload's)"
     )
     WebhookDelivery.objects.filter(pk__in=pks).update(status=DeliveryStatus.PROCESSED)
 
@@ -171,30 +182,50 @@ def bench_sweeper() -> None:
         print(f"  (purged {purged:,} messages from the bench broker)")
 
 
-def explain(sql: str, params: list) -> str:
+def explain(sql: str, params: list, lines: int = 3) -> str:
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN " + sql, params)
-        return " / ".join(row[0].strip() for row in cursor.fetchall()[:3])
+        return " / ".join(row[0].strip() for row in cursor.fetchall()[:lines])
 
 
 def bench_prune() -> None:
-    """A day's payloads dropped and a day's rows expired, on the 1M-row table: an index range each."""
+    """Payloads past the retention dropped on the 1M-delivery table: the oldest day's partition alone, then every
+    day past the retention; each in a transaction rolled back, so the next run has the same tables. Counts the
+    statements by kind: dropping partitions is DDL, no UPDATE and no DELETE outside the DEFAULT partition."""
     days = lifecycle.settings.WEBHOOK_PAYLOAD_RETENTION_DAYS
-    through = timezone.now() - timedelta(days=days + 1)  # yesterday's run went this far
-    Checkpoint.objects.update_or_create(
-        name=lifecycle.PRUNE_CHECKPOINT, defaults={"value": {"through": through.isoformat()}}
-    )
-    started = time.perf_counter()
-    pruned = lifecycle.delivery_payloads_prune()
-    elapsed = time.perf_counter() - started
+    partitions = payload_partitions.payload_partitions()
+    if not partitions:
+        print("prune: no day partitions (not PostgreSQL?)")
+        return
+    first_row = WebhookDelivery.objects.order_by("received_at").values_list("received_at", flat=True).first()
+    full_days = [day for day in partitions if first_row and payload_partitions.day_bounds(day)[0] >= first_row]
+    oldest = min(full_days or partitions)  # the oldest day holding a whole day's deliveries
+    start, end = payload_partitions.day_bounds(oldest)
     plan = explain(
-        "UPDATE integrations_webhookdelivery SET payload = '' WHERE received_at >= %s AND received_at < %s"
-        " AND payload_pruned_at IS NULL AND status IN ('processed', 'ignored')",
-        [through, through + timedelta(days=1)],
+        f"SELECT p.* FROM {partitions[oldest]} p JOIN integrations_webhookdelivery d ON d.id = p.delivery_id"
+        " AND d.received_at = p.received_at WHERE d.received_at >= %s AND d.received_at < %s"
+        " AND d.status <> ALL(%s)",
+        [start, end, ["processed", "ignored"]],
+        lines=8,
     )
-    print(f"prune: a day's payloads ({pruned:,}) dropped in {ms(elapsed)}; plan: {plan}")
-    oldest = WebhookDelivery.objects.order_by("received_at").values_list("received_at", flat=True).first()
-    age = (timezone.now() - oldest).days if oldest else 0
+    one_day = max(days, (timezone.now() - end).days)  # the oldest full day (and any emptier before it) is past this
+    for label, older_than in (
+        (f"through the oldest full day ({oldest})", one_day),
+        (f"every day past {days} days", days),
+    ):
+        statements = Statements()
+        started = time.perf_counter()
+        with transaction.atomic(), connection.execute_wrapper(statements):
+            result = lifecycle.delivery_payloads_prune_run(older_than_days=older_than)
+            elapsed = time.perf_counter() - started
+            transaction.set_rollback(True)
+        print(
+            f"prune {label}: {result.partitions} partition(s), {result.payloads:,} payloads dropped in {ms(elapsed)};"
+            f" {statements.count} statements, {statements.updates} UPDATEs (rolled back)"
+        )
+    print(f"  the day's kept bodies (pending, failed) are read by: {plan}")
+    oldest_row = WebhookDelivery.objects.order_by("received_at").values_list("received_at", flat=True).first()
+    age = (timezone.now() - oldest_row).days if oldest_row else 0
     started = time.perf_counter()
     with transaction.atomic():
         expired = lifecycle.deliveries_expire(older_than_days=age - 1)
@@ -226,6 +257,10 @@ def bench_admin() -> None:
         started = time.perf_counter()
         response = client.get(f"/admin/integrations/webhookdelivery/{query}")
         figures.append(f"{name} {ms(time.perf_counter() - started)} ({response.status_code})")
+    pk = WebhookDelivery.objects.get(delivery_id=some).pk
+    started = time.perf_counter()
+    response = client.get(f"/admin/integrations/webhookdelivery/{pk}/change/")
+    figures.append(f"a delivery's page, its payload read {ms(time.perf_counter() - started)} ({response.status_code})")
     print(f"admin at {WebhookDelivery.objects.count():,} deliveries: " + "; ".join(figures))
 
 

@@ -227,6 +227,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-pending-deliveries": {"task": "apps.integrations.tasks.sweep_pending_deliveries", "schedule": 60.0},
     "recover-failed-deliveries": {"task": "apps.integrations.tasks.recover_failed_deliveries", "schedule": 600.0},
     "prune-delivery-payloads": {"task": "apps.integrations.tasks.prune_delivery_payloads", "schedule": 86400.0},
+    "create-payload-partitions": {"task": "apps.integrations.tasks.create_payload_partitions", "schedule": 86400.0},
     # At the start of every hour, that hour's 24th of the installations (id % 24): every installation made equal to
     # GitHub's once a day (heals lost or reordered events), one task each, spread over the hour. On the clock, not
     # every 3,600 s from beat's start, so a restarted beat neither skips an hour's slot nor runs one twice.

@@ -87,13 +87,19 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     show_full_result_count = False
     paginator = CappedCountPaginator
     actions = ("reprocess",)
-    readonly_fields = tuple(f.name for f in WebhookDelivery._meta.fields)
+    readonly_fields = (*(f.name for f in WebhookDelivery._meta.fields), "payload")
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[WebhookDelivery], search_term: str
     ) -> tuple[QuerySet[WebhookDelivery], bool]:
         term = search_term.strip()
         return (queryset.filter(delivery_id=term) if term else queryset), False
+
+    @admin.display(description="payload")
+    def payload(self, obj: WebhookDelivery) -> str:
+        """The stored body (one query on its primary key, on the change page only; the list never reads it)."""
+        body = obj.payload_stored()
+        return "(pruned)" if body is None else body
 
     @admin.action(description="Reprocess selected deliveries")
     def reprocess(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:

@@ -9,11 +9,16 @@ class IntegrationsConfig(AppConfig):
     def ready(self) -> None:
         import atexit
 
+        from django.db.models.signals import post_migrate
+
         from apps.integrations import (
             checks,  # noqa: F401  (registers the system checks)
-            receivers,  # noqa: F401  (connects to the metrics core's signals)
+            receivers,  # connects to the metrics core's signals
         )
         from apps.integrations.services.queueing import queueing_start, queueing_stop
 
+        post_migrate.connect(
+            receivers.payload_partitions_after_migrate, sender=self, dispatch_uid="integrations.payload_partitions"
+        )
         queueing_start()  # with a broker: the thread that wakes workers for stored deliveries
         atexit.register(queueing_stop)

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef, Subquery
 
 from apps.teams.models import BaseTeamModel, Team
 
@@ -18,21 +19,36 @@ class DeliveryStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class WebhookDeliveryQuerySet(models.QuerySet["WebhookDelivery"]):
+    def with_payload(self) -> WebhookDeliveryQuerySet:
+        """Each delivery with its stored body as ``payload`` (None once pruned), in the same query: a subquery on
+        the payload's primary key (delivery, received_at), which on PostgreSQL reads the one day's partition."""
+        return self.annotate(payload=Subquery(_payload_of_outer().values("body")[:1]))
+
+    def payload_kept(self) -> WebhookDeliveryQuerySet:
+        """Only the deliveries whose body is still stored (reprocessing needs it)."""
+        return self.filter(Exists(_payload_of_outer()))
+
+
+def _payload_of_outer() -> models.QuerySet[WebhookPayload]:
+    return WebhookPayload.objects.filter(delivery=OuterRef("pk"), received_at=OuterRef("received_at"))
+
+
 class WebhookDelivery(models.Model):
     """One delivery GitHub sent to the app-level webhook, stored before it is answered.
 
     Not team-owned: a delivery arrives before we know (or even have) a team for its installation.
-    ``payload`` keeps the raw body text exactly as received; it is pruned after the payload retention period,
-    and the row itself, the audit trail, is deleted after the delivery retention period
-    (``services.lifecycle``).
+    This row is the audit trail (who sent what, when, and what became of it), deleted after the delivery
+    retention period; the raw body is kept apart, in ``WebhookPayload``, and dropped sooner, after the payload
+    retention period (``services.lifecycle``). Read it with ``with_payload()`` or ``payload_stored()``.
 
     Indexes are only those a query uses, since every one is written on each delivery's INSERT and status
     UPDATE: the unique constraint on ``delivery_id`` (a constraint, not ``unique=True``, which on PostgreSQL also
     builds a ``varchar_pattern_ops`` index for LIKE that nothing runs), pending rows by age (a partial index: the
     drain and the sweeper read only these, and it stays as small as the backlog), failed rows by age (the admin's
     filter and the reprocess command; written only when a delivery fails), ``received_at`` (the admin's
-    newest-first list, the reprocess command's date range, pruning and expiry by age), and an installation's
-    deliveries by age (the freshness line's newest delivery).
+    newest-first list, the reprocess command's date range, expiry by age, the kept bodies of a pruned day), and an
+    installation's deliveries by age (the freshness line's newest delivery).
     """
 
     delivery_id = models.CharField(max_length=64, help_text="X-GitHub-Delivery")
@@ -43,13 +59,13 @@ class WebhookDelivery(models.Model):
     repository_id = models.BigIntegerField(null=True, blank=True, help_text="repository.id of the payload")
     target_id = models.BigIntegerField(null=True, blank=True, help_text="X-GitHub-Hook-Installation-Target-ID")
     target_type = models.CharField(max_length=32, blank=True, help_text="X-GitHub-Hook-Installation-Target-Type")
-    payload = models.TextField(blank=True)
-    payload_pruned_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField()
     status = models.CharField(max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     reason = models.TextField(blank=True, help_text="Why it was ignored, or the last error.")
     attempts = models.PositiveIntegerField(default=0)
     processed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WebhookDeliveryQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["delivery_id"], name="unique_delivery_id")]
@@ -70,6 +86,42 @@ class WebhookDelivery(models.Model):
     def __str__(self) -> str:
         label = f"{self.event}.{self.action}" if self.action else self.event
         return f"{label} {self.delivery_id}"
+
+    def payload_stored(self) -> str | None:
+        """The raw body as received, or None once it was pruned. Read from the ``with_payload()`` annotation when
+        the row came with it (no query), else with one query on the payload's primary key."""
+        if "payload" in self.__dict__:
+            payload: str | None = self.__dict__["payload"]
+            return payload
+        return (
+            WebhookPayload.objects.filter(delivery_id=self.pk, received_at=self.received_at)
+            .values_list("body", flat=True)
+            .first()
+        )
+
+
+class WebhookPayload(models.Model):
+    """The raw body of one delivery, exactly as received, kept apart from its audit row so that it can be dropped
+    a day at a time.
+
+    On PostgreSQL the table is partitioned by range of ``received_at`` (copied from the delivery), one partition
+    per UTC day and a DEFAULT partition for a row no day partition takes; ``body`` is compressed with lz4
+    (migration 0011). The primary key is (delivery, received_at) because a partitioned table's unique keys must
+    hold the partition key. Pruning a day is then ``DROP TABLE`` of its partition: no UPDATE, no dead tuples, and
+    the space goes back to the system at once (``services.lifecycle``, ``services.payload_partitions``). On
+    SQLite it is a plain table. No foreign key constraint in the database: a delete of an audit row would
+    otherwise look into every partition; ``deliveries_expire`` deletes the payloads of the rows it deletes.
+    """
+
+    pk = models.CompositePrimaryKey("delivery", "received_at")
+    delivery = models.ForeignKey(
+        WebhookDelivery, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    received_at = models.DateTimeField()
+    body = models.TextField()
+
+    def __str__(self) -> str:
+        return f"payload of delivery {self.delivery_id}"
 
 
 class InstallationStatus(models.TextChoices):

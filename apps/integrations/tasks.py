@@ -9,6 +9,7 @@ from celery import Task, shared_task
 
 from apps.integrations.services.deliveries import deliveries_sweep_pending
 from apps.integrations.services.lifecycle import deliveries_expire, delivery_payloads_prune
+from apps.integrations.services.payload_partitions import payload_partitions_ensure
 from apps.integrations.services.processing import RetryLater, deliveries_drain, delivery_process
 from apps.integrations.services.queueing import task_enqueue
 from apps.integrations.services.recovery import deliveries_recover_failed
@@ -75,6 +76,13 @@ def prune_delivery_payloads() -> int:
     each bounded by ``WEBHOOK_LIFECYCLE_SECONDS`` (the next day goes on). Returns how many payloads were dropped."""
     deliveries_expire()
     return delivery_payloads_prune()
+
+
+@shared_task
+def create_payload_partitions() -> int:
+    """Daily (beat): the payload table's day partitions of the next ``DAYS_AHEAD`` days exist (PostgreSQL; a
+    delivery of a day with none lands in the DEFAULT partition). Returns how many were created."""
+    return payload_partitions_ensure()
 
 
 @shared_task

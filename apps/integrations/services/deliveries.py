@@ -104,9 +104,17 @@ def delivery_parse(*, headers: Any, body: bytes) -> IncomingDelivery:
 # benchmarks/bench_webhook.py). ON CONFLICT … RETURNING works on PostgreSQL and SQLite ≥ 3.35.
 _INSERT_DELIVERY = (
     "INSERT INTO integrations_webhookdelivery (delivery_id, hook_id, event, action, installation_id, repository_id,"
-    " target_id, target_type, payload, received_at, status, reason, attempts) VALUES (%s, %s, %s, %s, %s, %s, %s,"
-    " %s, %s, %s, %s, '', 0) ON CONFLICT (delivery_id) DO NOTHING RETURNING id"
+    " target_id, target_type, received_at, status, reason, attempts) VALUES (%s, %s, %s, %s, %s, %s, %s,"
+    " %s, %s, %s, '', 0) ON CONFLICT (delivery_id) DO NOTHING RETURNING id"
 )
+# The body goes to its own table (``WebhookPayload``). On PostgreSQL in the same statement: the audit row's INSERT
+# is a data-modifying CTE whose RETURNING feeds the payload's INSERT, so a redelivery (no row returned) inserts no
+# payload either, and ingest stays one round trip; both rows commit together.
+_INSERT_DELIVERY_AND_PAYLOAD = (
+    "WITH d AS (" + _INSERT_DELIVERY + ", received_at) INSERT INTO integrations_webhookpayload"  # noqa: S608
+    " (delivery_id, received_at, body) SELECT id, received_at, %s::text FROM d RETURNING delivery_id"
+)
+_INSERT_PAYLOAD = "INSERT INTO integrations_webhookpayload (delivery_id, received_at, body) VALUES (%s, %s, %s)"
 
 
 def _insert_delivery(params: list[Any]) -> tuple[int] | None:
@@ -129,9 +137,20 @@ def _insert_delivery(params: list[Any]) -> tuple[int] | None:
 
 
 def _execute_insert(params: list[Any]) -> tuple[int] | None:
-    with _binding_cursor() as cursor:
-        cursor.execute(_INSERT_DELIVERY, params)
-        row: tuple[int] | None = cursor.fetchone()  # RETURNING id, or nothing when the delivery id was stored
+    """``params``: the audit row's, then the body. On SQLite, which has no data-modifying CTE, two INSERTs in one
+    transaction."""
+    if connection.vendor == "postgresql":
+        with _binding_cursor() as cursor:
+            cursor.execute(_INSERT_DELIVERY_AND_PAYLOAD, params)
+            row: tuple[int] | None = cursor.fetchone()  # RETURNING id, or nothing when the delivery id was stored
+            return row
+    *delivery, body = params
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_INSERT_DELIVERY, delivery)
+        row = cursor.fetchone()
+        if row is not None:
+            received_at = delivery[8]  # in the order of _INSERT_DELIVERY's columns (delivery_record)
+            cursor.execute(_INSERT_PAYLOAD, [row[0], received_at, body])
         return row
 
 
@@ -154,7 +173,8 @@ def _binding_cursor() -> CursorWrapper:
 
 
 def delivery_record(*, incoming: IncomingDelivery) -> int | None:
-    """Store the delivery and return its row id; None if its delivery id is stored already.
+    """Store the delivery (its audit row and its body) and return its row id; None if its delivery id is stored
+    already.
 
     Once the row is committed, processing is run (no broker) or a worker woken (``services.queueing``).
     """
@@ -167,9 +187,9 @@ def delivery_record(*, incoming: IncomingDelivery) -> int | None:
         incoming.repository_id,
         incoming.target_id,
         incoming.target_type,
-        incoming.payload_text,
         connection.ops.adapt_datetimefield_value(timezone.now()),  # as the ORM stores it (naive UTC on SQLite)
         DeliveryStatus.PENDING.value,
+        incoming.payload_text,
     ]
     row = _insert_delivery(params)
     if row is None:
@@ -227,13 +247,12 @@ def deliveries_sweep_pending(
 
 def deliveries_reprocess(*, pks: list[int]) -> int:
     """Send failed or ignored deliveries through processing again (admin action, management command)."""
-    pruned = WebhookDelivery.objects.filter(pk__in=pks, payload_pruned_at__isnull=False).count()
+    kept = set(WebhookDelivery.objects.filter(pk__in=pks).payload_kept().values_list("pk", flat=True))
+    pruned = WebhookDelivery.objects.filter(pk__in=pks).exclude(pk__in=kept).count()
     if pruned:
         logger.warning("%s deliveries have no stored payload any more and cannot be reprocessed", pruned)
     updated = list(
-        WebhookDelivery.objects.filter(pk__in=pks, payload_pruned_at__isnull=True)
-        .exclude(status=DeliveryStatus.PENDING)
-        .values_list("pk", flat=True)
+        WebhookDelivery.objects.filter(pk__in=kept).exclude(status=DeliveryStatus.PENDING).values_list("pk", flat=True)
     )
     WebhookDelivery.objects.filter(pk__in=updated).update(status=DeliveryStatus.PENDING, reason="", attempts=0)
     transaction.on_commit(lambda: deliveries_enqueue(pks=updated))

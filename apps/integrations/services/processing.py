@@ -21,13 +21,13 @@ from typing import Any
 import orjson
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F
 from django.utils import timezone
 
 from apps.integrations.handlers import HANDLERS, DeliveryIgnored
 from apps.integrations.handlers.pull_requests import tracking_memoized
 from apps.integrations.metrics import delivery_outcome, rate_limit_wait
-from apps.integrations.models import DeliveryStatus, WebhookDelivery
+from apps.integrations.models import DeliveryStatus, WebhookDelivery, WebhookDeliveryQuerySet
 from apps.metrics.services import events_batched
 from config.log_context import bound_context, log_context, log_context_bind
 from github_app import RateLimited, ServerError, TransportError, parse_event
@@ -59,22 +59,24 @@ def retry_countdown(*, attempts: int, exc: BaseException, now: float | None = No
 
 
 def _claim(delivery_pk: int) -> WebhookDelivery | None:
+    """The pending delivery, locked, with its body (``with_payload``: one query for both)."""
     pending = WebhookDelivery.objects.filter(pk=delivery_pk, status=DeliveryStatus.PENDING)
     if connection.features.has_select_for_update_skip_locked:
-        return pending.select_for_update(skip_locked=True).first()
+        return pending.with_payload().select_for_update(skip_locked=True, of=("self",)).first()
     # SQLite: the conditional UPDATE takes the database's write lock; a second worker finds nothing pending.
     if not pending.update(status=DeliveryStatus.PROCESSING):
         return None
-    return WebhookDelivery.objects.get(pk=delivery_pk)
+    return WebhookDelivery.objects.with_payload().get(pk=delivery_pk)
 
 
 def _dispatch(delivery: WebhookDelivery) -> tuple[str, str]:
     handler = HANDLERS.get(delivery.event)
     if handler is None:
         return DeliveryStatus.IGNORED, f"no handler for {delivery.event} events"
-    if delivery.payload_pruned_at is not None:
+    body = delivery.payload_stored()
+    if body is None:
         return DeliveryStatus.FAILED, "the payload was pruned before it was processed"
-    payload = orjson.loads(delivery.payload)
+    payload = orjson.loads(body)
     repository = payload.get("repository") if isinstance(payload, dict) else None
     log_context_bind(repository=repository.get("full_name") if isinstance(repository, dict) else None)
     event = parse_event(delivery.event, delivery.delivery_id, payload)
@@ -182,7 +184,7 @@ def deliveries_drain(*, limit: int = 1000) -> tuple[int, bool]:
     return done, True
 
 
-def _pending_fresh() -> QuerySet[WebhookDelivery]:
+def _pending_fresh() -> WebhookDeliveryQuerySet:
     return WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, attempts=0).order_by("received_at")
 
 
@@ -193,7 +195,9 @@ def _drain_batch() -> int:
     claimed: list[int] = []
     try:
         with transaction.atomic():
-            deliveries = list(_pending_fresh().select_for_update(skip_locked=True)[:DRAIN_BATCH])
+            deliveries = list(
+                _pending_fresh().with_payload().select_for_update(skip_locked=True, of=("self",))[:DRAIN_BATCH]
+            )
             claimed = [d.pk for d in deliveries]
             outcomes: dict[tuple[str, str], list[int]] = {}
             contexts: dict[int, dict[str, Any]] = {}

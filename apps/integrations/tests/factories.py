@@ -7,11 +7,19 @@ default, so a scenario states what it depends on (``team=``, ``account_login=``,
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from apps.integrations.models import GitHubAppInstallation, InstallationRepository, TrackedRepository, WebhookDelivery
+from apps.integrations.models import (
+    GitHubAppInstallation,
+    InstallationRepository,
+    TrackedRepository,
+    WebhookDelivery,
+    WebhookPayload,
+)
 
 
 class InstallationFactory(DjangoModelFactory):
@@ -47,12 +55,29 @@ class TrackedRepositoryFactory(DjangoModelFactory):
 
 
 class DeliveryFactory(DjangoModelFactory):
-    """A stored, pending delivery as the webhook endpoint records it (a ``ping`` unless told otherwise)."""
+    """A stored, pending delivery as the webhook endpoint records it (a ``ping`` unless told otherwise), with its
+    body (``payload__pruned=True``: none, as after pruning)."""
 
     class Meta:
         model = WebhookDelivery
+        skip_postgeneration_save = True
 
     delivery_id = factory.Sequence(lambda n: f"00000000-0000-0000-0000-{n:012d}")
     event = "ping"
     received_at = factory.LazyFunction(timezone.now)
-    payload = "{}"
+
+    @factory.post_generation
+    def payload(delivery: WebhookDelivery, create: bool, extracted: str | None, **kwargs: object) -> None:
+        body = None if kwargs.get("pruned") else ("{}" if extracted is None else extracted)
+        if create and body is not None:
+            WebhookPayload.objects.create(delivery=delivery, received_at=delivery.received_at, body=body)
+
+
+def deliveries_bulk_stored(deliveries: Iterable[WebhookDelivery], *, body: str | None = "{}") -> list[WebhookDelivery]:
+    """Many deliveries at once, each with ``body`` stored as its payload (None: none), as the endpoint stores them."""
+    created = WebhookDelivery.objects.bulk_create(deliveries)
+    if body is not None:
+        WebhookPayload.objects.bulk_create(
+            WebhookPayload(delivery=d, received_at=d.received_at, body=body) for d in created
+        )
+    return created

@@ -8,25 +8,28 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from apps.integrations.models import DeliveryStatus, WebhookDelivery
+from apps.integrations.models import DeliveryStatus, WebhookDelivery, WebhookPayload
 from apps.integrations.services import deliveries
 from apps.integrations.services.deliveries import deliveries_sweep_pending
 from apps.integrations.tasks import sweep_pending_deliveries
+from apps.integrations.tests.factories import deliveries_bulk_stored
 
 pytestmark = pytest.mark.django_db
 
 
 def _stored(count: int, *, status: str = DeliveryStatus.PENDING, age: timedelta = timedelta(hours=1), **fields):
     now = timezone.now()
-    WebhookDelivery.objects.bulk_create(
-        WebhookDelivery(
-            delivery_id=f"{status}-{i}",
-            event=fields.get("event", "ping"),
-            payload='{"zen": "z", "hook_id": 1}',
-            received_at=now - age + timedelta(milliseconds=i),
-            status=status,
-        )
-        for i in range(count)
+    deliveries_bulk_stored(
+        (
+            WebhookDelivery(
+                delivery_id=f"{status}-{i}",
+                event=fields.get("event", "ping"),
+                received_at=now - age + timedelta(milliseconds=i),
+                status=status,
+            )
+            for i in range(count)
+        ),
+        body='{"zen": "z", "hook_id": 1}',
     )
 
 
@@ -126,3 +129,13 @@ def test_a_sweep_with_the_broker_down_stops_and_leaves_everything_pending(broker
     _stored(5)
     assert deliveries_sweep_pending(seconds=60).queued == 0
     assert WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING).count() == 5
+
+
+def test_a_deliverys_admin_page_shows_its_stored_body_and_says_when_it_was_pruned(staff_client):
+    _stored(1, status=DeliveryStatus.FAILED)
+    delivery = WebhookDelivery.objects.get()
+    page = staff_client.get(f"/admin/integrations/webhookdelivery/{delivery.pk}/change/").content.decode()
+    assert "&quot;hook_id&quot;: 1" in page
+    WebhookPayload.objects.all().delete()
+    page = staff_client.get(f"/admin/integrations/webhookdelivery/{delivery.pk}/change/").content.decode()
+    assert "(pruned)" in page

@@ -10,7 +10,7 @@ from django.db import OperationalError, connection
 from django.utils import timezone
 
 from apps.integrations import handlers
-from apps.integrations.models import DeliveryStatus, WebhookDelivery
+from apps.integrations.models import DeliveryStatus, WebhookDelivery, WebhookPayload
 from apps.integrations.services.deliveries import (
     deliveries_reprocess,
     deliveries_sweep_pending,
@@ -181,10 +181,12 @@ def test_reprocessing_failed_deliveries_runs_them_again(
 
 def test_reprocess_skips_deliveries_whose_payload_was_pruned(signed_webhook):
     signed_webhook("meta", {"action": "deleted"}, delivery_id="old")
-    WebhookDelivery.objects.update(received_at=timezone.now() - timedelta(days=40))
+    old = timezone.now() - timedelta(days=40)
+    WebhookDelivery.objects.update(received_at=old)
+    WebhookPayload.objects.update(received_at=old)
     assert delivery_payloads_prune() == 1
     delivery = WebhookDelivery.objects.get(delivery_id="old")
-    assert delivery.payload == "" and delivery.payload_pruned_at is not None
+    assert delivery.payload_stored() is None
     assert deliveries_reprocess(pks=[delivery.pk]) == 0
 
 
@@ -192,9 +194,11 @@ def test_pruning_keeps_rows_recent_payloads_and_failed_payloads(signed_webhook, 
     monkeypatch.setitem(handlers.HANDLERS, "boom", buggy_handler)
     signed_webhook("meta", {"action": "deleted"}, delivery_id="recent")
     signed_webhook("boom", {"action": "x"}, delivery_id="old-failed")
-    WebhookDelivery.objects.filter(delivery_id="old-failed").update(received_at=timezone.now() - timedelta(days=90))
+    old, old_failed = timezone.now() - timedelta(days=90), WebhookDelivery.objects.filter(delivery_id="old-failed")
+    old_failed.update(received_at=old)
+    WebhookPayload.objects.filter(delivery__in=old_failed).update(received_at=old)
     assert delivery_payloads_prune() == 0
-    assert WebhookDelivery.objects.exclude(payload="").count() == 2
+    assert WebhookDelivery.objects.payload_kept().count() == 2
 
 
 def test_the_admin_reprocess_action_runs_failed_deliveries_again(

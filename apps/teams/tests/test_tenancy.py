@@ -45,9 +45,13 @@ def test_every_team_owned_model_requires_its_team():
         assert model._meta.get_field("team").null is False, model._meta.label
 
 
+# Django's admin refuses a model with a composite primary key; its rows are shown on another model's page.
+SHOWN_ON_ANOTHER_PAGE = {"integrations.WebhookPayload"}  # a delivery's page shows its body
+
+
 def test_every_project_model_has_an_admin_page():
     missing = [m._meta.label for m in project_models() if m not in admin.site._registry]
-    assert missing == []
+    assert sorted(set(missing) - SHOWN_ON_ANOTHER_PAGE) == []
 
 
 def _walk(patterns, prefix="") -> Iterator[tuple[str, URLPattern, dict]]:
