@@ -142,7 +142,8 @@ class ReviewState(models.TextChoices):
 
 class PRReview(BaseTeamModel):
     github_review_id = models.BigIntegerField()
-    pull_request = models.ForeignKey(PullRequest, on_delete=models.CASCADE, related_name="reviews")
+    # Indexed by ``review_pr_reviewer_at_idx``, which starts with it.
+    pull_request = models.ForeignKey(PullRequest, on_delete=models.CASCADE, related_name="reviews", db_index=False)
     reviewer = models.ForeignKey(TeamMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="reviews")
     state = models.CharField(max_length=20, choices=ReviewState.choices)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -176,6 +177,21 @@ class PRReview(BaseTeamModel):
                 name="review_team_response_cov_idx",
             ),
             models.Index(fields=["team", "reviewer"], name="review_team_reviewer_idx"),  # people page counts
+            # The reviews that decide a PR's metrics, by index probes whatever the PR's history
+            # (``services.deciding_reviews``): its reviewers in order, each one's first and latest review, ...
+            models.Index(fields=["pull_request", "reviewer", "submitted_at", "id"], name="review_pr_reviewer_at_idx"),
+            # ... each one's last approval (before the merge) without walking their other reviews, ...
+            models.Index(
+                fields=["pull_request", "reviewer", "submitted_at", "id"],
+                condition=models.Q(state="approved"),
+                name="review_pr_approval_idx",
+            ),
+            # ... and the few reviews holding a response time (about one per reviewer).
+            models.Index(
+                fields=["pull_request"],
+                condition=models.Q(response_seconds__isnull=False),
+                name="review_pr_response_idx",
+            ),
         ]
         ordering = ("submitted_at",)
 

@@ -13,12 +13,11 @@ from itertools import islice
 from typing import TypeVar
 
 from django.db import transaction
-from django.db.models import Case, F, Q, Value, When, Window
-from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from apps.metrics.models import PREvent, PRReview, PullRequest, PullRequestState
 from apps.metrics.rules import EventFact, PullRequestFacts, ReviewFact, pull_request_metrics
+from apps.metrics.services.deciding_reviews import deciding_reviews
 from apps.metrics.services.snapshots import review_scope_copies
 from apps.metrics.types import TimelineKind
 from apps.teams.models import BaseTeamModel, Team
@@ -50,10 +49,10 @@ def metrics_apply(
 
     A bounded number of statements whatever the number of PRs, reviews and events: read events, insert the new
     ones (with the ``ready`` entry derived at creation when the PR was opened ready), read the reviews that can
-    decide a metric (see ``_reviews_by_pr``), update the PRs (with ``also_save`` snapshot fields),
-    update the reviews whose response time changed; rarely, fill a missing actor, drop a derived ``ready``
-    entry that later facts contradict, or bring the reviews' copies of the PR's scope columns (``PRReview.pr_*``,
-    which reviewer load reads without a join) up to date.
+    decide a metric (``deciding_reviews``: index probes, a few per reviewer, never every review of a busy PR),
+    update the PRs (with ``also_save`` snapshot fields), update the reviews whose response time changed; rarely,
+    fill a missing actor, drop a derived ``ready`` entry that later facts contradict, or bring the reviews' copies
+    of the PR's scope columns (``PRReview.pr_*``, which reviewer load reads without a join) up to date.
 
     Those copies are written for all of a PR's reviews at once, and set from the PR when a review is created, so
     they are equal across the PR's reviews; when the PR's author, bot flag or repository changes, the reviews read
@@ -67,7 +66,7 @@ def metrics_apply(
     by_id = {pr.pk: pr for pr in pull_requests}
     timeline = _Timeline.load(by_id)
     timeline.add(new_events)
-    reviews, stored = _reviews_by_pr(by_id)
+    reviews, stored = deciding_reviews({pk: pr.merged_at for pk, pr in by_id.items()})
     changed_reviews: list[PRReview] = []
     stale_copies: list[PullRequest] = []
     response: dict[int, int | None] = {}
@@ -166,7 +165,7 @@ class _Timeline:
         requested reviewer has not reviewed at or after the request (any review, whatever its state), and the
         request was not withdrawn strictly after it (removed and made again in one second is still open).
 
-        ``reviews`` holds each reviewer's latest submitted review (``_reviews_by_pr``), which decides it.
+        ``reviews`` holds each reviewer's latest submitted review (``deciding_reviews``), which decides it.
         """
         latest: dict[int | None, datetime] = {}
         for review in reviews:
@@ -196,63 +195,6 @@ class _Timeline:
             PREvent.objects.bulk_update(self.to_flag, ["is_open_request"], batch_size=RECOMPUTE_BATCH)
         if self.to_drop:
             PREvent.objects.filter(pk__in=self.to_drop).delete()
-
-
-def _reviews_by_pr(
-    by_id: dict[int, PullRequest],
-) -> tuple[dict[int, list[ReviewFact]], dict[int, tuple[int, int | None, tuple]]]:
-    """The reviews that can decide a metric, as facts, and each one's (github_review_id, stored response time,
-    its copies of the PR's scope columns).
-
-    Every metric of DESIGN §6 depends on at most two submitted reviews per reviewer: their first (the PR's first
-    review is one of these, and so is the one a response time is measured to) and their last approval before
-    the merge (the PR's last approval is one of these); whether a review request is still open depends on the
-    reviewer's latest review, so that one is read too. Any set of reviews holding those gives the same metrics
-    as all of them, so one read of those, plus the reviews that still hold a response time (to clear one that a
-    late, earlier review displaced), keeps the rows an event reads bounded by the number of reviewers, not by the
-    PR's history (the database still ranks the PR's reviews, in SQL). Whether a reviewer counts (a bot, the author) is a
-    property of the reviewer, so the rules still decide that here.
-    """
-    # The merge times as they are about to be saved (a snapshot of this batch may have just merged the PR).
-    before_merge = Q(pull_request_id__in=[pk for pk, pr in by_id.items() if pr.merged_at is None])
-    for pk, pr in by_id.items():
-        if pr.merged_at is not None:
-            before_merge |= Q(pull_request_id=pk, submitted_at__lte=pr.merged_at)
-    approval = Case(When(before_merge, state="approved", then=Value(1)), default=Value(0))
-    rows = (
-        PRReview.objects.filter(pull_request_id__in=by_id, submitted_at__isnull=False)
-        .annotate(
-            approval=approval,
-            first_rank=Window(
-                RowNumber(),
-                partition_by=[F("pull_request_id"), F("reviewer_id")],
-                order_by=[F("submitted_at").asc(), F("id").asc()],
-            ),
-            approval_rank=Window(
-                RowNumber(),
-                partition_by=[F("pull_request_id"), F("reviewer_id"), approval],
-                order_by=[F("submitted_at").desc(), F("id").desc()],
-            ),
-            last_rank=Window(
-                RowNumber(),
-                partition_by=[F("pull_request_id"), F("reviewer_id")],
-                order_by=[F("submitted_at").desc(), F("id").desc()],
-            ),
-        )
-        .filter(
-            Q(first_rank=1) | Q(approval=1, approval_rank=1) | Q(last_rank=1) | Q(response_seconds__isnull=False)
-        )
-        .values_list(
-            "pk", "pull_request_id", "reviewer_id", "reviewer__is_bot", "state", "submitted_at", "github_review_id",
-            "response_seconds", "pr_author_id", "pr_is_bot_author", "pr_github_repo_id",
-        )
-    )  # fmt: skip
-    reviews: dict[int, list[ReviewFact]] = defaultdict(list)
-    stored: dict[int, tuple[int, int | None, tuple]] = {}
-    for pk, pr_id, reviewer_id, is_bot, state, submitted_at, github_review_id, seconds, *copies in rows.order_by():
-        reviews[pr_id].append(ReviewFact(pk, reviewer_id, bool(is_bot), state, submitted_at))
-        stored[pk] = (github_review_id, seconds, tuple(copies))
-    return reviews, stored
 
 
 def _save(pull_requests: Sequence[PullRequest], fields: Sequence[str]) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 import pytest
 from django.db import connection
 from django.urls import reverse
 
 from apps.metrics.models import TeamMember
-from apps.metrics.services import pull_request_upsert, pull_requests_import, review_upsert
+from apps.metrics.services import events_batched, pull_request_upsert, pull_requests_import, review_upsert
 from apps.metrics.tests.factories import PersonFactory, ReviewFactory, SnapshotFactory, at, entry
 from apps.metrics.types import TimelineKind
 
@@ -35,6 +38,67 @@ def test_one_pull_request_upsert_stays_within_15_queries(team, django_assert_max
     ]
     with django_assert_max_num_queries(15):
         pull_request_upsert(team=team, snapshot=merged, timeline=timeline)
+
+
+@contextmanager
+def database_work() -> Iterator[Callable[[], int]]:
+    """How much the database did inside the block, as a number that grows with the rows it reads.
+
+    PostgreSQL: rows of ``metrics_prreview`` read (sequential reads and fetches through an index) in this
+    transaction. SQLite: virtual machine steps, which a scan pays once per row it visits and an index probe
+    does not (a probe descends the b-tree in one step).
+    """
+    connection.ensure_connection()
+    if connection.vendor == "postgresql":
+        sql = (
+            "SELECT COALESCE(seq_tup_read, 0) + COALESCE(idx_tup_fetch, 0) FROM pg_stat_xact_user_tables "
+            "WHERE relname = 'metrics_prreview'"
+        )
+
+        def read() -> int:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+                return cursor.fetchone()[0]
+
+        before = read()
+        done: list[int] = []
+        yield lambda: done[0]
+        done.append(read() - before)
+        return
+    steps = [0]
+
+    def step() -> int:
+        steps[0] += 1
+        return 0
+
+    connection.connection.set_progress_handler(step, 1)
+    try:
+        yield lambda: steps[0]
+    finally:
+        connection.connection.set_progress_handler(None, 1)
+
+
+@pytest.mark.parametrize("merged", [False, True], ids=["open", "merged before most approvals"])
+def test_a_review_event_costs_a_pr_with_600_reviews_what_it_costs_a_pr_with_30(team, merged):
+    """A busy PR's next review is processed reading the few reviews that decide its metrics (each reviewer's
+    first, latest and last approval before the merge), found by index probes, never a pass over every review it
+    ever had, nor over the approvals that came after its merge."""
+    reviewers = [PersonFactory() for _ in range(5)]
+    work = {}
+    for history in (30, 600):
+        closed = {"state": "closed", "merged": True, "closed_at": at(1.1), "merged_at": at(1.1), "updated_at": at(1.1)}
+        snap = SnapshotFactory(**(closed if merged else {}))
+        with events_batched():
+            for i in range(history):
+                state = "APPROVED" if i % 3 == 0 else "COMMENTED"
+                review = ReviewFactory(reviewer=reviewers[i % 5], state=state, submitted_at=at(1 + i / 100))
+                review_upsert(team=team, pull_request=snap, review=review)
+        review_upsert(team=team, pull_request=snap, review=ReviewFactory(submitted_at=at(10)))  # warm up
+        latest = ReviewFactory(reviewer=reviewers[2], state="CHANGES_REQUESTED", submitted_at=at(11))
+        with database_work() as done:
+            review_upsert(team=team, pull_request=snap, review=latest)
+        work[history] = done()
+    assert work[600] <= work[30] * 1.2, work
 
 
 def test_creating_a_pull_request_stays_within_15_queries(team, django_assert_max_num_queries):
