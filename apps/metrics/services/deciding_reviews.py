@@ -12,7 +12,7 @@ reads every one of them on every event. Here the database walks the index ``(pul
 submitted_at, id)`` instead: one probe finds the PR's next reviewer (a loose index scan, by a recursive CTE that
 PostgreSQL and SQLite both run), one probe at each end of a reviewer's range reads their first and latest review,
 and one probe of a partial index of approvals reads their last approval before the merge. That is a few rows per
-reviewer, whatever the PR's history. The indexes are ``PRReview.Meta.indexes`` (migration 0012).
+reviewer, whatever the PR's history. The indexes are ``PRReview.Meta.indexes`` (migration 0013).
 """
 
 # The SQL is assembled from this module's constants and table names; every value is a query parameter.
