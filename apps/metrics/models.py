@@ -175,6 +175,13 @@ class PRReview(BaseTeamModel):
                 condition=models.Q(response_seconds__isnull=False),
                 name="review_team_response_cov_idx",
             ),
+            # Each reviewer's reviews of a period, with what reviewer load reads of each: the dashboard counts a
+            # reviewer's reviews and takes the median of their first responses in one range per reviewer.
+            models.Index(
+                fields=["team", "reviewer", "submitted_at"],
+                include=["response_seconds", *REVIEW_SCOPE_COLUMNS],
+                name="review_team_reviewer_cov_idx",
+            ),
             models.Index(fields=["team", "reviewer"], name="review_team_reviewer_idx"),  # people page counts
         ]
         ordering = ("submitted_at",)
