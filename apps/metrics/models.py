@@ -167,8 +167,8 @@ class PRReview(BaseTeamModel):
                 include=["id", "reviewer", "response_seconds", *REVIEW_SCOPE_COLUMNS],
                 name="review_team_submitted_cov_idx",
             ),
-            # Each reviewer's first responses alone (a third of the reviews) by date: reviewer load's medians and a
-            # reviewer's response list read one range each, without the reviews that are not a first of a PR.
+            # Each reviewer's first responses alone (a third of the reviews) by date: a reviewer's response list
+            # reads one range, without the reviews that are not a first of a PR.
             models.Index(
                 fields=["team", "reviewer", "submitted_at"],
                 include=["id", "response_seconds", *REVIEW_SCOPE_COLUMNS],

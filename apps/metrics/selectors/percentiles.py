@@ -148,7 +148,7 @@ def keyed_percentiles(
     queryset: QuerySet, *, value: str, column: str, keys: Sequence[int], ps: Sequence[float] = DEFAULT_PS
 ) -> dict[int, Percentiles]:
     """Percentiles of ``value`` for each of ``keys`` (ids in ``column``): what ``grouped_percentiles`` answers
-    for a group column, with the groups known beforehand (the reviewers a count found).
+    for a group column, with the groups known beforehand (a team's reviewers).
 
     On PostgreSQL each key is its own range of an index that starts with (team, ``column``), and only its rows are
     sorted, instead of sorting the period's rows by the group first.

@@ -11,7 +11,7 @@ from django import template
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from apps.metrics.rules import duration_text
 from apps.metrics.selectors import ReviewerLoad, WeekPoint
@@ -72,7 +72,7 @@ REVIEWER_ROW = (
     '    <td><a class="figure" data-figure="response-{}" href="{}">{}</a>{}</td>\n'
     '    <td><a class="figure" data-figure="open-requests-{}" href="{}">{}</a></td></tr>'
 )
-PARTIAL = format_html(' <span class="muted">(partial week)</span>')
+PARTIAL = mark_safe(' <span class="muted">(partial week)</span>')  # a constant of ours
 
 
 @register.simple_tag(takes_context=True)
