@@ -168,15 +168,22 @@ class PRReview(BaseTeamModel):
                 include=["id", "reviewer", "response_seconds", *REVIEW_SCOPE_COLUMNS],
                 name="review_team_submitted_cov_idx",
             ),
-            # Each reviewer's first responses alone (a third of the reviews) by date: reviewer load's medians and a
-            # reviewer's response list read one range each, without the reviews that are not a first of a PR.
+            # Each reviewer's first responses alone (a third of the reviews) by date: a reviewer's response list
+            # reads one range, without the reviews that are not a first of a PR.
             models.Index(
                 fields=["team", "reviewer", "submitted_at"],
                 include=["id", "response_seconds", *REVIEW_SCOPE_COLUMNS],
                 condition=models.Q(response_seconds__isnull=False),
                 name="review_team_response_cov_idx",
             ),
-            models.Index(fields=["team", "reviewer"], name="review_team_reviewer_idx"),  # people page counts
+            # Each reviewer's reviews of a period, with what reviewer load reads of each: the dashboard counts a
+            # reviewer's reviews and takes the median of their first responses in one range per reviewer. Its
+            # (team, reviewer) prefix serves the people page's counts.
+            models.Index(
+                fields=["team", "reviewer", "submitted_at"],
+                include=["response_seconds", *REVIEW_SCOPE_COLUMNS],
+                name="review_team_reviewer_cov_idx",
+            ),
             # The reviews that decide a PR's metrics, by index probes whatever the PR's history
             # (``services.deciding_reviews``): its reviewers in order, each one's first and latest review, ...
             models.Index(fields=["pull_request", "reviewer", "submitted_at", "id"], name="review_pr_reviewer_at_idx"),

@@ -107,10 +107,10 @@ def grouped_percentiles(
 # rows by the group and then each group again. Only our own constants are formatted in; the inner query and the
 # slices' bounds or keys are parameters.
 LATERAL_SQL = """
-SELECT r.i, s.n, {columns}
+SELECT r.i, s.rows, s.n, {columns}
 FROM unnest({arrays}) WITH ORDINALITY AS r({names}, i)
 CROSS JOIN LATERAL (
-    SELECT COUNT(t.v) AS n, {aggregates}
+    SELECT COUNT(*) AS rows, COUNT(t.v) AS n, {aggregates}
     FROM ({inner}) AS t (v, c)
     WHERE {condition}
 ) AS s
@@ -140,14 +140,15 @@ def ranged_percentiles(
         found = grouped_percentiles(rows, value=value, group=Case(*whens, output_field=IntegerField()), ps=ps)
         return [found.get(i, Percentiles(0, dict.fromkeys(ps))) for i in range(len(ranges))]
     slices = ("%s::timestamptz[], %s::timestamptz[]", "lo, hi", "t.c >= r.lo AND t.c < r.hi")
-    return _lateral_percentiles(rows, value, column, slices, [[lo for lo, _ in ranges], [hi for _, hi in ranges]], ps)
+    arrays = [[lo for lo, _ in ranges], [hi for _, hi in ranges]]
+    return [found for _rows, found in _lateral_percentiles(rows, value, column, slices, arrays, ps)]
 
 
 def keyed_percentiles(
     queryset: QuerySet, *, value: str, column: str, keys: Sequence[int], ps: Sequence[float] = DEFAULT_PS
 ) -> dict[int, Percentiles]:
     """Percentiles of ``value`` for each of ``keys`` (ids in ``column``): what ``grouped_percentiles`` answers
-    for a group column, with the groups known beforehand (the reviewers a count found).
+    for a group column, with the groups known beforehand (a team's reviewers).
 
     On PostgreSQL each key is its own range of an index that starts with (team, ``column``), and only its rows are
     sorted, instead of sorting the period's rows by the group first.
@@ -158,15 +159,42 @@ def keyed_percentiles(
     if connections[queryset.db].vendor != "postgresql":
         found = grouped_percentiles(rows.filter(**{f"{column}__in": keys}), value=value, group=column, ps=ps)
         return {key: found.get(key, Percentiles(0, dict.fromkeys(ps))) for key in keys}
-    found_list = _lateral_percentiles(rows, value, column, ("%s::bigint[]", "k", "t.c = r.k"), [list(keys)], ps)
-    return dict(zip(keys, found_list, strict=True))
+    return {key: found for key, (_rows, found) in _keyed(rows, value, column, keys, ps).items()}
+
+
+def keyed_rows_and_percentiles(
+    queryset: QuerySet, *, value: str, column: str, keys: Sequence[int], ps: Sequence[float] = DEFAULT_PS
+) -> dict[int, tuple[int, Percentiles]]:
+    """For each of ``keys``: how many rows it has, a ``value`` or not, and the percentiles of its values.
+
+    A reviewer's reviews and the median of their first responses (set on a third of them): on PostgreSQL one
+    statement reads each key's rows once, where a count and ``keyed_percentiles`` would read them twice (the count
+    hashing the period's rows by key). SQLite counts in a statement of its own.
+    """
+    if not keys:
+        return {}
+    rows = queryset.order_by()
+    if connections[queryset.db].vendor != "postgresql":
+        counted = dict(
+            rows.filter(**{f"{column}__in": keys}).values(column).annotate(n=Count("*")).values_list(column, "n")
+        )
+        found = keyed_percentiles(rows, value=value, column=column, keys=keys, ps=ps)
+        return {key: (counted.get(key, 0), found[key]) for key in keys}
+    return _keyed(rows, value, column, keys, ps)
+
+
+def _keyed(
+    rows: QuerySet, value: str, column: str, keys: Sequence[int], ps: Sequence[float]
+) -> dict[int, tuple[int, Percentiles]]:
+    found = _lateral_percentiles(rows, value, column, ("%s::bigint[]", "k", "t.c = r.k"), [list(keys)], ps)
+    return dict(zip(keys, found, strict=True))
 
 
 def _lateral_percentiles(
     rows: QuerySet, value: str, column: str, slices: tuple[str, str, str], arrays: list[list], ps: Sequence[float]
-) -> list[Percentiles]:
-    """Percentiles per slice of ``rows``: ``slices`` is (the arrays' SQL types, their names, the condition a row
-    of a slice meets), ``arrays`` one list per name, a slice per position."""
+) -> list[tuple[int, Percentiles]]:
+    """Rows and percentiles per slice of ``rows``: ``slices`` is (the arrays' SQL types, their names, the condition
+    a row of a slice meets), ``arrays`` one list per name, a slice per position."""
     types, names, condition = slices
     inner_sql, params = rows.values_list(Cast(F(value), FloatField()), F(column)).query.sql_with_params()
     sql = LATERAL_SQL.format(
@@ -181,7 +209,7 @@ def _lateral_percentiles(
         cursor.execute(sql, [*arrays, *params])
         fetched = {row[0]: row[1:] for row in cursor.fetchall()}
     return [
-        Percentiles(count=fetched[i][0], values=dict(zip(ps, fetched[i][1:], strict=True)))
+        (fetched[i][0], Percentiles(count=fetched[i][1], values=dict(zip(ps, fetched[i][2:], strict=True))))
         for i in range(1, len(arrays[0]) + 1)
     ]
 

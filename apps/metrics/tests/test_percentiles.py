@@ -8,7 +8,13 @@ import pytest
 from django.db.models.functions import TruncWeek
 
 from apps.metrics.models import PullRequest
-from apps.metrics.selectors.percentiles import grouped_percentiles, keyed_percentiles, percentiles, ranged_percentiles
+from apps.metrics.selectors.percentiles import (
+    grouped_percentiles,
+    keyed_percentiles,
+    keyed_rows_and_percentiles,
+    percentiles,
+    ranged_percentiles,
+)
 from apps.metrics.tests.factories import PullRequestFactory, TeamMemberFactory, at
 
 pytestmark = pytest.mark.django_db
@@ -96,3 +102,24 @@ def test_keyed_percentiles_equal_grouped_percentiles(team):
     }
     assert keyed[first.pk].p50 == 5 and keyed[absent.pk].count == 0 and keyed[absent.pk].p50 is None
     assert keyed_percentiles(prs, value="cycle_time_seconds", column="author_id", keys=[]) == {}
+
+
+def test_keyed_rows_and_percentiles_count_every_row_and_take_percentiles_of_the_values(team):
+    """Per key, how many rows it has (a value or not) and the percentiles of its values: a reviewer's reviews and
+    the median of their first responses, from one read of their rows."""
+    first, second, absent = TeamMemberFactory(team=team), TeamMemberFactory(team=team), TeamMemberFactory(team=team)
+    for author, values in ((first, [1, None, 9, 3, None, 7]), (second, [None, None])):
+        for v in values:
+            PullRequestFactory(team=team, author=author, cycle_time_seconds=v)
+    prs = PullRequest.objects.for_team(team)
+
+    found = keyed_rows_and_percentiles(
+        prs, value="cycle_time_seconds", column="author_id", keys=[first.pk, second.pk, absent.pk]
+    )
+
+    assert {key: (rows, stats.count, stats.p50) for key, (rows, stats) in found.items()} == {
+        first.pk: (6, 4, 5),
+        second.pk: (2, 0, None),
+        absent.pk: (0, 0, None),
+    }
+    assert keyed_rows_and_percentiles(prs, value="cycle_time_seconds", column="author_id", keys=[]) == {}

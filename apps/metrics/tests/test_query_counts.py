@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 
 import pytest
 from django.db import connection
 from django.urls import reverse
 
 from apps.metrics.models import TeamMember
+from apps.metrics.selectors import DashboardFilters, team_reviewer_load
 from apps.metrics.services import events_batched, pull_request_upsert, pull_requests_import, review_upsert
 from apps.metrics.tests.factories import PersonFactory, ReviewFactory, SnapshotFactory, at, entry
 from apps.metrics.types import TimelineKind
@@ -147,3 +149,16 @@ def test_a_figure_list_page_stays_within_12_queries_whatever_its_length(
     with django_assert_max_num_queries(12):
         response = member_client.get(url, params)
     assert response.status_code == 200 and response.context["count"] == 60
+
+
+def test_reviewer_load_reads_each_reviewers_reviews_once(team, django_assert_num_queries):
+    """The team's reviewers, then their review counts and median responses in one statement (one range of
+    ``review_team_reviewer_cov_idx`` per reviewer on PostgreSQL), then the open requests: three statements for any
+    number of reviewers. SQLite counts and takes the medians apart (no percentile aggregate)."""
+    for i in range(5):
+        snap = SnapshotFactory()
+        review_upsert(team=team, pull_request=snap, review=ReviewFactory(submitted_at=at(3), reviewer=PersonFactory()))
+    filters = DashboardFilters(start=date(2026, 10, 1), end=date(2026, 11, 30))
+    with django_assert_num_queries(3 if connection.vendor == "postgresql" else 4):
+        rows = team_reviewer_load(team=team, filters=filters)
+    assert [row.reviews for row in rows] == [1] * 5

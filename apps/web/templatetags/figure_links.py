@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
 from django import template
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
+from apps.metrics.rules import duration_text
+from apps.metrics.selectors import ReviewerLoad, WeekPoint
 from apps.metrics.selectors.scope import DashboardFilters
 
 register = template.Library()
@@ -52,6 +58,66 @@ def figure_url(
 
 
 LINKS = "figure_links"
+
+
+# The weekly table and reviewer load are the dashboard's long lists (157 weeks over three years, one row per
+# reviewer): each row is formatted here in one pass, where the template's tags and filters cost about as much as
+# the rest of the page together. The markup is the template's, cell for cell.
+WEEK_ROW = (
+    '<tr><td>{}{}</td>\n    <td><a class="figure" data-figure="week-merged-{}" href="{}">{}</a></td>\n'
+    '    <td><a class="figure" data-figure="week-cycle-{}" href="{}">{}</a></td></tr>'
+)
+REVIEWER_ROW = (
+    '<tr><td>{}</td>\n    <td><a class="figure" data-figure="reviews-given-{}" href="{}">{}</a></td>\n'
+    '    <td><a class="figure" data-figure="response-{}" href="{}">{}</a>{}</td>\n'
+    '    <td><a class="figure" data-figure="open-requests-{}" href="{}">{}</a></td></tr>'
+)
+PARTIAL = mark_safe(' <span class="muted">(partial week)</span>')  # a constant of ours
+
+
+@register.simple_tag(takes_context=True)
+def week_rows(context: Any, trends: Sequence[WeekPoint]) -> SafeString:
+    """The rows of the weekly table: the week, its merged PRs and its median cycle time, each linked to its PRs."""
+
+    def row(point: WeekPoint) -> tuple[object, ...]:
+        day = point.week.isoformat()
+        cycle = "—" if point.cycle_p50 is None else f"{floatformat(point.cycle_p50, 1)} h"
+        return (
+            point.week.strftime("%b %d"),
+            PARTIAL if point.partial else "",
+            day,
+            figure_url(context, "week-merged", week=point.week),
+            point.merged,
+            day,
+            figure_url(context, "week-cycle", week=point.week),
+            cycle,
+        )
+
+    return format_html_join("", WEEK_ROW, (row(point) for point in trends))
+
+
+@register.simple_tag(takes_context=True)
+def reviewer_rows(context: Any, reviewers: Sequence[ReviewerLoad]) -> SafeString:
+    """The rows of reviewer load: reviews given, median response and open requests, each linked to its PRs."""
+
+    def row(r: ReviewerLoad) -> tuple[object, ...]:
+        pk = r.member.pk
+        responses = format_html(' <span class="muted">({} PRs)</span>', r.responses) if r.responses else ""
+        return (
+            r.member.github_username,
+            pk,
+            figure_url(context, "reviews-given", member=pk),
+            r.reviews,
+            pk,
+            figure_url(context, "response", p=50, member=pk),
+            duration_text(r.response_p50),
+            responses,
+            pk,
+            figure_url(context, "open-requests", member=pk),
+            r.open_requests,
+        )
+
+    return format_html_join("", REVIEWER_ROW, (row(r) for r in reviewers))
 
 
 @register.simple_tag(takes_context=True)
