@@ -8,8 +8,6 @@ class Migration(migrations.Migration):
 
     # Reviewer load counts each reviewer's reviews of a period and takes their median response from one range of
     # this index per reviewer: one statement reading the period's reviews once, no hash of them by reviewer.
-    # (team, reviewer) is its prefix, so the people page's index of those two columns goes: one index less to
-    # write on every review.
     operations = [
         migrations.AddIndex(
             model_name="prreview",
@@ -19,5 +17,4 @@ class Migration(migrations.Migration):
                 name="review_team_reviewer_cov_idx",
             ),
         ),
-        migrations.RemoveIndex(model_name="prreview", name="review_team_reviewer_idx"),
     ]
