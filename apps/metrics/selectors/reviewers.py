@@ -8,7 +8,7 @@ from django.db.models import Count, QuerySet
 
 from apps.metrics.models import PREvent, PullRequest, PullRequestState, TeamMember
 from apps.metrics.selectors.percentiles import keyed_rows_and_percentiles
-from apps.metrics.selectors.scope import DashboardFilters, counted_reviews, team_pull_requests
+from apps.metrics.selectors.scope import DashboardFilters, counted_reviews, team_pull_requests, uncounted_people
 from apps.metrics.types import TimelineKind
 from apps.teams.models import Team
 
@@ -38,7 +38,8 @@ def pending_review_requests(*, team: Team, prs: QuerySet[PullRequest]) -> QueryS
             kind=TimelineKind.REVIEW_REQUESTED,
             pull_request__in=prs.filter(state=PullRequestState.OPEN).values("pk"),
         )
-        .filter(subject__isnull=False, subject__is_active=True, subject__is_bot=False)
+        .filter(subject__isnull=False)
+        .exclude(subject__in=uncounted_people(team=team))
     )
 
 
