@@ -20,6 +20,7 @@ BENCHES = [
     "bench_github_app.py",
     "bench_observability.py",
     "bench_webhook.py",
+    "bench_webhook_cpu.py",
     "bench_processing.py",
     "bench_metrics.py",
     "bench_backfill.py",
