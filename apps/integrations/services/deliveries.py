@@ -11,7 +11,8 @@ from typing import Any
 import orjson
 import psycopg
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Q
 from django.utils import timezone
@@ -117,35 +118,35 @@ _INSERT_DELIVERY_AND_PAYLOAD = (
 _INSERT_PAYLOAD = "INSERT INTO integrations_webhookpayload (delivery_id, received_at, body) VALUES (%s, %s, %s)"
 
 
-def _insert_delivery(params: list[Any]) -> tuple[int] | None:
+def _insert_delivery(db: BaseDatabaseWrapper, params: list[Any]) -> tuple[int] | None:
     """The INSERT, in one round trip. Django checks a reused connection with a ``SELECT 1`` before a request's
     first query (``CONN_HEALTH_CHECKS``), a second round trip that costs this endpoint more than a tenth of its
     time on a busy machine; here the INSERT is the check: in autocommit, a connection found dead (the database
     restarted) is closed and the INSERT tried once more on a new one. A retry of an INSERT that did commit finds
     the delivery stored and answers as for a redelivery; the delivery is pending and drained with the next one.
     """
-    in_transaction = connection.in_atomic_block
+    in_transaction = db.in_atomic_block
     if not in_transaction:
-        connection.health_check_done = True  # type: ignore[attr-defined]  # Django's own flag, not in the stubs
+        db.health_check_done = True  # type: ignore[attr-defined]  # Django's own flag, not in the stubs
     try:
-        return _execute_insert(params)
+        return _execute_insert(db, params)
     except (InterfaceError, OperationalError):
         if in_transaction:
             raise
-        connection.close()
-        return _execute_insert(params)
+        db.close()
+        return _execute_insert(db, params)
 
 
-def _execute_insert(params: list[Any]) -> tuple[int] | None:
+def _execute_insert(db: BaseDatabaseWrapper, params: list[Any]) -> tuple[int] | None:
     """``params``: the audit row's, then the body. On SQLite, which has no data-modifying CTE, two INSERTs in one
     transaction."""
-    if connection.vendor == "postgresql":
-        with _binding_cursor() as cursor:
+    if db.vendor == "postgresql":
+        with _binding_cursor(db) as cursor:
             cursor.execute(_INSERT_DELIVERY_AND_PAYLOAD, params)
             row: tuple[int] | None = cursor.fetchone()  # RETURNING id, or nothing when the delivery id was stored
             return row
     *delivery, body = params
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(using=db.alias), db.cursor() as cursor:
         cursor.execute(_INSERT_DELIVERY, delivery)
         row = cursor.fetchone()
         if row is not None:
@@ -154,7 +155,7 @@ def _execute_insert(params: list[Any]) -> tuple[int] | None:
         return row
 
 
-def _binding_cursor() -> CursorWrapper:
+def _binding_cursor(db: BaseDatabaseWrapper) -> CursorWrapper:
     """A cursor that sends the body to PostgreSQL as a bound parameter, not inside the SQL text.
 
     Django's psycopg cursors bind client-side: the 28 KB body is escaped into the statement and PostgreSQL parses
@@ -162,13 +163,13 @@ def _binding_cursor() -> CursorWrapper:
     Server-side binding sends it as it is; the statement is unnamed, so transaction-pooling proxies cope. The
     cursor is wrapped as Django wraps its own (errors translated, queries logged where Django logs them).
     """
-    if connection.vendor != "postgresql":
-        return connection.cursor()
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    with connection.wrap_database_errors:
-        raw = psycopg.Cursor(connection.connection)
-    wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
+    if db.vendor != "postgresql":
+        return db.cursor()
+    db.ensure_connection()
+    db.validate_thread_sharing()
+    with db.wrap_database_errors:
+        raw = psycopg.Cursor(db.connection)
+    wrap = db.make_debug_cursor if db.queries_logged else db.make_cursor
     return wrap(raw)  # type: ignore[arg-type]  # django-stubs types the DB-API cursor as the wrapper returned
 
 
@@ -176,8 +177,11 @@ def delivery_record(*, incoming: IncomingDelivery) -> int | None:
     """Store the delivery (its audit row and its body) and return its row id; None if its delivery id is stored
     already.
 
-    Once the row is committed, processing is run (no broker) or a worker woken (``services.queueing``).
+    Once the row is committed, processing is run (no broker) or a worker woken (``services.queueing``). The
+    database connection is looked up once and handed down: every use of Django's ``connection`` proxy is a
+    thread-local lookup, a dozen of them per delivery.
     """
+    db = connections[DEFAULT_DB_ALIAS]
     params = [
         incoming.delivery_id,
         incoming.hook_id,
@@ -187,15 +191,15 @@ def delivery_record(*, incoming: IncomingDelivery) -> int | None:
         incoming.repository_id,
         incoming.target_id,
         incoming.target_type,
-        connection.ops.adapt_datetimefield_value(timezone.now()),  # as the ORM stores it (naive UTC on SQLite)
+        db.ops.adapt_datetimefield_value(timezone.now()),  # as the ORM stores it (naive UTC on SQLite)
         DeliveryStatus.PENDING.value,
         incoming.payload_text,
     ]
-    row = _insert_delivery(params)
+    row = _insert_delivery(db, params)
     if row is None:
         return None
     delivery_pk = row[0]
-    transaction.on_commit(lambda: delivery_committed(delivery_pk))
+    db.on_commit(lambda: delivery_committed(delivery_pk))
     return delivery_pk
 
 
