@@ -241,9 +241,11 @@ class PREvent(BaseTeamModel):
                 include=["subject", "occurred_at"],
                 name="prevent_team_kind_pr_idx",
             ),
+            # The requests open now. Only review requests are ever flagged open; the predicate says so, so the
+            # panel's "kind = review_requested" is answered by the index, not by a visit to each request's row.
             models.Index(
                 fields=["team", "pull_request", "subject"],
-                condition=models.Q(is_open_request=True),
+                condition=models.Q(is_open_request=True, kind=TimelineKind.REVIEW_REQUESTED),
                 name="prevent_open_request_idx",
             ),
         ]
