@@ -185,3 +185,13 @@ def use_broker():
     yield _use
     wakeups.flush()  # a wake-up this test still owes goes to this test's broker, not the next test's
     app.conf.broker_url, app.conf.task_always_eager = saved
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's test database, and at the end the dashboard's parallel-read connections closed before it
+    is dropped (PostgreSQL refuses to drop a database that sessions are still connected to)."""
+    yield
+    from apps.web.parallel_reads import close_connections
+
+    close_connections()

@@ -6,12 +6,12 @@ scoped to the team by the selectors, and the guards turn a non-member away with 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Any, cast
 
 from django import forms
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +23,7 @@ from apps.integrations.selectors_freshness import team_freshness
 from apps.metrics.models import PullRequest, TeamMember
 from apps.metrics.selectors import (
     DashboardFilters,
+    FlowSummary,
     pull_request_explanation,
     table_sort,
     team_filter_options,
@@ -35,6 +36,7 @@ from apps.metrics.selectors import (
 )
 from apps.metrics.services import team_member_mark_bot, team_member_set_visibility
 from apps.teams.decorators import TeamRequest, team_admin_required, team_member_required
+from apps.web.parallel_reads import read_in_parallel
 
 DEFAULT_DAYS = 30
 PAGE_SIZE = 25
@@ -119,34 +121,48 @@ def dashboard(request: TeamRequest) -> HttpResponse:
 
 def _dashboard(request: TeamRequest) -> HttpResponse:
     filters, form = filters_from_request(request)
-    repos, authors = team_filter_options(team=request.team)
-    menu = [(repo_id, name, repo_id in filters.untracked_repo_ids) for repo_id, name in repos]
+    team = request.team
+    repos, authors = team_filter_options(team=team)
+    sort = table_sort(request.GET.get("sort"))
+    # Composed here, not in apps.metrics: the metrics core knows nothing of deliveries (DESIGN §2).
+    reads: dict[str, Callable[[], Any]] = {"freshness": lambda: team_freshness(team=team)}
+    if repos:  # the panels, each on its own connection, the longest chain first (it runs in this thread)
+        reads = {
+            "summary_and_page": lambda: _summary_and_page(request, filters, sort),
+            "reviewers": lambda: team_reviewer_load(team=team, filters=filters),
+            "trends": lambda: team_weekly_trends(team=team, filters=filters),
+        } | reads
+    read = read_in_parallel(reads)
     context = {
         "filters": filters,
         "form": form,
         "excluded_author": _excluded_author(filters, authors),
         "max_range_days": MAX_RANGE_DAYS,
-        "repos": menu,
+        "repos": [(repo_id, name, repo_id in filters.untracked_repo_ids) for repo_id, name in repos],
         "authors": authors,
         "has_data": bool(repos),
-        # Composed here, not in apps.metrics: the metrics core knows nothing of deliveries (DESIGN §2).
-        "freshness": team_freshness(team=request.team),
+        "freshness": read["freshness"],
     }
     if repos:
-        sort = table_sort(request.GET.get("sort"))
-        summary = team_flow_summary(team=request.team, filters=filters)
-        table = team_pull_request_table(team=request.team, filters=filters, sort=sort, merged_count=summary.merged)
+        summary, page = read["summary_and_page"]
         context |= {
             "summary": summary,
-            "trends": team_weekly_trends(team=request.team, filters=filters),
-            "reviewers": team_reviewer_load(team=request.team, filters=filters),
-            "page": Paginator(cast(Sequence[Any], table), PAGE_SIZE).get_page(
-                request.GET.get("page")
-            ),  # counted, sliced
+            "trends": read["trends"],
+            "reviewers": read["reviewers"],
+            "page": page,
             "sort": sort,
             "sort_columns": SORT_COLUMNS,
         }
     return render(request, "metrics/dashboard.html", context)
+
+
+def _summary_and_page(request: TeamRequest, filters: DashboardFilters, sort: str) -> tuple[FlowSummary, Page[Any]]:
+    """The summary, then the table's page: the table counts its rows from the summary's merged count (one index
+    range instead of two), and the page is read here, in the same parallel read (the table lists eagerly)."""
+    summary = team_flow_summary(team=request.team, filters=filters)
+    table = team_pull_request_table(team=request.team, filters=filters, sort=sort, merged_count=summary.merged)
+    page = Paginator(cast(Sequence[Any], table), PAGE_SIZE).get_page(request.GET.get("page"))  # counted, sliced
+    return summary, page
 
 
 def _excluded_author(filters: DashboardFilters, authors: list[TeamMember]) -> TeamMember | None:

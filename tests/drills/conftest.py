@@ -146,6 +146,21 @@ class Stack:
         self.redis.stop()
         harness.wait_for(lambda: not harness.redis_ping(self.redis_port), timeout=20, what="Redis to stop")
 
+    def wait_wakeups_given_up(self, quiet: float = 3.0) -> None:
+        """Until the web processes owe the broker no wake-up: each one owed during an outage was tried and logged
+        as failed, and no failure is logged for ``quiet`` seconds (a publish retries for about a second). Without
+        it a wake-up still retrying when the broker returns drains the deliveries before the sweeper is asked."""
+        web = next(p for p in self.processes if p.name == "gunicorn")
+        seen = {"failures": -1, "since": time.monotonic()}
+
+        def quiet_now() -> bool:
+            failures = web.log_path.read_text(errors="replace").count("could not send a delivery wake-up")
+            if failures != seen["failures"]:
+                seen.update(failures=failures, since=time.monotonic())
+            return failures > 0 and time.monotonic() - seen["since"] >= quiet
+
+        harness.wait_for(quiet_now, timeout=60, what="the web's wake-ups to give up on the stopped broker")
+
     def start_worker(self) -> harness.Process:
         offset = self.worker.log_path.stat().st_size if self.worker and self.worker.log_path.exists() else 0
         self.worker = self.worker or harness.celery_worker(self.env, self.log_dir)
