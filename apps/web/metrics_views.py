@@ -29,6 +29,7 @@ from apps.metrics.selectors import (
     team_filter_options,
     team_flow_summary,
     team_people,
+    team_pickup,
     team_pull_request_table,
     team_recomputes_in_progress,
     team_reviewer_load,
@@ -131,6 +132,7 @@ def _dashboard(request: TeamRequest) -> HttpResponse:
             "summary_and_page": lambda: _summary_and_page(request, filters, sort),
             "reviewers": lambda: team_reviewer_load(team=team, filters=filters),
             "trends": lambda: team_weekly_trends(team=team, filters=filters),
+            "pickup": lambda: team_pickup(team=team, filters=filters),
         } | reads
     read = read_in_parallel(reads)
     context = {
@@ -147,6 +149,7 @@ def _dashboard(request: TeamRequest) -> HttpResponse:
         summary, page = read["summary_and_page"]
         context |= {
             "summary": summary,
+            "pickup": read["pickup"],
             "trends": read["trends"],
             "reviewers": read["reviewers"],
             "page": page,

@@ -6,6 +6,7 @@ from apps.metrics.selectors.dashboard import (
     WeekPoint,
     team_filter_options,
     team_flow_summary,
+    team_pickup,
     team_weekly_trends,
 )
 from apps.metrics.selectors.people import team_people, team_recomputes_in_progress
@@ -31,6 +32,7 @@ __all__ = [
     "team_filter_options",
     "team_flow_summary",
     "team_people",
+    "team_pickup",
     "team_pull_request_table",
     "team_pull_requests",
     "team_recomputes_in_progress",

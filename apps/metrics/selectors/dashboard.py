@@ -35,7 +35,6 @@ class FlowSummary:
     reverts: int
     hotfixes: int
     cycle: Percentiles  # seconds
-    pickup: Percentiles  # seconds
     size: Percentiles  # lines changed
     # The mean per merged PR of each phase, in seconds. Each PR's phases add up to its cycle time, so these add
     # up to ``cycle_mean`` exactly: the page says it is the mean and shows that total beside the medians.
@@ -56,7 +55,8 @@ class WeekPoint:
 
 
 def team_flow_summary(*, team: Team, filters: DashboardFilters) -> FlowSummary:
-    """Headline numbers: merged count, cycle time, pickup and size percentiles, flags and the time breakdown."""
+    """Headline numbers of the PRs merged in the period: count, cycle time and size percentiles, flags and the time
+    breakdown. Pickup is another population (``team_pickup``), read on its own."""
     merged = merged_in_period(team=team, filters=filters)
     totals, merged_percentiles = aggregate_with_percentiles(
         merged,
@@ -77,11 +77,16 @@ def team_flow_summary(*, team: Team, filters: DashboardFilters) -> FlowSummary:
         reverts=totals["reverts"],
         hotfixes=totals["hotfixes"],
         cycle=merged_percentiles["cycle"],
-        pickup=percentiles(first_reviewed_in_period(team=team, filters=filters), value="review_time_seconds"),
         size=merged_percentiles["size"],
         breakdown=breakdown,
         cycle_mean=sum(breakdown.values()) if count else None,
     )
+
+
+def team_pickup(*, team: Team, filters: DashboardFilters) -> Percentiles:
+    """Pickup (ready for review → first review, in seconds) of the PRs whose first review came in the period: a
+    population of its own, so the dashboard reads it on its own connection, beside the merged PRs' summary."""
+    return percentiles(first_reviewed_in_period(team=team, filters=filters), value="review_time_seconds")
 
 
 def team_weekly_trends(*, team: Team, filters: DashboardFilters) -> list[WeekPoint]:

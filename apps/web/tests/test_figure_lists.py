@@ -21,7 +21,7 @@ FIGURE_LINK = re.compile(r'<a class="figure" data-figure="([^"]+)" href="([^"]+)
 
 def expected_figures(context) -> dict[str, tuple[int, float | None]]:
     """What the dashboard shows, by the ``data-figure`` of its link: (count, value of a percentile)."""
-    s = context["summary"]
+    s, pickup = context["summary"], context["pickup"]
     found = {
         "merged": (s.merged, None),
         "without-review": (s.merged_without_review, None),
@@ -29,7 +29,7 @@ def expected_figures(context) -> dict[str, tuple[int, float | None]]:
         "hotfixes": (s.hotfixes, None),
         **{f"breakdown-{part}": (s.merged, None) for part in ("draft", "pickup", "review", "merge-wait")},
         **{f"cycle-p{p}": (s.cycle.count, s.cycle[p / 100]) for p in (50, 75, 90)},
-        **{f"pickup-p{p}": (s.pickup.count, s.pickup[p / 100]) for p in (50, 75, 90)},
+        **{f"pickup-p{p}": (pickup.count, pickup[p / 100]) for p in (50, 75, 90)},
         **{f"size-p{p}": (s.size.count, s.size[p / 100]) for p in (50, 90)},
     }
     for point in context["trends"]:

@@ -66,7 +66,7 @@ def test_an_untracked_repository_is_out_of_every_panel_until_tracked_again(membe
 
     response = dashboard(member_client, team)
     page = response.content.decode()
-    assert response.context["summary"].merged == 1 and response.context["summary"].pickup.count == 1
+    assert response.context["summary"].merged == 1 and response.context["pickup"].count == 1
     assert sum(p.merged for p in response.context["trends"]) == 1
     assert [pr.title for pr in response.context["page"].object_list] == ["Merged in api"]
     assert open_requests(response) == {} and "Waiting in acme/web" not in page

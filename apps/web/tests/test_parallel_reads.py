@@ -28,6 +28,7 @@ def panels(response) -> dict:
     page = response.context["page"]
     return {
         "summary": response.context["summary"],
+        "pickup": response.context["pickup"],
         "trends": response.context["trends"],
         "reviewers": response.context["reviewers"],
         "table": (page.paginator.count, page.number, [pr.pk for pr in page]),
