@@ -131,9 +131,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
-# The dashboard's independent panels (summary with the table, reviewer load, weekly trends, freshness) read side by
-# side: one on the request's connection, the others on a per-process pool of this many (apps/web/parallel_reads.py;
-# PostgreSQL only; 0: one after another). Each web process may hold this many connections besides its threads' own.
+# The dashboard's independent panels (summary with the table, pickup, reviewer load, weekly trends, freshness) read
+# side by side: one on the request's connection, the others on a per-process pool of this many
+# (apps/web/parallel_reads.py; PostgreSQL only; 0: one after another). Each web process may hold this many
+# connections besides its threads' own.
 PARALLEL_READ_CONNECTIONS = int(os.environ.get("PARALLEL_READ_CONNECTIONS", "3"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
