@@ -311,6 +311,35 @@ def _timed(client: Client, url: str, params: dict[str, str]) -> tuple[list[float
     return _renders(client, url, params), len(queries), response
 
 
+def _cpu_per_render(client: Client, url: str, params: dict[str, str]) -> str:
+    """What one render costs in CPU time, whatever the number of cores: this process (the request thread and its
+    parallel reads) and, when PostgreSQL runs on this machine, its processes. Wall time is at least their sum
+    divided by the cores, so this says how far a machine's cores can take the render, where wall time moves with
+    them and with whatever else the machine does."""
+    python, postgres = time.process_time(), _postgres_cpu_seconds()
+    _renders(client, url, params)
+    python = (time.process_time() - python) * 1000 / RENDERS
+    if postgres is None or (after := _postgres_cpu_seconds()) is None:
+        return f"CPU per render: {python:.0f} ms here (PostgreSQL's processes are not on this machine)"
+    postgres = (after - postgres) * 1000 / RENDERS
+    return f"CPU per render: {python:.0f} ms here + {postgres:.0f} ms PostgreSQL = {python + postgres:.0f} ms"
+
+
+def _postgres_cpu_seconds() -> float | None:
+    """User and system time of every ``postgres`` process on this machine (Linux ``/proc``), or None if none."""
+    ticks, seen = 0, False
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, _, fields = stat.read_text().rpartition(") ")
+        except OSError:  # the process ended meanwhile
+            continue
+        if head.endswith("(postgres"):
+            seen = True
+            utime, stime = fields.split()[11:13]  # fields 14 and 15 of proc(5), after pid and (comm)
+            ticks += int(utime) + int(stime)
+    return ticks / os.sysconf("SC_CLK_TCK") if seen else None
+
+
 def _renders(client: Client, url: str, params: dict[str, str]) -> list[float]:
     timings = []
     for _ in range(RENDERS):
@@ -352,7 +381,7 @@ def bench_dashboard(team: Team, *, target: str) -> None:
             serial = statistics.median(_renders(client, url, params))
         merged = response.context["summary"].merged
         line = _line(f"dashboard {size:,} PRs ({label}, {merged:,} merged in range)", timings, queries, target)
-        print(f"{line}; on one connection: median {serial:.0f} ms")
+        print(f"{line}; on one connection: median {serial:.0f} ms; {_cpu_per_render(client, url, params)}")
 
 
 def explain_dashboard(team: Team, *, days: int) -> None:
