@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
+from django.utils.html import escape
 
 from apps.metrics.models import PullRequest, TeamMember
 from apps.metrics.services import pull_request_upsert, review_upsert
@@ -177,6 +180,44 @@ def test_the_table_is_paginated(member_client, team):
     first = member_client.get(dashboard_url(team), PERIOD)
     second = member_client.get(dashboard_url(team), {**PERIOD, "page": 2})
     assert len(first.context["page"].object_list) == 25 and len(second.context["page"].object_list) == 5
+
+
+def table_row(page: str, panel: str) -> list[str]:
+    """The cells of the table row that links to ``panel``, whitespace collapsed."""
+    start = page.rindex("<tr>", 0, page.index(f'href="{panel}"'))
+    row = page[start : page.index("</tr>", start)]
+    return [" ".join(cell.split()) for cell in re.findall(r"<td>(.*?)</td>", row, re.DOTALL)]
+
+
+def test_each_table_row_shows_its_prs_facts_in_the_teams_time_zone(member_client, team):
+    team.timezone = "America/New_York"
+    team.save()
+    title = "<b>Speed</b> up " + "the import " * 10
+    merged = merged_pr(team, title=title, hours=17, github_repo="acme/api")  # Nov 3 02:00 UTC: Nov 2 in New York
+    draft = pull_request_upsert(team=team, snapshot=SnapshotFactory(is_draft=True, author=None, number=7))
+
+    page = member_client.get(dashboard_url(team), PERIOD).content.decode()
+
+    link, author, merged_on, opened_on, cycle, pickup, size, flags = table_row(page, panel_url(team, merged))
+    panel = panel_url(team, merged)
+    assert link.startswith(f'<a href="{panel}" hx-get="{panel}" hx-target="#pr-panel"')
+    assert f">acme/api#{merged.number}</a>" in link
+    assert f'<span class="muted">{escape(title[:79])}…</span>' in link  # cut at 80 characters, escaped
+    assert f'<a class="github-link" href="{settings.GITHUB_WEB_URL}/acme/api/pull/{merged.number}"' in link
+    assert (author, merged_on, opened_on, cycle, pickup, size) == (
+        merged.author.github_username,
+        "Nov 2",
+        "Nov 2",
+        "17.0 h",
+        "—",
+        "150",
+    )
+    assert flags == '<span class="badge warn">no review</span>'
+
+    link, author, merged_on, opened_on, cycle, pickup, size, flags = table_row(page, panel_url(team, draft))
+    assert ">acme/api#7</a>" in link
+    assert (author, merged_on, opened_on, cycle, pickup) == ("—", "—", "Nov 2", "—", "—")
+    assert flags == '<span class="badge">draft</span>'
 
 
 def test_reviewer_load_counts_reviews_and_open_requests(member_client, team):
