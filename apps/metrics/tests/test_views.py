@@ -317,3 +317,14 @@ def test_weekly_charts_cover_exactly_the_period_and_mark_partial_weeks(member_cl
     assert [w.partial for w in weeks] == [True, False, False, False, False, True]
     assert sum(w.merged for w in weeks) == 1
     assert "Nov 16 (partial week)" in response.content.decode()
+
+
+def test_a_weeks_median_is_rounded_as_the_cards_are(member_client, team):
+    merged_pr(team, title="Two and a quarter hours", hours=2.25)  # exactly halfway between 2.2 h and 2.3 h
+
+    page = member_client.get(dashboard_url(team), PERIOD).content.decode()
+
+    card = page[page.index('data-figure="cycle-p50"') :]
+    week = page[page.index('data-figure="week-cycle-2026-11-02"') :]
+    assert card[card.index(">") + 1 : card.index("</a>")] == "2.2 h"
+    assert week[week.index(">") + 1 : week.index("</a>")] == "2.2 h"  # one rounding rule (duration_text) for both
