@@ -38,7 +38,7 @@ def celery_worker(redis_broker_url, use_broker):
 
     use_broker(redis_broker_url)
     with app.connection_for_write() as conn:
-        for queue in ("webhooks", "backfill", "default"):
+        for queue in ("webhooks", "interactive", "backfill", "default"):
             conn.default_channel.queue_purge(queue)
-    with start_worker(app, pool="solo", perform_ping_check=False, queues=["webhooks", "backfill", "default"]) as w:
+    with start_worker(app, pool="solo", perform_ping_check=False, queues=["webhooks", "interactive", "default", "backfill"]) as w:
         yield w
