@@ -62,9 +62,10 @@ class BackgroundTasks:
     for it. Only used without a broker; the work is recorded in the database before it is submitted (the row is
     ``queued``), so a process that exits mid-task leaves it for Sync now or the resumer, as a dead worker would.
 
-    Tasks wait in lanes, one per ``lane`` (a team): the thread takes the first task of the first lane, then moves
+    Tasks wait in lanes, one per ``lane`` (a team): a thread takes the first task of the first lane, then moves
     that lane to the back, so a team whose import queues page after page shares the thread with every other team.
-    Interactive lanes (Sync now, recomputes) go before the others.
+    Interactive lanes (Sync now, recomputes) go before the others, and a second thread takes only those, so Sync
+    now never waits for the page an import is writing (as a second worker process would with a broker).
     """
 
     def __init__(self) -> None:
@@ -75,26 +76,28 @@ class BackgroundTasks:
         self._ready = threading.Condition()
         self._lanes: dict[tuple[bool, Hashable], deque[tuple[Task, tuple[Any, ...], str]]] = {}
         self._unfinished = 0
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
 
     def submit(self, task: Task, *args: Any, what: str, lane: Hashable = None, interactive: bool = False) -> None:
         with self._ready:
             self._lanes.setdefault((not interactive, lane), deque()).append((task, args, what))
             self._unfinished += 1
             self._ready.notify()
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="background-tasks", daemon=True)
-                self._thread.start()
+            if not self._threads:
+                for name, interactive_only in (("background-tasks", False), ("background-interactive", True)):
+                    thread = threading.Thread(target=self._run, args=(interactive_only,), name=name, daemon=True)
+                    thread.start()
+                    self._threads.append(thread)
 
     def join(self) -> None:
         """Return once every submitted task has run (tests, and a clean exit)."""
         with self._ready:
             self._ready.wait_for(lambda: self._unfinished == 0)
 
-    def _next(self) -> tuple[Task, tuple[Any, ...], str]:
+    def _next(self, interactive_only: bool) -> tuple[Task, tuple[Any, ...], str]:
         """The first task of the first lane (interactive lanes sort first); its lane goes to the back."""
         with self._ready:
-            self._ready.wait_for(lambda: bool(self._lanes))
+            self._ready.wait_for(lambda: any(not interactive_only or not later for later, _ in self._lanes))
             key = min(self._lanes, key=lambda lane: lane[0])  # dicts keep order: the first of the most urgent
             lane = self._lanes.pop(key)
             item = lane.popleft()
@@ -102,11 +105,11 @@ class BackgroundTasks:
                 self._lanes[key] = lane
             return item
 
-    def _run(self) -> None:
+    def _run(self, interactive_only: bool) -> None:
         from django.db import connections
 
         while True:
-            task, args, what = self._next()
+            task, args, what = self._next(interactive_only)
             try:
                 self._apply(task, args, what)
             finally:
