@@ -187,6 +187,41 @@ def use_broker():
     app.conf.broker_url, app.conf.task_always_eager = saved
 
 
+@pytest.fixture
+def worker_turns():
+    """Run what is queued on the broker (``use_broker("memory://")``) as a backfill worker started with
+    ``-Q interactive,default,backfill`` does: one message at a time, from the first of those queues that has one.
+    ``worker_turns(n)`` runs at most ``n`` messages (all when None); returns each message's task name and args."""
+    from config.celery import app
+
+    names = ("interactive", "default", "backfill")
+    with app.connection_for_write("memory://") as conn:
+        for name in names:  # an in-memory broker lives as long as the process: earlier tests' messages are dropped
+            conn.default_channel.queue_purge(name)
+
+    def _run(limit: int | None = None) -> list[tuple[str, list]]:
+        ran: list[tuple[str, list]] = []
+        with app.connection_for_write() as conn:
+            queues = [conn.SimpleQueue(name, no_ack=True) for name in names]
+            while limit is None or len(ran) < limit:
+                for queue in queues:
+                    try:
+                        message = queue.get(block=False)
+                    except queue.Empty:
+                        continue
+                    args, kwargs, _ = message.decode()
+                    ran.append((message.headers["task"], args))
+                    app.tasks[message.headers["task"]](*args, **kwargs)
+                    break
+                else:
+                    break
+            for queue in queues:
+                queue.close()
+        return ran
+
+    return _run
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup):
     """pytest-django's test database, and at the end the dashboard's parallel-read connections closed before it

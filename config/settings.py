@@ -231,7 +231,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A worker started with ``-Q interactive,default,backfill`` takes from the first queue that has a message (Redis:
+# BRPOP in that order), not round-robin: Sync now and recomputes go before imports' pages (see the Procfile).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "queue_order_strategy": "priority"}
 CELERY_TIMEZONE = TIME_ZONE
 # A broker that is down must not hold the webhook endpoint: fail fast, the sweeper queues the delivery later.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
@@ -240,7 +242,9 @@ CELERY_TASK_ROUTES = {
     "apps.integrations.tasks.process_delivery": {"queue": "webhooks"},
     "apps.integrations.tasks.process_deliveries": {"queue": "webhooks"},
     "apps.integrations.tasks.drain_deliveries": {"queue": "webhooks"},
-    "apps.integrations.tasks.backfill_repository": {"queue": "backfill"},
+    "apps.integrations.tasks.backfill_repository": {"queue": "backfill"},  # Sync now's catch-up: "interactive"
+    "apps.metrics.tasks.run_team_recompute": {"queue": "interactive"},
+    "apps.metrics.tasks.run_member_recompute": {"queue": "interactive"},
 }
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-deliveries": {"task": "apps.integrations.tasks.sweep_pending_deliveries", "schedule": 60.0},
@@ -282,9 +286,11 @@ BACKFILL_HISTORY_DAYS = 0 if _history_days in {"", "all", "0"} else int(_history
 BACKFILL_PAGE_SIZE = int(os.environ.get("BACKFILL_PAGE_SIZE", "50"))  # PRs per GraphQL page (GitHub allows 100)
 BACKFILL_MIN_PAGE_SIZE = int(os.environ.get("BACKFILL_MIN_PAGE_SIZE", "5"))  # floor when 502s/timeouts halve it
 BACKFILL_RATE_LIMIT_RESERVE = int(os.environ.get("BACKFILL_RATE_LIMIT_RESERVE", "100"))  # GraphQL points kept
-# Without a broker, imports run on a background thread of the web process (progress is seen live); the tests
-# turn it off to run them inside the request, deterministically.
+# Without a broker, imports and recomputes run on a background thread of the web process (progress is seen live);
+# the tests turn it off to run them inside the request, deterministically.
 BACKFILL_IN_BACKGROUND = True
+# Pages one import task writes before queueing its next turn behind other teams' work (see services.queueing).
+BACKFILL_PAGES_PER_TURN = int(os.environ.get("BACKFILL_PAGES_PER_TURN", "1"))
 BACKFILL_LOCK_SECONDS = int(os.environ.get("BACKFILL_LOCK_SECONDS", "600"))  # a silent import this long is stale
 
 # GitHub App. Credentials come from the environment or, for any GITHUB_APP_* variable not set there, from the

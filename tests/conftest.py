@@ -37,8 +37,9 @@ def celery_worker(redis_broker_url, use_broker):
     from config.celery import app
 
     use_broker(redis_broker_url)
+    queues = ["webhooks", "interactive", "default", "backfill"]
     with app.connection_for_write() as conn:
-        for queue in ("webhooks", "backfill", "default"):
+        for queue in queues:
             conn.default_channel.queue_purge(queue)
-    with start_worker(app, pool="solo", perform_ping_check=False, queues=["webhooks", "backfill", "default"]) as w:
+    with start_worker(app, pool="solo", perform_ping_check=False, queues=queues) as w:
         yield w

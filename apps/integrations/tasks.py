@@ -11,7 +11,7 @@ from apps.integrations.services.deliveries import deliveries_sweep_pending
 from apps.integrations.services.lifecycle import deliveries_expire, delivery_payloads_prune
 from apps.integrations.services.payload_partitions import payload_partitions_ensure
 from apps.integrations.services.processing import RetryLater, deliveries_drain, delivery_process
-from apps.integrations.services.queueing import task_enqueue
+from apps.integrations.services.queueing import task_enqueue, work_in_turns
 from apps.integrations.services.recovery import deliveries_recover_failed
 
 logger = logging.getLogger(__name__)
@@ -119,18 +119,25 @@ def reconcile_installation(self: Task, installation_id: int) -> dict:
 
 
 @shared_task(bind=True, max_retries=None, acks_late=True)
-def backfill_repository(self: Task, tracked_repository_id: int) -> str:
-    """Queue ``backfill`` (see ``CELERY_TASK_ROUTES``): one repository's import, run by workers of its own so the
-    ``webhooks`` queue keeps its latency (start them separately: ``celery -A config worker -Q webhooks`` and
-    ``celery -A config worker -Q backfill,default``).
+def backfill_repository(self: Task, tracked_repository_id: int, claim: str = "", interactive: bool = False) -> str:
+    """Queue ``backfill`` (see ``CELERY_TASK_ROUTES``), or ``interactive`` for a Sync now catch-up: one turn of a
+    repository's import (``BACKFILL_PAGES_PER_TURN`` pages), run by workers of their own so the ``webhooks`` queue
+    keeps its latency (see the Procfile). The next turn is queued at the back with the import's claim, so other
+    teams' imports and Sync now run between two pages of a long one.
 
     A run that must wait for GitHub's rate-limit reset re-schedules itself for then instead of sleeping in the
     worker. In-process (no broker) nothing is re-scheduled: the row stays ``waiting`` until Sync now.
     """
-    from apps.integrations.services.backfill import tracked_repository_backfill
+    from django.conf import settings
 
-    outcome = tracked_repository_backfill(tracked_repository_id=tracked_repository_id)
-    if outcome.countdown is not None and not self.request.is_eager:
+    from apps.integrations.services.backfill import tracked_repository_backfill
+    from apps.integrations.services.sync import backfill_enqueue
+
+    pages = settings.BACKFILL_PAGES_PER_TURN if work_in_turns() else None
+    outcome = tracked_repository_backfill(tracked_repository_id=tracked_repository_id, claim=claim, pages=pages)
+    if outcome.status == "more":
+        backfill_enqueue(tracked_repository_id=tracked_repository_id, claim=outcome.claim, interactive=interactive)
+    elif outcome.countdown is not None and not self.request.is_eager:
         self.apply_async(args=(tracked_repository_id,), countdown=outcome.countdown)
     return outcome.status
 

@@ -231,7 +231,7 @@ def celery_worker(env: dict[str, str], log_dir: Path, name: str = "worker") -> P
         "config",
         "worker",
         "-Q",
-        "webhooks,backfill,default",
+        "webhooks,interactive,default,backfill",
         "--pool",
         "solo",
         "--loglevel",

@@ -19,6 +19,8 @@ How it behaves when things go wrong:
   re-schedules itself for then.
 - **502s and timeouts** (GitHub's answer to a query too heavy to finish) halve the page size down to
   ``BACKFILL_MIN_PAGE_SIZE``; it doubles back after three good pages.
+- **In turns.** Given ``pages``, a run stops after that many pages keeping its claim (``more``); the task queues
+  the next turn with the claim, behind other teams' work. A turn whose claim was taken over meanwhile does nothing.
 """
 
 from __future__ import annotations
@@ -64,12 +66,14 @@ CLAIMABLE = (SyncStatus.QUEUED, SyncStatus.WAITING, SyncStatus.RUNNING)
 
 @dataclass(frozen=True)
 class BackfillOutcome:
-    """``done`` | ``stopped`` (untracked or claim lost) | ``busy`` | ``idle`` (nothing to do) | ``waiting`` |
-    ``failed``. ``countdown`` (seconds) says when to run again, for ``waiting`` with a known time."""
+    """``done`` | ``more`` (this turn's pages are written; ``claim`` goes on) | ``stopped`` (untracked or claim lost)
+    | ``busy`` | ``idle`` (nothing to do) | ``waiting`` | ``failed``. ``countdown`` (seconds) says when to run again,
+    for ``waiting`` with a known time."""
 
     status: str
     imported: int = 0
     countdown: int | None = None
+    claim: str = ""
 
 
 @dataclass
@@ -111,9 +115,12 @@ def installation_backfill_api(*, installation_id: int) -> InstallationAPI:
     )
 
 
-def tracked_repository_backfill(*, tracked_repository_id: int, api: InstallationAPI | None = None) -> BackfillOutcome:
-    """Run (or resume) the repository's scheduled import until it is done, stopped, or must wait."""
-    claimed = _claim(tracked_repository_id)
+def tracked_repository_backfill(
+    *, tracked_repository_id: int, api: InstallationAPI | None = None, claim: str = "", pages: int | None = None
+) -> BackfillOutcome:
+    """Run (or resume) the repository's scheduled import until it is done, stopped, or must wait, or for at most
+    ``pages`` pages (a turn); ``claim`` continues the import whose previous turn returned it."""
+    claimed = _claim(tracked_repository_id, claim)
     if isinstance(claimed, BackfillOutcome):
         return claimed
     tracked, run = claimed
@@ -122,7 +129,7 @@ def tracked_repository_backfill(*, tracked_repository_id: int, api: Installation
     with log_context(installation_id=installation_id, repository=tracked.full_name, tracked_repository_id=run.pk):
         try:
             api = api or installation_backfill_api(installation_id=installation_id)
-            outcome = _pages(api, tracked, run)
+            outcome = _pages(api, tracked, run, pages)
         except GitHubAppNotConfigured:
             outcome = _release(run, SyncStatus.FAILED, "The GitHub App is not configured on this server.")
         except Exception:
@@ -130,11 +137,12 @@ def tracked_repository_backfill(*, tracked_repository_id: int, api: Installation
             backfill_finished(outcome="failed")
             raise
         logger.info("backfill: %s, %s PRs", outcome.status, outcome.imported)
-    backfill_finished(outcome=outcome.status)
+    if outcome.status != "more":
+        backfill_finished(outcome=outcome.status)
     return outcome
 
 
-def _claim(pk: int) -> tuple[TrackedRepository, _Run] | BackfillOutcome:
+def _claim(pk: int, claim: str = "") -> tuple[TrackedRepository, _Run] | BackfillOutcome:
     now = timezone.now()
     with transaction.atomic():
         row = (
@@ -145,7 +153,9 @@ def _claim(pk: int) -> tuple[TrackedRepository, _Run] | BackfillOutcome:
         )
         if row is None or not row.is_active or row.sync_status not in CLAIMABLE:
             return BackfillOutcome("idle")
-        if row.import_running(now=now):
+        if claim and (row.sync_claim != claim or row.sync_status != SyncStatus.RUNNING):
+            return BackfillOutcome("idle")  # a turn of an import taken over, released or finished meanwhile
+        if not claim and row.import_running(now=now):
             return BackfillOutcome("busy")
         installation = row.installation
         if installation is None or installation.status != InstallationStatus.ACTIVE:
@@ -154,7 +164,7 @@ def _claim(pk: int) -> tuple[TrackedRepository, _Run] | BackfillOutcome:
             row.sync_error = "The GitHub App installation is not active (suspended or uninstalled)."
             row.save(update_fields=["sync_status", "sync_resume_at", "sync_error", "updated_at"])
             return BackfillOutcome("waiting")
-        row.sync_status, row.sync_claim, row.sync_heartbeat_at = SyncStatus.RUNNING, str(uuid.uuid4()), now
+        row.sync_status, row.sync_claim, row.sync_heartbeat_at = SyncStatus.RUNNING, claim or str(uuid.uuid4()), now
         row.sync_resume_at, row.sync_error = None, ""
         row.save(update_fields=["sync_status", "sync_claim", "sync_heartbeat_at", "sync_resume_at", "sync_error"])
     owner, _, name = row.full_name.partition("/")
@@ -172,7 +182,7 @@ def _claim(pk: int) -> tuple[TrackedRepository, _Run] | BackfillOutcome:
     return row, run
 
 
-def _pages(api: InstallationAPI, tracked: TrackedRepository, run: _Run) -> BackfillOutcome:
+def _pages(api: InstallationAPI, tracked: TrackedRepository, run: _Run, pages: int | None = None) -> BackfillOutcome:
     while True:
         try:
             page, more = _fetch(api, run)
@@ -200,6 +210,10 @@ def _pages(api: InstallationAPI, tracked: TrackedRepository, run: _Run) -> Backf
             countdown = _seconds_until(budget.reset_at)
             rate_limit_wait(where="backfill", seconds=countdown)
             return _release(run, SyncStatus.WAITING, "Paused to leave GitHub's rate limit for webhooks.", countdown)
+        if pages is not None:
+            pages -= 1
+            if pages <= 0:
+                return BackfillOutcome("more", run.imported, claim=run.token)
 
 
 # A 401 on the App JWT or the installation token: a wrong private key or App id, a revoked key. Waiting does not

@@ -11,8 +11,11 @@ processes deliveries whose own web process died between its commit and its wake-
 lost; the sweeper (beat, every minute) stays the last resort.
 
 In the embedded default (no broker, eager tasks) nothing is queued: the delivery is processed on commit, before the
-response returns (DESIGN.md §4). A history import is too long for that: it runs on this process's one background
-thread (``background``), so the page that started it answers at once and its progress is seen live.
+response returns (DESIGN.md §4). A history import or a recompute is too long for that: it runs on this process's one
+background thread (``background``), so the page that started it answers at once and its progress is seen live.
+
+Long work is queued fairly between teams by ``config.queues`` (``task_enqueue_long``), which the metrics core uses
+too; its names are re-exported here.
 
 Publishing always goes through a connection made from the current ``broker_url``, never Celery's pools, so tests
 switch brokers by setting ``broker_url`` and ``task_always_eager`` alone (``conftest.use_broker``).
@@ -22,112 +25,22 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
 import threading
-import time
 from collections.abc import Callable
-from typing import Any
 
-from celery import Task
 from kombu import Connection
 
 from config.celery import app
+from config.queues import background as background
+from config.queues import in_background as in_background
+from config.queues import task_enqueue as task_enqueue
+from config.queues import task_enqueue_long as task_enqueue_long
+from config.queues import work_in_turns as work_in_turns
 
 logger = logging.getLogger(__name__)
 
 MAX_BATCH = 100  # delivery ids in one process_deliveries message (sweeper, reprocessing)
-BACKGROUND_ATTEMPTS = 5  # a background task that met a busy database is tried this many times in all
-BACKGROUND_RETRY_PAUSE = 0.5  # seconds, times the attempt number
 WAKE_INTERVAL = 0.05  # seconds: at most 20 wake-up messages a second per web process, however busy
-
-
-def task_enqueue(task: Task, *args: Any, what: str, countdown: float | None = None) -> bool:
-    """Queue ``task(*args)``. A broker that is down is logged and answered False, never raised: the work is
-    already recorded in the database, and a periodic job (the delivery sweeper, the backfill resumer) queues it
-    again once the broker is back. Eager (no broker), the task runs here and now."""
-    options: dict[str, Any] = {} if countdown is None else {"countdown": countdown}
-    try:
-        if app.conf.task_always_eager:
-            task.apply_async(args=args, **options)
-        else:
-            with app.connection_for_write() as connection:
-                task.apply_async(args=args, connection=connection, **options)  # type: ignore[call-arg]  # Celery option
-    except Exception:
-        logger.warning("could not queue %s; a periodic job will queue it again", what, exc_info=True)
-        return False
-    return True
-
-
-class BackgroundTasks:
-    """Eager tasks run one after another on a daemon thread of this process: the embedded default's worker.
-
-    With no broker a long task (a repository's history import) would otherwise run inside the request that asked
-    for it. Only used without a broker; the work is recorded in the database before it is submitted (the row is
-    ``queued``), so a process that exits mid-task leaves it for Sync now or the resumer, as a dead worker would.
-    """
-
-    def __init__(self) -> None:
-        self._reset()
-        os.register_at_fork(after_in_child=self._reset)
-
-    def _reset(self) -> None:
-        self._queue: queue.Queue[tuple[Task, tuple[Any, ...], str]] = queue.Queue()
-        self._starting = threading.Lock()
-        self._thread: threading.Thread | None = None
-
-    def submit(self, task: Task, *args: Any, what: str) -> None:
-        self._queue.put((task, args, what))
-        with self._starting:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="background-tasks", daemon=True)
-                self._thread.start()
-
-    def join(self) -> None:
-        """Return once every submitted task has run (tests, and a clean exit)."""
-        self._queue.join()
-
-    def _run(self) -> None:
-        from django.db import connections
-
-        while True:
-            task, args, what = self._queue.get()
-            try:
-                self._apply(task, args, what)
-            finally:
-                connections.close_all()  # this thread's connections; the next task opens its own
-                self._queue.task_done()
-
-    @staticmethod
-    def _apply(task: Task, args: tuple[Any, ...], what: str) -> None:
-        """Run the task; a database that is busy (SQLite: another thread holds the write lock) is tried again after a
-        pause, as a worker's task would be retried, instead of leaving the import queued until Sync now."""
-        from django.db import OperationalError, connections
-
-        for attempt in range(1, BACKGROUND_ATTEMPTS + 1):
-            result = task.apply(args=args)
-            error = result.result if result.failed() else None
-            if error is None:
-                return
-            if not isinstance(error, OperationalError) or attempt == BACKGROUND_ATTEMPTS:
-                logger.error("background %s failed: %r", what, error)
-                return
-            logger.warning("background %s: %s; trying again", what, error)
-            connections.close_all()
-            time.sleep(BACKGROUND_RETRY_PAUSE * attempt)
-
-
-background = BackgroundTasks()
-
-
-def task_enqueue_long(task: Task, *args: Any, what: str) -> bool:
-    """Queue a task that may run for minutes: on the broker when there is one, else on this process's background
-    thread (``settings.BACKFILL_IN_BACKGROUND``, on by default) so the request answers at once."""
-    from django.conf import settings
-
-    if app.conf.task_always_eager and settings.BACKFILL_IN_BACKGROUND:
-        background.submit(task, *args, what=what)
-        return True
-    return task_enqueue(task, *args, what=what)
 
 
 def deliveries_enqueue(*, pks: list[int]) -> bool:

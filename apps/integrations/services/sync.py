@@ -8,8 +8,10 @@ pause or a restart) continues the same import:
 - synced before → catch-up of PRs updated since the last successful sync (minus a small overlap for clock skew),
   or since an explicit ``since`` (e.g. when a suspension began) if that is earlier.
 
-The import itself runs in the ``backfill`` queue (``apps.integrations.tasks.backfill_repository``); webhook
-deliveries have their own ``webhooks`` queue and workers, so a long import never delays them.
+The import itself runs in the ``backfill`` queue (``apps.integrations.tasks.backfill_repository``), one page per
+task, each queueing the next behind other teams' work; a catch-up asked for with Sync now goes to the
+``interactive`` queue, read first. Webhook deliveries have their own ``webhooks`` queue and workers, so a long
+import never delays them.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from apps.integrations.models import (
     TrackedRepository,
     import_heartbeat_cutoff,
 )
-from apps.integrations.services.queueing import task_enqueue_long
+from apps.integrations.services.queueing import in_background, task_enqueue_long
 
 CATCH_UP_OVERLAP = timedelta(minutes=10)
 RESUME_GRACE = timedelta(seconds=60)
@@ -41,19 +43,33 @@ def backfill_window_start(*, now: datetime | None = None) -> datetime | None:
     return (now or timezone.now()) - timedelta(days=settings.BACKFILL_HISTORY_DAYS)
 
 
-def backfill_enqueue(*, tracked_repository_id: int) -> bool:
-    """Queue the import (without a broker: on this process's background thread). A broker that is down leaves the
-    row queued; ``tracked_repositories_resume`` retries."""
+def backfill_enqueue(*, tracked_repository_id: int, claim: str = "", interactive: bool = False) -> bool:
+    """Queue the import's next turn (without a broker: on this process's background thread, in its team's lane); a
+    ``claim`` continues the import that returned it. A broker that is down leaves the row queued (or running with
+    an ageing heartbeat); ``tracked_repositories_resume`` retries."""
     from apps.integrations.tasks import backfill_repository
 
+    team_id = None
+    if in_background():
+        team_id = TrackedRepository.objects.filter(pk=tracked_repository_id).values_list("team_id", flat=True).first()
     return task_enqueue_long(
-        backfill_repository, tracked_repository_id, what=f"backfill of tracked repository {tracked_repository_id}"
+        backfill_repository,
+        tracked_repository_id,
+        claim,
+        interactive,
+        what=f"backfill of tracked repository {tracked_repository_id}",
+        lane=team_id,
+        interactive=interactive,
     )
 
 
 @transaction.atomic
-def tracked_repository_sync(*, tracked_repository: TrackedRepository, since: datetime | None = None) -> bool:
-    """Schedule the repository's next import (see the module docstring); queued after commit.
+def tracked_repository_sync(
+    *, tracked_repository: TrackedRepository, since: datetime | None = None, interactive: bool = False
+) -> bool:
+    """Schedule the repository's next import (see the module docstring); queued after commit. ``interactive`` (a
+    person pressed Sync now) puts a catch-up ahead of history imports; a history import stays behind them, however
+    it was resumed, so one team's long history cannot hold other teams' Sync now.
 
     Returns False when nothing was scheduled: the repository is not tracked, or an import is running now.
     """
@@ -72,7 +88,8 @@ def tracked_repository_sync(*, tracked_repository: TrackedRepository, since: dat
         row.sync_page_size = settings.BACKFILL_PAGE_SIZE
     row.sync_status, row.sync_error, row.sync_resume_at, row.sync_heartbeat_at = SyncStatus.QUEUED, "", None, now
     row.save()
-    transaction.on_commit(lambda: backfill_enqueue(tracked_repository_id=row.pk))
+    interactive = interactive and row.sync_kind == SyncKind.CATCH_UP
+    transaction.on_commit(lambda: backfill_enqueue(tracked_repository_id=row.pk, interactive=interactive))
     return True
 
 

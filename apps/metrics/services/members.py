@@ -8,6 +8,7 @@ afterwards the admins' call (``team_member_mark_bot``), so a later payload never
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +18,9 @@ from apps.metrics.rules import is_bot_login
 from apps.metrics.services.recompute import RECOMPUTE_BATCH, pull_requests_recompute
 from apps.metrics.types import GitHubPerson
 from apps.teams.models import Team
+from config.queues import task_enqueue_long
+
+RECOMPUTE_REQUEUE_AFTER = timedelta(minutes=10)
 
 
 def team_members_bulk_upsert(*, team: Team, people: Iterable[GitHubPerson | None]) -> dict[int, TeamMember]:
@@ -110,35 +114,89 @@ def team_member_mark_bot(*, team: Team, member_id: int, is_bot: bool) -> TeamMem
     A bot's reviews never count as a review and a bot's PRs are left out by default, so the numbers change.
     The recomputation is queued after commit (``MetricsRecompute`` shows its progress), never run in the request.
     """
-    with transaction.atomic():
-        member = TeamMember.objects.for_team(team).select_for_update().get(pk=member_id)
-        member.is_bot = is_bot
-        member.save(update_fields=["is_bot", "updated_at"])
-        recompute = MetricsRecompute.objects.create(team=team, member=member)
-        transaction.on_commit(lambda: _queue_recompute(recompute.pk))
+    _team_lock(team.pk)  # one decision to queue per team at a time
+    member = TeamMember.objects.for_team(team).select_for_update().get(pk=member_id)
+    member.is_bot = is_bot
+    member.save(update_fields=["is_bot", "updated_at"])
+    _recompute_schedule(team, member)
     return member
 
 
-def _queue_recompute(recompute_pk: int) -> None:
-    from apps.metrics.tasks import run_member_recompute  # the task module imports this one
-
-    run_member_recompute.delay(recompute_pk)
-
-
-def member_recompute_run(*, recompute_id: int) -> None:
-    """Recompute the member's PRs in batches, saving progress after each, so the people page can show it."""
-    recompute = MetricsRecompute.objects.select_related("team", "member").get(pk=recompute_id)
-    team, member = recompute.team, recompute.member
-    authored = PullRequest.objects.for_team(team).filter(author=member).values_list("pk", flat=True)
-    reviewed = PRReview.objects.for_team(team).filter(reviewer=member).values_list("pull_request_id", flat=True)
-    ids = sorted(set(authored) | set(reviewed))
-    MetricsRecompute.objects.filter(pk=recompute.pk).update(
-        status=RecomputeStatus.RUNNING, total=len(ids), done=0, updated_at=timezone.now()
+def _recompute_schedule(team: Team, member: TeamMember) -> None:
+    """Coalesce: a member has at most one queued recompute (it reads the member's flag when it runs, so the latest
+    decision wins), and a team at most one chain of turns, queued when the team had no unfinished recompute.
+    An admin clicking Mark as bot / Undo forty times costs one recompute, not forty, and no other team waits on
+    them. A chain silent for ``RECOMPUTE_REQUEUE_AFTER`` lost its message (a broker down): it is queued again."""
+    unfinished = list(
+        MetricsRecompute.objects.for_team(team)
+        .exclude(status=RecomputeStatus.DONE)
+        .values_list("member_id", "status", "updated_at")
     )
-    done = 0
-    for start in range(0, len(ids), RECOMPUTE_BATCH):
-        done += pull_requests_recompute(team=team, pull_request_ids=ids[start : start + RECOMPUTE_BATCH])
-        MetricsRecompute.objects.filter(pk=recompute.pk).update(done=done, updated_at=timezone.now())
-    MetricsRecompute.objects.filter(pk=recompute.pk).update(
-        status=RecomputeStatus.DONE, finished_at=timezone.now(), updated_at=timezone.now()
+    if not any(member_id == member.pk and status == RecomputeStatus.QUEUED for member_id, status, _ in unfinished):
+        MetricsRecompute.objects.create(team=team, member=member)
+    latest = max((updated_at for *_, updated_at in unfinished), default=None)
+    if latest is None or latest < timezone.now() - RECOMPUTE_REQUEUE_AFTER:
+        transaction.on_commit(lambda: recompute_enqueue(team_id=team.pk))
+
+
+def recompute_enqueue(*, team_id: int) -> None:
+    """Queue the team's next recompute turn (``interactive`` queue; without a broker, the background thread)."""
+    from apps.metrics.tasks import run_team_recompute  # the task module imports this one
+
+    task_enqueue_long(run_team_recompute, team_id, what=f"recompute of team {team_id}", lane=team_id, interactive=True)
+
+
+def team_recompute_turn(*, team_id: int) -> bool:
+    """Recompute one batch of the PRs of the team's oldest unfinished recompute, saving its progress for the people
+    page; returns whether any recompute of the team is left (the task then queues the next turn at the back).
+
+    A running recompute of a member who was changed again meanwhile (a newer one is queued) is dropped: the newer
+    one recomputes all of their PRs with the final flag.
+    """
+    with transaction.atomic():
+        job = _recompute_current(team_id)
+        if job is not None:
+            _recompute_batch(job)
+    with transaction.atomic():  # decided under the team's lock, as ``team_member_mark_bot`` decides to queue
+        _team_lock(team_id)
+        return MetricsRecompute.objects.filter(team_id=team_id).exclude(status=RecomputeStatus.DONE).exists()
+
+
+def _team_lock(team_id: int) -> None:
+    Team.objects.select_for_update().only("pk").get(pk=team_id)
+
+
+def _recompute_current(team_id: int) -> MetricsRecompute | None:
+    jobs = list(
+        MetricsRecompute.objects.filter(team_id=team_id)
+        .exclude(status=RecomputeStatus.DONE)
+        .select_related("team")
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    for job in jobs:
+        if not any(later.member_id == job.member_id and later.pk > job.pk for later in jobs):
+            return job
+        now = timezone.now()
+        MetricsRecompute.objects.filter(pk=job.pk).update(status=RecomputeStatus.DONE, finished_at=now, updated_at=now)
+    return None
+
+
+def _recompute_batch(job: MetricsRecompute) -> None:
+    team = job.team
+    authored = PullRequest.objects.for_team(team).filter(author_id=job.member_id).values_list("pk", flat=True)
+    reviewed = (
+        PRReview.objects.for_team(team).filter(reviewer_id=job.member_id).values_list("pull_request_id", flat=True)
+    )
+    ids = sorted(set(authored) | set(reviewed))
+    done = 0 if job.status == RecomputeStatus.QUEUED else job.done
+    done += pull_requests_recompute(team=team, pull_request_ids=ids[done : done + RECOMPUTE_BATCH])
+    now = timezone.now()
+    finished = done >= len(ids)
+    MetricsRecompute.objects.filter(pk=job.pk).update(
+        status=RecomputeStatus.DONE if finished else RecomputeStatus.RUNNING,
+        total=len(ids),
+        done=min(done, len(ids)),
+        finished_at=now if finished else None,
+        updated_at=now,
     )

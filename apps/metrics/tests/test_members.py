@@ -12,7 +12,7 @@ from apps.metrics.services import (
     team_member_set_visibility,
 )
 from apps.metrics.services.members import team_members_bulk_upsert
-from apps.metrics.tasks import run_member_recompute
+from apps.metrics.tasks import run_team_recompute
 from apps.metrics.tests.factories import PersonFactory, ReviewFactory, SnapshotFactory, at
 from config.celery import app as celery_app
 
@@ -65,7 +65,7 @@ def test_marking_a_bot_queues_the_recompute_instead_of_running_it_in_the_request
     people = admin_client.get(reverse("metrics:people", kwargs={"team_slug": team.slug})).content.decode()
     assert "Recomputing the pull requests of ci-helper: queued" in people
 
-    run_member_recompute(job.pk)  # what the worker does
+    run_team_recompute(team.pk)  # what the worker does
 
     job.refresh_from_db()
     assert (job.status, job.total, job.done) == ("done", 3, 3)
@@ -88,3 +88,104 @@ def test_hiding_a_member_of_another_team_is_impossible(team, other_team):
     member = _upsert(other_team, PersonFactory())
     with pytest.raises(TeamMember.DoesNotExist):
         team_member_set_visibility(team=team, member_id=member.pk, is_active=False)
+
+
+def _reviewed_by(team, helper, count: int) -> None:
+    for _ in range(count):
+        review_upsert(
+            team=team, pull_request=SnapshotFactory(), review=ReviewFactory(reviewer=helper, submitted_at=at(2))
+        )
+
+
+def _people_page(client, team) -> str:
+    return client.get(reverse("metrics:people", kwargs={"team_slug": team.slug})).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flood_of_mark_as_bot_and_undo_is_one_recompute_of_the_final_state(
+    admin_client, team, use_broker, worker_turns
+):
+    use_broker("memory://")  # queued, not run: a worker runs it below
+    helper = PersonFactory(login="ci-helper")
+    _reviewed_by(team, helper, 3)
+    member = TeamMember.objects.get(github_id=helper.github_id)
+    url = reverse("metrics:member_bot", kwargs={"team_slug": team.slug, "member_id": member.pk})
+
+    for n in range(41):  # Mark as bot, Undo, … and Mark as bot last
+        admin_client.post(url, {"is_bot": "1" if n % 2 == 0 else "0"})
+
+    assert MetricsRecompute.objects.count() == 1  # one pending recompute, not 41
+    assert "Recomputing the pull requests of ci-helper: queued" in _people_page(admin_client, team)
+    ran = worker_turns()
+    assert [task for task, _ in ran] == ["apps.metrics.tasks.run_team_recompute"]  # one message was queued
+    assert list(MetricsRecompute.objects.values_list("status", "total", "done")) == [("done", 3, 3)]
+    assert PullRequest.objects.filter(first_review_at__isnull=True).count() == 3  # the final state: a bot
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_during_a_running_recompute_queues_one_more_and_the_latest_wins(
+    admin_client, team, use_broker, worker_turns, monkeypatch
+):
+    from apps.metrics.services import members
+
+    monkeypatch.setattr(members, "RECOMPUTE_BATCH", 2)  # a recompute of several turns without thousands of PRs
+    use_broker("memory://")
+    helper = PersonFactory(login="ci-helper")
+    _reviewed_by(team, helper, 3)
+    member = TeamMember.objects.get(github_id=helper.github_id)
+    url = reverse("metrics:member_bot", kwargs={"team_slug": team.slug, "member_id": member.pk})
+    admin_client.post(url, {"is_bot": "1"})
+    worker_turns(1)
+    assert "Recomputing the pull requests of ci-helper: 2 of 3 (67%)" in _people_page(admin_client, team)
+
+    for n in range(11):  # Undo, Mark as bot, … and Undo last, while the first recompute runs
+        admin_client.post(url, {"is_bot": "0" if n % 2 == 0 else "1"})
+
+    assert MetricsRecompute.objects.exclude(status="done").count() == 2  # the running one and one pending
+    worker_turns()
+    assert MetricsRecompute.objects.exclude(status="done").count() == 0
+    assert PullRequest.objects.filter(first_review_at__isnull=True).count() == 0  # a person again: Undo was last
+
+
+@pytest.mark.django_db(transaction=True)
+def test_another_teams_recompute_does_not_wait_for_a_long_one(team, other_team, use_broker, worker_turns, monkeypatch):
+    from apps.metrics.services import members
+
+    monkeypatch.setattr(members, "RECOMPUTE_BATCH", 2)
+    use_broker("memory://")
+    busy, small = PersonFactory(login="busy-bot"), PersonFactory(login="small-bot")
+    _reviewed_by(team, busy, 10)
+    _reviewed_by(other_team, small, 1)
+    team_member_mark_bot(team=team, member_id=TeamMember.objects.get(github_id=busy.github_id).pk, is_bot=True)
+    other_member = TeamMember.objects.get(team=other_team, github_id=small.github_id)
+    team_member_mark_bot(team=other_team, member_id=other_member.pk, is_bot=True)
+
+    worker_turns(2)  # the first turn of the long one, then the other team's
+
+    assert MetricsRecompute.objects.get(team=other_team).status == "done"
+    assert MetricsRecompute.objects.get(team=team).status == "running"  # 2 of 10 so far
+    worker_turns()
+    assert MetricsRecompute.objects.get(team=team).status == "done"
+    assert PullRequest.objects.filter(first_review_at__isnull=True).count() == 11
+
+
+@pytest.mark.background_imports
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_mark_as_bot_answers_before_the_recompute_which_runs_in_the_background(admin_client, team):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from config.queues import background
+
+    helper = PersonFactory(login="ci-helper")
+    _reviewed_by(team, helper, 3)
+    member = TeamMember.objects.get(github_id=helper.github_id)
+    url = reverse("metrics:member_bot", kwargs={"team_slug": team.slug, "member_id": member.pk})
+
+    with CaptureQueriesContext(connection) as request_queries:
+        assert admin_client.post(url, {"is_bot": "1"}).status_code == 302
+
+    assert not [q for q in request_queries if "metrics_pullrequest" in q["sql"] and "UPDATE" in q["sql"].upper()]
+    background.join()
+    assert PullRequest.objects.filter(first_review_at__isnull=True).count() == 3
+    assert MetricsRecompute.objects.get().status == "done"

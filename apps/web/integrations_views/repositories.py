@@ -103,7 +103,7 @@ def github_repository_sync(request: TeamRequest, github_repo_id: int) -> HttpRes
     tracked = TrackedRepository.objects.for_team(request.team).filter(github_repo_id=github_repo_id).first()
     if tracked is None or not tracked.is_active:
         raise Http404("No such tracked repository.")
-    started = tracked_repository_sync(tracked_repository=tracked)
+    started = tracked_repository_sync(tracked_repository=tracked, interactive=True)
     if not request.htmx:  # with htmx the row itself says what runs (``RepositoryRow.sync_description``)
         row = team_repository_row(team=request.team, github_repo_id=github_repo_id)
         if started and row is not None:
