@@ -137,11 +137,7 @@ def opened_ready(facts: PullRequestFacts, events: Sequence[EventFact]) -> bool:
         if TimelineKind.READY not in at_creation:
             return False
         later = [e for e in events if e.occurred_at > facts.created_at and _is_transition(e, facts.created_at)]
-        return (
-            min(later, key=lambda e: (e.occurred_at, e.kind)).kind == TimelineKind.DRAFT
-            if later
-            else not facts.is_draft
-        )
+        return not later or min(later, key=lambda e: (e.occurred_at, e.kind)).kind == TimelineKind.DRAFT
     transitions = sorted(
         (e for e in events if _is_transition(e, facts.created_at)), key=lambda e: (e.occurred_at, e.kind)
     )

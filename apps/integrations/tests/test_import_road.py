@@ -238,3 +238,20 @@ def test_opened_as_draft_and_marked_ready_in_the_same_second_is_ready_from_then_
 
     assert by_webhooks["ready_at"] == T0 and by_webhooks["pickup h"] == 2.0
     assert by_import == by_webhooks
+
+
+def test_opened_as_draft_by_webhook_and_ready_in_that_second_by_import_is_ready_from_then(road, signed_webhook):
+    """Interleaved: the ``opened`` webhook (a draft), then an import page read after the ``ready`` of that same
+    second, whose own webhook has not arrived yet."""
+    pr = road.open(T0, draft=True)
+    opened = list(road.sent)
+    road.ready(pr, T0)
+    road.review(pr, "bob", T0 + 2 * HOUR)
+
+    road.deliver(signed_webhook, opened)
+    road.import_history()
+    interleaved = figures(road.team)
+    road.deliver(signed_webhook, road.sent[len(opened) :])  # the rest arrives late
+
+    assert interleaved["ready_at"] == T0 and interleaved["pickup h"] == 2.0
+    assert figures(road.team) == interleaved
