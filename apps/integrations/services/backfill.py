@@ -1,8 +1,9 @@
 """One import of a tracked repository's pull requests through GitHub's GraphQL API (history backfill or catch-up).
 
 ``REPOSITORY_PULL_REQUESTS_QUERY`` pages through ``repository.pullRequests(orderBy: UPDATED_AT DESC)``, 50 PRs per
-request with up to 100 reviews and the ready-for-review / converted-to-draft timeline items each; the rare PR
-with more reviews is completed with ``PULL_REQUEST_REVIEWS_QUERY``. Paging stops at the first PR updated before
+request with up to 100 reviews and 100 timeline items each (ready-for-review / converted-to-draft, review requests
+and their removals); the rare PR with more is completed with ``PULL_REQUEST_REVIEWS_QUERY`` /
+``PULL_REQUEST_TIMELINE_QUERY``. Paging stops at the first PR updated before
 ``sync_since`` (the history window, or the last successful sync for a catch-up).
 
 How it behaves when things go wrong:
