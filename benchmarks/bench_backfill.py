@@ -1,11 +1,13 @@
 """History backfill of one big repository from the GitHub emulator, through the real backfill code path.
 
 Run: ``.venv/bin/python benchmarks/bench_backfill.py`` (part of ``make bench``). Starts the emulator as a subprocess
-(so its memory is not counted), makes ``acme/bench`` with 10,000 PRs of 3 reviews each, installs the App, links the
+(so its memory is not counted), makes ``acme/bench`` with 10,000 PRs of 3 reviews each by the organization's five
+members (each asked for a review: 3 review requests per PR), installs the App, links the
 installation to a fresh team, tracks the repository and runs ``apps.integrations.tasks.backfill_repository`` in
 this process. Uses PostgreSQL when ``DATABASE_URL`` is set (the database is created if missing), else a temporary
-SQLite file. Prints, without asserting on timing: GitHub requests made (target <= 210), wall time, and this
-process's peak memory (VmHWM; target <= 200 MB).
+SQLite file. Prints, without asserting on timing: GitHub requests made (target <= 210), GraphQL requests per 1,000
+PRs (target <= 25, with every PR's review requests and ready/draft transitions read as timeline items), wall time,
+and this process's peak memory (VmHWM; target <= 200 MB). ``BENCH_BACKFILL_PRS`` sets the number of PRs.
 """
 
 from __future__ import annotations
@@ -104,7 +106,9 @@ def configure(url: str, key: Path) -> str:
 def main() -> None:
     emulator, url, key = start_emulator()
     try:
-        control(url, "/_emulator/accounts", {"login": "acme", "type": "Organization"})
+        # Five people who author and review each other's PRs, each reviewer asked when the PR became ready.
+        people = ["alice", "bob", "carol", "dave", "erin"]
+        control(url, "/_emulator/accounts", {"login": "acme", "type": "Organization", "members": people})
         repo = control(
             url,
             "/_emulator/repositories",
@@ -123,7 +127,8 @@ def run(url: str, repo_id: int, installation_id: int, engine: str) -> None:
 
     from apps.integrations.models import GitHubAppInstallation, SyncStatus, TrackedRepository
     from apps.integrations.tasks import backfill_repository
-    from apps.metrics.models import PRReview, PullRequest
+    from apps.metrics.models import PREvent, PRReview, PullRequest
+    from apps.metrics.types import TimelineKind
     from apps.teams.services import team_create
     from apps.users.models import User
 
@@ -162,6 +167,10 @@ def run(url: str, repo_id: int, installation_id: int, engine: str) -> None:
         f"(GitHub's ids passed 2^31 = {2**31}; read as fullDatabaseId)"
     )
     print(f"GitHub requests: {served['total']} (target <= 210) {served['by_path']}")
+    graphql = sum(n for path, n in served["by_path"].items() if "graphql" in path)
+    requested = PREvent.objects.filter(team=team, kind=TimelineKind.REVIEW_REQUESTED).count()
+    print(f"GraphQL requests: {graphql}, {graphql * 1000 / max(prs, 1):.1f} per 1,000 PRs (target <= 25)")
+    print(f"review requests imported: {requested}")
     print(f"wall time: {elapsed:.1f} s ({prs / elapsed:.0f} PRs/s)")
     print(f"peak memory (VmHWM): {peak_rss_mb():.0f} MB (target <= 200)")
 

@@ -38,6 +38,7 @@ from github_app.manifest import ManifestResult, build_manifest, convert_manifest
 from github_app.observe import Exchange, ObservedSession
 from github_app.queries import (
     PULL_REQUEST_REVIEWS_QUERY,
+    PULL_REQUEST_TIMELINE_QUERY,
     REPOSITORY_PULL_REQUESTS_QUERY,
     Actor,
     PageInfo,
@@ -47,8 +48,10 @@ from github_app.queries import (
     ReviewNode,
     ReviewPage,
     TimelineItem,
+    TimelinePage,
     parse_pull_request_page,
     parse_review_page,
+    parse_timeline_page,
 )
 from github_app.retry import RetryPolicy, backoff_delay, should_retry
 from github_app.tokens import InstallationTokenProvider
@@ -79,6 +82,7 @@ from github_app.webhooks import (
 
 __all__ = [
     "PULL_REQUEST_REVIEWS_QUERY",
+    "PULL_REQUEST_TIMELINE_QUERY",
     "REPOSITORY_PULL_REQUESTS_QUERY",
     "Account",
     "Actor",
@@ -130,6 +134,7 @@ __all__ = [
     "ReviewPage",
     "ServerError",
     "TimelineItem",
+    "TimelinePage",
     "TokenCache",
     "TransportError",
     "Unauthorized",
@@ -150,6 +155,7 @@ __all__ = [
     "parse_event",
     "parse_pull_request_page",
     "parse_review_page",
+    "parse_timeline_page",
     "should_retry",
     "sign_payload",
     "verify_signature",

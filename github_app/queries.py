@@ -1,8 +1,9 @@
 """GraphQL queries for backfilling pull-request history, and parsers into typed values.
 
-Backfill reads 50 pull requests per request with up to 100 reviews each and the draft/ready
-transitions, so one query replaces ~100 REST calls. Every field is checked against GitHub's schema
-(the emulator validates each document; tests/conformance checks it against GitHub's published schema).
+Backfill reads 50 pull requests per request with up to 100 reviews and 100 timeline items each (draft/ready
+transitions, review requests and their removals), so one query replaces ~100 REST calls. Every field is checked
+against GitHub's schema (the emulator validates each document; tests/conformance checks it against GitHub's
+published schema).
 Review and pull-request states are lower-cased to match the REST/webhook spelling (`approved`,
 `changes_requested`, `open`, `merged`).
 
@@ -21,8 +22,30 @@ from typing import Any
 from github_app._reader import Reader
 from github_app.errors import UnexpectedResponse
 
-_ACTOR = "author { __typename login avatarUrl ... on User { databaseId } ... on Bot { databaseId } }"
+_PERSON = "__typename login avatarUrl ... on User { databaseId } ... on Bot { databaseId }"
+_ACTOR = f"author {{ {_PERSON} }}"
 _REVIEW_FIELDS = f"fullDatabaseId state submittedAt {_ACTOR}"
+# ``requestedReviewer`` is the union ``RequestedReviewer = Bot | Mannequin | Team | User``: a person is read through
+# the ``Actor`` interface its members share; a team has only its slug (webhooks: ``requested_team``).
+_REQUESTED = (
+    "requestedReviewer { __typename ... on Actor { login avatarUrl } ... on User { databaseId } "
+    "... on Bot { databaseId } ... on Team { slug } }"
+)
+_WHEN_WHO = f"createdAt actor {{ {_PERSON} }}"
+# The timeline items the metrics read, in GitHub's order (oldest first). A PR with more than one page of them is
+# completed with ``PULL_REQUEST_TIMELINE_QUERY``.
+TIMELINE_ITEM_TYPES = (
+    "READY_FOR_REVIEW_EVENT",
+    "CONVERT_TO_DRAFT_EVENT",
+    "REVIEW_REQUESTED_EVENT",
+    "REVIEW_REQUEST_REMOVED_EVENT",
+)
+_TIMELINE_NODES = (
+    f"nodes {{ __typename ... on ReadyForReviewEvent {{ {_WHEN_WHO} }} ... on ConvertToDraftEvent {{ {_WHEN_WHO} }} "
+    f"... on ReviewRequestedEvent {{ {_WHEN_WHO} {_REQUESTED} }} "
+    f"... on ReviewRequestRemovedEvent {{ {_WHEN_WHO} {_REQUESTED} }} }}"
+)
+_TIMELINE_ARGS = f"itemTypes: [{', '.join(TIMELINE_ITEM_TYPES)}]"
 
 REPOSITORY_PULL_REQUESTS_QUERY = f"""
 query RepositoryPullRequests($owner: String!, $name: String!, $first: Int!, $after: String) {{
@@ -42,8 +65,9 @@ query RepositoryPullRequests($owner: String!, $name: String!, $first: Int!, $aft
           pageInfo {{ hasNextPage endCursor }}
           nodes {{ {_REVIEW_FIELDS} }}
         }}
-        timelineItems(first: 100, itemTypes: [READY_FOR_REVIEW_EVENT, CONVERT_TO_DRAFT_EVENT]) {{
-          nodes {{ __typename ... on ReadyForReviewEvent {{ createdAt }} ... on ConvertToDraftEvent {{ createdAt }} }}
+        timelineItems(first: 100, {_TIMELINE_ARGS}) {{
+          pageInfo {{ hasNextPage endCursor }}
+          {_TIMELINE_NODES}
         }}
       }}
     }}
@@ -60,6 +84,20 @@ query PullRequestReviews($owner: String!, $name: String!, $number: Int!, $after:
         totalCount
         pageInfo {{ hasNextPage endCursor }}
         nodes {{ {_REVIEW_FIELDS} }}
+      }}
+    }}
+  }}
+}}
+""".strip()
+
+PULL_REQUEST_TIMELINE_QUERY = f"""
+query PullRequestTimeline($owner: String!, $name: String!, $number: Int!, $after: String) {{
+  rateLimit {{ cost remaining resetAt }}
+  repository(owner: $owner, name: $name) {{
+    pullRequest(number: $number) {{
+      timelineItems(first: 100, after: $after, {_TIMELINE_ARGS}) {{
+        pageInfo {{ hasNextPage endCursor }}
+        {_TIMELINE_NODES}
       }}
     }}
   }}
@@ -104,10 +142,15 @@ class ReviewNode:
 
 @dataclass(frozen=True, slots=True)
 class TimelineItem:
-    """`ReadyForReviewEvent` or `ConvertToDraftEvent` with when it happened."""
+    """`ReadyForReviewEvent`, `ConvertToDraftEvent`, `ReviewRequestedEvent` or `ReviewRequestRemovedEvent`: when it
+    happened and who did it; for a review request, the person asked (`requested_reviewer`, a User, Bot or
+    Mannequin) or the team (`requested_team`, its slug)."""
 
     typename: str
     created_at: datetime | None
+    actor: Actor | None = None
+    requested_reviewer: Actor | None = None
+    requested_team: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +176,14 @@ class PullRequestNode:
     reviews_total_count: int
     reviews_page_info: PageInfo
     timeline_items: tuple[TimelineItem, ...]
+    timeline_page_info: PageInfo = PageInfo(has_next_page=False, end_cursor=None)
+
+
+@dataclass(frozen=True, slots=True)
+class TimelinePage:
+    rate_limit: RateLimitInfo | None
+    page_info: PageInfo
+    items: tuple[TimelineItem, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +224,26 @@ def _actor(r: Reader | None) -> Actor | None:
     )
 
 
+def _requested(r: Reader | None) -> tuple[Actor | None, str | None]:
+    """A ``RequestedReviewer``: a person (as an ``Actor``) or a team's slug; null when the account is gone."""
+    if r is None:
+        return None, None
+    if r.text("__typename") == "Team":
+        return None, r.text("slug")
+    return _actor(r), None
+
+
+def _timeline_item(r: Reader) -> TimelineItem:
+    reviewer, team = _requested(r.opt_obj("requestedReviewer"))
+    return TimelineItem(
+        typename=r.text("__typename"),
+        created_at=r.opt_timestamp("createdAt"),
+        actor=_actor(r.opt_obj("actor")),
+        requested_reviewer=reviewer,
+        requested_team=team,
+    )
+
+
 def _review(r: Reader) -> ReviewNode:
     return ReviewNode(
         database_id=r.big_integer("fullDatabaseId"),
@@ -183,7 +254,8 @@ def _review(r: Reader) -> ReviewNode:
 
 
 def _pull_request(r: Reader) -> PullRequestNode:
-    reviews = r.obj("reviews")
+    reviews, timeline = r.obj("reviews"), r.obj("timelineItems")
+    timeline_page = timeline.opt_obj("pageInfo")
     return PullRequestNode(
         database_id=r.big_integer("fullDatabaseId"),
         number=r.integer("number"),
@@ -205,10 +277,8 @@ def _pull_request(r: Reader) -> PullRequestNode:
         reviews=tuple(_review(node) for node in reviews.objects("nodes")),
         reviews_total_count=reviews.integer("totalCount"),
         reviews_page_info=_page_info(reviews.obj("pageInfo")),
-        timeline_items=tuple(
-            TimelineItem(typename=item.text("__typename"), created_at=item.opt_timestamp("createdAt"))
-            for item in r.obj("timelineItems").objects("nodes")
-        ),
+        timeline_items=tuple(_timeline_item(item) for item in timeline.objects("nodes")),
+        timeline_page_info=_page_info(timeline_page) if timeline_page else PageInfo(False, None),
     )
 
 
@@ -235,4 +305,15 @@ def parse_review_page(data: dict[str, Any]) -> ReviewPage:
         total_count=reviews.integer("totalCount"),
         page_info=_page_info(reviews.obj("pageInfo")),
         reviews=tuple(_review(node) for node in reviews.objects("nodes", optional=False)),
+    )
+
+
+def parse_timeline_page(data: dict[str, Any]) -> TimelinePage:
+    """Parse the `data` of `PULL_REQUEST_TIMELINE_QUERY`."""
+    root = Reader(data, "", UnexpectedResponse)
+    timeline = root.obj("repository").obj("pullRequest").obj("timelineItems")
+    return TimelinePage(
+        rate_limit=_rate_limit(root.opt_obj("rateLimit")),
+        page_info=_page_info(timeline.obj("pageInfo")),
+        items=tuple(_timeline_item(node) for node in timeline.objects("nodes", optional=False)),
     )

@@ -124,14 +124,20 @@ def counted_reviews(facts: PullRequestFacts, reviews: Sequence[ReviewFact]) -> l
 def opened_ready(facts: PullRequestFacts, events: Sequence[EventFact]) -> bool:
     """Whether the PR was opened ready for review rather than as a draft.
 
-    A ``draft`` entry at ``created_at`` is the ``opened`` event's own word that it was opened as a draft.
-    Otherwise the first explicit ready/draft transition tells: a ``draft`` first means it started ready, a
-    ``ready`` first means it started as a draft. With no transition recorded, the PR has always been what its
-    snapshot says. The ``ready`` entry derived at ``created_at`` is ignored so that the answer does not feed on
-    itself.
+    A ``draft`` entry at ``created_at`` is the ``opened`` event's own word that it was opened as a draft; a
+    ``ready`` in that same second (marked ready as it was opened) makes it ready from the start for the metrics,
+    unless the next transition is another ``ready`` (then that ``ready`` entry at creation was only derived before
+    the ``opened`` event arrived). Otherwise the first explicit ready/draft transition tells: a ``draft`` first
+    means it started ready, a ``ready`` first means it started as a draft. With no transition recorded, the PR has
+    always been what its snapshot says. The ``ready`` entry derived at ``created_at`` is ignored so that the answer
+    does not feed on itself.
     """
-    if any(e.kind == TimelineKind.DRAFT and e.occurred_at == facts.created_at for e in events):
-        return False
+    at_creation = {e.kind for e in events if e.occurred_at == facts.created_at}
+    if TimelineKind.DRAFT in at_creation:
+        if TimelineKind.READY not in at_creation:
+            return False
+        later = [e for e in events if e.occurred_at > facts.created_at and _is_transition(e, facts.created_at)]
+        return not later or min(later, key=lambda e: (e.occurred_at, e.kind)).kind == TimelineKind.DRAFT
     transitions = sorted(
         (e for e in events if _is_transition(e, facts.created_at)), key=lambda e: (e.occurred_at, e.kind)
     )

@@ -13,11 +13,14 @@ from github_app.client import GitHubClient, RateLimit
 from github_app.credentials import AppCredentials
 from github_app.queries import (
     PULL_REQUEST_REVIEWS_QUERY,
+    PULL_REQUEST_TIMELINE_QUERY,
     REPOSITORY_PULL_REQUESTS_QUERY,
     PullRequestPage,
     ReviewPage,
+    TimelinePage,
     parse_pull_request_page,
     parse_review_page,
+    parse_timeline_page,
 )
 from github_app.retry import RetryPolicy
 from github_app.tokens import InstallationTokenProvider
@@ -88,3 +91,8 @@ class InstallationAPI:
         """Further reviews of one pull request, when it has more than the 100 the page query returns."""
         variables = {"owner": owner, "name": name, "number": number, "after": after}
         return parse_review_page(self.graphql(PULL_REQUEST_REVIEWS_QUERY, variables))
+
+    def timeline_page(self, owner: str, name: str, number: int, *, after: str | None = None) -> TimelinePage:
+        """Further timeline items of one pull request, when it has more than the 100 the page query returns."""
+        variables = {"owner": owner, "name": name, "number": number, "after": after}
+        return parse_timeline_page(self.graphql(PULL_REQUEST_TIMELINE_QUERY, variables))

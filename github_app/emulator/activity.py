@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .history import pr_id, sha_for
 from .httpkit import HttpError
-from .models import PullRequest, Repository, Review
+from .models import PullRequest, Repository, Review, TimelineEvent
 from .payloads import pull_request_event, pull_request_review_event
 from .state import State, utcnow
 from .webhooks import deliver
@@ -136,20 +136,23 @@ class _Step:
         repo.live[number] = pr
         self.emit("pull_request", "opened", pr, author)
         for login in pr.requested_reviewers:
+            pr.timeline.append(TimelineEvent("REVIEW_REQUESTED", now, actor=author, reviewer=login))
             self.emit("pull_request", "review_requested", pr, author, requested_reviewer=login)
         return pr
 
     def ready(self, pr: PullRequest) -> None:
         pr.draft = False
-        pr.timeline.append(("READY_FOR_REVIEW", self.tick(pr)))
+        pr.timeline.append(TimelineEvent("READY_FOR_REVIEW", self.tick(pr), actor=pr.user))
         self.emit("pull_request", "ready_for_review", pr, pr.user)
         if not pr.requested_reviewers:
             pr.requested_reviewers = [self.rng.choice(self.people(pr.user))]
+            event = TimelineEvent("REVIEW_REQUESTED", pr.updated_at, actor=pr.user, reviewer=pr.requested_reviewers[0])
+            pr.timeline.append(event)
             self.emit("pull_request", "review_requested", pr, pr.user, requested_reviewer=pr.requested_reviewers[0])
 
     def convert_to_draft(self, pr: PullRequest) -> None:
         pr.draft = True
-        pr.timeline.append(("CONVERT_TO_DRAFT", self.tick(pr)))
+        pr.timeline.append(TimelineEvent("CONVERT_TO_DRAFT", self.tick(pr), actor=pr.user))
         self.emit("pull_request", "converted_to_draft", pr, pr.user)
 
     def review(self, pr: PullRequest, state: str | None) -> None:

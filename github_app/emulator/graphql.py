@@ -27,7 +27,7 @@ from graphql import (
 )
 
 from .httpkit import Response, json_response
-from .models import Installation, PullRequest, Repository, Review
+from .models import Installation, PullRequest, Repository, Review, TimelineEvent
 from .shapes import avatar_url, iso
 
 if TYPE_CHECKING:
@@ -36,8 +36,14 @@ if TYPE_CHECKING:
 SCHEMA_FILE = Path(__file__).with_name("schema.graphql")
 MAX_FIRST = 100
 GHOST_LOGIN = "ghost"  # REST and webhooks show a deleted account as this user; GraphQL's ``author`` is null
-TIMELINE_TYPES = {"READY_FOR_REVIEW": "ReadyForReviewEvent", "CONVERT_TO_DRAFT": "ConvertToDraftEvent"}
-TIMELINE_ITEM_TYPES = {"ReadyForReviewEvent": "READY_FOR_REVIEW_EVENT", "ConvertToDraftEvent": "CONVERT_TO_DRAFT_EVENT"}
+# ``TimelineEvent.kind`` -> the GraphQL type of its ``timelineItems`` node (the item type is the kind + ``_EVENT``).
+TIMELINE_TYPES = {
+    "READY_FOR_REVIEW": "ReadyForReviewEvent",
+    "CONVERT_TO_DRAFT": "ConvertToDraftEvent",
+    "REVIEW_REQUESTED": "ReviewRequestedEvent",
+    "REVIEW_REQUEST_REMOVED": "ReviewRequestRemovedEvent",
+}
+REQUEST_KINDS = frozenset({"REVIEW_REQUESTED", "REVIEW_REQUEST_REMOVED"})
 
 
 class TypedError(Exception):
@@ -244,6 +250,22 @@ def _actor(emulator: EmulatorServer, login: str) -> dict[str, Any] | None:
     }
 
 
+def _timeline_node(emulator: EmulatorServer, event: TimelineEvent) -> dict[str, Any]:
+    """A ``timelineItems`` node: ``createdAt`` and ``actor``; a review request also names ``requestedReviewer``,
+    a ``User``/``Bot`` (null for a deleted account) or a ``Team``."""
+    node: dict[str, Any] = {
+        "__typename": TIMELINE_TYPES[event.kind],
+        "createdAt": iso(event.at),
+        "actor": _actor(emulator, event.actor) if event.actor else None,
+    }
+    if event.kind in REQUEST_KINDS:
+        if event.team:
+            node["requestedReviewer"] = {"__typename": "Team", "slug": event.team, "name": event.team}
+        else:
+            node["requestedReviewer"] = _actor(emulator, event.reviewer) if event.reviewer else None
+    return node
+
+
 def _pr_node(emulator: EmulatorServer, pr: PullRequest) -> dict[str, Any]:
     def reviews(info: Any, first: int | None = None, after: str | None = None, **_: Any) -> dict[str, Any]:
         return _reviews(emulator, pr.reviews, decode_cursor(after), first)
@@ -253,16 +275,14 @@ def _pr_node(emulator: EmulatorServer, pr: PullRequest) -> dict[str, Any]:
         return {"totalCount": len(pr.labels), "nodes": [{"name": name} for name in names]}
 
     def timeline_items(
-        info: Any, first: int | None = None, itemTypes: list[str] | None = None, **_: Any
+        info: Any, first: int | None = None, after: str | None = None, itemTypes: list[str] | None = None, **_: Any
     ) -> dict[str, Any]:
-        items: list[dict[str, Any]] = [
-            {"__typename": TIMELINE_TYPES.get(kind, "ConvertToDraftEvent"), "createdAt": iso(at)}
-            for kind, at in pr.timeline
-        ]
+        events = sorted(pr.timeline, key=lambda event: event.at)  # GitHub lists a timeline oldest first
         if itemTypes is not None:
-            items = [item for item in items if TIMELINE_ITEM_TYPES[item["__typename"]] in itemTypes]
-        window, page_info = _page(len(items), 0, _first(first, "timelineItems"))
-        return {"totalCount": len(items), "pageInfo": page_info, "nodes": [items[i] for i in window]}
+            events = [event for event in events if f"{event.kind}_EVENT" in itemTypes]
+        window, page_info = _page(len(events), decode_cursor(after), _first(first, "timelineItems"))
+        nodes = [_timeline_node(emulator, events[i]) for i in window]
+        return {"totalCount": len(events), "pageInfo": page_info, "nodes": nodes}
 
     return {
         "databaseId": pr.id,

@@ -11,7 +11,7 @@ import hashlib
 import random
 from datetime import datetime, timedelta
 
-from .models import PullRequest, Repository, Review
+from .models import PullRequest, Repository, Review, TimelineEvent
 
 SPAN = timedelta(days=90)
 AREAS = ["auth", "billing", "search", "api", "cache", "onboarding", "metrics", "ci", "docs", "deploy", "queue", "ui"]
@@ -146,13 +146,16 @@ def generate(repo: Repository, number: int) -> PullRequest:
     if kind == "normal" and exact is None and rng.random() < 0.25:
         pr.draft = True
         ready_at = created + _hours(rng, 8) + wait
-        pr.timeline.append(("READY_FOR_REVIEW", ready_at))
+        pr.timeline.append(TimelineEvent("READY_FOR_REVIEW", ready_at, actor=user))
         if rng.random() < 0.15:
-            pr.timeline.append(("CONVERT_TO_DRAFT", ready_at + _hours(rng, 2)))
-            ready_at = pr.timeline[-1][1] + _hours(rng, 6)
-            pr.timeline.append(("READY_FOR_REVIEW", ready_at))
+            pr.timeline.append(TimelineEvent("CONVERT_TO_DRAFT", ready_at + _hours(rng, 2), actor=user))
+            ready_at = pr.timeline[-1].at + _hours(rng, 6)
+            pr.timeline.append(TimelineEvent("READY_FOR_REVIEW", ready_at, actor=user))
     no_review = {"hotfix": 0.5, "bot": 0.4, "revert": 0.3}.get(kind, 0.08) if exact is None else 0.0
     reviews = [] if rng.random() < no_review else _reviews(rng, repo, pr, ready_at, exact, wait)
+    # The author asks each reviewer when the PR becomes ready (no random draw: the rest of the story is unchanged).
+    for reviewer in dict.fromkeys(r.user for r in reviews if r.user != user):
+        pr.timeline.append(TimelineEvent("REVIEW_REQUESTED", ready_at, actor=user, reviewer=reviewer))
     last = max([ready_at, *(r.submitted_at for r in reviews)])
     closed_unmerged = exact is None and rng.random() < 0.08
     end = last + (_hours(rng, 30) if closed_unmerged else _hours(rng, 3, 0.8))
@@ -162,9 +165,9 @@ def generate(repo: Repository, number: int) -> PullRequest:
 
 def _settle(pr: PullRequest, reviews: list[Review], end: datetime, closed_unmerged: bool, anchor: datetime) -> None:
     """Cut the story at ``anchor``: anything later has not happened yet, so the PR may still be open."""
-    pr.timeline = [(kind, at) for kind, at in pr.timeline if at < anchor]
+    pr.timeline = [event for event in pr.timeline if event.at < anchor]
     if pr.draft:
-        ready = [kind for kind, _ in pr.timeline]
+        ready = [event.kind for event in pr.timeline if event.kind in ("READY_FOR_REVIEW", "CONVERT_TO_DRAFT")]
         pr.draft = not ready or ready[-1] == "CONVERT_TO_DRAFT"
     pr.reviews = [r for r in reviews if r.submitted_at < anchor]
     if end < anchor and not pr.draft:
@@ -172,9 +175,9 @@ def _settle(pr: PullRequest, reviews: list[Review], end: datetime, closed_unmerg
         pr.merged_at = None if closed_unmerged else end
     else:
         reviewed = {r.user for r in pr.reviews}
-        pending = {r.user for r in reviews} - reviewed
-        pr.requested_reviewers = sorted(pending)
-    times = [pr.created_at, *(at for _, at in pr.timeline), *(r.submitted_at for r in pr.reviews)]
+        requested = {event.reviewer for event in pr.timeline if event.kind == "REVIEW_REQUESTED"}
+        pr.requested_reviewers = sorted(requested - reviewed)
+    times = [pr.created_at, *(event.at for event in pr.timeline), *(r.submitted_at for r in pr.reviews)]
     pr.updated_at = max([*times, pr.closed_at or pr.created_at])
 
 

@@ -103,8 +103,21 @@ class Review:
 
 
 @dataclass
+class TimelineEvent:
+    """One item of a PR's timeline as GraphQL's ``timelineItems`` lists it: ``kind`` is the item type without
+    ``_EVENT`` (``READY_FOR_REVIEW``, ``CONVERT_TO_DRAFT``, ``REVIEW_REQUESTED``, ``REVIEW_REQUEST_REMOVED``);
+    ``actor`` is who did it, ``reviewer`` the person asked for a review, ``team`` the team asked instead."""
+
+    kind: str
+    at: datetime
+    actor: str = ""
+    reviewer: str = ""
+    team: str = ""
+
+
+@dataclass
 class PullRequest:
-    """A pull request with the facts tformance measures: draft transitions, reviews, merge."""
+    """A pull request with the facts tformance measures: draft transitions, review requests, reviews, merge."""
 
     id: int
     number: int
@@ -125,7 +138,7 @@ class PullRequest:
     labels: list[str] = field(default_factory=list)
     requested_reviewers: list[str] = field(default_factory=list)
     reviews: list[Review] = field(default_factory=list)
-    timeline: list[tuple[str, datetime]] = field(default_factory=list)
+    timeline: list[TimelineEvent] = field(default_factory=list)
     head_sha: str = ""
 
     @property

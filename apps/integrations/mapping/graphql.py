@@ -7,7 +7,10 @@ They differ from webhook payloads in ways that matter for identity, and this mod
 - ``state`` is ``open`` / ``closed`` / ``merged`` (lower-cased by the parser): merged becomes closed + ``merged``;
 - a bot is ``__typename: Bot`` and its login lacks the ``[bot]`` suffix webhooks carry (``dependabot`` vs
   ``dependabot[bot]``), so the suffix is added back and a login never flaps between the two paths;
-- an actor without ``databaseId`` (a Mannequin, or a deleted "ghost" user) has no identity: no person.
+- an actor without ``databaseId`` (a Mannequin, or a deleted "ghost" user) has no identity: no person;
+- timeline items become the entries the webhook actions ``ready_for_review``, ``converted_to_draft``,
+  ``review_requested`` and ``review_request_removed`` give, dated by their own ``createdAt``; a request made to a
+  team is left out, as the webhook's is (nobody's review load changes).
 """
 
 from __future__ import annotations
@@ -15,10 +18,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from apps.metrics.types import GitHubPerson, PullRequestSnapshot, ReviewSnapshot, TimelineEntry, TimelineKind
-from github_app import Actor, PullRequestNode, ReviewNode
+from github_app import Actor, PullRequestNode, ReviewNode, TimelineItem
 
 BOT_SUFFIX = "[bot]"
-TIMELINE_KINDS = {"ReadyForReviewEvent": TimelineKind.READY, "ConvertToDraftEvent": TimelineKind.DRAFT}
+TIMELINE_KINDS = {
+    "ReadyForReviewEvent": TimelineKind.READY,
+    "ConvertToDraftEvent": TimelineKind.DRAFT,
+    "ReviewRequestedEvent": TimelineKind.REVIEW_REQUESTED,
+    "ReviewRequestRemovedEvent": TimelineKind.REVIEW_REQUEST_REMOVED,
+}
+REQUEST_KINDS = frozenset({TimelineKind.REVIEW_REQUESTED, TimelineKind.REVIEW_REQUEST_REMOVED})
 
 ImportItem = tuple[PullRequestSnapshot, tuple[ReviewSnapshot, ...], tuple[TimelineEntry, ...]]
 
@@ -68,20 +77,34 @@ def snapshot_from_node(node: PullRequestNode, *, github_repo_id: int, full_name:
     )
 
 
-def timeline_from_node(node: PullRequestNode) -> tuple[TimelineEntry, ...]:
-    """``ReadyForReviewEvent`` / ``ConvertToDraftEvent`` with their own ``createdAt`` (better than a webhook's
-    ``updated_at``); opened / closed / merged are derived from the snapshot by the metrics core."""
-    return tuple(
-        TimelineEntry(TIMELINE_KINDS[item.typename], item.created_at)
-        for item in node.timeline_items
-        if item.typename in TIMELINE_KINDS and item.created_at is not None
-    )
+def timeline_entry(item: TimelineItem) -> TimelineEntry | None:
+    """The entry a webhook action gives for the same fact, or None: an unknown type, no time, or a request made
+    to a team or to an account that no longer exists (no person's review load changes)."""
+    kind = TIMELINE_KINDS.get(item.typename)
+    if kind is None or item.created_at is None:
+        return None
+    subject = person_from_actor(item.requested_reviewer) if kind in REQUEST_KINDS else None
+    if kind in REQUEST_KINDS and subject is None:
+        return None
+    return TimelineEntry(kind, item.created_at, actor=person_from_actor(item.actor), subject=subject)
+
+
+def timeline_from_items(items: Sequence[TimelineItem]) -> tuple[TimelineEntry, ...]:
+    """Ready / draft transitions and review requests with their own ``createdAt`` (a webhook's are its snapshot's
+    ``updated_at``, the same second); opened / closed / merged are derived from the snapshot by the metrics core."""
+    return tuple(entry for entry in map(timeline_entry, items) if entry is not None)
 
 
 def import_item_from_node(
-    node: PullRequestNode, *, github_repo_id: int, full_name: str, more_reviews: Sequence[ReviewNode] = ()
+    node: PullRequestNode,
+    *,
+    github_repo_id: int,
+    full_name: str,
+    more_reviews: Sequence[ReviewNode] = (),
+    more_timeline: Sequence[TimelineItem] = (),
 ) -> ImportItem:
-    """One ``pull_requests_import`` item; ``more_reviews`` are the pages past the first 100 (``reviews_page``)."""
+    """One ``pull_requests_import`` item; ``more_reviews`` and ``more_timeline`` are the pages past the first 100
+    (``reviews_page``, ``timeline_page``)."""
     reviews = tuple(review_from_node(r) for r in (*node.reviews, *more_reviews))
     snapshot = snapshot_from_node(node, github_repo_id=github_repo_id, full_name=full_name)
-    return snapshot, reviews, timeline_from_node(node)
+    return snapshot, reviews, timeline_from_items((*node.timeline_items, *more_timeline))

@@ -1,8 +1,9 @@
 """One import of a tracked repository's pull requests through GitHub's GraphQL API (history backfill or catch-up).
 
 ``REPOSITORY_PULL_REQUESTS_QUERY`` pages through ``repository.pullRequests(orderBy: UPDATED_AT DESC)``, 50 PRs per
-request with up to 100 reviews and the ready-for-review / converted-to-draft timeline items each; the rare PR
-with more reviews is completed with ``PULL_REQUEST_REVIEWS_QUERY``. Paging stops at the first PR updated before
+request with up to 100 reviews and 100 timeline items each (ready-for-review / converted-to-draft, review requests
+and their removals); the rare PR with more is completed with ``PULL_REQUEST_REVIEWS_QUERY`` /
+``PULL_REQUEST_TIMELINE_QUERY``. Paging stops at the first PR updated before
 ``sync_since`` (the history window, or the last successful sync for a catch-up).
 
 How it behaves when things go wrong:
@@ -52,6 +53,7 @@ from github_app import (
     RetryPolicy,
     ReviewNode,
     ServerError,
+    TimelineItem,
     TransportError,
     Unauthorized,
 )
@@ -185,7 +187,7 @@ def _claim(pk: int, claim: str = "") -> tuple[TrackedRepository, _Run] | Backfil
 def _pages(api: InstallationAPI, tracked: TrackedRepository, run: _Run, pages: int | None = None) -> BackfillOutcome:
     while True:
         try:
-            page, more = _fetch(api, run)
+            page, more, more_timeline = _fetch(api, run)
         except (ServerError, TransportError) as exc:
             if run.shrink():
                 logger.info("backfill: %s; page size now %s", exc, run.page_size)
@@ -198,7 +200,13 @@ def _pages(api: InstallationAPI, tracked: TrackedRepository, run: _Run, pages: i
         fresh = [n for n in page.pull_requests if run.since is None or n.updated_at >= run.since]
         repo_id, full_name = tracked.github_repo_id, tracked.full_name
         items = [
-            import_item_from_node(n, github_repo_id=repo_id, full_name=full_name, more_reviews=more.get(n.number, ()))
+            import_item_from_node(
+                n,
+                github_repo_id=repo_id,
+                full_name=full_name,
+                more_reviews=more.get(n.number, ()),
+                more_timeline=more_timeline.get(n.number, ()),
+            )
             for n in fresh
         ]
         if not _checkpoint(tracked, run, items, page):
@@ -236,17 +244,27 @@ def _release_on_error(run: _Run, exc: GitHubError) -> BackfillOutcome:
     return _release(run, SyncStatus.FAILED, f"GitHub answered with an error: {exc}")
 
 
-def _fetch(api: InstallationAPI, run: _Run) -> tuple[PullRequestPage, dict[int, list[ReviewNode]]]:
-    """One page, plus the reviews past the first 100 of any PR on it (``PULL_REQUEST_REVIEWS_QUERY``)."""
+def _fetch(
+    api: InstallationAPI, run: _Run
+) -> tuple[PullRequestPage, dict[int, list[ReviewNode]], dict[int, list[TimelineItem]]]:
+    """One page, plus the reviews and timeline items past the first 100 of any PR on it
+    (``PULL_REQUEST_REVIEWS_QUERY``, ``PULL_REQUEST_TIMELINE_QUERY``): a review request withdrawn late in a long
+    history must be read, or the request would look open."""
     page = api.pull_requests_page(run.owner, run.name, first=run.page_size, after=run.cursor)
     more: dict[int, list[ReviewNode]] = {}
+    more_timeline: dict[int, list[TimelineItem]] = {}
     for node in page.pull_requests:
         after, has_next = node.reviews_page_info.end_cursor, node.reviews_page_info.has_next_page
         while has_next:
             reviews = api.reviews_page(run.owner, run.name, node.number, after=after)
             more.setdefault(node.number, []).extend(reviews.reviews)
             after, has_next = reviews.page_info.end_cursor, reviews.page_info.has_next_page
-    return page, more
+        after, has_next = node.timeline_page_info.end_cursor, node.timeline_page_info.has_next_page
+        while has_next:
+            timeline = api.timeline_page(run.owner, run.name, node.number, after=after)
+            more_timeline.setdefault(node.number, []).extend(timeline.items)
+            after, has_next = timeline.page_info.end_cursor, timeline.page_info.has_next_page
+    return page, more, more_timeline
 
 
 def _checkpoint(tracked: TrackedRepository, run: _Run, items: list[ImportItem], page: PullRequestPage) -> bool:

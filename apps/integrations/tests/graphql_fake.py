@@ -2,7 +2,8 @@
 
 ``RepositoryPullRequests`` pages through ``pullRequests(first, after, orderBy: UPDATED_AT DESC)`` with
 ``{"data": {"rateLimit": {...}, "repository": {"nameWithOwner", "pullRequests": {"totalCount",
-"pageInfo": {"hasNextPage", "endCursor"}, "nodes": [...]}}}}``; ``PullRequestReviews`` pages one PR's reviews.
+"pageInfo": {"hasNextPage", "endCursor"}, "nodes": [...]}}}}``; ``PullRequestReviews`` pages one PR's reviews and
+``PullRequestTimeline`` its timeline items (a node's ``all_timeline``), 100 at a time.
 Faults (HTTP statuses) can be queued, and the reported budget set.
 """
 
@@ -73,10 +74,20 @@ def pr_node(number: int, *, updated: datetime, reviews: int = 2, **fields: Any) 
         "author": actor("alice", 1),
         "labels": {"nodes": []},
         "all_reviews": [review(review_id(number, k), at=created + timedelta(hours=k + 1)) for k in range(reviews)],
-        "timelineItems": {"nodes": []},
+        "all_timeline": [],
     }
     node.update(fields)
     return node
+
+
+def requested(login: str, database_id: int, at: datetime, *, removed: bool = False, by: str = "alice") -> dict:
+    """A ``ReviewRequestedEvent`` (or ``ReviewRequestRemovedEvent``) naming a user, as GitHub answers it."""
+    return {
+        "__typename": "ReviewRequestRemovedEvent" if removed else "ReviewRequestedEvent",
+        "createdAt": iso(at),
+        "actor": actor(by, 1),
+        "requestedReviewer": actor(login, database_id),
+    }
 
 
 def history(count: int, *, newest: datetime = BASE, step: timedelta = timedelta(hours=6), reviews: int = 2) -> list:
@@ -105,6 +116,8 @@ class FakeGraphQL:
         variables = body["variables"]
         if "PullRequestReviews" in body["query"]:
             data = {"rateLimit": rate, "repository": {"pullRequest": {"reviews": self._reviews(variables)}}}
+        elif "PullRequestTimeline" in body["query"]:
+            data = {"rateLimit": rate, "repository": {"pullRequest": {"timelineItems": self._timeline(variables)}}}
         else:
             if self.before_page is not None:
                 self.before_page(len([r for r in self.requests if "first" in r["variables"]]) - 1)
@@ -117,7 +130,15 @@ class FakeGraphQL:
         nodes = []
         for node in window:
             reviews = node["all_reviews"]
-            shown = {k: v for k, v in node.items() if k != "all_reviews"}
+            timeline = node.get("all_timeline", [])
+            shown = {k: v for k, v in node.items() if k not in ("all_reviews", "all_timeline")}
+            shown.setdefault(
+                "timelineItems",
+                {
+                    "pageInfo": {"hasNextPage": len(timeline) > 100, "endCursor": cursor(min(len(timeline), 100) - 1)},
+                    "nodes": timeline[:100],
+                },
+            )
             shown["reviews"] = {
                 "totalCount": len(reviews),
                 "pageInfo": {"hasNextPage": len(reviews) > 100, "endCursor": cursor(min(len(reviews), 100) - 1)},
@@ -142,5 +163,15 @@ class FakeGraphQL:
         return {
             "totalCount": len(node["all_reviews"]),
             "pageInfo": {"hasNextPage": end < len(node["all_reviews"]), "endCursor": cursor(end - 1)},
+            "nodes": window,
+        }
+
+    def _timeline(self, variables: dict[str, Any]) -> dict[str, Any]:
+        node = next(n for n in self.nodes if n["number"] == variables["number"])
+        start = offset_after(variables.get("after"))
+        window = node["all_timeline"][start : start + 100]
+        end = start + len(window)
+        return {
+            "pageInfo": {"hasNextPage": end < len(node["all_timeline"]), "endCursor": cursor(end - 1)},
             "nodes": window,
         }

@@ -18,10 +18,19 @@ from apps.integrations.tests.factories import (
     InstallationRepositoryFactory,
     TrackedRepositoryFactory,
 )
-from apps.integrations.tests.graphql_fake import BASE, FULL_NAME, REPO_ID, FakeGraphQL, history, pr_id, pr_node
-from apps.metrics.models import PRReview, PullRequest
+from apps.integrations.tests.graphql_fake import (
+    BASE,
+    FULL_NAME,
+    REPO_ID,
+    FakeGraphQL,
+    history,
+    pr_id,
+    pr_node,
+    requested,
+)
+from apps.metrics.models import PREvent, PRReview, PullRequest
 from apps.metrics.services import pull_request_upsert, pull_requests_import
-from apps.metrics.types import GitHubPerson, PullRequestSnapshot
+from apps.metrics.types import GitHubPerson, PullRequestSnapshot, TimelineKind
 
 INSTALLATION_ID = 77
 
@@ -231,6 +240,25 @@ def test_a_pull_request_with_150_reviews_is_imported_whole(tracked, gql, team):
 
     assert PRReview.objects.filter(team=team, pull_request__github_pr_id=pr_id(1)).count() == 150
     assert sum("PullRequestReviews" in r["query"] for r in gql.requests) == 1
+
+
+def test_a_review_request_withdrawn_past_the_first_100_timeline_items_is_read_and_not_left_open(tracked, gql, team):
+    """An open PR whose reviewers were asked and withdrawn over and over: the import reads every timeline item,
+    so only the request still standing on GitHub is open (carol's), not bob's withdrawn one."""
+    start = BASE - timedelta(days=1)
+    timeline = []
+    for k in range(60):  # 120 items: asked and withdrawn again, one minute apart
+        timeline.append(requested("bob", 2, start + timedelta(minutes=2 * k)))
+        timeline.append(requested("bob", 2, start + timedelta(minutes=2 * k + 1), removed=True))
+    timeline.append(requested("carol", 3, start + timedelta(hours=3)))
+    gql.nodes = [pr_node(1, updated=BASE, reviews=0, state="OPEN", mergedAt=None, closedAt=None, all_timeline=timeline)]
+
+    run(tracked)
+
+    open_requests = PREvent.objects.filter(team=team, is_open_request=True)
+    assert list(open_requests.values_list("subject__github_username", flat=True)) == ["carol"]
+    assert PREvent.objects.filter(team=team, kind=TimelineKind.REVIEW_REQUEST_REMOVED).count() == 60
+    assert sum("PullRequestTimeline" in r["query"] for r in gql.requests) == 1
 
 
 def test_untracking_stops_a_running_import_and_tracking_again_resumes_it(tracked, gql, team):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from apps.integrations.mapping.graphql import import_item_from_node, person_from_actor
-from apps.integrations.tests.graphql_fake import actor, pr_node, review
+from apps.integrations.tests.graphql_fake import actor, pr_node, requested, review
 from apps.metrics.types import TimelineKind
 from github_app import Actor, parse_pull_request_page
 
@@ -19,6 +19,8 @@ def parsed(**fields):
         "pageInfo": {"hasNextPage": False, "endCursor": None},
         "nodes": node.pop("all_reviews"),
     }
+    node.setdefault("timelineItems", {"pageInfo": {"hasNextPage": False, "endCursor": None}, "nodes": []})
+    node["timelineItems"]["nodes"] += node.pop("all_timeline")
     data = {
         "rateLimit": {"cost": 1, "remaining": 10, "resetAt": "2026-11-01T01:00:00Z"},
         "repository": {
@@ -65,3 +67,36 @@ def test_an_open_draft_stays_open():
         parsed(state="OPEN", isDraft=True, mergedAt=None, closedAt=None), github_repo_id=9, full_name="acme/api"
     )
     assert snapshot.state == "open" and not snapshot.merged and snapshot.is_draft
+
+
+def test_review_requests_and_their_removals_become_the_entries_webhooks_give():
+    """``review_requested`` / ``review_request_removed`` name the reviewer as the subject and who asked as the
+    actor; a team's request and a deleted account's name nobody, as on the webhook road."""
+    team_request = {
+        "__typename": "ReviewRequestedEvent",
+        "createdAt": "2026-10-30T08:00:00Z",
+        "actor": actor("alice", 1),
+        "requestedReviewer": {"__typename": "Team", "slug": "platform"},
+    }
+    gone = {**team_request, "requestedReviewer": None}
+    node = parsed(
+        state="OPEN",
+        mergedAt=None,
+        closedAt=None,
+        all_timeline=[
+            team_request,
+            gone,
+            requested("bob", 2, datetime(2026, 10, 30, 9, tzinfo=UTC)),
+            requested("bob", 2, datetime(2026, 10, 30, 10, tzinfo=UTC), removed=True),
+            {"__typename": "ReadyForReviewEvent", "createdAt": "2026-10-30T11:00:00Z", "actor": actor("alice", 1)},
+        ],
+    )
+
+    _, _, timeline = import_item_from_node(node, github_repo_id=9, full_name="acme/api")
+
+    assert [(e.kind, e.occurred_at.hour, e.subject and e.subject.login, e.actor.login) for e in timeline] == [
+        (TimelineKind.REVIEW_REQUESTED, 9, "bob", "alice"),
+        (TimelineKind.REVIEW_REQUEST_REMOVED, 10, "bob", "alice"),
+        (TimelineKind.READY, 11, None, "alice"),
+    ]
+    assert node.timeline_items[0].requested_team == "platform"

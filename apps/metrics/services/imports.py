@@ -2,7 +2,9 @@
 
 The iterable is consumed lazily, ``batch_size`` items at a time, so importing a repository's whole history
 keeps memory flat. Each batch is one transaction: members upserted, PRs inserted if new then locked, snapshots
-applied only where at least as new as the stored ones, events and reviews recorded, metrics recomputed.
+applied by the webhooks' rules (``snapshot_apply``: a newer one replaces, one of the same second merges without
+undoing a merge or a close, an older one fills only what is missing), events and reviews recorded, metrics
+recomputed.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """What the single-event path and the backfill's batch path share: turning inputs into rows, the same way.
 
-- A snapshot becomes PR fields; the stored snapshot is replaced only by a newer one (``updated_at``); one of the
-  same second is merged so that no fact that only moves forward (merged, closed, a label) is undone, and a close
-  and a reopen of one second, which no order can decide, are left to GitHub (``snapshot_tie_unsure``).
+- A snapshot only adds what it knows to what is stored, whatever its road (webhook or import): a newer one
+  (``updated_at``) replaces the stored fields; one of the same second is merged so that no fact that only moves
+  forward (merged, closed, a label) is undone, and a close and a reopen of one second, which no order can decide,
+  are left to GitHub (``snapshot_tie_unsure``); an older one fills only what the stored row lacks (its size).
 - A snapshot also yields timeline entries of its own (``opened``, ``closed``, ``merged``), so a history replayed
   from snapshots alone is complete. The ``ready`` entry of a PR opened ready is derived later, from all facts.
 - Timeline entries become rows keyed like the ``unique_pr_event`` constraint (``recompute`` records them).
@@ -82,16 +83,19 @@ def snapshot_fields(snapshot: PullRequestSnapshot, members: dict[int, TeamMember
 
 
 def snapshot_apply(pr: PullRequest, snapshot: PullRequestSnapshot, members: dict[int, TeamMember]) -> bool:
-    """Copy a snapshot onto a loaded PR unless the stored one is newer; returns whether it was applied.
+    """Add what a snapshot knows to a loaded PR; returns whether anything was applied.
 
-    A strictly newer snapshot replaces what is stored. An equally new one (GitHub's timestamps are whole
-    seconds, so an approval and the auto-merge it triggers can share one) is merged with ``snapshot_tie_fields``:
-    it never undoes a fact that only moves forward, whatever order the two arrive in. A fetched one (an import)
-    is GitHub's state after every event of that second, so it replaces what is stored as a newer one would.
+    A strictly newer snapshot replaces what is stored. An equally new one (GitHub's timestamps are whole seconds,
+    so an approval and the auto-merge it triggers can share one) is merged with ``snapshot_tie_fields``, whether
+    a webhook sent it or an import fetched it (a page can be read in the middle of that second): it never undoes
+    a fact that only moves forward, whatever order the two arrive in. An older one only fills what the stored row
+    does not know (``snapshot_fill_fields``): a review payload's PR carries no size, the import's page does.
     """
     if snapshot.updated_at < pr.pr_updated_at:
-        return False
-    if snapshot.updated_at == pr.pr_updated_at and not snapshot.fetched:
+        fields = snapshot_fill_fields(pr, snapshot, members)
+        if not fields:
+            return False
+    elif snapshot.updated_at == pr.pr_updated_at:
         fields = snapshot_tie_fields(pr, snapshot, members)
     else:
         fields = snapshot_fields(snapshot, members)
@@ -103,6 +107,16 @@ def snapshot_apply(pr: PullRequest, snapshot: PullRequestSnapshot, members: dict
     if author is not None:
         pr.author = author  # keeps the loaded author (recompute reads is_bot) without another query
     return True
+
+
+def snapshot_fill_fields(
+    pr: PullRequest, snapshot: PullRequestSnapshot, members: dict[int, TeamMember]
+) -> dict[str, Any]:
+    """What an older snapshot adds: the sizes and the author the stored row lacks (a PR first stored from a review
+    payload, which has no sizes). Everything else it says is older than what is stored and changes nothing."""
+    new = snapshot_fields(snapshot, members)
+    missing = [name for name in (*UNKNOWN_WHEN_NONE, "author_id") if getattr(pr, name) is None]
+    return {name: new[name] for name in missing if new[name] is not None}
 
 
 STATE_RANK = {PullRequestState.OPEN: 0, PullRequestState.CLOSED: 1, PullRequestState.MERGED: 2}
@@ -125,7 +139,9 @@ def snapshot_tie_fields(
     final), labels only added, a revert stays a revert. Anything else stays as stored unless the snapshot's
     action makes it news: ``edited`` the title, ``synchronize`` the sizes, ``ready_for_review`` and
     ``converted_to_draft`` the draft flag, ``unlabeled`` the labels, ``reopened`` the open state. A review
-    payload's PR (no action) is never news about the PR itself: the review is.
+    payload's PR (no action) is never news about the PR itself: the review is. A fetched snapshot (an import's
+    page) has no action either; it is asked for when a close and a reopen of one second leave the state undecided
+    (``snapshot_tie_unsure``), so its word that an unmerged PR is open settles that, as a ``reopened`` would.
     """
     new = snapshot_fields(snapshot, members)
     news = ACTION_NEWS.get(snapshot.action, ())
@@ -133,7 +149,9 @@ def snapshot_tie_fields(
     fields["author_id"] = pr.author_id or new["author_id"]
     if STATE_RANK[new["state"]] > STATE_RANK[PullRequestState(pr.state)]:
         fields |= {name: new[name] for name in ("state", "closed_at", "merged_at")}
-    elif snapshot.action == "reopened" and pr.state == PullRequestState.CLOSED:
+    elif pr.state == PullRequestState.CLOSED and (
+        snapshot.action == "reopened" or (snapshot.fetched and new["state"] == PullRequestState.OPEN)
+    ):
         fields |= {"state": PullRequestState.OPEN, "closed_at": None, "merged_at": None}
     if "labels" not in news:
         fields["labels"] = list(dict.fromkeys([*(pr.labels or ()), *new["labels"]]))

@@ -194,3 +194,55 @@ def test_ten_thousand_prs_with_three_reviews_import_quickly(emulator, gql):
         after = connection["pageInfo"]["endCursor"]
     assert len(numbers) == 10_000 and reviews == 30_000
     assert time.monotonic() - started < 30
+
+
+def test_the_demo_history_answers_review_requests_as_timeline_items_in_githubs_shape(gql):
+    """Each reviewer of the demo's history was asked when the PR became ready: a ``ReviewRequestedEvent`` with
+    ``createdAt``, the ``actor`` who asked and the ``requestedReviewer`` (a ``User``), oldest item first."""
+    nodes, _ = all_prs(gql, "api")
+    requests_made = [
+        item
+        for node in nodes
+        for item in node["timelineItems"]["nodes"]
+        if item["__typename"] == "ReviewRequestedEvent"
+    ]
+    assert requests_made
+    item = requests_made[0]
+    assert item["createdAt"].endswith("Z") and item["actor"]["__typename"] == "User"
+    assert item["requestedReviewer"]["__typename"] == "User" and item["requestedReviewer"]["databaseId"] > 0
+    for node in nodes:
+        times = [item["createdAt"] for item in node["timelineItems"]["nodes"]]
+        assert times == sorted(times)
+        reviewers = {r["author"]["login"] for r in node["reviews"]["nodes"] if r["author"]}
+        asked = {
+            i["requestedReviewer"]["login"]
+            for i in node["timelineItems"]["nodes"]
+            if i["__typename"] == "ReviewRequestedEvent"
+        }
+        assert reviewers - {node["author"]["login"]} <= asked
+
+
+def test_a_request_removed_and_a_team_requested_are_answered_and_paged(emulator, gql):
+    from datetime import UTC, datetime, timedelta
+
+    from github_app.emulator.models import TimelineEvent
+    from github_app.queries import PULL_REQUEST_TIMELINE_QUERY
+
+    repo = emulator.state.repo_by_full_name("acme/big")
+    pr = emulator.state.materialize(repo, 1)
+    at = datetime(2026, 1, 5, tzinfo=UTC)
+    pr.timeline = [TimelineEvent("REVIEW_REQUESTED", at, actor="octocat", team="platform")]
+    pr.timeline += [
+        TimelineEvent("REVIEW_REQUEST_REMOVED", at + timedelta(seconds=k + 1), actor="octocat", reviewer="hubot")
+        for k in range(120)
+    ]
+    first = gql(PULL_REQUEST_TIMELINE_QUERY, owner="acme", name="big", number=1).json()["data"]
+    items = first["repository"]["pullRequest"]["timelineItems"]
+    assert len(items["nodes"]) == 100 and items["pageInfo"]["hasNextPage"]
+    assert items["nodes"][0]["requestedReviewer"] == {"__typename": "Team", "slug": "platform"}
+    removed = items["nodes"][1]
+    assert removed["__typename"] == "ReviewRequestRemovedEvent" and removed["requestedReviewer"]["login"] == "hubot"
+    after = items["pageInfo"]["endCursor"]
+    rest = gql(PULL_REQUEST_TIMELINE_QUERY, owner="acme", name="big", number=1, after=after).json()["data"]
+    items = rest["repository"]["pullRequest"]["timelineItems"]
+    assert len(items["nodes"]) == 21 and not items["pageInfo"]["hasNextPage"]
