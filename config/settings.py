@@ -36,6 +36,27 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def development_secret_key(path: Path) -> str:
+    """This checkout's own signing key for development, made at random on first use and kept in ``path`` (readable
+    by its owner only). Never a constant: with one in the public code anyone could forge a verification link or a
+    session for any development server that forgot to set ``SECRET_KEY``."""
+    if not path.exists():
+        import secrets
+        import tempfile
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, written = tempfile.mkstemp(dir=path.parent)  # mode 0600
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_urlsafe(50) + "\n")
+        try:
+            os.link(written, path)  # whole or not at all; a process of this checkout that made it first wins
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(written)
+    return path.read_text().strip()
+
+
 DEBUG = env_bool("DEBUG")
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -44,7 +65,7 @@ if not SECRET_KEY:
         raise ImproperlyConfigured(
             "SECRET_KEY must be set when DEBUG is off (DEBUG=1 for development; see .env.example)."
         )
-    SECRET_KEY = "insecure-development-only-secret-key"
+    SECRET_KEY = development_secret_key(Path(os.environ.get("DEV_SECRET_KEY_FILE") or BASE_DIR / "var" / "secret_key"))
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 if not DEBUG and not ALLOWED_HOSTS:
