@@ -27,6 +27,7 @@ from apps.users.services import (
     VerificationError,
     email_verification_send,
     email_verify,
+    password_reset_link_claim,
     signup_request,
 )
 
@@ -92,8 +93,18 @@ def verify_resend(request: AuthenticatedRequest) -> HttpResponse:
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    """Django's view; a reset through the emailed link also lifts a sign-in lock-out of that account at once, so
-    someone who guesses at a password cannot keep the real user out."""
+    """Django's view, which on the link's first use keeps the token in the session and redirects to
+    ``.../set-password/`` (the token leaves the address bar, the Referer and later log lines). The emailed link then
+    works for that browser only (``password_reset_link_claim``). A reset also lifts a sign-in lock-out of that
+    account at once, so someone who guesses at a password cannot keep the real user out."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        token = kwargs.get("token", "")
+        own = request.session.get(auth_views.INTERNAL_RESET_SESSION_TOKEN) == token
+        if token != self.reset_url_token and not own and not password_reset_link_claim(token=token):
+            self.validlink = False  # opened before, by another browser: maybe a copy from a log
+            return self.render_to_response(self.get_context_data(form=None))
+        return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)

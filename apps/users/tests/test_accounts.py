@@ -6,6 +6,7 @@ from unittest import mock
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from apps.teams.models import Membership, Role
@@ -169,3 +170,24 @@ def test_the_client_address_behind_trusted_proxies_cannot_be_forged(rf, settings
     assert client_ip(rf.get("/", **forged)) == "10.0.0.2"  # no proxy: the header is the client's own words
     settings.TRUSTED_PROXY_COUNT = 1
     assert client_ip(rf.get("/", **forged)) == "203.0.113.9"  # what our one proxy saw, not what the client wrote
+
+
+def test_the_reset_link_leaves_the_address_bar_on_first_use_and_a_logged_copy_is_refused(client, make_user):
+    """An access log keeps the emailed link: Django moves the token into the session at once, and the link, once
+    opened, is refused to any other browser, so a log reader cannot choose the password."""
+    make_user("grace@example.com", password="old-password-123")
+    client.post(reverse("users:password_reset"), {"email": "grace@example.com"})
+    link = link_in(mail.outbox[-1], "/accounts/password-reset/")
+    token = link.rstrip("/").rsplit("/", 1)[-1]
+
+    opened = client.get(link)
+
+    assert opened.status_code == 302 and token not in opened["Location"]
+    assert opened["Location"].endswith("/set-password/")
+    log_reader = Client()
+    replay = log_reader.get(link, follow=True)
+    assert "This reset link is invalid or has already been used" in replay.content.decode()
+    assert "new_password1" not in replay.content.decode()
+    assert client.get(link).status_code == 302  # the owner reloading their own link is not locked out of it
+    done = client.post(opened["Location"], {"new_password1": "new-pass-2026!", "new_password2": "new-pass-2026!"})
+    assert done.status_code == 302 and done["Location"] == reverse("users:password_reset_complete")
