@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -50,10 +52,16 @@ def team_create_for_signup(*, user: User, name: str) -> Team:
     return team_create(name=name or f"{user.email.split('@')[0]}'s team", owner=user)
 
 
+def one_line(text: str) -> str:
+    """``text`` as one line for an email header: every control or line-separating character becomes a space (a name
+    saved before names were checked must not split the header, nor make Django refuse to send it)."""
+    return " ".join("".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in text).split())
+
+
 def invitation_email(*, invitation: Invitation, base_url: str) -> tuple[str, str]:
     """The invitation email's subject and text (also what the demo shows on the page)."""
     team, by = invitation.team, invitation.invited_by
-    subject = f"You are invited to {team.name} on tformance"
+    subject = one_line(f"You are invited to {team.name} on tformance")
     sender = by.email if by else "A team admin"
     link = invitation_link(invitation=invitation, base_url=base_url)
     return subject, f"{sender} invited you to join {team.name} on tformance.\n\nAccept: {link}\n"

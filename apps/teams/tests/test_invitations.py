@@ -162,3 +162,22 @@ def test_in_the_demo_the_email_also_shows_on_the_page(admin_client, team, settin
         follow=True,
     )  # fmt: skip
     assert "Demo: the email" not in quiet.content.decode()
+
+
+def test_a_team_name_with_a_line_break_is_refused_and_an_old_one_still_invites(admin_client, admin_user):
+    """Header text is never built from unchecked input: a new name with control characters is a form error, and a
+    name saved before that check is flattened to one line in the invitation's subject (no 500)."""
+    from apps.teams.services import team_create
+
+    refused = admin_client.post(reverse("teams:create"), {"name": "Acme\nBcc: victim@example.com"})
+    assert refused.status_code == 200 and "line breaks" in refused.content.decode()
+    assert not Membership.objects.filter(team__name__contains="Bcc").exists()
+
+    old = team_create(name="Acme\r\nBcc: victim@example.com", owner=admin_user)
+    answer = admin_client.post(
+        reverse("teams:invite", kwargs={"team_slug": old.slug}), {"email": "newbie@example.com", "role": "member"}
+    )
+
+    assert answer.status_code == 302
+    assert mail.outbox[-1].subject == "You are invited to Acme Bcc: victim@example.com on tformance"
+    assert mail.outbox[-1].to == ["newbie@example.com"] and not mail.outbox[-1].bcc
