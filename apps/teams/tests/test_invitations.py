@@ -27,7 +27,7 @@ def test_invited_person_signs_up_accepts_and_both_see_the_team(client, admin_cli
         {"email": "newbie@example.com", "password1": "a-long-passphrase!", "password2": "a-long-passphrase!"},
     )
     verify = re.search(r"https?://[^/]+(/accounts/verify/\S+)", mail.outbox[-1].body).group(1)
-    assert client.get(verify)["Location"] == link  # signed in, and back to the invitation
+    assert client.post(verify)["Location"] == link  # signed in, and back to the invitation
     client.post(link)
     team_home = reverse("web:team_home", kwargs={"team_slug": team.slug})
     assert client.get(team_home).status_code == 200
@@ -91,7 +91,7 @@ def test_an_unverified_address_cannot_accept_until_its_link_is_opened(client, ad
 
     client.post(reverse("users:verify_resend"), {"next": link})
     verify = re.search(r"https?://[^/]+(/accounts/verify/\S+)", mail.outbox[-1].body).group(1)
-    client.get(verify)
+    client.post(verify)
     client.post(link)
     assert Membership.objects.filter(team=team, user=invitee).exists()
 

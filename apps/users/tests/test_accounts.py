@@ -37,14 +37,16 @@ def test_sign_up_sends_a_link_that_verifies_the_address_and_opens_the_new_team(c
     assert membership.role == Role.ADMIN and membership.team.name == "Analytical Engines"
     assert not user.is_email_verified
 
-    opened = client.get(link_in(mail.outbox[-1], "/accounts/verify/"))
+    page = client.get(link_in(mail.outbox[-1], "/accounts/verify/"))
+    assert page.status_code == 200 and "Verify ada@example.com" in page.content.decode()
+    opened = client.post(link_in(mail.outbox[-1], "/accounts/verify/"))
 
     assert opened["Location"] == reverse("web:team_home", kwargs={"team_slug": membership.team.slug})
     assert client.get(opened["Location"]).status_code == 200
     user.refresh_from_db()
     assert user.is_email_verified
     client.logout()
-    again = client.get(link_in(mail.outbox[-1], "/accounts/verify/"))  # a used link signs nobody in
+    again = client.post(link_in(mail.outbox[-1], "/accounts/verify/"))  # a used link signs nobody in
     assert again["Location"] == reverse("users:login") and "_auth_user_id" not in client.session
 
 
@@ -64,9 +66,9 @@ def test_an_expired_or_forged_verification_link_is_refused(client):
     sign_up(client, "ada@example.com")
     link = link_in(mail.outbox[-1], "/accounts/verify/")
     with mock.patch("django.core.signing.time.time", return_value=time.time() + 4 * 24 * 3600):
-        expired = client.get(link)
+        expired = client.post(link)
     assert expired.status_code == 400 and "expired" in expired.content.decode()
-    assert client.get(link[:-3] + "xyz/").status_code == 400
+    assert client.post(link[:-3] + "xyz/").status_code == 400
     assert not User.objects.get(email="ada@example.com").is_email_verified
     assert "_auth_user_id" not in client.session
 
@@ -191,3 +193,62 @@ def test_the_reset_link_leaves_the_address_bar_on_first_use_and_a_logged_copy_is
     assert client.get(link).status_code == 302  # the owner reloading their own link is not locked out of it
     done = client.post(opened["Location"], {"new_password1": "new-pass-2026!", "new_password2": "new-pass-2026!"})
     assert done.status_code == 302 and done["Location"] == reverse("users:password_reset_complete")
+
+
+def test_a_verification_link_only_verifies_after_the_button_on_the_page_that_names_the_account(client):
+    """Opening a link (or a mail scanner fetching it) changes nothing; the page says which account it is for."""
+    sign_up(client, "ada@example.com")
+    link = link_in(mail.outbox[-1], "/accounts/verify/")
+    visitor = Client()
+
+    page = visitor.get(link)
+
+    assert page.status_code == 200 and "Verify ada@example.com?" in page.content.decode()
+    assert not User.objects.get(email="ada@example.com").is_email_verified and "_auth_user_id" not in visitor.session
+    assert visitor.post(link).status_code == 302
+    assert User.objects.get(email="ada@example.com").is_email_verified
+
+
+def test_an_attackers_verification_link_never_signs_a_signed_in_owner_into_the_attackers_account(client, make_user):
+    """Log-in CSRF: the owner, signed in, opens the attacker's unused link; they stay themselves."""
+    attacker = Client()
+    sign_up(attacker, "mallory@example.com", team_name="Mallory's trap")
+    link = link_in(mail.outbox[-1], "/accounts/verify/")
+    owner = make_user("owner@example.com")
+    client.force_login(owner)
+
+    shown = client.get(link)
+    pressed = client.post(link)
+
+    assert "You are signed in as" in shown.content.decode() and "owner@example.com" in shown.content.decode()
+    assert pressed.status_code == 403 and client.session["_auth_user_id"] == str(owner.pk)
+    assert not User.objects.get(email="mallory@example.com").is_email_verified
+
+
+def test_verifying_an_address_someone_else_registered_ends_their_sessions_and_password(client, make_user):
+    """Pre-hijack: the attacker signs up with the victim's address and stays signed in; the victim verifies."""
+    attacker = Client()
+    sign_up(attacker, "victim@example.com", password="attackers-pass-123")
+    link = link_in(mail.outbox[-1], "/accounts/verify/")
+    assert log_in(attacker, "victim@example.com", "attackers-pass-123").status_code == 302
+    victim = Client()
+
+    assert "choose the account's password next" in victim.get(link).content.decode()
+    verified = victim.post(link)
+
+    assert verified["Location"] == reverse("users:set_password")
+    chosen = victim.post(
+        verified["Location"], {"new_password1": "victims-own-2026", "new_password2": "victims-own-2026"}
+    )
+    assert chosen.status_code == 302 and victim.get(chosen["Location"]).status_code == 200
+    assert attacker.get(reverse("teams:create"))["Location"].startswith(reverse("users:login"))  # session ended
+    assert "_auth_user_id" not in attacker.session
+    assert log_in(Client(), "victim@example.com", "attackers-pass-123", ip="192.0.2.8").status_code == 200
+    assert log_in(Client(), "victim@example.com", "victims-own-2026", ip="192.0.2.8").status_code == 302
+
+
+def test_the_browser_that_signed_up_keeps_its_password_when_it_verifies(client):
+    sign_up(client, "ada@example.com", password="adas-own-pass-1843")
+    client.post(link_in(mail.outbox[-1], "/accounts/verify/"))
+    client.logout()
+    assert log_in(client, "ada@example.com", "adas-own-pass-1843").status_code == 302
