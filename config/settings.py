@@ -360,7 +360,10 @@ if not REDIS_URL:
 # runs behind a TLS proxy (docs/deployment.md), so 1 unless DEBUG; with 0 there, every client would share one count.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0" if DEBUG else "1"))
 EMAIL_VERIFICATION_MAX_AGE = timedelta(days=3)  # the emailed link's lifetime
-ACCOUNT_EMAILS_PER_ADDRESS = 3  # password-reset (and other account) emails one address receives per hour
+ACCOUNT_EMAILS_PER_ADDRESS = 3  # emails of one kind (verification, reset, invitation…) one inbox receives per hour
+ACCOUNT_SIGNUPS_PER_CLIENT = 5  # sign-ups per hour from one client address
+ACCOUNT_INVITATIONS_PER_TEAM = 20  # invitations a team sends per hour (resends included)
+ACCOUNT_INVITATIONS_PER_USER = 20  # invitations one account sends per hour, over all its teams
 
 # Operators' metrics: GET /metrics answers Prometheus scrapes that send "Authorization: Bearer <METRICS_TOKEN>";
 # unset, the endpoint does not exist (404). Several processes per host: set PROMETHEUS_MULTIPROC_DIR (README).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -12,6 +13,7 @@ from django.utils.text import slugify
 from apps.teams.models import Invitation, Membership, Role, Team
 from apps.teams.selectors import invitation_link
 from apps.users.models import User
+from apps.users.throttling import account_email_allowed, rate_allowed
 
 
 class InvitationError(Exception):
@@ -72,21 +74,41 @@ def invitation_send(*, invitation: Invitation, base_url: str) -> None:
     send_mail(subject=subject, message=message, from_email=None, recipient_list=[invitation.email])
 
 
+def _invitation_send_check(*, team: Team, email: str, by: User) -> None:
+    """Invitations are email we send to anyone on a user's word, with the team's name in the subject: only a
+    verified account may send them, and each team, each inviter and each inbox gets a bounded number an hour."""
+    if not by.is_email_verified:
+        raise InvitationError(
+            f"Verify your address {by.email} before inviting anyone: use the link we emailed you, or send a new one."
+        )
+    allowed = [
+        rate_allowed(scope="invitations:team", key=str(team.pk), limit=settings.ACCOUNT_INVITATIONS_PER_TEAM),
+        rate_allowed(scope="invitations:user", key=str(by.pk), limit=settings.ACCOUNT_INVITATIONS_PER_USER),
+        account_email_allowed(purpose="invitation", email=email),
+    ]
+    if not all(allowed):
+        raise InvitationError(
+            f"Too many invitations in the last hour (from this team, from you, or to {email}): try again later."
+        )
+
+
 def invitation_create(*, team: Team, email: str, role: str, invited_by: User, base_url: str) -> Invitation:
     """Invite ``email`` and send the link. An earlier pending invitation to the same address is replaced."""
     email = User.objects.normalize_email(email).lower()
+    _invitation_send_check(team=team, email=email, by=invited_by)
     Invitation.objects.for_team(team).filter(email__iexact=email, accepted_at__isnull=True).delete()
     invitation = Invitation.objects.create(team=team, email=email, role=role, invited_by=invited_by)
     invitation_send(invitation=invitation, base_url=base_url)
     return invitation
 
 
-def invitation_resend(*, team: Team, invitation_id: int, base_url: str) -> Invitation:
+def invitation_resend(*, team: Team, invitation_id: int, by: User, base_url: str) -> Invitation:
     """Send a pending invitation's link again (the same link: one already shared keeps working). Raises
     ``Invitation.DoesNotExist`` for another team's invitation, or one already used."""
     invitation = Invitation.objects.for_team(team).get(pk=invitation_id, accepted_at__isnull=True)
     if invitation.is_expired:
         raise InvitationError(f"The invitation of {invitation.email} has expired: invite them again.")
+    _invitation_send_check(team=team, email=invitation.email, by=by)
     invitation_send(invitation=invitation, base_url=base_url)
     return invitation
 

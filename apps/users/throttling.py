@@ -1,7 +1,7 @@
 """Who a request comes from, and how many account emails one address may receive.
 
-Sign-in throttling itself is django-axes (settings: ``AXES_*``); these are the two pieces it and the account emails
-need from us.
+Sign-in throttling itself is django-axes (settings: ``AXES_*``); the client address and account name are what it
+needs from us. Sign-ups and account emails (verification, invitations, resets) are counted here, per hour.
 """
 
 from __future__ import annotations
@@ -35,16 +35,34 @@ def login_account(request: HttpRequest, credentials: dict[str, Any] | None) -> s
     return str(typed).strip().lower()
 
 
+def mailbox(email: str) -> str:
+    """The inbox an address reaches, for counting only: lower-cased, and without a ``+tag`` in its local part
+    (``box+1@`` and ``box+2@`` land in one inbox at the common providers, so a flood must not get a fresh count
+    per tag). Nothing is stored or sent in this form; a provider that ignores dots is not guessed at."""
+    local, _, domain = email.strip().lower().rpartition("@")
+    return f"{local.split('+', 1)[0] or local}@{domain}" if local else email.strip().lower()
+
+
+def rate_allowed(*, scope: str, key: str, limit: int, window_seconds: int = EMAIL_WINDOW_SECONDS) -> bool:
+    """Count one event of ``scope`` for ``key`` and say whether it is within ``limit`` per window. The count lives in
+    the cache (shared by every web process with Redis); the key is hashed, so no address is kept in clear."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    cache_key = f"users:rate:{scope}:{digest}"
+    cache.add(cache_key, 0, timeout=window_seconds)
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        cache.add(cache_key, 1, timeout=window_seconds)
+        count = 1
+    return count <= limit
+
+
 def account_email_allowed(*, purpose: str, email: str) -> bool:
     """Count one email of ``purpose`` to ``email`` and say whether it may be sent: at most
-    ``ACCOUNT_EMAILS_PER_ADDRESS`` an hour, so nobody can flood an inbox through our forms. The count lives in the
-    cache (shared by every web process); the address is hashed in the key."""
-    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
-    key = f"users:emails:{purpose}:{digest}"
-    cache.add(key, 0, timeout=EMAIL_WINDOW_SECONDS)
-    try:
-        sent = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=EMAIL_WINDOW_SECONDS)
-        sent = 1
-    return sent <= settings.ACCOUNT_EMAILS_PER_ADDRESS
+    ``ACCOUNT_EMAILS_PER_ADDRESS`` an hour to one inbox, so nobody can flood it through our forms."""
+    return rate_allowed(scope=f"emails:{purpose}", key=mailbox(email), limit=settings.ACCOUNT_EMAILS_PER_ADDRESS)
+
+
+def signup_allowed(*, request: HttpRequest) -> bool:
+    """At most ``ACCOUNT_SIGNUPS_PER_CLIENT`` sign-ups an hour from one client address (each sends an email)."""
+    return rate_allowed(scope="signups", key=client_ip(request), limit=settings.ACCOUNT_SIGNUPS_PER_CLIENT)

@@ -34,6 +34,7 @@ from apps.users.services import (
     signup_request,
     user_set_first_password,
 )
+from apps.users.throttling import signup_allowed
 
 SIGNUP_EMAIL = "signup_email"
 SIGNUP_USER = "signup_user"  # the pk of the account this browser signed up
@@ -45,6 +46,9 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("web:home")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if not signup_allowed(request=request):
+            form.add_error(None, "Too many sign-ups from your network in the last hour. Please try again later.")
+            return render(request, "users/signup.html", {"form": form}, status=429)
         with transaction.atomic():
             user = signup_request(
                 request=SignupRequest(email=form.cleaned_data["email"], password=form.cleaned_data["password1"]),

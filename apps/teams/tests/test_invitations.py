@@ -181,3 +181,39 @@ def test_a_team_name_with_a_line_break_is_refused_and_an_old_one_still_invites(a
     assert answer.status_code == 302
     assert mail.outbox[-1].subject == "You are invited to Acme Bcc: victim@example.com on tformance"
     assert mail.outbox[-1].to == ["newbie@example.com"] and not mail.outbox[-1].bcc
+
+
+def _invite_answer(client, team, email):
+    return client.post(
+        reverse("teams:invite", kwargs={"team_slug": team.slug}), {"email": email, "role": "member"}, follow=True
+    )
+
+
+def test_an_account_that_never_verified_its_address_cannot_invite(client, make_user):
+    from apps.teams.services import team_create
+
+    unverified = make_user("mallory@example.com", verified=False)
+    team = team_create(name="Free gift cards", owner=unverified)
+    client.force_login(unverified)
+
+    answer = _invite_answer(client, team, "victim@example.com")
+
+    assert "Verify your address mallory@example.com before inviting anyone" in answer.content.decode()
+    assert mail.outbox == [] and not Invitation.objects.filter(team=team).exists()
+
+
+def test_invitations_to_one_inbox_and_from_one_inviter_or_team_are_bounded_per_hour(admin_client, team, make_user):
+    """Flooding an outside inbox (plus-tags reach the same inbox) or anyone's, through one team or one inviter."""
+    for n in range(16):
+        _invite_answer(admin_client, team, f"outsider+{n}@example.org" if n % 2 else "outsider@example.org")
+    assert len(mail.outbox) == 3  # ACCOUNT_EMAILS_PER_ADDRESS
+    pending = Invitation.objects.for_team(team).filter(email="outsider@example.org").first()
+    resend = admin_client.post(
+        reverse("teams:invitation_resend", kwargs={"team_slug": team.slug, "invitation_id": pending.pk}), follow=True
+    )
+    assert "Too many invitations in the last hour" in resend.content.decode() and len(mail.outbox) == 3
+
+    mail.outbox.clear()
+    for n in range(30):
+        _invite_answer(admin_client, team, f"person{n}@example.net")
+    assert len(mail.outbox) == 20 - 17  # ACCOUNT_INVITATIONS_PER_TEAM: the 16 tries and the resend above count

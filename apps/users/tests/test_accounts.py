@@ -252,3 +252,18 @@ def test_the_browser_that_signed_up_keeps_its_password_when_it_verifies(client):
     client.post(link_in(mail.outbox[-1], "/accounts/verify/"))
     client.logout()
     assert log_in(client, "ada@example.com", "adas-own-pass-1843").status_code == 302
+
+
+def test_sign_ups_from_one_client_address_and_verification_mails_to_one_inbox_are_bounded_per_hour(client):
+    """12 accounts from one address, or a verification mail per plus-tag to one inbox, were all accepted."""
+    answers = [sign_up(client, f"user{n}@example.com", team_name=f"Team {n}") for n in range(12)]
+
+    assert [a.status_code for a in answers] == [302] * 5 + [429] * 7  # ACCOUNT_SIGNUPS_PER_CLIENT
+    assert "Too many sign-ups from your network" in answers[-1].content.decode()
+    assert User.objects.count() == 5
+    assert sign_up(Client(REMOTE_ADDR="192.0.2.77"), "elsewhere@example.com").status_code == 302
+
+    mail.outbox.clear()
+    for n in range(10):
+        sign_up(Client(REMOTE_ADDR=f"198.51.100.{n + 1}"), f"box+{n}@example.org")
+    assert len(mail.outbox) == 3  # ACCOUNT_EMAILS_PER_ADDRESS, counted per inbox
