@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
@@ -13,7 +12,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -34,7 +33,7 @@ from apps.users.services import (
     signup_request,
     user_set_first_password,
 )
-from apps.users.throttling import signup_allowed
+from apps.users.throttling import client_ip, login_failures_forget, signup_allowed
 
 SIGNUP_EMAIL = "signup_email"
 SIGNUP_USER = "signup_user"  # the pk of the account this browser signed up
@@ -143,7 +142,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     works for that browser only (``password_reset_link_claim``). A reset also lifts a sign-in lock-out of that
     account at once, so someone who guesses at a password cannot keep the real user out."""
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         token = kwargs.get("token", "")
         own = request.session.get(auth_views.INTERNAL_RESET_SESSION_TOKEN) == token
         if token != self.reset_url_token and not own and not password_reset_link_claim(token=token):
@@ -153,5 +152,5 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
-        axes_reset(username=form.user.get_username())
+        login_failures_forget(account=form.user.get_username(), address=client_ip(self.request))
         return response
