@@ -36,6 +36,27 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def development_secret_key(path: Path) -> str:
+    """This checkout's own signing key for development, made at random on first use and kept in ``path`` (readable
+    by its owner only). Never a constant: with one in the public code anyone could forge a verification link or a
+    session for any development server that forgot to set ``SECRET_KEY``."""
+    if not path.exists():
+        import secrets
+        import tempfile
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, written = tempfile.mkstemp(dir=path.parent)  # mode 0600
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_urlsafe(50) + "\n")
+        try:
+            os.link(written, path)  # whole or not at all; a process of this checkout that made it first wins
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(written)
+    return path.read_text().strip()
+
+
 DEBUG = env_bool("DEBUG")
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -44,7 +65,7 @@ if not SECRET_KEY:
         raise ImproperlyConfigured(
             "SECRET_KEY must be set when DEBUG is off (DEBUG=1 for development; see .env.example)."
         )
-    SECRET_KEY = "insecure-development-only-secret-key"
+    SECRET_KEY = development_secret_key(Path(os.environ.get("DEV_SECRET_KEY_FILE") or BASE_DIR / "var" / "secret_key"))
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 if not DEBUG and not ALLOWED_HOSTS:
@@ -322,30 +343,44 @@ GITHUB_APP_JWT_ISSUER = os.environ.get("GITHUB_APP_JWT_ISSUER", "").strip()
 # organizations); a private one only by the account that owns it.
 GITHUB_APP_PUBLIC = os.environ.get("GITHUB_APP_PUBLIC", "true").strip().lower() not in ("0", "false", "no", "off")
 
-# Accounts. Sign-ins are throttled by django-axes, per account (email) and per client address separately, counted in
-# the cache (Redis in production, shared by every web process): after AXES_FAILURE_LIMIT failures that account, or
-# that address, is refused for LOGIN_LOCKOUT_MINUTES. Failures while locked out do not extend it, a successful
-# sign-in clears the count, and a password reset through the emailed link unlocks the account at once.
+# Accounts. Sign-ins are throttled by django-axes, counted in the cache (Redis in production, shared by every web
+# process) per (account, client address), per address and per account (apps.users.throttling.LoginThrottleHandler):
+# - LOGIN_FAILURE_LIMIT wrong passwords for one account from one address, or LOGIN_FAILURES_PER_CLIENT from one
+#   address over all accounts, pause log-in from that address for LOGIN_LOCKOUT_MINUTES;
+# - LOGIN_ACCOUNT_BACKOFF_AFTER for one account from anywhere make each further try for it wait 2, 4, 8… seconds
+#   (at most LOGIN_BACKOFF_MAX_SECONDS): guessing from many addresses crawls, and the owner is never locked out.
+# Failures while paused do not count. A successful log-in clears that account's counts but not the address's, and
+# a password reset through the emailed link lifts the account's pause at once.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
-AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_HANDLER = "apps.users.throttling.LoginThrottleHandler"
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
+AXES_RESET_ON_SUCCESS = False  # the handler clears the account's counts only, never the address's
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_LOCKOUT_TEMPLATE = "users/locked_out.html"
+AXES_LOCK_OUT_AT_FAILURE = False  # axes' one limit over every count does not apply: the handler's is_locked decides
+AXES_LOCKOUT_CALLABLE = "apps.users.throttling.login_locked_out_response"
 AXES_CLIENT_IP_CALLABLE = "apps.users.throttling.client_ip"
 AXES_USERNAME_CALLABLE = "apps.users.throttling.login_account"  # the log-in form's field is "username"
 AXES_VERBOSE = False
+LOGIN_FAILURES_PER_CLIENT = 4 * AXES_FAILURE_LIMIT
+LOGIN_ACCOUNT_BACKOFF_AFTER = 2 * AXES_FAILURE_LIMIT
+LOGIN_BACKOFF_MAX_SECONDS = 120
 if not REDIS_URL:
     # axes warns that a local-memory cache is per process; the embedded default serves from one process, where it
     # counts correctly. With several processes set REDIS_URL (production does), and the counts are shared.
     SILENCED_SYSTEM_CHECKS = ["axes.W001"]
 # Proxies in front that append to X-Forwarded-For (0: the client is REMOTE_ADDR, the header is ignored). Production
 # runs behind a TLS proxy (docs/deployment.md), so 1 unless DEBUG; with 0 there, every client would share one count.
+# The header counts only on requests from FORWARDED_ALLOW_IPS (the proxies gunicorn trusts, as in the Procfile):
+# from anywhere else, such as `make serve` with no proxy in front, the client wrote it and REMOTE_ADDR counts.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0" if DEBUG else "1"))
+FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS", "127.0.0.1")
 EMAIL_VERIFICATION_MAX_AGE = timedelta(days=3)  # the emailed link's lifetime
-ACCOUNT_EMAILS_PER_ADDRESS = 3  # password-reset (and other account) emails one address receives per hour
+ACCOUNT_EMAILS_PER_ADDRESS = 3  # emails of one kind (verification, reset, invitation…) one inbox receives per hour
+ACCOUNT_SIGNUPS_PER_CLIENT = 5  # sign-ups per hour from one client address
+ACCOUNT_INVITATIONS_PER_TEAM = 20  # invitations a team sends per hour (resends included)
+ACCOUNT_INVITATIONS_PER_USER = 20  # invitations one account sends per hour, over all its teams
 
 # Operators' metrics: GET /metrics answers Prometheus scrapes that send "Authorization: Bearer <METRICS_TOKEN>";
 # unset, the endpoint does not exist (404). Several processes per host: set PROMETHEUS_MULTIPROC_DIR (README).

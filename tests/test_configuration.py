@@ -67,3 +67,18 @@ def test_production_settings_are_secure_by_default():
         timeout=120,
     )
     assert result.stdout.split() == ["False", "True", "True", "True", "True"], result.stderr
+
+
+def test_development_without_a_secret_key_signs_with_a_random_key_kept_for_this_checkout_only(tmp_path: Path):
+    """A constant key in the public code would let anyone forge a verification link for any development server."""
+    show_key = ("shell", "-c", "from django.conf import settings; print(settings.SECRET_KEY)")
+    env = {"DEBUG": "1", "GITHUB_APP_WEBHOOK_SECRET": "s"}
+    first = manage(*show_key, DEV_SECRET_KEY_FILE=str(tmp_path / "a" / "secret_key"), **env)
+    again = manage(*show_key, DEV_SECRET_KEY_FILE=str(tmp_path / "a" / "secret_key"), **env)
+    other_checkout = manage(*show_key, DEV_SECRET_KEY_FILE=str(tmp_path / "b" / "secret_key"), **env)
+
+    assert first.returncode == 0, first.stderr
+    key = first.stdout.strip()
+    assert len(key) >= 50 and key == again.stdout.strip() and key != other_checkout.stdout.strip()
+    assert "insecure" not in key
+    assert (tmp_path / "a" / "secret_key").stat().st_mode & 0o777 == 0o600

@@ -1,10 +1,11 @@
 from django import forms
 
 from apps.teams.models import Role, timezone_choices
+from apps.users.forms import TeamNameField
 
 
 class TeamForm(forms.Form):
-    name = forms.CharField(max_length=100)
+    name = TeamNameField()
 
 
 class TeamTimezoneForm(forms.Form):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
+
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -10,6 +13,7 @@ from django.utils.text import slugify
 from apps.teams.models import Invitation, Membership, Role, Team
 from apps.teams.selectors import invitation_link
 from apps.users.models import User
+from apps.users.throttling import account_email_allowed, rate_allowed
 
 
 class InvitationError(Exception):
@@ -50,10 +54,16 @@ def team_create_for_signup(*, user: User, name: str) -> Team:
     return team_create(name=name or f"{user.email.split('@')[0]}'s team", owner=user)
 
 
+def one_line(text: str) -> str:
+    """``text`` as one line for an email header: every control or line-separating character becomes a space (a name
+    saved before names were checked must not split the header, nor make Django refuse to send it)."""
+    return " ".join("".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in text).split())
+
+
 def invitation_email(*, invitation: Invitation, base_url: str) -> tuple[str, str]:
     """The invitation email's subject and text (also what the demo shows on the page)."""
     team, by = invitation.team, invitation.invited_by
-    subject = f"You are invited to {team.name} on tformance"
+    subject = one_line(f"You are invited to {team.name} on tformance")
     sender = by.email if by else "A team admin"
     link = invitation_link(invitation=invitation, base_url=base_url)
     return subject, f"{sender} invited you to join {team.name} on tformance.\n\nAccept: {link}\n"
@@ -64,21 +74,41 @@ def invitation_send(*, invitation: Invitation, base_url: str) -> None:
     send_mail(subject=subject, message=message, from_email=None, recipient_list=[invitation.email])
 
 
+def _invitation_send_check(*, team: Team, email: str, by: User) -> None:
+    """Invitations are email we send to anyone on a user's word, with the team's name in the subject: only a
+    verified account may send them, and each team, each inviter and each inbox gets a bounded number an hour."""
+    if not by.is_email_verified:
+        raise InvitationError(
+            f"Verify your address {by.email} before inviting anyone: use the link we emailed you, or send a new one."
+        )
+    allowed = [
+        rate_allowed(scope="invitations:team", key=str(team.pk), limit=settings.ACCOUNT_INVITATIONS_PER_TEAM),
+        rate_allowed(scope="invitations:user", key=str(by.pk), limit=settings.ACCOUNT_INVITATIONS_PER_USER),
+        account_email_allowed(purpose="invitation", email=email),
+    ]
+    if not all(allowed):
+        raise InvitationError(
+            f"Too many invitations in the last hour (from this team, from you, or to {email}): try again later."
+        )
+
+
 def invitation_create(*, team: Team, email: str, role: str, invited_by: User, base_url: str) -> Invitation:
     """Invite ``email`` and send the link. An earlier pending invitation to the same address is replaced."""
     email = User.objects.normalize_email(email).lower()
+    _invitation_send_check(team=team, email=email, by=invited_by)
     Invitation.objects.for_team(team).filter(email__iexact=email, accepted_at__isnull=True).delete()
     invitation = Invitation.objects.create(team=team, email=email, role=role, invited_by=invited_by)
     invitation_send(invitation=invitation, base_url=base_url)
     return invitation
 
 
-def invitation_resend(*, team: Team, invitation_id: int, base_url: str) -> Invitation:
+def invitation_resend(*, team: Team, invitation_id: int, by: User, base_url: str) -> Invitation:
     """Send a pending invitation's link again (the same link: one already shared keeps working). Raises
     ``Invitation.DoesNotExist`` for another team's invitation, or one already used."""
     invitation = Invitation.objects.for_team(team).get(pk=invitation_id, accepted_at__isnull=True)
     if invitation.is_expired:
         raise InvitationError(f"The invitation of {invitation.email} has expired: invite them again.")
+    _invitation_send_check(team=team, email=invitation.email, by=by)
     invitation_send(invitation=invitation, base_url=base_url)
     return invitation
 

@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
+from django.core.exceptions import ValidationError
 
 from apps.users.models import User
 from apps.users.throttling import account_email_allowed
 
 
+def validate_team_name(name: str) -> None:
+    """A team's name goes into email subjects and page titles: one line of printable text, or an email header
+    could be split (Django refuses to send one with a line break; an invitation would answer 500)."""
+    if any(unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") for char in name):
+        raise ValidationError("A team name is one line of text: no line breaks, tabs or control characters.")
+
+
+class TeamNameField(forms.CharField):
+    """A team's name, here because sign-up names the first team (and accounts sit below teams)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 100)
+        super().__init__(validators=[validate_team_name], **kwargs)
+
+
 class SignupForm(UserCreationForm):
     """Never says whether the address has an account (the sign-up service answers the same either way)."""
 
-    team_name = forms.CharField(
-        max_length=100,
+    team_name = TeamNameField(
         required=False,
         label="Team name",
         help_text="Your first team; you can invite others to it later.",

@@ -8,12 +8,14 @@ verification link is signed (``django.core.signing``), carries the user and the 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core import signing
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.urls import reverse
 from django.utils import timezone
@@ -49,7 +51,7 @@ def email_verification_send(*, user: User, base_url: str) -> bool:
     send_mail(
         subject="Verify your email address for tformance",
         message=(
-            f"Open this link to verify {user.email} and sign in to tformance:\n\n"
+            f"Open this link to verify {user.email} for tformance:\n\n"
             f"{email_verification_link(user=user, base_url=base_url)}\n\n"
             f"The link works for {days} days. If you did not sign up, ignore this email.\n"
         ),
@@ -87,11 +89,13 @@ def signup_request(*, request: SignupRequest, base_url: str) -> User | None:
 @dataclass(frozen=True)
 class Verification:
     user: User
-    first_use: bool  # the link verified the address just now (only then may it sign the visitor in)
+    first_use: bool  # the link verified the address just now
+    password_cleared: bool = False  # the registration's password and sessions ended: the verifier chooses a password
 
 
-def email_verify(*, token: str) -> Verification:
-    """Mark the address of the link verified (idempotent); refuse an expired, forged or outdated link."""
+def email_verification_user(*, token: str) -> User:
+    """The account a verification link is for (what its page names before anyone presses Verify); refuses an
+    expired, forged or outdated link."""
     try:
         value = signing.loads(token, salt=VERIFY_SALT, max_age=settings.EMAIL_VERIFICATION_MAX_AGE)
     except signing.SignatureExpired:
@@ -102,9 +106,40 @@ def email_verify(*, token: str) -> Verification:
     user = User.objects.filter(pk=user_pk).first() if isinstance(user_pk, int) else None
     if user is None or user.email.lower() != value.get("e"):
         raise VerificationError("This verification link is for an address that is no longer on the account.")
+    return user
+
+
+def email_verify(*, token: str, by_registrant: bool) -> Verification:
+    """Mark the address of the link verified (idempotent).
+
+    Whoever registered an address need not own it: someone can sign up with another person's address, keep a
+    session, and wait for the owner to verify it and join a team (pre-hijacking). So unless the verifier is the
+    registrant (the browser that signed up, or one signed in to the account), verifying ends the registration: its
+    password becomes unusable, which also ends every session it holds (Django checks each session against the
+    password hash), and the owner of the address chooses the password next."""
+    user = email_verification_user(token=token)
     if user.email_verified_at is not None:
         return Verification(user, first_use=False)
     user.email_verified_at = timezone.now()
-    user.save(update_fields=["email_verified_at"])
-    logger.info("user %s verified their email address", user.pk)
-    return Verification(user, first_use=True)
+    fields = ["email_verified_at"]
+    if not by_registrant:
+        user.set_unusable_password()
+        fields.append("password")
+    user.save(update_fields=fields)
+    logger.info("user %s verified their email address (registration ended: %s)", user.pk, not by_registrant)
+    return Verification(user, first_use=True, password_cleared=not by_registrant)
+
+
+def user_set_first_password(*, user: User, password: str) -> User:
+    """The owner of a just-verified address chooses the account's password (it had none: see ``email_verify``)."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return user
+
+
+def password_reset_link_claim(*, token: str) -> bool:
+    """Claim an emailed reset token for the first browser that opens it; False if one already has. Django moves the
+    token from the address into that browser's session on first use, but the link in an access log would still work
+    for whoever reads the log: with this, it does not (until the token expires with ``PASSWORD_RESET_TIMEOUT``)."""
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    return cache.add(f"users:reset-link:{digest}", 1, timeout=settings.PASSWORD_RESET_TIMEOUT)

@@ -62,15 +62,19 @@ def set_timezone(request: TeamRequest) -> HttpResponse:
 def invite(request: TeamRequest) -> HttpResponse:
     form = InvitationForm(request.POST)
     if form.is_valid():
-        invitation = invitation_create(
-            team=request.team,
-            email=form.cleaned_data["email"],
-            role=form.cleaned_data["role"],
-            invited_by=request.user,
-            base_url=settings.BASE_URL,
-        )
-        messages.success(request, f"Invitation sent to {invitation.email}.")
-        _show_email(request, invitation)
+        try:
+            invitation = invitation_create(
+                team=request.team,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                invited_by=request.user,
+                base_url=settings.BASE_URL,
+            )
+        except InvitationError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            _show_email(request, invitation)
     else:
         messages.error(request, "Enter a valid email address.")
     return redirect("teams:members", team_slug=request.team.slug)
@@ -87,7 +91,9 @@ def _show_email(request: TeamRequest, invitation: Invitation) -> None:
 @require_POST
 def invitation_resend_view(request: TeamRequest, invitation_id: int) -> HttpResponse:
     try:
-        invitation = invitation_resend(team=request.team, invitation_id=invitation_id, base_url=settings.BASE_URL)
+        invitation = invitation_resend(
+            team=request.team, invitation_id=invitation_id, by=request.user, base_url=settings.BASE_URL
+        )
     except Invitation.DoesNotExist:
         raise Http404("No such pending invitation in this team.") from None
     except InvitationError as exc:

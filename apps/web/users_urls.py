@@ -11,6 +11,7 @@ urlpatterns = [
     path("signup/sent/", views.signup_sent, name="signup_sent"),
     path("verify/resend/", views.verify_resend, name="verify_resend"),
     path("verify/<str:token>/", views.verify_email, name="verify_email"),
+    path("set-password/", views.set_password, name="set_password"),
     path("login/", auth_views.LoginView.as_view(template_name="users/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

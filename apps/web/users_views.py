@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,23 +22,32 @@ from apps.teams.decorators import AuthenticatedRequest
 from apps.teams.selectors import user_teams
 from apps.teams.services import team_create_for_signup
 from apps.users.forms import SignupForm
+from apps.users.models import User
 from apps.users.services import (
     SignupRequest,
     VerificationError,
     email_verification_send,
+    email_verification_user,
     email_verify,
+    password_reset_link_claim,
     signup_request,
+    user_set_first_password,
 )
+from apps.users.throttling import client_ip, login_failures_forget, signup_allowed
 
 SIGNUP_EMAIL = "signup_email"
+SIGNUP_USER = "signup_user"  # the pk of the account this browser signed up
 
 
 def signup(request: HttpRequest) -> HttpResponse:
-    """The same answer for every address (check your email): the verification link signs the new user in."""
+    """The same answer for every address (check your email); the emailed link verifies the address."""
     if request.user.is_authenticated:
         return redirect("web:home")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if not signup_allowed(request=request):
+            form.add_error(None, "Too many sign-ups from your network in the last hour. Please try again later.")
+            return render(request, "users/signup.html", {"form": form}, status=429)
         with transaction.atomic():
             user = signup_request(
                 request=SignupRequest(email=form.cleaned_data["email"], password=form.cleaned_data["password1"]),
@@ -46,6 +55,8 @@ def signup(request: HttpRequest) -> HttpResponse:
             )
             if user is not None:
                 team_create_for_signup(user=user, name=form.cleaned_data["team_name"])
+        if user is not None:
+            request.session[SIGNUP_USER] = user.pk  # this browser registered it: its password is the verifier's
         request.session[SIGNUP_EMAIL] = form.cleaned_data["email"]
         return redirect("users:signup_sent")
     return render(request, "users/signup.html", {"form": form})
@@ -56,25 +67,59 @@ def signup_sent(request: HttpRequest) -> HttpResponse:
 
 
 def verify_email(request: HttpRequest, token: str) -> HttpResponse:
-    """Mark the address verified; on the link's first use a visitor who is not signed in is signed in as the account
-    it is for (opening it proves they read that inbox). A pending invitation in the session comes next."""
+    """The emailed link shows a page naming the account; only its Verify button (a POST) verifies, so a link sent
+    by someone else cannot act on its own (a mail scanner's GET neither). Verifying signs the visitor in as that
+    account, unless they are signed in as another one: then nothing happens (an attacker's link opened by an org
+    owner must not put the owner in the attacker's account). A verifier who did not register the account (another
+    browser) ends the registration's password and sessions and chooses the password next (``email_verify``)."""
     try:
-        verification = email_verify(token=token)
+        user = email_verification_user(token=token)
     except VerificationError as exc:
         return render(request, "users/verify_failed.html", {"problem": str(exc)}, status=400)
-    user = verification.user
-    if not request.user.is_authenticated:
-        if not verification.first_use:  # a used link never signs anyone in again
-            messages.info(request, f"{user.email} is already verified. Log in to continue.")
-            return redirect("users:login")
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    elif request.user.pk != user.pk:
-        messages.info(request, f"{user.email} is verified. You are still signed in as {request.user.email}.")
-        return redirect("web:home")
+    other = request.user if request.user.is_authenticated and request.user.pk != user.pk else None
+    if user.is_email_verified and not other:
+        if request.user.is_authenticated:
+            return redirect("web:home")
+        messages.info(request, f"{user.email} is already verified. Log in to continue.")
+        return redirect("users:login")
+    registrant = request.session.get(SIGNUP_USER) == user.pk or request.user.pk == user.pk
+    if request.method != "POST" or other:
+        context = {"account": user, "signed_in_as": other, "registrant": registrant}
+        return render(request, "users/verify_email.html", context, status=403 if other else 200)
+    try:
+        verification = email_verify(token=token, by_registrant=registrant)
+    except VerificationError as exc:
+        return render(request, "users/verify_failed.html", {"problem": str(exc)}, status=400)
+    login(request, verification.user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session.pop(SIGNUP_USER, None)
+    if verification.password_cleared:
+        messages.success(request, f"Your address {user.email} is verified. Choose the account's password.")
+        return redirect("users:set_password")
     messages.success(request, f"Your address {user.email} is verified.")
+    return _after_verification(request, verification.user)
+
+
+def _after_verification(request: HttpRequest, user: User) -> HttpResponse:
+    """A pending invitation in the session comes next, else the user's first team."""
     next_url = request.session.pop("invitation_next", None)
     team = user_teams(user=user).first()
     return redirect(next_url or (reverse("web:team_home", kwargs={"team_slug": team.slug}) if team else "web:home"))
+
+
+@login_required
+def set_password(request: AuthenticatedRequest) -> HttpResponse:
+    """The password of an account whose address was just verified by a browser that did not register it (the
+    registration's own password was ended). Only for an account without a usable password: changing a password
+    otherwise asks for the old one (or a reset link)."""
+    if request.user.has_usable_password():
+        return redirect("web:home")
+    form = SetPasswordForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = user_set_first_password(user=request.user, password=form.cleaned_data["new_password1"])
+        update_session_auth_hash(request, user)
+        messages.success(request, "Password set.")
+        return _after_verification(request, user)
+    return render(request, "users/set_password.html", {"form": form})
 
 
 @login_required
@@ -92,10 +137,20 @@ def verify_resend(request: AuthenticatedRequest) -> HttpResponse:
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    """Django's view; a reset through the emailed link also lifts a sign-in lock-out of that account at once, so
-    someone who guesses at a password cannot keep the real user out."""
+    """Django's view, which on the link's first use keeps the token in the session and redirects to
+    ``.../set-password/`` (the token leaves the address bar, the Referer and later log lines). The emailed link then
+    works for that browser only (``password_reset_link_claim``). A reset also lifts a sign-in lock-out of that
+    account at once, so someone who guesses at a password cannot keep the real user out."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        token = kwargs.get("token", "")
+        own = request.session.get(auth_views.INTERNAL_RESET_SESSION_TOKEN) == token
+        if token != self.reset_url_token and not own and not password_reset_link_claim(token=token):
+            self.validlink = False  # opened before, by another browser: maybe a copy from a log
+            return self.render_to_response(self.get_context_data(form=None))
+        return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
-        axes_reset(username=form.user.get_username())
+        login_failures_forget(account=form.user.get_username(), address=client_ip(self.request))
         return response

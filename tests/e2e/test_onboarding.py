@@ -30,7 +30,8 @@ def sign_up(page: Page, base_url: str, *, email: str, team: str) -> None:
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
     link = re.search(r"https?://\S+/accounts/verify/\S+", mail.outbox[-1].body).group(0)
-    page.goto(base_url + urlsplit(link).path)  # the emailed link verifies the address and signs in
+    page.goto(base_url + urlsplit(link).path)  # the emailed link names the account; its button verifies and signs in
+    page.get_by_role("button", name=f"Verify {email}").click()
     expect(page.get_by_role("heading", name=team)).to_be_visible()
 
 

@@ -27,7 +27,7 @@ def test_invited_person_signs_up_accepts_and_both_see_the_team(client, admin_cli
         {"email": "newbie@example.com", "password1": "a-long-passphrase!", "password2": "a-long-passphrase!"},
     )
     verify = re.search(r"https?://[^/]+(/accounts/verify/\S+)", mail.outbox[-1].body).group(1)
-    assert client.get(verify)["Location"] == link  # signed in, and back to the invitation
+    assert client.post(verify)["Location"] == link  # signed in, and back to the invitation
     client.post(link)
     team_home = reverse("web:team_home", kwargs={"team_slug": team.slug})
     assert client.get(team_home).status_code == 200
@@ -91,7 +91,7 @@ def test_an_unverified_address_cannot_accept_until_its_link_is_opened(client, ad
 
     client.post(reverse("users:verify_resend"), {"next": link})
     verify = re.search(r"https?://[^/]+(/accounts/verify/\S+)", mail.outbox[-1].body).group(1)
-    client.get(verify)
+    client.post(verify)
     client.post(link)
     assert Membership.objects.filter(team=team, user=invitee).exists()
 
@@ -162,3 +162,58 @@ def test_in_the_demo_the_email_also_shows_on_the_page(admin_client, team, settin
         follow=True,
     )  # fmt: skip
     assert "Demo: the email" not in quiet.content.decode()
+
+
+def test_a_team_name_with_a_line_break_is_refused_and_an_old_one_still_invites(admin_client, admin_user):
+    """Header text is never built from unchecked input: a new name with control characters is a form error, and a
+    name saved before that check is flattened to one line in the invitation's subject (no 500)."""
+    from apps.teams.services import team_create
+
+    refused = admin_client.post(reverse("teams:create"), {"name": "Acme\nBcc: victim@example.com"})
+    assert refused.status_code == 200 and "line breaks" in refused.content.decode()
+    assert not Membership.objects.filter(team__name__contains="Bcc").exists()
+
+    old = team_create(name="Acme\r\nBcc: victim@example.com", owner=admin_user)
+    answer = admin_client.post(
+        reverse("teams:invite", kwargs={"team_slug": old.slug}), {"email": "newbie@example.com", "role": "member"}
+    )
+
+    assert answer.status_code == 302
+    assert mail.outbox[-1].subject == "You are invited to Acme Bcc: victim@example.com on tformance"
+    assert mail.outbox[-1].to == ["newbie@example.com"] and not mail.outbox[-1].bcc
+
+
+def _invite_answer(client, team, email):
+    return client.post(
+        reverse("teams:invite", kwargs={"team_slug": team.slug}), {"email": email, "role": "member"}, follow=True
+    )
+
+
+def test_an_account_that_never_verified_its_address_cannot_invite(client, make_user):
+    from apps.teams.services import team_create
+
+    unverified = make_user("mallory@example.com", verified=False)
+    team = team_create(name="Free gift cards", owner=unverified)
+    client.force_login(unverified)
+
+    answer = _invite_answer(client, team, "victim@example.com")
+
+    assert "Verify your address mallory@example.com before inviting anyone" in answer.content.decode()
+    assert mail.outbox == [] and not Invitation.objects.filter(team=team).exists()
+
+
+def test_invitations_to_one_inbox_and_from_one_inviter_or_team_are_bounded_per_hour(admin_client, team, make_user):
+    """Flooding an outside inbox (plus-tags reach the same inbox) or anyone's, through one team or one inviter."""
+    for n in range(16):
+        _invite_answer(admin_client, team, f"outsider+{n}@example.org" if n % 2 else "outsider@example.org")
+    assert len(mail.outbox) == 3  # ACCOUNT_EMAILS_PER_ADDRESS
+    pending = Invitation.objects.for_team(team).filter(email="outsider@example.org").first()
+    resend = admin_client.post(
+        reverse("teams:invitation_resend", kwargs={"team_slug": team.slug, "invitation_id": pending.pk}), follow=True
+    )
+    assert "Too many invitations in the last hour" in resend.content.decode() and len(mail.outbox) == 3
+
+    mail.outbox.clear()
+    for n in range(30):
+        _invite_answer(admin_client, team, f"person{n}@example.net")
+    assert len(mail.outbox) == 20 - 17  # ACCOUNT_INVITATIONS_PER_TEAM: the 16 tries and the resend above count
