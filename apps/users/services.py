@@ -8,14 +8,12 @@ verification link is signed (``django.core.signing``), carries the user and the 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core import signing
-from django.core.cache import cache
 from django.core.mail import send_mail
 from django.urls import reverse
 from django.utils import timezone
@@ -135,11 +133,3 @@ def user_set_first_password(*, user: User, password: str) -> User:
     user.set_password(password)
     user.save(update_fields=["password"])
     return user
-
-
-def password_reset_link_claim(*, token: str) -> bool:
-    """Claim an emailed reset token for the first browser that opens it; False if one already has. Django moves the
-    token from the address into that browser's session on first use, but the link in an access log would still work
-    for whoever reads the log: with this, it does not (until the token expires with ``PASSWORD_RESET_TIMEOUT``)."""
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    return cache.add(f"users:reset-link:{digest}", 1, timeout=settings.PASSWORD_RESET_TIMEOUT)

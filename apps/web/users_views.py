@@ -12,7 +12,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -29,7 +29,6 @@ from apps.users.services import (
     email_verification_send,
     email_verification_user,
     email_verify,
-    password_reset_link_claim,
     signup_request,
     user_set_first_password,
 )
@@ -138,17 +137,10 @@ def verify_resend(request: AuthenticatedRequest) -> HttpResponse:
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     """Django's view, which on the link's first use keeps the token in the session and redirects to
-    ``.../set-password/`` (the token leaves the address bar, the Referer and later log lines). The emailed link then
-    works for that browser only (``password_reset_link_claim``). A reset also lifts a sign-in lock-out of that
-    account at once, so someone who guesses at a password cannot keep the real user out."""
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        token = kwargs.get("token", "")
-        own = request.session.get(auth_views.INTERNAL_RESET_SESSION_TOKEN) == token
-        if token != self.reset_url_token and not own and not password_reset_link_claim(token=token):
-            self.validlink = False  # opened before, by another browser: maybe a copy from a log
-            return self.render_to_response(self.get_context_data(form=None))
-        return super().dispatch(request, *args, **kwargs)
+    ``.../set-password/`` (the token leaves the address bar, the Referer and later log lines; once the password is
+    set, the logged link is void). The link is not bound to the first browser that opens it: mail scanners open
+    links before their reader does, and would claim it. A reset also lifts a sign-in lock-out of that account at
+    once, so someone who guesses at a password cannot keep the real user out."""
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
