@@ -23,6 +23,9 @@ class TeamMember(BaseTeamModel):
     avatar_url = models.URLField(max_length=500, blank=True)
     is_bot = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True, help_text="Hidden members are left out of the dashboard.")
+    login_seen_at = models.DateTimeField(
+        null=True, blank=True, help_text="GitHub's time of the payload the login, name and avatar were read from."
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["team", "github_id"], name="unique_team_member_github_id")]
@@ -194,6 +197,12 @@ class PRReview(BaseTeamModel):
                 fields=["pull_request", "reviewer", "submitted_at", "id"],
                 condition=models.Q(state="approved"),
                 name="review_pr_approval_idx",
+            ),
+            # ... each one's last request for changes (it withdraws their earlier approval), ...
+            models.Index(
+                fields=["pull_request", "reviewer", "submitted_at", "id"],
+                condition=models.Q(state="changes_requested"),
+                name="review_pr_changes_idx",
             ),
             # ... and the few reviews holding a response time (about one per reviewer).
             models.Index(
