@@ -96,7 +96,8 @@ def team_repositories(*, team: Team, search: str = "", show: str = "all") -> Que
     """The repositories the team's installations reach, from our mirror (never a GitHub call per page view).
 
     Annotated with ``is_tracked``. Repositories the App lost access to are listed only while tracked, so an admin
-    can still untrack them, and so are tracked ones deleted on GitHub, so an admin can drop them from the figures. ``show`` is one of ``REPOSITORY_FILTERS``.
+    can still untrack them, and so are tracked ones deleted on GitHub, so an admin can drop them from the figures.
+    ``show`` is one of ``REPOSITORY_FILTERS``.
     """
     tracked = TrackedRepository.objects.filter(team=team, github_repo_id=OuterRef("github_repo_id"), is_active=True)
     deleted = TrackedRepository.objects.filter(
