@@ -17,7 +17,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.text import slugify
 
-from apps.metrics.definitions import DEFINITIONS
+from apps.metrics.definitions import DEFINITIONS, SOURCES, SOURCES_READ
 from apps.metrics.models import PRReview, PullRequest
 from apps.metrics.selectors.figures import (
     ExportRow,
@@ -183,4 +183,5 @@ def figure_csv(request: TeamRequest, key: str) -> StreamingHttpResponse:
 
 @team_member_required
 def definitions(request: TeamRequest) -> HttpResponse:
-    return render(request, "metrics/definitions.html", {"definitions": DEFINITIONS.values()})
+    context = {"definitions": DEFINITIONS.values(), "sources": SOURCES, "sources_read": SOURCES_READ}
+    return render(request, "metrics/definitions.html", context)
