@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from apps.metrics.models import MetricsRecompute, PRReview, PullRequest, RecomputeStatus, TeamMember
+from apps.metrics.models import REVIEW_GIVEN, MetricsRecompute, PRReview, PullRequest, RecomputeStatus, TeamMember
 from apps.teams.models import Team
 
 
@@ -31,7 +31,7 @@ def team_people(*, team: Team) -> QuerySet[TeamMember]:
     A review counts here as on the dashboard's reviewer load: submitted, on someone else's PR (the author's own
     comments are stored but never a review). The person's own standing (a bot, hidden) is shown beside the count.
     """
-    reviews = _count_per(PRReview, team, "reviewer", Q(submitted_at__isnull=False) & ~Q(pr_author=F("reviewer")))
+    reviews = _count_per(PRReview, team, "reviewer", REVIEW_GIVEN)
     return (
         TeamMember.objects.for_team(team)
         .annotate(pr_count=_count_per(PullRequest, team, "author"), review_count=reviews)
