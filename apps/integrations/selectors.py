@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from apps.integrations.models import (
     DeliveryStatus,
@@ -20,6 +21,7 @@ from apps.integrations.models import (
     TrackedRepository,
     WebhookDelivery,
 )
+from apps.integrations.services.repositories import REPOSITORY_DELETED, REPOSITORY_DROPPED
 from apps.teams.models import Team
 from github_app import install_url_for
 
@@ -94,14 +96,20 @@ def team_repositories(*, team: Team, search: str = "", show: str = "all") -> Que
     """The repositories the team's installations reach, from our mirror (never a GitHub call per page view).
 
     Annotated with ``is_tracked``. Repositories the App lost access to are listed only while tracked, so an admin
-    can still untrack them. ``show`` is one of ``REPOSITORY_FILTERS``.
+    can still untrack them, and so are tracked ones deleted on GitHub, so an admin can drop them from the figures.
+    ``show`` is one of ``REPOSITORY_FILTERS``.
     """
     tracked = TrackedRepository.objects.filter(team=team, github_repo_id=OuterRef("github_repo_id"), is_active=True)
+    deleted = TrackedRepository.objects.filter(
+        team=team,
+        github_repo_id=OuterRef("github_repo_id"),
+        inactive_reason__in=(REPOSITORY_DELETED, REPOSITORY_DROPPED),
+    )
     rows = (
         InstallationRepository.objects.filter(installation__team=team)
         .exclude(installation__status=InstallationStatus.DELETED)
-        .annotate(is_tracked=Exists(tracked))
-        .filter(Q(removed_at__isnull=True) | Q(is_tracked=True))
+        .annotate(is_tracked=Exists(tracked), was_deleted=Exists(deleted))
+        .filter(Q(removed_at__isnull=True) | Q(is_tracked=True) | Q(was_deleted=True))
         .select_related("installation")
         .order_by("full_name", "pk")
     )
@@ -128,6 +136,15 @@ class RepositoryRow:
         return self.tracked is not None and self.tracked.is_active
 
     @property
+    def deleted_on_github(self) -> bool:
+        """Deleted on GitHub while tracked: shown as such, its history still in the figures unless dropped."""
+        return self.tracked is not None and self.tracked.inactive_reason in (REPOSITORY_DELETED, REPOSITORY_DROPPED)
+
+    @property
+    def dropped_from_figures(self) -> bool:
+        return self.tracked is not None and self.tracked.inactive_reason == REPOSITORY_DROPPED
+
+    @property
     def is_syncing(self) -> bool:
         active = (SyncStatus.QUEUED, SyncStatus.RUNNING)
         return self.is_tracked and self.tracked is not None and self.tracked.sync_status in active
@@ -140,7 +157,7 @@ class RepositoryRow:
             return ""
         since = tracked.sync_since
         if tracked.sync_kind == SyncKind.CATCH_UP and since is not None:
-            return f"Catch-up: PRs updated since {since:%Y-%m-%d %H:%M} UTC"
+            return f"Catch-up: PRs updated since {timezone.localtime(since):%Y-%m-%d %H:%M %Z}"
         if since is not None:
             return f"History import: PRs updated since {since:%Y-%m-%d}"
         return "History import: every PR"
@@ -178,9 +195,20 @@ def tracked_repositories_matching(*, identifier: str, team_slug: str | None = No
 
 
 def team_untracked_repository_ids(*, team: Team) -> frozenset[int]:
-    """Repositories the team tracked once and no longer does: their history stays stored but out of the figures."""
-    rows = TrackedRepository.objects.for_team(team).filter(is_active=False).values_list("github_repo_id", flat=True)
-    return frozenset(rows)
+    """Repositories the team tracked once and no longer does: their history stays stored but out of the figures.
+
+    A tracked repository deleted on GitHub is not one of them: the past it was part of does not change because it
+    was deleted later, until an admin drops it from the figures (``repository_drop_from_figures``).
+    """
+    rows = TrackedRepository.objects.for_team(team).filter(is_active=False).exclude(inactive_reason=REPOSITORY_DELETED)
+    return frozenset(rows.values_list("github_repo_id", flat=True))
+
+
+def team_deleted_repository_ids(*, team: Team) -> frozenset[int]:
+    """Repositories deleted on GitHub while the team tracked them (kept in the figures or dropped by an admin)."""
+    deleted = (REPOSITORY_DELETED, REPOSITORY_DROPPED)
+    rows = TrackedRepository.objects.for_team(team).filter(is_active=False, inactive_reason__in=deleted)
+    return frozenset(rows.values_list("github_repo_id", flat=True))
 
 
 @dataclass(frozen=True)

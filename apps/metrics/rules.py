@@ -109,16 +109,34 @@ def hotfix_reason(*, title: str, head_ref: str, labels: Sequence[str]) -> str | 
 def counted_reviews(facts: PullRequestFacts, reviews: Sequence[ReviewFact]) -> list[ReviewFact]:
     """Submitted reviews by a human who is not the author, oldest first: the only ones that count as a review.
 
-    A dismissed review still counts as having happened (its submission is history); pending ones never do.
+    A dismissed review still counts as having happened (its submission is history); pending ones never do. A
+    review without a reviewer (a deleted account: GitHub then names ``ghost``, or no one) never counts: nothing
+    tells it apart from the author's own, and a deleted author's comments must not become the PR's first review.
     """
     kept = [
         r
         for r in reviews
         if r.submitted_at is not None
         and not r.reviewer_is_bot
-        and (r.reviewer_id is None or r.reviewer_id != facts.author_id)
+        and r.reviewer_id is not None
+        and r.reviewer_id != facts.author_id
     ]
     return sorted(kept, key=lambda r: (r.submitted_at, r.review_id or 0))
+
+
+def standing_approvals(reviews: Sequence[ReviewFact], until: datetime | None) -> list[datetime]:
+    """When each reviewer's approval that still stands at ``until`` (the merge; None while open) was given.
+
+    A reviewer's later "changes requested" withdraws their approval, as GitHub shows it; a later comment does not.
+    Reviews after ``until`` are not part of the PR's history up to the merge.
+    """
+    latest: dict[int | None, ReviewFact] = {}
+    for review in reviews:  # oldest first
+        if review.submitted_at is None or (until is not None and review.submitted_at > until):
+            continue
+        if review.state in ("approved", "changes_requested"):
+            latest[review.reviewer_id] = review
+    return sorted(r.submitted_at for r in latest.values() if r.state == "approved" and r.submitted_at is not None)
 
 
 def opened_ready(facts: PullRequestFacts, events: Sequence[EventFact]) -> bool:
@@ -174,16 +192,14 @@ def pull_request_metrics(
     facts: PullRequestFacts, reviews: Sequence[ReviewFact], events: Sequence[EventFact]
 ) -> PullRequestMetrics:
     """Every derived value of one PR, from its stored facts alone (so any replay order gives the same numbers)."""
-    counted = counted_reviews(facts, reviews)
-    first_review = counted[0].submitted_at if counted else None
-    ready = ready_at(facts, events, first_review)
     merged = facts.merged_at
-    approvals = [
-        r.submitted_at
-        for r in counted
-        if r.submitted_at is not None and r.state == "approved" and (merged is None or r.submitted_at <= merged)
-    ]
-    reviewed_before_merge = first_review is not None and (merged is None or first_review <= merged)
+    counted = counted_reviews(facts, reviews)
+    # A review submitted after the merge is not a first review: the PR was merged without review (DESIGN §6).
+    before_merge = [r for r in counted if merged is None or (r.submitted_at is not None and r.submitted_at <= merged)]
+    first_review = before_merge[0].submitted_at if before_merge else None
+    ready = ready_at(facts, events, first_review)
+    approvals = standing_approvals(before_merge, merged)
+    reviewed_before_merge = first_review is not None
     metrics = PullRequestMetrics(
         opened_ready=opened_ready(facts, events),
         ready_at=ready,
@@ -200,7 +216,7 @@ def pull_request_metrics(
         response_seconds=_response_seconds(counted, events, ready),
     )
     if merged is not None:
-        _fill_breakdown(metrics, facts.created_at, merged, first_review if reviewed_before_merge else None)
+        _fill_breakdown(metrics, facts.created_at, merged, first_review)
     return metrics
 
 

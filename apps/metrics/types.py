@@ -23,6 +23,9 @@ class GitHubPerson:
     avatar_url: str = ""
     is_bot: bool = False  # GitHub's ``type == "Bot"``
     name: str = ""
+    # GitHub's time of the payload that described the account (its ``updated_at`` or ``submitted_at``), so an older
+    # delivery, redelivered after a rename, never brings the old login back. None: as of now.
+    seen_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """Guards for team pages under ``/a/<team_slug>/``.
 
 Every team view is wrapped in one of these. They resolve the team from the URL, require a membership
-(a non-member gets 404, so team slugs cannot be probed) and set ``request.team`` and ``request.membership``.
+(a non-member gets 404, so team slugs cannot be probed), set ``request.team`` and ``request.membership``, and run
+the view in the team's time zone.
 Each guard marks the view with ``team_access`` so a test can walk every team URL and find one that skips it.
 """
 
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponseBase
+from django.utils import timezone
 
 from apps.teams.models import Membership, Team
 
@@ -53,7 +55,10 @@ def _guard(view: View, *, admin_only: bool) -> View:
         team_request = cast(TeamRequest, request)
         team_request.team = membership.team
         team_request.membership = membership
-        return view(team_request, *args, **kwargs)
+        # Every team page, and every sentence on it, speaks the team's time zone (DESIGN §6): "today", a week's
+        # Monday, and each date and time shown. A streamed response converts its own times (it outlives the view).
+        with timezone.override(membership.team.tzinfo):
+            return view(team_request, *args, **kwargs)
 
     wrapped.team_access = "admin" if admin_only else "member"  # type: ignore[attr-defined]
     return wrapped

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, tzinfo
 
 from django.conf import settings
 from django.db.models import Sum
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.text import slugify
 
-from apps.metrics.definitions import DEFINITIONS
+from apps.metrics.definitions import DEFINITIONS, SOURCES, SOURCES_READ
 from apps.metrics.models import PRReview, PullRequest
 from apps.metrics.selectors.figures import (
     ExportRow,
@@ -67,41 +66,40 @@ def _figure(request: TeamRequest, key: str, filters: DashboardFilters) -> Figure
 
 @team_member_required
 def figure_list(request: TeamRequest, key: str) -> HttpResponse:
-    with timezone.override(request.team.tzinfo):
-        filters, _form = filters_from_request(request)
-        figure = _figure(request, key, filters)
-        page = _int(request.GET.get("page"), low=1, high=MAX_PAGE) or 1
-        count = figure.included.count()
-        exclusions = figure_exclusions(figure)
-        reason = request.GET.get("reason") or None
-        if reason is not None and reason not in dict(figure.reasons):
-            raise Http404("No such reason.")
-        if reason is None:
-            rows = figure_rows(figure, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE, count=count)
-            shown = count
-        else:
-            left_out = figure_left_out(figure, reason=reason)
-            items = list(left_out[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
-            rows = [_left_out_row(figure, (page - 1) * PAGE_SIZE + i, item) for i, item in enumerate(items)]
-            shown = dict(exclusions.by_reason).get(reason, 0)
-        rank = figure_rank(figure, count=count) if reason is None else None
-        context = {
-            "figure": figure,
-            "filters": filters,
-            "filter_params": filter_params(filters),
-            "rows": rows,
-            "count": count,
-            "shown": shown,
-            "reason": reason,
-            "rank": rank,
-            "rank_page": rank.low // PAGE_SIZE + 1 if rank else None,
-            "exclusions": exclusions,
-            "page": page,
-            "pages": max(1, -(-shown // PAGE_SIZE)),
-            "mean": _mean(figure, count),
-            "query": _figure_query(request),
-        }
-        return render(request, "metrics/figure.html", context)
+    filters, _form = filters_from_request(request)
+    figure = _figure(request, key, filters)
+    page = _int(request.GET.get("page"), low=1, high=MAX_PAGE) or 1
+    count = figure.included.count()
+    exclusions = figure_exclusions(figure)
+    reason = request.GET.get("reason") or None
+    if reason is not None and reason not in dict(figure.reasons):
+        raise Http404("No such reason.")
+    if reason is None:
+        rows = figure_rows(figure, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE, count=count)
+        shown = count
+    else:
+        left_out = figure_left_out(figure, reason=reason)
+        items = list(left_out[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
+        rows = [_left_out_row(figure, (page - 1) * PAGE_SIZE + i, item) for i, item in enumerate(items)]
+        shown = dict(exclusions.by_reason).get(reason, 0)
+    rank = figure_rank(figure, count=count) if reason is None else None
+    context = {
+        "figure": figure,
+        "filters": filters,
+        "filter_params": filter_params(filters),
+        "rows": rows,
+        "count": count,
+        "shown": shown,
+        "reason": reason,
+        "rank": rank,
+        "rank_page": rank.low // PAGE_SIZE + 1 if rank else None,
+        "exclusions": exclusions,
+        "page": page,
+        "pages": max(1, -(-shown // PAGE_SIZE)),
+        "mean": _mean(figure, count),
+        "query": _figure_query(request),
+    }
+    return render(request, "metrics/figure.html", context)
 
 
 def _figure_query(request: TeamRequest) -> str:
@@ -136,13 +134,15 @@ class _Echo:
         return value
 
 
-def _csv_value(figure: Figure, row: ExportRow) -> str:
+def _csv_value(figure: Figure, row: ExportRow, zone: tzinfo) -> str:
     if row.value is None:
-        return row.submitted.isoformat() if row.submitted else "1"
+        return row.submitted.astimezone(zone).isoformat() if row.submitted else "1"
     return str(int(row.value)) if figure.value_unit else str(row.value)
 
 
-def _csv_lines(figure: Figure, reason: str | None) -> Iterator[str]:
+def _csv_lines(figure: Figure, reason: str | None, zone: tzinfo) -> Iterator[str]:
+    """The rows, times in the team's zone with their offset (the lines are written after the view returned, outside
+    the zone it ran in, so they convert their own)."""
     writer = csv.writer(_Echo())
     header = list(CSV_COLUMNS)
     header[7] = (figure.value_label + (" (seconds)" if figure.value_unit == "duration" else "")) or (
@@ -158,9 +158,9 @@ def _csv_lines(figure: Figure, reason: str | None) -> Iterator[str]:
                 row.number,
                 row.title,
                 row.author or "",
-                row.opened.isoformat(),
-                row.merged.isoformat() if row.merged else "",
-                _csv_value(figure, row),
+                row.opened.astimezone(zone).isoformat(),
+                row.merged.astimezone(zone).isoformat() if row.merged else "",
+                _csv_value(figure, row, zone),
                 f"{web}/{row.repository}/pull/{row.number}",
             ]
         )
@@ -170,12 +170,12 @@ def _csv_lines(figure: Figure, reason: str | None) -> Iterator[str]:
 def figure_csv(request: TeamRequest, key: str) -> StreamingHttpResponse:
     """The figure's rows as CSV, streamed: the list's columns, every row, whatever its length; with ``reason``,
     the rows it left out for that reason."""
-    with timezone.override(request.team.tzinfo):
-        figure = _figure(request, key, filters_from_request(request)[0])
+    figure = _figure(request, key, filters_from_request(request)[0])
     reason = request.GET.get("reason") or None
     if reason is not None and reason not in dict(figure.reasons):
         raise Http404("No such reason.")
-    response = StreamingHttpResponse(_csv_lines(figure, reason), content_type="text/csv; charset=utf-8")
+    lines = _csv_lines(figure, reason, request.team.tzinfo)
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     suffix = f"-left-out-{slugify(reason)}" if reason else ""
     response["Content-Disposition"] = f'attachment; filename="{request.team.slug}-{key}{suffix}.csv"'
     return response
@@ -183,4 +183,5 @@ def figure_csv(request: TeamRequest, key: str) -> StreamingHttpResponse:
 
 @team_member_required
 def definitions(request: TeamRequest) -> HttpResponse:
-    return render(request, "metrics/definitions.html", {"definitions": DEFINITIONS.values()})
+    context = {"definitions": DEFINITIONS.values(), "sources": SOURCES, "sources_read": SOURCES_READ}
+    return render(request, "metrics/definitions.html", context)

@@ -7,6 +7,7 @@ from apps.web.integrations_views.registration import manifest_callback, register
 from apps.web.integrations_views.repositories import (
     github_repositories,
     github_repositories_bulk,
+    github_repository_drop,
     github_repository_row,
     github_repository_sync,
     github_repository_track,
@@ -41,4 +42,5 @@ team_urlpatterns = [
         name="github_repository_untrack",
     ),
     path("integrations/github/repos/<id:github_repo_id>/sync/", github_repository_sync, name="github_repository_sync"),
+    path("integrations/github/repos/<id:github_repo_id>/drop/", github_repository_drop, name="github_repository_drop"),
 ]

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from apps.integrations.selectors import team_untracked_repository_ids
+from apps.integrations.selectors import team_deleted_repository_ids, team_untracked_repository_ids
 from apps.integrations.selectors_freshness import team_freshness
 from apps.metrics.models import PullRequest, TeamMember
 from apps.metrics.selectors import (
@@ -115,12 +115,7 @@ def filters_from_request(request: TeamRequest) -> tuple[DashboardFilters, Dashbo
 
 @team_member_required
 def dashboard(request: TeamRequest) -> HttpResponse:
-    # Days, windows and weekly buckets are the team's (DESIGN §6): "today" and each date are in its time zone.
-    with timezone.override(request.team.tzinfo):
-        return _dashboard(request)
-
-
-def _dashboard(request: TeamRequest) -> HttpResponse:
+    """Days, windows and weekly buckets are the team's (DESIGN §6): the guard runs every team view in its zone."""
     filters, form = filters_from_request(request)
     team = request.team
     repos, authors = team_filter_options(team=team)
@@ -141,6 +136,7 @@ def _dashboard(request: TeamRequest) -> HttpResponse:
         "excluded_author": _excluded_author(filters, authors),
         "max_range_days": MAX_RANGE_DAYS,
         "repos": [(repo_id, name, repo_id in filters.untracked_repo_ids) for repo_id, name in repos],
+        "deleted_repo_ids": team_deleted_repository_ids(team=team) if repos else frozenset(),
         "authors": authors,
         "has_data": bool(repos),
         "freshness": read["freshness"],
@@ -183,8 +179,7 @@ def pull_request_panel(request: TeamRequest, pk: int) -> HttpResponse:
     except PullRequest.DoesNotExist as missing:
         raise Http404("No such pull request.") from missing
     template = "metrics/_pr_panel.html" if request.htmx else "metrics/pr_detail.html"
-    with timezone.override(request.team.tzinfo):
-        return render(request, template, {"explanation": explanation, "pr": explanation.pull_request})
+    return render(request, template, {"explanation": explanation, "pr": explanation.pull_request})
 
 
 UNDO_KEY = "people_undo"

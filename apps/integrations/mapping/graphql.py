@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from apps.integrations.mapping.webhooks import GHOST_ID
 from apps.metrics.types import GitHubPerson, PullRequestSnapshot, ReviewSnapshot, TimelineEntry, TimelineKind
 from github_app import Actor, PullRequestNode, ReviewNode, TimelineItem
 
@@ -33,7 +34,7 @@ ImportItem = tuple[PullRequestSnapshot, tuple[ReviewSnapshot, ...], tuple[Timeli
 
 
 def person_from_actor(actor: Actor | None) -> GitHubPerson | None:
-    if actor is None or actor.database_id is None:
+    if actor is None or actor.database_id is None or actor.database_id == GHOST_ID:
         return None
     login = actor.login
     if actor.is_bot and not login.endswith(BOT_SUFFIX):

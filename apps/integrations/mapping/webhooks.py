@@ -21,8 +21,14 @@ ACTION_TIMELINE = {
 REVIEWER_ACTIONS = {TimelineKind.REVIEW_REQUESTED, TimelineKind.REVIEW_REQUEST_REMOVED}
 
 
+# GitHub's placeholder for a deleted account: every deleted user's PRs, reviews and comments name it afterwards.
+GHOST_ID, GHOST_LOGIN = 10137, "ghost"
+
+
 def person(user: GitHubUser | None) -> GitHubPerson | None:
-    if user is None:
+    """The account as a person, or None: ``ghost`` stands for any deleted account, so it is no one in particular and
+    never replaces the person stored before the deletion (the GraphQL import gives ``author: null`` for them)."""
+    if user is None or user.id == GHOST_ID or user.login == GHOST_LOGIN:
         return None
     return GitHubPerson(github_id=user.id, login=user.login, avatar_url=user.avatar_url, is_bot=user.is_bot)
 

@@ -24,11 +24,15 @@ from apps.integrations.models import (
     TrackedRepository,
 )
 from apps.metrics.services.repositories import pull_requests_rename_repository
+from apps.teams.models import Team
 
 logger = logging.getLogger(__name__)
 
 ACCESS_REMOVED = "access removed"
+# A tracked repository deleted on GitHub: no event or import can reach it any more, but the figures of the periods it
+# was part of stay as they were (its history still counts), until an admin drops it from the figures.
 REPOSITORY_DELETED = "repository deleted"
+REPOSITORY_DROPPED = "repository deleted, dropped from the figures"
 
 
 @dataclass(frozen=True)
@@ -210,7 +214,9 @@ def repository_update_flags(*, github_repo_id: int, private: bool, archived: boo
 
 @transaction.atomic
 def repository_delete(*, github_repo_id: int) -> None:
-    """``repository.deleted``: gone from every installation; tracked copies become inactive, data kept."""
+    """``repository.deleted``: gone from every installation; tracked copies stop (nothing of it can be fetched any
+    more) but keep counting in the figures, so a past period's numbers do not change because of a later deletion.
+    ``repository_drop_from_figures`` is the admins' explicit choice to take it out."""
     now = timezone.now()
     InstallationRepository.objects.filter(github_repo_id=github_repo_id, removed_at__isnull=True).update(
         removed_at=now, updated_at=now
@@ -235,3 +241,15 @@ def account_repositories_rename(
             )
             renamed += 1
     return renamed
+
+
+@transaction.atomic
+def repository_drop_from_figures(*, team: Team, github_repo_id: int, dropped: bool = True) -> bool:
+    """An admin's choice for a repository deleted on GitHub: take its history out of the team's figures (``dropped``)
+    or count it again. Its data is kept either way. Returns whether the repository was one deleted on GitHub."""
+    before, after = (REPOSITORY_DELETED, REPOSITORY_DROPPED) if dropped else (REPOSITORY_DROPPED, REPOSITORY_DELETED)
+    rows = TrackedRepository.objects.filter(team=team, github_repo_id=github_repo_id, is_active=False)
+    if not rows.filter(inactive_reason__in=(REPOSITORY_DELETED, REPOSITORY_DROPPED)).exists():
+        return False
+    rows.filter(inactive_reason=before).update(inactive_reason=after, updated_at=timezone.now())
+    return True

@@ -52,6 +52,7 @@ class WeekPoint:
     merged: int
     cycle_p50: float | None  # hours, for the chart's axis
     partial: bool = False  # the period covers only some of its days
+    cycle_p50_seconds: float | None = None  # the same median, for the table (``duration_text``, as every duration)
 
 
 def team_flow_summary(*, team: Team, filters: DashboardFilters) -> FlowSummary:
@@ -108,7 +109,9 @@ def team_weekly_trends(*, team: Team, filters: DashboardFilters) -> list[WeekPoi
     for week, stats in zip(weeks, by_week, strict=True):
         partial = week < filters.start or week + timedelta(days=6) > filters.end
         p50 = stats.p50 / 3600 if stats.p50 is not None else None
-        points.append(WeekPoint(week=week, merged=stats.count, cycle_p50=p50, partial=partial))
+        points.append(
+            WeekPoint(week=week, merged=stats.count, cycle_p50=p50, partial=partial, cycle_p50_seconds=stats.p50)
+        )
     return points
 
 

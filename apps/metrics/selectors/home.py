@@ -23,7 +23,7 @@ class HomeSummary:
 def team_home_summary(*, team: Team, untracked_repo_ids: frozenset[int] = frozenset()) -> HomeSummary:
     """The week's figures are counted in the dashboard's scope (tracked repositories, no hidden members, no bots),
     so they match what the dashboard shows; ``pull_requests`` is what the imports brought in ("1,240 imported")."""
-    today = timezone.localdate()
+    today = timezone.localdate(timezone=team.tzinfo)  # Monday is the team's, whatever zone the caller runs in
     week = DashboardFilters(
         start=today - timedelta(days=today.weekday()), end=today, untracked_repo_ids=untracked_repo_ids
     )

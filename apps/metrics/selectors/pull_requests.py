@@ -129,6 +129,8 @@ def _when(moment: datetime | None) -> str:
 def _pickup_reason(pr: PullRequest) -> str:
     if pr.ready_at is None:
         return "none yet: it has never left draft"
+    if pr.first_review_at is None and pr.merged_at is not None:
+        return "none: no human other than the author reviewed it before the merge"
     if pr.first_review_at is None:
         return "none yet: no human other than the author has reviewed it"
     if pr.first_review_at < pr.ready_at:
@@ -158,10 +160,14 @@ def _breakdown_reasons(pr: PullRequest) -> list[Reason]:
     if not reviewed:
         review = "0: it was merged without a review"
     elif not approved:
-        review = "first review → merge: nobody approved it before the merge"
+        review = "first review → merge: no approval stood at the merge"
     else:
         review = "first review → last approval"
-    merge_wait = "last approval → merge" if approved else "0: nobody approved it before the merge"
+    merge_wait = (
+        "last approval → merge"
+        if approved
+        else "0: no approval stood at the merge (none was given, or its reviewer asked for changes after it)"
+    )
     reasons = [Reason("Draft", duration_text(pr.draft_seconds), draft)]
     # One pickup line per panel: the breakdown's phase is shown only when it differs from the "Pickup" figure above
     # (merged without a review, or reviewed without ever leaving draft), under a name of its own.
@@ -189,6 +195,10 @@ def _review_note(pr: PullRequest, review: PRReview) -> str:
         return "ignored: the author's own review"
     if review.submitted_at is None:
         return "ignored: not submitted"
+    if review.reviewer_id is None:
+        return "ignored: a deleted account (it may be the author's own)"
+    if pr.merged_at is not None and review.submitted_at > pr.merged_at:
+        return "ignored: after the merge"
     return "counted"
 
 
@@ -226,10 +236,18 @@ def _reasons(pr: PullRequest, reviews: list[PRReview]) -> list[Reason]:
             _when(pr.first_review_at),
             f"first review by {first.reviewer} (bots' and the author's own reviews do not count)"
             if first
+            else "no human other than the author reviewed it before the merge"
+            if pr.merged_at
             else "no human other than the author has reviewed it yet",
         ),
         Reason("Pickup", duration_text(pr.review_time_seconds), _pickup_reason(pr)),
-        Reason("Last approval", _when(pr.last_approval_at), f"approved by {approval.reviewer}" if approval else "none"),
+        Reason(
+            "Last approval",
+            _when(pr.last_approval_at),
+            f"approved by {approval.reviewer}, whose approval still stood"
+            if approval
+            else "none standing: a reviewer's later request for changes withdraws their approval",
+        ),
         Reason(
             "Cycle time",
             duration_text(pr.cycle_time_seconds),

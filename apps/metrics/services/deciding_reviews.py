@@ -1,18 +1,20 @@
 """The reviews that decide a PR's metrics, found by index probes: what an event reads does not grow with the PR.
 
-Every metric of DESIGN §6 depends on at most three submitted reviews per reviewer: their first (the PR's first
-review is one of these, and so is the one a response time is measured to), their last approval before the merge
-(the PR's last approval is one of these) and their latest (whether a review request is still open depends on it).
-Any set of reviews holding those gives the same metrics as all of them. Whether a reviewer counts (a bot, the
-author) is a property of the reviewer, so the rules still decide that, from these.
+Every metric of DESIGN §6 depends on at most four submitted reviews per reviewer: their first (the PR's first
+review is one of these, and so is the one a response time is measured to), their last approval and their last
+request for changes before the merge (the PR's last approval is the latest approval no later request for changes of
+its reviewer withdrew) and their latest (whether a review request is still open depends on it). Any set of reviews
+holding those gives the same metrics as all of them. Whether a reviewer counts (a bot, the author) is a property of
+the reviewer, so the rules still decide that, from these; reviews without a reviewer (a deleted account) never
+count, so none is read.
 
 A busy PR (a bot commenting on every push, a long review thread) collects thousands of reviews from a handful of
 people, and each of its review events recomputes its metrics. Ranking all of its reviews (a window per reviewer)
 reads every one of them on every event. Here the database walks the index ``(pull request, reviewer,
 submitted_at, id)`` instead: one probe finds the PR's next reviewer (a loose index scan, by a recursive CTE that
 PostgreSQL and SQLite both run), one probe at each end of a reviewer's range reads their first and latest review,
-and one probe of a partial index of approvals reads their last approval before the merge. That is a few rows per
-reviewer, whatever the PR's history. The indexes are ``PRReview.Meta.indexes`` (migration 0013).
+and one probe of a partial index of approvals (and one of requests for changes) reads their last one before the
+merge. That is a few rows per reviewer, whatever the PR's history. The indexes are ``PRReview.Meta.indexes``.
 """
 
 # The SQL is assembled from this module's constants and table names; every value is a query parameter.
@@ -29,7 +31,8 @@ from apps.metrics.models import PRReview, ReviewState, TeamMember
 from apps.metrics.rules import ReviewFact
 
 _REVIEWS = PRReview._meta.db_table
-_APPROVED = ReviewState.APPROVED.value  # a literal in the SQL, so the partial index of approvals applies
+_APPROVED = ReviewState.APPROVED.value  # literals in the SQL, so the partial indexes of approvals and of
+_CHANGES = ReviewState.CHANGES_REQUESTED.value  # requests for changes apply
 # What a deciding review is read with; ``reviewer_is_bot`` is looked up by the member's primary key.
 _COLUMNS = (
     "r.id, r.pull_request_id, r.reviewer_id, r.state, r.submitted_at, r.github_review_id, r.response_seconds, "
@@ -46,8 +49,8 @@ def deciding_reviews(merged_at: dict[int, datetime | None]) -> tuple[dict[int, l
     metric, as facts by PR, and each one's (github_review_id, stored response time, its copies of the PR's scope
     columns).
 
-    Besides each reviewer's first, latest and last approval before the merge (reviews without a reviewer count as
-    one more reviewer), the reviews that still hold a response time are read, to clear one that a late, earlier
+    Besides each reviewer's first, latest, last approval and last request for changes before the merge, the
+    reviews that still hold a response time are read, to clear one that a late, earlier
     review displaced: a partial index holds only those, about one per reviewer. (PostgreSQL picks that index from
     its statistics; a table never analyzed looks to it as if almost every review held a response time.)
     """
@@ -86,24 +89,22 @@ def _deciding_sql(merged_at: dict[int, datetime | None]) -> tuple[str, list[obje
         "WHERE r.pull_request_id = v.pr AND r.reviewer_id > v.rid ORDER BY r.reviewer_id LIMIT 1) "
         "FROM reviewers v WHERE v.rid IS NOT NULL)"
     )
-    approval = f" AND r.state = '{_APPROVED}' AND r.submitted_at <= v.approved_until"
+    until = " AND r.submitted_at <= v.approved_until"
+    approval = f" AND r.state = '{_APPROVED}'{until}"
+    changes = f" AND r.state = '{_CHANGES}'{until}"
     lateral = connection.vendor == "postgresql"
     selects: list[str] = []
-    # Each reviewer of each PR, then the reviews without a reviewer (a deleted account) as one more reviewer.
-    for reviewer, source, where in (
-        ("r.reviewer_id = v.rid", "reviewers v", " WHERE v.rid IS NOT NULL"),
-        ("r.reviewer_id IS NULL", "prs v", ""),
-    ):
-        for order, condition in (("ASC", ""), ("DESC", ""), ("DESC", approval)):
-            probe = (
-                f"SELECT {_COLUMNS if lateral else 'r.id'} FROM {_REVIEWS} r WHERE r.pull_request_id = v.pr "
-                f"AND {reviewer} AND r.submitted_at IS NOT NULL{condition} "
-                f"ORDER BY r.submitted_at {order}, r.id {order} LIMIT 1"
-            )
-            if lateral:
-                selects.append(f"SELECT d.* FROM {source} CROSS JOIN LATERAL ({probe}) d{where}")
-            else:
-                selects.append(f"SELECT ({probe}) FROM {source}{where}")
+    # Each reviewer of each PR: first, latest, last approval and last request for changes before the merge.
+    for order, condition in (("ASC", ""), ("DESC", ""), ("DESC", approval), ("DESC", changes)):
+        probe = (
+            f"SELECT {_COLUMNS if lateral else 'r.id'} FROM {_REVIEWS} r WHERE r.pull_request_id = v.pr "
+            f"AND r.reviewer_id = v.rid AND r.submitted_at IS NOT NULL{condition} "
+            f"ORDER BY r.submitted_at {order}, r.id {order} LIMIT 1"
+        )
+        if lateral:
+            selects.append(f"SELECT d.* FROM reviewers v CROSS JOIN LATERAL ({probe}) d WHERE v.rid IS NOT NULL")
+        else:
+            selects.append(f"SELECT ({probe}) FROM reviewers v WHERE v.rid IS NOT NULL")
     in_prs = ", ".join(["%s"] * len(pr_ids))
     responses = f"FROM {_REVIEWS} r WHERE r.pull_request_id IN ({in_prs}) AND r.response_seconds IS NOT NULL"
     params += pr_ids

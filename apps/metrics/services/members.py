@@ -8,7 +8,8 @@ afterwards the admins' call (``team_member_mark_bot``), so a later payload never
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,27 +23,35 @@ from config.queues import task_enqueue_long
 
 RECOMPUTE_REQUEUE_AFTER = timedelta(minutes=10)
 
+_EPOCH = datetime.min.replace(tzinfo=UTC)
+
 
 def team_members_bulk_upsert(*, team: Team, people: Iterable[GitHubPerson | None]) -> dict[int, TeamMember]:
     """Make sure every person is stored and current; return them by ``github_id``.
 
     Known, unchanged people cost one read and no write, so a busy reviewer's row is not rewritten (and locked
-    until commit) by every webhook that mentions them; new or renamed people are upserted.
+    until commit) by every webhook that mentions them; new or renamed people are upserted. A person's login, name
+    and avatar are the ones of the newest payload by GitHub's time (``GitHubPerson.seen_at``), not of the last to
+    arrive: a delivery redelivered after a rename describes the account as it was, and changes nothing.
     """
+    now = timezone.now()
     latest: dict[int, GitHubPerson] = {}
     for person in people:
         if person is not None:
-            latest[person.github_id] = _merge(latest.get(person.github_id), person)
+            dated = person if person.seen_at is not None else replace(person, seen_at=now)
+            latest[person.github_id] = _merge(latest.get(person.github_id), dated)
     if not latest:
         return {}
     stored = {m.github_id: m for m in TeamMember.objects.filter(team=team, github_id__in=list(latest))}
-    stale = [p for gid, p in sorted(latest.items()) if gid not in stored or _differs(stored[gid], p)]
+    stale = [p for gid, p in sorted(latest.items()) if gid not in stored or _newer_and_differs(stored[gid], p)]
     if stale:
         stored.update(_upsert(team, stale, stored))
     return stored
 
 
-def _differs(member: TeamMember, person: GitHubPerson) -> bool:
+def _newer_and_differs(member: TeamMember, person: GitHubPerson) -> bool:
+    if member.login_seen_at is not None and person.seen_at is not None and person.seen_at < member.login_seen_at:
+        return False  # an older description of the account: what is stored is newer
     return (
         member.github_username != person.login
         or (bool(person.avatar_url) and member.avatar_url != person.avatar_url)
@@ -70,13 +79,15 @@ def _upsert(team: Team, people: list[GitHubPerson], stored: dict[int, TeamMember
                 display_name=person.name or (known.display_name if known else ""),
                 is_bot=known.is_bot if known else is_bot_login(login=person.login, is_bot=person.is_bot),
                 is_active=known.is_active if known else True,
+                login_seen_at=person.seen_at,
                 created_at=known.created_at if known else now,
                 updated_at=now,
             )
         )
     upserted: dict[int, TeamMember] = {}
     for (has_avatar, has_name), batch in groups.items():
-        fields = ["github_username", "updated_at"] + ["avatar_url"] * has_avatar + ["display_name"] * has_name
+        fields = ["github_username", "login_seen_at", "updated_at"]
+        fields += ["avatar_url"] * has_avatar + ["display_name"] * has_name
         TeamMember.objects.bulk_create(
             batch, update_conflicts=True, unique_fields=["team", "github_id"], update_fields=fields
         )
@@ -88,14 +99,18 @@ def _upsert(team: Team, people: list[GitHubPerson], stored: dict[int, TeamMember
 
 
 def _merge(known: GitHubPerson | None, person: GitHubPerson) -> GitHubPerson:
+    """Two descriptions of one account in a batch: the newer one's (by GitHub's time) fields, the other's where the
+    newer one has none."""
     if known is None:
         return person
+    older, newer = (known, person) if (known.seen_at or _EPOCH) <= (person.seen_at or _EPOCH) else (person, known)
     return GitHubPerson(
         github_id=person.github_id,
-        login=person.login or known.login,
-        avatar_url=person.avatar_url or known.avatar_url,
+        login=newer.login or older.login,
+        avatar_url=newer.avatar_url or older.avatar_url,
         is_bot=person.is_bot or known.is_bot,
-        name=person.name or known.name,
+        name=newer.name or older.name,
+        seen_at=newer.seen_at,
     )
 
 

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from django.utils import timezone
@@ -102,6 +103,8 @@ def snapshot_apply(pr: PullRequest, snapshot: PullRequestSnapshot, members: dict
     for name, value in fields.items():
         if value is None and name in UNKNOWN_WHEN_NONE:
             continue  # a review payload's shorter PR object does not know the size: keep what is stored
+        if value is None and name == "author_id":
+            continue  # a deleted author (``ghost``, or GraphQL's null) never replaces the person stored before
         setattr(pr, name, value)
     author = next((m for m in members.values() if m.pk == pr.author_id), None)
     if author is not None:
@@ -197,10 +200,13 @@ def snapshot_entries(snapshot: PullRequestSnapshot) -> list[TimelineEntry]:
 def people_of(
     snapshot: PullRequestSnapshot, reviews: Sequence[ReviewSnapshot], timeline: Sequence[TimelineEntry]
 ) -> list[GitHubPerson | None]:
+    """Everyone an event names, each seen at the event's own time (its PR's ``updated_at`` or its reviews'
+    ``submitted_at``, whichever is later), never the time it arrived: the newest login by that time wins."""
+    seen = max([snapshot.updated_at, *(r.submitted_at for r in reviews if r.submitted_at is not None)])
     people = [snapshot.author, *(r.reviewer for r in reviews)]
     for entry in timeline:
         people += [entry.actor, entry.subject]
-    return people
+    return [replace(p, seen_at=seen) if p is not None and p.seen_at is None else p for p in people]
 
 
 def event_rows(pr: PullRequest, entries: Iterable[TimelineEntry], members: dict[int, TeamMember]) -> list[PREvent]:

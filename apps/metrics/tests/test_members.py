@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from django.urls import reverse
 
-from apps.metrics.models import MetricsRecompute, PullRequest, TeamMember
+from apps.metrics.models import MetricsRecompute, PRReview, PullRequest, TeamMember
 from apps.metrics.services import (
+    pull_request_upsert,
+    pull_requests_import,
     review_upsert,
     team_member_mark_bot,
     team_member_set_visibility,
@@ -189,3 +193,46 @@ def test_without_a_broker_mark_as_bot_answers_before_the_recompute_which_runs_in
     background.join()
     assert PullRequest.objects.filter(first_review_at__isnull=True).count() == 3
     assert MetricsRecompute.objects.get().status == "done"
+
+
+# A deleted account: the author ada (id 1) commented on her own PR an hour after opening it; bob reviewed at 5 h.
+ADA = PersonFactory(github_id=1, login="ada")
+BOB = PersonFactory(github_id=2, login="bob")
+
+
+def _history(author, commenter):
+    """The PR and ada's comment as GitHub describes them: ``author``/``commenter`` are None once ada's account is
+    deleted (the webhook mapping turns ``ghost`` into no one; GraphQL answers ``author: null``)."""
+    snapshot = SnapshotFactory(github_pr_id=77, author=author, updated_at=at(6))
+    comment = ReviewFactory(github_review_id=1, reviewer=commenter, state="COMMENTED", submitted_at=at(1))
+    review = ReviewFactory(github_review_id=2, reviewer=BOB, state="APPROVED", submitted_at=at(5))
+    return snapshot, [comment, review]
+
+
+@pytest.mark.parametrize("road", ["webhooks, then an import after the deletion", "an import after the deletion"])
+def test_a_deleted_authors_own_comment_never_becomes_the_first_review(team, road):
+    if road.startswith("webhooks"):
+        snapshot, reviews = _history(ADA, ADA)
+        for review in reviews:
+            review_upsert(team=team, pull_request=replace(snapshot, updated_at=at(1)), review=review)
+    snapshot, reviews = _history(None, None)
+    pull_requests_import(team=team, items=[(replace(snapshot, fetched=True), reviews, ())])
+
+    pr = PullRequest.objects.get()
+    assert pr.first_review_at == at(5) and pr.review_time_seconds == 5 * 3600
+    if road.startswith("webhooks"):  # the people stored before the deletion stay
+        assert pr.author.github_username == "ada"
+        assert PRReview.objects.get(github_review_id=1).reviewer.github_username == "ada"
+
+
+def test_the_newest_login_by_githubs_time_wins_over_an_older_delivery_redelivered(team):
+    renamed = PersonFactory(github_id=42, login="new-name")
+    review_upsert(team=team, pull_request=SnapshotFactory(author=renamed, updated_at=at(5)), review=ReviewFactory())
+    older = SnapshotFactory(author=replace(renamed, login="old-name"), updated_at=at(1))
+
+    pull_request_upsert(team=team, snapshot=older)  # a delivery from before the rename, redelivered now
+
+    assert TeamMember.objects.get(github_id=42).github_username == "new-name"
+    newer = SnapshotFactory(author=replace(renamed, login="newest-name"), updated_at=at(9))
+    pull_request_upsert(team=team, snapshot=newer)
+    assert TeamMember.objects.get(github_id=42).github_username == "newest-name"

@@ -137,10 +137,39 @@ def test_merged_without_review_puts_all_waiting_time_in_pickup(team):
 
 
 def test_a_review_after_the_merge_does_not_make_it_reviewed(team):
+    """One rule: a review submitted after the merge is not a first review. The PR is merged without review and has
+    no pickup time, so it cannot add 30 h to the Pickup card while counted "merged without review"."""
     snap = SnapshotFactory(state="closed", merged=True, updated_at=at(4), closed_at=at(4), merged_at=at(4))
-    review_upsert(team=team, pull_request=snap, review=ReviewFactory(submitted_at=at(9)))
+    review_upsert(team=team, pull_request=snap, review=ReviewFactory(submitted_at=at(34)))
     pr = PullRequest.objects.get()
-    assert pr.merged_without_review and pr.first_review_at == at(9)
+    assert pr.merged_without_review
+    assert pr.first_review_at is None and pr.review_time_seconds is None
+    assert PRReview.objects.get().submitted_at == at(34)  # stored all the same
+
+
+def test_an_approval_withdrawn_by_the_same_reviewers_request_for_changes_is_not_the_last_approval(team):
+    """Approved at 2 h, changes requested by the same reviewer at 3 h, merged at 6 h: no approval stood at the merge,
+    so there is no merge wait (it was 4 h from the withdrawn approval). Another reviewer's approval still stands."""
+    merged = SnapshotFactory(state="closed", merged=True, updated_at=at(6), closed_at=at(6), merged_at=at(6))
+    bob, carol = PersonFactory(login="bob"), PersonFactory(login="carol")
+    review_upsert(team=team, pull_request=merged, review=ReviewFactory(reviewer=bob, submitted_at=at(2)))
+    review_upsert(
+        team=team,
+        pull_request=merged,
+        review=ReviewFactory(reviewer=bob, state="CHANGES_REQUESTED", submitted_at=at(3)),
+    )
+    review_upsert(
+        team=team, pull_request=merged, review=ReviewFactory(reviewer=bob, state="COMMENTED", submitted_at=at(4))
+    )
+    pr = PullRequest.objects.get()
+    assert pr.last_approval_at is None and pr.merge_wait_seconds == 0 and pr.review_phase_seconds == 4 * H
+
+    review_upsert(team=team, pull_request=merged, review=ReviewFactory(reviewer=carol, submitted_at=at(1)))
+    pr.refresh_from_db()
+    assert pr.last_approval_at == at(1) and pr.merge_wait_seconds == 5 * H
+    review_upsert(team=team, pull_request=merged, review=ReviewFactory(reviewer=bob, submitted_at=at(5)))
+    pr.refresh_from_db()
+    assert pr.last_approval_at == at(5) and pr.merge_wait_seconds == 1 * H
 
 
 def test_closed_unmerged_has_no_cycle_time(team):

@@ -328,3 +328,26 @@ def test_a_weeks_median_is_rounded_as_the_cards_are(member_client, team):
     week = page[page.index('data-figure="week-cycle-2026-11-02"') :]
     assert card[card.index(">") + 1 : card.index("</a>")] == "2.2 h"
     assert week[week.index(">") + 1 : week.index("</a>")] == "2.2 h"  # one rounding rule (duration_text) for both
+
+
+def test_a_weeks_median_is_in_the_same_words_as_the_cards_and_the_list(member_client, team):
+    """A PR open for 13,189 hours: the cards and the list said "549.5 d", the weekly table "13189.0 h"."""
+    merged_pr(team, title="A very old branch", hours=5, created_at=at(5 - 13189))
+
+    page = member_client.get(dashboard_url(team), PERIOD).content.decode()
+
+    card = page[page.index('data-figure="cycle-p50"') :]
+    week = page[page.index('data-figure="week-cycle-2026-11-02"') :]
+    assert card[card.index(">") + 1 : card.index("</a>")] == "549.5 d"
+    assert week[week.index(">") + 1 : week.index("</a>")] == "549.5 d"
+
+
+def test_a_review_after_the_merge_is_counted_once_as_merged_without_review_and_never_in_pickup(member_client, team):
+    """Reviewed 30 h after its merge: it was "merged without review" and also added 30 h to the Pickup card."""
+    merged_pr(team, title="Reviewed too late", hours=4, review_at=34)
+
+    page = member_client.get(dashboard_url(team), PERIOD)
+
+    assert page.context["pickup"].count == 0
+    assert (page.context["summary"].merged_without_review, page.context["summary"].merged) == (1, 1)
+    assert "0 first reviews" in page.content.decode()

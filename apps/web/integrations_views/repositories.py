@@ -19,6 +19,7 @@ from apps.integrations.forms import RepositoryBulkForm, RepositoryFilterForm
 from apps.integrations.models import TrackedRepository
 from apps.integrations.selectors import team_repositories, team_repository_row, team_repository_rows
 from apps.integrations.selectors_freshness import team_freshness
+from apps.integrations.services.repositories import repository_drop_from_figures
 from apps.integrations.services.sync import tracked_repository_sync
 from apps.integrations.services.tracking import (
     TrackingError,
@@ -93,6 +94,17 @@ def github_repository_untrack(request: TeamRequest, github_repo_id: int) -> Http
     if team_repository_row(team=request.team, github_repo_id=github_repo_id) is None:
         raise Http404("No such repository.")
     repository_untrack(team=request.team, github_repo_id=github_repo_id)
+    return _after_change(request, github_repo_id)
+
+
+@team_admin_required
+@require_POST
+def github_repository_drop(request: TeamRequest, github_repo_id: int) -> HttpResponse:
+    """A repository deleted on GitHub: drop its history from the figures (``drop=1``) or count it again (``drop=0``).
+    Nothing is deleted; past periods change only by this choice."""
+    dropped = request.POST.get("drop") != "0"
+    if not repository_drop_from_figures(team=request.team, github_repo_id=github_repo_id, dropped=dropped):
+        raise Http404("No repository deleted on GitHub with this id.")
     return _after_change(request, github_repo_id)
 
 

@@ -79,7 +79,7 @@ PARTIAL = ' <span class="muted">(partial week)</span>'
 @register.simple_tag(takes_context=True)
 def week_rows(context: Any, trends: Sequence[WeekPoint]) -> SafeString:
     """The rows of the weekly table: the week, its merged PRs and its median cycle time, each linked to its PRs.
-    Hours to one decimal, as every duration on the pages is rounded (``duration_text``)."""
+    The median in ``duration_text``'s words, as the cards and the lists show every duration."""
 
     def row(point: WeekPoint) -> str:
         return WEEK_ROW.format(
@@ -89,7 +89,7 @@ def week_rows(context: Any, trends: Sequence[WeekPoint]) -> SafeString:
             merged_url=escape(figure_url(context, "week-merged", week=point.week)),
             merged=point.merged,
             cycle_url=escape(figure_url(context, "week-cycle", week=point.week)),
-            cycle="—" if point.cycle_p50 is None else f"{point.cycle_p50:.1f} h",
+            cycle=duration_text(point.cycle_p50_seconds),
         )
 
     return mark_safe("".join(row(point) for point in trends))  # noqa: S308 — every value above is escaped

@@ -180,3 +180,17 @@ def test_another_teams_reviewer_or_figure_shows_nothing_of_this_team(member_clie
 def test_definitions_page_lists_each_figure_with_version(member_client, team):
     page = member_client.get(reverse("metrics:definitions", kwargs={"team_slug": team.slug})).content.decode()
     assert 'id="cycle-time"' in page and "v2, since 2026-12-01" in page and 'id="open-requests"' in page
+
+
+def test_definitions_say_where_each_figure_differs_from_other_products_and_keep_no_implementation_history(
+    member_client, team
+):
+    page = unescape(member_client.get(reverse("metrics:definitions", kwargs={"team_slug": team.slug})).content.decode())
+    for gone in ("two decimals", "percentile_cont", "PostgreSQL"):
+        assert gone not in page
+    pickup = page[page.index('id="pickup"') : page.index('id="size"')]
+    assert "v3, since 2026-12-07" in pickup
+    assert all(name in pickup for name in ("LinearB", "Swarmia", "DevLake", "Middleware"))
+    assert "A plain comment on the conversation is not a review" in pickup
+    assert "A review submitted after the merge is not a first review" in pickup
+    assert "https://linearb.helpdocs.io/" in page and 'id="sources"' in page

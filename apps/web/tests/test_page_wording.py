@@ -9,7 +9,8 @@ import pytest
 from django.urls import reverse
 
 from apps.metrics.models import PullRequest, TeamMember
-from apps.metrics.tests.factories import PersonFactory
+from apps.metrics.services import review_upsert
+from apps.metrics.tests.factories import PersonFactory, ReviewFactory, SnapshotFactory, at
 from apps.metrics.tests.test_views import PERIOD, dashboard_url, merged_pr, panel_url
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +54,23 @@ def test_a_pr_merged_without_review_names_its_wait_apart_from_pickup(member_clie
 def test_the_people_page_says_its_counts_are_all_time(member_client, team):
     merged_pr(team, title="Anything", hours=1)
     page = member_client.get(reverse("metrics:people", kwargs={"team_slug": team.slug})).content.decode()
-    assert "<th>PRs (all time)</th><th>Reviews (all time)</th>" in page
+    assert "<th>PRs (all time)</th><th>Reviews of others' PRs (all time)</th>" in page
+
+
+def test_the_people_pages_reviews_are_counted_as_reviewer_load_counts_them(member_client, team):
+    """The author's own comments are stored but are not reviews: the dashboard leaves them out, so does this page."""
+    ada, bob = PersonFactory(login="ada"), PersonFactory(login="bob")
+    snap = SnapshotFactory(author=ada, updated_at=at(3))
+    for reviewer, hours in ((ada, 1), (ada, 2), (bob, 3)):
+        review = ReviewFactory(reviewer=reviewer, state="COMMENTED", submitted_at=at(hours))
+        review_upsert(team=team, pull_request=snap, review=review)
+    pending = ReviewFactory(reviewer=bob, state="PENDING", submitted_at=None)
+    review_upsert(team=team, pull_request=snap, review=pending)
+
+    page = member_client.get(reverse("metrics:people", kwargs={"team_slug": team.slug})).content.decode()
+
+    counts = dict(re.findall(r"<td>(ada|bob)</td>\s*<td>\d+</td><td>(\d+)</td>", page))
+    assert counts == {"ada": "0", "bob": "1"}
 
 
 @pytest.mark.parametrize(
