@@ -4,12 +4,20 @@
 ``{"data": {"rateLimit": {...}, "repository": {"nameWithOwner", "pullRequests": {"totalCount",
 "pageInfo": {"hasNextPage", "endCursor"}, "nodes": [...]}}}}``; ``PullRequestReviews`` pages one PR's reviews.
 Faults (HTTP statuses) can be queued, and the reported budget set.
+
+A node may carry ``all_timeline_items`` (every timeline item of the PR, oldest first, each a dict with its
+``__typename`` and fields as GitHub documents them: ``ReadyForReviewEvent`` / ``ConvertToDraftEvent``
+``{createdAt, actor}``, ``ReviewRequestedEvent`` / ``ReviewRequestRemovedEvent`` ``{createdAt, actor,
+requestedReviewer}``): the fake answers ``timelineItems`` with the items whose type the query's ``itemTypes``
+names (``READY_FOR_REVIEW_EVENT``…), as GitHub does. A node's ``reviewRequests`` (the requests pending now) is
+answered only when the query asks for ``reviewRequests``.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,6 +31,17 @@ BASE = datetime(2026, 11, 1, tzinfo=UTC)
 
 def iso(moment: datetime | None) -> str | None:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+
+
+def item_type(typename: str) -> str:
+    """``ReviewRequestedEvent`` → ``REVIEW_REQUESTED_EVENT``: the ``PullRequestTimelineItemsItemType`` naming it."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", typename).upper()
+
+
+def asked_item_types(query: str) -> set[str]:
+    """The ``itemTypes: [...]`` of the query's ``timelineItems`` (empty: the query names none)."""
+    found = re.search(r"itemTypes:\s*\[([^\]]*)\]", query)
+    return {name.strip() for name in found.group(1).split(",") if name.strip()} if found else set()
 
 
 def cursor(offset: int) -> str:
@@ -108,16 +127,25 @@ class FakeGraphQL:
         else:
             if self.before_page is not None:
                 self.before_page(len([r for r in self.requests if "first" in r["variables"]]) - 1)
-            data = {"rateLimit": rate, "repository": self._repository(variables)}
+            data = {"rateLimit": rate, "repository": self._repository(variables, body["query"])}
         return 200, {}, json.dumps({"data": data})
 
-    def _repository(self, variables: dict[str, Any]) -> dict[str, Any]:
+    def _repository(self, variables: dict[str, Any], query: str) -> dict[str, Any]:
         start, first = offset_after(variables.get("after")), int(variables["first"])
         window = self.nodes[start : start + first]
-        nodes = []
+        nodes, types = [], asked_item_types(query)
         for node in window:
             reviews = node["all_reviews"]
-            shown = {k: v for k, v in node.items() if k != "all_reviews"}
+            shown = {k: v for k, v in node.items() if k not in {"all_reviews", "all_timeline_items", "reviewRequests"}}
+            if "all_timeline_items" in node:
+                items = [item for item in node["all_timeline_items"] if item_type(item["__typename"]) in types]
+                shown["timelineItems"] = {
+                    "totalCount": len(items),
+                    "pageInfo": {"hasNextPage": False, "endCursor": cursor(len(items) - 1) if items else None},
+                    "nodes": items,
+                }
+            if "reviewRequests" in node and "reviewRequests" in query:
+                shown["reviewRequests"] = node["reviewRequests"]
             shown["reviews"] = {
                 "totalCount": len(reviews),
                 "pageInfo": {"hasNextPage": len(reviews) > 100, "endCursor": cursor(min(len(reviews), 100) - 1)},
