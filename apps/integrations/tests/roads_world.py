@@ -237,7 +237,8 @@ def _choices(pr: PRState, renamed: set[str]) -> list[tuple[str, str, str]]:
 
 @st.composite
 def histories(draw: st.DrawFn, *, max_prs: int = 2, max_facts: int = 9) -> list[Fact]:
-    """One or two PRs by ada (the second may open later), each with up to ``max_facts`` facts after opening."""
+    """One or two PRs by ada (the second may open later), each with up to ``max_facts`` facts after opening,
+    and renames that a later delivery tells."""
     facts: list[Fact] = []
     now = START
     prs: dict[int, PRState] = {}
@@ -263,4 +264,18 @@ def histories(draw: st.DrawFn, *, max_prs: int = 2, max_facts: int = 9) -> list[
                 renamed.add(who)
         _apply(prs, logins, fact)
         facts.append(fact)
-    return facts
+    return _renames_told(facts, prs)
+
+
+def _renames_told(facts: list[Fact], prs: dict[int, PRState]) -> list[Fact]:
+    """The renames some later delivery tells: GitHub sends no webhook when a person renames, so webhooks alone
+    learn a new login only from a later event that names the person (as sender, reviewer, requested reviewer or
+    the PR's author). A rename nothing tells afterwards would make the roads differ by what they could know."""
+    told = []
+    for i, fact in enumerate(facts):
+        later = facts[i + 1 :]
+        if fact.kind != "rename" or any(
+            f.kind != "rename" and fact.who in {f.who, f.whom, prs[f.number].author} for f in later
+        ):
+            told.append(fact)
+    return told

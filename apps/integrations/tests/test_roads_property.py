@@ -10,7 +10,8 @@ facts that tie to the second). Each history reaches a fresh team by three roads:
 (b) **the history import only**: the repository is tracked after the last fact, and the real import
     (``tracked_repository_backfill``) reads GitHub's GraphQL (``graphql_fake``) as it is then;
 (c) **interleaved**: tracked at a drawn moment (deliveries before it are ignored, as in production), with catch-up
-    imports at drawn moments, GitHub moving on between an import's pages (one PR per page), deliveries held back and
+    imports at drawn moments, GitHub moving on while an import's page is on its way (fetched, not yet written; one
+    PR per page), deliveries held back and
     delivered late (GitHub's redelivery of a failed one), deliveries posted twice (same delivery id), and the
     repository untracked and tracked again; every held delivery arrives in the end.
 
@@ -27,6 +28,8 @@ same histories on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -36,6 +39,7 @@ from unittest import mock
 import pytest
 from django.core.cache import cache
 from django.db import transaction
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
@@ -83,7 +87,7 @@ class Road:
         self.n, self.k = len(facts), 0
         self.tracked: TrackedRepository | None = None
         self.sent: list[int] = []
-        self.between_pages: Callable[[int], None] | None = None
+        self.in_flight: Callable[[int], None] | None = None
 
     def happen(self) -> int:
         """The next fact happens on GitHub; returns its index."""
@@ -101,12 +105,11 @@ class Road:
 
     def import_now(self) -> None:
         """Track the repository (its first import), or catch up; the run pages through GitHub as it is meanwhile."""
-        self.gql.nodes = self.world.graphql_nodes(self.k)
 
         def before_page(page: int) -> None:
-            if self.between_pages is not None:
-                self.between_pages(page)
-            self.gql.nodes = self.world.graphql_nodes(self.k)
+            self.gql.nodes = self.world.graphql_nodes(self.k)  # GitHub answers the page as it is now,
+            if self.in_flight is not None:
+                self.in_flight(page)  # and facts may happen, and be delivered, before the import writes it
 
         self.gql.before_page = before_page
         if self.tracked is None or not self.tracked.is_active:
@@ -147,12 +150,12 @@ def interleaved(road: Road, data: st.DataObject) -> None:
         else:
             road.deliver(i)
 
-    def between_pages(page: int) -> None:
-        for _ in range(data.draw(st.integers(0, 2), label="facts before a page")):
+    def in_flight(page: int) -> None:
+        for _ in range(data.draw(st.integers(0, 2), label="facts while a page is on its way")):
             if road.k < road.n:
                 happen_and_maybe_deliver()
 
-    road.between_pages = between_pages
+    road.in_flight = in_flight
     while road.k < road.n or road.tracked is None or not road.tracked.is_active:
         if road.tracked is None and road.k >= track_at:
             road.import_now()
@@ -242,21 +245,26 @@ def figure_requests(team: Team, filters: DashboardFilters) -> list[tuple[str, Fi
 CSV_THROUGH_THE_VIEW = {"merged", "pickup", "response"}
 
 
-def figure_lists(team: Team, filters: DashboardFilters, client) -> dict[str, Any]:
-    """Each figure's list: its rows in order with what each contributed, and what it left out by reason."""
+def figure_lists(team: Team, filters: DashboardFilters, client: Client) -> dict[str, Any]:
+    """Each figure's list: its rows with what each contributed, in value order, and what it left out by reason.
+
+    Rows of equal value may come in any order (the lists break ties by our row id, which depends on the order
+    rows were written in): the values' order and the set of rows are compared, not the order within a tie.
+    """
     seen = {}
     period = {"start": filters.start.isoformat(), "end": filters.end.isoformat()}
     for name, request, query in figure_requests(team, filters):
         figure = figure_for(team=team, filters=filters, request=request)
         exclusions = figure_exclusions(figure)
-        rows = [(r.position, r.number, r.author, r.opened, r.merged, r.value, r.submitted)
-                for r in figure_export_rows(figure)]  # fmt: skip
-        seen[f"figure {name}"] = (exclusions.all_rows, exclusions.counted, exclusions.by_reason, rows)
+        rows = [(r.number, r.author, r.opened, r.merged, r.value, r.submitted) for r in figure_export_rows(figure)]
+        values = [row[4] for row in rows]
+        seen[f"figure {name}"] = (exclusions.all_rows, exclusions.counted, exclusions.by_reason, values, sorted(rows))
         if request.key in CSV_THROUGH_THE_VIEW and request.percentile in {None, 50}:
             url = reverse("metrics:figure_csv", kwargs={"team_slug": team.slug, "key": request.key})
             response = client.get(url, period | query)
             assert response.status_code == 200, (name, response.status_code)
-            seen[f"csv {name}"] = b"".join(response.streaming_content).decode()
+            header, *lines = csv.reader(io.StringIO(b"".join(response.streaming_content).decode()))
+            seen[f"csv {name}"] = (header, [line[7] for line in lines], sorted(line[1:] for line in lines))
     return seen
 
 
