@@ -21,7 +21,7 @@ these numbers" panel, the home summary, and every figure's PR list (its rows, in
 contributed, and what it left out by reason) and its CSV export. The server's clock follows GitHub's (an import
 runs in the second of the last fact that happened), so catch-up windows mean what they mean in production.
 
-``ROADS_EXAMPLES`` sets how many histories are drawn (default 25 per test; e.g. ``ROADS_EXAMPLES=5`` for a quick run);
+``ROADS_EXAMPLES`` sets how many histories are drawn (default 20 per test; e.g. ``ROADS_EXAMPLES=5`` for a quick run);
 ``ROADS_SHRINK=1`` shrinks a failure to its smallest history (minutes). Examples are derandomized, so CI runs the
 same histories on SQLite and PostgreSQL.
 """
@@ -66,7 +66,7 @@ from apps.teams.models import Membership, Role, Team
 pytestmark = pytest.mark.django_db
 
 INSTALLATION_ID = 31
-EXAMPLES = int(os.environ.get("ROADS_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("ROADS_EXAMPLES", "20"))
 
 
 class Clock:
