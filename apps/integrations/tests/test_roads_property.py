@@ -16,10 +16,16 @@ facts that tie to the second). Each history reaches a fresh team by three roads:
     repository untracked and tracked again; every held delivery arrives in the end.
 
 Every road ends knowing the whole history, so every figure a user can see must be the same: the dashboard's
-summary and pickup, the weekly table, the people page, reviewer load, the open review requests, each PR's "why
+summary, pickup and PR table, the weekly table, the people page, reviewer load, the open review requests, each PR's "why
 these numbers" panel, the home summary, and every figure's PR list (its rows, in order, with what each
 contributed, and what it left out by reason) and its CSV export. The server's clock follows GitHub's (an import
 runs in the second of the last fact that happened), so catch-up windows mean what they mean in production.
+
+Why: a team's data reaches us by every road over its life (history import at tracking, webhooks since, catch-ups
+after outages and re-tracking), so a figure that depends on the road depends on luck. What is not demanded, because
+no road can know it: the order of rows of equal value in a figure's list and of timeline items of one second (our
+row ids break those ties); a rename that no later delivery tells (GitHub sends no webhook for it, so
+``histories`` only draws renames a later event reveals).
 
 ``ROADS_EXAMPLES`` sets how many histories are drawn (default 20 per test; e.g. ``ROADS_EXAMPLES=5`` for a quick run);
 ``ROADS_SHRINK=1`` shrinks a failure to its smallest history (minutes). Examples are derandomized, so CI runs the
@@ -58,7 +64,7 @@ from apps.metrics.selectors.dashboard import team_flow_summary, team_pickup, tea
 from apps.metrics.selectors.figures import FIGURES, FigureRequest, figure_exclusions, figure_export_rows, figure_for
 from apps.metrics.selectors.home import team_home_summary
 from apps.metrics.selectors.people import team_people
-from apps.metrics.selectors.pull_requests import pull_request_explanation
+from apps.metrics.selectors.pull_requests import DEFAULT_SORT, pull_request_explanation, team_pull_request_table
 from apps.metrics.selectors.reviewers import pending_review_requests, team_reviewer_load
 from apps.metrics.selectors.scope import DashboardFilters
 from apps.teams.models import Membership, Role, Team
@@ -203,6 +209,13 @@ def panels(team: Team, client, period: tuple[date, date]) -> dict[str, Any]:
             (_who(r.member), r.reviews, r.response_p50, r.responses, r.open_requests)
             for r in team_reviewer_load(team=team, filters=filters)
         ]
+        table = team_pull_request_table(team=team, filters=filters, sort=DEFAULT_SORT)
+        rows = [
+            (pr.number, pr.state, pr.is_draft, pr.merged_at, pr.cycle_time_seconds, pr.review_time_seconds,
+             pr.additions, pr.deletions, pr.author.github_username if pr.author else None)
+            for pr in table[0 : table.count()]
+        ]  # fmt: skip
+        seen["PR table"] = sorted(rows, key=repr)  # rows of one merge second in any order
         pending = pending_review_requests(team=team, prs=PullRequest.objects.for_team(team))
         seen["open requests"] = sorted(pending.values_list("pull_request__number", "subject__github_id"))
         seen["people"] = [
@@ -259,7 +272,8 @@ def figure_lists(team: Team, filters: DashboardFilters, client: Client) -> dict[
         exclusions = figure_exclusions(figure)
         rows = [(r.number, r.author, r.opened, r.merged, r.value, r.submitted) for r in figure_export_rows(figure)]
         values = [row[4] for row in rows]
-        seen[f"figure {name}"] = (exclusions.all_rows, exclusions.counted, exclusions.by_reason, values, sorted(rows))
+        rows.sort(key=repr)
+        seen[f"figure {name}"] = (exclusions.all_rows, exclusions.counted, exclusions.by_reason, values, rows)
         if request.key in CSV_THROUGH_THE_VIEW and request.percentile in {None, 50}:
             url = reverse("metrics:figure_csv", kwargs={"team_slug": team.slug, "key": request.key})
             response = client.get(url, period | query)
