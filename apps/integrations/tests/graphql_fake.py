@@ -5,12 +5,19 @@
 "pageInfo": {"hasNextPage", "endCursor"}, "nodes": [...]}}}}``; ``PullRequestReviews`` pages one PR's reviews and
 ``PullRequestTimeline`` its timeline items (a node's ``all_timeline``), 100 at a time.
 Faults (HTTP statuses) can be queued, and the reported budget set.
+
+A node's ``all_timeline`` holds every timeline item of the PR, oldest first, each a dict with its ``__typename``
+and fields as GitHub documents them (``ReadyForReviewEvent`` / ``ConvertToDraftEvent`` ``{createdAt, actor}``,
+``ReviewRequestedEvent`` / ``ReviewRequestRemovedEvent`` ``{createdAt, actor, requestedReviewer}``): the fake answers ``timelineItems`` with the items whose type the query's ``itemTypes``
+names (``READY_FOR_REVIEW_EVENT``…), as GitHub does. A node's ``reviewRequests`` (the requests pending now) is
+answered only when the query asks for ``reviewRequests``.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,6 +31,22 @@ BASE = datetime(2026, 11, 1, tzinfo=UTC)
 
 def iso(moment: datetime | None) -> str | None:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+
+
+def item_type(typename: str) -> str:
+    """``ReviewRequestedEvent`` → ``REVIEW_REQUESTED_EVENT``: the ``PullRequestTimelineItemsItemType`` naming it."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", typename).upper()
+
+
+def asked_item_types(query: str) -> set[str]:
+    """The ``itemTypes: [...]`` of the query's ``timelineItems`` (empty: the query names none)."""
+    found = re.search(r"itemTypes:\s*\[([^\]]*)\]", query)
+    return {name.strip() for name in found.group(1).split(",") if name.strip()} if found else set()
+
+
+def asked(items: list[dict[str, Any]], types: set[str]) -> list[dict[str, Any]]:
+    """The timeline items whose type the query's ``itemTypes`` names (all of them when it names none)."""
+    return [item for item in items if not types or item_type(item["__typename"]) in types]
 
 
 def cursor(offset: int) -> str:
@@ -117,28 +140,34 @@ class FakeGraphQL:
         if "PullRequestReviews" in body["query"]:
             data = {"rateLimit": rate, "repository": {"pullRequest": {"reviews": self._reviews(variables)}}}
         elif "PullRequestTimeline" in body["query"]:
-            data = {"rateLimit": rate, "repository": {"pullRequest": {"timelineItems": self._timeline(variables)}}}
+            data = {
+                "rateLimit": rate,
+                "repository": {"pullRequest": {"timelineItems": self._timeline(variables, body["query"])}},
+            }
         else:
             if self.before_page is not None:
                 self.before_page(len([r for r in self.requests if "first" in r["variables"]]) - 1)
-            data = {"rateLimit": rate, "repository": self._repository(variables)}
+            data = {"rateLimit": rate, "repository": self._repository(variables, body["query"])}
         return 200, {}, json.dumps({"data": data})
 
-    def _repository(self, variables: dict[str, Any]) -> dict[str, Any]:
+    def _repository(self, variables: dict[str, Any], query: str) -> dict[str, Any]:
         start, first = offset_after(variables.get("after")), int(variables["first"])
         window = self.nodes[start : start + first]
-        nodes = []
+        nodes, types = [], asked_item_types(query)
         for node in window:
             reviews = node["all_reviews"]
-            timeline = node.get("all_timeline", [])
-            shown = {k: v for k, v in node.items() if k not in ("all_reviews", "all_timeline")}
+            timeline = asked(node.get("all_timeline", []), types)
+            shown = {k: v for k, v in node.items() if k not in {"all_reviews", "all_timeline", "reviewRequests"}}
             shown.setdefault(
                 "timelineItems",
                 {
+                    "totalCount": len(timeline),
                     "pageInfo": {"hasNextPage": len(timeline) > 100, "endCursor": cursor(min(len(timeline), 100) - 1)},
                     "nodes": timeline[:100],
                 },
             )
+            if "reviewRequests" in node and "reviewRequests" in query:
+                shown["reviewRequests"] = node["reviewRequests"]
             shown["reviews"] = {
                 "totalCount": len(reviews),
                 "pageInfo": {"hasNextPage": len(reviews) > 100, "endCursor": cursor(min(len(reviews), 100) - 1)},
@@ -166,12 +195,13 @@ class FakeGraphQL:
             "nodes": window,
         }
 
-    def _timeline(self, variables: dict[str, Any]) -> dict[str, Any]:
+    def _timeline(self, variables: dict[str, Any], query: str) -> dict[str, Any]:
         node = next(n for n in self.nodes if n["number"] == variables["number"])
         start = offset_after(variables.get("after"))
-        window = node["all_timeline"][start : start + 100]
+        timeline = asked(node["all_timeline"], asked_item_types(query))
+        window = timeline[start : start + 100]
         end = start + len(window)
         return {
-            "pageInfo": {"hasNextPage": end < len(node["all_timeline"]), "endCursor": cursor(end - 1)},
+            "pageInfo": {"hasNextPage": end < len(timeline), "endCursor": cursor(end - 1)},
             "nodes": window,
         }
