@@ -8,8 +8,9 @@ Faults (HTTP statuses) can be queued, and the reported budget set.
 
 A node's ``all_timeline`` holds every timeline item of the PR, oldest first, each a dict with its ``__typename``
 and fields as GitHub documents them (``ReadyForReviewEvent`` / ``ConvertToDraftEvent`` ``{createdAt, actor}``,
-``ReviewRequestedEvent`` / ``ReviewRequestRemovedEvent`` ``{createdAt, actor, requestedReviewer}``): the fake answers ``timelineItems`` with the items whose type the query's ``itemTypes``
-names (``READY_FOR_REVIEW_EVENT``…), as GitHub does. A node's ``reviewRequests`` (the requests pending now) is
+``ReviewRequestedEvent`` / ``ReviewRequestRemovedEvent`` ``{createdAt, actor, requestedReviewer}``): the fake
+answers ``timelineItems`` with the items whose type the query's ``itemTypes`` names (``READY_FOR_REVIEW_EVENT``…),
+as GitHub does. A node's ``reviewRequests`` (the requests pending now) is
 answered only when the query asks for ``reviewRequests``.
 """
 
