@@ -127,8 +127,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "options", "-c jit=off -c work_mem=32MB -c random_page_cost=1.1"
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Webhook processing and page views write concurrently; wait for the lock instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # The embedded default serves sign-ups, page writes, webhook deliveries and an import on its background thread at
+    # once, from one SQLite file (Django 5.1+ options, docs/deployment.md):
+    # - transaction_mode IMMEDIATE: a transaction takes the write lock when it begins. In SQLite's default (DEFERRED)
+    #   it starts as a reader and asks for the write lock at its first write; when another connection writes
+    #   meanwhile SQLite answers "database is locked" at once, without waiting (waiting could deadlock), so ordinary
+    #   concurrency turned into 500s.
+    # - journal_mode=WAL: readers never wait for the writer, nor the writer for them; synchronous=NORMAL is the
+    #   durability SQLite recommends with WAL (a power cut may lose the last commits, never corrupt the file).
+    # - timeout: how long a writer waits for the lock (SQLite's busy timeout) before "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            "timeout": 20,
+        }
+    )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 # The dashboard's independent panels (summary with the table, pickup, reviewer load, weekly trends, freshness) read

@@ -39,11 +39,9 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("web:home")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        signup = SignupRequest.hashing(email=form.cleaned_data["email"], password=form.cleaned_data["password1"])
         with transaction.atomic():
-            user = signup_request(
-                request=SignupRequest(email=form.cleaned_data["email"], password=form.cleaned_data["password1"]),
-                base_url=settings.BASE_URL,
-            )
+            user = signup_request(request=signup, base_url=settings.BASE_URL)
             if user is not None:
                 team_create_for_signup(user=user, name=form.cleaned_data["team_name"])
         request.session[SIGNUP_EMAIL] = form.cleaned_data["email"]
