@@ -299,7 +299,9 @@ BACKFILL_RATE_LIMIT_RESERVE = int(os.environ.get("BACKFILL_RATE_LIMIT_RESERVE", 
 # Without a broker, imports run on a background thread of the web process (progress is seen live); the tests
 # turn it off to run them inside the request, deterministically.
 BACKFILL_IN_BACKGROUND = True
-BACKFILL_LOCK_SECONDS = int(os.environ.get("BACKFILL_LOCK_SECONDS", "600"))  # a silent import this long is stale
+# A queued or running import silent this long is stalled (its process died): Sync now is offered again and a new run
+# takes its claim over. A run beats at every page (one GraphQL request and its PRs' extra review pages).
+BACKFILL_LOCK_SECONDS = int(os.environ.get("BACKFILL_LOCK_SECONDS", "300"))
 
 # GitHub App. Credentials come from the environment or, for any GITHUB_APP_* variable not set there, from the
 # JSON file the manifest registration (/integrations/github/register/) writes (mode 0600; keys = setting names).
