@@ -135,12 +135,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     #   concurrency turned into 500s.
     # - journal_mode=WAL: readers never wait for the writer, nor the writer for them; synchronous=NORMAL is the
     #   durability SQLite recommends with WAL (a power cut may lose the last commits, never corrupt the file).
-    # - timeout: how long a writer waits for the lock (SQLite's busy timeout) before "database is locked".
+    # - timeout: how long a writer waits for the lock (SQLite's busy timeout) before "database is locked": as long as
+    #   gunicorn lets a request run (Procfile --timeout 30), since a burst on a busy machine queues many writers and
+    #   SQLite's waiting is not first come, first served.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
-            "timeout": 20,
+            "timeout": 30,
         }
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0

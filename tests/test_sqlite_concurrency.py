@@ -99,9 +99,9 @@ def test_sign_ups_page_writes_and_webhooks_at_once_never_answer_500(demo: Demo) 
     admin = admin_session(demo)
     before = {d["guid"] for d in deliveries_log(demo)}
 
-    tracking = one_round(demo, admin, change="track", signups=26, activity=10, syncs=2)  # 40 requests at once
+    tracking = one_round(demo, admin, change="track", signups=20, activity=16, syncs=2)  # 40 requests at once
     _assert_every_answer_is_kept(demo, tracking.outcomes, tracking.signups, "track")
-    untracking = one_round(demo, admin, change="untrack", signups=26, activity=10, syncs=2)
+    untracking = one_round(demo, admin, change="untrack", signups=20, activity=16, syncs=2)
     _assert_every_answer_is_kept(demo, untracking.outcomes, untracking.signups, "untrack")
 
     sent = [d for d in deliveries_log(demo) if d["guid"] not in before]
