@@ -148,8 +148,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "options", "-c jit=off -c work_mem=32MB -c random_page_cost=1.1"
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Webhook processing and page views write concurrently; wait for the lock instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # The embedded default serves sign-ups, page writes, webhook deliveries and an import on its background thread at
+    # once, from one SQLite file (Django 5.1+ options, docs/deployment.md):
+    # - transaction_mode IMMEDIATE: a transaction takes the write lock when it begins. In SQLite's default (DEFERRED)
+    #   it starts as a reader and asks for the write lock at its first write; when another connection writes
+    #   meanwhile SQLite answers "database is locked" at once, without waiting (waiting could deadlock), so ordinary
+    #   concurrency turned into 500s.
+    # - journal_mode=WAL: readers never wait for the writer, nor the writer for them; synchronous=NORMAL is the
+    #   durability SQLite recommends with WAL (a power cut may lose the last commits, never corrupt the file).
+    # - timeout: how long a writer waits for the lock (SQLite's busy timeout) before "database is locked": as long as
+    #   gunicorn lets a request run (Procfile --timeout 30), since a burst on a busy machine queues many writers and
+    #   SQLite's waiting is not first come, first served.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            "timeout": 30,
+        }
+    )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 # The dashboard's independent panels (summary with the table, pickup, reviewer load, weekly trends, freshness) read
@@ -312,7 +328,9 @@ BACKFILL_RATE_LIMIT_RESERVE = int(os.environ.get("BACKFILL_RATE_LIMIT_RESERVE", 
 BACKFILL_IN_BACKGROUND = True
 # Pages one import task writes before queueing its next turn behind other teams' work (see services.queueing).
 BACKFILL_PAGES_PER_TURN = int(os.environ.get("BACKFILL_PAGES_PER_TURN", "1"))
-BACKFILL_LOCK_SECONDS = int(os.environ.get("BACKFILL_LOCK_SECONDS", "600"))  # a silent import this long is stale
+# A queued or running import silent this long is stalled (its process died): Sync now is offered again and a new run
+# takes its claim over. A run beats at every page (one GraphQL request and its PRs' extra review pages).
+BACKFILL_LOCK_SECONDS = int(os.environ.get("BACKFILL_LOCK_SECONDS", "300"))
 
 # GitHub App. Credentials come from the environment or, for any GITHUB_APP_* variable not set there, from the
 # JSON file the manifest registration (/integrations/github/register/) writes (mode 0600; keys = setting names).
@@ -378,7 +396,7 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0" if DEBUG els
 FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS", "127.0.0.1")
 EMAIL_VERIFICATION_MAX_AGE = timedelta(days=3)  # the emailed link's lifetime
 ACCOUNT_EMAILS_PER_ADDRESS = 3  # emails of one kind (verification, reset, invitation…) one inbox receives per hour
-ACCOUNT_SIGNUPS_PER_CLIENT = 5  # sign-ups per hour from one client address
+ACCOUNT_SIGNUPS_PER_CLIENT = int(os.environ.get("ACCOUNT_SIGNUPS_PER_CLIENT", "5"))  # sign-ups an hour from one address
 ACCOUNT_INVITATIONS_PER_TEAM = 20  # invitations a team sends per hour (resends included)
 ACCOUNT_INVITATIONS_PER_USER = 20  # invitations one account sends per hour, over all its teams
 

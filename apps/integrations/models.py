@@ -271,11 +271,22 @@ class TrackedRepository(BaseTeamModel):
 
     def import_running(self, *, now: datetime) -> bool:
         """Whether a worker is importing this repository now: running, with a heartbeat newer than the cutoff."""
-        return (
-            self.sync_status == SyncStatus.RUNNING
-            and self.sync_heartbeat_at is not None
-            and self.sync_heartbeat_at > import_heartbeat_cutoff(now)
-        )
+        return self.sync_status == SyncStatus.RUNNING and self._heard_from_since_cutoff(now)
+
+    def import_in_progress(self, *, now: datetime) -> bool:
+        """Queued or running, and heard from since the cutoff (``sync_heartbeat_at`` is set when the import is
+        queued, claimed and at each page): what the pages show as importing, with Sync now hidden. The status
+        alone is not enough: a process that dies mid-import (a restart of the embedded default's web process, a
+        killed worker) leaves the row "running" for good."""
+        return self.sync_status in (SyncStatus.QUEUED, SyncStatus.RUNNING) and self._heard_from_since_cutoff(now)
+
+    def import_stalled(self, *, now: datetime) -> bool:
+        """Queued or running but silent past the cutoff: nothing is importing it. Sync now is offered again and
+        its claim is taken over (``services.backfill``), as the periodic resumer does with a broker."""
+        return self.sync_status in (SyncStatus.QUEUED, SyncStatus.RUNNING) and not self._heard_from_since_cutoff(now)
+
+    def _heard_from_since_cutoff(self, now: datetime) -> bool:
+        return self.sync_heartbeat_at is not None and self.sync_heartbeat_at > import_heartbeat_cutoff(now)
 
 
 class ConnectionAction(models.TextChoices):

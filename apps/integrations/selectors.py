@@ -20,6 +20,7 @@ from apps.integrations.models import (
     SyncStatus,
     TrackedRepository,
     WebhookDelivery,
+    import_heartbeat_cutoff,
 )
 from apps.integrations.services.repositories import REPOSITORY_DELETED, REPOSITORY_DROPPED
 from apps.teams.models import Team
@@ -146,8 +147,13 @@ class RepositoryRow:
 
     @property
     def is_syncing(self) -> bool:
-        active = (SyncStatus.QUEUED, SyncStatus.RUNNING)
-        return self.is_tracked and self.tracked is not None and self.tracked.sync_status in active
+        """An import queued or running and alive (by its heartbeat): the row polls and hides Sync now."""
+        return self.is_tracked and self.tracked is not None and self.tracked.import_in_progress(now=timezone.now())
+
+    @property
+    def is_stalled(self) -> bool:
+        """Queued or running, but silent past ``BACKFILL_LOCK_SECONDS``: the row says so and offers Sync now."""
+        return self.is_tracked and self.tracked is not None and self.tracked.import_stalled(now=timezone.now())
 
     @property
     def sync_description(self) -> str:
@@ -234,13 +240,13 @@ def team_github_setup(*, team: Team) -> GitHubSetup:
         .select_related("linked_by")
         .order_by("linked_at", "pk")
     )
-    active = (SyncStatus.QUEUED, SyncStatus.RUNNING)
+    active, cutoff = (SyncStatus.QUEUED, SyncStatus.RUNNING), import_heartbeat_cutoff(timezone.now())
     rows = list(
         TrackedRepository.objects.for_team(team)
         .filter(is_active=True)
-        .values_list("sync_status", "last_synced_at", "sync_imported", "sync_total")
+        .values_list("sync_status", "last_synced_at", "sync_imported", "sync_total", "sync_heartbeat_at")
     )
-    running = [row for row in rows if row[0] in active]
+    running = [row for row in rows if row[0] in active and row[4] is not None and row[4] > cutoff]  # alive
     return GitHubSetup(
         installations=installations,
         tracked=len(rows),

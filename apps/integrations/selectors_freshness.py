@@ -181,10 +181,16 @@ def _installation_notices(f: TeamFreshness) -> list[Notice]:
 
 
 def _import_notices(f: TeamFreshness) -> list[Notice]:
-    notices = []
+    notices, now = [], timezone.now()
     for r in f.repositories:
         t = r.tracked
-        if t.sync_status in (SyncStatus.QUEUED, SyncStatus.RUNNING):
+        if t.import_stalled(now=now):
+            notices.append(Notice(
+                f"The import of {t.full_name} stopped making progress ({r.history} pull requests): its figures are "
+                "incomplete until it finishes.",
+                "An admin can resume it with Sync now on the repositories page; it continues where it stopped.",
+            ))  # fmt: skip
+        elif t.sync_status in (SyncStatus.QUEUED, SyncStatus.RUNNING):
             notices.append(Notice(
                 f"The history of {t.full_name} is being imported ({r.history} pull requests): its figures are "
                 "incomplete until the import finishes.",

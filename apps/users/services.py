@@ -32,8 +32,16 @@ class VerificationError(Exception):
 
 @dataclass(frozen=True)
 class SignupRequest:
+    """The password comes hashed (``make_password``): hashing is slow on purpose, so the caller does it before its
+    transaction begins, never while holding the database's write lock (SQLite has one, taken when a transaction
+    begins)."""
+
     email: str
-    password: str
+    password_hash: str
+
+    @classmethod
+    def hashing(cls, *, email: str, password: str) -> SignupRequest:
+        return cls(email=email, password_hash=make_password(password))
 
 
 def email_verification_link(*, user: User, base_url: str) -> str:
@@ -64,8 +72,7 @@ def signup_request(*, request: SignupRequest, base_url: str) -> User | None:
     owner instead. Returns the new user, or None (the caller answers the same either way)."""
     email = User.objects.normalize_email(request.email).lower()
     existing = User.objects.filter(email__iexact=email).first()
-    if existing is not None:
-        make_password(request.password)  # as slow as creating an account, so timing does not tell either
+    if existing is not None:  # the password was hashed all the same, so timing does not tell either
         if account_email_allowed(purpose="signup-existing", email=email):
             send_mail(
                 subject="Someone tried to sign up to tformance with your address",
@@ -79,7 +86,8 @@ def signup_request(*, request: SignupRequest, base_url: str) -> User | None:
                 recipient_list=[existing.email],
             )
         return None
-    user = User.objects.create_user(email=email, password=request.password)
+    user = User(username=email, email=email, password=request.password_hash)
+    user.save()
     email_verification_send(user=user, base_url=base_url)
     return user
 

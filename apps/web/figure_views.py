@@ -7,7 +7,6 @@ no number on the dashboard.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from datetime import date, tzinfo
 
@@ -34,6 +33,7 @@ from apps.metrics.selectors.figures import (
 )
 from apps.metrics.selectors.scope import DashboardFilters
 from apps.teams.decorators import TeamRequest, team_member_required
+from apps.web.csv_export import SpreadsheetSafeWriter
 from apps.web.metrics_views import filters_from_request
 from apps.web.templatetags.figure_links import filter_params
 
@@ -128,22 +128,22 @@ CSV_COLUMNS = ["position", "repository", "number", "title", "author", "opened", 
 
 
 class _Echo:
-    """A file-like object whose ``write`` returns the line, so csv.writer feeds a streaming response."""
+    """A file-like object whose ``write`` returns the line, so the CSV writer feeds a streaming response."""
 
     def write(self, value: str) -> str:
         return value
 
 
-def _csv_value(figure: Figure, row: ExportRow, zone: tzinfo) -> str:
+def _csv_value(figure: Figure, row: ExportRow, zone: tzinfo) -> str | int | float:
     if row.value is None:
-        return row.submitted.astimezone(zone).isoformat() if row.submitted else "1"
-    return str(int(row.value)) if figure.value_unit else str(row.value)
+        return row.submitted.astimezone(zone).isoformat() if row.submitted else 1
+    return int(row.value) if figure.value_unit else row.value
 
 
 def _csv_lines(figure: Figure, reason: str | None, zone: tzinfo) -> Iterator[str]:
     """The rows, times in the team's zone with their offset (the lines are written after the view returned, outside
     the zone it ran in, so they convert their own)."""
-    writer = csv.writer(_Echo())
+    writer = SpreadsheetSafeWriter(_Echo())
     header = list(CSV_COLUMNS)
     header[7] = (figure.value_label + (" (seconds)" if figure.value_unit == "duration" else "")) or (
         "review submitted" if figure.rows_are == "review" else "counted"

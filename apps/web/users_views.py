@@ -47,11 +47,9 @@ def signup(request: HttpRequest) -> HttpResponse:
         if not signup_allowed(request=request):
             form.add_error(None, "Too many sign-ups from your network in the last hour. Please try again later.")
             return render(request, "users/signup.html", {"form": form}, status=429)
+        signup = SignupRequest.hashing(email=form.cleaned_data["email"], password=form.cleaned_data["password1"])
         with transaction.atomic():
-            user = signup_request(
-                request=SignupRequest(email=form.cleaned_data["email"], password=form.cleaned_data["password1"]),
-                base_url=settings.BASE_URL,
-            )
+            user = signup_request(request=signup, base_url=settings.BASE_URL)
             if user is not None:
                 team_create_for_signup(user=user, name=form.cleaned_data["team_name"])
         if user is not None:

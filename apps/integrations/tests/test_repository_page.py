@@ -111,6 +111,7 @@ def test_the_row_fragment_shows_progress_and_errors_in_plain_words(member_client
         github_repo_id=1,
         full_name="acme/api",
         sync_status=SyncStatus.RUNNING,
+        sync_heartbeat_at=timezone.now(),
         sync_imported=150,
         sync_total=600,
     )

@@ -68,8 +68,10 @@ def test_after_connecting_the_next_step_is_choosing_repositories(admin_client, t
 
 def test_while_importing_the_home_shows_live_progress_then_the_dashboard(admin_client, team, admin_user):
     installation = connect(team, admin_user)
-    track(team, installation, 1, "acme/api", sync_status=SyncStatus.RUNNING, sync_imported=30, sync_total=120)
-    track(team, installation, 2, "acme/web", sync_status=SyncStatus.QUEUED)
+    beat = timezone.now()  # an import queued or running has a heartbeat (set when queued, claimed, at each page)
+    track(team, installation, 1, "acme/api", sync_status=SyncStatus.RUNNING, sync_imported=30, sync_total=120,
+          sync_heartbeat_at=beat)  # fmt: skip
+    track(team, installation, 2, "acme/web", sync_status=SyncStatus.QUEUED, sync_heartbeat_at=beat)
 
     response = home(admin_client, team)
     assert step(response, "repositories").detail == "2 repositories tracked."
