@@ -173,16 +173,13 @@ def test_graphql_requires_an_installation_token(emulator):
     assert response.status_code == 401
 
 
-def test_ten_thousand_prs_with_three_reviews_import_quickly(emulator, gql):
-    """The backfill benchmark's shape: creation is instant (lazy) and every PR and review is served once."""
-    import time
-
-    started = time.monotonic()
+def test_ten_thousand_prs_with_three_reviews_are_each_served_once(emulator, gql):
+    """The backfill benchmark's shape: every PR and review is served once (how fast is bench_backfill.py's to say)."""
     created = requests.post(
         f"{emulator.url}/_emulator/repositories",
         json={"owner": "acme", "name": "bench", "pull_requests": 10_000, "reviews_per_pr": 3},
     )
-    assert created.status_code == 201 and time.monotonic() - started < 1
+    assert created.status_code == 201
     numbers, reviews, after = set(), 0, None
     while True:
         data = gql(PRS_QUERY, owner="acme", name="bench", first=100, after=after).json()["data"]
@@ -193,7 +190,6 @@ def test_ten_thousand_prs_with_three_reviews_import_quickly(emulator, gql):
             break
         after = connection["pageInfo"]["endCursor"]
     assert len(numbers) == 10_000 and reviews == 30_000
-    assert time.monotonic() - started < 30
 
 
 def test_the_demo_history_answers_review_requests_as_timeline_items_in_githubs_shape(gql):
