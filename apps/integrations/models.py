@@ -229,6 +229,11 @@ def import_heartbeat_cutoff(now: datetime) -> datetime:
     return now - timedelta(seconds=settings.BACKFILL_LOCK_SECONDS)
 
 
+# Why GitHub, not an admin, stopped a tracking (``TrackedRepository.inactive_reason``); it resumes when access is back.
+ACCESS_REMOVED = "access removed"
+MOVED = "moved to another organization"
+
+
 class TrackedRepository(BaseTeamModel):
     """A repository whose pull-request events count for the team. Tracking is a filter, never a hook.
 

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from apps.integrations.models import (
+    ACCESS_REMOVED,
+    MOVED,
     DeliveryStatus,
     GitHubAppInstallation,
     InstallationConnectionEvent,
@@ -25,6 +27,7 @@ from github_app import install_url_for
 
 # An installation that still delivers events; a deleted one's late deliveries are ignored.
 LIVE_STATUSES = (InstallationStatus.ACTIVE, InstallationStatus.SUSPENDED)
+STOPPED_BY_GITHUB = (ACCESS_REMOVED, MOVED)
 
 
 def installation_team_for_event(installation_id: int | None) -> Team | None:
@@ -97,11 +100,16 @@ def team_repositories(*, team: Team, search: str = "", show: str = "all") -> Que
     can still untrack them. ``show`` is one of ``REPOSITORY_FILTERS``.
     """
     tracked = TrackedRepository.objects.filter(team=team, github_repo_id=OuterRef("github_repo_id"), is_active=True)
+    # A repository the App lost access to is listed through the installation the team tracks it by (not twice when
+    # the tracking followed a transfer to another installation), while tracked or stopped by GitHub, not by an admin.
+    here = TrackedRepository.objects.filter(
+        team=team, github_repo_id=OuterRef("github_repo_id"), installation=OuterRef("installation")
+    ).filter(Q(is_active=True) | Q(inactive_reason__in=STOPPED_BY_GITHUB))
     rows = (
         InstallationRepository.objects.filter(installation__team=team)
         .exclude(installation__status=InstallationStatus.DELETED)
         .annotate(is_tracked=Exists(tracked))
-        .filter(Q(removed_at__isnull=True) | Q(is_tracked=True))
+        .filter(Q(removed_at__isnull=True) | Q(Exists(here)))
         .select_related("installation")
         .order_by("full_name", "pk")
     )
@@ -178,8 +186,14 @@ def tracked_repositories_matching(*, identifier: str, team_slug: str | None = No
 
 
 def team_untracked_repository_ids(*, team: Team) -> frozenset[int]:
-    """Repositories the team tracked once and no longer does: their history stays stored but out of the figures."""
-    rows = TrackedRepository.objects.for_team(team).filter(is_active=False).values_list("github_repo_id", flat=True)
+    """Repositories the team tracked once and no longer does: their history stays stored but out of the figures. A
+    repository transferred to another organization is not among them: its history up to the move stays counted."""
+    rows = (
+        TrackedRepository.objects.for_team(team)
+        .filter(is_active=False)
+        .exclude(inactive_reason=MOVED)
+        .values_list("github_repo_id", flat=True)
+    )
     return frozenset(rows)
 
 
