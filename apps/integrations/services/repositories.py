@@ -269,6 +269,10 @@ def _resume(tracked: TrackedRepository, *, installation: GitHubAppInstallation, 
             installation.installation_id,
             extra={"installation_id": installation.installation_id, "team_id": tracked.team_id},
         )
+    if tracked.full_name != full_name:  # a rename or transfer only reconciliation saw: the name follows everywhere
+        pull_requests_rename_repository(
+            github_repo_id=tracked.github_repo_id, full_name=full_name, team_ids=[tracked.team_id]
+        )
     tracked.installation, tracked.full_name = installation, full_name
     if regained:
         tracked.is_active, tracked.inactive_reason = True, ""
