@@ -79,3 +79,20 @@ def test_a_transfer_whose_webhooks_were_lost_is_repaired_by_reconciliation(
 
     assert_followed(team, two_organizations)
     assert PullRequest.objects.filter(team=team).count() == 61  # the gap, imported
+
+
+def test_an_unsuspend_whose_webhook_was_lost_is_caught_up_by_reconciliation(
+    emulator, team, two_organizations, django_capture_on_commit_callbacks
+):
+    acme = two_organizations.installation
+    control(emulator, f"/_emulator/installations/{acme.installation_id}/suspend", {})  # delivered
+    control(emulator, "/_emulator/pulls", {"repository": "acme/infra", "reviews": 1})  # while suspended
+    control(emulator, "/_emulator/webhook-url", {"url": ""})
+    control(emulator, f"/_emulator/installations/{acme.installation_id}/unsuspend", {})  # lost
+
+    with django_capture_on_commit_callbacks(execute=True):
+        installations_reconcile()
+
+    acme.refresh_from_db()
+    assert acme.status == "active"
+    assert PullRequest.objects.filter(team=team).count() == 61
