@@ -229,6 +229,15 @@ def import_heartbeat_cutoff(now: datetime) -> datetime:
     return now - timedelta(seconds=settings.BACKFILL_LOCK_SECONDS)
 
 
+# Why GitHub, not an admin, stopped a tracking (``TrackedRepository.inactive_reason``); it resumes when access is back.
+ACCESS_REMOVED = "access removed"
+MOVED = "moved to another organization"
+# A tracked repository deleted on GitHub: no event or import can reach it any more, but the figures of the periods it
+# was part of stay as they were (its history still counts), until an admin drops it from the figures.
+REPOSITORY_DELETED = "repository deleted"
+REPOSITORY_DROPPED = "repository deleted, dropped from the figures"
+
+
 class TrackedRepository(BaseTeamModel):
     """A repository whose pull-request events count for the team. Tracking is a filter, never a hook.
 

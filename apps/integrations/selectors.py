@@ -11,6 +11,10 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from apps.integrations.models import (
+    ACCESS_REMOVED,
+    MOVED,
+    REPOSITORY_DELETED,
+    REPOSITORY_DROPPED,
     DeliveryStatus,
     GitHubAppInstallation,
     InstallationConnectionEvent,
@@ -22,12 +26,12 @@ from apps.integrations.models import (
     WebhookDelivery,
     import_heartbeat_cutoff,
 )
-from apps.integrations.services.repositories import REPOSITORY_DELETED, REPOSITORY_DROPPED
 from apps.teams.models import Team
 from github_app import install_url_for
 
 # An installation that still delivers events; a deleted one's late deliveries are ignored.
 LIVE_STATUSES = (InstallationStatus.ACTIVE, InstallationStatus.SUSPENDED)
+STOPPED_BY_GITHUB = (ACCESS_REMOVED, MOVED)
 
 
 def installation_team_for_event(installation_id: int | None) -> Team | None:
@@ -101,16 +105,17 @@ def team_repositories(*, team: Team, search: str = "", show: str = "all") -> Que
     ``show`` is one of ``REPOSITORY_FILTERS``.
     """
     tracked = TrackedRepository.objects.filter(team=team, github_repo_id=OuterRef("github_repo_id"), is_active=True)
-    deleted = TrackedRepository.objects.filter(
-        team=team,
-        github_repo_id=OuterRef("github_repo_id"),
-        inactive_reason__in=(REPOSITORY_DELETED, REPOSITORY_DROPPED),
-    )
+    # A repository the App lost access to is listed through the installation the team tracks it by (not twice when
+    # the tracking followed a transfer to another installation), while tracked, stopped by GitHub (not by an admin),
+    # or deleted on GitHub (so an admin can drop it from the figures).
+    here = TrackedRepository.objects.filter(
+        team=team, github_repo_id=OuterRef("github_repo_id"), installation=OuterRef("installation")
+    ).filter(Q(is_active=True) | Q(inactive_reason__in=(*STOPPED_BY_GITHUB, REPOSITORY_DELETED, REPOSITORY_DROPPED)))
     rows = (
         InstallationRepository.objects.filter(installation__team=team)
         .exclude(installation__status=InstallationStatus.DELETED)
-        .annotate(is_tracked=Exists(tracked), was_deleted=Exists(deleted))
-        .filter(Q(removed_at__isnull=True) | Q(is_tracked=True) | Q(was_deleted=True))
+        .annotate(is_tracked=Exists(tracked))
+        .filter(Q(removed_at__isnull=True) | Q(Exists(here)))
         .select_related("installation")
         .order_by("full_name", "pk")
     )
@@ -203,11 +208,17 @@ def tracked_repositories_matching(*, identifier: str, team_slug: str | None = No
 def team_untracked_repository_ids(*, team: Team) -> frozenset[int]:
     """Repositories the team tracked once and no longer does: their history stays stored but out of the figures.
 
-    A tracked repository deleted on GitHub is not one of them: the past it was part of does not change because it
-    was deleted later, until an admin drops it from the figures (``repository_drop_from_figures``).
+    Not among them: a tracked repository deleted on GitHub (the past it was part of does not change because it was
+    deleted later, until an admin drops it from the figures: ``repository_drop_from_figures``), nor one transferred
+    to another organization (its history up to the move stays counted).
     """
-    rows = TrackedRepository.objects.for_team(team).filter(is_active=False).exclude(inactive_reason=REPOSITORY_DELETED)
-    return frozenset(rows.values_list("github_repo_id", flat=True))
+    rows = (
+        TrackedRepository.objects.for_team(team)
+        .filter(is_active=False)
+        .exclude(inactive_reason__in=(REPOSITORY_DELETED, MOVED))
+        .values_list("github_repo_id", flat=True)
+    )
+    return frozenset(rows)
 
 
 def team_deleted_repository_ids(*, team: Team) -> frozenset[int]:

@@ -23,6 +23,7 @@ from apps.integrations.models import (
     DeliveryStatus,
     GitHubAppInstallation,
     InstallationStatus,
+    SyncKind,
     SyncStatus,
     TrackedRepository,
     WebhookDelivery,
@@ -79,8 +80,14 @@ class RepositoryFreshness:
         """ "complete", "not imported yet", or "n of total" while an import runs or waits."""
         t = self.tracked
         if t.sync_status in (SyncStatus.QUEUED, SyncStatus.RUNNING, SyncStatus.WAITING, SyncStatus.FAILED):
-            return f"{t.sync_imported} of {t.sync_total}" if t.sync_total else f"{t.sync_imported} so far"
+            done = f"{t.sync_imported} of {t.sync_total}" if t.sync_total else f"{t.sync_imported} so far"
+            return f"catching up since {t.sync_since:%Y-%m-%d %H:%M} UTC, {done}" if self.catching_up else done
         return "complete" if t.last_synced_at is not None else "not imported yet"
+
+    @property
+    def catching_up(self) -> bool:
+        """The import under way is a catch-up (after Sync now, or access given back after a time without events)."""
+        return self.tracked.sync_kind == SyncKind.CATCH_UP and self.tracked.sync_since is not None
 
     @property
     def history_complete(self) -> bool:
@@ -189,6 +196,14 @@ def _import_notices(f: TeamFreshness) -> list[Notice]:
                 f"The import of {t.full_name} stopped making progress ({r.history} pull requests): its figures are "
                 "incomplete until it finishes.",
                 "An admin can resume it with Sync now on the repositories page; it continues where it stopped.",
+            ))  # fmt: skip
+        elif t.sync_status in (SyncStatus.QUEUED, SyncStatus.RUNNING) and r.catching_up:
+            since = timezone.localtime(t.sync_since)
+            notices.append(Notice(
+                f"{t.full_name} is catching up on the pull requests updated since {since:%Y-%m-%d %H:%M %Z} "
+                f"({t.sync_imported} imported so far): its figures are incomplete until it finishes.",
+                "Events that GitHub could not deliver to tformance meanwhile (access removed, the App suspended or "
+                "disconnected, the repository moved) are imported in the background.",
             ))  # fmt: skip
         elif t.sync_status in (SyncStatus.QUEUED, SyncStatus.RUNNING):
             notices.append(Notice(

@@ -27,6 +27,8 @@ Control API (JSON, no auth):
   POST /_emulator/pulls         {"repository": "acme/x", "reviews": 150}      one PR now, N reviews
   POST /_emulator/installations {"account": "acme", "repositories": "all" | ["acme/api"]}  sends installation.created
   POST /_emulator/installations/<id>/suspend|unsuspend|delete                 sends the installation event
+  POST /_emulator/transfers     {"repository": "acme/api", "new_owner": "beta"}  repository.transferred and
+                                installation_repositories removed/added, as GitHub sends them
   POST /_emulator/activity      {"repository": "acme/api", "count": 5} or {"actions": ["open", "approve", "merge"]}
   POST /_emulator/webhook-url   {"url": "http://127.0.0.1:8000/webhooks/github/"}
   POST /_emulator/faults        {"status": 502, "count": 3, "path_prefix": "/graphql"} | {"secondary": true,

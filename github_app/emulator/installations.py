@@ -10,7 +10,8 @@ from typing import Any, Literal
 
 from .httpkit import HttpError
 from .models import Account, App, Delivery, Installation
-from .payloads import installation_event, installation_repositories_event
+from .payloads import installation_event, installation_repositories_event, repository_event
+from .shapes import org_json, user_json
 from .state import State, utcnow
 from .webhooks import deliver
 
@@ -108,3 +109,62 @@ def installation_change(state: State, installation_id: int, action: str, sender:
             raise HttpError(404, f"Unknown action {action!r}")
         inst.updated_at = utcnow()
     return _send(state, app, [("installation", payload)])
+
+
+def repository_transfer(
+    state: State, full_name: str, new_owner: str, sender: str, *, select: bool = True
+) -> list[Delivery]:
+    """Transfer a repository to another account, with the events GitHub sends each App.
+
+    ``repository.transferred`` goes to the new owner's installations that reach the repository (``changes.owner.from``
+    names the old owner). An old owner's installation with selected repositories loses it
+    (``installation_repositories.removed``); one covering all repositories gets nothing. A new owner's installation
+    covering all repositories reaches it at once without an ``installation_repositories`` event; one with selected
+    repositories gets it (``added``) when ``select`` is true, as when the new owner grants access, else not at all.
+    The repository keeps its id and its pull requests.
+    """
+    sends: list[tuple[int, str, dict[str, Any]]] = []  # (app id, event, payload), in GitHub's order
+    with state.lock:
+        repo = state.repo_by_full_name(full_name)
+        target = state.account(new_owner)
+        if repo is None:
+            raise HttpError(404, "Repository not found")
+        if target is None or target.type == "Bot":
+            raise HttpError(404, f"Account {new_owner!r} not found")
+        if target.login.lower() == repo.owner_login.lower():
+            raise HttpError(422, f"{full_name} already belongs to {target.login}")
+        if state.repo_by_full_name(f"{target.login}/{repo.name}") is not None:
+            raise HttpError(422, f"{target.login} already has a repository named {repo.name}")
+        source = state.account(repo.owner_login)
+        if source is None:
+            raise HttpError(500, "The emulator's state is inconsistent")
+        moved_from = {"organization": org_json(state, source)} if source.is_org else {"user": user_json(state, source)}
+        losing = [i for i in state.installations.values() if repo.id in i.repository_ids]
+        repo.owner_login = target.login
+        state.touch(repo)
+        removed, added = [], []
+        for inst in losing:
+            inst.repository_ids.remove(repo.id)
+            inst.updated_at = utcnow()
+            removed.append((inst.app_id, "installation_repositories",
+                            installation_repositories_event(state, inst, "removed", [], [repo], sender)))  # fmt: skip
+        for inst in [i for i in state.installations.values() if i.account_login.lower() == target.login.lower()]:
+            if inst.repository_selection == "selected":
+                if not select:
+                    continue
+                inst.repository_ids.append(repo.id)
+                inst.updated_at = utcnow()
+                added.append((inst.app_id, "installation_repositories",
+                              installation_repositories_event(state, inst, "added", [repo], [], sender)))  # fmt: skip
+            if inst.suspended_at is None:
+                changes = {"owner": {"from": moved_from}}
+                sends.append(
+                    (inst.app_id, "repository", repository_event(state, repo, inst, "transferred", sender, changes))
+                )
+        sends += removed + added
+    sent = []
+    for app_id, event, payload in sends:
+        app = state.app(app_id)
+        if app is not None:
+            sent += _send(state, app, [(event, payload)])
+    return sent

@@ -174,3 +174,15 @@ def installation_repositories_event(
         "requester": None,
         "sender": user_by_login(state, sender),
     }
+
+
+def repository_event(
+    state: State, repo: Repository, inst: Installation, action: str, sender: str, changes: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """``repository`` payload: action, ``changes`` when the action has them (``transferred``: the old owner under
+    ``changes.owner.from.organization`` or ``.user``), the full repository and the envelope."""
+    payload: dict[str, Any] = {"action": action}
+    if changes is not None:
+        payload["changes"] = changes
+    payload.update(_envelope(state, repo, inst, sender))
+    return payload

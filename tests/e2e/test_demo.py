@@ -31,6 +31,7 @@ def run_demo(data_dir: Path) -> subprocess.CompletedProcess:
 
 
 def test_the_demo_sets_up_twice_with_acmes_history_imported(tmp_path) -> None:
+    """acme/infra is transferred to acme-labs, the demo team's second organization, during the set-up."""
     first, second = run_demo(tmp_path), run_demo(tmp_path)
 
     for run in (first, second):
@@ -40,9 +41,10 @@ def test_the_demo_sets_up_twice_with_acmes_history_imported(tmp_path) -> None:
         assert "Connected acme to Demo Team: octo-admin is an owner of acme" in run.stdout
         assert "Refused bob-martin (a plain member of acme) for Side Project" in run.stdout
         assert "Connect GitHub as mona (owner of globex, not connected yet: it connects)" in run.stdout
+        assert "Transferred acme/infra to acme-labs on GitHub: still tracked, all 60 pull requests kept" in run.stdout
     assert "Created the App's private key" in first.stdout and "Using the App's private key" in second.stdout
     with sqlite3.connect(tmp_path / "db.sqlite3") as db:
         tracked = dict(db.execute("SELECT full_name, sync_imported FROM integrations_trackedrepository").fetchall())
         merged = db.execute("SELECT count(*) FROM metrics_pullrequest WHERE merged_at IS NOT NULL").fetchone()[0]
-    assert tracked.keys() == {"acme/api", "acme/web", "acme/infra"} and all(tracked.values())
+    assert tracked.keys() == {"acme/api", "acme/web", "acme-labs/infra"} and all(tracked.values())
     assert merged > 0

@@ -26,7 +26,6 @@ from apps.integrations.services.repositories import (
     account_repositories_rename,
     installation_repositories_add,
 )
-from apps.integrations.services.sync import tracked_repositories_catch_up
 from github_app import InstallationEvent, InstallationTargetEvent
 
 logger = logging.getLogger(__name__)
@@ -51,10 +50,9 @@ def _suspend(event: InstallationEvent, delivery: WebhookDelivery) -> None:
 
 
 def _unsuspend(event: InstallationEvent, delivery: WebhookDelivery) -> None:
-    """Every tracked repository catches up on the pull requests updated since the suspension began (no webhooks
-    came meanwhile)."""
-    row, since = installation_unsuspend(snapshot=InstallationSnapshot.from_event(event.installation))
-    tracked_repositories_catch_up(installation=row, since=since)
+    """Every tracked repository catches up on the gap (no webhooks came meanwhile) and the imports the suspension
+    paused resume: ``installation_sync`` does it whenever an installation becomes active again."""
+    installation_unsuspend(snapshot=InstallationSnapshot.from_event(event.installation))
 
 
 def _new_permissions_accepted(event: InstallationEvent, delivery: WebhookDelivery) -> None:

@@ -4,7 +4,8 @@ their names and flags.
 ``installation_repositories``: ``{"action": "added"|"removed", "installation": {...}, "repository_selection",
 "repositories_added": [{"id", "full_name", "private"}], "repositories_removed": [...]}``.
 ``repository``: ``{"action", "repository": {"id", "full_name", "private", "archived", ...}, "changes",
-"installation": {"id"}}`` — its installation object carries only the id.
+"installation": {"id"}}`` — its installation object carries only the id. ``transferred`` has
+``"changes": {"owner": {"from": {"organization": {...}}}}`` (or ``"user"``) naming the old owner.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from apps.integrations.services.repositories import (
     installation_repository_created,
     repository_delete,
     repository_rename,
+    repository_transferred,
     repository_update_flags,
 )
 from github_app import InstallationRepositoriesEvent, RepositoryEvent
@@ -57,14 +59,31 @@ def _created(event: RepositoryEvent, delivery: WebhookDelivery) -> None:
         )
 
 
+def _transferred(event: RepositoryEvent, delivery: WebhookDelivery) -> None:
+    """Sent to the new owner's installation: there it is a new repository (reached at once when the installation
+    covers all repositories, as for ``created``), and it has left the old owner's, named by
+    ``changes.owner.from.organization`` (or ``.user``), whose installations get no event of their own."""
+    _created(event, delivery)
+    repo = event.repository
+    moved_from = (event.changes.get("owner") or {}).get("from") or {}
+    account = moved_from.get("organization") or moved_from.get("user") or {}
+    from_id = account.get("id") if isinstance(account, dict) else None
+    to = installation_ensure(installation_id=event.installation_id) if event.installation_id is not None else None
+    repository_transferred(
+        github_repo_id=repo.id,
+        full_name=repo.full_name,
+        from_account_id=from_id if isinstance(from_id, int) else None,
+        to=to,
+    )
+
+
 _route_repository = by_action(
     "repository",
     {
         "created": _created,
+        "transferred": _transferred,
         "deleted": _deleted,
-        **dict.fromkeys(
-            ("renamed", "transferred", "archived", "unarchived", "privatized", "publicized", "edited"), _snapshot
-        ),
+        **dict.fromkeys(("renamed", "archived", "unarchived", "privatized", "publicized", "edited"), _snapshot),
     },
 )
 

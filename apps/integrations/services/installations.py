@@ -23,6 +23,7 @@ from django.utils.dateparse import parse_datetime
 
 from apps.integrations.github import GitHubAppNotConfigured, token_provider
 from apps.integrations.models import GitHubAppInstallation, InstallationStatus
+from apps.integrations.services.sync import tracked_repositories_catch_up
 from github_app import Account, GitHubUser, Installation
 
 logger = logging.getLogger(__name__)
@@ -105,7 +106,9 @@ def installation_sync(*, snapshot: InstallationSnapshot, authoritative: bool = F
     """Create or update the installation row from a snapshot (also the self-healing step of every handler).
 
     The status follows the snapshot's ``suspended_at``. A deleted row stays deleted unless
-    ``authoritative`` (GitHub's own list, during reconciliation, says the installation exists).
+    ``authoritative`` (GitHub's own list, during reconciliation, says the installation exists). An installation
+    active again (the ``unsuspend`` webhook, or reconciliation when that webhook was lost) resumes the imports the
+    suspension paused and catches its tracked repositories up on the gap.
     """
     row = _locked(snapshot.installation_id)
     if row is None:
@@ -120,10 +123,13 @@ def installation_sync(*, snapshot: InstallationSnapshot, authoritative: bool = F
         else:
             wanted.update(status=InstallationStatus.ACTIVE, suspended_at=None, deleted_at=None)
     changed = [name for name, value in wanted.items() if getattr(row, name) != value]
+    stopped_since = row.suspended_at or row.deleted_at if row.status != InstallationStatus.ACTIVE else None
     if changed:  # an unchanged installation (most of them, every reconciliation) is not written at all
         for name in changed:
             setattr(row, name, wanted[name])
         row.save(update_fields=[*changed, "updated_at"])
+    if "status" in changed and row.status == InstallationStatus.ACTIVE:
+        tracked_repositories_catch_up(installation=row, since=stopped_since)
     return row
 
 

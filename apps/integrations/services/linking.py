@@ -38,7 +38,13 @@ from apps.integrations.models import (
 )
 from apps.integrations.services.installations import InstallationSnapshot, installation_mark_deleted
 from apps.integrations.services.refresh import installation_refresh_from_github
-from apps.integrations.services.repositories import ACCESS_REMOVED
+from apps.integrations.services.repositories import (
+    ACCESS_REMOVED,
+    REGAINABLE,
+    RepositoryInfo,
+    tracked_repositories_follow,
+)
+from apps.integrations.services.sync import tracked_repository_catch_up_gap
 from apps.teams.models import Team
 from apps.users.models import User
 from github_app import NotFound, OAuthError, UserAPI, exchange_oauth_code
@@ -206,29 +212,36 @@ def installation_link_to_team(
 def tracked_repositories_move(*, team: Team, installation: GitHubAppInstallation) -> int:
     """Point the team's tracked repositories of this account's earlier installations (a reinstall) at
     ``installation``, and reactivate those that were inactive only because of a disconnect or lost access
-    and are reachable again. Returns how many tracked repositories were moved."""
+    and are reachable again; the team's trackings of repositories transferred into this account follow too. Each
+    one that comes back catches up on the gap (no webhook reached the team meanwhile). Returns how many tracked
+    repositories were moved."""
     same_account = GitHubAppInstallation.objects.select_for_update().filter(
         team=team, account_id=installation.account_id
     )
     earlier = list(same_account.exclude(pk=installation.pk)) if installation.account_id is not None else []
-    moved = (
-        TrackedRepository.objects.for_team(team)
-        .filter(installation__in=earlier)
-        .update(installation=installation, updated_at=timezone.now())
-    )
+    rows = TrackedRepository.objects.for_team(team).filter(installation__in=earlier)
+    reinstalled = set(rows.filter(is_active=True).values_list("pk", flat=True))
+    moved = rows.update(installation=installation, updated_at=timezone.now())
     for old in earlier:
         installation_mark_deleted(installation=old)
         old.team, old.linked_at, old.linked_by = None, None, None
         old.save(update_fields=["team", "linked_at", "linked_by", "updated_at"])
-    reachable = set(installation.repositories.filter(removed_at__isnull=True).values_list("github_repo_id", flat=True))
+    mirror = {
+        r.github_repo_id: RepositoryInfo(r.github_repo_id, r.full_name, r.private, r.archived)
+        for r in installation.repositories.filter(removed_at__isnull=True)
+    }
     for tracked in TrackedRepository.objects.for_team(team).filter(installation=installation):
-        if tracked.github_repo_id in reachable and not tracked.is_active:
-            if tracked.inactive_reason in {ACCESS_REMOVED, DISCONNECTED}:
+        if tracked.github_repo_id in mirror and not tracked.is_active:
+            if tracked.inactive_reason in {*REGAINABLE, DISCONNECTED}:
                 tracked.is_active, tracked.inactive_reason = True, ""
                 tracked.save(update_fields=["is_active", "inactive_reason", "updated_at"])
-        elif tracked.github_repo_id not in reachable and tracked.is_active:
+                tracked_repository_catch_up_gap(tracked_repository=tracked)
+        elif tracked.github_repo_id not in mirror and tracked.is_active:
             tracked.is_active, tracked.inactive_reason = False, ACCESS_REMOVED
             tracked.save(update_fields=["is_active", "inactive_reason", "updated_at"])
+        elif tracked.pk in reinstalled:
+            tracked_repository_catch_up_gap(tracked_repository=tracked)
+    tracked_repositories_follow(installation=installation, repos=mirror)
     return moved
 
 

@@ -3,7 +3,12 @@
 Repositories are identified by ``github_repo_id`` only; ``full_name`` is display data that follows
 renames and transfers everywhere it is shown (the mirror, tracked repositories, pull requests).
 Access removed or a repository deleted never deletes data: a tracked repository becomes inactive with
-a reason, and becomes active again when GitHub gives access back.
+a reason, and becomes active again when GitHub gives access back, with a catch-up import of the gap.
+
+Tracking belongs to the team and the repository's GitHub id, not to one installation. A repository transferred to
+another account shows up under that account's installation: when that installation is linked to the same team, the
+tracking moves to it and continues (same row, same history); otherwise the old team's tracking stops as "moved to
+another organization" and keeps its history, and the new owner's team can track it as any other repository.
 """
 
 from __future__ import annotations
@@ -18,21 +23,23 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.integrations.models import (
+    ACCESS_REMOVED,
+    MOVED,
+    REPOSITORY_DELETED,
+    REPOSITORY_DROPPED,
     GitHubAppInstallation,
     InstallationRepository,
     InstallationStatus,
     TrackedRepository,
 )
+from apps.integrations.services.sync import tracked_repository_catch_up_gap
 from apps.metrics.services.repositories import pull_requests_rename_repository
 from apps.teams.models import Team
 
 logger = logging.getLogger(__name__)
 
-ACCESS_REMOVED = "access removed"
-# A tracked repository deleted on GitHub: no event or import can reach it any more, but the figures of the periods it
-# was part of stay as they were (its history still counts), until an admin drops it from the figures.
-REPOSITORY_DELETED = "repository deleted"
-REPOSITORY_DROPPED = "repository deleted, dropped from the figures"
+# Why a tracking stopped when GitHub giving access back should resume it (an admin's untrack never is).
+REGAINABLE = frozenset({ACCESS_REMOVED, MOVED})
 
 
 @dataclass(frozen=True)
@@ -76,13 +83,7 @@ def installation_repositories_add(
     """
     repos = list(repositories)
     added = sum(_upsert(installation, repo) for repo in repos)
-    ids = [r.github_repo_id for r in repos]
-    names = {r.github_repo_id: r.full_name for r in repos}
-    for tracked in TrackedRepository.objects.filter(installation=installation, github_repo_id__in=ids):
-        tracked.full_name = names[tracked.github_repo_id]
-        if not tracked.is_active and tracked.inactive_reason == ACCESS_REMOVED:
-            tracked.is_active, tracked.inactive_reason = True, ""
-        tracked.save(update_fields=["full_name", "is_active", "inactive_reason", "updated_at"])
+    tracked_repositories_follow(installation=installation, repos={r.github_repo_id: r for r in repos})
     return added
 
 
@@ -94,10 +95,25 @@ def installation_repositories_remove(*, installation: GitHubAppInstallation, git
     removed = installation.repositories.filter(github_repo_id__in=ids, removed_at__isnull=True).update(
         removed_at=timezone.now()
     )
-    TrackedRepository.objects.filter(installation=installation, github_repo_id__in=ids, is_active=True).update(
-        is_active=False, inactive_reason=ACCESS_REMOVED, updated_at=timezone.now()
-    )
+    elsewhere = set(_reached_from_another_account(installation, ids))
+    for reason, repo_ids in ((MOVED, elsewhere), (ACCESS_REMOVED, set(ids) - elsewhere)):
+        TrackedRepository.objects.filter(installation=installation, github_repo_id__in=repo_ids, is_active=True).update(
+            is_active=False, inactive_reason=reason, updated_at=timezone.now()
+        )
     return removed
+
+
+def _reached_from_another_account(installation: GitHubAppInstallation, github_repo_ids: list[int]) -> list[int]:
+    """Of these repositories, those an installation of another account reaches now: they were transferred."""
+    if installation.account_id is None:
+        return []
+    return list(
+        InstallationRepository.objects.filter(github_repo_id__in=github_repo_ids, removed_at__isnull=True)
+        .exclude(installation__account_id=installation.account_id)
+        .exclude(installation__account_id__isnull=True)
+        .exclude(installation__status=InstallationStatus.DELETED)
+        .values_list("github_repo_id", flat=True)
+    )
 
 
 @transaction.atomic
@@ -168,25 +184,112 @@ def installation_repositories_replace(
     InstallationRepository.objects.bulk_update(
         changed, ["full_name", "private", "archived", "removed_at", "updated_at"], batch_size=500
     )
-    _tracked_follow(installation=installation, repos=repos)
+    tracked_repositories_follow(installation=installation, repos=repos)
     gone = [repo_id for repo_id, row in existing.items() if repo_id not in repos and row.removed_at is None]
     removed = installation_repositories_remove(installation=installation, github_repo_ids=gone) if gone else 0
     return len(new) + back, removed
 
 
-def _tracked_follow(*, installation: GitHubAppInstallation, repos: dict[int, RepositoryInfo]) -> None:
-    """Tracked repositories reachable again follow the mirror: a new name, and active again when they were
-    inactive only because access had been removed. Only rows that change are written."""
-    for tracked in TrackedRepository.objects.filter(installation=installation):
-        if tracked.github_repo_id not in repos:
-            continue
-        name = repos[tracked.github_repo_id].full_name
-        reactivate = not tracked.is_active and tracked.inactive_reason == ACCESS_REMOVED
-        if tracked.full_name != name or reactivate:
-            tracked.full_name = name
-            if reactivate:
-                tracked.is_active, tracked.inactive_reason = True, ""
-            tracked.save(update_fields=["full_name", "is_active", "inactive_reason", "updated_at"])
+def tracked_repositories_follow(*, installation: GitHubAppInstallation, repos: dict[int, RepositoryInfo]) -> int:
+    """These repositories are reachable through ``installation``: the teams' trackings of them follow.
+
+    - tracked through this installation: the name follows; inactive only because access was lost (removed, moved),
+      tracking resumes with a catch-up of the gap;
+    - tracked by this installation's team through an installation of another account (the repository was
+      transferred between two organizations the team connected) or one that no longer reaches it: the tracking
+      moves here, same row and history, resumed with a catch-up of the gap when it had stopped;
+    - tracked by another team through an installation of another account: it moved away from that team, which keeps
+      its history as "moved to another organization".
+
+    Only rows that change are written; one SELECT when nothing does. Returns how many trackings changed.
+    """
+    if installation.status == InstallationStatus.DELETED or not repos:
+        return 0
+    _mirror_left_other_accounts(installation=installation, github_repo_ids=list(repos))
+    rows = TrackedRepository.objects.filter(github_repo_id__in=list(repos)).select_related("installation")
+    changed = 0
+    for tracked in rows:
+        repo = repos[tracked.github_repo_id]
+        if tracked.installation_id == installation.pk:
+            changed += _resume(tracked, installation=installation, full_name=repo.full_name)
+        elif installation.team_id is not None and tracked.team_id == installation.team_id:
+            if _left_behind(tracked, installation=installation):
+                changed += _resume(tracked, installation=installation, full_name=repo.full_name)
+        elif (tracked.is_active or tracked.inactive_reason == ACCESS_REMOVED) and _other_account(
+            tracked.installation, installation
+        ):
+            _moved_away(tracked, full_name=repo.full_name)
+            changed += 1
+    return changed
+
+
+def _mirror_left_other_accounts(*, installation: GitHubAppInstallation, github_repo_ids: list[int]) -> int:
+    """A repository reachable through this installation is no longer reachable through an installation of another
+    account (it was transferred): GitHub sends the old installation nothing when it covered all repositories, so the
+    mirror is corrected here, and the repository is not listed twice. Returns how many mirror rows changed."""
+    if installation.account_id is None:
+        return 0
+    stale = list(
+        InstallationRepository.objects.filter(
+            github_repo_id__in=github_repo_ids, removed_at__isnull=True, installation__account_id__isnull=False
+        )
+        .exclude(installation__account_id=installation.account_id)
+        .values_list("pk", flat=True)
+    )  # read first: an installation nothing moved into is not written
+    if not stale:
+        return 0
+    now = timezone.now()
+    return InstallationRepository.objects.filter(pk__in=stale).update(removed_at=now, updated_at=now)
+
+
+def _other_account(old: GitHubAppInstallation | None, new: GitHubAppInstallation) -> bool:
+    """Both accounts known and different: a repository can belong to one account only, so it was transferred."""
+    return old is not None and None not in (old.account_id, new.account_id) and old.account_id != new.account_id
+
+
+def _left_behind(tracked: TrackedRepository, *, installation: GitHubAppInstallation) -> bool:
+    """Whether the team's tracking should leave its installation for ``installation``, which reaches the repository:
+    its own is gone, of another account, or no longer reaches the repository."""
+    old = tracked.installation
+    if old is None or old.status == InstallationStatus.DELETED or old.team_id != tracked.team_id:
+        return True
+    if _other_account(old, installation):
+        return True
+    return not old.repositories.filter(github_repo_id=tracked.github_repo_id, removed_at__isnull=True).exists()
+
+
+def _resume(tracked: TrackedRepository, *, installation: GitHubAppInstallation, full_name: str) -> int:
+    """Tracking continues through ``installation``; when it had stopped because access was lost, the gap is
+    imported (after commit). Returns 1 when the row changed."""
+    regained = not tracked.is_active and tracked.inactive_reason in REGAINABLE
+    if tracked.installation_id == installation.pk and tracked.full_name == full_name and not regained:
+        return 0
+    if tracked.installation_id != installation.pk:
+        logger.info(
+            "tracking of %s follows it to installation %s",
+            full_name,
+            installation.installation_id,
+            extra={"installation_id": installation.installation_id, "team_id": tracked.team_id},
+        )
+    if tracked.full_name != full_name:  # a rename or transfer only reconciliation saw: the name follows everywhere
+        pull_requests_rename_repository(
+            github_repo_id=tracked.github_repo_id, full_name=full_name, team_ids=[tracked.team_id]
+        )
+    tracked.installation, tracked.full_name = installation, full_name
+    if regained:
+        tracked.is_active, tracked.inactive_reason = True, ""
+    tracked.save(update_fields=["installation", "full_name", "is_active", "inactive_reason", "updated_at"])
+    if regained:
+        tracked_repository_catch_up_gap(tracked_repository=tracked)
+    return 1
+
+
+def _moved_away(tracked: TrackedRepository, *, full_name: str) -> None:
+    """The repository now belongs to an account whose installation is not this team's: tracking stops and the
+    history stays (it keeps counting in the team's figures)."""
+    tracked.full_name, tracked.is_active, tracked.inactive_reason = full_name, False, MOVED
+    tracked.save(update_fields=["full_name", "is_active", "inactive_reason", "updated_at"])
+    logger.info("tracked repository %s moved to another organization", full_name, extra={"team_id": tracked.team_id})
 
 
 @transaction.atomic
@@ -202,6 +305,33 @@ def repository_rename(*, github_repo_id: int, full_name: str) -> None:
         return
     tracked.exclude(full_name=full_name).update(full_name=full_name, updated_at=timezone.now())
     pull_requests_rename_repository(github_repo_id=github_repo_id, full_name=full_name, team_ids=team_ids)
+
+
+@transaction.atomic
+def repository_transferred(
+    *, github_repo_id: int, full_name: str, from_account_id: int | None, to: GitHubAppInstallation | None
+) -> int:
+    """``repository.transferred``, delivered to the new owner's installation (``to``); the old owner's installation
+    gets no event when it covered all repositories. ``changes.owner.from`` names the old account: its installations
+    no longer reach the repository, and another team's tracking through them stops as moved (history kept). The
+    team of ``to`` keeps tracking: its events count already, and the tracking follows when ``to`` reaches it.
+    Returns how many trackings stopped."""
+    if from_account_id is None:
+        return 0
+    old = GitHubAppInstallation.objects.filter(account_id=from_account_id)
+    if to is not None:
+        old = old.exclude(pk=to.pk)
+    now = timezone.now()
+    InstallationRepository.objects.filter(
+        installation__in=old, github_repo_id=github_repo_id, removed_at__isnull=True
+    ).update(removed_at=now, updated_at=now)
+    stopped = 0
+    trackings = TrackedRepository.objects.filter(installation__in=old, github_repo_id=github_repo_id)
+    for tracked in trackings.filter(Q(is_active=True) | Q(inactive_reason=ACCESS_REMOVED)):
+        if to is None or to.team_id != tracked.team_id:
+            _moved_away(tracked, full_name=full_name)
+            stopped += 1
+    return stopped
 
 
 @transaction.atomic

@@ -6,7 +6,10 @@ pause or a restart) continues the same import:
 - never synced, and a history import half done → resume it at its cursor;
 - never synced → history import of PRs updated in the last ``BACKFILL_HISTORY_DAYS`` (0: everything);
 - synced before → catch-up of PRs updated since the last successful sync (minus a small overlap for clock skew),
-  or since an explicit ``since`` (e.g. when a suspension began) if that is earlier.
+  or since an explicit ``since`` if that is earlier;
+- access given back after a time without webhooks (re-added, reconnected, unsuspended, transferred in) → a catch-up
+  of exactly the gap: PRs updated since the newest thing the team knows of the repository, or since the gap began
+  when that is known (``tracked_repository_catch_up_gap``). A catch-up left unfinished keeps its earlier start.
 
 The import itself runs in the ``backfill`` queue (``apps.integrations.tasks.backfill_repository``), one page per
 task, each queueing the next behind other teams' work; a catch-up asked for with Sync now goes to the
@@ -20,7 +23,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from apps.integrations.models import (
@@ -31,6 +34,7 @@ from apps.integrations.models import (
     import_heartbeat_cutoff,
 )
 from apps.integrations.services.queueing import in_background, task_enqueue_long
+from apps.metrics.models import PullRequest
 
 CATCH_UP_OVERLAP = timedelta(minutes=10)
 RESUME_GRACE = timedelta(seconds=60)
@@ -65,11 +69,16 @@ def backfill_enqueue(*, tracked_repository_id: int, claim: str = "", interactive
 
 @transaction.atomic
 def tracked_repository_sync(
-    *, tracked_repository: TrackedRepository, since: datetime | None = None, interactive: bool = False
+    *,
+    tracked_repository: TrackedRepository,
+    since: datetime | None = None,
+    interactive: bool = False,
+    catch_up_since: datetime | None = None,
 ) -> bool:
     """Schedule the repository's next import (see the module docstring); queued after commit. ``interactive`` (a
     person pressed Sync now) puts a catch-up ahead of history imports; a history import stays behind them, however
-    it was resumed, so one team's long history cannot hold other teams' Sync now.
+    it was resumed, so one team's long history cannot hold other teams' Sync now. ``catch_up_since`` is where a
+    catch-up starts instead of the last sync (the start of a gap, ``tracked_repository_catch_up_gap``).
 
     Returns False when nothing was scheduled: the repository is not tracked, or an import is running now.
     """
@@ -82,7 +91,9 @@ def tracked_repository_sync(
         if row.last_synced_at is None:
             row.sync_kind, row.sync_since = SyncKind.BACKFILL, backfill_window_start(now=now)
         else:
-            start = row.last_synced_at - CATCH_UP_OVERLAP
+            start = catch_up_since if catch_up_since is not None else row.last_synced_at - CATCH_UP_OVERLAP
+            if row.sync_kind == SyncKind.CATCH_UP and row.sync_status != SyncStatus.IDLE and row.sync_since:
+                start = min(start, row.sync_since)  # a catch-up left unfinished (paused, failed) keeps its range
             row.sync_kind, row.sync_since = SyncKind.CATCH_UP, min(start, since) if since else start
         row.sync_cursor, row.sync_imported, row.sync_total, row.sync_started_at = "", 0, None, now
         row.sync_page_size = settings.BACKFILL_PAGE_SIZE
@@ -93,13 +104,35 @@ def tracked_repository_sync(
     return True
 
 
+def tracked_repository_known_until(*, tracked_repository: TrackedRepository) -> datetime | None:
+    """The newest moment the team's data of this repository is known to be complete: the newest PR update stored
+    (every event before it was applied) or the start of the last completed import, whichever is later."""
+    newest = PullRequest.objects.filter(
+        team_id=tracked_repository.team_id, github_repo_id=tracked_repository.github_repo_id
+    ).aggregate(newest=Max("pr_updated_at"))["newest"]
+    known = [moment for moment in (newest, tracked_repository.last_synced_at) if moment is not None]
+    return max(known) if known else None
+
+
+def tracked_repository_catch_up_gap(*, tracked_repository: TrackedRepository, since: datetime | None = None) -> bool:
+    """Access came back after a time when no webhook reached the team (re-added, reconnected, unsuspended,
+    transferred in): import exactly what changed meanwhile, PRs updated since the newest one known (or since
+    ``since``, when the gap began, if that is earlier), minus the overlap. A history import never finished resumes
+    instead, where it stopped. Returns whether an import was scheduled."""
+    known = tracked_repository_known_until(tracked_repository=tracked_repository)
+    starts = [moment for moment in (known, since) if moment is not None]
+    start = min(starts) - CATCH_UP_OVERLAP if starts else None
+    return tracked_repository_sync(tracked_repository=tracked_repository, catch_up_since=start)
+
+
 def tracked_repositories_catch_up(*, installation: GitHubAppInstallation, since: datetime | None) -> int:
-    """After ``installation.unsuspend``: every active tracked repository of the installation catches up on what
-    changed since the suspension began (webhooks were not delivered meanwhile). Returns how many were queued."""
+    """The installation is active again (``installation.unsuspend``, or reconciliation finding it unsuspended):
+    every active tracked repository of its team catches up on the gap, and the imports the suspension paused
+    resume. Returns how many were queued."""
     rows = TrackedRepository.objects.filter(installation=installation, is_active=True)
     if installation.team_id is not None:
         rows = rows.filter(team_id=installation.team_id)
-    return sum(tracked_repository_sync(tracked_repository=row, since=since) for row in rows)
+    return sum(tracked_repository_catch_up_gap(tracked_repository=row, since=since) for row in rows)
 
 
 def pull_request_state_settle(*, team_id: int, github_repo_id: int, updated_at: datetime) -> bool:

@@ -80,3 +80,55 @@ def pull_request_event(
         "installation": {"id": installation_id},
         "sender": user("dev", 501),
     }
+
+
+def repository_object(repo_id: int, full_name: str, *, owner_id: int, kind: str = "Organization") -> dict[str, Any]:
+    owner, name = full_name.split("/")
+    return {
+        "id": repo_id,
+        "name": name,
+        "full_name": full_name,
+        "owner": user(owner, owner_id, kind),
+        "private": True,
+        "archived": False,
+        "default_branch": "main",
+    }
+
+
+def repository_transferred_event(
+    installation_id: int, *, repo_id: int, full_name: str, owner_id: int, from_login: str, from_id: int
+) -> dict[str, Any]:
+    """``repository.transferred`` as the new owner's installation receives it: ``changes.owner.from`` names the
+    old owner (``organization`` for an organization, ``user`` for a personal account)."""
+    return {
+        "action": "transferred",
+        "changes": {"owner": {"from": {"organization": {"login": from_login, "id": from_id}}}},
+        "repository": repository_object(repo_id, full_name, owner_id=owner_id),
+        "organization": {"login": full_name.split("/")[0], "id": owner_id},
+        "installation": {"id": installation_id},
+        "sender": user("mover", 77),
+    }
+
+
+def installation_repositories_event(
+    action: str,
+    installation_id: int,
+    *,
+    login: str,
+    account_id: int,
+    repositories: list[tuple[int, str]],
+    selection: str = "selected",
+) -> dict[str, Any]:
+    """``installation_repositories.added`` / ``removed`` (the repositories in the short form GitHub sends)."""
+    short = [{"id": i, "full_name": n, "name": n.split("/")[1], "private": True} for i, n in repositories]
+    installation = installation_object(installation_id, login=login, account_id=account_id)
+    installation["repository_selection"] = selection
+    return {
+        "action": action,
+        "installation": installation,
+        "repository_selection": selection,
+        "repositories_added": short if action == "added" else [],
+        "repositories_removed": short if action == "removed" else [],
+        "requester": None,
+        "sender": user("mover", 77),
+    }

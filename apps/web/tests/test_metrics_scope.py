@@ -132,3 +132,29 @@ def test_members_cannot_change_the_timezone_and_nonsense_is_refused(client, memb
     client.post(url, {"timezone": "Mars/Olympus_Mons"})
     team.refresh_from_db()
     assert team.timezone == "UTC"
+
+
+def test_a_repository_moved_to_another_teams_organization_keeps_its_merged_prs_on_the_old_teams_dashboard(
+    member_client, team, other_team, signed_webhook
+):
+    """acme/api was transferred to an organization connected to another team: GitHub removes it from acme's
+    installation and sends ``repository.transferred`` to the new owner's. The old team's history stays counted."""
+    from apps.integrations.tests.factories import InstallationFactory, InstallationRepositoryFactory
+    from apps.integrations.tests.payloads import installation_repositories_event, repository_transferred_event
+
+    acme = InstallationFactory(installation_id=10, team=team, account_login="acme", account_id=100)
+    InstallationFactory(installation_id=20, team=other_team, account_login="beta", account_id=200)
+    InstallationRepositoryFactory(installation=acme, github_repo_id=API[0], full_name=API[1])
+    TrackedRepositoryFactory(team=team, installation=acme, github_repo_id=API[0], full_name=API[1])
+    merged_pr(team, API, "Merged in api")
+    merged_pr(team, API, "Merged in api again")
+    assert dashboard(member_client, team).context["summary"].merged == 2
+
+    moved = repository_transferred_event(
+        20, repo_id=API[0], full_name="beta/api", owner_id=200, from_login="acme", from_id=100
+    )
+    assert signed_webhook("repository", moved).status_code == 202
+    removed = installation_repositories_event("removed", 10, login="acme", account_id=100, repositories=[API])
+    assert signed_webhook("installation_repositories", removed).status_code == 202
+
+    assert dashboard(member_client, team).context["summary"].merged == 2

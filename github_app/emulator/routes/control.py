@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ..activity import activity_run
 from ..history import pr_id, sha_for
 from ..httpkit import HttpError, Request, Response, Router, json_response
-from ..installations import installation_change, installation_install
+from ..installations import installation_change, installation_install, repository_transfer
 from ..models import Fault, PullRequest, Review
 from ..scenario import load_scenario
 from ..state import utcnow
@@ -159,6 +159,22 @@ def register(router: Router, emulator: EmulatorServer) -> None:
         sent = installation_change(state, int(ident) if ident.isdigit() else -1, request.params["action"])
         return json_response({"deliveries": [d.guid for d in sent]})
 
+    def transfers(request: Request) -> Response:
+        """``{"repository": "acme/api", "new_owner": "beta", "sender": "octo", "select": true}``: transfer a repository
+        to another account and send the events GitHub sends (``repository.transferred``, ``installation_repositories``
+        removed / added); ``select: false`` leaves it out of the new owner's installation with selected
+        repositories."""
+        data = body_of(request)
+        if not data.get("repository") or not data.get("new_owner"):
+            raise HttpError(422, "repository and new_owner are required")
+        sender = str(data.get("sender") or data["new_owner"])
+        sent = repository_transfer(
+            state, str(data["repository"]), str(data["new_owner"]), sender, select=bool(data.get("select", True))
+        )
+        repo = state.repo_by_full_name(f"{data['new_owner']}/{str(data['repository']).split('/')[-1]}")
+        full_name = repo.full_name if repo is not None else ""
+        return json_response({"full_name": full_name, "deliveries": [d.guid for d in sent]}, 201)
+
     def activity(request: Request) -> Response:
         data = body_of(request)
         actions = data.get("actions")
@@ -242,6 +258,7 @@ def register(router: Router, emulator: EmulatorServer) -> None:
     router.add("POST", "/_emulator/pulls", pulls, "control")
     router.add("POST", "/_emulator/installations", installations, "control")
     router.add("POST", "/_emulator/installations/{id}/{action}", installation_action, "control")
+    router.add("POST", "/_emulator/transfers", transfers, "control")
     router.add("POST", "/_emulator/activity", activity, "control")
     router.add("POST", "/_emulator/webhook-url", webhook_url, "control")
     router.add("POST", "/_emulator/faults", faults, "control")

@@ -110,3 +110,25 @@ def member_attempt_connect(
     refused = _expect(session.get(back, allow_redirects=False, timeout=TIMEOUT), 403, "tformance's answer")
     found = re.search(r'role="alert">([^<]+)<', refused.text)
     return html.unescape(found.group(1)) if found else "refused"
+
+
+def organization_create(*, github_url: str, login: str, name: str, admins: list[str], members: list[str]) -> None:
+    """A second organization on the emulator's GitHub (its control API), owned by ``admins``."""
+    response = requests.post(
+        f"{github_url}/_emulator/accounts",
+        json={"login": login, "type": "Organization", "name": name, "admins": admins, "members": members},
+        timeout=TIMEOUT,
+    )
+    _expect(response, 201, f"Creating the organization {login}")
+
+
+def repository_transfer(*, github_url: str, repository: str, new_owner: str, sender: str) -> str:
+    """Transfer a repository on the emulator's GitHub, which sends tformance what GitHub sends (``repository
+    .transferred``, ``installation_repositories``); returns the new full name. Each delivery is processed before
+    the emulator's call returns (the embedded default processes a delivery before answering it)."""
+    response = requests.post(
+        f"{github_url}/_emulator/transfers",
+        json={"repository": repository, "new_owner": new_owner, "sender": sender},
+        timeout=TIMEOUT,
+    )
+    return str(_expect(response, 201, f"Transferring {repository} to {new_owner}").json()["full_name"])

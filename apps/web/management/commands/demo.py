@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from ._demo_install import install_app, member_attempt_connect
+from ._demo_install import install_app, member_attempt_connect, organization_create, repository_transfer
 from ._demo_processes import (
     MANAGE_PY,
     DemoApp,
@@ -49,6 +49,9 @@ DEMO_TEAM = "Demo Team"
 GITHUB_USER, GITHUB_ACCOUNT = "octo-admin", "acme"  # acme's owner (organization role admin)
 # A plain member of acme with a tformance team of their own: tformance refuses to connect acme to it.
 MEMBER_EMAIL, MEMBER_TEAM, MEMBER_GITHUB_USER = "member@tformance.local", "Side Project", "bob-martin"
+# acme's second organization, connected to the demo team too: acme/infra is transferred there during the set-up,
+# and its tracking and history follow it.
+LABS_ORG, MOVED_REPOSITORY = "acme-labs", "infra"
 FREE_ORG_OWNER, FREE_ORG = "mona", "globex"  # an organization no demo team has connected: the first try works
 STAGE_MARKER = "TFORMANCE_DEMO_STARTED"  # set when this process runs with the demo environment
 # A user's own configuration must not leak in: the demo is the embedded default, whatever the shell exports.
@@ -213,7 +216,38 @@ class Command(BaseCommand):
         )
         self._step(f"Refused {MEMBER_GITHUB_USER} (a plain member of {GITHUB_ACCOUNT}) for {MEMBER_TEAM}: {refusal}")
         self._track_all(team)
+        self._transfer_between_organizations(plan, team)
         return team
+
+    def _transfer_between_organizations(self, plan: DemoPlan, team: Team) -> None:
+        """Connect acme's second organization, transfer acme/infra to it on GitHub, and check the team still tracks
+        it with every pull request it had (the dashboard stays whole)."""
+        from apps.integrations.models import TrackedRepository
+        from apps.metrics.models import PullRequest
+
+        organization_create(
+            github_url=plan.github_url, login=LABS_ORG, name="Acme Labs", admins=[GITHUB_USER], members=[]
+        )
+        install_app(
+            base_url=plan.base_url, team_slug=team.slug, email=DEMO_EMAIL, password=DEMO_PASSWORD,
+            github_user=GITHUB_USER, account=LABS_ORG,
+        )  # fmt: skip
+        self._step(f"Connected {LABS_ORG}, a second organization, to {team.name}")
+        old_name = f"{GITHUB_ACCOUNT}/{MOVED_REPOSITORY}"
+        tracked = TrackedRepository.objects.get(team=team, full_name=old_name)
+        before = PullRequest.objects.filter(team=team, github_repo_id=tracked.github_repo_id).count()
+        new_name = repository_transfer(
+            github_url=plan.github_url, repository=old_name, new_owner=LABS_ORG, sender=GITHUB_USER
+        )
+        tracked.refresh_from_db()
+        kept = PullRequest.objects.filter(team=team, github_repo_id=tracked.github_repo_id, github_repo=new_name)
+        owner = tracked.installation.account_login if tracked.installation else ""
+        if not tracked.is_active or owner != LABS_ORG or kept.count() < before:
+            raise DemoError(
+                f"After the transfer of {old_name}, the team's tracking is {tracked.inactive_reason or 'active'} "
+                f"through {owner or 'no installation'}, with {kept.count()} of {before} pull requests."
+            )
+        self._step(f"Transferred {old_name} to {LABS_ORG} on GitHub: still tracked, all {before} pull requests kept")
 
     def _fresh_data_dir(self, plan: DemoPlan) -> None:
         """A new demo database each run (see the module docstring); the App key is kept."""
@@ -276,6 +310,9 @@ class Command(BaseCommand):
             f"  GitHub    {plan.github_url}  (emulator: org {GITHUB_ACCOUNT}; {live})",
             f"  try       a new sign-up, then Connect GitHub as {FREE_ORG_OWNER} (owner of {FREE_ORG}, not connected "
             f"yet: it connects) or as {MEMBER_GITHUB_USER} on {GITHUB_ACCOUNT} (a plain member: refused, with why)",
+            f"            a transfer back: curl -X POST {plan.github_url}/_emulator/transfers -H 'Content-Type: "
+            f'application/json\' -d \'{{"repository": "{LABS_ORG}/{MOVED_REPOSITORY}", "new_owner": '
+            f'"{GITHUB_ACCOUNT}"}}\'',
             f"  logs      {plan.log('server')}  {plan.log('github')}",
             "",
             "  Ctrl-C stops the server and the emulator." if serving else "  Stopping (--exit-after-setup).",
