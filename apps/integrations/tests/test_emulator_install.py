@@ -149,3 +149,53 @@ def test_an_org_owner_who_did_not_install_connects(emulator, admin_client, team)
     from apps.integrations.models import InstallationConnectionEvent
 
     assert InstallationConnectionEvent.objects.get(team=team).how == "organization admin"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_installer_who_left_the_organization_cannot_connect_it(emulator, admin_client, team):
+    """erin-kim, an owner of acme, installs tformance there and leaves acme before connecting it: GitHub answers
+    her membership with 404, so her sign-in no longer proves ownership."""
+    emulator.state.add_account("acme", "Organization", admins=["erin-kim"])
+    connect = admin_client.post(f"/a/{team.slug}/integrations/github/connect/")
+    acme_id = parse_qs(urlsplit(install_on_github(connect["Location"], user="erin-kim", account="acme")).query)[
+        "installation_id"
+    ][0]
+    assert GitHubAppInstallation.objects.get(installation_id=int(acme_id)).installed_by_login == "erin-kim"
+    requests.post(f"{emulator.url}/_emulator/accounts/acme/leave", json={"login": "erin-kim"}, timeout=10)
+
+    connect = admin_client.post(f"/a/{team.slug}/integrations/github/connect/")
+    back = urlsplit(
+        sign_in_and_return(emulator, connect_location=connect["Location"], user="erin-kim", installation_id=acme_id)
+    )
+    response = admin_client.get(f"{back.path}?{back.query}")
+
+    assert response.status_code == 403 and b"no longer an active member" in response.content
+    assert GitHubAppInstallation.objects.get(installation_id=int(acme_id)).team is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_installer_who_revoked_the_app_cannot_connect_it(emulator, admin_client, team):
+    """erin-kim installs on acme, is made a plain member, and revokes her authorization of the App (GitHub sends
+    github_app_authorization.revoked): signing in again, she is a plain member and is refused."""
+    emulator.state.add_account("acme", "Organization", admins=["erin-kim"])
+    connect = admin_client.post(f"/a/{team.slug}/integrations/github/connect/")
+    acme_id = parse_qs(urlsplit(install_on_github(connect["Location"], user="erin-kim", account="acme")).query)[
+        "installation_id"
+    ][0]
+    acme = emulator.state.account("acme")
+    acme.admins.discard("erin-kim")
+    acme.members.add("erin-kim")
+    revoked = requests.post(f"{emulator.url}/_emulator/authorizations/revoke", json={"login": "erin-kim"}, timeout=10)
+    assert revoked.json()["delivery"]
+    assert GitHubAppInstallation.objects.get(installation_id=int(acme_id)).installed_by_github_id is None
+
+    connect = admin_client.post(f"/a/{team.slug}/integrations/github/connect/")
+    back = urlsplit(
+        sign_in_and_return(emulator, connect_location=connect["Location"], user="erin-kim", installation_id=acme_id)
+    )
+    response = admin_client.get(f"{back.path}?{back.query}")
+
+    assert (
+        response.status_code == 403 and b"erin-kim is a member of acme, but not one of its owners" in response.content
+    )
+    assert GitHubAppInstallation.objects.get(installation_id=int(acme_id)).team is None

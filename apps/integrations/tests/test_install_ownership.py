@@ -128,6 +128,34 @@ def test_the_installer_connects_without_being_an_org_owner(admin_client, team, g
     assert row.team == team and (row.installed_by_login, row.installed_by_github_id) == DEV_LEAD
 
 
+def test_a_former_installer_who_left_the_organization_is_refused(admin_client, team, github, signed_webhook):
+    """dev-lead installed tformance on acme, then left acme (membership 404): installing once is not owning."""
+    acme_installed_by(signed_webhook, DEV_LEAD)
+    github.sign_in(DEV_LEAD)
+    github.membership("acme", None)
+
+    response = callback(admin_client, team)
+
+    assert response.status_code == 403
+    assert "dev-lead installed tformance on acme but is no longer an active member" in response.content.decode()
+    assert acme_team() is None
+
+
+def test_a_revoked_authorization_ends_the_installer_claim(admin_client, team, github, signed_webhook):
+    """dev-lead installed tformance, then revoked their authorization of the App: still a plain member of acme,
+    they can no longer connect it (an owner still can)."""
+    acme_installed_by(signed_webhook, DEV_LEAD)
+    revoked = {"action": "revoked", "sender": {"login": DEV_LEAD[0], "id": DEV_LEAD[1], "type": "User"}}
+    assert signed_webhook("github_app_authorization", revoked).status_code == 202
+    github.sign_in(DEV_LEAD)
+    github.membership("acme", "member")
+
+    response = callback(admin_client, team)
+
+    assert response.status_code == 403 and "not one of its owners" in response.content.decode()
+    assert acme_team() is None
+
+
 def test_the_account_itself_connects_its_personal_installation(admin_client, team, github):
     github.sign_in(("mona", 21))
     github.installation(5501, login="mona", account_id=21, kind="User")
@@ -221,6 +249,7 @@ def test_the_integration_page_shows_who_connected_and_disconnected_and_when(
 ):
     acme_installed_by(signed_webhook, OCTO_ADMIN)
     github.sign_in(OCTO_ADMIN)
+    github.membership("acme", "admin")
     assert callback(admin_client, team).status_code == 302
     admin_client.post(f"/a/{team.slug}/integrations/github/{ACME_INSTALLATION}/disconnect/")
 
