@@ -71,6 +71,11 @@ class App:
     description: str = ""
     external_url: str = ""
     public: bool = True
+    # "Request user authorization (OAuth) during installation": after installing, GitHub sends the browser to the
+    # first callback URL with a user code, and the setup URL (and "Redirect on update") is unavailable.
+    request_oauth_on_install: bool = True
+    # "Redirect on update" (manifest ``setup_on_update``): after an update, send the browser to the setup URL too.
+    setup_on_update: bool = False
 
 
 @dataclass

@@ -114,6 +114,8 @@ class EmulatorServer:
                 webhook_url=cfg.webhook_url,
                 setup_url=cfg.setup_url,
                 public=cfg.public,
+                request_oauth_on_install=cfg.request_oauth_on_install,
+                setup_on_update=cfg.setup_on_update,
             )
         )
 

@@ -203,6 +203,69 @@ def installation_link_from_callback(
     )
 
 
+@dataclass(frozen=True)
+class ClaimOption:
+    """An installation the signed-in GitHub user may connect ("Connect an existing installation"), or one they
+    can see but may not (``refusal`` says why; shown, never claimable)."""
+
+    installation_id: int
+    account_login: str
+    account_type: str
+    how: str = ""
+    refusal: str = ""
+
+
+def installations_to_claim(*, sign_in: GitHubSignIn, team: Team) -> list[ClaimOption]:
+    """The reconnect path that works on real GitHub. With "request user authorization during installation" on,
+    GitHub never sends the browser back for an account that already has the App (no setup URL, "Redirect on
+    update" unavailable), so a team that disconnected cannot reconnect through the install page. Instead the user
+    signs in with GitHub, ``GET /user/installations`` lists what they can access, and each installation not
+    connected to another team is checked by the same ownership rule as the install callback."""
+    taken = dict(GitHubAppInstallation.objects.filter(team__isnull=False).values_list("installation_id", "team_id"))
+    installers = dict(
+        GitHubAppInstallation.objects.filter(installed_by_github_id__isnull=False).values_list(
+            "installation_id", "installed_by_github_id"
+        )
+    )
+    options: list[ClaimOption] = []
+    for item in sign_in.api.list_installations():
+        snapshot = InstallationSnapshot.from_rest(item)
+        ident = snapshot.installation_id
+        label = (snapshot.account_login, snapshot.account_type)
+        if taken.get(ident) not in (None, team.pk):
+            options.append(ClaimOption(ident, *label, refusal="connected to another tformance team"))
+            continue
+        owners = InstallationOwners(snapshot.account_id, *label, installers.get(ident))
+        try:
+            how = installation_owner_check(sign_in=sign_in, owners=owners)
+        except LinkError as exc:
+            options.append(ClaimOption(ident, *label, refusal=str(exc).split(",")[0]))
+            continue
+        options.append(ClaimOption(ident, *label, how=how))
+    return options
+
+
+def installation_claim(
+    *, user: User, team: Team, installation_id: int, github_login: str, how: str
+) -> GitHubAppInstallation:
+    """Link an installation whose ownership was proven by ``installations_to_claim`` in this sign-in (its answer
+    travels in a signed single-use state): mirror it from GitHub first, then link as the callback does."""
+    try:
+        installation_refresh_from_github(installation_id=installation_id)
+    except NotFound:
+        raise LinkError("GitHub says this installation no longer exists. Please install the App again.") from None
+    logger.info(
+        "claim: GitHub user %s owns installation %s as %s",
+        github_login,
+        installation_id,
+        how,
+        extra={"installation_id": installation_id, "team_id": team.pk},
+    )
+    return installation_link_to_team(
+        installation_id=installation_id, team=team, user=user, github_login=github_login, how=how
+    )
+
+
 @transaction.atomic
 def installation_link_to_team(
     *, installation_id: int, team: Team, user: User, github_login: str = "", how: str = ""
