@@ -159,7 +159,7 @@ def test_an_import_cut_by_the_rate_limit_resumes_to_the_rows_of_an_uninterrupted
     emulator, acme_big, team, other_team, settings
 ):
     settings.BACKFILL_RATE_LIMIT_RESERVE = 0
-    control(emulator, "/_emulator/rate-limit", {"graphql": 3})
+    control(emulator, "/_emulator/rate-limit", {"graphql": 6})  # a page of 50 PRs costs GitHub's 2 points
     tracked = repository_track(team=team, github_repo_id=acme_big)
 
     first = tracked_repository_backfill(tracked_repository_id=tracked.pk)

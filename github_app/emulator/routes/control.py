@@ -246,6 +246,10 @@ def register(router: Router, emulator: EmulatorServer) -> None:
                 t for t, tok in state.tokens.items() if tok.app_id == app.id and tok.user_login == user.login
             ]:
                 del state.tokens[value]
+            for value in [
+                r for r, (app_id, login, _) in state.refresh_tokens.items() if (app_id, login) == (app.id, user.login)
+            ]:
+                del state.refresh_tokens[value]
             payload = {"action": "revoked", "sender": user_json(state, user)}
         delivery = deliver(state, app, "github_app_authorization", payload)
         return json_response({"delivery": delivery.guid if delivery else None})
