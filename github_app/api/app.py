@@ -22,7 +22,7 @@ from github_app.errors import (
     UnexpectedResponse,
 )
 from github_app.pagination import next_cursor
-from github_app.retry import RetryPolicy
+from github_app.retry import RetryPolicy, SecondaryLimitStrikes
 
 
 def parse_expires_at(value: Any) -> float:
@@ -46,6 +46,7 @@ class AppAPI:
         *,
         sleep: Callable[[float], None] = time.sleep,
         retry: RetryPolicy | None = None,
+        strikes: SecondaryLimitStrikes | None = None,
     ) -> None:
         self.jwt = AppJWT(credentials.jwt_issuer, credentials.private_key, clock)
         self.client = GitHubClient(
@@ -56,6 +57,7 @@ class AppAPI:
             clock=clock,
             sleep=sleep,
             retry=retry,
+            strikes=strikes,
         )
 
     @property

@@ -22,7 +22,7 @@ from github_app.queries import (
     parse_review_page,
     parse_timeline_page,
 )
-from github_app.retry import RetryPolicy
+from github_app.retry import RetryPolicy, SecondaryLimitStrikes
 from github_app.tokens import InstallationTokenProvider
 
 # GitHub's "Permissions required for GitHub Apps": every App has "Metadata" (read), which covers
@@ -45,6 +45,7 @@ class InstallationAPI:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         retry: RetryPolicy | None = None,
+        strikes: SecondaryLimitStrikes | None = None,
     ) -> None:
         self.installation_id = int(installation_id)
         self.client = GitHubClient(
@@ -55,6 +56,7 @@ class InstallationAPI:
             clock=clock,
             sleep=sleep,
             retry=retry,
+            strikes=strikes,
         )
 
     def __repr__(self) -> str:
