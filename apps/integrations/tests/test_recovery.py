@@ -5,6 +5,7 @@ GitHub's delivery log is mocked with `responses` in the shape of the REST exampl
 """
 
 import copy
+import itertools
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -265,4 +266,4 @@ def test_redelivery_requests_are_paced_at_least_a_second_apart(github_app_settin
     assert deliveries_recover_failed(clock=clock, sleep=sleep) == 3
 
     assert redelivered == [10, 9, 8]
-    assert all(later - earlier >= 1.0 for earlier, later in zip(asked_at, asked_at[1:], strict=False))
+    assert all(later - earlier >= 1.0 for earlier, later in itertools.pairwise(asked_at))
