@@ -217,6 +217,28 @@ class GitHubClient:
             if url is not None and not same_origin(url, self.base_url):
                 raise UnexpectedResponse("GitHub's Link header points at another host; not following it")
 
+    def list_if_changed(
+        self, path: str, *, key: str, etag: str | None, per_page: int = 100
+    ) -> tuple[list[Any] | None, str | None]:
+        """A list read with a conditional request (GitHub's "Best practices for using the REST API": send the
+        `ETag` of the last answer as `If-None-Match`; a `304 Not Modified` does not count against the primary rate
+        limit). Returns `(None, etag)` when GitHub answers 304, else `(items, etag)` — every page's items, and the
+        new `ETag` when the list fits on one page (None for a longer list, read again with `paginate`: a 304 carries
+        no `Link`, so only a one-page list can be known unchanged from its first page)."""
+        headers = {"If-None-Match": etag} if etag else None
+        url = self.url(path)
+        response = self.send("GET", url, params={"per_page": per_page}, headers=headers)
+        self._answered()
+        if response.status_code == 304:
+            return None, etag
+        body = parse_json(response, f"GET {urlsplit(url).path}")
+        items = body.get(key) if isinstance(body, Mapping) else body
+        if not isinstance(items, list):
+            raise UnexpectedResponse(f"GET {urlsplit(url).path} did not return a list under {key!r}")
+        if "next" not in parse_link_header(response.headers.get("Link")):
+            return list(items), response.headers.get("ETag")
+        return list(self.paginate(path, key=key, per_page=per_page)), None  # rare: read again, page by page
+
     def graphql(self, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """POST the query; return `data`. A 200 carrying `errors` raises what `errors.graphql_error_for` maps it to:
         `RateLimited` for every rate-limit shape GitHub documents for GraphQL, `ServerError` for a timeout,

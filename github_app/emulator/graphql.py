@@ -37,7 +37,7 @@ from graphql import (
 )
 
 from .httpkit import Response, json_response
-from .models import Installation, PullRequest, Repository, Review, TimelineEvent
+from .models import Installation, PullRequest, Repository, Review, TimelineEvent, Token
 from .shapes import avatar_url, iso
 
 if TYPE_CHECKING:
@@ -163,7 +163,7 @@ def query_cost(document: DocumentNode, variables: dict[str, Any] | None, operati
     return max(1, math.floor(requests(op.selection_set, 1, frozenset()) / 100 + 0.5))
 
 
-def execute(emulator: EmulatorServer, inst: Installation, body: Any) -> Response:
+def execute(emulator: EmulatorServer, inst: Installation, body: Any, token: Token | None = None) -> Response:
     from .server import rate_headers
 
     state = emulator.state
@@ -196,7 +196,7 @@ def execute(emulator: EmulatorServer, inst: Installation, body: Any) -> Response
             "used": budget.used,
         }
         headers = rate_headers(budget, "graphql")
-        root = {"rateLimit": rate, "repository": _repository_resolver(emulator, inst)}
+        root = {"rateLimit": rate, "repository": _repository_resolver(emulator, inst, token)}
         result = execute_sync(
             schema(),
             document,
@@ -211,12 +211,14 @@ def execute(emulator: EmulatorServer, inst: Installation, body: Any) -> Response
     return json_response(answer, headers=headers)
 
 
-def _repository_resolver(emulator: EmulatorServer, inst: Installation) -> Callable[..., dict[str, Any]]:
+def _repository_resolver(
+    emulator: EmulatorServer, inst: Installation, token: Token | None = None
+) -> Callable[..., dict[str, Any]]:
     def repository(info: Any, owner: str, name: str, **_: Any) -> dict[str, Any]:
         state = emulator.state
         full_name = f"{owner}/{name}"
         repo = state.repo_by_full_name(full_name)
-        if repo is None or repo.id not in {r.id for r in state.installation_repos(inst)}:
+        if repo is None or repo.id not in {r.id for r in state.installation_repos(inst, token)}:
             raise TypedError("NOT_FOUND", f"Could not resolve to a Repository with the name '{full_name}'.")
         return _repository(emulator, repo)
 

@@ -228,6 +228,8 @@ class Token:
     expires_at: datetime
     installation_id: int | None = None
     user_login: str | None = None
+    # An installation token minted with `repository_ids` reaches only those repositories (None: all of them).
+    repository_ids: tuple[int, ...] | None = None
 
 
 @dataclass

@@ -261,10 +261,15 @@ class State:
             None,
         )
 
-    def installation_repos(self, inst: Installation) -> list[Repository]:
+    def installation_repos(self, inst: Installation, token: Token | None = None) -> list[Repository]:
+        """The installation's repositories; with a token minted for some of them, only those."""
         if inst.repository_selection == "all":
-            return self.repos_of(inst.account_login)
-        return [self.repositories[i] for i in inst.repository_ids if i in self.repositories]
+            repos = self.repos_of(inst.account_login)
+        else:
+            repos = [self.repositories[i] for i in inst.repository_ids if i in self.repositories]
+        if token is not None and token.repository_ids is not None:
+            repos = [r for r in repos if r.id in token.repository_ids]
+        return repos
 
     def installations_covering(self, repo: Repository) -> list[Installation]:
         """Active installations whose repositories include ``repo`` — the ones that get its events."""
@@ -276,7 +281,7 @@ class State:
             ]
 
     # tokens and codes ---------------------------------------------------------------------------
-    def mint_installation_token(self, inst: Installation) -> Token:
+    def mint_installation_token(self, inst: Installation, repository_ids: tuple[int, ...] | None = None) -> Token:
         with self.lock:
             token = Token(
                 value=random_token("ghs_"),
@@ -284,6 +289,7 @@ class State:
                 app_id=inst.app_id,
                 expires_at=utcnow() + INSTALLATION_TOKEN_TTL,
                 installation_id=inst.id,
+                repository_ids=repository_ids,
             )
             self.tokens[token.value] = token
             return token

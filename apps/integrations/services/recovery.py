@@ -49,7 +49,8 @@ class _Pacer:
     """At least ``interval`` seconds between the starts of two redelivery requests of one run."""
 
     def __init__(self, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
-        self._clock, self._sleep, self._last = clock, sleep, None
+        self._clock, self._sleep = clock, sleep
+        self._last: float | None = None
 
     def wait(self) -> None:
         now = self._clock()
