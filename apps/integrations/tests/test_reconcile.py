@@ -284,3 +284,26 @@ def test_a_mirror_changed_since_the_last_answer_is_read_again_in_full(github, ou
     asked = [c.request for c in github.mock.calls if c.request.url.startswith(f"{API}/installation/repositories")]
     assert "If-None-Match" not in asked[-1].headers
     assert InstallationRepository.objects.filter(github_repo_id=1296269, removed_at=None).exists()
+
+
+def test_against_the_emulator_an_unchanged_day_costs_the_installation_no_rate_limit(github_app_settings, settings):
+    """The emulator answers the second day's conditional read 304, which gives its rate-limit point back."""
+    from github_app.emulator import EmulatorConfig, EmulatorServer
+
+    with EmulatorServer(EmulatorConfig(port=0, scenario="demo")) as gh:
+        settings.GITHUB_API_URL = settings.GITHUB_WEB_URL = gh.url
+        settings.GITHUB_APP_ID, settings.GITHUB_APP_PRIVATE_KEY = str(gh.app.id), gh.app.private_key_pem
+        settings.GITHUB_APP_CLIENT_ID = gh.app.client_id
+        acme = gh.state.installation_for(gh.app, "acme") or gh.state.add_installation(
+            gh.app, gh.state.account("acme"), "all", [], "octo-admin"
+        )
+        installation_reconcile(installation_id=acme.id)
+        assert InstallationRepository.objects.filter(installation__installation_id=acme.id).count() == 3
+        gh.state.budgets.clear()
+        gh.state.request_counts.clear()
+
+        outcome = installation_reconcile(installation_id=acme.id)
+
+        assert outcome.seen and (outcome.added, outcome.removed) == (0, 0)
+        assert gh.state.request_counts["/installation/repositories"] == 1
+        assert gh.state.budget("core", f"installation:{acme.id}").used == 0
