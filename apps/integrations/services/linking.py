@@ -220,13 +220,9 @@ def installations_to_claim(*, sign_in: GitHubSignIn, team: Team) -> list[ClaimOp
     GitHub never sends the browser back for an account that already has the App (no setup URL, "Redirect on
     update" unavailable), so a team that disconnected cannot reconnect through the install page. Instead the user
     signs in with GitHub, ``GET /user/installations`` lists what they can access, and each installation not
-    connected to another team is checked by the same ownership rule as the install callback."""
+    connected to another team is checked by the same ownership rule, on the same facts (our mirror, or
+    ``GET /app/installations/{id}``), as the install callback."""
     taken = dict(GitHubAppInstallation.objects.filter(team__isnull=False).values_list("installation_id", "team_id"))
-    installers = dict(
-        GitHubAppInstallation.objects.filter(installed_by_github_id__isnull=False).values_list(
-            "installation_id", "installed_by_github_id"
-        )
-    )
     options: list[ClaimOption] = []
     for item in sign_in.api.list_installations():
         snapshot = InstallationSnapshot.from_rest(item)
@@ -235,9 +231,8 @@ def installations_to_claim(*, sign_in: GitHubSignIn, team: Team) -> list[ClaimOp
         if taken.get(ident) not in (None, team.pk):
             options.append(ClaimOption(ident, *label, refusal="connected to another tformance team"))
             continue
-        owners = InstallationOwners(snapshot.account_id, *label, installers.get(ident))
         try:
-            how = installation_owner_check(sign_in=sign_in, owners=owners)
+            how = installation_owner_check(sign_in=sign_in, owners=installation_owners(installation_id=ident))
         except LinkError as exc:
             options.append(ClaimOption(ident, *label, refusal=str(exc).split(",")[0]))
             continue
