@@ -234,7 +234,7 @@ def installations_to_claim(*, sign_in: GitHubSignIn, team: Team) -> list[ClaimOp
         try:
             how = installation_owner_check(sign_in=sign_in, owners=installation_owners(installation_id=ident))
         except LinkError as exc:
-            options.append(ClaimOption(ident, *label, refusal=str(exc).split(",")[0]))
+            options.append(ClaimOption(ident, *label, refusal=str(exc)))
             continue
         options.append(ClaimOption(ident, *label, how=how))
     return options

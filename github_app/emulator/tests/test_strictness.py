@@ -67,3 +67,40 @@ def test_a_payload_over_25_mb_is_not_delivered(emulator, receiver):
     assert [r.json["zen"] for r in receiver.wait_for(1)] == ["fits"]
     deliveries = [d.event for d in emulator.state.deliveries]
     assert deliveries.count("ping") == 1
+
+
+def test_where_the_install_page_sends_the_browser_is_what_github_documents(make_emulator, receiver):
+    """Without OAuth during installation: the setup URL, with no code; an update returns only with "Redirect on
+    update"; with OAuth during installation, an update never returns (the setup URL is unavailable then)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    def submit(gh, account: str) -> requests.Response:
+        url = f"{gh.url}/apps/tformance-dev/installations/new"
+        form = {"user": "octo-admin", "account": account, "repository_selection": "all", "state": "s"}
+        return requests.post(url, data=form, allow_redirects=False)
+
+    plain = make_emulator(
+        scenario="demo", webhook_url=receiver.url, setup_url="https://t.example/setup", request_oauth_on_install=False
+    )
+    first = submit(plain, "acme")
+    query = parse_qs(urlsplit(first.headers["Location"]).query)
+    assert first.status_code == 303 and first.headers["Location"].startswith("https://t.example/setup?")
+    assert "code" not in query and query["setup_action"] == ["install"]
+    assert submit(plain, "acme").status_code == 200  # no "Redirect on update": the browser stays
+
+    redirecting = make_emulator(
+        scenario="demo",
+        webhook_url=receiver.url,
+        setup_url="https://t.example/setup",
+        request_oauth_on_install=False,
+        setup_on_update=True,
+    )
+    submit(redirecting, "acme")
+    update = submit(redirecting, "acme")
+    assert update.status_code == 303 and parse_qs(urlsplit(update.headers["Location"]).query)["setup_action"] == [
+        "update"
+    ]
+
+    oauth = make_emulator(scenario="demo", webhook_url=receiver.url, setup_on_update=True)
+    assert "code=" in submit(oauth, "acme").headers["Location"]
+    assert submit(oauth, "acme").status_code == 200
