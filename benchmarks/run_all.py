@@ -25,6 +25,7 @@ BENCHES = [
     "bench_metrics.py",
     "bench_backfill.py",
     "bench_fairness.py",
+    "bench_reconcile_requests.py",
 ]
 # The metrics bench measures the 1M-PR team too (seeded once, about 3-9 minutes, then reused by later runs).
 BENCH_ARGS = {"bench_metrics.py": ["--big"]}

@@ -53,7 +53,7 @@ from github_app.queries import (
     parse_review_page,
     parse_timeline_page,
 )
-from github_app.retry import RetryPolicy, backoff_delay, should_retry
+from github_app.retry import RetryPolicy, SecondaryLimitStrikes, backoff_delay, secondary_limit_wait, should_retry
 from github_app.tokens import InstallationTokenProvider
 from github_app.webhooks import (
     Account,
@@ -132,6 +132,7 @@ __all__ = [
     "Review",
     "ReviewNode",
     "ReviewPage",
+    "SecondaryLimitStrikes",
     "ServerError",
     "TimelineItem",
     "TimelinePage",
@@ -156,6 +157,7 @@ __all__ = [
     "parse_pull_request_page",
     "parse_review_page",
     "parse_timeline_page",
+    "secondary_limit_wait",
     "should_retry",
     "sign_payload",
     "verify_signature",

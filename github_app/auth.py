@@ -40,18 +40,21 @@ class JWTAuth:
 class InstallationAuth:
     """`Authorization: token <installation token>`, minted and cached by the provider."""
 
-    def __init__(self, tokens: InstallationTokenProvider, installation_id: int) -> None:
+    def __init__(
+        self, tokens: InstallationTokenProvider, installation_id: int, repository_ids: tuple[int, ...] | None = None
+    ) -> None:
         self._tokens = tokens
         self._installation_id = installation_id
+        self._repository_ids = repository_ids
 
     def __repr__(self) -> str:
-        return f"InstallationAuth(installation_id={self._installation_id})"
+        return f"InstallationAuth(installation_id={self._installation_id}, repository_ids={self._repository_ids})"
 
     def authorization(self) -> str:
-        return f"token {self._tokens.token(self._installation_id)}"
+        return f"token {self._tokens.token(self._installation_id, self._repository_ids)}"
 
     def refresh(self) -> bool:
-        self._tokens.invalidate(self._installation_id)
+        self._tokens.invalidate(self._installation_id, self._repository_ids)
         return True
 
 

@@ -20,13 +20,14 @@ import requests
 from github_app.auth import Auth
 from github_app.errors import (
     GitHubError,
+    RateLimited,
     TransportError,
     UnexpectedResponse,
     error_for_response,
     graphql_error_for,
 )
 from github_app.pagination import parse_link_header, same_origin
-from github_app.retry import RetryPolicy, backoff_delay, should_retry
+from github_app.retry import RetryPolicy, SecondaryLimitStrikes, backoff_delay, secondary_limit_wait, should_retry
 
 API_VERSION = "2022-11-28"
 DEFAULT_TIMEOUT = (5.0, 30.0)
@@ -80,6 +81,7 @@ class GitHubClient:
         sleep: Callable[[float], None] = time.sleep,
         rand: Callable[[], float] = random.random,
         user_agent: str = "tformance",
+        strikes: SecondaryLimitStrikes | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.graphql_url = graphql_url or self.base_url + "/graphql"
@@ -88,6 +90,7 @@ class GitHubClient:
         self._retry = retry or RetryPolicy()
         self._clock, self._sleep, self._rand = clock, sleep, rand
         self._user_agent = user_agent
+        self._strikes, self._calm = strikes, False
 
     def __repr__(self) -> str:
         return f"GitHubClient(base_url={self.base_url!r}, auth={self._auth!r})"
@@ -137,7 +140,9 @@ class GitHubClient:
             attempt += 1
             request_headers = self._headers(headers)  # may mint a token: its errors are not retried twice
             try:
-                return self._attempt(method, url, what, {"headers": request_headers, **kwargs})
+                response = self._attempt(method, url, what, {"headers": request_headers, **kwargs})
+            except RateLimited as exc:
+                raise self._limited(exc) from None
             except GitHubError as exc:
                 if exc.status == 401 and not refreshed and self._auth is not None and self._auth.refresh():
                     refreshed = True
@@ -145,10 +150,29 @@ class GitHubClient:
                 if not should_retry(attempt=attempt, max_attempts=self._retry.max_attempts, status=exc.status):
                     raise
                 self._sleep(backoff_delay(attempt, base=self._retry.base, cap=self._retry.cap, rand=self._rand()))
+                continue
+            return response
+
+    def _limited(self, exc: RateLimited) -> RateLimited:
+        """A secondary limit met again waits longer each time (`retry.secondary_limit_wait`), counted per credential
+        across workers; the primary limit's reset time is exact and left as GitHub gave it."""
+        if exc.secondary and self._strikes is not None:
+            now = self._clock()
+            strike = self._strikes.strike()
+            exc.retry_at = now + secondary_limit_wait(strike, github_wait=max(0.0, exc.retry_at - now))
+            self._calm = False
+        return exc
+
+    def _answered(self) -> None:
+        """An answer that is not a rate limit ends a streak of secondary limits (checked once per client)."""
+        if self._strikes is not None and not self._calm:
+            self._strikes.clear()
+            self._calm = True
 
     def request(self, method: str, path_or_url: str, **kwargs: Any) -> Any:
         """Send and return the decoded JSON body (None when empty)."""
         response = self.send(method, path_or_url, **kwargs)
+        self._answered()
         return parse_json(response, f"{method} {urlsplit(response.url or '').path}")
 
     def get(self, path: str, params: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
@@ -182,6 +206,7 @@ class GitHubClient:
         query: dict[str, Any] | None = {"per_page": per_page, **(params or {})}
         while url is not None:
             response = self.send("GET", url, params=query)
+            self._answered()
             body = parse_json(response, f"GET {urlsplit(url).path}")
             items = body.get(key) if key is not None and isinstance(body, Mapping) else body
             if not isinstance(items, list):
@@ -191,6 +216,28 @@ class GitHubClient:
             url, query = parse_link_header(response.headers.get("Link")).get("next"), None
             if url is not None and not same_origin(url, self.base_url):
                 raise UnexpectedResponse("GitHub's Link header points at another host; not following it")
+
+    def list_if_changed(
+        self, path: str, *, key: str, etag: str | None, per_page: int = 100
+    ) -> tuple[list[Any] | None, str | None]:
+        """A list read with a conditional request (GitHub's "Best practices for using the REST API": send the
+        `ETag` of the last answer as `If-None-Match`; a `304 Not Modified` does not count against the primary rate
+        limit). Returns `(None, etag)` when GitHub answers 304, else `(items, etag)` — every page's items, and the
+        new `ETag` when the list fits on one page (None for a longer list, read again with `paginate`: a 304 carries
+        no `Link`, so only a one-page list can be known unchanged from its first page)."""
+        headers = {"If-None-Match": etag} if etag else None
+        url = self.url(path)
+        response = self.send("GET", url, params={"per_page": per_page}, headers=headers)
+        self._answered()
+        if response.status_code == 304:
+            return None, etag
+        body = parse_json(response, f"GET {urlsplit(url).path}")
+        items = body.get(key) if isinstance(body, Mapping) else body
+        if not isinstance(items, list):
+            raise UnexpectedResponse(f"GET {urlsplit(url).path} did not return a list under {key!r}")
+        if "next" not in parse_link_header(response.headers.get("Link")):
+            return list(items), response.headers.get("ETag")
+        return list(self.paginate(path, key=key, per_page=per_page)), None  # rare: read again, page by page
 
     def graphql(self, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """POST the query; return `data`. A 200 carrying `errors` raises what `errors.graphql_error_for` maps it to:
@@ -203,7 +250,9 @@ class GitHubClient:
         errors = body.get("errors")
         if errors:
             errors = list(errors) if isinstance(errors, list) else [{"message": str(errors)}]
-            raise graphql_error_for(errors, response.headers, now=self._clock(), data=body.get("data"))
+            error = graphql_error_for(errors, response.headers, now=self._clock(), data=body.get("data"))
+            raise self._limited(error) if isinstance(error, RateLimited) else error
+        self._answered()
         data = body.get("data")
         if not isinstance(data, dict):
             raise UnexpectedResponse("GraphQL answered without a `data` object")

@@ -45,9 +45,19 @@ class RateLimited(GitHubError):
     The client never sleeps through a rate limit (that can be an hour); the caller reschedules.
     """
 
-    def __init__(self, message: str, *, retry_at: float, status: int | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, message: str, *, retry_at: float, status: int | None = None, secondary: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(message, status=status, **kwargs)
         self.retry_at = retry_at
+        self.secondary = secondary
+
+
+def is_secondary_limit(headers: Mapping[str, str]) -> bool:
+    """A rate-limited answer is the primary limit when it says the budget is spent (`x-ratelimit-remaining: 0`
+    without `retry-after`: wait for `x-ratelimit-reset`, exactly); anything else is a secondary limit, where
+    GitHub asks for exponentially longer waits if it keeps happening ("Rate limits for the REST API")."""
+    return headers.get("retry-after") is not None or headers.get("x-ratelimit-remaining") != "0"
 
 
 class ValidationFailed(GitHubError):
@@ -167,7 +177,10 @@ def graphql_error_for(
     messages = "; ".join(str(e.get("message", e)) if isinstance(e, Mapping) else str(e) for e in errors)
     retry_at = graphql_rate_limit_retry_at(errors, headers, now)
     if retry_at is not None:
-        return RateLimited(f"GraphQL rate limited: {messages}", retry_at=retry_at, status=200)
+        secondary = "RATE_LIMITED" not in {e.get("type") for e in errors if isinstance(e, Mapping)} or (
+            is_secondary_limit(headers)
+        )
+        return RateLimited(f"GraphQL rate limited: {messages}", retry_at=retry_at, status=200, secondary=secondary)
     untyped = not any(isinstance(e, Mapping) and e.get("type") for e in errors)
     if untyped and any(marker in messages.lower() for marker in GRAPHQL_TIMEOUT_MARKERS):
         return ServerError(f"GraphQL timed out: {messages}", status=200)
@@ -191,7 +204,7 @@ def error_for_response(response: requests.Response, *, now: float, what: str) ->
         if retry_at is None and (status == 429 or "rate limit" in message.lower()):
             retry_at = now + DEFAULT_RATE_LIMIT_WAIT
         if retry_at is not None:
-            return RateLimited(text, retry_at=retry_at, **kwargs)
+            return RateLimited(text, retry_at=retry_at, secondary=is_secondary_limit(response.headers), **kwargs)
     if status >= 500:
         return ServerError(text, **kwargs)
     mapped: dict[int, type[GitHubError]] = {401: Unauthorized, 403: Forbidden, 404: NotFound}

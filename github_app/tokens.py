@@ -52,8 +52,10 @@ class InstallationTokenProvider:
     def __repr__(self) -> str:
         return f"InstallationTokenProvider(prefix={self._prefix!r})"
 
-    def _key(self, installation_id: int) -> str:
-        return f"{self._prefix}{int(installation_id)}"
+    def _key(self, installation_id: int, repository_ids: tuple[int, ...] | None = None) -> str:
+        """One cache entry per installation, and one per set of repositories a scoped token was minted for."""
+        scope = f":repositories:{','.join(str(i) for i in sorted(set(repository_ids)))}" if repository_ids else ""
+        return f"{self._prefix}{int(installation_id)}{scope}"
 
     def _cached(self, key: str) -> str | None:
         value = self._cache.get(key)
@@ -66,16 +68,17 @@ class InstallationTokenProvider:
             return None
         return token if fresh and token else None
 
-    def token(self, installation_id: int) -> str:
-        """A token valid for at least 5 more minutes; mints (once across processes) when needed."""
-        key = self._key(installation_id)
+    def token(self, installation_id: int, repository_ids: tuple[int, ...] | None = None) -> str:
+        """A token valid for at least 5 more minutes; mints (once across processes) when needed. With
+        `repository_ids`, a token that reaches only those repositories (cached apart from the installation's)."""
+        key = self._key(installation_id, repository_ids)
         token = self._cached(key)
         if token is not None:
             return token
         lock_key = key + ":lock"
         if self._cache.add(lock_key, "1", LOCK_TIMEOUT):
             try:
-                return self._cached(key) or self._mint(key, installation_id)
+                return self._cached(key) or self._mint(key, installation_id, repository_ids)
             finally:
                 self._cache.delete(lock_key)
         for _ in range(self._polls):
@@ -84,10 +87,10 @@ class InstallationTokenProvider:
             if token is not None:
                 return token
         logger.warning("Token minting lock for installation %s held too long; minting anyway", installation_id)
-        return self._mint(key, installation_id)
+        return self._mint(key, installation_id, repository_ids)
 
-    def _mint(self, key: str, installation_id: int) -> str:
-        token, expires_at = self._app.create_installation_token(installation_id)
+    def _mint(self, key: str, installation_id: int, repository_ids: tuple[int, ...] | None = None) -> str:
+        token, expires_at = self._app.create_installation_token(installation_id, repository_ids)
         refresh_at = expires_at - REFRESH_MARGIN
         ttl = refresh_at - self._clock()
         if ttl > 0:
@@ -95,6 +98,6 @@ class InstallationTokenProvider:
         logger.info("Minted installation token for installation %s", installation_id)
         return token
 
-    def invalidate(self, installation_id: int) -> None:
+    def invalidate(self, installation_id: int, repository_ids: tuple[int, ...] | None = None) -> None:
         """Forget the cached token (GitHub answered 401 with it: revoked, or the clock is off)."""
-        self._cache.delete(self._key(installation_id))
+        self._cache.delete(self._key(installation_id, repository_ids))

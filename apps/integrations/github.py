@@ -12,7 +12,14 @@ from django.conf import settings
 from django.core.cache import cache
 
 from apps.integrations.metrics import github_exchange_observed
-from github_app import AppAPI, AppCredentials, InstallationAPI, InstallationTokenProvider, ObservedSession
+from github_app import (
+    AppAPI,
+    AppCredentials,
+    InstallationAPI,
+    InstallationTokenProvider,
+    ObservedSession,
+    SecondaryLimitStrikes,
+)
 
 
 class GitHubAppNotConfigured(Exception):
@@ -86,8 +93,13 @@ def http_session() -> requests.Session:
     return _process_session.get()
 
 
+def secondary_limit_strikes(subject: str) -> SecondaryLimitStrikes:
+    """Secondary rate limits met in a row by one credential, in the shared cache (every worker waits longer)."""
+    return SecondaryLimitStrikes(cache, f"github_app:secondary_limits:{subject}")
+
+
 def app_api() -> AppAPI:
-    return AppAPI(app_credentials(), http_session())
+    return AppAPI(app_credentials(), http_session(), strikes=secondary_limit_strikes("app"))
 
 
 def token_provider(credentials: AppCredentials | None = None) -> InstallationTokenProvider:
@@ -97,4 +109,10 @@ def token_provider(credentials: AppCredentials | None = None) -> InstallationTok
 
 def installation_api(installation_id: int) -> InstallationAPI:
     credentials = app_credentials()
-    return InstallationAPI(credentials, http_session(), token_provider(credentials), installation_id)
+    return InstallationAPI(
+        credentials,
+        http_session(),
+        token_provider(credentials),
+        installation_id,
+        strikes=secondary_limit_strikes(f"installation:{int(installation_id)}"),
+    )

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.integrations.models import (
@@ -69,6 +70,17 @@ def github_install_url(*, state: str) -> str:
         web_url=settings.GITHUB_WEB_URL, api_url=settings.GITHUB_API_URL, slug=settings.GITHUB_APP_SLUG
     )
     return f"{page}?{urlencode({'state': state})}"
+
+
+def github_authorize_url(*, state: str) -> str:
+    """GitHub's sign-in page for the App (the OAuth web flow, ``{GITHUB_WEB_URL}/login/oauth/authorize``), returning
+    to the install callback, which is the App's registered callback URL (``BASE_URL`` + the callback path)."""
+    query = {
+        "client_id": settings.GITHUB_APP_CLIENT_ID,
+        "redirect_uri": settings.BASE_URL + reverse("integrations:github_callback"),
+        "state": state,
+    }
+    return f"{settings.GITHUB_WEB_URL.rstrip('/')}/login/oauth/authorize?{urlencode(query)}"
 
 
 def tracked_repository_for_delivery(*, installation_id: int | None, github_repo_id: int) -> TrackedRepository | None:

@@ -13,7 +13,13 @@ from apps.web.integrations_views.repositories import (
     github_repository_track,
     github_repository_untrack,
 )
-from apps.web.integrations_views.team import github_connect, github_disconnect, github_integration
+from apps.web.integrations_views.team import (
+    github_claim,
+    github_claim_start,
+    github_connect,
+    github_disconnect,
+    github_integration,
+)
 
 app_name = "integrations"
 
@@ -29,6 +35,8 @@ urlpatterns = [
 team_urlpatterns = [
     path("integrations/github/", github_integration, name="github"),
     path("integrations/github/connect/", github_connect, name="github_connect"),
+    path("integrations/github/claim/start/", github_claim_start, name="github_claim_start"),
+    path("integrations/github/claim/", github_claim, name="github_claim"),
     path("integrations/github/<id:installation_id>/disconnect/", github_disconnect, name="github_disconnect"),
     path("integrations/github/repos/", github_repositories, name="github_repositories"),
     path("integrations/github/repos/bulk/", github_repositories_bulk, name="github_repositories_bulk"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -22,7 +22,7 @@ from github_app.errors import (
     UnexpectedResponse,
 )
 from github_app.pagination import next_cursor
-from github_app.retry import RetryPolicy
+from github_app.retry import RetryPolicy, SecondaryLimitStrikes
 
 
 def parse_expires_at(value: Any) -> float:
@@ -46,6 +46,7 @@ class AppAPI:
         *,
         sleep: Callable[[float], None] = time.sleep,
         retry: RetryPolicy | None = None,
+        strikes: SecondaryLimitStrikes | None = None,
     ) -> None:
         self.jwt = AppJWT(credentials.jwt_issuer, credentials.private_key, clock)
         self.client = GitHubClient(
@@ -56,6 +57,7 @@ class AppAPI:
             clock=clock,
             sleep=sleep,
             retry=retry,
+            strikes=strikes,
         )
 
     @property
@@ -99,15 +101,21 @@ class AppAPI:
         """
         self.client.send("POST", f"/app/hook/deliveries/{int(delivery_id)}/attempts")
 
-    def create_installation_token(self, installation_id: int) -> tuple[str, float]:
+    def create_installation_token(
+        self, installation_id: int, repository_ids: Sequence[int] | None = None
+    ) -> tuple[str, float]:
         """`POST /app/installations/{id}/access_tokens` (201): `(token, expires_at epoch seconds)`.
+
+        `repository_ids` scopes the token to those repositories (body `{"repository_ids": [...]}`), so a token
+        handed to one repository's import cannot read the installation's others (GitHub answers 422 when one of
+        them is not accessible to the installation).
 
         404 → `InstallationNotFound` (uninstalled); 403 "This installation has been suspended" →
         `InstallationSuspended`. Tokens last one hour and may be several hundred characters long.
         """
         path = f"/app/installations/{quote(str(int(installation_id)))}/access_tokens"
         try:
-            body = self.client.post(path)
+            body = self.client.post(path, {"repository_ids": list(repository_ids)} if repository_ids else None)
         except NotFound as exc:
             raise InstallationNotFound(str(exc), status=exc.status) from None
         except Forbidden as exc:

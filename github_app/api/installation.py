@@ -22,7 +22,7 @@ from github_app.queries import (
     parse_review_page,
     parse_timeline_page,
 )
-from github_app.retry import RetryPolicy
+from github_app.retry import RetryPolicy, SecondaryLimitStrikes
 from github_app.tokens import InstallationTokenProvider
 
 # GitHub's "Permissions required for GitHub Apps": every App has "Metadata" (read), which covers
@@ -45,16 +45,20 @@ class InstallationAPI:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         retry: RetryPolicy | None = None,
+        strikes: SecondaryLimitStrikes | None = None,
+        repository_ids: tuple[int, ...] | None = None,
     ) -> None:
+        """`repository_ids`: call with a token scoped to those repositories only (an import needs one)."""
         self.installation_id = int(installation_id)
         self.client = GitHubClient(
             credentials.api_url,
             session,
-            auth=InstallationAuth(tokens, self.installation_id),
+            auth=InstallationAuth(tokens, self.installation_id, repository_ids),
             graphql_url=credentials.graphql_url,
             clock=clock,
             sleep=sleep,
             retry=retry,
+            strikes=strikes,
         )
 
     def __repr__(self) -> str:
@@ -79,6 +83,11 @@ class InstallationAPI:
         Body: `{"total_count": n, "repositories": [{"id", "full_name", "private", "archived", ...}]}`.
         """
         return self.client.paginate("/installation/repositories", key="repositories")
+
+    def list_repositories_if_changed(self, etag: str | None) -> tuple[list[dict[str, Any]] | None, str | None]:
+        """`GET /installation/repositories` as a conditional request: `(None, etag)` when unchanged since the answer
+        that carried `etag` (304, free of the primary rate limit), else every repository and the new `ETag`."""
+        return self.client.list_if_changed("/installation/repositories", key="repositories", etag=etag)
 
     def pull_requests_page(
         self, owner: str, name: str, *, first: int = 50, after: str | None = None

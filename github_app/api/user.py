@@ -63,6 +63,13 @@ class UserAPI:
         """`GET /user`: the signed-in user's id and login."""
         return self.client.get_object("/user")
 
+    def list_installations(self) -> list[dict[str, Any]]:
+        """`GET /user/installations` (all pages): the App's installations this user can *access* — their own account's
+        and every organization's they belong to with read access to one of its repositories. Items are installation
+        objects (`id`, `account.id`, `account.login`, `account.type`, ...). Access, not ownership: each one is checked
+        by the caller before anything is linked."""
+        return list(self.client.paginate("/user/installations", key="installations"))
+
     def get_org_membership(self, org: str) -> dict[str, Any] | None:
         """`GET /user/memberships/orgs/{org}`: the user's own membership of an organization, or None (404) when
         they are not a member.

@@ -35,6 +35,8 @@ Control API (JSON, no auth):
                                 "retry_after": 30} | {"clear": true}
   POST /_emulator/rate-limit    {"rest": 5000, "graphql": 5000}              per installation, new window
   POST /_emulator/tokens        {"expire": true}                              expire every issued token
+  POST /_emulator/accounts/{org}/leave  {"login": "dev-lead"}                a member leaves the organization
+  POST /_emulator/authorizations/revoke {"login": "dev-lead"}               revoke a user's authorization (webhook)
   POST /_emulator/send          {"event": "pull_request", "payload": {...}}  sign and deliver a raw payload
   GET  /_emulator/requests      API requests served, by path (DELETE resets)
 """

@@ -40,3 +40,7 @@ class EmulatorConfig:
     ghes_version: str = "3.17"
     # A private App can be installed only on the account that owns it (GitHub's rule); the default App is public.
     public: bool = True
+    # tformance's manifest turns "request user authorization (OAuth) during installation" on; "Redirect on update"
+    # is then unavailable on GitHub, so an update of an existing installation never returns to tformance.
+    request_oauth_on_install: bool = True
+    setup_on_update: bool = False

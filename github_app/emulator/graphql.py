@@ -4,13 +4,16 @@ The schema is the project's own subset of GitHub's (the types and fields tforman
 types), so a query GitHub would refuse is refused here: an unknown or misspelled field, a wrong argument
 type, a fragment on a type that cannot occur. Values are serialised as GitHub serialises them: an ``Int``
 holds 32 bits only (a larger id is ``null`` plus an error, as the deprecated ``databaseId`` fields answer
-for today's ids) and ``BigInt`` is a string. Each query costs 1 point of a per-installation budget; an
-exhausted budget is a 200 with a ``RATE_LIMITED`` error, as GitHub answers GraphQL.
+for today's ids) and ``BigInt`` is a string. Each query costs what GitHub's documented formula gives ("Rate limits
+and node limits for the GraphQL API": the requests needed to fill every connection at its ``first``/``last`` size,
+divided by 100, rounded, at least 1) from a per-installation budget; an exhausted budget is a 200 with a
+``RATE_LIMITED`` error, as GitHub answers GraphQL.
 """
 
 from __future__ import annotations
 
 import base64
+import math
 from collections.abc import Callable
 from functools import cache, lru_cache
 from pathlib import Path
@@ -18,16 +21,23 @@ from typing import TYPE_CHECKING, Any
 
 from graphql import (
     DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLError,
     GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
     build_schema,
     execute_sync,
     parse,
     validate,
+    value_from_ast_untyped,
 )
 
 from .httpkit import Response, json_response
-from .models import Installation, PullRequest, Repository, Review, TimelineEvent
+from .models import Installation, PullRequest, Repository, Review, TimelineEvent, Token
 from .shapes import avatar_url, iso
 
 if TYPE_CHECKING:
@@ -111,7 +121,49 @@ def _errors(result_errors: list[GraphQLError] | None) -> list[dict[str, Any]]:
     return out
 
 
-def execute(emulator: EmulatorServer, inst: Installation, body: Any) -> Response:
+def query_cost(document: DocumentNode, variables: dict[str, Any] | None, operation: str | None = None) -> int:
+    """GitHub's documented point cost of a query: every connection (a field given ``first`` or ``last``) needs as many
+    requests as the product of its enclosing connections' sizes (1 at the top level); their sum divided by 100 and
+    rounded to the nearest whole number is the cost, and a call costs at least 1 point."""
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = next((o for o in operations if operation and o.name and o.name.value == operation), None)
+    op = chosen or (operations[0] if operations else None)
+    if op is None:
+        return 1
+    values = dict(variables or {})
+    for definition in op.variable_definitions or ():
+        if definition.variable.name.value not in values and definition.default_value is not None:
+            values[definition.variable.name.value] = value_from_ast_untyped(definition.default_value)
+
+    def size(field: FieldNode) -> int | None:
+        for argument in field.arguments or ():
+            if argument.name.value in ("first", "last"):
+                value = value_from_ast_untyped(argument.value, values)
+                return int(value) if isinstance(value, int) else MAX_FIRST
+        return None
+
+    def requests(selection_set: SelectionSetNode | None, multiplier: int, seen: frozenset[str]) -> int:
+        total = 0
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                first = size(selection)
+                if first is not None:
+                    total += multiplier + requests(selection.selection_set, multiplier * first, seen)
+                else:
+                    total += requests(selection.selection_set, multiplier, seen)
+            elif isinstance(selection, InlineFragmentNode):
+                total += requests(selection.selection_set, multiplier, seen)
+            elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
+                fragment = fragments.get(selection.name.value)
+                if fragment is not None:
+                    total += requests(fragment.selection_set, multiplier, seen | {selection.name.value})
+        return total
+
+    return max(1, math.floor(requests(op.selection_set, 1, frozenset()) / 100 + 0.5))
+
+
+def execute(emulator: EmulatorServer, inst: Installation, body: Any, token: Token | None = None) -> Response:
     from .server import rate_headers
 
     state = emulator.state
@@ -124,13 +176,19 @@ def execute(emulator: EmulatorServer, inst: Installation, body: Any) -> Response
     document, errors = _document(query)
     if document is None:
         return json_response({"errors": list(errors)}, headers=headers)
+    operation = body.get("operationName")
+    cost = query_cost(
+        document,
+        variables if isinstance(variables, dict) else None,
+        operation if isinstance(operation, str) else None,
+    )
     with state.lock:
-        if budget.remaining <= 0:
+        if budget.remaining < cost:
             error = {"type": "RATE_LIMITED", "message": f"API rate limit exceeded for installation ID {inst.id}."}
             return json_response({"errors": [error]}, headers=rate_headers(budget, "graphql"))
-        budget.used += 1
+        budget.used += cost
         rate = {
-            "cost": 1,
+            "cost": cost,
             "limit": budget.limit,
             "nodeCount": 0,
             "remaining": budget.remaining,
@@ -138,8 +196,7 @@ def execute(emulator: EmulatorServer, inst: Installation, body: Any) -> Response
             "used": budget.used,
         }
         headers = rate_headers(budget, "graphql")
-        root = {"rateLimit": rate, "repository": _repository_resolver(emulator, inst)}
-        operation = body.get("operationName")
+        root = {"rateLimit": rate, "repository": _repository_resolver(emulator, inst, token)}
         result = execute_sync(
             schema(),
             document,
@@ -154,12 +211,14 @@ def execute(emulator: EmulatorServer, inst: Installation, body: Any) -> Response
     return json_response(answer, headers=headers)
 
 
-def _repository_resolver(emulator: EmulatorServer, inst: Installation) -> Callable[..., dict[str, Any]]:
+def _repository_resolver(
+    emulator: EmulatorServer, inst: Installation, token: Token | None = None
+) -> Callable[..., dict[str, Any]]:
     def repository(info: Any, owner: str, name: str, **_: Any) -> dict[str, Any]:
         state = emulator.state
         full_name = f"{owner}/{name}"
         repo = state.repo_by_full_name(full_name)
-        if repo is None or repo.id not in {r.id for r in state.installation_repos(inst)}:
+        if repo is None or repo.id not in {r.id for r in state.installation_repos(inst, token)}:
             raise TypedError("NOT_FOUND", f"Could not resolve to a Repository with the name '{full_name}'.")
         return _repository(emulator, repo)
 

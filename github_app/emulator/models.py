@@ -71,6 +71,11 @@ class App:
     description: str = ""
     external_url: str = ""
     public: bool = True
+    # "Request user authorization (OAuth) during installation": after installing, GitHub sends the browser to the
+    # first callback URL with a user code, and the setup URL (and "Redirect on update") is unavailable.
+    request_oauth_on_install: bool = True
+    # "Redirect on update" (manifest ``setup_on_update``): after an update, send the browser to the setup URL too.
+    setup_on_update: bool = False
 
 
 @dataclass
@@ -223,6 +228,8 @@ class Token:
     expires_at: datetime
     installation_id: int | None = None
     user_login: str | None = None
+    # An installation token minted with `repository_ids` reaches only those repositories (None: all of them).
+    repository_ids: tuple[int, ...] | None = None
 
 
 @dataclass

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -114,6 +115,8 @@ class EmulatorServer:
                 webhook_url=cfg.webhook_url,
                 setup_url=cfg.setup_url,
                 public=cfg.public,
+                request_oauth_on_install=cfg.request_oauth_on_install,
+                setup_on_update=cfg.setup_on_update,
             )
         )
 
@@ -183,20 +186,26 @@ class EmulatorServer:
             return error_response(404, "Not Found", headers)
         route, request.params = matched
         extra: dict[str, str] = {}
+        charged: str | None = None
         try:
             if route.kind == "app":
                 request.app = auth.authenticate_app(self.state, request)
-                extra = self._rate_headers("core", f"app:{request.app.id}", consume=True)
+                charged = f"app:{request.app.id}"
+                extra = self._rate_headers("core", charged, consume=True)
             elif route.kind == "installation":
                 request.token, request.installation = auth.authenticate_installation(self.state, request)
                 request.app = self.state.app(request.token.app_id)
                 if request.path not in ("/graphql", "/rate_limit"):
+                    charged = f"installation:{request.installation.id}"
                     extra = self._installation_rest_budget(request.installation.id)
             elif route.kind == "user":
                 request.token = auth.authenticate_user(self.state, request)
                 request.app = self.state.app(request.token.app_id)
-                extra = self._rate_headers("core", f"user:{request.token.user_login}", consume=True)
+                charged = f"user:{request.token.user_login}"
+                extra = self._rate_headers("core", charged, consume=True)
             response = route.handler(request)
+            if request.method == "GET" and response.status == 200 and charged is not None:
+                response, extra = self._conditional(request, response, charged, extra)
         except HttpError as exc:
             response = error_response(exc.status, exc.message, exc.headers)
         except Exception:  # a bug in the emulator must show as a 500, not kill the connection
@@ -205,6 +214,24 @@ class EmulatorServer:
         if route.kind in API_KINDS and not any(k.lower() == "x-ratelimit-limit" for k in response.headers):
             response.headers.update(extra or self._rate_headers("core", "anonymous", consume=False))
         return response
+
+    def _conditional(
+        self, request: Request, response: Response, charged: str, extra: dict[str, str]
+    ) -> tuple[Response, dict[str, str]]:
+        """GitHub's conditional requests ("Best practices for using the REST API"): every authenticated 200 GET
+        carries an ``ETag``; a request whose ``If-None-Match`` names the current one is answered 304 with no body,
+        and that answer does not count against the primary rate limit (the point just taken is given back)."""
+        digest = hashlib.sha256(response.body + response.headers.get("Link", "").encode()).hexdigest()[:40]
+        etag = f'W/"{digest}"'
+        response.headers["ETag"] = etag
+        wanted = {tag.strip() for tag in request.header("if-none-match").split(",") if tag.strip()}
+        if etag not in wanted and etag.removeprefix("W/") not in wanted:
+            return response, extra
+        budget = self.state.budget("core", charged)
+        with self.state.lock:
+            budget.used = max(0, budget.used - 1)
+            refunded = rate_headers(budget, "core")
+        return Response(304, b"", {"ETag": etag}), refunded
 
     def _ghes_layout(self, request: Request) -> None:
         """On GHES, API paths arrive under ``/api/v3`` (GraphQL at ``/api/graphql``): strip that and remember it."""

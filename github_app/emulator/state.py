@@ -19,6 +19,9 @@ from .models import Account, App, Budget, Code, Delivery, Fault, Installation, P
 INSTALLATION_TOKEN_TTL = timedelta(hours=1)
 USER_TOKEN_TTL = timedelta(hours=8)
 CODE_TTL = timedelta(minutes=10)
+# GitHub Apps' user access tokens expire by default ("Refreshing user access tokens"): 8 hours, with a refresh
+# token good for 6 months (15,897,600 seconds) that is single-use.
+REFRESH_TOKEN_TTL = timedelta(seconds=15_897_600)
 MAX_DELIVERIES = 20_000
 
 
@@ -43,6 +46,7 @@ class State:
         self.repositories: dict[int, Repository] = {}
         self.tokens: dict[str, Token] = {}
         self.codes: dict[str, Code] = {}
+        self.refresh_tokens: dict[str, tuple[int, str, datetime]] = {}  # value -> (app id, login, expires at)
         # Bounded like GitHub's own log (it keeps 3 days): load tests send hundreds of thousands of payloads.
         self.deliveries: deque[Delivery] = deque(maxlen=MAX_DELIVERIES)
         self.faults: list[Fault] = []
@@ -257,10 +261,15 @@ class State:
             None,
         )
 
-    def installation_repos(self, inst: Installation) -> list[Repository]:
+    def installation_repos(self, inst: Installation, token: Token | None = None) -> list[Repository]:
+        """The installation's repositories; with a token minted for some of them, only those."""
         if inst.repository_selection == "all":
-            return self.repos_of(inst.account_login)
-        return [self.repositories[i] for i in inst.repository_ids if i in self.repositories]
+            repos = self.repos_of(inst.account_login)
+        else:
+            repos = [self.repositories[i] for i in inst.repository_ids if i in self.repositories]
+        if token is not None and token.repository_ids is not None:
+            repos = [r for r in repos if r.id in token.repository_ids]
+        return repos
 
     def installations_covering(self, repo: Repository) -> list[Installation]:
         """Active installations whose repositories include ``repo`` — the ones that get its events."""
@@ -272,7 +281,7 @@ class State:
             ]
 
     # tokens and codes ---------------------------------------------------------------------------
-    def mint_installation_token(self, inst: Installation) -> Token:
+    def mint_installation_token(self, inst: Installation, repository_ids: tuple[int, ...] | None = None) -> Token:
         with self.lock:
             token = Token(
                 value=random_token("ghs_"),
@@ -280,6 +289,7 @@ class State:
                 app_id=inst.app_id,
                 expires_at=utcnow() + INSTALLATION_TOKEN_TTL,
                 installation_id=inst.id,
+                repository_ids=repository_ids,
             )
             self.tokens[token.value] = token
             return token
@@ -290,6 +300,20 @@ class State:
             token.user_login = login
             self.tokens[token.value] = token
             return token
+
+    def mint_refresh_token(self, app_id: int, login: str) -> str:
+        with self.lock:
+            value = random_token("ghr_")
+            self.refresh_tokens[value] = (app_id, login, utcnow() + REFRESH_TOKEN_TTL)
+            return value
+
+    def redeem_refresh_token(self, value: str, app_id: int) -> str | None:
+        """Single use: the login it was issued for, or None (unknown, another App's, expired or used)."""
+        with self.lock:
+            entry = self.refresh_tokens.pop(value, None)
+            if entry is None or entry[0] != app_id or entry[2] <= utcnow():
+                return None
+            return entry[1]
 
     def issue_code(self, kind: Literal["oauth", "manifest"], app_id: int, login: str | None = None) -> str:
         with self.lock:

@@ -8,6 +8,7 @@ redelivery (``POST /app/hook/deliveries/{id}/attempts``) behave as tformance exp
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 import uuid
@@ -20,6 +21,10 @@ from .models import App, Delivery
 from .state import State, utcnow
 
 TIMEOUT_SECONDS = 10
+# GitHub: "Payloads are capped at 25 MB." Its docs do not say MB or MiB; the emulator takes 25 MiB, the size
+# tformance's endpoint accepts (DESIGN §4), so a payload the emulator sends is one the endpoint takes.
+MAX_PAYLOAD_BYTES = 25 * 1024 * 1024
+log = logging.getLogger(__name__)
 _local = threading.local()
 
 
@@ -39,8 +44,14 @@ def _ids_from(payload: dict[str, Any]) -> tuple[int | None, int | None, str | No
 
 
 def deliver(state: State, app: App, event: str, payload: dict[str, Any]) -> Delivery | None:
-    """Sign and POST ``payload`` as ``event`` now; ``None`` when the App has no webhook URL (nothing is sent)."""
+    """Sign and POST ``payload`` as ``event`` now; ``None`` when the App has no webhook URL (nothing is sent), or
+    when the payload is over 25 MB: GitHub caps payloads at 25 MB and does not deliver a larger one ("Webhook
+    events and payloads"). Its docs do not say whether the dropped event shows in the App's delivery log; here it
+    does not (``GET /app/hook/deliveries`` cannot redeliver what was never sent)."""
     body = json.dumps(payload, separators=(",", ":")).encode()
+    if len(body) > MAX_PAYLOAD_BYTES:
+        log.warning("not delivering %s: its payload is %s bytes, over GitHub's 25 MB cap", event, len(body))
+        return None
     installation_id, repository_id, action = _ids_from(payload)
     delivery = Delivery(
         id=state.new_delivery_id(),

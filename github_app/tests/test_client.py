@@ -275,3 +275,52 @@ def test_an_endpoint_that_answers_one_object_refuses_any_other_shape(
     mocked.get(f"{API}/user", json=[{"id": 1}])
     with pytest.raises(UnexpectedResponse, match="GET /user did not return an object"):
         client.get_object("/user")
+
+
+def test_a_secondary_limit_met_again_waits_twice_as_long_each_time_and_a_success_ends_the_streak(
+    session: requests.Session, clock: FakeClock, mocked: responses.RequestsMock
+) -> None:
+    """GitHub: if requests keep failing on a secondary rate limit, wait an exponentially increasing time. The count
+    lives in the shared cache, so a new client (the next task turn, another worker) waits longer too."""
+    from github_app import MemoryCache, SecondaryLimitStrikes
+
+    cache = MemoryCache(clock=lambda: clock.now)
+
+    def fresh() -> GitHubClient:
+        strikes = SecondaryLimitStrikes(cache, "installation:1")
+        return GitHubClient(API, session, clock=clock, sleep=clock.sleep, rand=lambda: 0.5, strikes=strikes)
+
+    limited = {"message": "You have exceeded a secondary rate limit."}
+    waits = []
+    for retry_after in ("30", "30", "30"):
+        mocked.get(f"{API}/installation/repositories", status=403, json=limited, headers={"retry-after": retry_after})
+        with pytest.raises(RateLimited) as info:
+            fresh().get("/installation/repositories")
+        waits.append(info.value.retry_at - clock.now)
+    mocked.get(f"{API}/installation/repositories", status=403, json=limited)  # no header: a minute, then doubled
+    with pytest.raises(RateLimited) as info:
+        fresh().get("/installation/repositories")
+    waits.append(info.value.retry_at - clock.now)
+
+    assert waits == [30, 60, 120, 480]
+    mocked.get(f"{API}/installation/repositories", json={"total_count": 0, "repositories": []})
+    fresh().get("/installation/repositories")
+    mocked.get(f"{API}/installation/repositories", status=403, json=limited, headers={"retry-after": "30"})
+    with pytest.raises(RateLimited) as info:
+        fresh().get("/installation/repositories")
+    assert info.value.retry_at - clock.now == 30
+
+
+def test_the_primary_limit_keeps_githubs_reset_time_however_often_it_is_met(
+    session: requests.Session, clock: FakeClock, mocked: responses.RequestsMock
+) -> None:
+    from github_app import MemoryCache, SecondaryLimitStrikes
+
+    strikes = SecondaryLimitStrikes(MemoryCache(clock=lambda: clock.now), "installation:1")
+    client = GitHubClient(API, session, clock=clock, sleep=clock.sleep, strikes=strikes)
+    headers = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(clock.now) + 100)}
+    for _ in range(3):
+        mocked.get(f"{API}/app", status=403, json={"message": "API rate limit exceeded"}, headers=headers)
+        with pytest.raises(RateLimited) as info:
+            client.get("/app")
+        assert info.value.retry_at == int(clock.now) + 100

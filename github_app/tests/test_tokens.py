@@ -164,3 +164,20 @@ def test_memory_cache_honours_ttl_and_add_is_a_lock(clock: FakeClock) -> None:
     assert cache.get("k") == "other"
     cache.delete("k")
     assert cache.get("k") is None
+
+
+def test_a_token_for_some_repositories_is_minted_scoped_and_cached_apart(
+    tokens: InstallationTokenProvider, mocked: responses.RequestsMock, clock: FakeClock
+) -> None:
+    """`repository_ids` in the mint request scopes the token (least privilege for one repository's import); the
+    installation-wide token and each scope are cached separately."""
+    scoped = responses.matchers.json_params_matcher({"repository_ids": [1296269]})
+    mocked.post(MINT_URL, json=token_body(clock.now + 3600, "ghs_scoped"), status=201, match=[scoped])
+    mocked.post(MINT_URL, json=token_body(clock.now + 3600, "ghs_whole"), status=201)
+
+    assert tokens.token(42, (1296269,)) == "ghs_scoped"
+    assert tokens.token(42) == "ghs_whole"
+    assert tokens.token(42, (1296269,)) == "ghs_scoped"
+    assert mint_calls(mocked) == 2
+    assert json.loads(mocked.calls[0].request.body) == {"repository_ids": [1296269]}
+    assert mocked.calls[1].request.body is None

@@ -36,7 +36,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from apps.integrations.github import GitHubAppNotConfigured, app_credentials, http_session, token_provider
+from apps.integrations.github import (
+    GitHubAppNotConfigured,
+    app_credentials,
+    http_session,
+    secondary_limit_strikes,
+    token_provider,
+)
 from apps.integrations.mapping.graphql import ImportItem, import_item_from_node
 from apps.integrations.metrics import backfill_finished, backfill_page, rate_limit_wait
 from apps.integrations.models import InstallationStatus, SyncStatus, TrackedRepository
@@ -108,12 +114,19 @@ class _Run:
             self.page_size, self.successes = min(settings.BACKFILL_PAGE_SIZE, self.page_size * 2), 0
 
 
-def installation_backfill_api(*, installation_id: int) -> InstallationAPI:
+def installation_backfill_api(*, installation_id: int, github_repo_id: int | None = None) -> InstallationAPI:
     """The installation's API with one attempt per request: a 502 on a page is answered by a smaller page (here),
-    not by asking for the same too-heavy page twice more with backoff (the client's default policy)."""
+    not by asking for the same too-heavy page twice more with backoff (the client's default policy). Its token is
+    scoped to the one repository the import reads (``repository_ids``), as GitHub advises for least privilege."""
     credentials = app_credentials()
     return InstallationAPI(
-        credentials, http_session(), token_provider(credentials), installation_id, retry=RetryPolicy(max_attempts=1)
+        credentials,
+        http_session(),
+        token_provider(credentials),
+        installation_id,
+        retry=RetryPolicy(max_attempts=1),
+        strikes=secondary_limit_strikes(f"installation:{int(installation_id)}"),
+        repository_ids=(github_repo_id,) if github_repo_id is not None else None,
     )
 
 
@@ -130,7 +143,9 @@ def tracked_repository_backfill(
     # Every line of this import (here, in the GitHub client, in the metrics services) names what it imports.
     with log_context(installation_id=installation_id, repository=tracked.full_name, tracked_repository_id=run.pk):
         try:
-            api = api or installation_backfill_api(installation_id=installation_id)
+            api = api or installation_backfill_api(
+                installation_id=installation_id, github_repo_id=tracked.github_repo_id
+            )
             outcome = _pages(api, tracked, run, pages)
         except GitHubAppNotConfigured:
             outcome = _release(run, SyncStatus.FAILED, "The GitHub App is not configured on this server.")

@@ -7,7 +7,9 @@ is exchanged for a user token, ``GET /user`` says who signed in, and that GitHub
 - the account itself, for an installation on a personal account;
 - an active admin (owner) of the organization: ``GET /user/memberships/orgs/{org}`` with the user's token answers
   ``state: active, role: admin``; or
-- the user who installed the App there: the ``sender`` of ``installation.created``, once it has arrived.
+- the user who installed the App there: the ``sender`` of ``installation.created``, once it has arrived, while
+  they are still an active member of the organization (checked at link time, as above) and until they revoke
+  their authorization of the App (``github_app_authorization.revoked`` forgets the claim).
 
 Appearing in ``GET /user/installations`` is not enough: GitHub lists an organization's installation there for every
 member who can read one of its repositories. Anyone else is refused, nothing is stored, and the installation stays
@@ -116,17 +118,32 @@ def installation_owners(*, installation_id: int) -> InstallationOwners:
 
 
 def installation_owner_check(*, sign_in: GitHubSignIn, owners: InstallationOwners) -> str:
-    """Refuse (``LinkError``) unless the signed-in GitHub user owns the installation; returns how they own it."""
+    """Refuse (``LinkError``) unless the signed-in GitHub user owns the installation; returns how they own it.
+
+    The installer of an organization's installation owns it only while they are still an active member of the
+    organization (GitHub's advice for user tokens: validate organization access at the time of use, since people
+    leave): ``GET /user/memberships/orgs/{org}`` answers 404 for a former member."""
     if owners.account_id is not None and sign_in.id == owners.account_id:
         return "account"
-    if owners.installer_id is not None and sign_in.id == owners.installer_id:
-        return "installer"
+    installer = owners.installer_id is not None and sign_in.id == owners.installer_id
     account = owners.account_login or "that account"
     if owners.account_type == "Organization" and owners.account_login:
         membership = sign_in.api.get_org_membership(owners.account_login)
-        if membership is not None and membership.get("state") == "active" and membership.get("role") == "admin":
+        active = membership is not None and membership.get("state") == "active"
+        if installer and active:
+            return "installer"
+        if active and membership is not None and membership.get("role") == "admin":
             return "organization admin"
-        if membership is not None and membership.get("state") == "active":
+        if installer:
+            reason = (
+                f"Your GitHub account {sign_in.login} installed tformance on {account} but is no longer an active "
+                f"member of it. Only an owner of {account}, or an installer who is still a member"
+            )
+            raise LinkError(
+                f"{reason}, can connect it to a tformance team, so nothing was connected.",
+                advice=f"Ask an owner of {account} to connect it.",
+            )
+        if active:
             reason = f"Your GitHub account {sign_in.login} is a member of {account}, but not one of its owners"
         else:
             reason = f"Your GitHub account {sign_in.login} is not an owner of the GitHub organization {account}"
@@ -136,10 +153,21 @@ def installation_owner_check(*, sign_in: GitHubSignIn, owners: InstallationOwner
             advice=f"Ask an owner of {account} to connect it: they sign in to tformance, open your team's GitHub "
             "page and click Connect GitHub (or invite them to your team first).",
         )
+    if installer:
+        return "installer"
     raise LinkError(
         f"The GitHub account {account} is not yours (you are signed in to GitHub as {sign_in.login}), "
         "so nothing was connected.",
         advice=f"Ask {account} to connect it, or install the App on an account you own.",
+    )
+
+
+def installer_claims_forget(*, github_user_id: int) -> int:
+    """``github_app_authorization.revoked``: the user withdrew their authorization of the App, so being the
+    installer no longer lets them connect an installation (an owner of the account still can). Returns how many
+    installations forgot them as installer."""
+    return GitHubAppInstallation.objects.filter(installed_by_github_id=github_user_id).update(
+        installed_by_github_id=None, installed_by_login="", updated_at=timezone.now()
     )
 
 
@@ -178,6 +206,64 @@ def installation_link_from_callback(
     )
     return installation_link_to_team(
         installation_id=installation_id, team=team, user=user, github_login=sign_in.login, how=how
+    )
+
+
+@dataclass(frozen=True)
+class ClaimOption:
+    """An installation the signed-in GitHub user may connect ("Connect an existing installation"), or one they
+    can see but may not (``refusal`` says why; shown, never claimable)."""
+
+    installation_id: int
+    account_login: str
+    account_type: str
+    how: str = ""
+    refusal: str = ""
+
+
+def installations_to_claim(*, sign_in: GitHubSignIn, team: Team) -> list[ClaimOption]:
+    """The reconnect path that works on real GitHub. With "request user authorization during installation" on,
+    GitHub never sends the browser back for an account that already has the App (no setup URL, "Redirect on
+    update" unavailable), so a team that disconnected cannot reconnect through the install page. Instead the user
+    signs in with GitHub, ``GET /user/installations`` lists what they can access, and each installation not
+    connected to another team is checked by the same ownership rule, on the same facts (our mirror, or
+    ``GET /app/installations/{id}``), as the install callback."""
+    taken = dict(GitHubAppInstallation.objects.filter(team__isnull=False).values_list("installation_id", "team_id"))
+    options: list[ClaimOption] = []
+    for item in sign_in.api.list_installations():
+        snapshot = InstallationSnapshot.from_rest(item)
+        ident = snapshot.installation_id
+        label = (snapshot.account_login, snapshot.account_type)
+        if taken.get(ident) not in (None, team.pk):
+            options.append(ClaimOption(ident, *label, refusal="connected to another tformance team"))
+            continue
+        try:
+            how = installation_owner_check(sign_in=sign_in, owners=installation_owners(installation_id=ident))
+        except LinkError as exc:
+            options.append(ClaimOption(ident, *label, refusal=str(exc)))
+            continue
+        options.append(ClaimOption(ident, *label, how=how))
+    return options
+
+
+def installation_claim(
+    *, user: User, team: Team, installation_id: int, github_login: str, how: str
+) -> GitHubAppInstallation:
+    """Link an installation whose ownership was proven by ``installations_to_claim`` in this sign-in (its answer
+    travels in a signed single-use state): mirror it from GitHub first, then link as the callback does."""
+    try:
+        installation_refresh_from_github(installation_id=installation_id)
+    except NotFound:
+        raise LinkError("GitHub says this installation no longer exists. Please install the App again.") from None
+    logger.info(
+        "claim: GitHub user %s owns installation %s as %s",
+        github_login,
+        installation_id,
+        how,
+        extra={"installation_id": installation_id, "team_id": team.pk},
+    )
+    return installation_link_to_team(
+        installation_id=installation_id, team=team, user=user, github_login=github_login, how=how
     )
 
 

@@ -83,7 +83,7 @@ def installation_reconcile(
     nothing of this installation changed; any other GitHub error is recorded and returned in ``failed``."""
     outcome = InstallationOutcome()
     try:
-        state = installation_state_fetch(installation_id=installation_id, data=data)
+        state = installation_state_fetch(installation_id=installation_id, data=data, conditional=True)
     except (InstallationNotFound, NotFound):
         state = None
     except RateLimited:

@@ -12,11 +12,17 @@ request (with the GUIDs already asked for, so a crash never asks twice), an atte
 too old, already redelivered, not redeliverable) is skipped with its reason logged, and a cursor GitHub no
 longer accepts starts the scan over from the newest entry. The scan never reaches back further than an hour
 inside GitHub's three-day retention, where entries vanish while being read.
+
+Redelivery requests are paced at least ``REDELIVERY_INTERVAL`` (one second) apart: GitHub's "Best practices for
+using the REST API" asks for a pause of at least a second between mutative requests (POST, PATCH, PUT, DELETE)
+to avoid its secondary rate limits.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,6 +42,22 @@ GITHUB_LOG_RETENTION = timedelta(days=3)
 RETENTION_MARGIN = timedelta(hours=1)
 # GitHub's answers that mean "not this one, not ever": the request is wrong for this entry or cursor.
 REFUSED = frozenset({400, 404, 410, 422})
+REDELIVERY_INTERVAL = 1.0
+
+
+class _Pacer:
+    """At least ``interval`` seconds between the starts of two redelivery requests of one run."""
+
+    def __init__(self, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
+        self._clock, self._sleep = clock, sleep
+        self._last: float | None = None
+
+    def wait(self) -> None:
+        now = self._clock()
+        if self._last is not None and now - self._last < REDELIVERY_INTERVAL:
+            self._sleep(REDELIVERY_INTERVAL - (now - self._last))
+            now = self._clock()
+        self._last = now
 
 
 @dataclass
@@ -128,7 +150,14 @@ def _page(api: AppAPI, scan: _Scan, checkpoint: Checkpoint) -> tuple[list[dict[s
         return None
 
 
-def deliveries_recover_failed(*, api: AppAPI | None = None, budget: int | None = None, pages: int | None = None) -> int:
+def deliveries_recover_failed(
+    *,
+    api: AppAPI | None = None,
+    budget: int | None = None,
+    pages: int | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
     """Ask GitHub to redeliver what it failed to deliver to us; returns how many this run requested.
 
     A run reads at most ``pages`` pages of the log (``WEBHOOK_REDELIVERY_PAGES_PER_RUN``) and asks for at most
@@ -145,7 +174,7 @@ def deliveries_recover_failed(*, api: AppAPI | None = None, budget: int | None =
     budget = settings.WEBHOOK_REDELIVERIES_PER_RUN if budget is None else budget
     pages = settings.WEBHOOK_REDELIVERY_PAGES_PER_RUN if pages is None else pages
     checkpoint, _ = Checkpoint.objects.get_or_create(name=CHECKPOINT_NAME)
-    scan, asked = _load(checkpoint), 0
+    scan, asked, pacer = _load(checkpoint), 0, _Pacer(clock, sleep)
     for _ in range(pages):
         try:
             answer = _page(api, scan, checkpoint)
@@ -162,6 +191,7 @@ def deliveries_recover_failed(*, api: AppAPI | None = None, budget: int | None =
             if asked >= budget:
                 _save(checkpoint, scan, complete=False)  # resume on this page next run
                 return asked
+            pacer.wait()
             asked += _redeliver(api, entry, scan, checkpoint)
         if next_cursor is None or len(in_window) < len(page):
             _save(checkpoint, scan, complete=True)

@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from apps.integrations.models import GitHubAppInstallation, SyncStatus, TrackedRepository
-from apps.integrations.services.backfill import tracked_repository_backfill
+from apps.integrations.services.backfill import installation_backfill_api, tracked_repository_backfill
 from apps.integrations.services.sync import tracked_repository_sync
 from apps.integrations.services.tracking import repository_track
 from apps.integrations.tests.factories import (
@@ -15,6 +15,7 @@ from apps.integrations.tests.factories import (
     TrackedRepositoryFactory,
 )
 from apps.metrics.models import PRReview, PullRequest
+from github_app import GraphQLError
 from github_app.emulator import EmulatorConfig, EmulatorServer
 from github_app.emulator.payloads import pull_request_json, review_json
 
@@ -159,7 +160,7 @@ def test_an_import_cut_by_the_rate_limit_resumes_to_the_rows_of_an_uninterrupted
     emulator, acme_big, team, other_team, settings
 ):
     settings.BACKFILL_RATE_LIMIT_RESERVE = 0
-    control(emulator, "/_emulator/rate-limit", {"graphql": 3})
+    control(emulator, "/_emulator/rate-limit", {"graphql": 6})  # a page of 50 PRs costs GitHub's 2 points
     tracked = repository_track(team=team, github_repo_id=acme_big)
 
     first = tracked_repository_backfill(tracked_repository_id=tracked.pk)
@@ -215,3 +216,20 @@ def test_without_a_broker_the_import_runs_on_a_background_thread_and_the_track_r
     tracked = TrackedRepository.objects.get(team=team, github_repo_id=acme_big)
     assert tracked.sync_status == SyncStatus.IDLE and tracked.last_synced_at is not None
     assert PullRequest.objects.filter(team=team).count() == 300 == tracked.sync_imported
+
+
+def test_the_import_reads_with_a_token_that_reaches_only_its_repository(emulator, acme_big, team):
+    """The import's installation token is minted with ``repository_ids`` (least privilege): it reads acme/big and
+    GitHub refuses it for acme's other repositories."""
+
+    tracked = repository_track(team=team, github_repo_id=acme_big)
+    assert tracked_repository_backfill(tracked_repository_id=tracked.pk).status == "done"
+
+    installation_id = tracked.installation.installation_id
+    tokens = [t for t in emulator.state.tokens.values() if t.installation_id == installation_id]
+    assert [t.repository_ids for t in tokens] == [(acme_big,)]
+    api = installation_backfill_api(installation_id=installation_id, github_repo_id=acme_big)
+    assert [r["full_name"] for r in api.list_repositories()] == ["acme/big"]
+    assert api.pull_requests_page("acme", "big", first=1).pull_requests
+    with pytest.raises(GraphQLError, match="Could not resolve to a Repository"):
+        api.pull_requests_page("acme", "api", first=1)

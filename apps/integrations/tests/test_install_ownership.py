@@ -128,6 +128,34 @@ def test_the_installer_connects_without_being_an_org_owner(admin_client, team, g
     assert row.team == team and (row.installed_by_login, row.installed_by_github_id) == DEV_LEAD
 
 
+def test_a_former_installer_who_left_the_organization_is_refused(admin_client, team, github, signed_webhook):
+    """dev-lead installed tformance on acme, then left acme (membership 404): installing once is not owning."""
+    acme_installed_by(signed_webhook, DEV_LEAD)
+    github.sign_in(DEV_LEAD)
+    github.membership("acme", None)
+
+    response = callback(admin_client, team)
+
+    assert response.status_code == 403
+    assert "dev-lead installed tformance on acme but is no longer an active member" in response.content.decode()
+    assert acme_team() is None
+
+
+def test_a_revoked_authorization_ends_the_installer_claim(admin_client, team, github, signed_webhook):
+    """dev-lead installed tformance, then revoked their authorization of the App: still a plain member of acme,
+    they can no longer connect it (an owner still can)."""
+    acme_installed_by(signed_webhook, DEV_LEAD)
+    revoked = {"action": "revoked", "sender": {"login": DEV_LEAD[0], "id": DEV_LEAD[1], "type": "User"}}
+    assert signed_webhook("github_app_authorization", revoked).status_code == 202
+    github.sign_in(DEV_LEAD)
+    github.membership("acme", "member")
+
+    response = callback(admin_client, team)
+
+    assert response.status_code == 403 and "not one of its owners" in response.content.decode()
+    assert acme_team() is None
+
+
 def test_the_account_itself_connects_its_personal_installation(admin_client, team, github):
     github.sign_in(("mona", 21))
     github.installation(5501, login="mona", account_id=21, kind="User")
@@ -221,6 +249,7 @@ def test_the_integration_page_shows_who_connected_and_disconnected_and_when(
 ):
     acme_installed_by(signed_webhook, OCTO_ADMIN)
     github.sign_in(OCTO_ADMIN)
+    github.membership("acme", "admin")
     assert callback(admin_client, team).status_code == 302
     admin_client.post(f"/a/{team.slug}/integrations/github/{ACME_INSTALLATION}/disconnect/")
 
@@ -234,3 +263,55 @@ def test_the_integration_page_shows_who_connected_and_disconnected_and_when(
     other_admin = Membership.objects.get(team=other_team, role=Role.ADMIN).user
     client.force_login(other_admin)
     assert 'id="connection-history"' not in client.get(f"/a/{other_team.slug}/integrations/github/").content.decode()
+
+
+# --- Connect an existing installation (the reconnect path) -----------------------------------------------------------
+
+
+def claim_sign_in(client, team):
+    """Start "Connect an existing installation" and come back from GitHub's sign-in with a code."""
+    start = client.post(f"/a/{team.slug}/integrations/github/claim/start/")
+    state = parse_qs(urlsplit(start["Location"]).query)["state"][0]
+    return client.get("/integrations/github/callback/", {"code": "c0de", "state": state})
+
+
+def test_claiming_offers_only_the_installations_the_user_owns(admin_client, team, github, signed_webhook):
+    """GET /user/installations lists acme and globex to dev-lead; dev-lead installed acme and is still a member,
+    and is a plain member of globex: acme is offered, globex is shown as not theirs, and acme gets connected."""
+    acme_installed_by(signed_webhook, DEV_LEAD)
+    github.sign_in(DEV_LEAD)
+    github.membership("acme", "member")
+    github.membership("globex", "member")
+    listed = [
+        installation_object(ACME_INSTALLATION, login="acme", account_id=ACME_ID, kind="Organization"),
+        installation_object(4402, login="globex", account_id=3002, kind="Organization"),
+    ]
+    github.mock.replace(responses.GET, f"{API}/user/installations", json={"total_count": 2, "installations": listed})
+    github.installation(ACME_INSTALLATION, login="acme", account_id=ACME_ID)
+    github.installation(4402, login="globex", account_id=3002)  # not in our mirror: GitHub describes it
+
+    page = claim_sign_in(admin_client, team).content.decode()
+
+    assert f'id="claim-{ACME_INSTALLATION}"' in page and 'id="claim-4402"' not in page
+    assert "globex: cannot be connected by you" in page
+    choice = page.split('name="choice" value="')[1].split('"')[0]
+    forged = admin_client.post(
+        f"/a/{team.slug}/integrations/github/claim/", {"choice": choice, "installation_id": 4402}
+    )
+    assert forged.status_code == 302 and acme_team() is None  # refused, and the single-use choice is spent
+    page = claim_sign_in(admin_client, team).content.decode()
+    choice = page.split('name="choice" value="')[1].split('"')[0]
+    claimed = admin_client.post(
+        f"/a/{team.slug}/integrations/github/claim/", {"choice": choice, "installation_id": ACME_INSTALLATION}
+    )
+    assert claimed.status_code == 302 and acme_team() == team
+
+
+def test_a_former_installer_is_offered_nothing_to_claim(admin_client, team, github, signed_webhook):
+    acme_installed_by(signed_webhook, DEV_LEAD)
+    github.sign_in(DEV_LEAD)
+    github.membership("acme", None)
+
+    page = claim_sign_in(admin_client, team).content.decode()
+
+    assert f'id="claim-{ACME_INSTALLATION}"' not in page and "acme: cannot be connected by you" in page

@@ -3,6 +3,7 @@ deleted, and a rate-limited run — whatever call hits the limit — changes not
 
 from __future__ import annotations
 
+import json
 import time
 from io import StringIO
 
@@ -231,3 +232,78 @@ def test_an_installations_error_is_recorded_on_it_and_cleared_once_it_reconciles
     github.mock.replace(responses.GET, f"{API}/app/installations/5", json={"message": "Not Found"}, status=404)
     installation_reconcile(installation_id=5)
     assert GitHubAppInstallation.objects.get(installation_id=5).reconcile_error == ""
+
+
+def repositories_with_etag(github, etag: str, repos: list[tuple[int, str]]) -> None:
+    """``GET /installation/repositories``: 304 to a request naming ``etag``, else the list carrying ``etag``."""
+    body = api_example("apps-list-repos-accessible-to-installation.json")
+    template = body["repositories"][0]
+    body["repositories"] = [{**template, "id": i, "full_name": n} for i, n in repos]
+    body["total_count"] = len(repos)
+    github.installation_token(1)
+
+    def answer(request):
+        if request.headers.get("If-None-Match") == etag:
+            return 304, {"ETag": etag}, ""
+        return 200, {"ETag": etag, "Content-Type": "application/json"}, json.dumps(body)
+
+    github.mock.add_callback(responses.GET, f"{API}/installation/repositories", callback=answer)
+
+
+def test_an_unchanged_repository_list_is_asked_conditionally_and_its_304_applies_nothing(github, ours):
+    """GitHub: a 304 to a conditional request does not count against the primary rate limit. The second day's read
+    names the first day's ETag; GitHub's 304 leaves the mirror as it is."""
+    github.installation(1)
+    repositories_with_etag(github, 'W/"day-one"', [(1296269, "octocat/Hello-World")])
+    installation_reconcile(installation_id=1)
+    first = [c.request for c in github.mock.calls if c.request.url.startswith(f"{API}/installation/repositories")]
+
+    with CaptureQueriesContext(connection) as ctx:
+        outcome = installation_reconcile(installation_id=1)
+
+    asked = [c.request for c in github.mock.calls if c.request.url.startswith(f"{API}/installation/repositories")]
+    assert "If-None-Match" not in first[0].headers
+    assert asked[-1].headers["If-None-Match"] == 'W/"day-one"' and len(asked) == 2
+    assert outcome.seen and (outcome.added, outcome.removed) == (0, 0)
+    assert not [q for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith(WRITES)]
+    assert list(InstallationRepository.objects.filter(removed_at=None).values_list("github_repo_id", flat=True)) == [
+        1296269
+    ]
+
+
+def test_a_mirror_changed_since_the_last_answer_is_read_again_in_full(github, ours):
+    """The ETag is trusted only while our mirror equals the answer it belongs to: a repository lost from the mirror
+    (a wrong or lost event) is read again without ``If-None-Match`` and comes back."""
+    github.installation(1)
+    repositories_with_etag(github, 'W/"day-one"', [(1296269, "octocat/Hello-World")])
+    installation_reconcile(installation_id=1)
+    InstallationRepository.objects.filter(github_repo_id=1296269).delete()
+
+    installation_reconcile(installation_id=1)
+
+    asked = [c.request for c in github.mock.calls if c.request.url.startswith(f"{API}/installation/repositories")]
+    assert "If-None-Match" not in asked[-1].headers
+    assert InstallationRepository.objects.filter(github_repo_id=1296269, removed_at=None).exists()
+
+
+def test_against_the_emulator_an_unchanged_day_costs_the_installation_no_rate_limit(github_app_settings, settings):
+    """The emulator answers the second day's conditional read 304, which gives its rate-limit point back."""
+    from github_app.emulator import EmulatorConfig, EmulatorServer
+
+    with EmulatorServer(EmulatorConfig(port=0, scenario="demo")) as gh:
+        settings.GITHUB_API_URL = settings.GITHUB_WEB_URL = gh.url
+        settings.GITHUB_APP_ID, settings.GITHUB_APP_PRIVATE_KEY = str(gh.app.id), gh.app.private_key_pem
+        settings.GITHUB_APP_CLIENT_ID = gh.app.client_id
+        acme = gh.state.installation_for(gh.app, "acme") or gh.state.add_installation(
+            gh.app, gh.state.account("acme"), "all", [], "octo-admin"
+        )
+        installation_reconcile(installation_id=acme.id)
+        assert InstallationRepository.objects.filter(installation__installation_id=acme.id).count() == 3
+        gh.state.budgets.clear()
+        gh.state.request_counts.clear()
+
+        outcome = installation_reconcile(installation_id=acme.id)
+
+        assert outcome.seen and (outcome.added, outcome.removed) == (0, 0)
+        assert gh.state.request_counts["/installation/repositories"] == 1
+        assert gh.state.budget("core", f"installation:{acme.id}").used == 0

@@ -5,6 +5,7 @@ GitHub's delivery log is mocked with `responses` in the shape of the REST exampl
 """
 
 import copy
+import itertools
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -37,7 +38,9 @@ def entry(n: int, *, guid: str, status_code: int, minutes_ago: int) -> dict:
     return item
 
 
-def serve_log(pages: list[list[dict]], refuse: dict[int, tuple[int, str]] | None = None) -> list[int]:
+def serve_log(
+    pages: list[list[dict]], refuse: dict[int, tuple[int, str]] | None = None, on_attempt=lambda: None
+) -> list[int]:
     """Register the log as pages linked by cursors; returns the list that collects redelivered ids.
 
     ``refuse`` maps delivery ids to the (status, message) GitHub answers their redelivery attempt with instead of
@@ -57,6 +60,7 @@ def serve_log(pages: list[list[dict]], refuse: dict[int, tuple[int, str]] | None
             status, message = refuse[delivery_id]
             return status, {}, json.dumps({"message": message, "documentation_url": "https://docs.github.com"})
         redelivered.append(delivery_id)
+        on_attempt()
         return 202, {}, "{}"
 
     responses.add_callback(responses.POST, re.compile(rf"{API}/app/hook/deliveries/\d+/attempts"), callback=attempt)
@@ -242,3 +246,24 @@ def test_a_run_reads_no_more_pages_than_allowed_and_the_next_goes_on(github_app_
     assert Checkpoint.objects.get(name=CHECKPOINT_NAME).value["cursor"] == "c2"
     deliveries_recover_failed(pages=10)
     assert "cursor" not in Checkpoint.objects.get(name=CHECKPOINT_NAME).value
+
+
+@responses.activate
+def test_redelivery_requests_are_paced_at_least_a_second_apart(github_app_settings):
+    """GitHub asks for at least a second between mutative requests; the scan waits out what remains of it."""
+    now = [1000.0]
+    asked_at: list[float] = []
+    pages = [[entry(10 - i, guid=f"lost-{i}", status_code=503, minutes_ago=i) for i in range(3)]]
+    redelivered = serve_log(pages, on_attempt=lambda: asked_at.append(now[0]))
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    def clock() -> float:
+        now[0] += 0.25  # time goes by between two looks at the clock
+        return now[0]
+
+    assert deliveries_recover_failed(clock=clock, sleep=sleep) == 3
+
+    assert redelivered == [10, 9, 8]
+    assert all(later - earlier >= 1.0 for earlier, later in itertools.pairwise(asked_at))

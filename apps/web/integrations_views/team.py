@@ -10,19 +10,24 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from apps.integrations.github import GitHubAppNotConfigured
 from apps.integrations.selectors import (
+    github_authorize_url,
     github_install_url,
     team_connection_events,
     team_github_setup,
     team_installations,
 )
-from apps.integrations.services.linking import LinkError, installation_unlink
-from apps.integrations.services.state import state_issue
+from apps.integrations.services.linking import LinkError, installation_claim, installation_unlink
+from apps.integrations.services.state import StateInvalid, state_consume, state_issue
 from apps.teams.decorators import TeamRequest, team_admin_required, team_member_required
+from github_app import GitHubError
 
 logger = logging.getLogger(__name__)
 
 INSTALL_STATE = "install"
+CLAIM_STATE = "claim"  # the sign-in of "Connect an existing installation", back at the install callback
+CLAIM_CHOICE = "claim-choice"  # the installations that sign-in proved the user owns, for the one they pick
 
 
 @team_member_required
@@ -50,6 +55,51 @@ def github_connect(request: TeamRequest) -> HttpResponse:
         return redirect("integrations:github", team_slug=request.team.slug)
     state = state_issue(purpose=INSTALL_STATE, user_id=request.user.pk, data={"team": request.team.pk})
     return HttpResponseRedirect(github_install_url(state=state))
+
+
+@team_admin_required
+@require_POST
+def github_claim_start(request: TeamRequest) -> HttpResponse:
+    """ "Connect an existing installation": sign in with GitHub (OAuth web flow) to prove which installations the
+    user owns. GitHub never returns from its install page for an account that already has the App."""
+    if not settings.GITHUB_APP_SLUG or not settings.GITHUB_APP_CLIENT_ID:
+        messages.error(request, "The GitHub App is not configured on this server yet.")
+        return redirect("integrations:github", team_slug=request.team.slug)
+    state = state_issue(purpose=CLAIM_STATE, user_id=request.user.pk, data={"team": request.team.pk})
+    return HttpResponseRedirect(github_authorize_url(state=state))
+
+
+@team_admin_required
+@require_POST
+def github_claim(request: TeamRequest) -> HttpResponse:
+    """Link the installation picked on the claim page; only one the sign-in proved the user owns (signed state)."""
+    try:
+        data = state_consume(purpose=CLAIM_CHOICE, state=request.POST.get("choice", ""), user_id=request.user.pk)
+    except StateInvalid as exc:
+        messages.error(request, str(exc))
+        return redirect("integrations:github", team_slug=request.team.slug)
+    owned = data.get("owned") if data.get("team") == request.team.pk else None
+    how = owned.get(request.POST.get("installation_id", "")) if isinstance(owned, dict) else None
+    if not isinstance(how, str):
+        messages.error(request, "That installation was not among those your GitHub sign-in proved you own.")
+        return redirect("integrations:github", team_slug=request.team.slug)
+    try:
+        row = installation_claim(
+            user=request.user,
+            team=request.team,
+            installation_id=int(request.POST["installation_id"]),
+            github_login=str(data.get("login", "")),
+            how=how,
+        )
+    except LinkError as exc:
+        messages.error(request, str(exc))
+    except GitHubAppNotConfigured:
+        messages.error(request, "The GitHub App is not configured on this server yet.")
+    except GitHubError:
+        messages.error(request, "GitHub could not be reached or refused the request. Please try again.")
+    else:
+        messages.success(request, f"GitHub account {row.account_login} is connected to {request.team.name}.")
+    return redirect("integrations:github", team_slug=request.team.slug)
 
 
 @team_admin_required

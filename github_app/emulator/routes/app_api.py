@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import base64
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..httpkit import HttpError, Request, Response, Router, json_response, link_header, with_query
 from ..models import App, Delivery, Installation
-from ..shapes import app_json, installation_json, iso
+from ..shapes import app_json, installation_json, iso, repo_json
 from ..webhooks import redeliver
 
 if TYPE_CHECKING:
@@ -48,21 +48,35 @@ def register(router: Router, emulator: EmulatorServer) -> None:
             return json_response(installation_json(state, find_installation(request)))
 
     def create_token(request: Request) -> Response:
-        """Mint a one-hour ``ghs_`` token; 404 for an unknown installation, 403 if suspended."""
+        """Mint a one-hour ``ghs_`` token; 404 for an unknown installation, 403 if suspended. A body with
+        ``repository_ids`` scopes the token to those repositories (GitHub: 422 when one of them is not accessible
+        to the installation) and the answer lists them under ``repositories``."""
+        body = request.json()
+        wanted = body.get("repository_ids") if isinstance(body, dict) else None
         with state.lock:
             inst = find_installation(request)
             if inst.suspended_at is not None:
                 raise HttpError(403, "This installation has been suspended")
-            token = state.mint_installation_token(inst)
-            return json_response(
-                {
-                    "token": token.value,
-                    "expires_at": iso(token.expires_at),
-                    "permissions": dict(inst.permissions),
-                    "repository_selection": inst.repository_selection,
-                },
-                status=201,
-            )
+            scope: tuple[int, ...] | None = None
+            if wanted is not None:
+                reachable = {r.id: r for r in state.installation_repos(inst)}
+                if not isinstance(wanted, list) or not all(isinstance(i, int) and i in reachable for i in wanted):
+                    raise HttpError(
+                        422,
+                        "There is at least one repository that does not exist or is not accessible to the parent "
+                        "installation.",
+                    )
+                scope = tuple(wanted)
+            token = state.mint_installation_token(inst, scope)
+            answer: dict[str, Any] = {
+                "token": token.value,
+                "expires_at": iso(token.expires_at),
+                "permissions": dict(inst.permissions),
+                "repository_selection": "selected" if scope is not None else inst.repository_selection,
+            }
+            if scope is not None:
+                answer["repositories"] = [repo_json(state, reachable[i]) for i in scope]
+            return json_response(answer, status=201)
 
     def installation_by_account(request: Request) -> Response:
         """``/orgs/{owner}/installation``, ``/users/{owner}/installation``, ``/repos/{owner}/{repo}/installation``."""

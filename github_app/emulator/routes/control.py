@@ -14,6 +14,7 @@ from ..httpkit import HttpError, Request, Response, Router, json_response
 from ..installations import installation_change, installation_install, repository_transfer
 from ..models import Fault, PullRequest, Review
 from ..scenario import load_scenario
+from ..shapes import user_json
 from ..state import utcnow
 from ..webhooks import deliver
 
@@ -235,6 +236,40 @@ def register(router: Router, emulator: EmulatorServer) -> None:
         delivery = deliver(state, app, str(data["event"]), data["payload"])
         return json_response(delivery.as_json() if delivery else {"status": "no webhook url"}, 201 if delivery else 200)
 
+    def leave(request: Request) -> Response:
+        """``{"login"}`` leaves the organization (GitHub: removed, or left): their membership answers 404 from now on.
+        GitHub's ``organization.member_removed`` reaches only Apps subscribed to ``organization``; none is sent."""
+        data = body_of(request)
+        login = str(data.get("login", "")).lower()
+        with state.lock:
+            org = state.account(request.params["org"])
+            if org is None or not org.is_org or org.role_of(login) is None:
+                raise HttpError(404, "Not Found")
+            org.members = {m for m in org.members if m.lower() != login}
+            org.admins = {m for m in org.admins if m.lower() != login}
+        return json_response({"org": org.login, "left": login})
+
+    def revoke(request: Request) -> Response:
+        """``{"login"}`` revokes their authorization of the App (Settings → Applications → Revoke): every user
+        token of theirs stops working and the App receives ``github_app_authorization`` ``revoked``."""
+        data = body_of(request)
+        app = state.app(int(data["app_id"])) if data.get("app_id") else emulator.app
+        with state.lock:
+            user = state.account(str(data.get("login", "")))
+            if app is None or user is None:
+                raise HttpError(404, "Not Found")
+            for value in [
+                t for t, tok in state.tokens.items() if tok.app_id == app.id and tok.user_login == user.login
+            ]:
+                del state.tokens[value]
+            for value in [
+                r for r, (app_id, login, _) in state.refresh_tokens.items() if (app_id, login) == (app.id, user.login)
+            ]:
+                del state.refresh_tokens[value]
+            payload = {"action": "revoked", "sender": user_json(state, user)}
+        delivery = deliver(state, app, "github_app_authorization", payload)
+        return json_response({"delivery": delivery.guid if delivery else None})
+
     def requests_served(request: Request) -> Response:
         with state.lock:
             if request.method == "DELETE":
@@ -265,5 +300,7 @@ def register(router: Router, emulator: EmulatorServer) -> None:
     router.add("POST", "/_emulator/rate-limit", rate_limit, "control")
     router.add("POST", "/_emulator/send", send, "control")
     router.add("POST", "/_emulator/tokens", tokens, "control")
+    router.add("POST", "/_emulator/accounts/{org}/leave", leave, "control")
+    router.add("POST", "/_emulator/authorizations/revoke", revoke, "control")
     router.add("GET", "/_emulator/requests", requests_served, "control")
     router.add("DELETE", "/_emulator/requests", requests_served, "control")

@@ -29,7 +29,7 @@ def register(router: Router, emulator: EmulatorServer) -> None:
         if request.installation is None:
             raise HttpError(401, "Requires authentication")
         with state.lock:
-            repos = state.installation_repos(request.installation)
+            repos = state.installation_repos(request.installation, request.token)
             page, headers = paginate(request, repos, "/installation/repositories")
             body = {
                 "total_count": len(repos),
@@ -54,7 +54,7 @@ def register(router: Router, emulator: EmulatorServer) -> None:
         if request.installation is None:
             raise HttpError(401, "Requires authentication")
         repo = state.repo_by_full_name(f"{request.params['owner']}/{request.params['repo']}")
-        if repo is None or repo.id not in {r.id for r in state.installation_repos(request.installation)}:
+        if repo is None or repo.id not in {r.id for r in state.installation_repos(request.installation, request.token)}:
             raise HttpError(404, "Not Found")
         return repo
 
@@ -96,7 +96,7 @@ def register(router: Router, emulator: EmulatorServer) -> None:
     def graphql(request: Request) -> Response:
         if request.installation is None:
             raise HttpError(401, "Requires authentication")
-        return execute(emulator, request.installation, request.json())
+        return execute(emulator, request.installation, request.json(), request.token)
 
     router.add("GET", "/installation/repositories", repositories, "installation")
     router.add("GET", "/orgs/{org}/members", members, "installation")

@@ -23,6 +23,7 @@ from ..httpkit import (
     with_query,
 )
 from ..shapes import installation_json, membership_json, user_json
+from ..state import REFRESH_TOKEN_TTL, USER_TOKEN_TTL
 
 if TYPE_CHECKING:
     from ..server import EmulatorServer
@@ -42,13 +43,33 @@ def register(router: Router, emulator: EmulatorServer) -> None:
                     "error_description": "The client_id and/or client_secret passed are incorrect.",
                 }
             )
-        code = state.redeem_code(fields.get("code", ""), "oauth")
-        if code is None or code.app_id != app.id or code.login is None:
-            return json_response(
-                {"error": "bad_verification_code", "error_description": "The code passed is incorrect or expired."}
-            )
-        token = state.mint_user_token(app.id, code.login)
-        return json_response({"access_token": token.value, "token_type": "bearer", "scope": ""})
+        if fields.get("grant_type") == "refresh_token":
+            login = state.redeem_refresh_token(fields.get("refresh_token", ""), app.id)
+            if login is None:
+                return json_response(
+                    {
+                        "error": "bad_refresh_token",
+                        "error_description": "The refresh token passed is incorrect or expired.",
+                    }
+                )
+        else:
+            code = state.redeem_code(fields.get("code", ""), "oauth")
+            if code is None or code.app_id != app.id or code.login is None:
+                return json_response(
+                    {"error": "bad_verification_code", "error_description": "The code passed is incorrect or expired."}
+                )
+            login = code.login
+        token = state.mint_user_token(app.id, login)
+        return json_response(
+            {
+                "access_token": token.value,
+                "expires_in": int(USER_TOKEN_TTL.total_seconds()),
+                "refresh_token": state.mint_refresh_token(app.id, login),
+                "refresh_token_expires_in": int(REFRESH_TOKEN_TTL.total_seconds()),
+                "token_type": "bearer",
+                "scope": "",
+            }
+        )
 
     def user_installations(request: Request) -> Response:
         if not (request.token is not None and request.token.user_login is not None):

@@ -183,6 +183,8 @@ def _app_from_manifest(emulator: EmulatorServer, manifest: dict[str, Any], owner
             permissions=dict(manifest.get("default_permissions") or {"metadata": "read"}),
             events=list(manifest.get("default_events") or []),
             public=manifest.get("public") is True,  # GitHub creates a private App unless the manifest says public
+            request_oauth_on_install=manifest.get("request_oauth_on_install") is True,
+            setup_on_update=manifest.get("setup_on_update") is True and not manifest.get("request_oauth_on_install"),
         )
 
 
@@ -283,9 +285,28 @@ def _install_submit(emulator: EmulatorServer, app: App, request: Request) -> Res
     if selection == "selected" and not chosen:
         return _refused(request, "Select at least one repository.", 422)
     inst, setup_action, _ = installation_install(state, app, account, "all" if selection == "all" else chosen, user)
-    code = state.issue_code("oauth", app.id, user)
-    target = app.setup_url or default_callback(app.webhook_url)
     state_value = first.get("state") or request.query.get("state") or None
+    if setup_action == "update" and (app.request_oauth_on_install or not (app.setup_on_update and app.setup_url)):
+        return _stay_on_github(app, inst.id, account)
+    if app.request_oauth_on_install:
+        code = state.issue_code("oauth", app.id, user)
+        target = app.setup_url or default_callback(app.webhook_url)
+        return redirect(
+            with_query(target, code=code, installation_id=inst.id, setup_action=setup_action, state=state_value), 303
+        )
+    if not app.setup_url:
+        return _stay_on_github(app, inst.id, account)
     return redirect(
-        with_query(target, code=code, installation_id=inst.id, setup_action=setup_action, state=state_value), 303
+        with_query(app.setup_url, installation_id=inst.id, setup_action=setup_action, state=state_value), 303
     )
+
+
+def _stay_on_github(app: App, installation_id: int, account: str) -> Response:
+    """GitHub's documented dead end: an update with "request user authorization during installation" on (which
+    makes "Redirect on update" unavailable), an update without "Redirect on update", or an App without a setup
+    URL. The change is saved and the browser stays on GitHub; nothing is sent back to the App."""
+    body = (
+        f'<p id="saved">Saved: {escape(app.name)} on <strong>{escape(account)}</strong> (installation '
+        f"{installation_id}) was updated.</p><p>GitHub does not return you to {escape(app.name)} after an update.</p>"
+    )
+    return page(f"{app.name} · installation {installation_id}", body)
