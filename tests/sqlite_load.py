@@ -78,10 +78,10 @@ def _clone(session: requests.Session) -> requests.Session:
     return clone
 
 
-def repository_ids(demo: Demo, owner: str = "acme") -> dict[str, int]:
-    """The repositories of the organization the demo team installed the App on (the emulator has others)."""
+def repository_ids(demo: Demo, owners: tuple[str, ...] = ("acme", "acme-labs")) -> dict[str, int]:
+    """The repositories of the organizations the demo team installed the App on (the emulator has others)."""
     state = requests.get(f"{demo.github_url}/_emulator/state", timeout=30).json()
-    return {r["full_name"]: r["id"] for r in state["repositories"] if r["full_name"].startswith(f"{owner}/")}
+    return {r["full_name"]: r["id"] for r in state["repositories"] if r["full_name"].split("/")[0] in owners}
 
 
 def page_write(admin: requests.Session, demo: Demo, kind: str, full_name: str) -> Outcome:
