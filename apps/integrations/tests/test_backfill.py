@@ -23,12 +23,14 @@ from apps.integrations.tests.graphql_fake import (
     FULL_NAME,
     REPO_ID,
     FakeGraphQL,
+    actor,
     history,
     pr_id,
     pr_node,
     requested,
 )
 from apps.metrics.models import PREvent, PRReview, PullRequest
+from apps.metrics.selectors.pull_requests import pull_request_explanation
 from apps.metrics.services import pull_request_upsert, pull_requests_import
 from apps.metrics.types import GitHubPerson, PullRequestSnapshot, TimelineKind
 
@@ -437,3 +439,40 @@ def test_a_webhook_arriving_while_a_page_is_read_wins_over_the_older_page(
     assert pr.title == "Update the README with new information."
     assert pr.pr_updated_at == datetime(2019, 5, 15, 15, 20, 33, tzinfo=UTC)
     assert pr.reviews.count() == 2  # the older page still adds what the webhook did not know
+
+
+def _timeline_texts(team) -> list[str]:
+    pr = PullRequest.objects.get(team=team)
+    return [item.text for item in pull_request_explanation(team=team, pull_request_id=pr.pk).timeline]
+
+
+def test_a_pr_opened_as_a_draft_and_readied_in_the_same_second_is_imported_as_opened_as_a_draft(tracked, gql, team):
+    """GitHub records no timeline item for opening as a draft: a first ``ReadyForReviewEvent`` tells it. The panel
+    says it once ("Opened as a draft by alice"), as it does for the webhooks' ``opened`` of a draft."""
+    node = pr_node(1, updated=BASE, reviews=0)
+    created = datetime.fromisoformat(node["createdAt"])
+    ready = {"__typename": "ReadyForReviewEvent", "createdAt": node["createdAt"], "actor": actor("alice", 1)}
+    gql.nodes = [{**node, "all_timeline": [ready]}]
+
+    run(tracked)
+
+    texts = _timeline_texts(team)
+    assert texts[:2] == ["Opened as a draft by alice", "Ready for review by alice"]
+    assert "Opened by alice" not in texts
+    assert PullRequest.objects.get(team=team).ready_at == created
+
+
+def test_a_pr_closed_and_reopened_before_the_import_shows_its_close_and_reopen(tracked, gql, team):
+    """An open PR's state says nothing of an earlier close: its ``ClosedEvent`` and ``ReopenedEvent`` do, as the
+    webhooks' ``closed`` and ``reopened`` would have."""
+    closed, reopened = BASE - timedelta(hours=5), BASE - timedelta(hours=1)
+    items = [
+        {"__typename": "ClosedEvent", "createdAt": closed.isoformat(), "actor": actor("alice", 1)},
+        {"__typename": "ReopenedEvent", "createdAt": reopened.isoformat(), "actor": actor("alice", 1)},
+    ]
+    gql.nodes = [pr_node(1, updated=BASE, reviews=0, state="OPEN", mergedAt=None, closedAt=None, all_timeline=items)]
+
+    run(tracked)
+
+    texts = _timeline_texts(team)
+    assert [t for t in texts if t in {"Closed", "Reopened by alice"}] == ["Closed", "Reopened by alice"]

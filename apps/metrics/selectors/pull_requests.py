@@ -209,7 +209,11 @@ def pull_request_explanation(*, team: Team, pull_request_id: int) -> PullRequest
     events = list(PREvent.objects.for_team(team).filter(pull_request=pr).select_related("actor", "subject"))
     explanation = PullRequestExplanation(pull_request=pr)
     explanation.reasons = _reasons(pr, reviews)
+    # Opened as a draft is one fact: its ``draft`` entry at creation says it, the ``opened`` entry would repeat it.
+    as_draft = any(e.kind == TimelineKind.DRAFT and e.occurred_at == pr.pr_created_at for e in events)
     for event in events:
+        if as_draft and event.kind == TimelineKind.OPENED:
+            continue
         who = f" by {event.actor}" if event.actor else ""
         whom = f" from {event.subject}" if event.subject else ""
         label = TimelineKind(event.kind).label
