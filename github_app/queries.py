@@ -39,11 +39,14 @@ TIMELINE_ITEM_TYPES = (
     "CONVERT_TO_DRAFT_EVENT",
     "REVIEW_REQUESTED_EVENT",
     "REVIEW_REQUEST_REMOVED_EVENT",
+    "CLOSED_EVENT",
+    "REOPENED_EVENT",
 )
 _TIMELINE_NODES = (
     f"nodes {{ __typename ... on ReadyForReviewEvent {{ {_WHEN_WHO} }} ... on ConvertToDraftEvent {{ {_WHEN_WHO} }} "
     f"... on ReviewRequestedEvent {{ {_WHEN_WHO} {_REQUESTED} }} "
-    f"... on ReviewRequestRemovedEvent {{ {_WHEN_WHO} {_REQUESTED} }} }}"
+    f"... on ReviewRequestRemovedEvent {{ {_WHEN_WHO} {_REQUESTED} }} "
+    f"... on ClosedEvent {{ createdAt }} ... on ReopenedEvent {{ {_WHEN_WHO} }} }}"
 )
 _TIMELINE_ARGS = f"itemTypes: [{', '.join(TIMELINE_ITEM_TYPES)}]"
 
@@ -142,7 +145,8 @@ class ReviewNode:
 
 @dataclass(frozen=True, slots=True)
 class TimelineItem:
-    """`ReadyForReviewEvent`, `ConvertToDraftEvent`, `ReviewRequestedEvent` or `ReviewRequestRemovedEvent`: when it
+    """`ReadyForReviewEvent`, `ConvertToDraftEvent`, `ReviewRequestedEvent`, `ReviewRequestRemovedEvent`,
+    `ClosedEvent` or `ReopenedEvent`: when it
     happened and who did it; for a review request, the person asked (`requested_reviewer`, a User, Bot or
     Mannequin) or the team (`requested_team`, its slug)."""
 

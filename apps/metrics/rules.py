@@ -21,6 +21,8 @@ class ReviewFact:
     reviewer_is_bot: bool
     state: str
     submitted_at: datetime | None
+    # GitHub's id, given in submission order: it orders reviews of one second whatever order they reached us in.
+    github_review_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,22 +123,33 @@ def counted_reviews(facts: PullRequestFacts, reviews: Sequence[ReviewFact]) -> l
         and r.reviewer_id is not None
         and r.reviewer_id != facts.author_id
     ]
-    return sorted(kept, key=lambda r: (r.submitted_at, r.review_id or 0))
+    return sorted(kept, key=lambda r: (r.submitted_at, r.github_review_id, r.review_id or 0))
 
 
-def standing_approvals(reviews: Sequence[ReviewFact], until: datetime | None) -> list[datetime]:
-    """When each reviewer's approval that still stands at ``until`` (the merge; None while open) was given.
+def standing_approvals(reviews: Sequence[ReviewFact], until: datetime | None) -> list[ReviewFact]:
+    """Each reviewer's approval that still stands at ``until`` (the merge; None while open), oldest first.
 
     A reviewer's later "changes requested" withdraws their approval, as GitHub shows it; a later comment does not.
-    Reviews after ``until`` are not part of the PR's history up to the merge.
+    Reviews after ``until`` are not part of the PR's history up to the merge. ``reviews`` come oldest first
+    (``counted_reviews``), reviews of one second in GitHub's submission order.
     """
     latest: dict[int | None, ReviewFact] = {}
-    for review in reviews:  # oldest first
+    for review in reviews:
         if review.submitted_at is None or (until is not None and review.submitted_at > until):
             continue
         if review.state in ("approved", "changes_requested"):
             latest[review.reviewer_id] = review
-    return sorted(r.submitted_at for r in latest.values() if r.state == "approved" and r.submitted_at is not None)
+    standing = [r for r in latest.values() if r.state == "approved" and r.submitted_at is not None]
+    return sorted(standing, key=lambda r: (r.submitted_at, r.github_review_id))
+
+
+def last_approval(facts: PullRequestFacts, reviews: Sequence[ReviewFact]) -> ReviewFact | None:
+    """The PR's last approval that still stood at its merge (or stands now, while open), or None."""
+    merged = facts.merged_at
+    counted = counted_reviews(facts, reviews)
+    before_merge = [r for r in counted if merged is None or (r.submitted_at is not None and r.submitted_at <= merged)]
+    approvals = standing_approvals(before_merge, merged)
+    return approvals[-1] if approvals else None
 
 
 def opened_ready(facts: PullRequestFacts, events: Sequence[EventFact]) -> bool:
@@ -204,7 +217,7 @@ def pull_request_metrics(
         opened_ready=opened_ready(facts, events),
         ready_at=ready,
         first_review_at=first_review,
-        last_approval_at=approvals[-1] if approvals else None,
+        last_approval_at=approvals[-1].submitted_at if approvals else None,
         review_time_seconds=_non_negative_seconds(ready, first_review),
         cycle_time_seconds=seconds_between(facts.created_at, merged) if merged else None,
         draft_seconds=None,

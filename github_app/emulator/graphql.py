@@ -52,6 +52,8 @@ TIMELINE_TYPES = {
     "CONVERT_TO_DRAFT": "ConvertToDraftEvent",
     "REVIEW_REQUESTED": "ReviewRequestedEvent",
     "REVIEW_REQUEST_REMOVED": "ReviewRequestRemovedEvent",
+    "CLOSED": "ClosedEvent",
+    "REOPENED": "ReopenedEvent",
 }
 REQUEST_KINDS = frozenset({"REVIEW_REQUESTED", "REVIEW_REQUEST_REMOVED"})
 

@@ -9,8 +9,13 @@ They differ from webhook payloads in ways that matter for identity, and this mod
   ``dependabot[bot]``), so the suffix is added back and a login never flaps between the two paths;
 - an actor without ``databaseId`` (a Mannequin, or a deleted "ghost" user) has no identity: no person;
 - timeline items become the entries the webhook actions ``ready_for_review``, ``converted_to_draft``,
-  ``review_requested`` and ``review_request_removed`` give, dated by their own ``createdAt``; a request made to a
-  team is left out, as the webhook's is (nobody's review load changes).
+  ``review_requested``, ``review_request_removed``, ``closed`` and ``reopened`` give, dated by their own
+  ``createdAt``; a request made to a team is left out, as the webhook's is (nobody's review load changes); a close
+  names no one, as the webhook's (read from its snapshot) does; every close and reopen is read, since a PR closed
+  and reopened before the import shows no trace of it in its state;
+- a PR opened as a draft has no timeline item of its own (GitHub records no ``ConvertToDraftEvent`` at creation):
+  its first transition being a ``ReadyForReviewEvent`` (or, with none, ``isDraft``) tells it, and it becomes the
+  ``draft`` entry at creation that the ``opened`` webhook of a draft gives.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ TIMELINE_KINDS = {
     "ConvertToDraftEvent": TimelineKind.DRAFT,
     "ReviewRequestedEvent": TimelineKind.REVIEW_REQUESTED,
     "ReviewRequestRemovedEvent": TimelineKind.REVIEW_REQUEST_REMOVED,
+    "ClosedEvent": TimelineKind.CLOSED,
+    "ReopenedEvent": TimelineKind.REOPENED,
 }
 REQUEST_KINDS = frozenset({TimelineKind.REVIEW_REQUESTED, TimelineKind.REVIEW_REQUEST_REMOVED})
 
@@ -87,12 +94,14 @@ def timeline_entry(item: TimelineItem) -> TimelineEntry | None:
     subject = person_from_actor(item.requested_reviewer) if kind in REQUEST_KINDS else None
     if kind in REQUEST_KINDS and subject is None:
         return None
-    return TimelineEntry(kind, item.created_at, actor=person_from_actor(item.actor), subject=subject)
+    actor = None if kind == TimelineKind.CLOSED else person_from_actor(item.actor)
+    return TimelineEntry(kind, item.created_at, actor=actor, subject=subject)
 
 
 def timeline_from_items(items: Sequence[TimelineItem]) -> tuple[TimelineEntry, ...]:
-    """Ready / draft transitions and review requests with their own ``createdAt`` (a webhook's are its snapshot's
-    ``updated_at``, the same second); opened / closed / merged are derived from the snapshot by the metrics core."""
+    """Ready / draft transitions, review requests, closes and reopens with their own ``createdAt`` (a webhook's are
+    its snapshot's ``updated_at``, the same second); opened and the last close or merge are also derived from the
+    snapshot by the metrics core."""
     return tuple(entry for entry in map(timeline_entry, items) if entry is not None)
 
 
@@ -108,4 +117,17 @@ def import_item_from_node(
     (``reviews_page``, ``timeline_page``)."""
     reviews = tuple(review_from_node(r) for r in (*node.reviews, *more_reviews))
     snapshot = snapshot_from_node(node, github_repo_id=github_repo_id, full_name=full_name)
-    return snapshot, reviews, timeline_from_items((*node.timeline_items, *more_timeline))
+    timeline = timeline_from_items((*node.timeline_items, *more_timeline))
+    if opened_as_draft(snapshot, timeline):
+        timeline = (TimelineEntry(TimelineKind.DRAFT, snapshot.created_at, actor=snapshot.author), *timeline)
+    return snapshot, reviews, timeline
+
+
+def opened_as_draft(snapshot: PullRequestSnapshot, timeline: Sequence[TimelineEntry]) -> bool:
+    """Whether the PR was opened as a draft: a ready/draft transition only follows the opposite state, so the
+    first one (by time, then in GitHub's order) names the state the PR was opened in."""
+    transitions = sorted(
+        (e for e in timeline if e.kind in (TimelineKind.READY, TimelineKind.DRAFT)), key=lambda e: e.occurred_at
+    )
+    first = transitions[0].kind if transitions else None
+    return snapshot.is_draft if first is None else first == TimelineKind.READY

@@ -4,7 +4,8 @@
 request with up to 100 reviews and 100 timeline items each (ready-for-review / converted-to-draft, review requests
 and their removals); the rare PR with more is completed with ``PULL_REQUEST_REVIEWS_QUERY`` /
 ``PULL_REQUEST_TIMELINE_QUERY``. Paging stops at the first PR updated before
-``sync_since`` (the history window, or the last successful sync for a catch-up).
+``sync_since`` (the history window, or the last successful sync for a catch-up); a pass of several pages is
+followed by one over the PRs updated since it started (the ones it may have skipped, see ``_pass_again``).
 
 How it behaves when things go wrong:
 
@@ -201,6 +202,7 @@ def _claim(pk: int, claim: str = "") -> tuple[TrackedRepository, _Run] | Backfil
 
 def _pages(api: InstallationAPI, tracked: TrackedRepository, run: _Run, pages: int | None = None) -> BackfillOutcome:
     while True:
+        paged = run.cursor is not None  # this page follows another of the same pass
         try:
             page, more, more_timeline = _fetch(api, run)
         except (ServerError, TransportError) as exc:
@@ -227,6 +229,8 @@ def _pages(api: InstallationAPI, tracked: TrackedRepository, run: _Run, pages: i
         if not _checkpoint(tracked, run, items, page):
             return BackfillOutcome("stopped", run.imported)
         if len(fresh) < len(page.pull_requests) or not page.page_info.has_next_page:
+            if paged and fresh and _pass_again(run):
+                continue
             return _finish(run)
         budget = page.rate_limit
         if budget is not None and budget.remaining < settings.BACKFILL_RATE_LIMIT_RESERVE:
@@ -295,6 +299,22 @@ def _checkpoint(tracked: TrackedRepository, run: _Run, items: list[ImportItem], 
         row.sync_imported += len(items)
         row.sync_total, row.sync_page_size, row.sync_heartbeat_at = page.total_count, run.page_size, timezone.now()
         row.save(update_fields=["sync_cursor", "sync_imported", "sync_total", "sync_page_size", "sync_heartbeat_at"])
+    return True
+
+
+def _pass_again(run: _Run) -> bool:
+    """After a pass whose last page still held PRs of its window and followed another page, one more over the PRs
+    updated since the pass started: a PR updated while the pass ran moved ahead of its cursor in the
+    ``UPDATED_AT`` order, so the pass skipped it (and a webhook brings only its latest change, not its history).
+    The new pass is short, usually one page that ends on a PR older than its window: then no other follows."""
+    now = timezone.now()
+    with transaction.atomic():
+        row = TrackedRepository.objects.select_for_update().get(pk=run.pk)
+        if row.sync_claim != run.token or row.sync_started_at is None or row.sync_started_at >= now:
+            return False
+        row.sync_since, row.sync_started_at, row.sync_cursor = row.sync_started_at, now, ""
+        row.save(update_fields=["sync_since", "sync_started_at", "sync_cursor"])
+    run.since, run.cursor = row.sync_since, None
     return True
 
 

@@ -152,10 +152,13 @@ def _apply(prs: dict[int, PRState], logins: dict[str, str], fact: Fact) -> None:
         pr.labels.append(fact.what)
     elif fact.kind == "close":
         pr.state, pr.closed_at = "closed", fact.at
+        pr.timeline.append(("ClosedEvent", fact.at, fact.who, ""))
     elif fact.kind == "merge":
         pr.state, pr.closed_at, pr.merged_at = "merged", fact.at, fact.at
+        pr.timeline.append(("ClosedEvent", fact.at, fact.who, ""))  # a merged PR's timeline holds its close too
     elif fact.kind == "reopen":
         pr.state, pr.closed_at = "open", None
+        pr.timeline.append(("ReopenedEvent", fact.at, fact.who, ""))
 
 
 def _user(login: str, user_id: int) -> dict[str, Any]:

@@ -23,12 +23,14 @@ from apps.integrations.tests.graphql_fake import (
     FULL_NAME,
     REPO_ID,
     FakeGraphQL,
+    actor,
     history,
     pr_id,
     pr_node,
     requested,
 )
 from apps.metrics.models import PREvent, PRReview, PullRequest
+from apps.metrics.selectors.pull_requests import pull_request_explanation
 from apps.metrics.services import pull_request_upsert, pull_requests_import
 from apps.metrics.types import GitHubPerson, PullRequestSnapshot, TimelineKind
 
@@ -78,7 +80,7 @@ def test_a_tracked_repository_imports_its_whole_history_page_by_page(tracked, gq
     assert outcome.status == "done" and outcome.imported == 120
     assert PullRequest.objects.filter(team=team).count() == 120
     assert PRReview.objects.filter(team=team).count() == 240
-    assert gql.page_sizes() == [50, 50, 50]
+    assert gql.page_sizes() == [50, 50, 50, 50]  # and one page of what changed since it started (nothing)
     assert tracked.sync_status == SyncStatus.IDLE and tracked.sync_cursor == ""
     assert tracked.last_synced_at is not None and tracked.sync_total == 120
 
@@ -120,7 +122,7 @@ def test_an_import_interrupted_after_two_pages_resumes_to_exactly_the_rows_of_an
     requests_before = len(gql.requests)
     assert run(tracked).status == "done"
     assert gql.requests[requests_before]["variables"]["after"] == gql.requests[2]["variables"]["after"]
-    assert len(gql.requests) - requests_before == 2  # pages 3 and 4 only
+    assert len(gql.requests) - requests_before == 3  # pages 3 and 4 only, then one of what changed meanwhile
 
     other = TrackedRepositoryFactory(
         team=other_team, installation=tracked.installation, github_repo_id=REPO_ID, full_name=FULL_NAME
@@ -275,7 +277,7 @@ def test_untracking_stops_a_running_import_and_tracking_again_resumes_it(tracked
     repository_track(team=team, github_repo_id=REPO_ID)
     assert run(tracked).status == "done"
     assert PullRequest.objects.filter(team=team).count() == 200
-    assert len(gql.page_sizes()) == 3 + 2  # resumed after page 2, never restarted
+    assert len(gql.page_sizes()) == 3 + 2 + 1  # resumed after page 2, never restarted; one of what changed
 
 
 def test_a_502_halves_the_page_size_and_the_import_completes(tracked, gql, team):
@@ -437,3 +439,58 @@ def test_a_webhook_arriving_while_a_page_is_read_wins_over_the_older_page(
     assert pr.title == "Update the README with new information."
     assert pr.pr_updated_at == datetime(2019, 5, 15, 15, 20, 33, tzinfo=UTC)
     assert pr.reviews.count() == 2  # the older page still adds what the webhook did not know
+
+
+def _timeline_texts(team) -> list[str]:
+    pr = PullRequest.objects.get(team=team)
+    return [item.text for item in pull_request_explanation(team=team, pull_request_id=pr.pk).timeline]
+
+
+def test_a_pr_opened_as_a_draft_and_readied_in_the_same_second_is_imported_as_opened_as_a_draft(tracked, gql, team):
+    """GitHub records no timeline item for opening as a draft: a first ``ReadyForReviewEvent`` tells it. The panel
+    says it once ("Opened as a draft by alice"), as it does for the webhooks' ``opened`` of a draft."""
+    node = pr_node(1, updated=BASE, reviews=0)
+    created = datetime.fromisoformat(node["createdAt"])
+    ready = {"__typename": "ReadyForReviewEvent", "createdAt": node["createdAt"], "actor": actor("alice", 1)}
+    gql.nodes = [{**node, "all_timeline": [ready]}]
+
+    run(tracked)
+
+    texts = _timeline_texts(team)
+    assert texts[:2] == ["Opened as a draft by alice", "Ready for review by alice"]
+    assert "Opened by alice" not in texts
+    assert PullRequest.objects.get(team=team).ready_at == created
+
+
+def test_a_pr_closed_and_reopened_before_the_import_shows_its_close_and_reopen(tracked, gql, team):
+    """An open PR's state says nothing of an earlier close: its ``ClosedEvent`` and ``ReopenedEvent`` do, as the
+    webhooks' ``closed`` and ``reopened`` would have."""
+    closed, reopened = BASE - timedelta(hours=5), BASE - timedelta(hours=1)
+    items = [
+        {"__typename": "ClosedEvent", "createdAt": closed.isoformat(), "actor": actor("alice", 1)},
+        {"__typename": "ReopenedEvent", "createdAt": reopened.isoformat(), "actor": actor("alice", 1)},
+    ]
+    gql.nodes = [pr_node(1, updated=BASE, reviews=0, state="OPEN", mergedAt=None, closedAt=None, all_timeline=items)]
+
+    run(tracked)
+
+    texts = _timeline_texts(team)
+    assert [t for t in texts if t in {"Closed", "Reopened by alice"}] == ["Closed", "Reopened by alice"]
+
+
+def test_a_pr_updated_while_the_import_pages_is_read_by_a_pass_over_what_changed_since(tracked, gql, team, settings):
+    """Pages come newest first: #1, updated on GitHub while page 2 is on its way, moves ahead of the cursor and
+    page 2 shows #2 again. A second pass over the PRs updated since the import started reads #1 and its reviews."""
+    settings.BACKFILL_PAGE_SIZE = settings.BACKFILL_MIN_PAGE_SIZE = 1
+    gql.nodes = [pr_node(2, updated=BASE, reviews=0), pr_node(1, updated=BASE - timedelta(days=1), reviews=2)]
+
+    def pr_1_updated(index: int) -> None:
+        if index == 1:
+            moved = {**gql.nodes[1], "updatedAt": (timezone.now() + timedelta(minutes=1)).isoformat()}
+            gql.nodes = [moved, gql.nodes[0]]
+
+    gql.before_page = pr_1_updated
+
+    assert run(tracked).status == "done"
+
+    assert PRReview.objects.filter(team=team, pull_request__number=1).count() == 2

@@ -72,7 +72,7 @@ def test_tracking_imports_the_history_through_graphql(emulator, acme_big, team, 
     assert tracked.sync_status == SyncStatus.IDLE and tracked.last_synced_at is not None
     assert PullRequest.objects.filter(team=team).count() == 300 == tracked.sync_imported
     assert PRReview.objects.filter(team=team).count() >= 300
-    assert graphql_requests(emulator) == 6  # 300 PRs, 50 a page
+    assert graphql_requests(emulator) == 7  # 300 PRs, 50 a page, and one page of what changed since the start
 
 
 def test_imported_ids_past_2_31_equal_the_webhook_ids_of_the_same_pull_requests_and_reviews(emulator, acme_big, team):

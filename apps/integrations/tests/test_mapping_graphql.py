@@ -94,9 +94,26 @@ def test_review_requests_and_their_removals_become_the_entries_webhooks_give():
 
     _, _, timeline = import_item_from_node(node, github_repo_id=9, full_name="acme/api")
 
-    assert [(e.kind, e.occurred_at.hour, e.subject and e.subject.login, e.actor.login) for e in timeline] == [
+    assert [(e.kind, e.occurred_at.hour, e.subject and e.subject.login, e.actor.login) for e in timeline][1:] == [
         (TimelineKind.REVIEW_REQUESTED, 9, "bob", "alice"),
         (TimelineKind.REVIEW_REQUEST_REMOVED, 10, "bob", "alice"),
         (TimelineKind.READY, 11, None, "alice"),
     ]
     assert node.timeline_items[0].requested_team == "platform"
+
+
+def test_a_first_ready_for_review_says_the_pr_was_opened_as_a_draft():
+    """GitHub's timeline has no item for opening as a draft; the first transition being a ``ReadyForReviewEvent``
+    tells it, and the import gives the ``draft`` entry at creation the ``opened`` webhook of a draft gives."""
+    ready = {"__typename": "ReadyForReviewEvent", "createdAt": "2026-10-30T11:00:00Z", "actor": actor("alice", 1)}
+    opened_draft = parsed(all_timeline=[ready])
+    opened_ready = parsed(all_timeline=[{**ready, "__typename": "ConvertToDraftEvent"}, ready])
+
+    _, _, as_draft = import_item_from_node(opened_draft, github_repo_id=9, full_name="acme/api")
+    _, _, as_ready = import_item_from_node(opened_ready, github_repo_id=9, full_name="acme/api")
+
+    assert [(e.kind, e.occurred_at, e.actor.login) for e in as_draft] == [
+        (TimelineKind.DRAFT, opened_draft.created_at, "alice"),
+        (TimelineKind.READY, datetime(2026, 10, 30, 11, tzinfo=UTC), "alice"),
+    ]
+    assert TimelineKind.DRAFT not in [e.kind for e in as_ready if e.occurred_at == opened_ready.created_at]

@@ -390,6 +390,10 @@ def test_a_drawn_history_is_told_alike_by_its_webhooks_and_by_graphql(world):
     node = world_.graphql_nodes(6)[0]
     assert (node["state"], node["isDraft"], node["mergedAt"]) == ("MERGED", False, "2026-10-02T03:00:00Z")
     assert [r["author"]["login"] for r in node["all_reviews"]] == ["alice-renamed"]  # GraphQL: today's login
-    assert [i["__typename"] for i in node["all_timeline"]] == ["ReviewRequestedEvent", "ReadyForReviewEvent"]
+    assert [i["__typename"] for i in node["all_timeline"]] == [
+        "ReviewRequestedEvent",
+        "ReadyForReviewEvent",
+        "ClosedEvent",
+    ]
     assert world_.graphql_nodes(3)[0]["reviewRequests"]["nodes"][0]["requestedReviewer"]["databaseId"] == 12
     assert PEOPLE["alice"][0] == 12 and date(2026, 10, 2) == START.date()

@@ -10,7 +10,14 @@ from django.db.models.expressions import CombinedExpression
 from django.utils import timezone
 
 from apps.metrics.models import PREvent, PRReview, PullRequest
-from apps.metrics.rules import duration_text, hotfix_reason, revert_reason
+from apps.metrics.rules import (
+    PullRequestFacts,
+    ReviewFact,
+    duration_text,
+    hotfix_reason,
+    last_approval,
+    revert_reason,
+)
 from apps.metrics.selectors.scope import DashboardFilters, in_window, merged_in_period, team_pull_requests
 from apps.metrics.types import TimelineKind
 from apps.teams.models import Team
@@ -205,11 +212,20 @@ def _review_note(pr: PullRequest, review: PRReview) -> str:
 def pull_request_explanation(*, team: Team, pull_request_id: int) -> PullRequestExplanation:
     """Every number of one PR with the event that produced it. Raises ``PullRequest.DoesNotExist`` across teams."""
     pr = PullRequest.objects.for_team(team).select_related("author").get(pk=pull_request_id)
-    reviews = list(PRReview.objects.for_team(team).filter(pull_request=pr).select_related("reviewer"))
+    reviews = list(
+        PRReview.objects.for_team(team)
+        .filter(pull_request=pr)
+        .select_related("reviewer")
+        .order_by("submitted_at", "github_review_id")  # one second's reviews in GitHub's submission order
+    )
     events = list(PREvent.objects.for_team(team).filter(pull_request=pr).select_related("actor", "subject"))
     explanation = PullRequestExplanation(pull_request=pr)
     explanation.reasons = _reasons(pr, reviews)
+    # Opened as a draft is one fact: its ``draft`` entry at creation says it, the ``opened`` entry would repeat it.
+    as_draft = any(e.kind == TimelineKind.DRAFT and e.occurred_at == pr.pr_created_at for e in events)
     for event in events:
+        if as_draft and event.kind == TimelineKind.OPENED:
+            continue
         who = f" by {event.actor}" if event.actor else ""
         whom = f" from {event.subject}" if event.subject else ""
         label = TimelineKind(event.kind).label
@@ -224,11 +240,31 @@ def pull_request_explanation(*, team: Team, pull_request_id: int) -> PullRequest
     return explanation
 
 
+def _last_approval(pr: PullRequest, reviews: list[PRReview]) -> PRReview | None:
+    """The review behind ``last_approval_at``, chosen by the rule that set it (of approvals given in one second,
+    the last one GitHub recorded)."""
+    facts = PullRequestFacts(
+        created_at=pr.pr_created_at,
+        merged_at=pr.merged_at,
+        is_draft=pr.is_draft,
+        author_id=pr.author_id,
+        author_is_bot=pr.is_bot_author,
+    )
+    by_pk = {r.pk: r for r in reviews}
+    facts_of_reviews = [
+        ReviewFact(r.pk, r.reviewer_id, r.reviewer is not None and r.reviewer.is_bot, r.state, r.submitted_at,
+                   r.github_review_id)
+        for r in reviews
+    ]  # fmt: skip
+    found = last_approval(facts, facts_of_reviews)
+    return by_pk[found.review_id] if found is not None and found.review_id is not None else None
+
+
 def _reasons(pr: PullRequest, reviews: list[PRReview]) -> list[Reason]:
     first = next(
         (r for r in reviews if r.submitted_at == pr.first_review_at and _review_note(pr, r) == "counted"), None
     )
-    approval = next((r for r in reviews if r.submitted_at == pr.last_approval_at and r.state == "approved"), None)
+    approval = _last_approval(pr, reviews)
     reasons = [
         Reason("Ready for review", _when(pr.ready_at), _ready_reason(pr)),
         Reason(

@@ -60,7 +60,8 @@ def deciding_reviews(merged_at: dict[int, datetime | None]) -> tuple[dict[int, l
     stored: Stored = {}
     for row in PRReview.objects.raw(*_deciding_sql(merged_at)):
         is_bot = bool(getattr(row, "reviewer_is_bot"))  # noqa: B009 (a column of the raw query, not a field)
-        reviews[row.pull_request_id].append(ReviewFact(row.pk, row.reviewer_id, is_bot, row.state, row.submitted_at))
+        fact = ReviewFact(row.pk, row.reviewer_id, is_bot, row.state, row.submitted_at, row.github_review_id)
+        reviews[row.pull_request_id].append(fact)
         copies = (row.pr_author_id, row.pr_is_bot_author, row.pr_github_repo_id)
         stored[row.pk] = (row.github_review_id, row.response_seconds, copies)
     return reviews, stored

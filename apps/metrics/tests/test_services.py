@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from apps.metrics.models import PREvent, PRReview, PullRequest, PullRequestState, TeamMember
+from apps.metrics.selectors.pull_requests import pull_request_explanation
 from apps.metrics.services import (
     pull_request_upsert,
     review_upsert,
@@ -170,6 +171,61 @@ def test_an_approval_withdrawn_by_the_same_reviewers_request_for_changes_is_not_
     review_upsert(team=team, pull_request=merged, review=ReviewFactory(reviewer=bob, submitted_at=at(5)))
     pr.refresh_from_db()
     assert pr.last_approval_at == at(5) and pr.merge_wait_seconds == 1 * H
+
+
+def _last_approval_reason(team, pr: PullRequest) -> str:
+    reasons = pull_request_explanation(team=team, pull_request_id=pr.pk).reasons
+    return next(r.because for r in reasons if r.label == "Last approval")
+
+
+@pytest.mark.parametrize("arrival", ["in order", "reversed"])
+def test_approvals_of_one_second_are_ordered_by_githubs_review_id_whatever_order_they_arrive_in(team, arrival):
+    """Bob approves and then asks for changes, and carol approves, all in one second (review ids 1, 2, 3 in that
+    order): carol's approval stands, whichever delivery reached us first; the panel names her."""
+    merged = SnapshotFactory(state="closed", merged=True, updated_at=at(6), closed_at=at(6), merged_at=at(6))
+    bob, carol = PersonFactory(login="bob"), PersonFactory(login="carol")
+    reviews = [
+        ReviewFactory(github_review_id=1, reviewer=bob, submitted_at=at(2)),
+        ReviewFactory(github_review_id=2, reviewer=bob, state="CHANGES_REQUESTED", submitted_at=at(2)),
+        ReviewFactory(github_review_id=3, reviewer=carol, submitted_at=at(2)),
+    ]
+    for review in reviews if arrival == "in order" else reversed(reviews):
+        review_upsert(team=team, pull_request=merged, review=review)
+
+    pr = PullRequest.objects.get()
+    assert pr.last_approval_at == at(2) and pr.merge_wait_seconds == 4 * H
+    assert _last_approval_reason(team, pr) == "approved by carol, whose approval still stood"
+
+
+@pytest.mark.parametrize("arrival", ["in order", "reversed"])
+def test_an_approval_withdrawn_in_the_same_second_stays_withdrawn_whatever_order_the_reviews_arrive_in(team, arrival):
+    """Bob approves (review 1) and asks for changes (review 2) in one second: no approval stood at the merge, so
+    there is no merge wait, even when the request for changes reached us first."""
+    merged = SnapshotFactory(state="closed", merged=True, updated_at=at(6), closed_at=at(6), merged_at=at(6))
+    bob = PersonFactory(login="bob")
+    reviews = [
+        ReviewFactory(github_review_id=1, reviewer=bob, submitted_at=at(2)),
+        ReviewFactory(github_review_id=2, reviewer=bob, state="CHANGES_REQUESTED", submitted_at=at(2)),
+    ]
+    for review in reviews if arrival == "in order" else reversed(reviews):
+        review_upsert(team=team, pull_request=merged, review=review)
+
+    pr = PullRequest.objects.get()
+    assert pr.last_approval_at is None and pr.merge_wait_seconds == 0
+
+
+@pytest.mark.parametrize("arrival", ["in order", "reversed"])
+def test_two_approvals_of_one_second_name_the_last_one_github_recorded(team, arrival):
+    merged = SnapshotFactory(state="closed", merged=True, updated_at=at(6), closed_at=at(6), merged_at=at(6))
+    reviews = [
+        ReviewFactory(github_review_id=7, reviewer=PersonFactory(login="bob"), submitted_at=at(2)),
+        ReviewFactory(github_review_id=8, reviewer=PersonFactory(login="carol"), submitted_at=at(2)),
+    ]
+    for review in reviews if arrival == "in order" else reversed(reviews):
+        review_upsert(team=team, pull_request=merged, review=review)
+
+    pr = PullRequest.objects.get()
+    assert _last_approval_reason(team, pr) == "approved by carol, whose approval still stood"
 
 
 def test_closed_unmerged_has_no_cycle_time(team):
