@@ -134,6 +134,9 @@ def dashboard(request: TeamRequest) -> HttpResponse:
         "filters": filters,
         "form": form,
         "excluded_author": _excluded_author(filters, authors),
+        # The line above the figures names every chosen filter, in the menus' words.
+        "chosen_repo": next((name for repo_id, name in repos if repo_id == filters.repo_id), None),
+        "chosen_author": next((a for a in authors if a.pk == filters.author_id), None),
         "max_range_days": MAX_RANGE_DAYS,
         "repos": [(repo_id, name, repo_id in filters.untracked_repo_ids) for repo_id, name in repos],
         "deleted_repo_ids": team_deleted_repository_ids(team=team) if repos else frozenset(),
