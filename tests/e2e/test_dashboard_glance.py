@@ -1,4 +1,4 @@
-"""The dashboard read at a glance on a phone (390×844) and a laptop (1280×800): figures first, no sideways scroll,
+"""The dashboard read at a glance on a phone (390x844) and a laptop (1280x800): figures first, no sideways scroll,
 each headline figure beside the previous period, an empty period said in words, a bad range keeping its dates.
 
 Each width's screenshot is kept in ``test-results/`` (CI keeps that folder as an artifact).
