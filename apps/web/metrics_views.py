@@ -35,6 +35,7 @@ from apps.metrics.selectors import (
     team_reviewer_load,
     team_weekly_trends,
 )
+from apps.metrics.selectors.comparison import team_previous_period
 from apps.metrics.services import team_member_mark_bot, team_member_set_visibility
 from apps.teams.decorators import TeamRequest, team_admin_required, team_member_required
 from apps.web.parallel_reads import read_in_parallel
@@ -128,6 +129,7 @@ def dashboard(request: TeamRequest) -> HttpResponse:
             "reviewers": lambda: team_reviewer_load(team=team, filters=filters),
             "trends": lambda: team_weekly_trends(team=team, filters=filters),
             "pickup": lambda: team_pickup(team=team, filters=filters),
+            "previous": lambda: team_previous_period(team=team, filters=filters),
         } | reads
     read = read_in_parallel(reads)
     context = {
@@ -149,6 +151,7 @@ def dashboard(request: TeamRequest) -> HttpResponse:
         context |= {
             "summary": summary,
             "pickup": read["pickup"],
+            "previous": read["previous"],
             "trends": read["trends"],
             "reviewers": read["reviewers"],
             "page": page,

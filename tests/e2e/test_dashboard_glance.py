@@ -47,6 +47,11 @@ def test_the_first_figure_is_on_the_first_screen_without_sideways_scroll(page: P
     box = first.bounding_box()
     assert box is not None and box["y"] + box["height"] <= height, box
     no_sideways_scroll(page)
+    # Each headline figure beside the previous period of the same length (Sep 8 to Oct 14), on the first screen too.
+    compared = page.locator(".stat", has=page.locator('[data-figure="cycle-p50"]')).locator(".compare")
+    expect(compared).to_contain_text("previous 37 days")
+    box = compared.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= height, box
     # Every team page is one tap away on a phone: the navigation folds into a menu that opens in place.
     if width < 600:
         members = page.get_by_role("link", name="Members")
@@ -67,3 +72,24 @@ def test_no_sideways_scroll_at_360_px(page: Page, dashboard_url: str):
     page.goto(f"{dashboard_url}?start={PERIOD['start']}&end={PERIOD['end']}")
     expect(page.locator(".stat .value").first).to_be_visible()
     no_sideways_scroll(page)
+
+
+@pytest.mark.parametrize("size", WIDTHS)
+def test_a_bad_range_keeps_its_dates_and_the_filter_row(page: Page, dashboard_url: str, size):
+    width, height = size
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{dashboard_url}?start={PERIOD['start']}&end={PERIOD['end']}")
+    filters = page.get_by_role("form", name="Filters")
+    filters.locator("input[name=start]").fill("2026-11-20")
+    filters.locator("input[name=end]").fill("2026-11-02")
+    filters.get_by_role("button", name="Apply").click()
+
+    filters = page.get_by_role("form", name="Filters")
+    expect(filters.get_by_role("alert")).to_contain_text("The start date is after the end date.")
+    expect(filters.locator("input[name=start]")).to_have_value("2026-11-20")
+    expect(filters.locator("input[name=end]")).to_have_value("2026-11-02")
+    alert = filters.get_by_role("alert").bounding_box()
+    assert alert is not None and alert["y"] + alert["height"] <= height, alert  # said where the user is looking
+    no_sideways_scroll(page)
+    RESULTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(RESULTS / f"dashboard-bad-range-{width}x{height}.png"))
