@@ -65,6 +65,7 @@ def test_the_first_figure_is_on_the_first_screen_without_sideways_scroll(page: P
     RESULTS.mkdir(exist_ok=True)
     page.screenshot(path=str(RESULTS / f"dashboard-{width}x{height}.png"))
     page.screenshot(path=str(RESULTS / f"dashboard-{width}x{height}-full.png"), full_page=True)
+    page.locator(".charts").screenshot(path=str(RESULTS / f"dashboard-charts-{width}x{height}.png"))
 
 
 def test_no_sideways_scroll_at_360_px(page: Page, dashboard_url: str):
@@ -93,3 +94,15 @@ def test_a_bad_range_keeps_its_dates_and_the_filter_row(page: Page, dashboard_ur
     no_sideways_scroll(page)
     RESULTS.mkdir(exist_ok=True)
     page.screenshot(path=str(RESULTS / f"dashboard-bad-range-{width}x{height}.png"))
+
+
+@pytest.mark.parametrize("size", WIDTHS)
+def test_an_empty_period_says_so_in_words(page: Page, dashboard_url: str, size):
+    width, height = size
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{dashboard_url}?start=2026-01-01&end=2026-01-31")
+    expect(page.locator(".empty-period")).to_contain_text("No PR was merged between Jan 1, 2026 and Jan 31, 2026.")
+    expect(page.locator("svg.chart")).to_have_count(0)
+    no_sideways_scroll(page)
+    RESULTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(RESULTS / f"dashboard-empty-{width}x{height}.png"), full_page=True)

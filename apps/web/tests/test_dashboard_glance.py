@@ -82,3 +82,36 @@ def test_the_line_under_the_filters_names_the_chosen_repository_and_author(membe
     page = dashboard(member_client, team, **WEEK, repo="88", author=str(author.pk))
     line = " ".join(re.sub(r"<[^>]+>", " ", page[page.index('id="filter-line"') :].split("</p>")[0]).split())
     assert "in acme/web" in line and "by alice" in line and "bot-authored PRs left out" in line
+
+
+def charts(page: str) -> list[str]:
+    return re.findall(r'<svg class="chart".*?</svg>(?:<p class="chart-note">.*?</p>)?', page, re.S)
+
+
+def test_charts_name_their_axes_and_write_each_value_beside_its_mark(member_client, team):
+    merged(team, opened=0, hours=4)  # the week of Nov 02
+    merged(team, opened=24 * 7, hours=10)  # Nov 09
+    merged(team, opened=24 * 7 + 2, hours=10)
+    cycle, throughput = charts(dashboard(member_client, team, start="2026-10-26", end="2026-11-22"))
+
+    assert "Median, hours" in cycle and "Merged PRs" in throughput  # the value axis says what it counts
+    for chart in (cycle, throughput):  # first, middle and last week under the marks
+        assert all(f">{week}</text>" in chart for week in ("Oct 26", "Nov 09", "Nov 16")), chart
+    assert '<text class="value-label" x=' in cycle and ">4.0</text>" in cycle and ">10.0</text>" in cycle
+    bars = re.findall(r'<text class="value-label"[^>]*>(\d+)</text>', throughput)
+    assert bars == ["0", "1", "2", "0"]  # each week's count above its bar
+
+
+def test_a_week_the_period_cuts_is_drawn_partial_and_the_legend_says_so(member_client, team):
+    merged(team, opened=48, hours=4)  # Wed Nov 04
+    merged(team, opened=24 * 7, hours=10)  # Mon Nov 09
+    cycle, throughput = charts(dashboard(member_client, team, start="2026-11-04", end="2026-11-12"))
+    assert throughput.count('class="bar partial"') == 2 and 'class="dot partial"' in cycle
+    assert "Lighter: the weeks of Nov 02 and Nov 09, which the period covers only in part" in throughput
+
+
+def test_an_empty_period_says_so_in_words_instead_of_blank_axes(member_client, team):
+    merged(team, opened=0, hours=4)
+    page = dashboard(member_client, team, start="2026-01-01", end="2026-01-31")
+    assert charts(page) == []
+    assert "No PR was merged between Jan 1, 2026 and Jan 31, 2026." in page
