@@ -148,7 +148,7 @@ def bar_chart(points: Sequence[Any], attr: str, title: str, axis: str = "PRs") -
 
 BREAKDOWN = (
     ("draft_seconds", "Draft", "draft"),
-    ("pickup_seconds", "Pickup", "pickup"),
+    ("pickup_seconds", "Wait before review or merge", "pickup"),
     ("review_phase_seconds", "Review", "review"),
     ("merge_wait_seconds", "Merge wait", "merge"),
 )

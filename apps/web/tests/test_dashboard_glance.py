@@ -115,3 +115,16 @@ def test_an_empty_period_says_so_in_words_instead_of_blank_axes(member_client, t
     page = dashboard(member_client, team, start="2026-01-01", end="2026-01-31")
     assert charts(page) == []
     assert "No PR was merged between Jan 1, 2026 and Jan 31, 2026." in page
+
+
+def test_a_new_team_without_reviews_is_not_told_pickup_is_empty_and_9_h_at_once(member_client, team):
+    merged(team, opened=0, hours=9.2)  # merged without review: a wait, but no pickup (no first review)
+    merged(team, opened=24, hours=9.2)
+    page = dashboard(member_client, team, **WEEK)
+
+    pickup = card(page, "pickup-p50")
+    assert "Pickup (ready → first review)" in pickup and "— · 0 first reviews" in pickup
+    assert "No first review in this period: 2 PRs merged without review" in pickup
+    # The breakdown names its part for what it is, so no second "Pickup" carries a value beside the empty card.
+    assert not re.search(r"[Pp]ickup\s*(<strong>)?\s*9\.2 h", page)
+    assert "Wait before review or merge <strong>9.2 h</strong>" in page
