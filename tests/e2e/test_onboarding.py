@@ -80,6 +80,16 @@ def test_sign_up_connect_github_track_and_read_the_dashboard(page: Page, live_se
     expect(page.locator("tbody tr")).to_have_count(len(github.state.repos_of("acme")))  # all repositories chosen
     for full_name in TRACKED:
         track(page, full_name)
+    # The freshness card follows the rows at once: it names the tracked repositories, without a reload.
+    freshness = page.locator("#freshness")
+    expect(freshness.locator(".freshness-line")).to_have_count(len(TRACKED))
+    expect(freshness).not_to_contain_text("No repository is tracked")
+    # A search that matches nothing says that, not that nothing is tracked.
+    page.get_by_role("searchbox", name="Search").fill("no-such-repository")
+    expect(page.locator("#repo-table")).to_contain_text("No repository matches.")
+    expect(page.locator("#freshness")).to_contain_text("No tracked repository among those the search shows")
+    page.get_by_role("searchbox", name="Search").fill("")
+    expect(page.locator("#freshness .freshness-line")).to_have_count(len(TRACKED))
     for row in TrackedRepository.objects.filter(team=installation.team):
         assert row.sync_status == SyncStatus.IDLE and row.sync_total, row.full_name
         assert row.sync_imported == row.sync_total, f"{row.full_name}: {row.sync_imported}/{row.sync_total} (not 100 %)"
