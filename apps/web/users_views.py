@@ -26,6 +26,7 @@ from apps.users.models import User
 from apps.users.services import (
     SignupRequest,
     VerificationError,
+    email_verification_link,
     email_verification_send,
     email_verification_user,
     email_verify,
@@ -36,6 +37,7 @@ from apps.users.throttling import client_ip, login_failures_forget, signup_allow
 
 SIGNUP_EMAIL = "signup_email"
 SIGNUP_USER = "signup_user"  # the pk of the account this browser signed up
+SIGNUP_DEMO_LINK = "signup_demo_link"  # the demo's verification link, shown on the page as invitations are
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -56,13 +58,17 @@ def signup(request: HttpRequest) -> HttpResponse:
                 team_create_for_signup(user=user, name=form.cleaned_data["team_name"])
         if user is not None:
             request.session[SIGNUP_USER] = user.pk  # this browser registered it: its password is the verifier's
+            if settings.EMAIL_SHOWN_ON_PAGE:  # the demo: the email only reaches the server's log
+                request.session[SIGNUP_DEMO_LINK] = email_verification_link(user=user, base_url=settings.BASE_URL)
         request.session[SIGNUP_EMAIL] = form.cleaned_data["email"]
         return redirect("users:signup_sent")
     return render(request, "users/signup.html", {"form": form})
 
 
 def signup_sent(request: HttpRequest) -> HttpResponse:
-    return render(request, "users/signup_sent.html", {"email": request.session.get(SIGNUP_EMAIL, "")})
+    demo_link = request.session.get(SIGNUP_DEMO_LINK) if settings.EMAIL_SHOWN_ON_PAGE else None
+    context = {"email": request.session.get(SIGNUP_EMAIL, ""), "demo_link": demo_link}
+    return render(request, "users/signup_sent.html", context)
 
 
 def verify_email(request: HttpRequest, token: str) -> HttpResponse:
@@ -145,4 +151,27 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         login_failures_forget(account=form.user.get_username(), address=client_ip(self.request))
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's log-out, then a message on the page it lands on, so the user knows it worked."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "You are logged out.")
+        return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Change the password while logged in (the current one first); the session stays signed in."""
+
+    template_name = "users/password_change.html"
+
+    def get_success_url(self) -> str:
+        return reverse("users:password_change")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(self.request, "Your password is changed.")
         return response
