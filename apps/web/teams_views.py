@@ -62,7 +62,7 @@ def rename(request: TeamRequest) -> HttpResponse:
         team_rename(team=request.team, name=form.cleaned_data["name"])
         messages.success(request, f"The team is now called {form.cleaned_data['name']}.")
     else:
-        messages.error(request, " ".join(form.errors.get("name", ["Enter a team name."])))
+        messages.error(request, " ".join(str(error) for error in form.errors.get("name", ["Enter a team name."])))
     return redirect("teams:settings", team_slug=request.team.slug)
 
 
