@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_POST
 from apps.teams.decorators import AuthenticatedRequest
 from apps.teams.selectors import user_teams
 from apps.teams.services import team_create_for_signup
+from apps.users.email_change import EmailChangeError, email_change_confirm, email_change_request, email_change_target
 from apps.users.forms import SignupForm
 from apps.users.models import User
 from apps.users.services import (
@@ -168,6 +170,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     template_name = "users/password_change.html"
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(**kwargs) | {"email_form": kwargs.get("email_form") or EmailChangeForm()}
+
     def get_success_url(self) -> str:
         return reverse("users:password_change")
 
@@ -175,3 +180,40 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         messages.success(self.request, "Your password is changed.")
         return response
+
+
+class EmailChangeForm(forms.Form):
+    email = forms.EmailField(label="New email address")
+    password = forms.CharField(label="Your current password", widget=forms.PasswordInput, strip=False)
+
+
+@login_required
+@require_POST
+def email_change(request: AuthenticatedRequest) -> HttpResponse:
+    """Ask for a new address: the current password first, then a link to the new address confirms it."""
+    form = EmailChangeForm(request.POST)
+    if form.is_valid() and not request.user.check_password(form.cleaned_data["password"]):
+        form.add_error("password", "This is not your current password.")
+    if not form.is_valid():
+        context = {"form": PasswordChangeForm(request.user), "email_form": form}  # the account page, with the errors
+        return render(request, "users/password_change.html", context, status=400)
+    new_email = form.cleaned_data["email"]
+    change = email_change_request(user=request.user, new_email=new_email, base_url=settings.BASE_URL)
+    messages.info(request, f"We sent a link to {new_email}: your address changes when you open it, signed in here.")
+    if settings.EMAIL_SHOWN_ON_PAGE and change.sent:
+        messages.info(request, f"Demo: the email to {new_email} holds this link: {change.link}")
+    return redirect("users:password_change")
+
+
+@login_required
+def email_change_confirm_view(request: AuthenticatedRequest, token: str) -> HttpResponse:
+    """The emailed link shows the change; its button (a POST) makes it."""
+    try:
+        new_email = email_change_target(token=token, user=request.user)
+        if request.method == "POST":
+            email_change_confirm(token=token, user=request.user)
+            messages.success(request, f"Your email address is now {new_email}.")
+            return redirect("users:password_change")
+    except EmailChangeError as refused:
+        return render(request, "users/email_change_confirm.html", {"error": str(refused)}, status=400)
+    return render(request, "users/email_change_confirm.html", {"new_email": new_email})
