@@ -39,11 +39,15 @@ def _frame(title: str, axis: str, weeks: Sequence[date], xs: Sequence[float], to
     ticks = "".join(
         f'<line class="grid-line" x1="{PAD_LEFT}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}"/>'
         f'<text class="tick" x="{PAD_LEFT - 6}" y="{y + 3:.1f}" text-anchor="end">{v:g}</text>'
-        for v, y in ((v, _y(v, top)) for v in (0, round(top / 2, 1), round(top, 1)))
+        for v, y in ((v, _y(v, top)) for v in (0, _tick(top / 2), _tick(top)))
     )
-    shown = sorted({0, len(weeks) // 2, len(weeks) - 1}) if weeks else []
+    last = len(weeks) - 1
+    shown = sorted({0, len(weeks) // 2, last}) if weeks else []
+    # The first and last dates are anchored inside the chart, so neither is cut at its edge.
+    anchor = {0: "start", last: "end"}
     dates = "".join(
-        f'<text class="tick" x="{xs[i]:.1f}" y="{HEIGHT - 10}" text-anchor="middle">{weeks[i].strftime("%b %d")}</text>'
+        f'<text class="tick" x="{xs[i]:.1f}" y="{HEIGHT - 10}" text-anchor="{anchor.get(i, "middle")}">'
+        f"{weeks[i].strftime('%b %d')}</text>"
         for i in shown
     )
     return format_html(
@@ -62,6 +66,11 @@ def _frame(title: str, axis: str, weeks: Sequence[date], xs: Sequence[float], to
         dates=mark_safe(dates),  # noqa: S308 — numbers and dates of ours
         body=mark_safe(body),  # noqa: S308 — escaped by the callers
     )
+
+
+def _tick(value: float) -> float:
+    """A value axis label short enough to sit beside the axis: whole numbers from 10 up, one decimal below."""
+    return round(value) if value >= 10 else round(value, 1)
 
 
 def _partial_note(points: Sequence[Any]) -> SafeString:
