@@ -49,6 +49,13 @@ def team_set_timezone(*, team: Team, timezone: str) -> Team:
     return team
 
 
+def team_rename(*, team: Team, name: str) -> Team:
+    """The team's display name (its slug, and so every link to its pages, stays as it was)."""
+    team.name = name
+    team.save(update_fields=["name", "updated_at"])
+    return team
+
+
 def team_create_for_signup(*, user: User, name: str) -> Team:
     """Every new account starts with a team of its own, so the dashboard has a home from the first minute."""
     return team_create(name=name or f"{user.email.split('@')[0]}'s team", owner=user)

@@ -35,6 +35,7 @@ from apps.metrics.selectors import (
     team_reviewer_load,
     team_weekly_trends,
 )
+from apps.metrics.selectors.comparison import team_previous_period
 from apps.metrics.services import team_member_mark_bot, team_member_set_visibility
 from apps.teams.decorators import TeamRequest, team_admin_required, team_member_required
 from apps.web.parallel_reads import read_in_parallel
@@ -128,12 +129,16 @@ def dashboard(request: TeamRequest) -> HttpResponse:
             "reviewers": lambda: team_reviewer_load(team=team, filters=filters),
             "trends": lambda: team_weekly_trends(team=team, filters=filters),
             "pickup": lambda: team_pickup(team=team, filters=filters),
+            "previous": lambda: team_previous_period(team=team, filters=filters),
         } | reads
     read = read_in_parallel(reads)
     context = {
         "filters": filters,
         "form": form,
         "excluded_author": _excluded_author(filters, authors),
+        # The line above the figures names every chosen filter, in the menus' words.
+        "chosen_repo": next((name for repo_id, name in repos if repo_id == filters.repo_id), None),
+        "chosen_author": next((a for a in authors if a.pk == filters.author_id), None),
         "max_range_days": MAX_RANGE_DAYS,
         "repos": [(repo_id, name, repo_id in filters.untracked_repo_ids) for repo_id, name in repos],
         "deleted_repo_ids": team_deleted_repository_ids(team=team) if repos else frozenset(),
@@ -146,6 +151,7 @@ def dashboard(request: TeamRequest) -> HttpResponse:
         context |= {
             "summary": summary,
             "pickup": read["pickup"],
+            "previous": read["previous"],
             "trends": read["trends"],
             "reviewers": read["reviewers"],
             "page": page,

@@ -17,5 +17,7 @@ team_urlpatterns = [
     path("team/invitations/<id:invitation_id>/resend/", views.invitation_resend_view, name="invitation_resend"),
     path("team/invitations/<id:invitation_id>/cancel/", views.invitation_cancel_view, name="invitation_cancel"),
     path("team/members/<id:membership_id>/remove/", views.member_remove, name="member_remove"),
+    path("team/settings/", views.team_settings, name="settings"),
+    path("team/settings/name/", views.rename, name="rename"),
     path("team/timezone/", views.set_timezone, name="set_timezone"),
 ]

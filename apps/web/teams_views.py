@@ -23,6 +23,7 @@ from apps.teams.services import (
     invitation_resend,
     membership_remove,
     team_create,
+    team_rename,
     team_set_timezone,
 )
 
@@ -39,9 +40,30 @@ def members(request: TeamRequest) -> HttpResponse:
                 for i in team_pending_invitations(team=request.team)
             ],
             "form": InvitationForm(),
-            "timezone_form": TeamTimezoneForm(initial={"timezone": request.team.timezone}),
         },
     )
+
+
+@team_member_required
+def team_settings(request: TeamRequest) -> HttpResponse:
+    """The team's name and time zone (admins change them), where bots are marked, and the admin pages for staff."""
+    context = {
+        "name_form": TeamForm(initial={"name": request.team.name}),
+        "timezone_form": TeamTimezoneForm(initial={"timezone": request.team.timezone}),
+    }
+    return render(request, "teams/settings.html", context)
+
+
+@team_admin_required
+@require_POST
+def rename(request: TeamRequest) -> HttpResponse:
+    form = TeamForm(request.POST)
+    if form.is_valid():
+        team_rename(team=request.team, name=form.cleaned_data["name"])
+        messages.success(request, f"The team is now called {form.cleaned_data['name']}.")
+    else:
+        messages.error(request, " ".join(str(error) for error in form.errors.get("name", ["Enter a team name."])))
+    return redirect("teams:settings", team_slug=request.team.slug)
 
 
 @team_admin_required
@@ -54,7 +76,7 @@ def set_timezone(request: TeamRequest) -> HttpResponse:
         messages.success(request, f"Time zone set to {form.cleaned_data['timezone']}.")
     else:
         messages.error(request, "Choose a time zone from the list.")
-    return redirect("teams:members", team_slug=request.team.slug)
+    return redirect("teams:settings", team_slug=request.team.slug)
 
 
 @team_admin_required

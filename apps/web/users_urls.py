@@ -13,7 +13,10 @@ urlpatterns = [
     path("verify/<str:token>/", views.verify_email, name="verify_email"),
     path("set-password/", views.set_password, name="set_password"),
     path("login/", auth_views.LoginView.as_view(template_name="users/login.html"), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("email/", views.email_change, name="email_change"),
+    path("email/confirm/<str:token>/", views.email_change_confirm_view, name="email_change_confirm"),
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,11 +22,13 @@ from django.views.decorators.http import require_POST
 from apps.teams.decorators import AuthenticatedRequest
 from apps.teams.selectors import user_teams
 from apps.teams.services import team_create_for_signup
+from apps.users.email_change import EmailChangeError, email_change_confirm, email_change_request, email_change_target
 from apps.users.forms import SignupForm
 from apps.users.models import User
 from apps.users.services import (
     SignupRequest,
     VerificationError,
+    email_verification_link,
     email_verification_send,
     email_verification_user,
     email_verify,
@@ -36,6 +39,7 @@ from apps.users.throttling import client_ip, login_failures_forget, signup_allow
 
 SIGNUP_EMAIL = "signup_email"
 SIGNUP_USER = "signup_user"  # the pk of the account this browser signed up
+SIGNUP_DEMO_LINK = "signup_demo_link"  # the demo's verification link, shown on the page as invitations are
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -54,13 +58,17 @@ def signup(request: HttpRequest) -> HttpResponse:
                 team_create_for_signup(user=user, name=form.cleaned_data["team_name"])
         if user is not None:
             request.session[SIGNUP_USER] = user.pk  # this browser registered it: its password is the verifier's
+            if settings.EMAIL_SHOWN_ON_PAGE:  # the demo: the email only reaches the server's log
+                request.session[SIGNUP_DEMO_LINK] = email_verification_link(user=user, base_url=settings.BASE_URL)
         request.session[SIGNUP_EMAIL] = form.cleaned_data["email"]
         return redirect("users:signup_sent")
     return render(request, "users/signup.html", {"form": form})
 
 
 def signup_sent(request: HttpRequest) -> HttpResponse:
-    return render(request, "users/signup_sent.html", {"email": request.session.get(SIGNUP_EMAIL, "")})
+    demo_link = request.session.get(SIGNUP_DEMO_LINK) if settings.EMAIL_SHOWN_ON_PAGE else None
+    context = {"email": request.session.get(SIGNUP_EMAIL, ""), "demo_link": demo_link}
+    return render(request, "users/signup_sent.html", context)
 
 
 def verify_email(request: HttpRequest, token: str) -> HttpResponse:
@@ -144,3 +152,66 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         login_failures_forget(account=form.user.get_username(), address=client_ip(self.request))
         return response
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's log-out, then a message on the page it lands on, so the user knows it worked."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "You are logged out.")
+        return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Change the password while logged in (the current one first); the session stays signed in."""
+
+    template_name = "users/password_change.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(**kwargs) | {"email_form": kwargs.get("email_form") or EmailChangeForm()}
+
+    def get_success_url(self) -> str:
+        return reverse("users:password_change")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(self.request, "Your password is changed.")
+        return response
+
+
+class EmailChangeForm(forms.Form):
+    email = forms.EmailField(label="New email address")
+    password = forms.CharField(label="Your current password", widget=forms.PasswordInput, strip=False)
+
+
+@login_required
+@require_POST
+def email_change(request: AuthenticatedRequest) -> HttpResponse:
+    """Ask for a new address: the current password first, then a link to the new address confirms it."""
+    form = EmailChangeForm(request.POST)
+    if form.is_valid() and not request.user.check_password(form.cleaned_data["password"]):
+        form.add_error("password", "This is not your current password.")
+    if not form.is_valid():
+        context = {"form": PasswordChangeForm(request.user), "email_form": form}  # the account page, with the errors
+        return render(request, "users/password_change.html", context, status=400)
+    new_email = form.cleaned_data["email"]
+    change = email_change_request(user=request.user, new_email=new_email, base_url=settings.BASE_URL)
+    messages.info(request, f"We sent a link to {new_email}: your address changes when you open it, signed in here.")
+    if settings.EMAIL_SHOWN_ON_PAGE and change.sent:
+        messages.info(request, f"Demo: the email to {new_email} holds this link: {change.link}")
+    return redirect("users:password_change")
+
+
+@login_required
+def email_change_confirm_view(request: AuthenticatedRequest, token: str) -> HttpResponse:
+    """The emailed link shows the change; its button (a POST) makes it."""
+    try:
+        new_email = email_change_target(token=token, user=request.user)
+        if request.method == "POST":
+            email_change_confirm(token=token, user=request.user)
+            messages.success(request, f"Your email address is now {new_email}.")
+            return redirect("users:password_change")
+    except EmailChangeError as refused:
+        return render(request, "users/email_change_confirm.html", {"error": str(refused)}, status=400)
+    return render(request, "users/email_change_confirm.html", {"new_email": new_email})

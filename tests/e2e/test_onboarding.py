@@ -21,7 +21,8 @@ TRACKED = ("acme/api", "acme/web")
 IMPORT_TIMEOUT_MS = 60_000
 
 
-def sign_up(page: Page, base_url: str, *, email: str, team: str) -> None:
+def sign_up(page: Page, base_url: str, *, email: str, team: str, email_on_page: bool = False) -> None:
+    """Sign up and verify the address: through the emailed link, or (the demo) the same link shown on the page."""
     page.goto(f"{base_url}/accounts/signup/")
     page.locator("input[name=email]").fill(email)
     page.locator("input[name=password1]").fill("a-long-enough-passphrase-42")
@@ -29,7 +30,10 @@ def sign_up(page: Page, base_url: str, *, email: str, team: str) -> None:
     page.locator("input[name=team_name]").fill(team)
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
-    link = re.search(r"https?://\S+/accounts/verify/\S+", mail.outbox[-1].body).group(0)
+    if email_on_page:  # the demo needs no terminal or log file: the email is on the page
+        link = page.locator("#demo-email a").get_attribute("href") or ""
+    else:
+        link = re.search(r"https?://\S+/accounts/verify/\S+", mail.outbox[-1].body).group(0)
     page.goto(base_url + urlsplit(link).path)  # the emailed link names the account; its button verifies and signs in
     page.get_by_role("button", name=f"Verify {email}").click()
     expect(page.get_by_role("heading", name=team)).to_be_visible()
@@ -80,6 +84,16 @@ def test_sign_up_connect_github_track_and_read_the_dashboard(page: Page, live_se
     expect(page.locator("tbody tr")).to_have_count(len(github.state.repos_of("acme")))  # all repositories chosen
     for full_name in TRACKED:
         track(page, full_name)
+    # The freshness card follows the rows at once: it names the tracked repositories, without a reload.
+    freshness = page.locator("#freshness")
+    expect(freshness.locator(".freshness-line")).to_have_count(len(TRACKED))
+    expect(freshness).not_to_contain_text("No repository is tracked")
+    # A search that matches nothing says that, not that nothing is tracked.
+    page.get_by_role("searchbox", name="Search").fill("no-such-repository")
+    expect(page.locator("#repo-table")).to_contain_text("No repository matches.")
+    expect(page.locator("#freshness")).to_contain_text("No tracked repository among those the search shows")
+    page.get_by_role("searchbox", name="Search").fill("")
+    expect(page.locator("#freshness .freshness-line")).to_have_count(len(TRACKED))
     for row in TrackedRepository.objects.filter(team=installation.team):
         assert row.sync_status == SyncStatus.IDLE and row.sync_total, row.full_name
         assert row.sync_imported == row.sync_total, f"{row.full_name}: {row.sync_imported}/{row.sync_total} (not 100 %)"

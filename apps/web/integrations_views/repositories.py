@@ -72,9 +72,15 @@ def github_repository_row(request: TeamRequest, github_repo_id: int) -> HttpResp
     return _row_response(request, github_repo_id)
 
 
+# The event every htmx answer that changes what is tracked sends (HX-Trigger): the freshness card reads itself again.
+CHANGED = "repositories-changed"
+
+
 def _after_change(request: TeamRequest, github_repo_id: int) -> HttpResponse:
     if request.htmx:
-        return _row_response(request, github_repo_id)
+        response = _row_response(request, github_repo_id)
+        response.headers["HX-Trigger"] = CHANGED
+        return response
     return redirect(reverse("integrations:github_repositories", kwargs={"team_slug": request.team.slug}))
 
 
@@ -142,6 +148,8 @@ def github_repositories_bulk(request: TeamRequest) -> HttpResponse:
         message = "Choose repositories and an action."
     if request.htmx:
         context = {**_table_context(request, request.POST), "notice": message}
-        return render(request, "integrations/repositories_table.html", context)
+        response = render(request, "integrations/repositories_table.html", context)
+        response.headers["HX-Trigger"] = CHANGED
+        return response
     messages.info(request, message)
     return redirect(reverse("integrations:github_repositories", kwargs={"team_slug": request.team.slug}))

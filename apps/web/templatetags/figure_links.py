@@ -119,3 +119,50 @@ def reviewer_rows(context: Any, reviewers: Sequence[ReviewerLoad]) -> SafeString
 @register.simple_tag(takes_context=True)
 def definition_url(context: dict[str, Any], key: str) -> str:
     return reverse("metrics:definitions", kwargs={"team_slug": context["team"].slug}) + f"#{key}"
+
+
+# How a change reads for each headline figure: the words for down and up, and which of the two is better (None:
+# neither, a count of merges or of reverts says nothing good or bad by itself). Lower times read as better.
+CHANGE_WORDS: dict[str, tuple[str, str, str | None]] = {
+    "duration": ("faster", "slower", "down"),
+    "size": ("smaller", "larger", "down"),
+    "share": ("fewer unreviewed", "more unreviewed", "down"),
+    "count": ("fewer", "more", None),
+}
+
+
+def _amount(kind: str, value: float) -> str:
+    if kind == "duration":
+        return duration_text(value)
+    if kind == "share":
+        return f"{value * 100:.0f}%"
+    return f"{value:.0f}"
+
+
+@register.simple_tag(takes_context=True)
+def compare(
+    context: Any, key: str, current: float | None, previous: float | None, kind: str, p: int | None = None
+) -> SafeString:
+    """A headline figure beside the previous period of the same length: the direction, how much, the previous
+    value linked to its own PR list, and in words whether it is better ("▼ 2.1 h vs previous 30 days — faster")."""
+    before = context["previous"]
+    params = filter_params(before.filters) | ({"p": str(p)} if p is not None else {})
+    url = reverse("metrics:figure", kwargs={"team_slug": context["team"].slug, "key": key}) + f"?{urlencode(params)}"
+    shown = "—" if previous is None else _amount(kind, previous)
+    name = f"previous-{key}" + (f"-p{p}" if p is not None else "")
+    link = (
+        f'<a class="figure" data-figure="{escape(name)}" href="{escape(url)}">previous {before.days} days: {shown}</a>'
+    )
+    if current is None or previous is None:
+        return mark_safe(f'<div class="compare muted">{link}</div>')  # noqa: S308 — escaped above
+    down, up, better = CHANGE_WORDS[kind]
+    change = current - previous
+    rounded = _amount(kind, abs(change))
+    if change == 0 or rounded in ("0", "0%", "0 min"):
+        return mark_safe(f'<div class="compare muted">= same as {link}</div>')  # noqa: S308 — escaped above
+    going = "down" if change < 0 else "up"
+    tone = "" if better is None else (" better" if going == better else " worse")
+    words = down if going == "down" else up
+    arrow = "▼" if going == "down" else "▲"
+    text = f'{arrow} {escape(rounded)} vs {link} — <span class="verdict{tone}">{words}</span>'
+    return mark_safe(f'<div class="compare">{text}</div>')  # noqa: S308 — escaped above

@@ -32,6 +32,15 @@ def expected_figures(context) -> dict[str, tuple[int, float | None]]:
         **{f"pickup-p{p}": (pickup.count, pickup[p / 100]) for p in (50, 75, 90)},
         **{f"size-p{p}": (s.size.count, s.size[p / 100]) for p in (50, 90)},
     }
+    before = context["previous"]  # each card's previous period, linked to its own list
+    found |= {
+        "previous-merged": (before.summary.merged, None),
+        "previous-without-review": (before.summary.merged_without_review, None),
+        "previous-reverts": (before.summary.reverts, None),
+        "previous-cycle-p50": (before.summary.cycle.count, before.summary.cycle.p50),
+        "previous-pickup-p50": (before.pickup.count, before.pickup.p50),
+        "previous-size-p50": (before.summary.size.count, before.summary.size.p50),
+    }
     for point in context["trends"]:
         week = point.week.isoformat()
         found[f"week-merged-{week}"] = (point.merged, None)
@@ -80,7 +89,7 @@ def test_every_figure_links_to_a_list_with_its_count_and_every_left_out_pr_has_a
             assert listed == count, key
         assert exclusions.counted == listed, key
         assert exclusions.counted + exclusions.excluded == exclusions.all_rows, key
-        if page.context["figure"].rows_are == "pull_request" and not key.startswith("open-requests"):
+        if page.context["figure"].rows_are == "pull_request" and not key.startswith(("open-requests", "previous-")):
             assert exclusions.all_rows == in_period, key
         rank = page.context["rank"]
         if value is not None:

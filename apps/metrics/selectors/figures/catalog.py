@@ -197,7 +197,7 @@ FIGURES: dict[str, tuple[Builder, tuple[int, ...] | None, bool, bool]] = {
     "reverts": (_flag("is_revert", "Reverts", "reverts", "not a revert"), None, False, False),
     "hotfixes": (_flag("is_hotfix", "Hotfixes", "hotfixes", "not a hotfix"), None, False, False),
     "breakdown-draft": (_part("draft_seconds", "Draft"), None, False, False),
-    "breakdown-pickup": (_part("pickup_seconds", "Pickup"), None, False, False),
+    "breakdown-pickup": (_part("pickup_seconds", "Wait before review or merge"), None, False, False),
     "breakdown-review": (_part("review_phase_seconds", "Review"), None, False, False),
     "breakdown-merge-wait": (_part("merge_wait_seconds", "Merge wait"), None, False, False),
     "week-merged": (_week_merged, None, True, False),
