@@ -26,7 +26,7 @@ from apps.integrations.services.linking import (
 )
 from apps.integrations.services.state import StateInvalid, state_consume, state_issue
 from apps.teams.decorators import AuthenticatedRequest
-from apps.teams.models import Membership
+from apps.teams.models import Membership, Team
 from apps.web.integrations_views.team import CLAIM_CHOICE, CLAIM_STATE, INSTALL_STATE
 from github_app import GitHubError
 
@@ -50,19 +50,9 @@ def install_callback(request: AuthenticatedRequest) -> HttpResponse:
         installation_id = int(request.GET.get("installation_id", ""))
     except ValueError:
         return _problem(request, "GitHub did not say which installation this is about. Please start again.", 400)
-    try:
-        data = state_consume(purpose=INSTALL_STATE, state=request.GET.get("state", ""), user_id=request.user.pk)
-    except StateInvalid as exc:
-        return _problem(request, str(exc), 400)
-    team_id = data.get("team")
-    membership = (
-        Membership.objects.select_related("team").filter(user=request.user, team_id=team_id).first()
-        if isinstance(team_id, int)
-        else None
-    )
-    if membership is None or not membership.is_admin:
-        return _problem(request, "Only an admin of the team can connect GitHub to it.", 403)
-    team = membership.team
+    team = _team_of_state(request, INSTALL_STATE)
+    if isinstance(team, HttpResponse):
+        return team
     try:
         row = installation_link_from_callback(
             user=request.user,
@@ -87,11 +77,11 @@ def install_callback(request: AuthenticatedRequest) -> HttpResponse:
     return redirect("integrations:github", team_slug=team.slug)
 
 
-def _claim_sign_in(request: AuthenticatedRequest) -> HttpResponse:
-    """Back from "Connect an existing installation": list the installations the user can access, each checked by
-    the ownership rule; the ones they own are offered, with a signed single-use state naming exactly those."""
+def _team_of_state(request: AuthenticatedRequest, purpose: str) -> Team | HttpResponse:
+    """The team the signed, single-use ``state`` was made for, if the user is still its admin; else the page that
+    says why (the state is never trusted beyond what it was signed for)."""
     try:
-        data = state_consume(purpose=CLAIM_STATE, state=request.GET.get("state", ""), user_id=request.user.pk)
+        data = state_consume(purpose=purpose, state=request.GET.get("state", ""), user_id=request.user.pk)
     except StateInvalid as exc:
         return _problem(request, str(exc), 400)
     team_id = data.get("team")
@@ -102,7 +92,15 @@ def _claim_sign_in(request: AuthenticatedRequest) -> HttpResponse:
     )
     if membership is None or not membership.is_admin:
         return _problem(request, "Only an admin of the team can connect GitHub to it.", 403)
-    team = membership.team
+    return membership.team
+
+
+def _claim_sign_in(request: AuthenticatedRequest) -> HttpResponse:
+    """Back from "Connect an existing installation": list the installations the user can access, each checked by
+    the ownership rule; the ones they own are offered, with a signed single-use state naming exactly those."""
+    team = _team_of_state(request, CLAIM_STATE)
+    if isinstance(team, HttpResponse):
+        return team
     try:
         sign_in = github_sign_in(code=request.GET.get("code", ""))
         options = installations_to_claim(sign_in=sign_in, team=team)
