@@ -170,15 +170,17 @@ def github_payload():
 
 
 @pytest.fixture
-def use_broker():
+def use_broker(monkeypatch):
     """Point the Celery app at another broker for one test: ``memory://`` queues without running anything,
-    a closed port is a broker that is down, a real URL is a real broker."""
+    a closed port is a broker that is down, a real URL is a real broker. Celery reads ``CELERY_BROKER_URL`` from the
+    environment before its configuration, so a run with a broker set (CI's PostgreSQL pass) has it changed too."""
     from apps.integrations.services.queueing import wakeups
     from config.celery import app
 
     saved = (app.conf.broker_url, app.conf.task_always_eager)
 
     def _use(url: str) -> None:
+        monkeypatch.setenv("CELERY_BROKER_URL", url)
         app.conf.broker_url = url
         app.conf.task_always_eager = False
 
