@@ -217,27 +217,37 @@ def tracked_repositories_matching(*, identifier: str, team_slug: str | None = No
     return rows.filter(full_name__iexact=identifier)
 
 
-def team_untracked_repository_ids(*, team: Team) -> frozenset[int]:
-    """Repositories the team tracked once and no longer does: their history stays stored but out of the figures.
+@dataclass(frozen=True)
+class InactiveRepositories:
+    """The team's repositories that are no longer tracked, by what that means for its figures.
 
-    Not among them: a tracked repository deleted on GitHub (the past it was part of does not change because it was
-    deleted later, until an admin drops it from the figures: ``repository_drop_from_figures``), nor one transferred
-    to another organization (its history up to the move stays counted).
+    ``untracked``: tracked once and no longer: their history stays stored but out of the figures. Not among them: a
+    tracked repository deleted on GitHub (the past it was part of does not change because it was deleted later,
+    until an admin drops it from the figures: ``repository_drop_from_figures``), nor one transferred to another
+    organization (its history up to the move stays counted).
+    ``deleted``: deleted on GitHub while the team tracked them (kept in the figures or dropped by an admin).
     """
+
+    untracked: frozenset[int]
+    deleted: frozenset[int]
+
+
+def team_inactive_repositories(*, team: Team) -> InactiveRepositories:
+    """One read for both sets (the dashboard needs both on every render)."""
     rows = (
         TrackedRepository.objects.for_team(team)
         .filter(is_active=False)
-        .exclude(inactive_reason__in=(REPOSITORY_DELETED, MOVED))
-        .values_list("github_repo_id", flat=True)
+        .values_list("github_repo_id", "inactive_reason")
     )
-    return frozenset(rows)
+    return InactiveRepositories(
+        untracked=frozenset(repo_id for repo_id, reason in rows if reason not in (REPOSITORY_DELETED, MOVED)),
+        deleted=frozenset(repo_id for repo_id, reason in rows if reason in (REPOSITORY_DELETED, REPOSITORY_DROPPED)),
+    )
 
 
-def team_deleted_repository_ids(*, team: Team) -> frozenset[int]:
-    """Repositories deleted on GitHub while the team tracked them (kept in the figures or dropped by an admin)."""
-    deleted = (REPOSITORY_DELETED, REPOSITORY_DROPPED)
-    rows = TrackedRepository.objects.for_team(team).filter(is_active=False, inactive_reason__in=deleted)
-    return frozenset(rows.values_list("github_repo_id", flat=True))
+def team_untracked_repository_ids(*, team: Team) -> frozenset[int]:
+    """``InactiveRepositories.untracked``: what leaves the team's figures."""
+    return team_inactive_repositories(team=team).untracked
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from apps.integrations.selectors import team_deleted_repository_ids, team_untracked_repository_ids
+from apps.integrations.selectors import InactiveRepositories, team_inactive_repositories
 from apps.integrations.selectors_freshness import team_freshness
 from apps.metrics.models import PullRequest, TeamMember
 from apps.metrics.selectors import (
@@ -93,7 +93,9 @@ class DashboardFilterForm(forms.Form):
         return data
 
 
-def filters_from_request(request: TeamRequest) -> tuple[DashboardFilters, DashboardFilterForm]:
+def filters_from_request(
+    request: TeamRequest, inactive: InactiveRepositories | None = None
+) -> tuple[DashboardFilters, DashboardFilterForm]:
     """Filters from the query string, and the form that says what was wrong with them.
 
     A malformed or out-of-range value is a form error shown on the page; the figures then show the default
@@ -109,7 +111,7 @@ def filters_from_request(request: TeamRequest) -> tuple[DashboardFilters, Dashbo
         repo_id=data.get("repo"),
         author_id=data.get("author"),
         include_bots=bool(data.get("bots")),
-        untracked_repo_ids=team_untracked_repository_ids(team=request.team),
+        untracked_repo_ids=(inactive or team_inactive_repositories(team=request.team)).untracked,
     )
     return filters, form
 
@@ -117,8 +119,9 @@ def filters_from_request(request: TeamRequest) -> tuple[DashboardFilters, Dashbo
 @team_member_required
 def dashboard(request: TeamRequest) -> HttpResponse:
     """Days, windows and weekly buckets are the team's (DESIGN §6): the guard runs every team view in its zone."""
-    filters, form = filters_from_request(request)
     team = request.team
+    inactive = team_inactive_repositories(team=team)
+    filters, form = filters_from_request(request, inactive)
     repos, authors = team_filter_options(team=team)
     sort = table_sort(request.GET.get("sort"))
     # Composed here, not in apps.metrics: the metrics core knows nothing of deliveries (DESIGN §2).
@@ -141,7 +144,7 @@ def dashboard(request: TeamRequest) -> HttpResponse:
         "chosen_author": next((a for a in authors if a.pk == filters.author_id), None),
         "max_range_days": MAX_RANGE_DAYS,
         "repos": [(repo_id, name, repo_id in filters.untracked_repo_ids) for repo_id, name in repos],
-        "deleted_repo_ids": team_deleted_repository_ids(team=team) if repos else frozenset(),
+        "deleted_repo_ids": inactive.deleted,
         "authors": authors,
         "has_data": bool(repos),
         "freshness": read["freshness"],

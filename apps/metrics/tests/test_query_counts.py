@@ -121,7 +121,7 @@ def test_a_batch_import_costs_a_few_statements_per_batch_not_per_pr(team, django
 @pytest.mark.parametrize(
     "period", [{"start": "2026-10-01", "end": "2026-11-30"}, {"start": "2023-12-01", "end": "2026-11-30"}]
 )
-def test_the_dashboard_renders_within_22_queries_whatever_the_period(
+def test_the_dashboard_renders_within_21_queries_whatever_the_period(
     member_client, team, django_assert_max_num_queries, period
 ):
     for _ in range(30):
@@ -133,7 +133,7 @@ def test_the_dashboard_renders_within_22_queries_whatever_the_period(
     # SQLite has no percentile aggregate: the summary's two percentiles take a windowed statement each there.
     # The previous period's summary and pickup (the cards' comparison) are two statements, read on their own
     # connection beside the other panels on PostgreSQL.
-    with django_assert_max_num_queries(22 if connection.vendor == "postgresql" else 26):
+    with django_assert_max_num_queries(21 if connection.vendor == "postgresql" else 25):
         response = member_client.get(url, period | {"page": "2", "sort": "size"})
     assert response.status_code == 200 and response.context["summary"].merged == 30
 
