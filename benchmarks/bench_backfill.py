@@ -3,7 +3,7 @@
 Run: ``.venv/bin/python benchmarks/bench_backfill.py`` (part of ``make bench``). Starts the emulator as a subprocess
 (so its memory is not counted), makes ``acme/bench`` with 10,000 PRs of 3 reviews each by the organization's five
 members (each asked for a review: 3 review requests per PR), installs the App, links the
-installation to a fresh team, tracks the repository and runs ``apps.integrations.tasks.backfill_repository`` in
+installation to a fresh team, tracks the repository and imports it (``tracked_repository_backfill``, every page) in
 this process. Uses PostgreSQL when ``DATABASE_URL`` is set (the database is created if missing), else a temporary
 SQLite file. Prints, without asserting on timing: GitHub requests made (target <= 210), GraphQL requests per 1,000
 PRs (target <= 25, with every PR's review requests and ready/draft transitions read as timeline items), wall time,
@@ -126,7 +126,7 @@ def run(url: str, repo_id: int, installation_id: int, engine: str) -> None:
     from django.utils import timezone
 
     from apps.integrations.models import GitHubAppInstallation, SyncStatus, TrackedRepository
-    from apps.integrations.tasks import backfill_repository
+    from apps.integrations.services.backfill import tracked_repository_backfill
     from apps.metrics.models import PREvent, PRReview, PullRequest
     from apps.metrics.types import TimelineKind
     from apps.teams.services import team_create
@@ -151,7 +151,7 @@ def run(url: str, repo_id: int, installation_id: int, engine: str) -> None:
     requests.delete(f"{url}/_emulator/requests", timeout=10)
 
     started = time.perf_counter()
-    status = backfill_repository(tracked.pk)
+    status = tracked_repository_backfill(tracked_repository_id=tracked.pk).status  # every page, not one turn
     elapsed = time.perf_counter() - started
 
     served = requests.get(f"{url}/_emulator/requests", timeout=10).json()
