@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.test_serve import REPO, _free_port, _wait_until_up
+from tests.test_serve import _free_port, _serve, _wait_until_up
 
 PASSWORD = "a-long-passphrase-2026"
 
@@ -27,39 +27,20 @@ def serve(tmp_path: Path) -> Iterator:
 
     def start(**extra: str) -> str:
         port = _free_port()
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if key not in ("DEBUG", "CELERY_BROKER_URL", "REDIS_URL", "DATABASE_URL", "DJANGO_SETTINGS_MODULE")
-        }
-        env.update(
-            ENV_FILE=os.devnull,
-            PORT=str(port),
-            SECRET_KEY="throttle-test-" + "x" * 40,
-            ALLOWED_HOSTS="127.0.0.1",
-            BASE_URL=f"http://127.0.0.1:{port}",
-            GITHUB_APP_WEBHOOK_SECRET="throttle-test-secret",
-            GITHUB_APP_CREDENTIALS_FILE="",
+        base = f"http://127.0.0.1:{port}"
+        process = _serve(
+            tmp_path,
+            port,
+            stdout=(tmp_path / f"serve-{port}.log").open("w"),
+            BASE_URL=base,
             DATABASE_URL=f"sqlite:///{tmp_path / f'db-{port}.sqlite3'}",
-            STATIC_ROOT=str(tmp_path / "static"),
             WEB_CONCURRENCY="1",  # the embedded default's cache is per process
-            WEB_THREADS="2",
             SECURE_SSL_REDIRECT="0",  # plain HTTP to gunicorn: the TLS proxy is not what this test is about
             SESSION_COOKIE_SECURE="0",
             CSRF_COOKIE_SECURE="0",
             **extra,
         )
-        log = (tmp_path / f"serve-{port}.log").open("w")
-        process = subprocess.Popen(
-            [str(REPO / "bin" / "serve")],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
         started.append(process)
-        base = f"http://127.0.0.1:{port}"
         _wait_until_up(f"{base}/healthz", process)
         return base
 

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -43,8 +44,9 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
-def _serve(tmp_path: Path, port: int, **extra: str) -> subprocess.Popen:
-    """Start what `make serve` runs, with DEBUG off, in its own process group (a terminal's foreground job)."""
+def _serve(tmp_path: Path, port: int, *, stdout: Any = subprocess.PIPE, **extra: str) -> subprocess.Popen:
+    """Start what `make serve` runs, with DEBUG off, in its own process group (a terminal's foreground job); its
+    output goes to ``stdout`` (a pipe, or a file for a server that logs more than a pipe holds)."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -62,13 +64,13 @@ def _serve(tmp_path: Path, port: int, **extra: str) -> subprocess.Popen:
         STATIC_ROOT=str(tmp_path / "static"),
         WEB_CONCURRENCY="1",
         WEB_THREADS="2",
-        **extra,
     )
+    env.update(extra)  # a test's own settings win over these
     return subprocess.Popen(
         [str(REPO / "bin" / "serve")],
         cwd=REPO,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=stdout,
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
