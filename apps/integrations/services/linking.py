@@ -193,10 +193,7 @@ def installation_link_from_callback(
         or setup_action == "update"
         or known.status == InstallationStatus.DELETED
     ):
-        try:
-            installation_refresh_from_github(installation_id=installation_id)
-        except NotFound:
-            raise LinkError("GitHub says this installation no longer exists. Please install the App again.") from None
+        _installation_mirror(installation_id)
     logger.info(
         "install callback: GitHub user %s owns installation %s as %s",
         sign_in.id,
@@ -246,15 +243,20 @@ def installations_to_claim(*, sign_in: GitHubSignIn, team: Team) -> list[ClaimOp
     return options
 
 
+def _installation_mirror(installation_id: int) -> None:
+    """Mirror the installation from GitHub before linking it; one GitHub no longer knows cannot be linked."""
+    try:
+        installation_refresh_from_github(installation_id=installation_id)
+    except NotFound:
+        raise LinkError("GitHub says this installation no longer exists. Please install the App again.") from None
+
+
 def installation_claim(
     *, user: User, team: Team, installation_id: int, github_login: str, how: str
 ) -> GitHubAppInstallation:
     """Link an installation whose ownership was proven by ``installations_to_claim`` in this sign-in (its answer
     travels in a signed single-use state): mirror it from GitHub first, then link as the callback does."""
-    try:
-        installation_refresh_from_github(installation_id=installation_id)
-    except NotFound:
-        raise LinkError("GitHub says this installation no longer exists. Please install the App again.") from None
+    _installation_mirror(installation_id)
     logger.info(
         "claim: GitHub user %s owns installation %s as %s",
         github_login,
