@@ -35,7 +35,9 @@ BACKGROUND_RETRY_PAUSE = 0.5  # seconds, times the attempt number
 INTERACTIVE_QUEUE = "interactive"  # what a person waits for on a page: Sync now, a recompute after Mark as bot
 
 
-def task_enqueue(task: Task, *args: Any, what: str, countdown: float | None = None, queue: str | None = None) -> bool:
+def task_enqueue(
+    task: Task[Any, Any], *args: Any, what: str, countdown: float | None = None, queue: str | None = None
+) -> bool:
     """Queue ``task(*args)`` (on ``queue``, else where ``CELERY_TASK_ROUTES`` sends it). A broker that is down is
     logged and answered False, never raised: the work is already recorded in the database, and a periodic job (the
     delivery sweeper, the backfill resumer) queues it again once the broker is back. Eager (no broker), the task
@@ -74,11 +76,13 @@ class BackgroundTasks:
 
     def _reset(self) -> None:
         self._ready = threading.Condition()
-        self._lanes: dict[tuple[bool, Hashable], deque[tuple[Task, tuple[Any, ...], str]]] = {}
+        self._lanes: dict[tuple[bool, Hashable], deque[tuple[Task[Any, Any], tuple[Any, ...], str]]] = {}
         self._unfinished = 0
         self._threads: list[threading.Thread] = []
 
-    def submit(self, task: Task, *args: Any, what: str, lane: Hashable = None, interactive: bool = False) -> None:
+    def submit(
+        self, task: Task[Any, Any], *args: Any, what: str, lane: Hashable = None, interactive: bool = False
+    ) -> None:
         with self._ready:
             self._lanes.setdefault((not interactive, lane), deque()).append((task, args, what))
             self._unfinished += 1
@@ -94,7 +98,7 @@ class BackgroundTasks:
         with self._ready:
             self._ready.wait_for(lambda: self._unfinished == 0)
 
-    def _next(self, interactive_only: bool) -> tuple[Task, tuple[Any, ...], str]:
+    def _next(self, interactive_only: bool) -> tuple[Task[Any, Any], tuple[Any, ...], str]:
         """The first task of the first lane (interactive lanes sort first); its lane goes to the back."""
         with self._ready:
             self._ready.wait_for(lambda: any(not interactive_only or not later for later, _ in self._lanes))
@@ -119,7 +123,7 @@ class BackgroundTasks:
                     self._ready.notify_all()
 
     @staticmethod
-    def _apply(task: Task, args: tuple[Any, ...], what: str) -> None:
+    def _apply(task: Task[Any, Any], args: tuple[Any, ...], what: str) -> None:
         """Run the task; a database that is busy (SQLite: another thread holds the write lock) is tried again after a
         pause, as a worker's task would be retried, instead of leaving the import queued until Sync now."""
         from django.db import OperationalError, connections
@@ -140,7 +144,9 @@ class BackgroundTasks:
 background = BackgroundTasks()
 
 
-def task_enqueue_long(task: Task, *args: Any, what: str, lane: Hashable = None, interactive: bool = False) -> bool:
+def task_enqueue_long(
+    task: Task[Any, Any], *args: Any, what: str, lane: Hashable = None, interactive: bool = False
+) -> bool:
     """Queue one turn of long work (an import's page, a recompute's batch): on the broker when there is one (the
     ``interactive`` queue when a person waits for it), else on this process's background thread
     (``settings.BACKFILL_IN_BACKGROUND``, on by default) in the ``lane`` of its team, so the request answers at

@@ -14,11 +14,16 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from pythonjsonlogger.core import RESERVED_ATTRS as JSON_RESERVED_ATTRS
 
 from config.log_context import NOT_LOGGED as LOG_FIELDS_NOT_LOGGED
+
+# Django classes generic in their stubs (ModelAdmin[Model], UserCreationForm[User]) subscriptable at run time too, so
+# the apps are typed with `disallow_any_generics` as github_app is.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

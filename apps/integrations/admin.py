@@ -16,7 +16,7 @@ from apps.integrations.services.deliveries import deliveries_reprocess
 
 
 @admin.register(GitHubAppInstallation)
-class GitHubAppInstallationAdmin(admin.ModelAdmin):
+class GitHubAppInstallationAdmin(admin.ModelAdmin[GitHubAppInstallation]):
     list_display = ("installation_id", "account_login", "account_type", "team", "status", "repository_selection")
     list_filter = ("status", "account_type")
     search_fields = ("account_login", "installation_id")
@@ -24,7 +24,7 @@ class GitHubAppInstallationAdmin(admin.ModelAdmin):
 
 
 @admin.register(InstallationRepository)
-class InstallationRepositoryAdmin(admin.ModelAdmin):
+class InstallationRepositoryAdmin(admin.ModelAdmin[InstallationRepository]):
     list_display = ("full_name", "installation", "private", "archived", "removed_at")
     list_filter = ("private", "archived")
     search_fields = ("full_name",)
@@ -32,7 +32,7 @@ class InstallationRepositoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(TrackedRepository)
-class TrackedRepositoryAdmin(admin.ModelAdmin):
+class TrackedRepositoryAdmin(admin.ModelAdmin[TrackedRepository]):
     list_display = ("full_name", "team", "installation", "is_active", "sync_status", "last_synced_at")
     list_filter = ("is_active", "sync_status")
     search_fields = ("full_name",)
@@ -40,7 +40,7 @@ class TrackedRepositoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(InstallationConnectionEvent)
-class InstallationConnectionEventAdmin(admin.ModelAdmin):
+class InstallationConnectionEventAdmin(admin.ModelAdmin[InstallationConnectionEvent]):
     """Read-only: the record of who connected or disconnected an installation is never edited."""
 
     list_display = ("created_at", "team", "account_login", "action", "actor_email", "github_login", "how")
@@ -55,11 +55,11 @@ class InstallationConnectionEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Checkpoint)
-class CheckpointAdmin(admin.ModelAdmin):
+class CheckpointAdmin(admin.ModelAdmin[Checkpoint]):
     list_display = ("name", "updated_at")
 
 
-class CappedCountPaginator(Paginator):
+class CappedCountPaginator(Paginator[WebhookDelivery]):
     """Counts at most ``CAP`` + 1 rows: a COUNT(*) of millions of deliveries is a full scan on every page view, and
     nobody pages past the first hundred pages; past the cap the list simply ends there."""
 
@@ -74,7 +74,7 @@ class CappedCountPaginator(Paginator):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(admin.ModelAdmin[WebhookDelivery]):
     """Stays fast at millions of rows: every query it runs is served by an index. No ``date_hierarchy`` and no
     filter on ``event`` (each ran a DISTINCT over the whole table on every page view); the status filter's
     choices are fixed, the newest-first list reads ``delivery_received_idx`` and "failed" its partial index;

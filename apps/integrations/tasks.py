@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from celery import Task, shared_task
 
@@ -18,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, max_retries=None, acks_late=True)
-def process_delivery(self: Task, delivery_pk: int) -> str | None:
+def process_delivery(self: Task[Any, Any], delivery_pk: int) -> str | None:
     """Queue ``webhooks``. Transient failures retry with backoff; the attempt limit lives in the service."""
     try:
         return delivery_process(delivery_pk=delivery_pk)
@@ -55,7 +56,7 @@ def process_deliveries(delivery_pks: list[int]) -> None:
 
 
 @shared_task
-def sweep_pending_deliveries(after: list | None = None) -> int:
+def sweep_pending_deliveries(after: list[Any] | None = None) -> int:
     """Every minute (beat): pending deliveries the broker lost are queued, for ``WEBHOOK_SWEEP_SECONDS`` at most;
     a backlog left over is swept on by a follow-up of this task from where it stopped, not by the next beat."""
     result = deliveries_sweep_pending(after=(after[0], after[1]) if after else None)
@@ -100,7 +101,7 @@ def reconcile_installations() -> int:
 
 
 @shared_task(bind=True, max_retries=None, acks_late=True)
-def reconcile_installation(self: Task, installation_id: int) -> dict:
+def reconcile_installation(self: Task[Any, Any], installation_id: int) -> dict[str, Any]:
     """One installation made equal to GitHub's, in its own transaction. A rate limit re-schedules it for the
     reset (at most an hour away); any other GitHub error is recorded on the installation by the service."""
     from dataclasses import asdict
@@ -119,7 +120,9 @@ def reconcile_installation(self: Task, installation_id: int) -> dict:
 
 
 @shared_task(bind=True, max_retries=None, acks_late=True)
-def backfill_repository(self: Task, tracked_repository_id: int, claim: str = "", interactive: bool = False) -> str:
+def backfill_repository(
+    self: Task[Any, Any], tracked_repository_id: int, claim: str = "", interactive: bool = False
+) -> str:
     """Queue ``backfill`` (see ``CELERY_TASK_ROUTES``), or ``interactive`` for a Sync now catch-up: one turn of a
     repository's import (``BACKFILL_PAGES_PER_TURN`` pages), run by workers of their own so the ``webhooks`` queue
     keeps its latency (see the Procfile). The next turn is queued at the back with the import's claim, so other

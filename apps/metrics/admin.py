@@ -4,14 +4,14 @@ from apps.metrics.models import MetricsRecompute, PREvent, PRReview, PullRequest
 
 
 @admin.register(TeamMember)
-class TeamMemberAdmin(admin.ModelAdmin):
+class TeamMemberAdmin(admin.ModelAdmin[TeamMember]):
     list_display = ("github_username", "display_name", "team", "is_bot", "is_active")
     list_filter = ("is_bot", "is_active", "team")
     search_fields = ("github_username", "display_name", "email")
 
 
 @admin.register(PullRequest)
-class PullRequestAdmin(admin.ModelAdmin):
+class PullRequestAdmin(admin.ModelAdmin[PullRequest]):
     list_display = ("__str__", "title", "team", "state", "pr_created_at", "merged_at", "cycle_time_seconds")
     list_filter = ("state", "is_draft", "is_revert", "is_hotfix", "team")
     search_fields = ("title", "github_repo")
@@ -19,21 +19,21 @@ class PullRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(PRReview)
-class PRReviewAdmin(admin.ModelAdmin):
+class PRReviewAdmin(admin.ModelAdmin[PRReview]):
     list_display = ("pull_request", "reviewer", "state", "submitted_at", "team")
     list_filter = ("state", "team")
     raw_id_fields = ("pull_request", "reviewer")
 
 
 @admin.register(PREvent)
-class PREventAdmin(admin.ModelAdmin):
+class PREventAdmin(admin.ModelAdmin[PREvent]):
     list_display = ("pull_request", "kind", "occurred_at", "actor", "subject", "team")
     list_filter = ("kind", "team")
     raw_id_fields = ("pull_request", "actor", "subject")
 
 
 @admin.register(MetricsRecompute)
-class MetricsRecomputeAdmin(admin.ModelAdmin):
+class MetricsRecomputeAdmin(admin.ModelAdmin[MetricsRecompute]):
     list_display = ("member", "team", "status", "done", "total", "created_at", "finished_at")
     list_filter = ("status", "team")
     raw_id_fields = ("member",)

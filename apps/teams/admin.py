@@ -3,14 +3,14 @@ from django.contrib import admin
 from apps.teams.models import Invitation, Membership, Team
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(admin.TabularInline[Membership, Team]):
     model = Membership
     extra = 0
     raw_id_fields = ("user",)
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(admin.ModelAdmin[Team]):
     list_display = ("name", "slug", "created_at")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
@@ -18,7 +18,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(admin.ModelAdmin[Membership]):
     list_display = ("user", "team", "role", "created_at")
     list_filter = ("role",)
     search_fields = ("user__email", "team__name")
@@ -26,7 +26,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(admin.ModelAdmin[Invitation]):
     list_display = ("email", "team", "role", "created_at", "accepted_at")
     search_fields = ("email", "team__name")
     raw_id_fields = ("team", "invited_by", "accepted_by")

@@ -28,7 +28,7 @@ class TeamNameField(forms.CharField):
         super().__init__(validators=[validate_team_name], **kwargs)
 
 
-class SignupForm(UserCreationForm):
+class SignupForm(UserCreationForm[User]):
     """Never says whether the address has an account (the sign-up service answers the same either way)."""
 
     team_name = TeamNameField(

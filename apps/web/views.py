@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -25,7 +27,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/landing.html")
 
 
-def _home_context(request: TeamRequest) -> dict:
+def _home_context(request: TeamRequest) -> dict[str, Any]:
     team = request.team
     github = team_github_setup(team=team)
     summary = team_home_summary(team=team, untracked_repo_ids=team_untracked_repository_ids(team=team))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -76,7 +77,7 @@ def _record_error(installation_id: int, reason: str) -> None:
 
 
 def installation_reconcile(
-    *, installation_id: int, data: dict | None = None, dry_run: bool = False
+    *, installation_id: int, data: dict[str, Any] | None = None, dry_run: bool = False
 ) -> InstallationOutcome:
     """Reconcile one installation in a transaction of its own. ``data`` is its entry of ``GET /app/installations``
     when the caller has just read it (saves the ``GET /app/installations/{id}``). Raises ``RateLimited``, with
@@ -109,7 +110,7 @@ def installation_reconcile(
     return outcome
 
 
-def _listed() -> dict[int, dict]:
+def _listed() -> dict[int, dict[str, Any]]:
     """``GET /app/installations``, all pages (App JWT): GitHub's installations by id."""
     return {int(data["id"]): data for data in app_api().list_installations()}
 

@@ -10,6 +10,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
@@ -70,7 +71,7 @@ def installation_repositories_fetch_if_changed(*, installation_id: int) -> list[
 
 
 def installation_state_fetch(
-    *, installation_id: int, data: dict | None = None, conditional: bool = False
+    *, installation_id: int, data: dict[str, Any] | None = None, conditional: bool = False
 ) -> InstallationState:
     """``GET /app/installations/{id}`` with the App JWT (unless ``data`` from the list is given), then its
     repositories (``conditional``: with the last answer's ETag, see ``installation_repositories_fetch_if_changed``).

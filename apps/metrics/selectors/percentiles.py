@@ -58,14 +58,17 @@ def _label(p: float) -> str:
     return f"p{round(p * 1000)}"
 
 
-def percentiles(queryset: QuerySet, *, value: str | Expression, ps: Sequence[float] = DEFAULT_PS) -> Percentiles:
+def percentiles(queryset: QuerySet[Any], *, value: str | Expression, ps: Sequence[float] = DEFAULT_PS) -> Percentiles:
     """Percentiles of ``value`` over the whole queryset."""
     grouped = grouped_percentiles(queryset, value=value, group=Value(0), ps=ps)
     return grouped.get(0, Percentiles(count=0, values=dict.fromkeys(ps)))
 
 
 def aggregate_with_percentiles(
-    queryset: QuerySet, *, aggregates: dict[str, Aggregate], values: dict[str, tuple[str | Expression, Sequence[float]]]
+    queryset: QuerySet[Any],
+    *,
+    aggregates: dict[str, Aggregate],
+    values: dict[str, tuple[str | Expression, Sequence[float]]],
 ) -> tuple[dict[str, Any], dict[str, Percentiles]]:
     """Plain aggregates and the percentiles of several values over one queryset.
 
@@ -89,7 +92,7 @@ def aggregate_with_percentiles(
 
 
 def grouped_percentiles(
-    queryset: QuerySet, *, value: str | Expression, group: str | Expression, ps: Sequence[float] = DEFAULT_PS
+    queryset: QuerySet[Any], *, value: str | Expression, group: str | Expression, ps: Sequence[float] = DEFAULT_PS
 ) -> dict[Any, Percentiles]:
     """Percentiles of ``value`` for each value of ``group`` (a field name or an expression such as a week)."""
     value_expr = F(value) if isinstance(value, str) else value
@@ -118,7 +121,7 @@ CROSS JOIN LATERAL (
 
 
 def ranged_percentiles(
-    queryset: QuerySet,
+    queryset: QuerySet[Any],
     *,
     value: str,
     column: str,
@@ -145,7 +148,7 @@ def ranged_percentiles(
 
 
 def keyed_percentiles(
-    queryset: QuerySet, *, value: str, column: str, keys: Sequence[int], ps: Sequence[float] = DEFAULT_PS
+    queryset: QuerySet[Any], *, value: str, column: str, keys: Sequence[int], ps: Sequence[float] = DEFAULT_PS
 ) -> dict[int, Percentiles]:
     """Percentiles of ``value`` for each of ``keys`` (ids in ``column``): what ``grouped_percentiles`` answers
     for a group column, with the groups known beforehand (a team's reviewers).
@@ -163,7 +166,7 @@ def keyed_percentiles(
 
 
 def keyed_rows_and_percentiles(
-    queryset: QuerySet, *, value: str, column: str, keys: Sequence[int], ps: Sequence[float] = DEFAULT_PS
+    queryset: QuerySet[Any], *, value: str, column: str, keys: Sequence[int], ps: Sequence[float] = DEFAULT_PS
 ) -> dict[int, tuple[int, Percentiles]]:
     """For each of ``keys``: how many rows it has, a ``value`` or not, and the percentiles of its values.
 
@@ -184,14 +187,19 @@ def keyed_rows_and_percentiles(
 
 
 def _keyed(
-    rows: QuerySet, value: str, column: str, keys: Sequence[int], ps: Sequence[float]
+    rows: QuerySet[Any], value: str, column: str, keys: Sequence[int], ps: Sequence[float]
 ) -> dict[int, tuple[int, Percentiles]]:
     found = _lateral_percentiles(rows, value, column, ("%s::bigint[]", "k", "t.c = r.k"), [list(keys)], ps)
     return dict(zip(keys, found, strict=True))
 
 
 def _lateral_percentiles(
-    rows: QuerySet, value: str, column: str, slices: tuple[str, str, str], arrays: list[list], ps: Sequence[float]
+    rows: QuerySet[Any],
+    value: str,
+    column: str,
+    slices: tuple[str, str, str],
+    arrays: list[list[Any]],
+    ps: Sequence[float],
 ) -> list[tuple[int, Percentiles]]:
     """Rows and percentiles per slice of ``rows``: ``slices`` is (the arrays' SQL types, their names, the condition
     a row of a slice meets), ``arrays`` one list per name, a slice per position."""
@@ -214,7 +222,7 @@ def _lateral_percentiles(
     ]
 
 
-def _window_percentiles(rows: QuerySet, ps: Sequence[float]) -> dict[Any, Percentiles]:
+def _window_percentiles(rows: QuerySet[Any], ps: Sequence[float]) -> dict[Any, Percentiles]:
     inner_sql, params = rows.query.sql_with_params()
     columns = []
     for p in ps:
@@ -241,7 +249,7 @@ def _window_percentiles(rows: QuerySet, ps: Sequence[float]) -> dict[Any, Percen
     }
 
 
-def _group_converter(rows: QuerySet, connection: Any) -> Any:
+def _group_converter(rows: QuerySet[Any], connection: Any) -> Any:
     """Raw SQL skips Django's converters; apply them as the compiler would (SQLite returns dates as text)."""
     expression = rows.query.annotations["pct_group"]
     converters = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)

@@ -41,7 +41,7 @@ _COLUMNS = (
 _IS_BOT = f"(SELECT m.is_bot FROM {TeamMember._meta.db_table} m WHERE m.id = r.reviewer_id) AS reviewer_is_bot"
 
 _NO_END = datetime(9999, 12, 31, tzinfo=UTC)
-Stored = dict[int, tuple[int, int | None, tuple]]
+Stored = dict[int, tuple[int, int | None, tuple[object, ...]]]
 
 
 def deciding_reviews(merged_at: dict[int, datetime | None]) -> tuple[dict[int, list[ReviewFact]], Stored]:

@@ -115,9 +115,13 @@ class _Timeline:
     def __init__(self, by_id: dict[int, PullRequest]) -> None:
         self.by_id = by_id
         self.facts: dict[int, list[EventFact]] = defaultdict(list)
-        self.stored: dict[tuple, tuple[int, int | None, bool]] = {}  # key -> (pk, actor_id, is_open_request)
-        self.requests: dict[int, dict[tuple, tuple[int | None, datetime]]] = defaultdict(dict)  # subject, when
-        self.to_insert: dict[tuple, PREvent] = {}
+        self.stored: dict[
+            tuple[object, ...], tuple[int, int | None, bool]
+        ] = {}  # key -> (pk, actor_id, is_open_request)
+        self.requests: dict[int, dict[tuple[object, ...], tuple[int | None, datetime]]] = defaultdict(
+            dict
+        )  # subject, when
+        self.to_insert: dict[tuple[object, ...], PREvent] = {}
         self.to_fill: list[PREvent] = []
         self.to_flag: list[PREvent] = []
         self.to_drop: list[int] = []

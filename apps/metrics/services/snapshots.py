@@ -211,7 +211,7 @@ def people_of(
 
 def event_rows(pr: PullRequest, entries: Iterable[TimelineEntry], members: dict[int, TeamMember]) -> list[PREvent]:
     """One row per distinct (kind, time, subject); an entry naming its actor wins over one that does not."""
-    rows: dict[tuple, PREvent] = {}
+    rows: dict[tuple[object, ...], PREvent] = {}
     for entry in entries:
         subject_id = entry.subject.github_id if entry.subject else 0
         key = (str(entry.kind), entry.occurred_at, subject_id)

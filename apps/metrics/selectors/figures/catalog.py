@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 from django.db.models import Expression, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
@@ -87,7 +88,7 @@ def _figure(
     request: FigureRequest,
     title: str,
     definition: str,
-    included: QuerySet,
+    included: QuerySet[Any],
     reasons: list[tuple[str, Q]],
     value: Expression | F | None,
     value_label: str,

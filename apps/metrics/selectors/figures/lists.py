@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from math import floor
+from typing import Any
 
 from django.db.models import Case, CharField, Count, QuerySet, Value, When
 
@@ -61,7 +62,7 @@ def _row(figure: Figure, position: int, item: PullRequest | PRReview, ranks: tup
     return FigureRow(position=position, pull_request=pull_request, value=value, review=review, at_rank=at_rank)
 
 
-def _queryset(figure: Figure) -> QuerySet:
+def _queryset(figure: Figure) -> QuerySet[Any]:
     if figure.rows_are == "pull_request":
         return figure.included.select_related("author")
     return figure.included
@@ -154,9 +155,9 @@ def figure_exclusions(figure: Figure) -> Exclusions:
     return Exclusions(all_rows=sum(found.values()), counted=found.get(COUNTED, 0), by_reason=by_reason)
 
 
-def figure_left_out(figure: Figure, *, reason: str) -> QuerySet:
+def figure_left_out(figure: Figure, *, reason: str) -> QuerySet[Any]:
     """The base's rows left out for ``reason``, newest first, for the list of one reason."""
-    rows: QuerySet = figure.base.annotate(left_out=reason_case(figure)).filter(left_out=reason).order_by("-pk")
+    rows: QuerySet[Any] = figure.base.annotate(left_out=reason_case(figure)).filter(left_out=reason).order_by("-pk")
     return (
         rows.select_related("author")
         if figure.rows_are == "pull_request"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -31,8 +32,8 @@ class Figure:
     title: str
     definition: Definition
     rows_are: str  # "pull_request" or "review"
-    included: QuerySet  # the rows counted, annotated with ``figure_value`` when there is one, in list order
-    base: QuerySet  # what the rows were chosen from
+    included: QuerySet[Any]  # the rows counted, annotated with ``figure_value`` when there is one, in list order
+    base: QuerySet[Any]  # what the rows were chosen from
     reasons: tuple[tuple[str, Q], ...]
     value_label: str = ""  # the column of what each row contributed ("" when a row contributes one to a count)
     value_unit: str = ""  # "duration" or "lines"

@@ -61,7 +61,7 @@ def port_free(port: int, host: str = "127.0.0.1") -> bool:
         return probe.connect_ex((host, port)) != 0
 
 
-def _spawn(args: list[str], *, env: dict[str, str], log_path: Path) -> subprocess.Popen:
+def _spawn(args: list[str], *, env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
     """Start a child with its output in ``log_path``. It stays in our process group, so a Ctrl-C in the terminal
     (or make's) reaches it even if this process is killed before it can stop it."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -71,7 +71,7 @@ def _spawn(args: list[str], *, env: dict[str, str], log_path: Path) -> subproces
 
 def emulator_start(
     *, app: DemoApp, port: int, webhook_url: str, key_path: Path, live_interval: float, seed: int, log_path: Path
-) -> subprocess.Popen:
+) -> subprocess.Popen[bytes]:
     """``python -m github_app.emulator`` with the demo world (org acme, three repositories, octo-admin)."""
     args = [
         sys.executable,
@@ -86,13 +86,15 @@ def emulator_start(
     return _spawn(args, env=dict(os.environ), log_path=log_path)
 
 
-def server_start(*, port: int, env: dict[str, str], log_path: Path) -> subprocess.Popen:
+def server_start(*, port: int, env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
     """``manage.py runserver`` without the autoreloader: one process we can stop cleanly."""
     args = [sys.executable, str(MANAGE_PY), "runserver", f"127.0.0.1:{port}", "--noreload"]
     return _spawn(args, env=env, log_path=log_path)
 
 
-def wait_until_up(url: str, *, process: subprocess.Popen, name: str, log_path: Path, timeout: float = 30.0) -> None:
+def wait_until_up(
+    url: str, *, process: subprocess.Popen[bytes], name: str, log_path: Path, timeout: float = 30.0
+) -> None:
     """Poll ``url`` until it answers below 500; fail early, with the log's end, when the process died."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -114,7 +116,7 @@ def log_tail(path: Path, lines: int = 20) -> str:
         return "(no log)"
 
 
-def processes_stop(processes: list[subprocess.Popen], *, grace: float = 5.0) -> None:
+def processes_stop(processes: list[subprocess.Popen[bytes]], *, grace: float = 5.0) -> None:
     """SIGTERM each child (the emulator and runserver both exit on it), then SIGKILL what is left."""
     for process in processes:
         if process.poll() is None:

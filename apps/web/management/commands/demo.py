@@ -160,7 +160,7 @@ class Command(BaseCommand):
                 "--github-port (make demo PORT=... GITHUB_PORT=...)."
             )
         self._fresh_data_dir(plan)
-        children: list[subprocess.Popen] = []
+        children: list[subprocess.Popen[bytes]] = []
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` stops the children on kill too
         try:
             team = self._set_up(plan, children)
@@ -172,7 +172,7 @@ class Command(BaseCommand):
         finally:
             processes_stop(children)
 
-    def _set_up(self, plan: DemoPlan, children: list[subprocess.Popen]) -> Team:
+    def _set_up(self, plan: DemoPlan, children: list[subprocess.Popen[bytes]]) -> Team:
         """GitHub and tformance up, the App installed by the demo admin, every repository tracked and imported.
         Started children are appended to ``children`` at once, so they are stopped whatever fails next."""
         emulator = emulator_start(
@@ -321,7 +321,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("\n".join(lines)))
         self.stdout.flush()
 
-    def _serve(self, children: list[subprocess.Popen], logs: list[Path]) -> None:
+    def _serve(self, children: list[subprocess.Popen[bytes]], logs: list[Path]) -> None:
         """Until Ctrl-C; if the emulator or the server dies on its own, say so with the end of its log."""
         while True:
             for child, log in zip(children, logs, strict=True):
