@@ -114,6 +114,14 @@ def without_password(url: str) -> str:
     return f"{scheme}{sep}{rest.rpartition('@')[2]}" if sep else url
 
 
+def commit_described() -> str:
+    """The commit measured, read before the run so that edits made while it runs are not blamed on it."""
+    dirty = ", with uncommitted changes" if git("status", "--porcelain", "--untracked-files=no") else ""
+    subject = git("log", "-1", "--format=%s")
+    subject = subject if len(subject) <= 80 else subject[:79] + "…"
+    return f"`{git('rev-parse', '--short', 'HEAD')}` “{subject}”{dirty}"
+
+
 def load_average() -> str:
     try:
         return " / ".join(f"{value:.1f}" for value in os.getloadavg())
@@ -121,9 +129,8 @@ def load_average() -> str:
         return "unknown"
 
 
-def page(runs: list[Run], skipped: list[str], started: datetime, load_before: str) -> str:
+def page(runs: list[Run], skipped: list[str], started: datetime, load_before: str, commit: str) -> str:
     """The Markdown of docs/benchmarks.md: the context first, then each benchmark's output as it printed it."""
-    dirty = " (with uncommitted changes)" if git("status", "--porcelain", "--untracked-files=no") else ""
     shown = [*SETTINGS_SHOWN, *sorted(key for key in os.environ if key.startswith("BENCH_") and key not in OWN)]
     settings = [f"`{key}={without_password(os.environ[key])}`" for key in shown if os.environ.get(key)]
     only = os.environ.get("BENCH_ONLY", "")
@@ -135,7 +142,7 @@ def page(runs: list[Run], skipped: list[str], started: datetime, load_before: st
         "whatever else it runs: compare figures of the same run, or runs on the same machine.",
         "",
         f"- date: {started:%Y-%m-%d %H:%M} UTC",
-        f"- commit: `{git('rev-parse', '--short', 'HEAD')}`{dirty} ({git('log', '-1', '--format=%s')[:80]})",
+        f"- commit: {commit}",
         f"- machine: {os.cpu_count()} cores, {cpu_model()}, {platform.system()} {platform.release()}",
         f"- Python {platform.python_version()}",
         f"- load average (1 / 5 / 15 min) before the run: {load_before}; after: {load_average()}",
@@ -155,13 +162,13 @@ def page(runs: list[Run], skipped: list[str], started: datetime, load_before: st
 
 def main() -> int:
     only = {name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()}
-    started, load_before = datetime.now(UTC), load_average()
+    started, load_before, commit = datetime.now(UTC), load_average(), commit_described()
     runs, skipped = selected(only)
     for run in runs:
         run_teed(run)
     output = os.environ.get("BENCH_OUTPUT", str(ROOT / "docs" / "benchmarks.md"))
     if output:
-        Path(output).write_text(page(runs, skipped, started, load_before))
+        Path(output).write_text(page(runs, skipped, started, load_before, commit))
         print(f"\nwritten: {output}")
     failed = [run.title for run in runs if run.returncode != 0]
     if failed:
