@@ -44,6 +44,7 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Every benchmark (BENCH_ONLY=a.py,b.py picks some), then docs/benchmarks.md written from this run.
 bench: install
 	$(BIN)/python benchmarks/run_all.py
 

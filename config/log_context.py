@@ -9,8 +9,8 @@ formatter (``LOG_FORMAT=json``) writes them as JSON keys. So an operator follows
 
 One set of key names everywhere (``KEYS``): ``delivery_id`` is GitHub's ``X-GitHub-Delivery``, never our row id.
 A context variable rather than a thread-local: it follows the request's thread under gunicorn's gthread workers and
-is restored when the ``with`` block ends, so nothing leaks into the next request or task. Binding costs well under a
-microsecond; nothing is formatted unless a line is actually logged.
+is restored when the ``with`` block ends, so nothing leaks into the next request or task. Binding is a dictionary
+merge; nothing is formatted unless a line is actually logged.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class log_context:  # lower case: used as a function, ``with log_context(deliver
     """Bind ``values`` (None and "" skipped) on top of what is bound already, until the ``with`` block ends.
 
     A class rather than ``@contextmanager``: the webhook request enters one per delivery, and a generator-based
-    context manager costs about a microsecond more (``benchmarks/bench_observability.py``)."""
+    context manager adds a generator's set-up and teardown to each (``benchmarks/bench_observability.py``)."""
 
     __slots__ = ("_token", "_values")
 

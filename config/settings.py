@@ -142,12 +142,12 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Per connection, for the dashboard's period statements (a year of PRs or reviews aggregated at once):
     # - jit=off: PostgreSQL compiles a statement whose estimated cost passes jit_above_cost, and a year of reviews
-    #   at 1M PRs is near it; compiling costs 100+ ms (2 s with inlining) for a statement that runs in 300 ms.
-    # - work_mem=32MB: a percentile sorts its values (100,000 to 300,000 of them); at the default 4MB those sorts
+    #   of a large team is near it; compiling then costs more than the statement it is meant to speed up.
+    # - work_mem=32MB: a percentile sorts every value of its period; at the default 4MB those sorts
     #   spill to disk. A limit per sort, not a reservation: small statements use what they need.
     # - random_page_cost=1.1: the default (4) prices each index page as a disk seek, so for a long period the
     #   planner reads the team's rows from the table (through ``team_id`` or a sequential scan) instead of one range
-    #   of the panel's covering index: a year's summary at 100k PRs 98 ms instead of 49, pickup 61 instead of 34.
+    #   of the panel's covering index, and a long period's summary and pickup read far more than they need.
     #   1.1 is PostgreSQL's own suggestion for data on SSD or in memory, where tformance's tables are.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "options", "-c jit=off -c work_mem=32MB -c random_page_cost=1.1"
@@ -406,7 +406,7 @@ ACCOUNT_INVITATIONS_PER_TEAM = 20  # invitations a team sends per hour (resends 
 ACCOUNT_INVITATIONS_PER_USER = 20  # invitations one account sends per hour, over all its teams
 
 # Operators' metrics: GET /metrics answers Prometheus scrapes that send "Authorization: Bearer <METRICS_TOKEN>";
-# unset, the endpoint does not exist (404). Several processes per host: set PROMETHEUS_MULTIPROC_DIR (README).
+# unset, the endpoint does not exist (404). Several processes per host: PROMETHEUS_MULTIPROC_DIR (docs/deployment.md).
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "").strip()
 
 # Logs: one line per record on stderr. Lines logged while a delivery or an import is handled carry its context

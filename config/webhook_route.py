@@ -32,8 +32,8 @@ class OneViewHandler(WSGIHandler):
     ``load_middleware`` is where Django builds the chain from ``settings.MIDDLEWARE``; this builds it from an empty
     list, as Django itself would (the view/template-response/exception hook lists empty, the view wrapped so an
     exception becomes the error page). ``resolve_request`` answers with the match the URLconf gave for the path
-    once, at start-up: walking the URL patterns to it cost 5% of a delivery's instructions in the request thread
-    (2.17 M → 2.07 M, ``benchmarks/bench_webhook_cpu.py``).
+    once, at start-up: walking the URL patterns to it would be repeated for every delivery, for the same answer
+    (``benchmarks/bench_webhook_cpu.py`` counts the difference).
     """
 
     def __init__(self, match: ResolverMatch) -> None:

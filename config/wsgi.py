@@ -3,10 +3,10 @@
 GitHub's webhook is served by a handler of its own with no middleware (``config.webhook_route``); every other path
 goes through Django's full stack.
 
-Once the application is loaded and checked, everything it allocated so far (modules, models, URL patterns, about
-100,000 objects) lives as long as the process. ``gc.freeze()`` moves those objects out of the collector's view, so
-a full collection walks only what requests allocate since: it took 20 to 33 ms in the middle of a request before, the
-largest pause a webhook delivery saw (measured in-process with ``gc.callbacks``), and now costs a fraction of that.
+Once the application is loaded and checked, everything it allocated so far (modules, models, URL patterns: most
+of its objects) lives as long as the process. ``gc.freeze()`` moves those objects out of the collector's view, so
+a full collection walks only what requests allocate since, instead of every long-lived object each time: those
+collections were the largest pause a webhook delivery saw in the middle of a request (``gc.callbacks`` shows them).
 """
 
 import gc

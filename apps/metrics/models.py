@@ -158,7 +158,7 @@ class PRReview(BaseTeamModel):
     # Set on a reviewer's first counted review of a PR: seconds from their review request (or the PR's ready_at).
     response_seconds = models.IntegerField(null=True, blank=True)
     # Copies of the PR's scope columns (``SCOPE_COLUMNS``), so reviewer load reads a period's reviews from one
-    # index range instead of joining every review to its PR (a hash of the team's whole history at 1M PRs).
+    # index range instead of joining every review to its PR (a hash of the team's whole history, growing with it).
     # Derived like the metrics: ``services.recompute.metrics_apply`` keeps them equal to the PR's on every write.
     # No index of its own: only a member's deletion looks reviews up by it, and members are hidden, not deleted.
     pr_author = models.ForeignKey(
@@ -176,7 +176,7 @@ class PRReview(BaseTeamModel):
                 include=["id", "reviewer", "response_seconds", *REVIEW_SCOPE_COLUMNS],
                 name="review_team_submitted_cov_idx",
             ),
-            # Each reviewer's first responses alone (a third of the reviews) by date: a reviewer's response list
+            # Each reviewer's first responses alone (not every review) by date: a reviewer's response list
             # reads one range, without the reviews that are not a first of a PR.
             models.Index(
                 fields=["team", "reviewer", "submitted_at"],

@@ -1,7 +1,7 @@
 """Deterministic pull-request histories, generated on demand from (repository, number, seed).
 
 A benchmark imports 10,000 PRs with 3 reviews each through GraphQL, so nothing is stored: each PR
-is rebuilt from its own seeded ``random.Random`` when asked for (tens of microseconds), and only
+is rebuilt from its own seeded ``random.Random`` when asked for (cheap to redo), and only
 the ``updated_at`` ordering is cached by ``State.pr_order``.
 """
 

@@ -27,8 +27,8 @@ _tracking_seen: ContextVar[dict[_TrackingKey, TrackedRepository | None] | None] 
 
 @contextmanager
 def tracking_memoized() -> Iterator[None]:
-    """Inside, each (installation, repository) tracking is looked up once: a drain batch is one transaction of a
-    few milliseconds whose deliveries mostly share a repository, so the answer cannot meaningfully change."""
+    """Inside, each (installation, repository) tracking is looked up once: a drain batch is one short transaction
+    whose deliveries mostly share a repository, so the answer cannot meaningfully change."""
     token = _tracking_seen.set({})
     try:
         yield

@@ -73,7 +73,7 @@ def delivery_parse(*, headers: Any, body: bytes) -> IncomingDelivery:
     """Check the headers and the JSON body of a signed request (HTTP header names as GitHub sends them).
 
     orjson checks the body: strict JSON (no NaN, no lone surrogate, no raw control character such as NUL, which
-    PostgreSQL's text cannot hold) in about a third of the standard library's time, and nesting deeper than 1,024
+    PostgreSQL's text cannot hold) faster than the standard library does, and nesting deeper than 1,024
     levels is an error it reports, not a ``RecursionError``; the worker parses stored bodies with it too.
     """
     event = _required_header(headers, "X-GitHub-Event")
@@ -101,8 +101,8 @@ def delivery_parse(*, headers: Any, body: bytes) -> IncomingDelivery:
 
 # One statement, no read first and no exception path: the unique constraint on delivery_id decides whether the
 # delivery is new (a row id comes back) or a redelivery (nothing comes back). This is the endpoint's only query;
-# written as SQL because the ORM's save costs about half a millisecond more per delivery (measured with
-# benchmarks/bench_webhook.py). ON CONFLICT … RETURNING works on PostgreSQL and SQLite ≥ 3.35.
+# written as SQL because the ORM's save adds model machinery this one INSERT does not need, on every delivery
+# (benchmarks/bench_webhook.py compares them). ON CONFLICT … RETURNING works on PostgreSQL and SQLite ≥ 3.35.
 _INSERT_DELIVERY = (
     "INSERT INTO integrations_webhookdelivery (delivery_id, hook_id, event, action, installation_id, repository_id,"
     " target_id, target_type, received_at, status, reason, attempts) VALUES (%s, %s, %s, %s, %s, %s, %s,"
@@ -120,8 +120,8 @@ _INSERT_PAYLOAD = "INSERT INTO integrations_webhookpayload (delivery_id, receive
 
 def _insert_delivery(db: BaseDatabaseWrapper, params: list[Any]) -> tuple[int] | None:
     """The INSERT, in one round trip. Django checks a reused connection with a ``SELECT 1`` before a request's
-    first query (``CONN_HEALTH_CHECKS``), a second round trip that costs this endpoint more than a tenth of its
-    time on a busy machine; here the INSERT is the check: in autocommit, a connection found dead (the database
+    first query (``CONN_HEALTH_CHECKS``), a second round trip for an endpoint whose whole work is one round
+    trip; here the INSERT is the check: in autocommit, a connection found dead (the database
     restarted) is closed and the INSERT tried once more on a new one. A retry of an INSERT that did commit finds
     the delivery stored and answers as for a redelivery; the delivery is pending and drained with the next one.
     """
@@ -159,7 +159,7 @@ def _binding_cursor(db: BaseDatabaseWrapper) -> CursorWrapper:
     """A cursor that sends the body to PostgreSQL as a bound parameter, not inside the SQL text.
 
     Django's psycopg cursors bind client-side: the 28 KB body is escaped into the statement and PostgreSQL parses
-    it as a string literal, 0.2 ms of a delivery's time on both sides (``benchmarks/bench_webhook.py``).
+    it as a string literal, work on both sides that grows with the body (``benchmarks/bench_webhook.py``).
     Server-side binding sends it as it is; the statement is unnamed, so transaction-pooling proxies cope. The
     cursor is wrapped as Django wraps its own (errors translated, queries logged where Django logs them).
     """
@@ -219,7 +219,7 @@ def deliveries_sweep_pending(
 ) -> SweepResult:
     """Queue every pending delivery the broker lost (or never got), oldest first, for up to ``seconds``.
 
-    After a broker outage the backlog is whatever arrived meanwhile (300,000 after ten minutes at 500/s), so the
+    After a broker outage the backlog is whatever arrived meanwhile (every event of the outage), so the
     sweep is bounded by time (``WEBHOOK_SWEEP_SECONDS``), not by a count: it reads the pending rows in keyset
     order on the partial pending index, ``SWEEP_BATCH`` at a time, and queues them until none are left; out of
     time, it says where it stopped (``resume_after``: received_at ISO text and pk) so its task goes on from there

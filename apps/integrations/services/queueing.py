@@ -1,8 +1,8 @@
 """The one home of queueing work on the broker: how a stored delivery reaches a worker, and how anything else
 (a batch for the sweeper, a history import) is queued without ever being lost.
 
-A stored webhook delivery is not published on its own. Publishing costs about half a millisecond of Python per
-message (kombu builds the message, reads its configuration, talks to Redis), more than storing the delivery, and a
+A stored webhook delivery is not published on its own. Publishing is Python work for every message (kombu builds
+the message, reads its configuration, talks to Redis), more than storing the delivery, and a
 sync gunicorn worker never has two deliveries at once to share a message. So the request only *pokes* this
 process's wake-up thread (setting a flag), and the thread sends at most one ``drain_deliveries`` message per
 ``WAKE_INTERVAL`` whatever the number of deliveries stored meanwhile. The worker that runs it claims every pending

@@ -170,7 +170,7 @@ def keyed_rows_and_percentiles(
 ) -> dict[int, tuple[int, Percentiles]]:
     """For each of ``keys``: how many rows it has, a ``value`` or not, and the percentiles of its values.
 
-    A reviewer's reviews and the median of their first responses (set on a third of them): on PostgreSQL one
+    A reviewer's reviews and the median of their first responses (set on some of them): on PostgreSQL one
     statement reads each key's rows once, where a count and ``keyed_percentiles`` would read them twice (the count
     hashing the period's rows by key). SQLite counts in a statement of its own.
     """

@@ -59,8 +59,8 @@ def team_reviewer_load(*, team: Team, filters: DashboardFilters) -> list[Reviewe
 
     The team's countable reviewers (visible humans) are read first, then each one's reviews of the period are read
     once (``review_team_reviewer_cov_idx``, one range per reviewer on PostgreSQL): their count, and the median of
-    the first responses among them. A count of the period's reviews hashed by reviewer (300,000 rows for a year at
-    100k PRs) followed by a second read of each reviewer's first responses cost a third more.
+    the first responses among them. A count of the period's reviews hashed by reviewer followed by a second read of
+    each reviewer's first responses would read the period's reviews twice.
     """
     members = TeamMember.objects.for_team(team).filter(is_active=True, is_bot=False).in_bulk()
     # response_seconds is set on each reviewer's first review of a PR only, so its median is per PR reviewed.
