@@ -1,6 +1,6 @@
 """An import whose process died (a restart of the embedded default's web process, a killed worker) leaves its row
 "running". Its heartbeat says otherwise: past ``BACKFILL_LOCK_SECONDS`` of silence the repository page offers Sync
-now again, which takes the import over where it stopped; a live import hides it and its row polls."""
+now again and Sync now takes the import over, continuing where it stopped (the periodic resumer: integrations)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,21 @@ from datetime import timedelta
 import pytest
 
 from apps.integrations.models import SyncStatus, TrackedRepository
-from apps.integrations.tests.graphql_fake import REPO_ID
-from apps.integrations.tests.test_stalled_import_resumed import gql, left_running  # noqa: F401 - gql is a fixture
+from apps.integrations.tests.graphql_fake import REPO_ID, FakeGraphQL, history
+from apps.integrations.tests.stalled_import import left_running
+from apps.integrations.tests.test_backfill import INSTALLATION_ID
 from apps.metrics.models import PullRequest
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def gql(github, settings) -> FakeGraphQL:
+    """GitHub's GraphQL endpoint (mocked at the HTTP layer) with the repository's history to import."""
+    settings.BACKFILL_HISTORY_DAYS = 0
+    github.installation_token(INSTALLATION_ID)
+    return FakeGraphQL(github.mock, history(30))
 
 
 def repositories_page(client, team) -> str:
@@ -22,10 +31,7 @@ def repositories_page(client, team) -> str:
 
 
 def test_an_import_left_running_for_17_minutes_offers_sync_now_which_takes_it_over(
-    admin_client,
-    team,
-    gql,  # noqa: F811
-    django_capture_on_commit_callbacks,
+    admin_client, team, gql, django_capture_on_commit_callbacks
 ):
     left_running(team, silent_for=timedelta(minutes=17))
 
@@ -46,11 +52,7 @@ def test_an_import_left_running_for_17_minutes_offers_sync_now_which_takes_it_ov
     assert "Import stalled" not in page and "Last synced" in page
 
 
-def test_a_live_import_hides_sync_now_and_polls(
-    admin_client,
-    team,
-    gql,  # noqa: F811
-):
+def test_a_live_import_hides_sync_now_and_polls(admin_client, team, gql):
     left_running(team, silent_for=timedelta(seconds=20))
 
     page = repositories_page(admin_client, team)
