@@ -21,6 +21,10 @@ from github_app import (
     SecondaryLimitStrikes,
 )
 
+# Pages catch GitHub's failures under this name: apps.web talks to GitHub only through integrations (a contract
+# in pyproject.toml), and a refusal or an outage is the one thing of github_app a page must tell apart.
+from github_app import GitHubError as GitHubError
+
 
 class GitHubAppNotConfigured(Exception):
     """The App's id or private key is missing, so nothing can be asked of GitHub."""

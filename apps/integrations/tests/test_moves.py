@@ -184,16 +184,6 @@ def test_a_repository_moved_to_another_teams_organization_is_marked_moved_and_ke
     assert counted(team) == 3
 
 
-def test_the_repositories_page_says_the_repository_moved(signed_webhook, admin_client, team, other_team, alpha_api):
-    installation(other_team, BETA, selection="all")
-
-    send(signed_webhook, "repository", transferred())
-
-    page = admin_client.get(f"/a/{team.slug}/integrations/github/repos/").content.decode()
-    assert "alpha/api" in page or "beta/api" in page
-    assert "Moved to another organization" in page
-
-
 # --- transferred into an installation that covers all repositories ------------------------------------------------
 
 
@@ -329,24 +319,3 @@ def test_an_unsuspend_by_webhook_after_a_catch_up_paused_by_the_suspension_keeps
     send(signed_webhook, "installation", payload)
 
     assert counted(team) == 2
-
-
-def test_the_catch_up_of_a_gap_is_on_the_freshness_line(admin_client, team, alpha_api):
-    """Access given back: until the catch-up finishes, the dashboard says which gap is being imported."""
-    from apps.integrations.services.repositories import (
-        RepositoryInfo,
-        installation_repositories_access_removed,
-        installation_repositories_add,
-    )
-
-    alpha = alpha_api.installation
-    PullRequest.objects.create(
-        team=team, github_pr_id=1, number=1, github_repo_id=REPO, github_repo="alpha/api",
-        pr_created_at=SYNCED, pr_updated_at=datetime(2026, 3, 2, 10, 0, tzinfo=UTC),
-    )  # fmt: skip
-    repo = RepositoryInfo(REPO, "alpha/api", True)
-    installation_repositories_access_removed(installation=alpha, repositories=[repo])
-    installation_repositories_add(installation=alpha, repositories=[repo])  # its import stays queued: not committed
-
-    page = admin_client.get(f"/a/{team.slug}/metrics/").content.decode()
-    assert "alpha/api is catching up on the pull requests updated since 2026-03-02 09:50 UTC" in page

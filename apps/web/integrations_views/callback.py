@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from apps.integrations.github import GitHubAppNotConfigured
+from apps.integrations.github import GitHubAppNotConfigured, GitHubError
 from apps.integrations.services.linking import (
     LinkError,
     github_sign_in,
@@ -28,7 +28,6 @@ from apps.integrations.services.state import StateInvalid, state_consume, state_
 from apps.teams.decorators import AuthenticatedRequest
 from apps.teams.models import Membership, Team
 from apps.web.integrations_views.team import CLAIM_CHOICE, CLAIM_STATE, INSTALL_STATE
-from github_app import GitHubError
 
 logger = logging.getLogger(__name__)
 

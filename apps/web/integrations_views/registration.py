@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from apps.integrations.forms import AppRegistrationForm
+from apps.integrations.github import GitHubError
 from apps.integrations.services.registration import (
     RegistrationError,
     app_credentials_file_exists,
@@ -26,7 +27,6 @@ from apps.integrations.services.registration import (
 )
 from apps.integrations.services.state import StateInvalid, state_consume, state_issue
 from apps.teams.decorators import AuthenticatedRequest
-from github_app import GitHubError
 
 logger = logging.getLogger(__name__)
 

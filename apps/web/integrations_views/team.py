@@ -10,7 +10,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from apps.integrations.github import GitHubAppNotConfigured
+from apps.integrations.github import GitHubAppNotConfigured, GitHubError
 from apps.integrations.selectors import (
     github_authorize_url,
     github_install_url,
@@ -21,7 +21,6 @@ from apps.integrations.selectors import (
 from apps.integrations.services.linking import LinkError, installation_claim, installation_unlink
 from apps.integrations.services.state import StateInvalid, state_consume, state_issue
 from apps.teams.decorators import TeamRequest, team_admin_required, team_member_required
-from github_app import GitHubError
 
 logger = logging.getLogger(__name__)
 

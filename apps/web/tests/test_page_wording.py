@@ -11,7 +11,7 @@ from django.urls import reverse
 from apps.metrics.models import PullRequest, TeamMember
 from apps.metrics.services import review_upsert
 from apps.metrics.tests.factories import PersonFactory, ReviewFactory, SnapshotFactory, at
-from apps.metrics.tests.test_views import PERIOD, dashboard_url, merged_pr, panel_url
+from apps.web.tests.test_metrics_views import PERIOD, dashboard_url, merged_pr, panel_url
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from apps.integrations.models import SyncStatus
 from apps.metrics.tests.factories import PullRequestFactory
-from apps.metrics.tests.test_views import PERIOD, merged_pr, panel_url
+from apps.web.tests.test_metrics_views import PERIOD, merged_pr, panel_url
 from apps.web.tests.test_team_home import connect, home, track
 
 pytestmark = pytest.mark.django_db

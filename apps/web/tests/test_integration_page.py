@@ -99,12 +99,3 @@ def test_strangers_get_404(client, make_user, team, linked):
     client.force_login(make_user("stranger@example.com"))
     assert client.get(f"/a/{team.slug}/integrations/github/").status_code == 404
     assert client.post(f"/a/{team.slug}/integrations/github/42/disconnect/").status_code == 404
-
-
-def test_team_for_event_ignores_unknown_unlinked_and_deleted_installations(team, linked):
-    assert installation_team_for_event(None) is None
-    assert installation_team_for_event(404) is None
-    InstallationFactory(installation_id=43)
-    assert installation_team_for_event(43) is None
-    GitHubAppInstallation.objects.filter(installation_id=42).update(status="deleted")
-    assert installation_team_for_event(42) is None
