@@ -40,7 +40,12 @@ def test_the_demo_sets_up_twice_with_acmes_history_imported(tmp_path) -> None:
         assert "log in    demo@tformance.local / tformance-demo" in run.stdout
         assert "Connected acme to Demo Team: octo-admin is an owner of acme" in run.stdout
         assert "Refused bob-martin (a plain member of acme) for Side Project" in run.stdout
+        # The banner's paths, followed in the browser by test_first_hour.py's second test.
         assert "Connect GitHub as mona (owner of globex, not connected yet: it connects)" in run.stdout
+        assert (
+            "Connect an existing installation signed in to GitHub as bob-martin (a plain member of acme: refused, "
+            "with why)" in run.stdout
+        )
         assert "Transferred acme/infra to acme-labs on GitHub: still tracked, all 60 pull requests kept" in run.stdout
     assert "Created the App's private key" in first.stdout and "Using the App's private key" in second.stdout
     with sqlite3.connect(tmp_path / "db.sqlite3") as db:

@@ -309,7 +309,9 @@ class Command(BaseCommand):
             f"{GITHUB_ACCOUNT}, was refused {GITHUB_ACCOUNT}'s installation)",
             f"  GitHub    {plan.github_url}  (emulator: org {GITHUB_ACCOUNT}; {live})",
             f"  try       a new sign-up, then Connect GitHub as {FREE_ORG_OWNER} (owner of {FREE_ORG}, not connected "
-            f"yet: it connects) or as {MEMBER_GITHUB_USER} on {GITHUB_ACCOUNT} (a plain member: refused, with why)",
+            "yet: it connects),",
+            f"            or Connect an existing installation signed in to GitHub as {MEMBER_GITHUB_USER} (a plain "
+            f"member of {GITHUB_ACCOUNT}: refused, with why)",
             f"            a transfer back: curl -X POST {plan.github_url}/_emulator/transfers -H 'Content-Type: "
             f'application/json\' -d \'{{"repository": "{LABS_ORG}/{MOVED_REPOSITORY}", "new_owner": '
             f'"{GITHUB_ACCOUNT}"}}\'',
