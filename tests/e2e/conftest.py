@@ -70,7 +70,8 @@ def _live_server_requests_close_their_connections() -> Iterator[None]:
 @pytest.fixture
 def github(live_server: Any, settings: Any, _live_server_requests_close_their_connections: None) -> Iterator[Any]:
     """The emulator's demo world (org acme, acme/api, acme/web, acme/infra, user octo-admin), with tformance's
-    GitHub settings pointed at it and its webhooks and install callback pointed at the live server."""
+    GitHub settings pointed at it and its webhooks, install callback and sign-in callback pointed at the live
+    server."""
     from github_app.emulator import EmulatorConfig, EmulatorServer
 
     config = EmulatorConfig(
@@ -81,6 +82,7 @@ def github(live_server: Any, settings: Any, _live_server_requests_close_their_co
     )
     with EmulatorServer(config) as gh:
         settings.GITHUB_API_URL = settings.GITHUB_WEB_URL = gh.url
+        settings.BASE_URL = live_server.url  # the App's callback URL, where GitHub's sign-in sends the browser back
         settings.GITHUB_APP_ID, settings.GITHUB_APP_SLUG = str(config.app_id), config.slug
         settings.GITHUB_APP_CLIENT_ID, settings.GITHUB_APP_CLIENT_SECRET = config.client_id, config.client_secret
         settings.GITHUB_APP_PRIVATE_KEY, settings.GITHUB_APP_PRIVATE_KEY_PATH = gh.app.private_key_pem, ""
