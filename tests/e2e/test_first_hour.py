@@ -9,7 +9,6 @@ the refusal and its reason on the page — no terminal, no log file.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import requests
@@ -18,18 +17,17 @@ from playwright.sync_api import Locator, Page, expect
 from apps.integrations.models import TrackedRepository
 from apps.metrics.models import PullRequest
 from tests.e2e.github_world import merged_in
+from tests.e2e.results import results
 from tests.e2e.test_onboarding import IMPORT_TIMEOUT_MS, TRACKED, dashboard_window, sign_up, stat, track
 
 pytestmark = [pytest.mark.e2e, pytest.mark.background_imports, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path("test-results") / "first-hour"
 BIG, BIG_PRS = "acme/monorepo", 2500  # an import long enough (seconds) to be seen running
 BIG_IMPORT_TIMEOUT_MS = 4 * IMPORT_TIMEOUT_MS  # its 50 pages take turns on a machine that CI or other tests share
 
 
 def shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(results("first-hour") / f"{name}.png"), full_page=True)
 
 
 def step(page: Page, key: str) -> Locator:
