@@ -6,6 +6,8 @@ Each width's screenshot is kept in ``test-results/`` (CI keeps each pass's folde
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -50,6 +52,14 @@ def test_the_first_figure_is_on_the_first_screen_without_sideways_scroll(page: P
     expect(compared).to_contain_text("previous 37 days")
     box = compared.bounding_box()
     assert box is not None and box["y"] + box["height"] <= height, box
+    # With a value: the previous period's, the direction worded so that a longer wait reads as slower, and that
+    # period's own list of PRs one click away.
+    pickup = page.locator(".stat", has=page.locator('[data-figure="pickup-p50"]')).locator(".compare")
+    expect(pickup).to_contain_text("vs previous 37 days: 20.0 h")
+    expect(pickup).to_contain_text("slower")
+    previous = pickup.get_by_role("link", name="previous 37 days: 20.0 h")
+    expect(previous).to_have_attribute("href", re.compile(r"start=2026-09-08\b"))
+    expect(previous).to_have_attribute("href", re.compile(r"end=2026-10-14\b"))
     # Every team page is one tap away on a phone: the navigation folds into a menu that opens in place.
     if width < 600:
         members = page.get_by_role("link", name="Members")
