@@ -54,8 +54,9 @@ MEMBER_EMAIL, MEMBER_TEAM, MEMBER_GITHUB_USER = "member@tformance.local", "Side 
 LABS_ORG, MOVED_REPOSITORY = "acme-labs", "infra"
 FREE_ORG_OWNER, FREE_ORG = "mona", "globex"  # an organization no demo team has connected: the first try works
 STAGE_MARKER = "TFORMANCE_DEMO_STARTED"  # set when this process runs with the demo environment
-# A user's own configuration must not leak in: the demo is the embedded default, whatever the shell exports.
-CLEARED = ("CELERY_BROKER_URL", "REDIS_URL", "GITHUB_APP_PRIVATE_KEY", "SECRET_KEY", "ALLOWED_HOSTS")
+# A user's own configuration must not leak in: the demo is the embedded default, whatever the shell exports. The
+# console email backend is what shows the demo's emails (verification, invitations) on the page.
+CLEARED = ("CELERY_BROKER_URL", "REDIS_URL", "GITHUB_APP_PRIVATE_KEY", "SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_BACKEND")
 
 
 def demo_environment(*, data_dir: Path, port: int, github_port: int, app: DemoApp) -> dict[str, str]:
