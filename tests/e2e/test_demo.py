@@ -43,8 +43,8 @@ def test_the_demo_sets_up_twice_with_acmes_history_imported(tmp_path) -> None:
         # The banner's paths, followed in the browser by test_first_hour.py's second test.
         assert "Connect GitHub as mona (owner of globex, not connected yet: it connects)" in run.stdout
         assert (
-            "Connect an existing installation signed in to GitHub as bob-martin (a plain member of acme: refused, "
-            "with why)" in run.stdout
+            "Connect an existing installation signed in to GitHub as bob-martin (a plain member of acme, connected "
+            "to Demo Team: refused, with why)" in run.stdout
         )
         assert "Transferred acme/infra to acme-labs on GitHub: still tracked, all 60 pull requests kept" in run.stdout
     assert "Created the App's private key" in first.stdout and "Using the App's private key" in second.stdout

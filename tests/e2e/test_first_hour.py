@@ -111,8 +111,8 @@ def test_the_first_hour_from_sign_up_to_a_filled_dashboard_through_the_checklist
     expect(page.get_by_text("GitHub account globex is connected to Globex Web.")).to_be_visible()
     shot(page, "7-new-sign-up-connected-globex")
 
-    # 6. "or Connect an existing installation signed in to GitHub as bob-martin (a plain member of acme: refused,
-    # with why)": the refusal and its reason are on tformance's page, with the way back.
+    # 6. "or Connect an existing installation signed in to GitHub as bob-martin (a plain member of acme, connected
+    # to Demo Team: refused, with why)": the refusal and its reason are on tformance's page, with the way back.
     page.get_by_role("button", name="Connect an existing installation").click()
     page.locator("#user").select_option("bob-martin")
     page.locator("#authorize").click()

@@ -312,7 +312,7 @@ class Command(BaseCommand):
             f"  try       a new sign-up, then Connect GitHub as {FREE_ORG_OWNER} (owner of {FREE_ORG}, not connected "
             "yet: it connects),",
             f"            or Connect an existing installation signed in to GitHub as {MEMBER_GITHUB_USER} (a plain "
-            f"member of {GITHUB_ACCOUNT}: refused, with why)",
+            f"member of {GITHUB_ACCOUNT}, connected to {DEMO_TEAM}: refused, with why)",
             f"            a transfer back: curl -X POST {plan.github_url}/_emulator/transfers -H 'Content-Type: "
             f'application/json\' -d \'{{"repository": "{LABS_ORG}/{MOVED_REPOSITORY}", "new_owner": '
             f'"{GITHUB_ACCOUNT}"}}\'',
