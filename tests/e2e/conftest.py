@@ -1,7 +1,8 @@
 """Browser end-to-end tests: Debian's chromium, driven by pytest-playwright, against pytest-django's live server
 and an in-process GitHub emulator whose webhooks go to that live server.
 
-Run them alone with ``.venv/bin/pytest tests/e2e -m e2e``. Screenshots of failed tests land in ``test-results/``.
+Run them alone with ``.venv/bin/pytest tests/e2e -m e2e``. Screenshots (of failed tests, and those the tests take)
+land in ``test-results/``, or the folder ``--output`` names.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 from conftest import skip_or_fail
+from tests.e2e.results import OUTPUT
 
 CHROMIUM = Path(os.environ.get("TFORMANCE_E2E_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -32,10 +34,13 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Keep a screenshot of every failed browser test unless the command line asks otherwise."""
+    """Keep a screenshot of every failed browser test unless the command line asks otherwise, and keep the tests'
+    own screenshots in the same ``--output`` folder."""
     given = " ".join(config.invocation_params.args)
     if hasattr(config.option, "screenshot") and "--screenshot" not in given:
         config.option.screenshot = "only-on-failure"
+    if hasattr(config.option, "output"):
+        OUTPUT["folder"] = Path(config.option.output)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -70,7 +75,8 @@ def _live_server_requests_close_their_connections() -> Iterator[None]:
 @pytest.fixture
 def github(live_server: Any, settings: Any, _live_server_requests_close_their_connections: None) -> Iterator[Any]:
     """The emulator's demo world (org acme, acme/api, acme/web, acme/infra, user octo-admin), with tformance's
-    GitHub settings pointed at it and its webhooks and install callback pointed at the live server."""
+    GitHub settings pointed at it and its webhooks, install callback and sign-in callback pointed at the live
+    server."""
     from github_app.emulator import EmulatorConfig, EmulatorServer
 
     config = EmulatorConfig(
@@ -81,6 +87,7 @@ def github(live_server: Any, settings: Any, _live_server_requests_close_their_co
     )
     with EmulatorServer(config) as gh:
         settings.GITHUB_API_URL = settings.GITHUB_WEB_URL = gh.url
+        settings.BASE_URL = live_server.url  # the App's callback URL, where GitHub's sign-in sends the browser back
         settings.GITHUB_APP_ID, settings.GITHUB_APP_SLUG = str(config.app_id), config.slug
         settings.GITHUB_APP_CLIENT_ID, settings.GITHUB_APP_CLIENT_SECRET = config.client_id, config.client_secret
         settings.GITHUB_APP_PRIVATE_KEY, settings.GITHUB_APP_PRIVATE_KEY_PATH = gh.app.private_key_pem, ""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -13,14 +11,13 @@ from apps.metrics.rules import duration_text
 from apps.teams.models import Membership, Role, Team
 from apps.users.models import User
 from apps.web.tests.figure_world import PERIOD, seed_figure_world
+from tests.e2e.results import results
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-SHOTS = Path("test-results") / "figure-to-pr"
 
 
 def shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(results("figure-to-pr") / f"{name}.png"), full_page=True)
 
 
 def signed_in(page: Page, live_server, user: User) -> None:

@@ -274,6 +274,11 @@ def _install_submit(emulator: EmulatorServer, app: App, request: Request) -> Res
     if account.lower() not in allowed:
         org = state.account(account)
         if org is not None and org.is_org and org.role_of(user) == "member":
+            installed = state.installation_for(app, org.login)
+            if installed is not None:
+                # GitHub offers "Configure" for an organization that already has the App: its installation's
+                # settings page. Nothing is requested and the browser is not sent back to the App.
+                return redirect(f"/organizations/{org.login}/settings/installations/{installed.id}", 303)
             # GitHub: a plain member cannot install on the organization, only ask its owners to (no installation).
             target = app.setup_url or default_callback(app.webhook_url)
             state_value = first.get("state") or request.query.get("state") or None

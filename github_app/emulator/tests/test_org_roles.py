@@ -61,6 +61,17 @@ def test_a_plain_member_sees_the_orgs_installation_but_cannot_install_there(emul
         data={"state": "st", "user": "alice-chen", "account": "acme", "repository_selection": "all"},
         allow_redirects=False,
     )
+    # The App is already there: GitHub shows the installation's settings page, requests nothing, sends nothing back.
+    assert submitted.status_code == 303
+    assert submitted.headers["Location"] == f"/organizations/acme/settings/installations/{acme}"
+
+
+def test_a_plain_member_asks_the_owners_of_an_organization_without_the_app(emulator):
+    submitted = requests.post(
+        f"{emulator.url}/apps/{emulator.app.slug}/installations/new",
+        data={"state": "st", "user": "alice-chen", "account": "acme", "repository_selection": "all"},
+        allow_redirects=False,
+    )
     assert submitted.status_code == 303 and "setup_action=request" in submitted.headers["Location"]
     assert "installation_id" not in submitted.headers["Location"]
 

@@ -54,8 +54,9 @@ MEMBER_EMAIL, MEMBER_TEAM, MEMBER_GITHUB_USER = "member@tformance.local", "Side 
 LABS_ORG, MOVED_REPOSITORY = "acme-labs", "infra"
 FREE_ORG_OWNER, FREE_ORG = "mona", "globex"  # an organization no demo team has connected: the first try works
 STAGE_MARKER = "TFORMANCE_DEMO_STARTED"  # set when this process runs with the demo environment
-# A user's own configuration must not leak in: the demo is the embedded default, whatever the shell exports.
-CLEARED = ("CELERY_BROKER_URL", "REDIS_URL", "GITHUB_APP_PRIVATE_KEY", "SECRET_KEY", "ALLOWED_HOSTS")
+# A user's own configuration must not leak in: the demo is the embedded default, whatever the shell exports. The
+# console email backend is what shows the demo's emails (verification, invitations) on the page.
+CLEARED = ("CELERY_BROKER_URL", "REDIS_URL", "GITHUB_APP_PRIVATE_KEY", "SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_BACKEND")
 
 
 def demo_environment(*, data_dir: Path, port: int, github_port: int, app: DemoApp) -> dict[str, str]:
@@ -309,7 +310,9 @@ class Command(BaseCommand):
             f"{GITHUB_ACCOUNT}, was refused {GITHUB_ACCOUNT}'s installation)",
             f"  GitHub    {plan.github_url}  (emulator: org {GITHUB_ACCOUNT}; {live})",
             f"  try       a new sign-up, then Connect GitHub as {FREE_ORG_OWNER} (owner of {FREE_ORG}, not connected "
-            f"yet: it connects) or as {MEMBER_GITHUB_USER} on {GITHUB_ACCOUNT} (a plain member: refused, with why)",
+            "yet: it connects),",
+            f"            or Connect an existing installation signed in to GitHub as {MEMBER_GITHUB_USER} (a plain "
+            f"member of {GITHUB_ACCOUNT}, connected to {DEMO_TEAM}: refused, with why)",
             f"            a transfer back: curl -X POST {plan.github_url}/_emulator/transfers -H 'Content-Type: "
             f'application/json\' -d \'{{"repository": "{LABS_ORG}/{MOVED_REPOSITORY}", "new_owner": '
             f'"{GITHUB_ACCOUNT}"}}\'',
