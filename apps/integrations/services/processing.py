@@ -247,11 +247,10 @@ def _drain_one_by_one() -> int:
 
 
 def _process_one_by_one(pks: list[int]) -> None:
-    from apps.integrations.services.queueing import task_enqueue
-    from apps.integrations.tasks import process_delivery
+    from apps.integrations.services.queueing import delivery_retry_enqueue
 
     for pk in pks:
         try:
             delivery_process(delivery_pk=pk)
         except RetryLater as exc:
-            task_enqueue(process_delivery, pk, countdown=exc.countdown, what=f"a retry of delivery pk={pk}")
+            delivery_retry_enqueue(delivery_pk=pk, countdown=exc.countdown)

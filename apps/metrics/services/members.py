@@ -15,11 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.metrics.models import MetricsRecompute, PRReview, PullRequest, RecomputeStatus, TeamMember
+from apps.metrics.queueing import recompute_enqueue
 from apps.metrics.rules import is_bot_login
 from apps.metrics.services.recompute import RECOMPUTE_BATCH, pull_requests_recompute
 from apps.metrics.types import GitHubPerson
 from apps.teams.models import Team
-from config.queues import task_enqueue_long
 
 RECOMPUTE_REQUEUE_AFTER = timedelta(minutes=10)
 
@@ -152,13 +152,6 @@ def _recompute_schedule(team: Team, member: TeamMember) -> None:
     latest = max((updated_at for *_, updated_at in unfinished), default=None)
     if latest is None or latest < timezone.now() - RECOMPUTE_REQUEUE_AFTER:
         transaction.on_commit(lambda: recompute_enqueue(team_id=team.pk))
-
-
-def recompute_enqueue(*, team_id: int) -> None:
-    """Queue the team's next recompute turn (``interactive`` queue; without a broker, the background thread)."""
-    from apps.metrics.tasks import run_team_recompute  # the task module imports this one
-
-    task_enqueue_long(run_team_recompute, team_id, what=f"recompute of team {team_id}", lane=team_id, interactive=True)
 
 
 def team_recompute_turn(*, team_id: int) -> bool:
