@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from apps.metrics.models import MetricsRecompute, PRReview, PullRequest, RecomputeStatus, TeamMember
 from apps.metrics.queueing import recompute_enqueue
-from apps.metrics.rules import is_bot_login
 from apps.metrics.services.recompute import RECOMPUTE_BATCH, pull_requests_recompute
 from apps.metrics.types import GitHubPerson
 from apps.teams.models import Team
@@ -77,7 +76,7 @@ def _upsert(team: Team, people: list[GitHubPerson], stored: dict[int, TeamMember
                 github_username=person.login,
                 avatar_url=person.avatar_url or (known.avatar_url if known else ""),
                 display_name=person.name or (known.display_name if known else ""),
-                is_bot=known.is_bot if known else is_bot_login(login=person.login, is_bot=person.is_bot),
+                is_bot=known.is_bot if known else person.is_bot,
                 is_active=known.is_active if known else True,
                 login_seen_at=person.seen_at,
                 created_at=known.created_at if known else now,
