@@ -6,7 +6,7 @@ Prints, without asserting on timing:
 
 - events per second for a replay of 10,000 webhook-style events through ``pull_request_upsert`` /
   ``review_upsert`` (2,000 PRs: opened, review requested, two reviews, merged), written as a worker's drain
-  writes them (50 events per transaction, ``events_batched``) and one transaction per event; and the reviews of
+  writes them (50 events per transaction, one ``pull_requests_write``) and one transaction per event; and the reviews of
   one PR as it grows to 2,000 reviews (its last should cost what its first did);
 - PRs per second for the backfill path, ``pull_requests_import`` of 10,000 PRs with 3 reviews each;
 - the dashboard's render time and query count (median of several renders through the Django test client) over
@@ -32,10 +32,7 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Callable
-from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -85,9 +82,9 @@ from django.test.utils import (  # noqa: E402
 from apps.integrations.services.processing import DRAIN_BATCH  # noqa: E402
 from apps.metrics.models import PullRequest, TeamMember  # noqa: E402
 from apps.metrics.services import (  # noqa: E402
-    events_batched,
-    pull_request_upsert,
+    PullRequestChange,
     pull_requests_import,
+    pull_requests_write,
     review_upsert,
 )
 from apps.metrics.types import (  # noqa: E402
@@ -138,32 +135,29 @@ def snapshot(
 def bench_event_replay(prs: int = 2_000, *, batch: int = 1) -> None:
     """Five events per PR, as webhook handlers would deliver them: one transaction per event (``batch=1``, what
     ``delivery_process`` does for a lone or retried delivery), or ``batch`` events per transaction written
-    together by ``events_batched``, as a worker's drain does (``DRAIN_BATCH`` deliveries at a time)."""
+    together by one ``pull_requests_write``, as a worker's drain does (``DRAIN_BATCH`` deliveries at a time)."""
     team = fresh_team("bench-events")
     base = datetime(2026, 1, 5, 9, tzinfo=UTC)
-    calls: list[Callable[[], object]] = []
+    changes: list[PullRequestChange] = []
     for n in range(prs):
         created = base + timedelta(minutes=n)
         reviewer, second = PEOPLE[(n + 1) % len(PEOPLE)], PEOPLE[(n + 2) % len(PEOPLE)]
         opened = snapshot(n, created, updated=0)
-        calls.append(partial(pull_request_upsert, team=team, snapshot=opened, timeline=[
-            TimelineEntry(TimelineKind.OPENED, created)
-        ]))  # fmt: skip
+        changes.append(PullRequestChange(team, opened, timeline=(TimelineEntry(TimelineKind.OPENED, created),)))
         requested = snapshot(n, created, updated=0.5)
         request = TimelineEntry(TimelineKind.REVIEW_REQUESTED, created + timedelta(hours=0.5), subject=reviewer)
-        calls.append(partial(pull_request_upsert, team=team, snapshot=requested, timeline=[request]))
+        changes.append(PullRequestChange(team, requested, timeline=(request,)))
         for i, person in enumerate((reviewer, second)):
             review = ReviewSnapshot(n * 10 + i, person, "approved", created + timedelta(hours=2 + i))
-            calls.append(partial(review_upsert, team=team, pull_request=requested, review=review))
-        calls.append(partial(pull_request_upsert, team=team, snapshot=snapshot(n, created, updated=5, merged=True)))
+            changes.append(PullRequestChange(team, requested, reviews=(review,)))
+        changes.append(PullRequestChange(team, snapshot(n, created, updated=5, merged=True)))
     started = time.perf_counter()
-    for start in range(0, len(calls), batch):
-        with transaction.atomic(), events_batched() if batch > 1 else nullcontext():
-            for call in calls[start : start + batch]:
-                call()
+    for start in range(0, len(changes), batch):
+        with transaction.atomic():
+            pull_requests_write(changes=changes[start : start + batch])
     elapsed = time.perf_counter() - started
     how = "one transaction per event" if batch == 1 else f"{batch} events per transaction, as a worker's drain"
-    print(f"event replay ({how}): {len(calls)} events in {elapsed:.1f} s = {len(calls) / elapsed:,.0f} events/s")
+    print(f"event replay ({how}): {len(changes)} events in {elapsed:.1f} s = {len(changes) / elapsed:,.0f} events/s")
 
 
 def bench_long_pull_request(reviews: int = 2_000) -> None:

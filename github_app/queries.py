@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from github_app._reader import Reader
+from github_app.accounts import is_bot_account
 from github_app.errors import UnexpectedResponse
 
 _PERSON = "__typename login avatarUrl ... on User { databaseId } ... on Bot { databaseId }"
@@ -132,7 +133,7 @@ class Actor:
 
     @property
     def is_bot(self) -> bool:
-        return self.typename == "Bot" or self.login.endswith("[bot]")
+        return is_bot_account(type_name=self.typename, login=self.login)
 
 
 @dataclass(frozen=True, slots=True)

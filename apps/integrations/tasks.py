@@ -12,7 +12,7 @@ from apps.integrations.services.deliveries import deliveries_sweep_pending
 from apps.integrations.services.lifecycle import deliveries_expire, delivery_payloads_prune
 from apps.integrations.services.payload_partitions import payload_partitions_ensure
 from apps.integrations.services.processing import RetryLater, deliveries_drain, delivery_process
-from apps.integrations.services.queueing import task_enqueue, work_in_turns
+from apps.integrations.services.queueing import delivery_retry_enqueue, task_enqueue, work_in_turns
 from apps.integrations.services.recovery import deliveries_recover_failed
 
 logger = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ def process_deliveries(delivery_pks: list[int]) -> None:
             delivery_process(delivery_pk=pk)
         except RetryLater as exc:
             if not process_deliveries.request.is_eager:
-                task_enqueue(process_delivery, pk, countdown=exc.countdown, what=f"a retry of delivery pk={pk}")
+                delivery_retry_enqueue(delivery_pk=pk, countdown=exc.countdown)
 
 
 @shared_task

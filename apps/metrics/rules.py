@@ -79,11 +79,6 @@ def duration_text(seconds: float | None) -> str:
     return f"{hours:.1f} h"
 
 
-def is_bot_login(*, login: str, is_bot: bool) -> bool:
-    """GitHub marks apps with ``type == "Bot"``; their logins also end in ``[bot]`` where the type is missing."""
-    return is_bot or login.lower().endswith("[bot]")
-
-
 def revert_reason(*, title: str, head_ref: str, body: str | None) -> str | None:
     """Why a PR counts as a revert, or None. GitHub's "Revert" button titles it ``Revert "…"`` on ``revert-…``."""
     if title.startswith('Revert "'):

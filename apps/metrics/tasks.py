@@ -5,7 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 
 from apps.metrics.models import MetricsRecompute
-from apps.metrics.services.members import recompute_enqueue, team_recompute_turn
+from apps.metrics.queueing import recompute_enqueue
+from apps.metrics.services.members import team_recompute_turn
 from config.queues import work_in_turns
 
 

@@ -21,7 +21,7 @@ class GitHubPerson:
     github_id: int
     login: str
     avatar_url: str = ""
-    is_bot: bool = False  # GitHub's ``type == "Bot"``
+    is_bot: bool = False  # decided by github_app's one rule (``is_bot_account``: the type, or a ``[bot]`` login)
     name: str = ""
     # GitHub's time of the payload that described the account (its ``updated_at`` or ``submitted_at``), so an older
     # delivery, redelivered after a rename, never brings the old login back. None: as of now.

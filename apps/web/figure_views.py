@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, tzinfo
 
-from django.conf import settings
 from django.db.models import Sum
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -36,6 +35,7 @@ from apps.teams.decorators import TeamRequest, team_member_required
 from apps.web.csv_export import SpreadsheetSafeWriter
 from apps.web.metrics_views import filters_from_request
 from apps.web.templatetags.figure_links import filter_params
+from apps.web.templatetags.github_links import pull_request_url
 
 PAGE_SIZE = 50
 MAX_PAGE = 1_000_000
@@ -149,7 +149,6 @@ def _csv_lines(figure: Figure, reason: str | None, zone: tzinfo) -> Iterator[str
         "review submitted" if figure.rows_are == "review" else "counted"
     )
     yield writer.writerow(header)
-    web = settings.GITHUB_WEB_URL
     for row in figure_export_rows(figure, reason=reason):
         yield writer.writerow(
             [
@@ -161,7 +160,7 @@ def _csv_lines(figure: Figure, reason: str | None, zone: tzinfo) -> Iterator[str
                 row.opened.astimezone(zone).isoformat(),
                 row.merged.astimezone(zone).isoformat() if row.merged else "",
                 _csv_value(figure, row, zone),
-                f"{web}/{row.repository}/pull/{row.number}",
+                pull_request_url(repository=row.repository, number=row.number),
             ]
         )
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from github_app._reader import Reader
+from github_app.accounts import is_bot_account
 
 
 class WebhookPayloadError(ValueError):
@@ -29,7 +30,7 @@ class GitHubUser:
 
     @property
     def is_bot(self) -> bool:
-        return self.type == "Bot" or self.login.endswith("[bot]")
+        return is_bot_account(type_name=self.type, login=self.login)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,11 +15,14 @@ from typing import TypeVar
 from django.core.exceptions import ImproperlyConfigured
 
 from apps.integrations.models import WebhookDelivery
+from apps.metrics.services import PullRequestChange
 from github_app import WebhookEvent, event_type_for
 
-Handler = Callable[[WebhookEvent, WebhookDelivery], None]
+# A handler returns the change of PR data its delivery says, written by processing (the PR events' handlers), or
+# None when it wrote what it had to itself.
+Handler = Callable[[WebhookEvent, WebhookDelivery], PullRequestChange | None]
 E = TypeVar("E", bound=WebhookEvent)
-TypedHandler = Callable[[E, WebhookDelivery], None]
+TypedHandler = Callable[[E, WebhookDelivery], PullRequestChange | None]
 
 HANDLERS: dict[str, Handler] = {}
 
@@ -42,10 +45,10 @@ def handles(event_name: str, event_type: type[E]) -> Callable[[TypedHandler[E]],
         if event_name in HANDLERS:
             raise ImproperlyConfigured(f"two handlers for {event_name} events")
 
-        def run(event: WebhookEvent, delivery: WebhookDelivery) -> None:
+        def run(event: WebhookEvent, delivery: WebhookDelivery) -> PullRequestChange | None:
             if not isinstance(event, event_type):  # true by the check above; said again for the type checker
                 raise TypeError(f"{event_name} handler got {type(event).__name__}")
-            handler(event, delivery)
+            return handler(event, delivery)
 
         run.__name__ = run.__qualname__ = handler.__name__
         run.__doc__ = handler.__doc__
@@ -58,10 +61,10 @@ def handles(event_name: str, event_type: type[E]) -> Callable[[TypedHandler[E]],
 def by_action(event_name: str, actions: Mapping[str, TypedHandler[E]]) -> TypedHandler[E]:
     """One handler made of a table of per-action handlers; an action not in the table is ignored, with the reason."""
 
-    def route(event: E, delivery: WebhookDelivery) -> None:
+    def route(event: E, delivery: WebhookDelivery) -> PullRequestChange | None:
         action = actions.get(event.action or "")
         if action is None:
             raise DeliveryIgnored(f"{event_name}.{event.action} is not handled")
-        action(event, delivery)
+        return action(event, delivery)
 
     return route

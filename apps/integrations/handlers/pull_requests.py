@@ -1,8 +1,11 @@
 """``pull_request`` and ``pull_request_review``: the events metrics are made of.
 
 Both only count for an installation linked to a team and a repository that team tracks; anything else ends
-``ignored`` with the reason. Events arrive in any order and twice: the metrics services keep the newest
-snapshot, record every dated fact once, and create a PR from a review payload when the review comes first.
+``ignored`` with the reason. The handlers write nothing themselves: each returns the ``PullRequestChange`` its
+delivery says, and processing writes the changes of a delivery, or of a whole drain batch, through the one write
+path of PR data (``apps.metrics.services.pull_requests_write``). Events arrive in any order and twice: that path
+keeps the newest snapshot, records every dated fact once, and creates a PR from a review payload when the review
+comes first.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ from apps.integrations.handlers.base import DeliveryIgnored, handles
 from apps.integrations.mapping.webhooks import pull_request_snapshot, review_snapshot, timeline_for_action
 from apps.integrations.models import GitHubAppInstallation, TrackedRepository, WebhookDelivery
 from apps.integrations.selectors import installation_team_for_event, tracked_repository_for_delivery
-from apps.metrics.services.pull_requests import pull_request_upsert, review_upsert
+from apps.metrics.services import PullRequestChange
 from apps.teams.models import Team
 from github_app import PullRequestEvent, PullRequestReviewEvent, Repository, WebhookEvent
+
+CHANGE_EVENTS = frozenset({"pull_request", "pull_request_review"})  # the events whose handlers return a change
 
 _TrackingKey = tuple[int | None, int]
 _tracking_seen: ContextVar[dict[_TrackingKey, TrackedRepository | None] | None] = ContextVar(
@@ -61,20 +66,18 @@ def _team_tracking(event: WebhookEvent, repository: Repository) -> Team:
 
 
 @handles("pull_request", PullRequestEvent)
-def handle_pull_request(event: PullRequestEvent, delivery: WebhookDelivery) -> None:
-    team = _team_tracking(event, event.repository)
-    pull_request_upsert(
-        team=team,
+def handle_pull_request(event: PullRequestEvent, delivery: WebhookDelivery) -> PullRequestChange:
+    return PullRequestChange(
+        team=_team_tracking(event, event.repository),
         snapshot=pull_request_snapshot(event.pull_request, event.repository, event.action or ""),
-        timeline=timeline_for_action(event),
+        timeline=tuple(timeline_for_action(event)),
     )
 
 
 @handles("pull_request_review", PullRequestReviewEvent)
-def handle_pull_request_review(event: PullRequestReviewEvent, delivery: WebhookDelivery) -> None:
-    team = _team_tracking(event, event.repository)
-    review_upsert(
-        team=team,
-        pull_request=pull_request_snapshot(event.pull_request, event.repository),
-        review=review_snapshot(event.review),
+def handle_pull_request_review(event: PullRequestReviewEvent, delivery: WebhookDelivery) -> PullRequestChange:
+    return PullRequestChange(
+        team=_team_tracking(event, event.repository),
+        snapshot=pull_request_snapshot(event.pull_request, event.repository),
+        reviews=(review_snapshot(event.review),),
     )

@@ -5,10 +5,11 @@ leaves the delivery pending (the sweeper queues it again) and never half-applied
 is ``SELECT … FOR UPDATE SKIP LOCKED``: a second worker given the same delivery moves on at once.
 
 ``deliveries_drain`` (woken by the web processes, see ``services.queueing``) claims the pending deliveries in
-batches and commits a batch once: the claim, every handler's writes and the statuses; the handlers' metrics writes
-are recorded as they run and written together at the end of the batch (``events_batched``). Any error rolls the batch
-back and its deliveries go through ``delivery_process`` one by one, where a handler bug fails its own delivery
-only and a transient error counts the attempt and asks for a retry with backoff.
+batches and commits a batch once: the claim, every handler's writes and the statuses. The PR events' handlers return
+the change their delivery says, and the batch's changes are written together, in one call of the one write path of PR
+data (``pull_requests_write``, which the history import calls too). Any error rolls the batch back and its
+deliveries go through ``delivery_process`` one by one, where a handler bug fails its own delivery only and a
+transient error counts the attempt and asks for a retry with backoff.
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.integrations.handlers import HANDLERS, DeliveryIgnored
-from apps.integrations.handlers.pull_requests import tracking_memoized
+from apps.integrations.handlers.pull_requests import CHANGE_EVENTS, tracking_memoized
 from apps.integrations.metrics import delivery_outcome, rate_limit_wait
 from apps.integrations.models import DeliveryStatus, WebhookDelivery, WebhookDeliveryQuerySet
-from apps.metrics.services import events_batched
+from apps.metrics.services import PullRequestChange, pull_requests_write
 from config.log_context import bound_context, log_context, log_context_bind
 from github_app import RateLimited, ServerError, TransportError, parse_event
 
@@ -69,22 +70,23 @@ def _claim(delivery_pk: int) -> WebhookDelivery | None:
     return WebhookDelivery.objects.with_payload().get(pk=delivery_pk)
 
 
-def _dispatch(delivery: WebhookDelivery) -> tuple[str, str]:
+def _dispatch(delivery: WebhookDelivery) -> tuple[str, str, PullRequestChange | None]:
+    """The delivery's status and reason, and the change of PR data its handler returned (written by the caller)."""
     handler = HANDLERS.get(delivery.event)
     if handler is None:
-        return DeliveryStatus.IGNORED, f"no handler for {delivery.event} events"
+        return DeliveryStatus.IGNORED, f"no handler for {delivery.event} events", None
     body = delivery.payload_stored()
     if body is None:
-        return DeliveryStatus.FAILED, "the payload was pruned before it was processed"
+        return DeliveryStatus.FAILED, "the payload was pruned before it was processed", None
     payload = orjson.loads(body)
     repository = payload.get("repository") if isinstance(payload, dict) else None
     log_context_bind(repository=repository.get("full_name") if isinstance(repository, dict) else None)
     event = parse_event(delivery.event, delivery.delivery_id, payload)
     try:
-        handler(event, delivery)
+        change = handler(event, delivery)
     except DeliveryIgnored as exc:
-        return DeliveryStatus.IGNORED, str(exc)
-    return DeliveryStatus.PROCESSED, ""
+        return DeliveryStatus.IGNORED, str(exc), None
+    return DeliveryStatus.PROCESSED, "", change
 
 
 def delivery_log_context(delivery: WebhookDelivery) -> log_context:
@@ -114,7 +116,10 @@ def _run_handler(delivery: WebhookDelivery) -> tuple[str, str]:
     """A handler bug or a malformed payload fails this delivery only; transient errors propagate."""
     try:
         with transaction.atomic():
-            return _dispatch(delivery)
+            status, reason, change = _dispatch(delivery)
+            if change is not None:
+                pull_requests_write(changes=[change])
+            return status, reason
     except Exception as exc:
         if _is_transient(exc):
             raise
@@ -201,11 +206,21 @@ def _drain_batch() -> int:
             claimed = [d.pk for d in deliveries]
             outcomes: dict[tuple[str, str], list[int]] = {}
             contexts: dict[int, dict[str, Any]] = {}
-            with tracking_memoized(), events_batched():  # the metrics writes of the batch happen together, here
+            changes: list[PullRequestChange] = []
+            with tracking_memoized():
                 for delivery in deliveries:
+                    if delivery.event not in CHANGE_EVENTS:
+                        # Its handler may write PR rows itself (a repository rename): the changes of the deliveries
+                        # before it are written first, so writes keep the order of the deliveries.
+                        pull_requests_write(changes=changes)
+                        changes = []
                     with delivery_log_context(delivery):
-                        outcomes.setdefault(_dispatch(delivery), []).append(delivery.pk)
+                        status, reason, change = _dispatch(delivery)
+                        outcomes.setdefault((status, reason), []).append(delivery.pk)
                         contexts[delivery.pk] = bound_context()
+                    if change is not None:
+                        changes.append(change)
+                pull_requests_write(changes=changes)  # the PR data of the batch, in one write
             now = timezone.now()  # the batch's work is done; it commits next
             for (status, reason), pks in outcomes.items():  # mostly one UPDATE: every delivery "processed"
                 WebhookDelivery.objects.filter(pk__in=pks).update(
@@ -232,11 +247,10 @@ def _drain_one_by_one() -> int:
 
 
 def _process_one_by_one(pks: list[int]) -> None:
-    from apps.integrations.services.queueing import task_enqueue
-    from apps.integrations.tasks import process_delivery
+    from apps.integrations.services.queueing import delivery_retry_enqueue
 
     for pk in pks:
         try:
             delivery_process(delivery_pk=pk)
         except RetryLater as exc:
-            task_enqueue(process_delivery, pk, countdown=exc.countdown, what=f"a retry of delivery pk={pk}")
+            delivery_retry_enqueue(delivery_pk=pk, countdown=exc.countdown)

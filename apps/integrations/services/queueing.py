@@ -176,3 +176,40 @@ def queueing_stop() -> None:
     """At process exit: the wake-up still owed is sent, then the thread and its connection close."""
     wakeups.close()
     _drain_sender.close()
+
+
+# What the integrations services queue, each through one function here: no service module imports a tasks module.
+
+
+def delivery_retry_enqueue(*, delivery_pk: int, countdown: float) -> bool:
+    """Queue another attempt at a delivery after a transient failure, once its backoff has passed."""
+    from apps.integrations.tasks import process_delivery
+
+    return task_enqueue(
+        process_delivery, delivery_pk, countdown=countdown, what=f"a retry of delivery pk={delivery_pk}"
+    )
+
+
+def backfill_turn_enqueue(*, tracked_repository_id: int, claim: str, interactive: bool, lane: int | None) -> bool:
+    """Queue one turn of a repository's history import, in its team's ``lane`` (see ``task_enqueue_long``)."""
+    from apps.integrations.tasks import backfill_repository
+
+    return task_enqueue_long(
+        backfill_repository,
+        tracked_repository_id,
+        claim,
+        interactive,
+        what=f"backfill of tracked repository {tracked_repository_id}",
+        lane=lane,
+        interactive=interactive,
+    )
+
+
+def reconcile_enqueue(*, installation_id: int, countdown: float | None) -> bool:
+    """Queue the reconciliation of one installation with GitHub, ``countdown`` seconds from now."""
+    from apps.integrations.tasks import reconcile_installation
+
+    return task_enqueue(
+        reconcile_installation, installation_id, countdown=countdown,
+        what=f"reconciliation of installation {installation_id}",
+    )  # fmt: skip

@@ -163,8 +163,7 @@ def installations_unknown() -> list[int]:
 def installations_reconcile_due(*, hour: int | None = None) -> int:
     """Queue this hour's installations, one task each, spaced over ``RECONCILE_SPREAD_SECONDS`` (less than the
     broker's visibility timeout, so a countdown never outlives it). Returns how many were queued."""
-    from apps.integrations.services.queueing import task_enqueue
-    from apps.integrations.tasks import reconcile_installation
+    from apps.integrations.services.queueing import reconcile_enqueue
 
     app_credentials()  # not configured: raises here, before any task is queued to fail
     slot = timezone.now().hour if hour is None else hour
@@ -177,8 +176,5 @@ def installations_reconcile_due(*, hour: int | None = None) -> int:
     spacing = settings.RECONCILE_SPREAD_SECONDS / max(len(ids), 1)
     queued = 0
     for i, installation_id in enumerate(ids):
-        queued += task_enqueue(
-            reconcile_installation, installation_id, countdown=i * spacing or None,
-            what=f"reconciliation of installation {installation_id}",
-        )  # fmt: skip
+        queued += reconcile_enqueue(installation_id=installation_id, countdown=i * spacing or None)
     return queued

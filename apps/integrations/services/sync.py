@@ -33,7 +33,7 @@ from apps.integrations.models import (
     TrackedRepository,
     import_heartbeat_cutoff,
 )
-from apps.integrations.services.queueing import in_background, task_enqueue_long
+from apps.integrations.services.queueing import backfill_turn_enqueue, in_background
 from apps.metrics.models import PullRequest
 
 CATCH_UP_OVERLAP = timedelta(minutes=10)
@@ -51,19 +51,11 @@ def backfill_enqueue(*, tracked_repository_id: int, claim: str = "", interactive
     """Queue the import's next turn (without a broker: on this process's background thread, in its team's lane); a
     ``claim`` continues the import that returned it. A broker that is down leaves the row queued (or running with
     an ageing heartbeat); ``tracked_repositories_resume`` retries."""
-    from apps.integrations.tasks import backfill_repository
-
     team_id = None
     if in_background():
         team_id = TrackedRepository.objects.filter(pk=tracked_repository_id).values_list("team_id", flat=True).first()
-    return task_enqueue_long(
-        backfill_repository,
-        tracked_repository_id,
-        claim,
-        interactive,
-        what=f"backfill of tracked repository {tracked_repository_id}",
-        lane=team_id,
-        interactive=interactive,
+    return backfill_turn_enqueue(
+        tracked_repository_id=tracked_repository_id, claim=claim, interactive=interactive, lane=team_id
     )
 
 

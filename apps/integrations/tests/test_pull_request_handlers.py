@@ -151,3 +151,22 @@ def test_review_requests_and_their_withdrawal_are_recorded_for_the_reviewer(sign
     signed_webhook("pull_request", github_payload("pull_request/review_request_removed.payload.json"))
     kinds = set(PREvent.objects.filter(subject__github_username="octocat").values_list("kind", flat=True))
     assert kinds == {"review_requested", "review_request_removed"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rename_drained_after_pull_request_deliveries_renames_their_prs_too(
+    signed_webhook, github_payload, tracked, team, use_broker
+):
+    """On PostgreSQL one drain batch writes the PR changes of its deliveries together; a delivery whose handler
+    writes PR rows itself (a rename) has the changes of the deliveries before it written first."""
+    from apps.integrations.tasks import drain_deliveries
+
+    renamed = copy.deepcopy(github_payload("repository/renamed.payload.json"))
+    renamed["repository"]["id"], renamed["repository"]["full_name"] = REPO_ID, "Codertocat/Hello-Again"
+    use_broker("memory://")  # stored, not processed: the drain below takes both, in order
+    signed_webhook("pull_request", github_payload("pull_request/opened.payload.json"), delivery_id="opened")
+    signed_webhook("repository", renamed, delivery_id="renamed")
+
+    assert drain_deliveries() == 2
+    assert status_of("opened") == status_of("renamed") == (DeliveryStatus.PROCESSED, "")
+    assert PullRequest.objects.get(team=team, github_pr_id=PR_ID).github_repo == "Codertocat/Hello-Again"

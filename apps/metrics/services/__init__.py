@@ -1,11 +1,16 @@
-"""Writes of the metrics core. Webhook handlers and the backfill call these with ``apps.metrics.types`` values."""
+"""Writes of the metrics core. Webhook processing and the backfill call these with ``apps.metrics.types`` values."""
 
 from apps.metrics.services.imports import pull_requests_import
 from apps.metrics.services.members import (
     team_member_mark_bot,
     team_member_set_visibility,
 )
-from apps.metrics.services.pull_requests import events_batched, pull_request_upsert, review_upsert
+from apps.metrics.services.pull_requests import (
+    PullRequestChange,
+    pull_request_upsert,
+    pull_requests_write,
+    review_upsert,
+)
 from apps.metrics.services.recompute import (
     pull_request_metrics_recompute,
     pull_requests_recompute,
@@ -13,11 +18,12 @@ from apps.metrics.services.recompute import (
 )
 
 __all__ = [
-    "events_batched",
+    "PullRequestChange",
     "pull_request_metrics_recompute",
     "pull_request_upsert",
     "pull_requests_import",
     "pull_requests_recompute",
+    "pull_requests_write",
     "review_upsert",
     "team_member_mark_bot",
     "team_member_set_visibility",

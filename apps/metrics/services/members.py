@@ -15,11 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.metrics.models import MetricsRecompute, PRReview, PullRequest, RecomputeStatus, TeamMember
-from apps.metrics.rules import is_bot_login
+from apps.metrics.queueing import recompute_enqueue
 from apps.metrics.services.recompute import RECOMPUTE_BATCH, pull_requests_recompute
 from apps.metrics.types import GitHubPerson
 from apps.teams.models import Team
-from config.queues import task_enqueue_long
 
 RECOMPUTE_REQUEUE_AFTER = timedelta(minutes=10)
 
@@ -77,7 +76,7 @@ def _upsert(team: Team, people: list[GitHubPerson], stored: dict[int, TeamMember
                 github_username=person.login,
                 avatar_url=person.avatar_url or (known.avatar_url if known else ""),
                 display_name=person.name or (known.display_name if known else ""),
-                is_bot=known.is_bot if known else is_bot_login(login=person.login, is_bot=person.is_bot),
+                is_bot=known.is_bot if known else person.is_bot,
                 is_active=known.is_active if known else True,
                 login_seen_at=person.seen_at,
                 created_at=known.created_at if known else now,
@@ -152,13 +151,6 @@ def _recompute_schedule(team: Team, member: TeamMember) -> None:
     latest = max((updated_at for *_, updated_at in unfinished), default=None)
     if latest is None or latest < timezone.now() - RECOMPUTE_REQUEUE_AFTER:
         transaction.on_commit(lambda: recompute_enqueue(team_id=team.pk))
-
-
-def recompute_enqueue(*, team_id: int) -> None:
-    """Queue the team's next recompute turn (``interactive`` queue; without a broker, the background thread)."""
-    from apps.metrics.tasks import run_team_recompute  # the task module imports this one
-
-    task_enqueue_long(run_team_recompute, team_id, what=f"recompute of team {team_id}", lane=team_id, interactive=True)
 
 
 def team_recompute_turn(*, team_id: int) -> bool:

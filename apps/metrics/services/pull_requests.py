@@ -1,18 +1,17 @@
-"""The webhook write path: each ``pull_request`` or ``pull_request_review`` delivery becomes one of these calls.
+"""The one write path of PR data: a batch of ``PullRequestChange`` values, whatever road they came by.
 
-A call applies its event in one transaction that holds the PR's row lock from the moment the PR is found or
-created, so two workers handling events of the same PR serialize and the last one recomputes from everything both
-wrote. Inside ``events_batched()`` (a worker's drain batch, one transaction) the calls are only recorded, and the
-block's end writes them together: the same rules applied to the same events in the same order, in a fixed number
-of statements for the whole batch rather than per event. Either way the number of queries does not depend on how
-many reviews or events a PR already has.
+Webhook processing passes the changes its PR handlers returned (one delivery's, or a whole drain batch's in one
+transaction); the history import passes a page of fetched PRs with their reviews and timelines. Both are applied
+by ``_team_write``: one transaction that holds the row lock of every PR of the batch from the moment it is found
+or created, so two workers writing the same PR serialize and the last one recomputes from everything both wrote.
+The changes are applied in their order (a PR unknown so far is created from its first change), by the same rules
+whatever the road, in a fixed number of statements for the whole batch: the number of queries depends neither on
+the batch's size nor on how many reviews or events a PR already has.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -36,12 +35,14 @@ from apps.teams.models import Team
 
 
 @dataclass(frozen=True, slots=True)
-class _Event:
-    """One handler call: a PR snapshot, with the timeline entries of its action or the review it carries."""
+class PullRequestChange:
+    """What one delivery or one imported PR says about a team's PR: a snapshot, the timeline entries of its
+    action (or the imported timeline), and the reviews it carries (one for a review delivery, all for an import)."""
 
+    team: Team
     snapshot: PullRequestSnapshot
     timeline: tuple[TimelineEntry, ...] = ()
-    review: ReviewSnapshot | None = None
+    reviews: tuple[ReviewSnapshot, ...] = ()
 
 
 @dataclass(slots=True)
@@ -50,95 +51,58 @@ class _Written:
     reviews: dict[int, PRReview]  # by github_review_id
 
 
-_recorded: ContextVar[list[tuple[Team, _Event]] | None] = ContextVar("metrics_events_recorded", default=None)
-
-
-@contextmanager
-def events_batched() -> Iterator[None]:
-    """Record the upserts made inside and write them together when the block ends without an error.
-
-    For a caller that already holds a transaction around many events (a drain batch): per batch, one read of
-    its people, one locking read of its PRs, one read and one write of its reviews and events, one recompute.
-    Calls inside return None, since nothing is written yet; an error inside writes nothing.
-    """
-    recorded: list[tuple[Team, _Event]] = []
-    token = _recorded.set(recorded)
-    try:
-        yield
-    finally:
-        _recorded.reset(token)
-    _write(recorded)
-
-
-def events_write_recorded() -> None:
-    """Inside ``events_batched``, write the events recorded so far now: a metrics write that is not an event
-    upsert (a repository rename) calls this first, so writes still happen in the order of the deliveries."""
-    recorded = _recorded.get()
-    if recorded:
-        _write(list(recorded))
-        recorded.clear()
-
-
-def _write(recorded: Sequence[tuple[Team, _Event]]) -> None:
-    by_team: dict[int, tuple[Team, list[_Event]]] = {}
-    for team, event in recorded:
-        by_team.setdefault(team.pk, (team, []))[1].append(event)
-    for _, (team, events) in sorted(by_team.items(), key=lambda item: item[0]):  # one lock order for every worker
-        _events_write(team, events)
+def pull_requests_write(*, changes: Sequence[PullRequestChange]) -> None:
+    """Apply a batch of changes, team by team in primary-key order (one lock order for every worker)."""
+    by_team: dict[int, tuple[Team, list[PullRequestChange]]] = {}
+    for change in changes:
+        by_team.setdefault(change.team.pk, (change.team, []))[1].append(change)
+    for _, (team, team_changes) in sorted(by_team.items(), key=lambda item: item[0]):
+        _team_write(team, team_changes)
 
 
 def pull_request_upsert(
     *, team: Team, snapshot: PullRequestSnapshot, timeline: Sequence[TimelineEntry] = ()
-) -> PullRequest | None:
-    """Store a PR snapshot (unless a newer one is stored), record its timeline entries, recompute its metrics.
+) -> PullRequest:
+    """Write one PR snapshot (a batch of one change) and return the PR.
 
-    An older snapshot still contributes its timeline entries and the ones it proves by itself, because events
-    arrive in any order and each is a true fact of the PR's history. Returns the PR (None inside
-    ``events_batched``).
+    An older snapshot than the stored one still contributes its timeline entries and the ones it proves by
+    itself, because events arrive in any order and each is a true fact of the PR's history.
     """
-    event = _Event(snapshot, tuple(timeline))
-    recorded = _recorded.get()
-    if recorded is not None:
-        recorded.append((team, event))
-        return None
-    return _events_write(team, [event]).prs[snapshot.github_pr_id]
+    return _team_write(team, [PullRequestChange(team, snapshot, tuple(timeline))]).prs[snapshot.github_pr_id]
 
 
-def review_upsert(*, team: Team, pull_request: PullRequestSnapshot, review: ReviewSnapshot) -> PRReview | None:
-    """Store a review (creating its PR from the review payload's snapshot when the PR is not known yet).
+def review_upsert(*, team: Team, pull_request: PullRequestSnapshot, review: ReviewSnapshot) -> PRReview:
+    """Write one review (a batch of one change, creating its PR from the review payload's snapshot when the PR is
+    not known yet) and return it with its response time.
 
     GitHub's ``pull_request_review`` payload carries the PR as it was then, so it is applied like any snapshot.
-    Returns the review with its response time (None inside ``events_batched``).
     """
-    event = _Event(pull_request, review=review)
-    recorded = _recorded.get()
-    if recorded is not None:
-        recorded.append((team, event))
-        return None
-    return _events_write(team, [event]).reviews[review.github_review_id]
+    return _team_write(team, [PullRequestChange(team, pull_request, reviews=(review,))]).reviews[
+        review.github_review_id
+    ]
 
 
-def _events_write(team: Team, events: Sequence[_Event]) -> _Written:
-    """Apply one team's events in their order: exactly what one call per event gives, in a fixed number of
+def _team_write(team: Team, changes: Sequence[PullRequestChange]) -> _Written:
+    """Apply one team's changes in their order: exactly what one call per change gives, in a fixed number of
     statements (the snapshots of one PR are applied in arrival order, so same-second ties merge as they would)."""
-    # savepoint=False: inside a worker's transaction an error here rolls the whole batch back anyway,
-    # so a savepoint would only cost two round trips.
+    # savepoint=False: inside a worker's or the import's transaction an error here rolls the whole batch back
+    # anyway, so a savepoint would only cost two round trips.
     with transaction.atomic(savepoint=False):
         people = []
-        for event in events:
-            people += people_of(event.snapshot, [event.review] if event.review else (), event.timeline)
+        for change in changes:
+            people += people_of(change.snapshot, change.reviews, change.timeline)
         members = team_members_bulk_upsert(team=team, people=people)
-        prs = _pull_requests_lock(team, [event.snapshot for event in events], members)
+        prs = _pull_requests_lock(team, [change.snapshot for change in changes], members)
         changed = False
         rows = []
-        for event in events:
-            pr = prs[event.snapshot.github_pr_id]
-            if snapshot_tie_unsure(pr, event.snapshot):
-                _ask_github_after_commit(team, event.snapshot)
-            changed |= snapshot_apply(pr, event.snapshot, members)
-            rows += event_rows(pr, [*snapshot_entries(event.snapshot), *event.timeline], members)
+        for change in changes:
+            pr = prs[change.snapshot.github_pr_id]
+            if snapshot_tie_unsure(pr, change.snapshot):
+                _ask_github_after_commit(team, change.snapshot)
+            changed |= snapshot_apply(pr, change.snapshot, members)
+            rows += event_rows(pr, [*snapshot_entries(change.snapshot), *change.timeline], members)
         reviews = reviews_store(
-            team, [(prs[e.snapshot.github_pr_id], e.review) for e in events if e.review is not None], members
+            team, [(prs[c.snapshot.github_pr_id], review) for c in changes for review in c.reviews], members
         )
         response = metrics_apply(list(prs.values()), also_save=SNAPSHOT_FIELDS if changed else (), new_events=rows)
     for github_review_id, row in reviews.items():

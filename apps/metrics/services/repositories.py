@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from apps.metrics.models import PullRequest
-from apps.metrics.services.pull_requests import events_write_recorded
 
 
 def pull_requests_rename_repository(
@@ -16,10 +15,7 @@ def pull_requests_rename_repository(
 
     ``team_ids``, the teams that track or tracked the repository (the only ones with its PRs), makes the read an
     exact lookup of ``(team, github_repo_id)`` per team on ``pr_team_repo_name_idx``; without them no index
-    starts with the repository id and the whole index is read, across every team.
-
-    Inside a drain batch the PR events of earlier deliveries are written first, so their PRs are renamed too."""
-    events_write_recorded()
+    starts with the repository id and the whole index is read, across every team."""
     pull_requests = PullRequest.objects.filter(github_repo_id=github_repo_id)
     if team_ids is not None:
         pull_requests = pull_requests.filter(team_id__in=sorted(set(team_ids)))

@@ -24,7 +24,8 @@ class PersonFactory(factory.Factory):
     github_id = factory.Sequence(lambda n: 1000 + n)
     login = factory.LazyAttribute(lambda p: f"dev{p.github_id}")
     avatar_url = factory.LazyAttribute(lambda p: f"https://avatars.example.com/u/{p.github_id}")
-    is_bot = False
+    # Decided by github_app's one rule (``is_bot_account``) when the mapping builds a person: a ``[bot]`` login is one.
+    is_bot = factory.LazyAttribute(lambda p: p.login.lower().endswith("[bot]"))
     name = ""
 
 

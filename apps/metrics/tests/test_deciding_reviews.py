@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from apps.metrics.models import PREvent, PRReview, PullRequest, PullRequestState, TeamMember
-from apps.metrics.services import events_batched, pull_request_upsert, pull_requests_recompute, review_upsert
+from apps.metrics.services import pull_request_upsert, pull_requests_recompute, review_upsert
 from apps.metrics.tests.factories import ReviewFactory, at, entry
 from apps.metrics.tests.test_replay_property import ALICE, AUTHOR, BOB, BOT, by_definition, snap, stored_metrics
 from apps.metrics.types import TimelineKind as K
@@ -60,11 +60,10 @@ def check(team: Team) -> None:
 @given(
     reviews=st.lists(review_draws, min_size=1, max_size=14),
     merged_at=st.sampled_from([None, 3, 5, 7]),
-    batched=st.booleans(),
     mark_bot=st.booleans(),
 )
 def test_metrics_from_the_deciding_reviews_equal_the_metrics_of_every_review(
-    reviews: list[tuple[Any, str, float | None]], merged_at: int | None, batched: bool, mark_bot: bool
+    reviews: list[tuple[Any, str, float | None]], merged_at: int | None, mark_bot: bool
 ) -> None:
     with transaction.atomic():
         team = Team.objects.create(name="Deciding", slug="deciding")
@@ -81,11 +80,7 @@ def test_metrics_from_the_deciding_reviews_equal_the_metrics_of_every_review(
                 state=state,
                 submitted_at=at(hours) if hours is not None and state != "pending" else None,
             )
-            if batched:
-                with events_batched():
-                    review_upsert(team=team, pull_request=opened, review=review)
-            else:
-                review_upsert(team=team, pull_request=opened, review=review)
+            review_upsert(team=team, pull_request=opened, review=review)
             check(team)
         if mark_bot:  # a reviewer who stops counting (what the admin's recompute runs): no response time left
             TeamMember.objects.for_team(team).filter(github_id=ALICE.github_id).update(is_bot=True)

@@ -10,7 +10,13 @@ import pytest
 from django.db import connection
 
 from apps.metrics.selectors import DashboardFilters, team_reviewer_load
-from apps.metrics.services import events_batched, pull_request_upsert, pull_requests_import, review_upsert
+from apps.metrics.services import (
+    PullRequestChange,
+    pull_request_upsert,
+    pull_requests_import,
+    pull_requests_write,
+    review_upsert,
+)
 from apps.metrics.tests.factories import PersonFactory, ReviewFactory, SnapshotFactory, at, entry
 from apps.metrics.types import TimelineKind
 
@@ -87,11 +93,13 @@ def test_a_review_event_costs_a_pr_with_600_reviews_what_it_costs_a_pr_with_30(t
     for history in (30, 600):
         closed = {"state": "closed", "merged": True, "closed_at": at(1.1), "merged_at": at(1.1), "updated_at": at(1.1)}
         snap = SnapshotFactory(**(closed if merged else {}))
-        with events_batched():
-            for i in range(history):
-                state = "APPROVED" if i % 3 == 0 else "COMMENTED"
-                review = ReviewFactory(reviewer=reviewers[i % 5], state=state, submitted_at=at(1 + i / 100))
-                review_upsert(team=team, pull_request=snap, review=review)
+        reviews = [
+            ReviewFactory(
+                reviewer=reviewers[i % 5], state="APPROVED" if i % 3 == 0 else "COMMENTED", submitted_at=at(1 + i / 100)
+            )
+            for i in range(history)
+        ]
+        pull_requests_write(changes=[PullRequestChange(team, snap, reviews=(review,)) for review in reviews])
         review_upsert(team=team, pull_request=snap, review=ReviewFactory(submitted_at=at(10)))  # warm up
         latest = ReviewFactory(reviewer=reviewers[2], state="CHANGES_REQUESTED", submitted_at=at(11))
         with database_work() as done:

@@ -1,7 +1,7 @@
 """GitHub delivers events in any order and sometimes twice; the stored result must not depend on that.
 
-Each history below is one PR's life as the calls a webhook handler makes. Hypothesis replays it shuffled and
-with duplicates, one call at a time or cut into batches as a worker's drain writes them (``events_batched``),
+Each history below is one PR's life as the changes webhook handlers return. Hypothesis replays it shuffled and
+with duplicates, one change at a time or cut into batches as a worker's drain writes them (``pull_requests_write``),
 and the rows and metrics must equal those of an in-order replay, and what a recompute from scratch gives.
 """
 
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from apps.metrics.models import PREvent, PRReview, PullRequest, TeamMember
 from apps.metrics.rules import EventFact, PullRequestFacts, ReviewFact, pull_request_metrics
-from apps.metrics.services import events_batched, pull_request_upsert, review_upsert, team_metrics_recompute
+from apps.metrics.services import PullRequestChange, pull_requests_write, team_metrics_recompute
 from apps.metrics.services.recompute import METRIC_FIELDS
 from apps.metrics.tests.factories import PersonFactory, ReviewFactory, SnapshotFactory, at, entry
 from apps.metrics.types import TimelineKind as K
@@ -28,7 +28,7 @@ AUTHOR = PersonFactory(github_id=1, login="ada")
 ALICE = PersonFactory(github_id=2, login="alice")
 BOB = PersonFactory(github_id=3, login="bob")
 BOT = PersonFactory(github_id=4, login="review-bot[bot]", is_bot=True)
-Call = Callable[[Team], Any]
+Call = Callable[[Team], PullRequestChange]
 H = 3600  # seconds in an hour
 
 
@@ -38,13 +38,13 @@ def snap(hours: float, **kwargs) -> Any:
 
 
 def upsert(snapshot, *timeline) -> Call:
-    return lambda team: pull_request_upsert(team=team, snapshot=snapshot, timeline=list(timeline))
+    return lambda team: PullRequestChange(team, snapshot, timeline=tuple(timeline))
 
 
 def review(snapshot, review_id: int, reviewer, state: str, hours: float | None) -> Call:
     submitted = at(hours) if hours is not None else None
     r = ReviewFactory(github_review_id=review_id, reviewer=reviewer, state=state, submitted_at=submitted)
-    return lambda team: review_upsert(team=team, pull_request=snapshot, review=r)
+    return lambda team: PullRequestChange(team, snapshot, reviews=(r,))
 
 
 def merged_after_draft_history() -> list[Call]:
@@ -172,7 +172,7 @@ def replay(calls: list[Call]) -> dict[str, Any]:
     with transaction.atomic():
         team = Team.objects.create(name="Replay", slug="replay")
         for call in calls:
-            call(team)
+            pull_requests_write(changes=[call(team)])
         state = stored_state(team)
         transaction.set_rollback(True)
     return state
@@ -187,9 +187,7 @@ def replay_batched(calls: list[Call], cuts: list[int], *, from_scratch: bool = F
     with transaction.atomic():
         team = Team.objects.create(name="Replay", slug="replay")
         for start, end in itertools.pairwise(bounds):
-            with events_batched():
-                for call in calls[start:end]:
-                    assert call(team) is None  # nothing is written before the batch ends
+            pull_requests_write(changes=[call(team) for call in calls[start:end]])
         assert stored_metrics(team) == by_definition(team)
         if from_scratch:
             blank = {

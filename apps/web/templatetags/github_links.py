@@ -10,8 +10,13 @@ from apps.metrics.models import PullRequest
 register = template.Library()
 
 
+def pull_request_url(*, repository: str, number: int) -> str:
+    """A PR's page, ``{GITHUB_WEB_URL}/{owner}/{repo}/pull/{number}`` (its ``html_url``), built from what is
+    stored: the repository's name follows renames, and GitHub redirects an old name anyway. The one place the
+    link is built, for the pages' links and the CSV exports alike."""
+    return f"{settings.GITHUB_WEB_URL.rstrip('/')}/{repository}/pull/{number}"
+
+
 @register.filter
 def github_pr_url(pr: PullRequest) -> str:
-    """The PR's page, ``{GITHUB_WEB_URL}/{owner}/{repo}/pull/{number}`` (its ``html_url``), built from what is
-    stored: ``github_repo`` follows renames, and GitHub redirects an old name anyway."""
-    return f"{settings.GITHUB_WEB_URL.rstrip('/')}/{pr.github_repo}/pull/{pr.number}"
+    return pull_request_url(repository=pr.github_repo, number=pr.number)
