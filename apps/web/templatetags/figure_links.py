@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
-from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
 from django import template
 from django.urls import reverse
-from django.utils.safestring import SafeString, mark_safe
 
 from apps.metrics.rules import duration_text
-from apps.metrics.selectors import ReviewerLoad, WeekPoint
 from apps.metrics.selectors.scope import DashboardFilters
 
 register = template.Library()
@@ -44,8 +40,6 @@ def figure_url(
     links = context.render_context.get(LINKS)
     if links is None:
         links = context.render_context[LINKS] = {"?": urlencode(filter_params(context["filters"]))}
-    if key not in links:
-        links[key] = reverse("metrics:figure", kwargs={"team_slug": context["team"].slug, "key": key})
     extra = {}
     if p is not None:
         extra["p"] = str(p)
@@ -53,72 +47,33 @@ def figure_url(
         extra["week"] = week.isoformat()
     if member is not None:
         extra["member"] = str(member)
-    return f"{links[key]}?{links['?']}" + (f"&{urlencode(extra)}" if extra else "")
+    return f"{_figure_path(context, key)}?{links['?']}" + (f"&{urlencode(extra)}" if extra else "")
 
 
 LINKS = "figure_links"
 
 
-# The weekly table and reviewer load are the dashboard's long lists (157 weeks over three years, one row per
-# reviewer): each row is formatted here in one pass, where the template's tags and filters cost about as much as
-# the rest of the page together. Values are escaped with ``html.escape`` (what ``format_html`` applies, without
-# its per-argument checks for lazy and safe strings). The markup is the template's, cell for cell.
-WEEK_ROW = (
-    '<tr><td>{week}{partial}</td>\n    <td><a class="figure" data-figure="week-merged-{day}" href="{merged_url}">'
-    '{merged}</a></td>\n    <td><a class="figure" data-figure="week-cycle-{day}" href="{cycle_url}">{cycle}</a></td>'
-    "</tr>"
-)
-REVIEWER_ROW = (
-    '<tr><td>{login}</td>\n    <td><a class="figure" data-figure="reviews-given-{pk}" href="{reviews_url}">{reviews}'
-    '</a></td>\n    <td><a class="figure" data-figure="response-{pk}" href="{response_url}">{response}</a>{responses}'
-    '</td>\n    <td><a class="figure" data-figure="open-requests-{pk}" href="{open_url}">{open}</a></td></tr>'
-)
-PARTIAL = ' <span class="muted">(partial week)</span>'
+def _figure_path(context: Any, key: str) -> str:
+    """``/a/<team>/metrics/figures/<key>/``, looked up once per render and key."""
+    paths = context.render_context.setdefault(PATHS, {})
+    if key not in paths:
+        paths[key] = reverse("metrics:figure", kwargs={"team_slug": context["team"].slug, "key": key})
+    return paths[key]
+
+
+PATHS = "figure_paths"
 
 
 @register.simple_tag(takes_context=True)
-def week_rows(context: Any, trends: Sequence[WeekPoint]) -> SafeString:
-    """The rows of the weekly table: the week, its merged PRs and its median cycle time, each linked to its PRs.
-    The median in ``duration_text``'s words, as the cards and the lists show every duration."""
-
-    def row(point: WeekPoint) -> str:
-        return WEEK_ROW.format(
-            week=point.week.strftime("%b %d"),
-            partial=PARTIAL if point.partial else "",
-            day=point.week.isoformat(),
-            merged_url=escape(figure_url(context, "week-merged", week=point.week)),
-            merged=point.merged,
-            cycle_url=escape(figure_url(context, "week-cycle", week=point.week)),
-            cycle=duration_text(point.cycle_p50_seconds),
-        )
-
-    return mark_safe("".join(row(point) for point in trends))  # noqa: S308 — every value above is escaped
+def definition_url(context: Any, key: str) -> str:
+    """The definitions page at ``key``'s entry; the page's path is looked up once per render, as figure_url's."""
+    links = context.render_context.setdefault(DEFINITIONS, {})
+    if "path" not in links:
+        links["path"] = reverse("metrics:definitions", kwargs={"team_slug": context["team"].slug})
+    return f"{links['path']}#{key}"
 
 
-@register.simple_tag(takes_context=True)
-def reviewer_rows(context: Any, reviewers: Sequence[ReviewerLoad]) -> SafeString:
-    """The rows of reviewer load: reviews given, median response and open requests, each linked to its PRs."""
-
-    def row(r: ReviewerLoad) -> str:
-        pk = r.member.pk
-        return REVIEWER_ROW.format(
-            login=escape(r.member.github_username),
-            pk=pk,
-            reviews_url=escape(figure_url(context, "reviews-given", member=pk)),
-            reviews=r.reviews,
-            response_url=escape(figure_url(context, "response", p=50, member=pk)),
-            response=duration_text(r.response_p50),
-            responses=f' <span class="muted">({r.responses} PRs)</span>' if r.responses else "",
-            open_url=escape(figure_url(context, "open-requests", member=pk)),
-            open=r.open_requests,
-        )
-
-    return mark_safe("".join(row(r) for r in reviewers))  # noqa: S308 — every value above is escaped
-
-
-@register.simple_tag(takes_context=True)
-def definition_url(context: dict[str, Any], key: str) -> str:
-    return reverse("metrics:definitions", kwargs={"team_slug": context["team"].slug}) + f"#{key}"
+DEFINITIONS = "definition_links"
 
 
 # How a change reads for each headline figure: the words for down and up, and which of the two is better (None:
@@ -139,30 +94,31 @@ def _amount(kind: str, value: float) -> str:
     return f"{value:.0f}"
 
 
-@register.simple_tag(takes_context=True)
+@register.inclusion_tag("metrics/_compare.html", takes_context=True)
 def compare(
     context: Any, key: str, current: float | None, previous: float | None, kind: str, p: int | None = None
-) -> SafeString:
+) -> dict[str, Any]:
     """A headline figure beside the previous period of the same length: the direction, how much, the previous
     value linked to its own PR list, and in words whether it is better ("▼ 2.1 h vs previous 30 days — faster")."""
     before = context["previous"]
     params = filter_params(before.filters) | ({"p": str(p)} if p is not None else {})
-    url = reverse("metrics:figure", kwargs={"team_slug": context["team"].slug, "key": key}) + f"?{urlencode(params)}"
-    shown = "—" if previous is None else _amount(kind, previous)
-    name = f"previous-{key}" + (f"-p{p}" if p is not None else "")
-    link = (
-        f'<a class="figure" data-figure="{escape(name)}" href="{escape(url)}">previous {before.days} days: {shown}</a>'
-    )
+    shown = {
+        "name": f"previous-{key}" + (f"-p{p}" if p is not None else ""),
+        "url": f"{_figure_path(context, key)}?{urlencode(params)}",
+        "days": before.days,
+        "previous": "—" if previous is None else _amount(kind, previous),
+    }
     if current is None or previous is None:
-        return mark_safe(f'<div class="compare muted">{link}</div>')  # noqa: S308 — escaped above
+        return shown
     down, up, better = CHANGE_WORDS[kind]
     change = current - previous
     rounded = _amount(kind, abs(change))
     if change == 0 or rounded in ("0", "0%", "0 min"):
-        return mark_safe(f'<div class="compare muted">= same as {link}</div>')  # noqa: S308 — escaped above
+        return shown | {"same": True}
     going = "down" if change < 0 else "up"
-    tone = "" if better is None else (" better" if going == better else " worse")
-    words = down if going == "down" else up
-    arrow = "▼" if going == "down" else "▲"
-    text = f'{arrow} {escape(rounded)} vs {link} — <span class="verdict{tone}">{words}</span>'
-    return mark_safe(f'<div class="compare">{text}</div>')  # noqa: S308 — escaped above
+    return shown | {
+        "going": going,
+        "amount": rounded,
+        "words": down if going == "down" else up,
+        "tone": "" if better is None else ("better" if going == better else "worse"),
+    }
