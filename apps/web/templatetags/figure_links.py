@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
 from django import template
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 
 from apps.metrics.rules import duration_text
+from apps.metrics.selectors import ReviewerLoad, WeekPoint
 from apps.metrics.selectors.scope import DashboardFilters
 
 register = template.Library()
@@ -62,6 +66,63 @@ def _figure_path(context: Any, key: str) -> str:
 
 
 PATHS = "figure_paths"
+
+
+# The weekly table and reviewer load are the dashboard's long lists (157 weeks over three years, one row per
+# reviewer): each row is formatted here in one pass, where the template's tags and filters cost about as much as
+# the rest of the page together. Values are escaped with ``html.escape`` (what ``format_html`` applies, without
+# its per-argument checks for lazy and safe strings). The markup is the template's, cell for cell.
+WEEK_ROW = (
+    '<tr><td>{week}{partial}</td>\n    <td><a class="figure" data-figure="week-merged-{day}" href="{merged_url}">'
+    '{merged}</a></td>\n    <td><a class="figure" data-figure="week-cycle-{day}" href="{cycle_url}">{cycle}</a></td>'
+    "</tr>"
+)
+REVIEWER_ROW = (
+    '<tr><td>{login}</td>\n    <td><a class="figure" data-figure="reviews-given-{pk}" href="{reviews_url}">{reviews}'
+    '</a></td>\n    <td><a class="figure" data-figure="response-{pk}" href="{response_url}">{response}</a>{responses}'
+    '</td>\n    <td><a class="figure" data-figure="open-requests-{pk}" href="{open_url}">{open}</a></td></tr>'
+)
+PARTIAL = ' <span class="muted">(partial week)</span>'
+
+
+@register.simple_tag(takes_context=True)
+def week_rows(context: Any, trends: Sequence[WeekPoint]) -> SafeString:
+    """The rows of the weekly table: the week, its merged PRs and its median cycle time, each linked to its PRs.
+    The median in ``duration_text``'s words, as the cards and the lists show every duration."""
+
+    def row(point: WeekPoint) -> str:
+        return WEEK_ROW.format(
+            week=point.week.strftime("%b %d"),
+            partial=PARTIAL if point.partial else "",
+            day=point.week.isoformat(),
+            merged_url=escape(figure_url(context, "week-merged", week=point.week)),
+            merged=point.merged,
+            cycle_url=escape(figure_url(context, "week-cycle", week=point.week)),
+            cycle=duration_text(point.cycle_p50_seconds),
+        )
+
+    return mark_safe("".join(row(point) for point in trends))  # noqa: S308 — every value above is escaped
+
+
+@register.simple_tag(takes_context=True)
+def reviewer_rows(context: Any, reviewers: Sequence[ReviewerLoad]) -> SafeString:
+    """The rows of reviewer load: reviews given, median response and open requests, each linked to its PRs."""
+
+    def row(r: ReviewerLoad) -> str:
+        pk = r.member.pk
+        return REVIEWER_ROW.format(
+            login=escape(r.member.github_username),
+            pk=pk,
+            reviews_url=escape(figure_url(context, "reviews-given", member=pk)),
+            reviews=r.reviews,
+            response_url=escape(figure_url(context, "response", p=50, member=pk)),
+            response=duration_text(r.response_p50),
+            responses=f' <span class="muted">({r.responses} PRs)</span>' if r.responses else "",
+            open_url=escape(figure_url(context, "open-requests", member=pk)),
+            open=r.open_requests,
+        )
+
+    return mark_safe("".join(row(r) for r in reviewers))  # noqa: S308 — every value above is escaped
 
 
 @register.simple_tag(takes_context=True)
