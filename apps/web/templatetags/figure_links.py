@@ -59,7 +59,7 @@ LINKS = "figure_links"
 
 def _figure_path(context: Any, key: str) -> str:
     """``/a/<team>/metrics/figures/<key>/``, looked up once per render and key."""
-    paths = context.render_context.setdefault(PATHS, {})
+    paths: dict[str, str] = context.render_context.setdefault(PATHS, {})
     if key not in paths:
         paths[key] = reverse("metrics:figure", kwargs={"team_slug": context["team"].slug, "key": key})
     return paths[key]
@@ -128,7 +128,7 @@ def reviewer_rows(context: Any, reviewers: Sequence[ReviewerLoad]) -> SafeString
 @register.simple_tag(takes_context=True)
 def definition_url(context: Any, key: str) -> str:
     """The definitions page at ``key``'s entry; the page's path is looked up once per render, as figure_url's."""
-    links = context.render_context.setdefault(DEFINITIONS, {})
+    links: dict[str, str] = context.render_context.setdefault(DEFINITIONS, {})
     if "path" not in links:
         links["path"] = reverse("metrics:definitions", kwargs={"team_slug": context["team"].slug})
     return f"{links['path']}#{key}"
