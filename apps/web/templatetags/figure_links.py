@@ -44,8 +44,6 @@ def figure_url(
     links = context.render_context.get(LINKS)
     if links is None:
         links = context.render_context[LINKS] = {"?": urlencode(filter_params(context["filters"]))}
-    if key not in links:
-        links[key] = reverse("metrics:figure", kwargs={"team_slug": context["team"].slug, "key": key})
     extra = {}
     if p is not None:
         extra["p"] = str(p)
@@ -53,10 +51,21 @@ def figure_url(
         extra["week"] = week.isoformat()
     if member is not None:
         extra["member"] = str(member)
-    return f"{links[key]}?{links['?']}" + (f"&{urlencode(extra)}" if extra else "")
+    return f"{_figure_path(context, key)}?{links['?']}" + (f"&{urlencode(extra)}" if extra else "")
 
 
 LINKS = "figure_links"
+
+
+def _figure_path(context: Any, key: str) -> str:
+    """``/a/<team>/metrics/figures/<key>/``, looked up once per render and key."""
+    paths: dict[str, str] = context.render_context.setdefault(PATHS, {})
+    if key not in paths:
+        paths[key] = reverse("metrics:figure", kwargs={"team_slug": context["team"].slug, "key": key})
+    return paths[key]
+
+
+PATHS = "figure_paths"
 
 
 # The weekly table and reviewer load are the dashboard's long lists (157 weeks over three years, one row per
@@ -117,8 +126,15 @@ def reviewer_rows(context: Any, reviewers: Sequence[ReviewerLoad]) -> SafeString
 
 
 @register.simple_tag(takes_context=True)
-def definition_url(context: dict[str, Any], key: str) -> str:
-    return reverse("metrics:definitions", kwargs={"team_slug": context["team"].slug}) + f"#{key}"
+def definition_url(context: Any, key: str) -> str:
+    """The definitions page at ``key``'s entry; the page's path is looked up once per render, as figure_url's."""
+    links: dict[str, str] = context.render_context.setdefault(DEFINITIONS, {})
+    if "path" not in links:
+        links["path"] = reverse("metrics:definitions", kwargs={"team_slug": context["team"].slug})
+    return f"{links['path']}#{key}"
+
+
+DEFINITIONS = "definition_links"
 
 
 # How a change reads for each headline figure: the words for down and up, and which of the two is better (None:
@@ -139,30 +155,31 @@ def _amount(kind: str, value: float) -> str:
     return f"{value:.0f}"
 
 
-@register.simple_tag(takes_context=True)
+@register.inclusion_tag("metrics/_compare.html", takes_context=True)
 def compare(
     context: Any, key: str, current: float | None, previous: float | None, kind: str, p: int | None = None
-) -> SafeString:
+) -> dict[str, Any]:
     """A headline figure beside the previous period of the same length: the direction, how much, the previous
     value linked to its own PR list, and in words whether it is better ("▼ 2.1 h vs previous 30 days — faster")."""
     before = context["previous"]
     params = filter_params(before.filters) | ({"p": str(p)} if p is not None else {})
-    url = reverse("metrics:figure", kwargs={"team_slug": context["team"].slug, "key": key}) + f"?{urlencode(params)}"
-    shown = "—" if previous is None else _amount(kind, previous)
-    name = f"previous-{key}" + (f"-p{p}" if p is not None else "")
-    link = (
-        f'<a class="figure" data-figure="{escape(name)}" href="{escape(url)}">previous {before.days} days: {shown}</a>'
-    )
+    shown = {
+        "name": f"previous-{key}" + (f"-p{p}" if p is not None else ""),
+        "url": f"{_figure_path(context, key)}?{urlencode(params)}",
+        "days": before.days,
+        "previous": "—" if previous is None else _amount(kind, previous),
+    }
     if current is None or previous is None:
-        return mark_safe(f'<div class="compare muted">{link}</div>')  # noqa: S308 — escaped above
+        return shown
     down, up, better = CHANGE_WORDS[kind]
     change = current - previous
     rounded = _amount(kind, abs(change))
     if change == 0 or rounded in ("0", "0%", "0 min"):
-        return mark_safe(f'<div class="compare muted">= same as {link}</div>')  # noqa: S308 — escaped above
+        return shown | {"same": True}
     going = "down" if change < 0 else "up"
-    tone = "" if better is None else (" better" if going == better else " worse")
-    words = down if going == "down" else up
-    arrow = "▼" if going == "down" else "▲"
-    text = f'{arrow} {escape(rounded)} vs {link} — <span class="verdict{tone}">{words}</span>'
-    return mark_safe(f'<div class="compare">{text}</div>')  # noqa: S308 — escaped above
+    return shown | {
+        "going": going,
+        "amount": rounded,
+        "words": down if going == "down" else up,
+        "tone": "" if better is None else ("better" if going == better else "worse"),
+    }

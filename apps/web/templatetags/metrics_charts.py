@@ -11,7 +11,7 @@ from html import escape
 from typing import Any
 
 from django import template
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from apps.metrics.rules import duration_text
@@ -163,32 +163,17 @@ BREAKDOWN = (
 )
 
 
-@register.simple_tag
-def breakdown_bar(parts: dict[str, float]) -> SafeString:
+@register.inclusion_tag("metrics/_breakdown_bar.html")
+def breakdown_bar(parts: dict[str, float]) -> dict[str, Any]:
     """A stacked bar of the four phases; widths are shares of their sum, so the bar is the whole cycle time."""
     total = sum(parts.values()) or 1
-    shares = [parts[key] / total * 100 for key, _, _ in BREAKDOWN]
-    starts = [sum(shares[:i]) for i in range(len(shares))]
-    # An SVG of rects rather than styled spans: sizes as attributes, so no inline style the CSP would refuse.
-    segments = format_html_join(
-        "",
-        '<rect class="seg {}" x="{}" width="{}" height="1"><title>{}: {}</title></rect>',
-        (
-            (css, f"{start:.2f}", f"{share:.2f}", label, duration_text(parts[key]))
-            for (key, label, css), start, share in zip(BREAKDOWN, starts, shares, strict=True)
-        ),
-    )
-    legend = format_html_join(
-        "",
-        '<li><span class="swatch {}"></span>{} <strong>{}</strong></li>',
-        ((css, label, duration_text(parts[key])) for key, label, css in BREAKDOWN),
-    )
-    return format_html(
-        '<svg class="breakdown" viewBox="0 0 100 1" preserveAspectRatio="none" role="img" aria-label="Cycle time'
-        ' breakdown">{}</svg><ul class="legend">{}</ul>',
-        segments,
-        legend,
-    )
+    segments, start = [], 0.0
+    for key, label, css in BREAKDOWN:
+        share = parts[key] / total * 100
+        segments.append({"css": css, "label": label, "start": f"{start:.2f}", "share": f"{share:.2f}",
+                         "duration": duration_text(parts[key])})  # fmt: skip
+        start += share
+    return {"segments": segments}
 
 
 @register.filter

@@ -34,12 +34,12 @@ def expected_figures(context) -> dict[str, tuple[int, float | None]]:
     }
     before = context["previous"]  # each card's previous period, linked to its own list
     found |= {
-        "previous-merged": (before.summary.merged, None),
-        "previous-without-review": (before.summary.merged_without_review, None),
-        "previous-reverts": (before.summary.reverts, None),
-        "previous-cycle-p50": (before.summary.cycle.count, before.summary.cycle.p50),
+        "previous-merged": (before.merged, None),
+        "previous-without-review": (before.merged_without_review, None),
+        "previous-reverts": (before.reverts, None),
+        "previous-cycle-p50": (before.cycle.count, before.cycle.p50),
         "previous-pickup-p50": (before.pickup.count, before.pickup.p50),
-        "previous-size-p50": (before.summary.size.count, before.summary.size.p50),
+        "previous-size-p50": (before.size.count, before.size.p50),
     }
     for point in context["trends"]:
         week = point.week.isoformat()
