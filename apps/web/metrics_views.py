@@ -35,7 +35,7 @@ from apps.metrics.selectors import (
     team_reviewer_load,
     team_weekly_trends,
 )
-from apps.metrics.selectors.comparison import team_previous_period
+from apps.metrics.selectors.comparison import previous_period
 from apps.metrics.services import team_member_mark_bot, team_member_set_visibility
 from apps.teams.decorators import TeamRequest, team_admin_required, team_member_required
 from apps.web.parallel_reads import read_in_parallel
@@ -132,7 +132,6 @@ def dashboard(request: TeamRequest) -> HttpResponse:
             "reviewers": lambda: team_reviewer_load(team=team, filters=filters),
             "trends": lambda: team_weekly_trends(team=team, filters=filters),
             "pickup": lambda: team_pickup(team=team, filters=filters),
-            "previous": lambda: team_previous_period(team=team, filters=filters),
         } | reads
     read = read_in_parallel(reads)
     context = {
@@ -151,10 +150,11 @@ def dashboard(request: TeamRequest) -> HttpResponse:
     }
     if repos:
         summary, page = read["summary_and_page"]
+        pickup, pickup_before = read["pickup"]
         context |= {
             "summary": summary,
-            "pickup": read["pickup"],
-            "previous": read["previous"],
+            "pickup": pickup,
+            "previous": previous_period(summary=summary, pickup=pickup_before),
             "trends": read["trends"],
             "reviewers": read["reviewers"],
             "page": page,

@@ -202,7 +202,10 @@ def panels(team: Team, client, period: tuple[date, date]) -> dict[str, Any]:
         s = team_flow_summary(team=team, filters=filters)
         seen["summary"] = (s.merged, s.merged_without_review, s.reverts, s.hotfixes, _percentiles(s.cycle),
                            _percentiles(s.size), s.breakdown, s.cycle_mean)  # fmt: skip
-        seen["pickup"] = _percentiles(team_pickup(team=team, filters=filters))
+        before = s.previous
+        seen["previous"] = (before.merged, before.merged_without_review, before.reverts, _percentiles(before.cycle),
+                            _percentiles(before.size))  # fmt: skip
+        seen["pickup"] = [_percentiles(p) for p in team_pickup(team=team, filters=filters)]
         weeks = team_weekly_trends(team=team, filters=filters)
         seen["weekly"] = [(w.week, w.merged, w.cycle_p50, w.partial) for w in weeks]
         seen["reviewer load"] = [

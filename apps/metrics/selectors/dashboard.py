@@ -7,11 +7,11 @@ members' PRs are left out; bot-authored PRs are left out unless asked for.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Sum, Value, When
 from django.utils import timezone
 
 from apps.metrics.models import PullRequest, TeamMember
@@ -19,12 +19,13 @@ from apps.metrics.selectors.percentiles import (
     DEFAULT_PS,
     Percentiles,
     aggregate_with_percentiles,
-    percentiles,
+    grouped_percentiles,
     ranged_percentiles,
 )
-from apps.metrics.selectors.scope import DashboardFilters, first_reviewed_in_period, merged_in_period
+from apps.metrics.selectors.scope import DashboardFilters, first_reviewed_in_period, in_window, merged_in_period
 from apps.teams.models import Team
 
+MEDIAN = (0.5,)
 BREAKDOWN_PARTS = ("draft_seconds", "pickup_seconds", "review_phase_seconds", "merge_wait_seconds")
 
 
@@ -40,10 +41,23 @@ class FlowSummary:
     # up to ``cycle_mean`` exactly: the page says it is the mean and shows that total beside the medians.
     breakdown: dict[str, float]
     cycle_mean: float | None
+    previous: PreviousMerges
 
     @property
     def without_review_share(self) -> float | None:
         return self.merged_without_review / self.merged if self.merged else None
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousMerges:
+    """What the headline cards compare of the PRs merged in the previous period of the same length."""
+
+    filters: DashboardFilters  # the previous period's: its figures' lists are read with these
+    merged: int
+    merged_without_review: int
+    reverts: int
+    cycle: Percentiles  # the median only, of how many values
+    size: Percentiles  # the median only
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,20 +69,39 @@ class WeekPoint:
     cycle_p50_seconds: float | None = None  # the same median, for the table (``duration_text``, as every duration)
 
 
+def previous_period_filters(filters: DashboardFilters) -> DashboardFilters:
+    """The days just before ``filters.start``, as many as the period has; every other filter unchanged."""
+    days = (filters.end - filters.start).days + 1
+    end = filters.start - timedelta(days=1)
+    return replace(filters, start=end - timedelta(days=days - 1), end=end)
+
+
 def team_flow_summary(*, team: Team, filters: DashboardFilters) -> FlowSummary:
     """Headline numbers of the PRs merged in the period: count, cycle time and size percentiles, flags and the time
-    breakdown. Pickup is another population (``team_pickup``), read on its own."""
-    merged = merged_in_period(team=team, filters=filters)
-    totals, merged_percentiles = aggregate_with_percentiles(
-        merged,
+    breakdown; and, in the same read, what the cards compare of the previous period of the same length (its medians,
+    merged count and flags), so the comparison costs the page no statement of its own. Pickup is another
+    population (``team_pickup``), read on its own."""
+    previous = previous_period_filters(filters)
+    now, before = in_window("merged_at", filters), in_window("merged_at", previous)
+    size = F("additions") + F("deletions")
+    totals, found = aggregate_with_percentiles(
+        merged_in_period(team=team, filters=replace(filters, start=previous.start)),
         aggregates={
-            "merged": Count("pk"),
-            "without_review": Count("pk", filter=Q(merged_without_review=True)),
-            "reverts": Count("pk", filter=Q(is_revert=True)),
-            "hotfixes": Count("pk", filter=Q(is_hotfix=True)),
-            **{part: Sum(part) for part in BREAKDOWN_PARTS},
+            "merged": Count("pk", filter=now),
+            "without_review": Count("pk", filter=now & Q(merged_without_review=True)),
+            "reverts": Count("pk", filter=now & Q(is_revert=True)),
+            "hotfixes": Count("pk", filter=now & Q(is_hotfix=True)),
+            **{part: Sum(part, filter=now) for part in BREAKDOWN_PARTS},
+            "before_merged": Count("pk", filter=before),
+            "before_without_review": Count("pk", filter=before & Q(merged_without_review=True)),
+            "before_reverts": Count("pk", filter=before & Q(is_revert=True)),
         },
-        values={"cycle": ("cycle_time_seconds", DEFAULT_PS), "size": (F("additions") + F("deletions"), (0.5, 0.9))},
+        values={
+            "cycle": ("cycle_time_seconds", DEFAULT_PS, now),
+            "size": (size, (0.5, 0.9), now),
+            "before_cycle": ("cycle_time_seconds", MEDIAN, before),
+            "before_size": (size, MEDIAN, before),
+        },
     )
     count = totals["merged"]
     breakdown = {part: (totals[part] or 0) / count if count else 0.0 for part in BREAKDOWN_PARTS}
@@ -77,17 +110,34 @@ def team_flow_summary(*, team: Team, filters: DashboardFilters) -> FlowSummary:
         merged_without_review=totals["without_review"],
         reverts=totals["reverts"],
         hotfixes=totals["hotfixes"],
-        cycle=merged_percentiles["cycle"],
-        size=merged_percentiles["size"],
+        cycle=found["cycle"],
+        size=found["size"],
         breakdown=breakdown,
         cycle_mean=sum(breakdown.values()) if count else None,
+        previous=PreviousMerges(
+            filters=previous,
+            merged=totals["before_merged"],
+            merged_without_review=totals["before_without_review"],
+            reverts=totals["before_reverts"],
+            cycle=found["before_cycle"],
+            size=found["before_size"],
+        ),
     )
 
 
-def team_pickup(*, team: Team, filters: DashboardFilters) -> Percentiles:
-    """Pickup (ready for review → first review, in seconds) of the PRs whose first review came in the period: a
-    population of its own, so the dashboard reads it on its own connection, beside the merged PRs' summary."""
-    return percentiles(first_reviewed_in_period(team=team, filters=filters), value="review_time_seconds")
+def team_pickup(*, team: Team, filters: DashboardFilters) -> tuple[Percentiles, Percentiles]:
+    """Pickup (ready for review → first review, in seconds) of the PRs whose first review came in the period, and
+    its median over the previous period of the same length, in one read: a population of its own, so the dashboard
+    reads it on its own connection, beside the merged PRs' summary."""
+    previous = previous_period_filters(filters)
+    in_period = Case(When(in_window("first_review_at", filters), then=Value(1)), default=Value(0))
+    by_period = grouped_percentiles(
+        first_reviewed_in_period(team=team, filters=replace(filters, start=previous.start)),
+        value="review_time_seconds",
+        group=in_period,
+    )
+    none = Percentiles(count=0, values=dict.fromkeys(DEFAULT_PS))
+    return by_period.get(1, none), by_period.get(0, none)
 
 
 def team_weekly_trends(*, team: Team, filters: DashboardFilters) -> list[WeekPoint]:

@@ -57,7 +57,7 @@ def test_a_years_summary_reads_its_covering_indexes_alone(team, a_year_of_prs, m
     rather than with the period (``bench_metrics.py --explain 365`` prints the plans)."""
     with CaptureQueriesContext(connection) as ctx:
         summary = team_flow_summary(team=team, filters=a_year_of_prs)
-        pickup = team_pickup(team=team, filters=a_year_of_prs)
+        pickup, _before = team_pickup(team=team, filters=a_year_of_prs)
     assert summary.merged == pickup.count == PRS
     (statement,) = [q["sql"] for q in ctx.captured_queries if "percentile_cont" in q["sql"] and marker in q["sql"]]
     with connection.cursor() as cursor:
