@@ -5,10 +5,10 @@ A stored webhook delivery is not published on its own. Publishing costs more Pyt
 delivery (kombu builds the message, reads its configuration, talks to Redis), and a sync gunicorn worker never has
 two deliveries at once to share a message. So the request only *pokes* this process's wake-up thread (setting a
 flag), and the thread sends at most one ``drain_deliveries`` message per ``WAKE_INTERVAL`` whatever the number of
-deliveries stored meanwhile. The worker that runs it claims every pending
-delivery with ``SELECT … FOR UPDATE SKIP LOCKED`` (``services.processing.deliveries_drain``), so a wake-up also
-processes deliveries whose own web process died between its commit and its wake-up, or whose wake-up the broker
-lost; the sweeper (beat, every minute) stays the last resort.
+deliveries stored meanwhile. The worker that runs it claims every pending delivery with ``SELECT … FOR UPDATE SKIP
+LOCKED`` (``services.processing.deliveries_drain``), so a wake-up also processes deliveries whose own web process
+died between its commit and its wake-up, or whose wake-up the broker lost; the sweeper (beat, every minute) stays
+the last resort.
 
 In the embedded default (no broker, eager tasks) nothing is queued: the delivery is processed on commit, before the
 response returns (DESIGN.md §4). A history import or a recompute is too long for that: it runs on this process's one
