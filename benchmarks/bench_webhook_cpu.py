@@ -5,10 +5,9 @@ to ``config.wsgi``'s application as gunicorn hands it over (a WSGI environ; Post
 
 - instructions per delivery in the thread that serves the request, counted by ``valgrind --tool=callgrind`` (the
   count at 600 deliveries minus the count at 300, over 300, so start-up cancels out), for the application as
-  served (the webhook beside the middleware, ``config.webhook_route``) and, in the same run, for the same handler
-  with every request through the full middleware stack; callgrind's count barely moves from run to run whatever
+  served (Django's handler, every middleware); callgrind's count barely moves from run to run whatever
   else the machine does, where the wall-clock figures of ``ours.sh`` move by a third on a shared two-core machine;
-- CPU microseconds per delivery (``time.process_time``, 2,000 deliveries) for both, which do move with the machine.
+- CPU microseconds per delivery (``time.process_time``, 2,000 deliveries), which do move with the machine.
 
 It does not count gunicorn's HTTP parsing or PostgreSQL's side (``../shared/peer-bench/ours.sh`` measures the
 whole). Uses ``DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/tformance_bench_webhook_cpu``, created
@@ -50,16 +49,14 @@ ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings",
     "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tformance_bench_webhook_cpu"),
 }
-MODES = {"served": "webhook beside the middleware (config.wsgi)", "full-stack": "every middleware"}
+MODES = {"served": "config.wsgi's application (every middleware)"}
 WARM_UP = 200
 
 
 def _application(mode: str) -> Callable[..., Any]:
     from django.core.handlers.wsgi import WSGIHandler
 
-    from config.webhook_route import with_webhook_route
-
-    return with_webhook_route(WSGIHandler()) if mode == "served" else WSGIHandler()
+    return WSGIHandler()
 
 
 def _deliveries(mode: str, count: int) -> float:

@@ -17,7 +17,6 @@ brokers by setting ``broker_url`` and ``task_always_eager`` alone (``conftest.us
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections import deque
@@ -71,10 +70,6 @@ class BackgroundTasks:
     """
 
     def __init__(self) -> None:
-        self._reset()
-        os.register_at_fork(after_in_child=self._reset)
-
-    def _reset(self) -> None:
         self._ready = threading.Condition()
         self._lanes: dict[tuple[bool, Hashable], deque[tuple[Task[Any, Any], tuple[Any, ...], str]]] = {}
         self._unfinished = 0

@@ -15,10 +15,9 @@ class IntegrationsConfig(AppConfig):
             checks,  # noqa: F401  (registers the system checks)
             receivers,  # connects to the metrics core's signals
         )
-        from apps.integrations.services.queueing import queueing_start, queueing_stop
+        from apps.integrations.services.queueing import queueing_stop
 
         post_migrate.connect(
             receivers.payload_partitions_after_migrate, sender=self, dispatch_uid="integrations.payload_partitions"
         )
-        queueing_start()  # with a broker: the thread that wakes workers for stored deliveries
         atexit.register(queueing_stop)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import threading
+import functools
 from http.cookiejar import DefaultCookiePolicy
 from pathlib import Path
 
@@ -61,40 +60,21 @@ def app_credentials() -> AppCredentials:
     )
 
 
-class _ProcessSession:
-    """The one ``requests.Session`` of this process, shared by every call to GitHub.
+@functools.cache
+def http_session() -> requests.Session:
+    """The one ``requests.Session`` of this process, shared by every call to GitHub; every call is counted by kind
+    and answer (``apps.integrations.metrics``).
 
     A session per installation made every installation pay a TCP and TLS handshake (two when its token had to be
-    minted): 2,000 of them for one reconciliation. One pooled session keeps the connections to GitHub open across
-    installations and tasks. Authorization is a per-request header (``github_app.client``), never session state,
-    and the session keeps no cookies, so nothing of one installation's call reaches another's. A forked child
-    (gunicorn, Celery prefork) starts its own: connections are never shared across processes.
+    minted) on each reconciliation. One pooled session keeps the connections to GitHub open across installations
+    and tasks. Authorization is a per-request header (``github_app.client``), never session state, and the session
+    keeps no cookies, so nothing of one installation's call reaches another's. It is made on first use, in the
+    process that calls GitHub: gunicorn loads the application after forking its workers, and a Celery worker's
+    parent process forks its children without calling GitHub, so no two processes share its connections.
     """
-
-    def __init__(self) -> None:
-        self._reset()
-        os.register_at_fork(after_in_child=self._reset)
-
-    def _reset(self) -> None:
-        self._session: requests.Session | None = None
-        self._lock = threading.Lock()
-
-    def get(self) -> requests.Session:
-        with self._lock:
-            if self._session is None:
-                session = ObservedSession(github_exchange_observed)
-                session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-                self._session = session
-            return self._session
-
-
-_process_session = _ProcessSession()
-
-
-def http_session() -> requests.Session:
-    """This process's session to GitHub (see ``_ProcessSession``); every call is counted by kind and answer
-    (``apps.integrations.metrics``)."""
-    return _process_session.get()
+    session = ObservedSession(github_exchange_observed)
+    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    return session
 
 
 def secondary_limit_strikes(subject: str) -> SecondaryLimitStrikes:

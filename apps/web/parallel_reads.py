@@ -19,7 +19,6 @@ connections too. The caller's time zone and language go with each read; its othe
 from __future__ import annotations
 
 import contextvars
-import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -74,8 +73,8 @@ def _run_read(read: Callable[[], Any], zone: Any, language: str | None) -> Any:
 
 
 def _reader_pool() -> ThreadPoolExecutor:
-    """One pool per process, made on first use; each of its threads keeps its connection between pages, as a
-    request thread does (``CONN_MAX_AGE``)."""
+    """One pool per process, made on first use (in a gunicorn worker, after the fork: the application is not
+    preloaded); each of its threads keeps its connection between pages, as a request thread does (``CONN_MAX_AGE``)."""
     global _pool, _pool_threads
     with _pool_lock:
         if _pool is None:
@@ -101,13 +100,3 @@ def close_connections() -> None:
     for closing in [pool.submit(close) for _ in range(threads)]:
         closing.result()
     pool.shutdown()
-
-
-def _forget_pool_after_fork() -> None:
-    """A forked child (a gunicorn worker of a preloaded app) has its parent's pool object but none of its threads:
-    work submitted to it would wait forever. The child makes its own."""
-    global _pool, _pool_lock
-    _pool, _pool_lock = None, threading.Lock()
-
-
-os.register_at_fork(after_in_child=_forget_pool_after_fork)

@@ -9,11 +9,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-import psycopg
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.backends.utils import CursorWrapper
 from django.db.models import Q
 from django.utils import timezone
 
@@ -141,7 +139,7 @@ def _execute_insert(db: BaseDatabaseWrapper, params: list[Any]) -> tuple[int] | 
     """``params``: the audit row's, then the body. On SQLite, which has no data-modifying CTE, two INSERTs in one
     transaction."""
     if db.vendor == "postgresql":
-        with _binding_cursor(db) as cursor:
+        with db.cursor() as cursor:
             cursor.execute(_INSERT_DELIVERY_AND_PAYLOAD, params)
             row: tuple[int] | None = cursor.fetchone()  # RETURNING id, or nothing when the delivery id was stored
             return row
@@ -153,24 +151,6 @@ def _execute_insert(db: BaseDatabaseWrapper, params: list[Any]) -> tuple[int] | 
             received_at = delivery[8]  # in the order of _INSERT_DELIVERY's columns (delivery_record)
             cursor.execute(_INSERT_PAYLOAD, [row[0], received_at, body])
         return row
-
-
-def _binding_cursor(db: BaseDatabaseWrapper) -> CursorWrapper:
-    """A cursor that sends the body to PostgreSQL as a bound parameter, not inside the SQL text.
-
-    Django's psycopg cursors bind client-side: the 28 KB body is escaped into the statement and PostgreSQL parses
-    it as a string literal, work on both sides that grows with the body (``benchmarks/bench_webhook.py``).
-    Server-side binding sends it as it is; the statement is unnamed, so transaction-pooling proxies cope. The
-    cursor is wrapped as Django wraps its own (errors translated, queries logged where Django logs them).
-    """
-    if db.vendor != "postgresql":
-        return db.cursor()
-    db.ensure_connection()
-    db.validate_thread_sharing()
-    with db.wrap_database_errors:
-        raw = psycopg.Cursor(db.connection)
-    wrap = db.make_debug_cursor if db.queries_logged else db.make_cursor
-    return wrap(raw)  # type: ignore[arg-type]  # django-stubs types the DB-API cursor as the wrapper returned
 
 
 def delivery_record(*, incoming: IncomingDelivery) -> int | None:

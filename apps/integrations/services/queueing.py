@@ -1,14 +1,14 @@
 """The one home of queueing work on the broker: how a stored delivery reaches a worker, and how anything else
 (a batch for the sweeper, a history import) is queued without ever being lost.
 
-A stored webhook delivery is not published on its own. Publishing is Python work for every message (kombu builds
-the message, reads its configuration, talks to Redis), more than storing the delivery, and a
-sync gunicorn worker never has two deliveries at once to share a message. So the request only *pokes* this
-process's wake-up thread (setting a flag), and the thread sends at most one ``drain_deliveries`` message per
-``WAKE_INTERVAL`` whatever the number of deliveries stored meanwhile. The worker that runs it claims every pending
-delivery with ``SELECT … FOR UPDATE SKIP LOCKED`` (``services.processing.deliveries_drain``), so a wake-up also
-processes deliveries whose own web process died between its commit and its wake-up, or whose wake-up the broker
-lost; the sweeper (beat, every minute) stays the last resort.
+A stored webhook delivery is not published on its own. Publishing costs more Python per message than storing the
+delivery (kombu builds the message, reads its configuration, talks to Redis), and a sync gunicorn worker never has
+two deliveries at once to share a message. So the request only *pokes* this process's wake-up thread (setting a
+flag), and the thread sends at most one ``drain_deliveries`` message per ``WAKE_INTERVAL`` whatever the number of
+deliveries stored meanwhile. The worker that runs it claims every pending delivery with ``SELECT … FOR UPDATE SKIP
+LOCKED`` (``services.processing.deliveries_drain``), so a wake-up also processes deliveries whose own web process
+died between its commit and its wake-up, or whose wake-up the broker lost; the sweeper (beat, every minute) stays
+the last resort.
 
 In the embedded default (no broker, eager tasks) nothing is queued: the delivery is processed on commit, before the
 response returns (DESIGN.md §4). A history import or a recompute is too long for that: it runs on this process's one
@@ -24,7 +24,6 @@ switch brokers by setting ``broker_url`` and ``task_always_eager`` alone (``conf
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable
 
@@ -69,17 +68,14 @@ def delivery_committed(delivery_pk: int) -> None:
 class Wakeups:
     """A thread per process that turns any number of pokes into at most one ``send()`` per ``interval``.
 
-    Started by ``IntegrationsConfig.ready()`` (or by the first poke, in a process forked after it), closed at exit
-    with the wake-up it still owes sent. A failing ``send`` is logged and never stops the thread: the deliveries it
-    was for are pending in the database, for the next wake-up or the sweeper.
+    Started by the first poke, so only a process that stores deliveries has one (a gunicorn worker, which loads the
+    application after the fork), and closed at exit with the wake-up it still owes sent. A failing ``send`` is
+    logged and never stops the thread: the deliveries it was for are pending in the database, for the next wake-up
+    or the sweeper.
     """
 
     def __init__(self, send: Callable[[], object], interval: float) -> None:
         self._send, self._interval = send, interval
-        self._reset()
-        os.register_at_fork(after_in_child=self._reset)  # a forked child has no thread, and fresh locks
-
-    def _reset(self) -> None:
         self._owed = False
         self._closing = False
         self._wake = threading.Event()
@@ -164,12 +160,6 @@ class _DrainSender:
 
 _drain_sender = _DrainSender()
 wakeups = Wakeups(_drain_sender, WAKE_INTERVAL)
-
-
-def queueing_start() -> None:
-    """Called by ``IntegrationsConfig.ready()``: with a broker, this process's wake-up thread runs from the start."""
-    if not app.conf.task_always_eager:
-        wakeups.start()
 
 
 def queueing_stop() -> None:

@@ -1,9 +1,6 @@
 """One HTTP session to GitHub per process: connections are reused across installations and tasks, nothing of one
-installation's call reaches another's, and a forked worker never shares its parent's connections."""
+installation's call reaches another's."""
 
-import os
-
-import pytest
 import responses
 
 from apps.integrations.github import app_api, http_session, installation_api
@@ -25,16 +22,3 @@ def test_the_shared_session_keeps_no_cookie_from_one_call_for_the_next(github_ap
         http_session().get(f"{API}/one")
         http_session().get(f"{API}/two")
         assert "Cookie" not in mock.calls[1].request.headers
-
-
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX")
-def test_a_forked_worker_opens_its_own_session():
-    parent = http_session()
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: say whether it got a session of its own (kept for its next calls), and leave at once
-        child = http_session()
-        os.write(write, b"1" if child is not parent and http_session() is child else b"0")
-        os._exit(0)
-    os.waitpid(pid, 0)
-    assert os.read(read, 1) == b"1"

@@ -3,9 +3,6 @@ would have shown: the same figures, in the team's time zone, under every scope r
 
 from __future__ import annotations
 
-import contextlib
-import os
-
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -13,7 +10,6 @@ from django.urls import reverse
 
 from apps.metrics.services import pull_request_upsert
 from apps.metrics.tests.factories import SnapshotFactory, at
-from apps.web import parallel_reads
 from apps.web.tests.figure_world import PERIOD, seed_figure_world
 
 pytestmark = [
@@ -79,17 +75,3 @@ def test_inside_a_transaction_the_panels_read_what_it_wrote(admin_client, team, 
         response = admin_client.get(reverse("metrics:dashboard", kwargs={"team_slug": team.slug}), PERIOD)
         assert response.context["summary"].merged > 0
         assert response.context["page"].paginator.count > 0
-
-
-def test_a_forked_process_reads_on_a_pool_of_its_own():
-    """A process forked after its parent read in parallel (a preloaded gunicorn's worker) has the parent's pool
-    object but none of its threads: work given to it would wait forever. The child makes its own pool."""
-    parallel_reads._reader_pool().submit(int).result(timeout=5)  # the parent's pool, with a thread
-    child = os.fork()
-    if child == 0:  # the child answers by its exit code: 0 once its pool ran the work
-        code = 1
-        with contextlib.suppress(BaseException):
-            code = parallel_reads._reader_pool().submit(int).result(timeout=5)
-        os._exit(code)
-    _, status = os.waitpid(child, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
