@@ -130,9 +130,9 @@ def test_github_refusing_the_apps_credentials_is_an_installation_problem_with_wh
     assert world.sync_status == SyncStatus.FAILED, world.sync_error
 
     page = dashboard(member_client, team)
-    assert "GitHub refuses the App&#x27;s credentials for acme (GitHub answered 401" in page
+    assert "GitHub refuses the App's credentials for acme (GitHub answered 401" in page
     assert "A JSON web token could not be decoded): imports of its repositories stopped" in page
-    assert "check the App&#x27;s id and private key" in page
+    assert "check the App's id and private key" in page
     assert "<td>token problems</td>" in repository_page(member_client, team)
 
 
