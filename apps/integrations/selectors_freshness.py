@@ -1,4 +1,6 @@
-"""How fresh and complete each tracked repository's data is, and what is behind, in words for the dashboard.
+"""How fresh and complete each tracked repository's data is, and what is behind, as kinds and figures the
+dashboard's templates word (``metrics/_freshness.html``, ``_notice.html``, ``_history.html``), so every sentence a
+user reads about it is in one place.
 
 Everything here is read from our own tables (no GitHub call per page view): the installation's state, the
 deliveries GitHub sent for it (last received, waiting to be processed, failed and being retried, failed for
@@ -12,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal, get_args
 
 from django.conf import settings
 from django.db.models import Count, Min, OuterRef, Q, Subquery
@@ -82,13 +84,14 @@ class RepositoryFreshness:
         return getattr(self.tracked, "last_event_at", None)
 
     @property
-    def history(self) -> str:
-        """ "complete", "not imported yet", or "n of total" while an import runs or waits."""
-        t = self.tracked
-        if t.sync_status in (SyncStatus.QUEUED, SyncStatus.RUNNING, SyncStatus.WAITING, SyncStatus.FAILED):
-            done = f"{t.sync_imported} of {t.sync_total}" if t.sync_total else f"{t.sync_imported} so far"
-            return f"catching up since {t.sync_since:%Y-%m-%d %H:%M} UTC, {done}" if self.catching_up else done
-        return "complete" if t.last_synced_at is not None else "not imported yet"
+    def history_partial(self) -> bool:
+        """An import is under way, paused or failed (``metrics/_history.html`` says how far it got)."""
+        return self.tracked.sync_status in (
+            SyncStatus.QUEUED,
+            SyncStatus.RUNNING,
+            SyncStatus.WAITING,
+            SyncStatus.FAILED,
+        )
 
     @property
     def catching_up(self) -> bool:
@@ -97,22 +100,10 @@ class RepositoryFreshness:
 
     @property
     def history_complete(self) -> bool:
-        return self.history == "complete"
+        return not self.history_partial and self.tracked.last_synced_at is not None
 
 
-@dataclass(frozen=True)
-class Notice:
-    """Something behind: its ``kind`` and the installation or repository it is about. ``metrics/_notice.html``
-    words each kind (what is behind, and what is being done about it), so the sentences live in one place."""
-
-    kind: str  # one of NOTICE_KINDS
-    installation: InstallationFreshness | None = None
-    repository: RepositoryFreshness | None = None
-    age: str = ""  # how long the oldest event of "events_waiting" has waited
-    max_attempts: int = 0  # how often "events_retrying" are tried at most
-
-
-NOTICE_KINDS = (
+NoticeKind = Literal[
     "suspended",
     "credentials_refused",
     "uninstalled",
@@ -125,7 +116,22 @@ NOTICE_KINDS = (
     "import_paused",
     "import_failed",
     "not_imported",
-)
+]
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something behind: its ``kind`` and the installation or repository it is about. ``metrics/_notice.html``
+    words each kind (what is behind, and what is being done about it), so the sentences live in one place."""
+
+    kind: NoticeKind
+    installation: InstallationFreshness | None = None
+    repository: RepositoryFreshness | None = None
+    age: str = ""  # how long the oldest event of "events_waiting" has waited
+    max_attempts: int = 0  # how often "events_retrying" are tried at most
+
+
+NOTICE_KINDS: tuple[NoticeKind, ...] = get_args(NoticeKind)
 
 
 @dataclass(frozen=True)

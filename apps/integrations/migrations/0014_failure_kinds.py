@@ -2,8 +2,9 @@
 it parsed back (``"rate limit" in sync_error``, ``startswith("GitHub refused the App's credentials")``).
 
 Existing rows keep what they meant: each stored sentence is mapped to its kind, and the part of it that was
-GitHub's own answer (after the colon) stays in ``sync_error``. The inactive reason is mapped before its column
-shrinks, so no long sentence is left in it. A sentence no version of the code wrote is kept as the detail of an
+GitHub's own answer (after the colon) stays in ``sync_error``. The inactive reason's column shrinks in 0015, after
+this one has mapped every long sentence (and in its own transaction: PostgreSQL alters no table with updates whose
+deferred checks are still pending). A sentence no version of the code wrote is kept as the detail of an
 ``unexpected`` failure rather than lost.
 """
 
@@ -82,27 +83,4 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(sentences_to_kinds, migrations.RunPython.noop),
-        migrations.AlterField(
-            model_name="trackedrepository",
-            name="inactive_reason",
-            field=models.CharField(
-                blank=True,
-                choices=[
-                    ("untracked", "Untracked"),
-                    ("disconnected", "GitHub disconnected"),
-                    ("access_removed", "Access removed"),
-                    ("moved", "Moved to another organization"),
-                    ("repository_deleted", "Repository deleted"),
-                    ("repository_dropped", "Repository deleted, dropped from the figures"),
-                ],
-                max_length=24,
-            ),
-        ),
-        migrations.AlterField(
-            model_name="trackedrepository",
-            name="sync_error",
-            field=models.TextField(
-                blank=True, help_text="GitHub's own words about the failure, when its kind needs them."
-            ),
-        ),
     ]
