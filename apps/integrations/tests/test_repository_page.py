@@ -134,6 +134,27 @@ def test_the_row_fragment_shows_progress_and_errors_in_plain_words(member_client
     assert "every 2s" not in failed  # nothing running: no polling
 
 
+def test_a_tracking_stopped_by_github_or_a_disconnect_says_why_on_its_row(member_client, team, repos):
+    for repo_id, name, reason in (
+        (4, "acme/gone", InactiveReason.ACCESS_REMOVED),
+        (2, "acme/web", InactiveReason.DISCONNECTED),
+    ):
+        TrackedRepositoryFactory(
+            team=team,
+            installation=repos,
+            github_repo_id=repo_id,
+            full_name=name,
+            is_active=False,
+            inactive_reason=reason,
+        )
+
+    gone = member_client.get(f"/a/{team.slug}/integrations/github/repos/4/").content.decode()
+    disconnected = member_client.get(f"/a/{team.slug}/integrations/github/repos/2/").content.decode()
+
+    assert "App lost access" in gone and "Paused: access removed" in gone
+    assert "Paused: GitHub disconnected" in disconnected and "App lost access" not in disconnected
+
+
 def test_sync_now_schedules_a_catch_up(admin_client, team, repos, queued_only, django_capture_on_commit_callbacks):
     synced = timezone.now()
     TrackedRepositoryFactory(
