@@ -229,13 +229,38 @@ def import_heartbeat_cutoff(now: datetime) -> datetime:
     return now - timedelta(seconds=settings.BACKFILL_LOCK_SECONDS)
 
 
-# Why GitHub, not an admin, stopped a tracking (``TrackedRepository.inactive_reason``); it resumes when access is back.
-ACCESS_REMOVED = "access removed"
-MOVED = "moved to another organization"
-# A tracked repository deleted on GitHub: no event or import can reach it any more, but the figures of the periods it
-# was part of stay as they were (its history still counts), until an admin drops it from the figures.
-REPOSITORY_DELETED = "repository deleted"
-REPOSITORY_DROPPED = "repository deleted, dropped from the figures"
+class InactiveReason(models.TextChoices):
+    """Why a tracking stopped (``TrackedRepository.inactive_reason``; empty while it is active). The pages word each
+    (``templates/integrations/repositories_row.html``); the code decides by the value, never by its label.
+
+    ``ACCESS_REMOVED`` and ``MOVED`` are GitHub's doing, not an admin's: the tracking resumes when access is back.
+    A repository deleted on GitHub can no longer be reached by an event or an import, but the figures of the periods
+    it was part of stay as they were (its history still counts) until an admin drops it from the figures.
+    """
+
+    UNTRACKED = "untracked", "Untracked"
+    DISCONNECTED = "disconnected", "GitHub disconnected"
+    ACCESS_REMOVED = "access_removed", "Access removed"
+    MOVED = "moved", "Moved to another organization"
+    REPOSITORY_DELETED = "repository_deleted", "Repository deleted"
+    REPOSITORY_DROPPED = "repository_dropped", "Repository deleted, dropped from the figures"
+
+
+class SyncErrorKind(models.TextChoices):
+    """Why an import waits or failed (``TrackedRepository.sync_error_kind``; empty when it does neither). The pages
+    word each (``templates/integrations/_sync_error.html``); ``sync_error`` keeps GitHub's own words when the kind
+    needs them. The freshness notices decide by the kind: a rate limit resumes by itself, refused credentials are
+    said once for their installation."""
+
+    RATE_LIMITED = "rate_limited", "GitHub's rate limit is used up"
+    RATE_RESERVED = "rate_reserved", "Paused to leave GitHub's rate limit for webhooks"
+    GITHUB_FAILING = "github_failing", "GitHub keeps failing to answer"
+    INSTALLATION_INACTIVE = "installation_inactive", "Installation suspended or removed"
+    CREDENTIALS_REFUSED = "credentials_refused", "GitHub refused the App's credentials"
+    REPOSITORY_UNREADABLE = "repository_unreadable", "GitHub could not read the repository"
+    GITHUB_ERROR = "github_error", "GitHub answered with an error"
+    NOT_CONFIGURED = "not_configured", "GitHub App not configured"
+    UNEXPECTED = "unexpected", "Unexpected error"
 
 
 class TrackedRepository(BaseTeamModel):
@@ -252,7 +277,7 @@ class TrackedRepository(BaseTeamModel):
     github_repo_id = models.BigIntegerField()
     full_name = models.CharField(max_length=255)
     is_active = models.BooleanField(default=True)
-    inactive_reason = models.CharField(max_length=255, blank=True)
+    inactive_reason = models.CharField(max_length=24, choices=InactiveReason.choices, blank=True)
     sync_status = models.CharField(max_length=12, choices=SyncStatus.choices, default=SyncStatus.IDLE)
     sync_kind = models.CharField(max_length=12, choices=SyncKind.choices, default=SyncKind.BACKFILL)
     sync_since = models.DateTimeField(null=True, blank=True, help_text="Import PRs updated at or after this.")
@@ -264,7 +289,10 @@ class TrackedRepository(BaseTeamModel):
     sync_started_at = models.DateTimeField(null=True, blank=True)
     sync_heartbeat_at = models.DateTimeField(null=True, blank=True)
     sync_resume_at = models.DateTimeField(null=True, blank=True)
-    sync_error = models.TextField(blank=True)
+    sync_error_kind = models.CharField(max_length=24, choices=SyncErrorKind.choices, blank=True)
+    sync_error = models.TextField(
+        blank=True, help_text="GitHub's own words about the failure, when its kind needs them."
+    )
     last_synced_at = models.DateTimeField(
         null=True, blank=True, help_text="Start of the last import that completed: everything updated before is in."
     )

@@ -12,12 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.integrations.models import (
-    ACCESS_REMOVED,
-    MOVED,
-    REPOSITORY_DELETED,
-    REPOSITORY_DROPPED,
     DeliveryStatus,
     GitHubAppInstallation,
+    InactiveReason,
     InstallationConnectionEvent,
     InstallationRepository,
     InstallationStatus,
@@ -32,7 +29,8 @@ from github_app import install_url_for
 
 # An installation that still delivers events; a deleted one's late deliveries are ignored.
 LIVE_STATUSES = (InstallationStatus.ACTIVE, InstallationStatus.SUSPENDED)
-STOPPED_BY_GITHUB = (ACCESS_REMOVED, MOVED)
+STOPPED_BY_GITHUB = (InactiveReason.ACCESS_REMOVED, InactiveReason.MOVED)
+DELETED_ON_GITHUB = (InactiveReason.REPOSITORY_DELETED, InactiveReason.REPOSITORY_DROPPED)
 
 
 def installation_team_for_event(installation_id: int | None) -> Team | None:
@@ -122,7 +120,7 @@ def team_repositories(*, team: Team, search: str = "", show: str = "all") -> Que
     # or deleted on GitHub (so an admin can drop it from the figures).
     here = TrackedRepository.objects.filter(
         team=team, github_repo_id=OuterRef("github_repo_id"), installation=OuterRef("installation")
-    ).filter(Q(is_active=True) | Q(inactive_reason__in=(*STOPPED_BY_GITHUB, REPOSITORY_DELETED, REPOSITORY_DROPPED)))
+    ).filter(Q(is_active=True) | Q(inactive_reason__in=(*STOPPED_BY_GITHUB, *DELETED_ON_GITHUB)))
     rows = (
         InstallationRepository.objects.filter(installation__team=team)
         .exclude(installation__status=InstallationStatus.DELETED)
@@ -156,11 +154,11 @@ class RepositoryRow:
     @property
     def deleted_on_github(self) -> bool:
         """Deleted on GitHub while tracked: shown as such, its history still in the figures unless dropped."""
-        return self.tracked is not None and self.tracked.inactive_reason in (REPOSITORY_DELETED, REPOSITORY_DROPPED)
+        return self.tracked is not None and self.tracked.inactive_reason in DELETED_ON_GITHUB
 
     @property
     def dropped_from_figures(self) -> bool:
-        return self.tracked is not None and self.tracked.inactive_reason == REPOSITORY_DROPPED
+        return self.tracked is not None and self.tracked.inactive_reason == InactiveReason.REPOSITORY_DROPPED
 
     @property
     def is_syncing(self) -> bool:
@@ -240,8 +238,12 @@ def team_inactive_repositories(*, team: Team) -> InactiveRepositories:
         .values_list("github_repo_id", "inactive_reason")
     )
     return InactiveRepositories(
-        untracked=frozenset(repo_id for repo_id, reason in rows if reason not in (REPOSITORY_DELETED, MOVED)),
-        deleted=frozenset(repo_id for repo_id, reason in rows if reason in (REPOSITORY_DELETED, REPOSITORY_DROPPED)),
+        untracked=frozenset(
+            repo_id
+            for repo_id, reason in rows
+            if reason not in (InactiveReason.REPOSITORY_DELETED, InactiveReason.MOVED)
+        ),
+        deleted=frozenset(repo_id for repo_id, reason in rows if reason in DELETED_ON_GITHUB),
     )
 
 

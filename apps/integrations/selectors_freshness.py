@@ -1,4 +1,6 @@
-"""How fresh and complete each tracked repository's data is, and what is behind, in words for the dashboard.
+"""How fresh and complete each tracked repository's data is, and what is behind, as kinds and figures the
+dashboard's templates word (``metrics/_freshness.html``, ``_notice.html``, ``_history.html``), so every sentence a
+user reads about it is in one place.
 
 Everything here is read from our own tables (no GitHub call per page view): the installation's state, the
 deliveries GitHub sent for it (last received, waiting to be processed, failed and being retried, failed for
@@ -12,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal, get_args
 
 from django.conf import settings
 from django.db.models import Count, Min, OuterRef, Q, Subquery
@@ -23,12 +25,12 @@ from apps.integrations.models import (
     DeliveryStatus,
     GitHubAppInstallation,
     InstallationStatus,
+    SyncErrorKind,
     SyncKind,
     SyncStatus,
     TrackedRepository,
     WebhookDelivery,
 )
-from apps.integrations.services.backfill import TOKEN_PROBLEM
 from apps.teams.models import Team
 
 # Events waiting longer than this mean processing is behind (a healthy worker takes well under a second).
@@ -44,7 +46,13 @@ class InstallationFreshness:
     oldest_waiting_at: datetime | None
     retrying: int  # failed at least once, retried automatically
     failed: int  # failed after every attempt, in the last day
-    token_problem: str = ""  # GitHub's answer when it refused the App's credentials for this installation
+    credentials_refused: bool = False  # an import of its repositories failed because GitHub refused the App's
+    token_problem: str = ""  # credentials, with GitHub's answer
+
+    @property
+    def account(self) -> str:
+        """How the notices name the installation: its account, or its id before the account is known."""
+        return self.installation.account_login or str(self.installation.installation_id)
 
     @property
     def state(self) -> str:
@@ -52,7 +60,7 @@ class InstallationFreshness:
             return "suspended"
         if self.installation.status == InstallationStatus.DELETED:
             return "uninstalled"
-        return "token problems" if self.token_problem else "active"
+        return "token problems" if self.credentials_refused else "active"
 
 
 @dataclass(frozen=True)
@@ -76,13 +84,14 @@ class RepositoryFreshness:
         return getattr(self.tracked, "last_event_at", None)
 
     @property
-    def history(self) -> str:
-        """ "complete", "not imported yet", or "n of total" while an import runs or waits."""
-        t = self.tracked
-        if t.sync_status in (SyncStatus.QUEUED, SyncStatus.RUNNING, SyncStatus.WAITING, SyncStatus.FAILED):
-            done = f"{t.sync_imported} of {t.sync_total}" if t.sync_total else f"{t.sync_imported} so far"
-            return f"catching up since {t.sync_since:%Y-%m-%d %H:%M} UTC, {done}" if self.catching_up else done
-        return "complete" if t.last_synced_at is not None else "not imported yet"
+    def history_partial(self) -> bool:
+        """An import is under way, paused or failed (``metrics/_history.html`` says how far it got)."""
+        return self.tracked.sync_status in (
+            SyncStatus.QUEUED,
+            SyncStatus.RUNNING,
+            SyncStatus.WAITING,
+            SyncStatus.FAILED,
+        )
 
     @property
     def catching_up(self) -> bool:
@@ -91,15 +100,38 @@ class RepositoryFreshness:
 
     @property
     def history_complete(self) -> bool:
-        return self.history == "complete"
+        return not self.history_partial and self.tracked.last_synced_at is not None
+
+
+NoticeKind = Literal[
+    "suspended",
+    "credentials_refused",
+    "uninstalled",
+    "events_waiting",
+    "events_retrying",
+    "events_failed",
+    "import_stalled",
+    "catching_up",
+    "importing",
+    "import_paused",
+    "import_failed",
+    "not_imported",
+]
 
 
 @dataclass(frozen=True)
 class Notice:
-    """Something behind, said in words, with what is being done about it."""
+    """Something behind: its ``kind`` and the installation or repository it is about. ``metrics/_notice.html``
+    words each kind (what is behind, and what is being done about it), so the sentences live in one place."""
 
-    what: str
-    doing: str
+    kind: NoticeKind
+    installation: InstallationFreshness | None = None
+    repository: RepositoryFreshness | None = None
+    age: str = ""  # how long the oldest event of "events_waiting" has waited
+    max_attempts: int = 0  # how often "events_retrying" are tried at most
+
+
+NOTICE_KINDS: tuple[NoticeKind, ...] = get_args(NoticeKind)
 
 
 @dataclass(frozen=True)
@@ -133,57 +165,22 @@ class TeamFreshness:
         return [*_installation_notices(self), *_import_notices(self)]
 
 
-def _events(n: int) -> str:
-    return f"{n} event{'' if n == 1 else 's'}"
-
-
-def _age(moment: datetime, now: datetime) -> str:
-    return timesince(moment, now).split(",")[0]
-
-
 def _installation_notices(f: TeamFreshness) -> list[Notice]:
     notices = []
     for i in f.installations:
-        account = i.installation.account_login or str(i.installation.installation_id)
         if i.state == "suspended":
-            notices.append(Notice(
-                f"The GitHub App is suspended on {account}: GitHub sends no events and imports are paused, so "
-                "figures for its repositories stop at the suspension.",
-                f"Nothing is lost; an owner of {account} can unsuspend the App in GitHub's settings and tformance "
-                "catches up by itself.",
-            ))  # fmt: skip
+            notices.append(Notice("suspended", installation=i))
         elif i.state == "token problems":
-            notices.append(Notice(
-                f"GitHub refuses the App's credentials for {account} ({i.token_problem}): imports of its "
-                "repositories stopped.",
-                "Events GitHub sends still arrive and count. An operator should check the App's id and private "
-                "key (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY); then Sync now resumes each import where it stopped.",
-            ))  # fmt: skip
+            notices.append(Notice("credentials_refused", installation=i))
         elif i.state == "uninstalled":
-            notices.append(Notice(
-                f"The GitHub App was uninstalled from {account}: no new data arrives for its repositories.",
-                "Their history is kept; installing the App again resumes them.",
-            ))  # fmt: skip
+            notices.append(Notice("uninstalled", installation=i))
         if i.oldest_waiting_at is not None and f.now - i.oldest_waiting_at > PROCESSING_LAG:
-            verb = "is" if i.waiting == 1 else "are"
-            notices.append(Notice(
-                f"{_events(i.waiting)} from GitHub for {account} {verb} waiting to be processed, the oldest for "
-                f"{_age(i.oldest_waiting_at, f.now)}: the figures do not include them yet.",
-                "They are stored and queued; workers process them in order, and a sweep queues again any a "
-                "worker missed.",
-            ))  # fmt: skip
+            age = timesince(i.oldest_waiting_at, f.now, depth=1)
+            notices.append(Notice("events_waiting", installation=i, age=age))
         if i.retrying:
-            notices.append(Notice(
-                f"{_events(i.retrying)} for {account} failed to process and {'is' if i.retrying == 1 else 'are'} being "
-                "retried.",
-                f"Each is retried automatically, up to {settings.WEBHOOK_MAX_ATTEMPTS} attempts.",
-            ))  # fmt: skip
+            notices.append(Notice("events_retrying", installation=i, max_attempts=settings.WEBHOOK_MAX_ATTEMPTS))
         if i.failed:
-            notices.append(Notice(
-                f"{_events(i.failed)} for {account} could not be processed after every attempt in the last day.",
-                "They are kept with their error for an operator; the next import of the repository (Sync now) "
-                "brings in what they carried.",
-            ))  # fmt: skip
+            notices.append(Notice("events_failed", installation=i))
     return notices
 
 
@@ -192,46 +189,17 @@ def _import_notices(f: TeamFreshness) -> list[Notice]:
     for r in f.repositories:
         t = r.tracked
         if t.import_stalled(now=now):
-            notices.append(Notice(
-                f"The import of {t.full_name} stopped making progress ({r.history} pull requests): its figures are "
-                "incomplete until it finishes.",
-                "An admin can resume it with Sync now on the repositories page; it continues where it stopped.",
-            ))  # fmt: skip
-        elif t.sync_status in (SyncStatus.QUEUED, SyncStatus.RUNNING) and r.catching_up:
-            since = timezone.localtime(t.sync_since)
-            notices.append(Notice(
-                f"{t.full_name} is catching up on the pull requests updated since {since:%Y-%m-%d %H:%M %Z} "
-                f"({t.sync_imported} imported so far): its figures are incomplete until it finishes.",
-                "Events that GitHub could not deliver to tformance meanwhile (access removed, the App suspended or "
-                "disconnected, the repository moved) are imported in the background.",
-            ))  # fmt: skip
+            notices.append(Notice("import_stalled", repository=r))
         elif t.sync_status in (SyncStatus.QUEUED, SyncStatus.RUNNING):
-            notices.append(Notice(
-                f"The history of {t.full_name} is being imported ({r.history} pull requests): its figures are "
-                "incomplete until the import finishes.",
-                "The import runs in the background and resumes where it stopped after any interruption.",
-            ))  # fmt: skip
+            notices.append(Notice("catching_up" if r.catching_up else "importing", repository=r))
         elif t.sync_status == SyncStatus.WAITING:
-            resume = f" around {timezone.localtime(t.sync_resume_at):%H:%M}" if t.sync_resume_at else ""
-            rate_limited = "rate limit" in t.sync_error
-            notices.append(Notice(
-                f"The import of {t.full_name} is paused ({r.history} pull requests): "
-                f"{'GitHub rate-limited it' if rate_limited else t.sync_error or 'waiting for GitHub'}. "
-                "Its figures are incomplete until it finishes.",
-                f"It resumes by itself{resume}{' when the rate limit resets' if rate_limited else ''}.",
-            ))  # fmt: skip
-        elif t.sync_status == SyncStatus.FAILED and t.sync_error.startswith(TOKEN_PROBLEM):
+            notices.append(Notice("import_paused", repository=r))
+        elif t.sync_status == SyncStatus.FAILED and t.sync_error_kind == SyncErrorKind.CREDENTIALS_REFUSED:
             continue  # said once for its installation
         elif t.sync_status == SyncStatus.FAILED:
-            notices.append(Notice(
-                f"The import of {t.full_name} failed ({r.history} pull requests): {t.sync_error}",
-                "An admin can retry it with Sync now on the repositories page; new events still arrive.",
-            ))  # fmt: skip
+            notices.append(Notice("import_failed", repository=r))
         elif t.last_synced_at is None:
-            notices.append(Notice(
-                f"The history of {t.full_name} has not been imported yet: only events since it was tracked count.",
-                "An admin can start the import with Sync now on the repositories page.",
-            ))  # fmt: skip
+            notices.append(Notice("not_imported", repository=r))
     return notices
 
 
@@ -271,6 +239,7 @@ def _installation_freshness(
             ),
             retrying=total(i.installation_id, "retrying"),
             failed=total(i.installation_id, "failed"),
+            credentials_refused=i.pk in refused,
             token_problem=refused.get(i.pk, ""),
         )
         for i in installations
@@ -296,11 +265,11 @@ def team_freshness(
     )
     installations = list(GitHubAppInstallation.objects.filter(team=team).order_by("account_login", "pk"))
     refused = {
-        t.installation_id: t.sync_error.removeprefix(TOKEN_PROBLEM).lstrip(": ")
+        t.installation_id: t.sync_error
         for t in tracked
         if t.installation_id is not None
         and t.sync_status == SyncStatus.FAILED
-        and t.sync_error.startswith(TOKEN_PROBLEM)
+        and t.sync_error_kind == SyncErrorKind.CREDENTIALS_REFUSED
     }
     rows = _unfinished(installations, now)
     by_id = {i.installation.pk: i for i in _installation_freshness(installations, rows, refused)}

@@ -46,7 +46,7 @@ from apps.integrations.github import (
 )
 from apps.integrations.mapping.graphql import ImportItem, import_item_from_node
 from apps.integrations.metrics import backfill_finished, backfill_page, rate_limit_wait
-from apps.integrations.models import InstallationStatus, SyncStatus, TrackedRepository
+from apps.integrations.models import InstallationStatus, SyncErrorKind, SyncStatus, TrackedRepository
 from apps.metrics.services import pull_requests_import
 from config.log_context import log_context
 from github_app import (
@@ -149,9 +149,9 @@ def tracked_repository_backfill(
             )
             outcome = _pages(api, tracked, run, pages)
         except GitHubAppNotConfigured:
-            outcome = _release(run, SyncStatus.FAILED, "The GitHub App is not configured on this server.")
+            outcome = _release(run, SyncStatus.FAILED, SyncErrorKind.NOT_CONFIGURED)
         except Exception:
-            _release(run, SyncStatus.FAILED, "The import stopped on an unexpected error; use Sync now to resume it.")
+            _release(run, SyncStatus.FAILED, SyncErrorKind.UNEXPECTED)
             backfill_finished(outcome="failed")
             raise
         logger.info("backfill: %s, %s PRs", outcome.status, outcome.imported)
@@ -179,12 +179,13 @@ def _claim(pk: int, claim: str = "") -> tuple[TrackedRepository, _Run] | Backfil
         if installation is None or installation.status != InstallationStatus.ACTIVE:
             # Suspended or uninstalled: call nothing. An unsuspend schedules the repositories again.
             row.sync_status, row.sync_resume_at = SyncStatus.WAITING, None
-            row.sync_error = "The GitHub App installation is not active (suspended or uninstalled)."
-            row.save(update_fields=["sync_status", "sync_resume_at", "sync_error", "updated_at"])
+            row.sync_error_kind, row.sync_error = SyncErrorKind.INSTALLATION_INACTIVE, ""
+            row.save(update_fields=["sync_status", "sync_resume_at", "sync_error_kind", "sync_error", "updated_at"])
             return BackfillOutcome("waiting")
         row.sync_status, row.sync_claim, row.sync_heartbeat_at = SyncStatus.RUNNING, claim or str(uuid.uuid4()), now
-        row.sync_resume_at, row.sync_error = None, ""
-        row.save(update_fields=["sync_status", "sync_claim", "sync_heartbeat_at", "sync_resume_at", "sync_error"])
+        row.sync_resume_at, row.sync_error_kind, row.sync_error = None, "", ""
+        update = ["sync_status", "sync_claim", "sync_heartbeat_at", "sync_resume_at", "sync_error_kind", "sync_error"]
+        row.save(update_fields=update)
     owner, _, name = row.full_name.partition("/")
     page_size = min(max(row.sync_page_size, settings.BACKFILL_MIN_PAGE_SIZE), settings.BACKFILL_PAGE_SIZE)
     run = _Run(
@@ -209,7 +210,7 @@ def _pages(api: InstallationAPI, tracked: TrackedRepository, run: _Run, pages: i
             if run.shrink():
                 logger.info("backfill: %s; page size now %s", exc, run.page_size)
                 continue
-            return _release(run, SyncStatus.WAITING, "GitHub keeps failing to answer; retrying.", FAILING_COUNTDOWN)
+            return _release(run, SyncStatus.WAITING, SyncErrorKind.GITHUB_FAILING, FAILING_COUNTDOWN)
         except GitHubError as exc:
             return _release_on_error(run, exc)
         run.succeeded()
@@ -236,31 +237,28 @@ def _pages(api: InstallationAPI, tracked: TrackedRepository, run: _Run, pages: i
         if budget is not None and budget.remaining < settings.BACKFILL_RATE_LIMIT_RESERVE:
             countdown = _seconds_until(budget.reset_at)
             rate_limit_wait(where="backfill", seconds=countdown)
-            return _release(run, SyncStatus.WAITING, "Paused to leave GitHub's rate limit for webhooks.", countdown)
+            return _release(run, SyncStatus.WAITING, SyncErrorKind.RATE_RESERVED, countdown)
         if pages is not None:
             pages -= 1
             if pages <= 0:
                 return BackfillOutcome("more", run.imported, claim=run.token)
 
 
-# A 401 on the App JWT or the installation token: a wrong private key or App id, a revoked key. Waiting does not
-# fix it, so the import fails with these words, which the freshness notice recognises as the installation's.
-TOKEN_PROBLEM = "GitHub refused the App's credentials"
-
-
 def _release_on_error(run: _Run, exc: GitHubError) -> BackfillOutcome:
-    """An answer another attempt now cannot fix, in words an admin understands."""
+    """An answer another attempt now cannot fix, as a kind the pages word for an admin, with GitHub's words when they
+    help. A 401 on the App JWT or the installation token (a wrong private key or App id, a revoked key) is not fixed
+    by waiting: the import fails, and the freshness notice says it once for the installation."""
     if isinstance(exc, RateLimited):
         countdown = _seconds_until(datetime.fromtimestamp(exc.retry_at, tz=UTC))
         rate_limit_wait(where="backfill", seconds=countdown)
-        return _release(run, SyncStatus.WAITING, "GitHub's rate limit is used up; resuming after reset.", countdown)
+        return _release(run, SyncStatus.WAITING, SyncErrorKind.RATE_LIMITED, countdown)
     if isinstance(exc, InstallationSuspended | InstallationNotFound):
-        return _release(run, SyncStatus.WAITING, "The GitHub App installation is suspended or was removed.")
+        return _release(run, SyncStatus.WAITING, SyncErrorKind.INSTALLATION_INACTIVE)
     if isinstance(exc, Unauthorized):
-        return _release(run, SyncStatus.FAILED, f"{TOKEN_PROBLEM}: {exc}")
+        return _release(run, SyncStatus.FAILED, SyncErrorKind.CREDENTIALS_REFUSED, detail=str(exc))
     if isinstance(exc, GraphQLError):
-        return _release(run, SyncStatus.FAILED, f"GitHub could not read this repository: {_first_error(exc)}")
-    return _release(run, SyncStatus.FAILED, f"GitHub answered with an error: {exc}")
+        return _release(run, SyncStatus.FAILED, SyncErrorKind.REPOSITORY_UNREADABLE, detail=_first_error(exc))
+    return _release(run, SyncStatus.FAILED, SyncErrorKind.GITHUB_ERROR, detail=str(exc))
 
 
 def _fetch(
@@ -322,20 +320,23 @@ def _finish(run: _Run) -> BackfillOutcome:
     with transaction.atomic():
         row = TrackedRepository.objects.select_for_update().get(pk=run.pk)
         if row.sync_claim == run.token:
-            row.sync_status, row.sync_claim, row.sync_cursor, row.sync_error = SyncStatus.IDLE, "", "", ""
+            row.sync_status, row.sync_claim, row.sync_cursor = SyncStatus.IDLE, "", ""
+            row.sync_error_kind, row.sync_error = "", ""
             row.last_synced_at = row.sync_started_at or timezone.now()
             row.sync_page_size = settings.BACKFILL_PAGE_SIZE
             row.save()
     return BackfillOutcome("done", run.imported)
 
 
-def _release(run: _Run, status: str, error: str, countdown: int | None = None) -> BackfillOutcome:
+def _release(
+    run: _Run, status: str, kind: SyncErrorKind, countdown: int | None = None, *, detail: str = ""
+) -> BackfillOutcome:
     """Give the claim up, keeping the cursor: ``waiting`` (resumed at ``countdown``, or by an unsuspend / Sync
-    now when None) or ``failed`` (shown to the admin in plain words; Sync now resumes)."""
+    now when None) or ``failed`` (its ``kind`` worded for the admin, with GitHub's ``detail``; Sync now resumes)."""
     with transaction.atomic():
         row = TrackedRepository.objects.select_for_update().get(pk=run.pk)
         if row.sync_claim == run.token:
-            row.sync_status, row.sync_claim, row.sync_error = status, "", error
+            row.sync_status, row.sync_claim, row.sync_error_kind, row.sync_error = status, "", kind, detail
             row.sync_page_size = run.page_size
             row.sync_resume_at = timezone.now() + timedelta(seconds=countdown) if countdown is not None else None
             row.save()

@@ -34,26 +34,20 @@ from apps.integrations.github import GitHubAppNotConfigured, app_api, app_creden
 from apps.integrations.models import (
     ConnectionAction,
     GitHubAppInstallation,
+    InactiveReason,
     InstallationConnectionEvent,
     InstallationStatus,
     TrackedRepository,
 )
 from apps.integrations.services.installations import InstallationSnapshot, installation_mark_deleted
 from apps.integrations.services.refresh import installation_refresh_from_github
-from apps.integrations.services.repositories import (
-    ACCESS_REMOVED,
-    REGAINABLE,
-    RepositoryInfo,
-    tracked_repositories_follow,
-)
+from apps.integrations.services.repositories import REGAINABLE, RepositoryInfo, tracked_repositories_follow
 from apps.integrations.services.sync import tracked_repository_catch_up_gap
 from apps.teams.models import Team
 from apps.users.models import User
 from github_app import NotFound, OAuthError, UserAPI, exchange_oauth_code
 
 logger = logging.getLogger(__name__)
-
-DISCONNECTED = "GitHub disconnected"
 
 
 class LinkError(Exception):
@@ -320,12 +314,12 @@ def tracked_repositories_move(*, team: Team, installation: GitHubAppInstallation
     }
     for tracked in TrackedRepository.objects.for_team(team).filter(installation=installation):
         if tracked.github_repo_id in mirror and not tracked.is_active:
-            if tracked.inactive_reason in {*REGAINABLE, DISCONNECTED}:
+            if tracked.inactive_reason in {*REGAINABLE, InactiveReason.DISCONNECTED}:
                 tracked.is_active, tracked.inactive_reason = True, ""
                 tracked.save(update_fields=["is_active", "inactive_reason", "updated_at"])
                 tracked_repository_catch_up_gap(tracked_repository=tracked)
         elif tracked.github_repo_id not in mirror and tracked.is_active:
-            tracked.is_active, tracked.inactive_reason = False, ACCESS_REMOVED
+            tracked.is_active, tracked.inactive_reason = False, InactiveReason.ACCESS_REMOVED
             tracked.save(update_fields=["is_active", "inactive_reason", "updated_at"])
         elif tracked.pk in reinstalled:
             tracked_repository_catch_up_gap(tracked_repository=tracked)
@@ -360,7 +354,7 @@ def installation_unlink(*, team: Team, installation_id: int, user: User | None =
     row.save(update_fields=["team", "linked_at", "linked_by", "updated_at"])
     _record(row, team=team, action=ConnectionAction.DISCONNECTED, user=user)
     TrackedRepository.objects.for_team(team).filter(installation=row, is_active=True).update(
-        is_active=False, inactive_reason=DISCONNECTED, updated_at=timezone.now()
+        is_active=False, inactive_reason=InactiveReason.DISCONNECTED, updated_at=timezone.now()
     )
     logger.info(
         "installation %s unlinked from team %s",

@@ -23,11 +23,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.integrations.models import (
-    ACCESS_REMOVED,
-    MOVED,
-    REPOSITORY_DELETED,
-    REPOSITORY_DROPPED,
     GitHubAppInstallation,
+    InactiveReason,
     InstallationRepository,
     InstallationStatus,
     TrackedRepository,
@@ -39,7 +36,7 @@ from apps.teams.models import Team
 logger = logging.getLogger(__name__)
 
 # Why a tracking stopped when GitHub giving access back should resume it (an admin's untrack never is).
-REGAINABLE = frozenset({ACCESS_REMOVED, MOVED})
+REGAINABLE = frozenset({InactiveReason.ACCESS_REMOVED, InactiveReason.MOVED})
 
 
 @dataclass(frozen=True)
@@ -96,7 +93,8 @@ def installation_repositories_remove(*, installation: GitHubAppInstallation, git
         removed_at=timezone.now()
     )
     elsewhere = set(_reached_from_another_account(installation, ids))
-    for reason, repo_ids in ((MOVED, elsewhere), (ACCESS_REMOVED, set(ids) - elsewhere)):
+    moves = ((InactiveReason.MOVED, elsewhere), (InactiveReason.ACCESS_REMOVED, set(ids) - elsewhere))
+    for reason, repo_ids in moves:
         TrackedRepository.objects.filter(installation=installation, github_repo_id__in=repo_ids, is_active=True).update(
             is_active=False, inactive_reason=reason, updated_at=timezone.now()
         )
@@ -215,7 +213,7 @@ def tracked_repositories_follow(*, installation: GitHubAppInstallation, repos: d
         elif installation.team_id is not None and tracked.team_id == installation.team_id:
             if _left_behind(tracked, installation=installation):
                 changed += _resume(tracked, installation=installation, full_name=repo.full_name)
-        elif (tracked.is_active or tracked.inactive_reason == ACCESS_REMOVED) and _other_account(
+        elif (tracked.is_active or tracked.inactive_reason == InactiveReason.ACCESS_REMOVED) and _other_account(
             tracked.installation, installation
         ):
             _moved_away(tracked, full_name=repo.full_name)
@@ -287,7 +285,7 @@ def _resume(tracked: TrackedRepository, *, installation: GitHubAppInstallation, 
 def _moved_away(tracked: TrackedRepository, *, full_name: str) -> None:
     """The repository now belongs to an account whose installation is not this team's: tracking stops and the
     history stays (it keeps counting in the team's figures)."""
-    tracked.full_name, tracked.is_active, tracked.inactive_reason = full_name, False, MOVED
+    tracked.full_name, tracked.is_active, tracked.inactive_reason = full_name, False, InactiveReason.MOVED
     tracked.save(update_fields=["full_name", "is_active", "inactive_reason", "updated_at"])
     logger.info("tracked repository %s moved to another organization", full_name, extra={"team_id": tracked.team_id})
 
@@ -327,7 +325,7 @@ def repository_transferred(
     ).update(removed_at=now, updated_at=now)
     stopped = 0
     trackings = TrackedRepository.objects.filter(installation__in=old, github_repo_id=github_repo_id)
-    for tracked in trackings.filter(Q(is_active=True) | Q(inactive_reason=ACCESS_REMOVED)):
+    for tracked in trackings.filter(Q(is_active=True) | Q(inactive_reason=InactiveReason.ACCESS_REMOVED)):
         if to is None or to.team_id != tracked.team_id:
             _moved_away(tracked, full_name=full_name)
             stopped += 1
@@ -352,7 +350,7 @@ def repository_delete(*, github_repo_id: int) -> None:
         removed_at=now, updated_at=now
     )
     TrackedRepository.objects.filter(github_repo_id=github_repo_id, is_active=True).update(
-        is_active=False, inactive_reason=REPOSITORY_DELETED, updated_at=now
+        is_active=False, inactive_reason=InactiveReason.REPOSITORY_DELETED, updated_at=now
     )
 
 
@@ -377,9 +375,10 @@ def account_repositories_rename(
 def repository_drop_from_figures(*, team: Team, github_repo_id: int, dropped: bool = True) -> bool:
     """An admin's choice for a repository deleted on GitHub: take its history out of the team's figures (``dropped``)
     or count it again. Its data is kept either way. Returns whether the repository was one deleted on GitHub."""
-    before, after = (REPOSITORY_DELETED, REPOSITORY_DROPPED) if dropped else (REPOSITORY_DROPPED, REPOSITORY_DELETED)
+    deleted, dropped_ = InactiveReason.REPOSITORY_DELETED, InactiveReason.REPOSITORY_DROPPED
+    before, after = (deleted, dropped_) if dropped else (dropped_, deleted)
     rows = TrackedRepository.objects.filter(team=team, github_repo_id=github_repo_id, is_active=False)
-    if not rows.filter(inactive_reason__in=(REPOSITORY_DELETED, REPOSITORY_DROPPED)).exists():
+    if not rows.filter(inactive_reason__in=(deleted, dropped_)).exists():
         return False
     rows.filter(inactive_reason=before).update(inactive_reason=after, updated_at=timezone.now())
     return True

@@ -89,7 +89,8 @@ def tracked_repository_sync(
             row.sync_kind, row.sync_since = SyncKind.CATCH_UP, min(start, since) if since else start
         row.sync_cursor, row.sync_imported, row.sync_total, row.sync_started_at = "", 0, None, now
         row.sync_page_size = settings.BACKFILL_PAGE_SIZE
-    row.sync_status, row.sync_error, row.sync_resume_at, row.sync_heartbeat_at = SyncStatus.QUEUED, "", None, now
+    row.sync_status, row.sync_resume_at, row.sync_heartbeat_at = SyncStatus.QUEUED, None, now
+    row.sync_error_kind, row.sync_error = "", ""
     row.save()
     interactive = interactive and row.sync_kind == SyncKind.CATCH_UP
     transaction.on_commit(lambda: backfill_enqueue(tracked_repository_id=row.pk, interactive=interactive))

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from apps.integrations.models import (
+    InactiveReason,
     InstallationRepository,
     InstallationStatus,
     SyncStatus,
@@ -23,8 +24,6 @@ from apps.integrations.services.sync import tracked_repository_sync
 from apps.teams.models import Team
 
 logger = logging.getLogger(__name__)
-
-UNTRACKED = "untracked"
 
 
 class TrackingError(Exception):
@@ -94,7 +93,7 @@ def repositories_untrack(*, team: Team, github_repo_ids: Iterable[int]) -> int:
     )
     count = 0
     for row in rows:
-        row.is_active, row.inactive_reason = False, UNTRACKED
+        row.is_active, row.inactive_reason = False, InactiveReason.UNTRACKED
         row.sync_status, row.sync_resume_at, row.sync_claim = SyncStatus.IDLE, None, ""
         row.save()
         count += 1

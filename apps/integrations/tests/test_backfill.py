@@ -8,7 +8,13 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from apps.integrations.models import GitHubAppInstallation, InstallationStatus, SyncStatus, TrackedRepository
+from apps.integrations.models import (
+    GitHubAppInstallation,
+    InstallationStatus,
+    SyncErrorKind,
+    SyncStatus,
+    TrackedRepository,
+)
 from apps.integrations.services.backfill import tracked_repository_backfill
 from apps.integrations.services.sync import tracked_repository_sync
 from apps.integrations.services.tracking import repositories_untrack, repository_track
@@ -168,7 +174,7 @@ def test_rate_limited_answers_reschedule_at_the_reported_reset(tracked, gql, git
 
     assert outcome.status == "waiting"
     assert abs(outcome.countdown - (reset - datetime.now(UTC).timestamp())) <= 5
-    assert tracked.sync_status == SyncStatus.WAITING and "rate limit" in tracked.sync_error
+    assert tracked.sync_status == SyncStatus.WAITING and tracked.sync_error_kind == SyncErrorKind.RATE_LIMITED
 
 
 SECONDARY = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
@@ -196,7 +202,7 @@ def test_every_graphql_rate_limit_shape_waits_until_reset_instead_of_failing(
 
     assert outcome.status == "waiting" and tracked.sync_status == SyncStatus.WAITING
     assert abs(outcome.countdown - wait) <= 5
-    assert "rate limit" in tracked.sync_error
+    assert tracked.sync_error_kind == SyncErrorKind.RATE_LIMITED
 
 
 def test_a_newer_webhook_snapshot_wins_over_an_older_backfilled_node(tracked, gql, team):
@@ -298,7 +304,7 @@ def test_github_failing_at_the_smallest_page_size_pauses_without_losing_the_plac
 
     assert outcome.status == "waiting" and outcome.countdown
     assert tracked.sync_status == SyncStatus.WAITING and tracked.sync_page_size == 5
-    assert "GitHub" in tracked.sync_error
+    assert tracked.sync_error_kind == SyncErrorKind.GITHUB_FAILING
 
 
 def test_one_import_per_repository_and_a_stale_claim_is_taken_over(tracked, gql, team):
@@ -319,7 +325,7 @@ def test_a_suspended_installation_is_not_called(tracked, gql):
 
     assert run(tracked).status == "waiting"
     assert gql.requests == []
-    assert "suspended" in tracked.sync_error
+    assert tracked.sync_error_kind == SyncErrorKind.INSTALLATION_INACTIVE
 
 
 def test_a_catch_up_imports_only_what_changed_since_the_last_sync(tracked, gql, team):

@@ -13,6 +13,7 @@ from apps.integrations.github import token_provider
 from apps.integrations.models import (
     DeliveryStatus,
     GitHubAppInstallation,
+    InactiveReason,
     InstallationRepository,
     InstallationStatus,
     TrackedRepository,
@@ -155,7 +156,7 @@ def test_removed_tracked_repository_becomes_inactive_with_its_data_kept(signed_w
 
     assert state_of(2) == once
     assert once["repos"] == [(1296269, "octocat/Hello-World", False, False, True)]
-    assert once["tracked"] == [(1296269, "octocat/Hello-World", False, "access removed")]
+    assert once["tracked"] == [(1296269, "octocat/Hello-World", False, InactiveReason.ACCESS_REMOVED)]
 
     send(signed_webhook, "installation_repositories", added)  # access given back
     assert state_of(2)["tracked"] == [(1296269, "octocat/Hello-World", True, "")]

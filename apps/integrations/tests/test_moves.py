@@ -12,7 +12,9 @@ from django.utils import timezone
 from apps.integrations.models import (
     DeliveryStatus,
     GitHubAppInstallation,
+    InactiveReason,
     InstallationRepository,
+    SyncErrorKind,
     SyncKind,
     SyncStatus,
     TrackedRepository,
@@ -174,7 +176,7 @@ def test_a_repository_moved_to_another_teams_organization_is_marked_moved_and_ke
     open_prs(signed_webhook, BETA, range(4, 6))
 
     old = TrackedRepository.objects.get(team=team, github_repo_id=REPO)
-    assert (old.is_active, old.inactive_reason) == (False, "moved to another organization")
+    assert (old.is_active, old.inactive_reason) == (False, InactiveReason.MOVED)
     assert counted(team) == 3  # its history up to the move still counts; nothing after it arrives
     gql.nodes = [pr_node(n, updated=timezone.now()) for n in (1, 2)]
     with django_capture_on_commit_callbacks(execute=True):
@@ -230,7 +232,7 @@ def test_a_repository_transferred_out_to_an_installation_we_know_marks_the_old_t
     send(signed_webhook, "repository", transferred())
 
     old = TrackedRepository.objects.get(team=team, github_repo_id=REPO)
-    assert (old.is_active, old.inactive_reason) == (False, "moved to another organization")
+    assert (old.is_active, old.inactive_reason) == (False, InactiveReason.MOVED)
     assert InstallationRepository.objects.get(installation__installation_id=10).removed_at is not None
 
 
@@ -244,7 +246,7 @@ def test_reconciliation_marks_a_repository_transferred_out_as_moved(github, team
     installation_reconcile(installation_id=20)
 
     old = TrackedRepository.objects.get(team=team, github_repo_id=REPO)
-    assert (old.is_active, old.inactive_reason) == (False, "moved to another organization")
+    assert (old.is_active, old.inactive_reason) == (False, InactiveReason.MOVED)
 
 
 # --- history gaps: every way access comes back imports what happened meanwhile ------------------------------------
@@ -287,7 +289,7 @@ def test_an_unsuspend_seen_only_by_reconciliation_resumes_the_paused_import_and_
     tracked = alpha_api
     TrackedRepository.objects.filter(pk=tracked.pk).update(
         last_synced_at=None, sync_status=SyncStatus.WAITING, sync_kind=SyncKind.BACKFILL, sync_cursor="",
-        sync_error="The GitHub App installation is suspended or was removed.",
+        sync_error_kind=SyncErrorKind.INSTALLATION_INACTIVE,
     )  # fmt: skip
     GitHubAppInstallation.objects.filter(installation_id=10).update(
         status="suspended", suspended_at=timezone.now() - timedelta(days=2)

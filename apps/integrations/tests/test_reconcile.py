@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from apps.integrations.github import GitHubAppNotConfigured
 from apps.integrations.models import (
     GitHubAppInstallation,
+    InactiveReason,
     InstallationRepository,
     InstallationStatus,
     TrackedRepository,
@@ -82,7 +83,7 @@ def test_reconciliation_repairs_the_mirror_and_marks_missing_installations_delet
     assert set(ours.repositories.filter(removed_at__isnull=True).values_list("full_name", flat=True)) == {
         "octocat/Hello-World"
     }
-    assert TrackedRepository.objects.get().inactive_reason == "access removed"
+    assert TrackedRepository.objects.get().inactive_reason == InactiveReason.ACCESS_REMOVED
     assert GitHubAppInstallation.objects.get(installation_id=5).status == InstallationStatus.DELETED
 
     again = snapshot()

@@ -13,6 +13,7 @@ from django.db import connection
 from apps.integrations.models import (
     DeliveryStatus,
     GitHubAppInstallation,
+    InactiveReason,
     InstallationRepository,
     TrackedRepository,
     WebhookDelivery,
@@ -115,7 +116,9 @@ def test_deleted_repository_keeps_its_data_and_tracking_becomes_inactive(
     send_twice(signed_webhook, payload)
 
     assert InstallationRepository.objects.get(github_repo_id=REPO_ID).removed_at is not None
-    assert set(TrackedRepository.objects.values_list("is_active", "inactive_reason")) == {(False, "repository deleted")}
+    assert set(TrackedRepository.objects.values_list("is_active", "inactive_reason")) == {
+        (False, InactiveReason.REPOSITORY_DELETED)
+    }
     assert PullRequest.objects.filter(github_repo_id=REPO_ID).count() == 2
 
 

@@ -7,10 +7,20 @@ import copy
 from datetime import timedelta
 
 import pytest
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.integrations.models import DeliveryStatus, InstallationStatus, SyncStatus, TrackedRepository, WebhookDelivery
+from apps.integrations.models import (
+    DeliveryStatus,
+    GitHubAppInstallation,
+    InstallationStatus,
+    SyncErrorKind,
+    SyncStatus,
+    TrackedRepository,
+    WebhookDelivery,
+)
+from apps.integrations.selectors_freshness import NOTICE_KINDS, InstallationFreshness, Notice, RepositoryFreshness
 from apps.integrations.services.backfill import tracked_repository_backfill
 from apps.integrations.services.processing import delivery_process
 from apps.integrations.services.sync import tracked_repository_sync
@@ -21,6 +31,7 @@ from apps.metrics.tests.factories import SnapshotFactory
 
 pytestmark = pytest.mark.django_db
 GRAPHQL = "https://api.github.com/graphql"
+REPOSITORY_NOTICES = ("import_stalled", "catching_up", "importing", "import_paused", "import_failed", "not_imported")
 
 
 @pytest.fixture
@@ -130,9 +141,9 @@ def test_github_refusing_the_apps_credentials_is_an_installation_problem_with_wh
     assert world.sync_status == SyncStatus.FAILED, world.sync_error
 
     page = dashboard(member_client, team)
-    assert "GitHub refuses the App&#x27;s credentials for acme (GitHub answered 401" in page
+    assert "GitHub refuses the App's credentials for acme (GitHub answered 401" in page
     assert "A JSON web token could not be decoded): imports of its repositories stopped" in page
-    assert "check the App&#x27;s id and private key" in page
+    assert "check the App's id and private key" in page
     assert "<td>token problems</td>" in repository_page(member_client, team)
 
 
@@ -158,3 +169,25 @@ def test_each_repository_shows_its_own_events_not_its_installations(
 
     assert cells("acme/api")[1].startswith("0") and cells("acme/api")[1].endswith("ago") and cells("acme/api")[3] == "1"
     assert cells("acme/web")[1] == "none yet" and cells("acme/web")[3] == "0"
+
+
+@pytest.mark.parametrize("kind", NOTICE_KINDS)
+def test_every_notice_kind_is_worded_with_what_it_is_about_and_what_is_done(kind):
+    """The notices' sentences live in the template: a kind without them would show the admin an empty line."""
+    installation = GitHubAppInstallation(installation_id=7, account_login="acme")
+    tracked = TrackedRepository(
+        full_name="acme/api", sync_status=SyncStatus.FAILED, sync_error_kind=SyncErrorKind.GITHUB_ERROR
+    )
+    notice = Notice(
+        kind,
+        installation=InstallationFreshness(installation, waiting=2, oldest_waiting_at=None, retrying=1, failed=1),
+        repository=RepositoryFreshness(tracked, None),
+    )
+    what, _, doing = render_to_string("metrics/_notice.html", {"n": notice}).partition('<span class="muted">')
+    assert ("acme/api" if kind in REPOSITORY_NOTICES else "acme") in what and doing.strip() != "</span>"
+
+
+@pytest.mark.parametrize("kind", SyncErrorKind.values)
+def test_every_import_failure_kind_is_worded(kind):
+    words = render_to_string("integrations/_sync_error.html", {"kind": kind, "detail": "GitHub's answer"})
+    assert words.strip().endswith((".", "GitHub&#x27;s answer")) and len(words) > 20

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.integrations.models import GitHubAppInstallation, InstallationRepository, TrackedRepository
+from apps.integrations.models import GitHubAppInstallation, InactiveReason, InstallationRepository, TrackedRepository
 from apps.integrations.selectors import installation_team_for_event
 from apps.integrations.tests.factories import (
     InstallationFactory,
@@ -76,7 +76,7 @@ def test_disconnect_unlinks_keeps_data_and_stops_routing_events(admin_client, te
     assert installation_team_for_event(42) is None
     assert InstallationRepository.objects.filter(installation=linked).count() == 2
     tracked = TrackedRepository.objects.get()
-    assert (tracked.is_active, tracked.inactive_reason) == (False, "GitHub disconnected")
+    assert (tracked.is_active, tracked.inactive_reason) == (False, InactiveReason.DISCONNECTED)
 
 
 def test_members_cannot_disconnect(member_client, team, linked):

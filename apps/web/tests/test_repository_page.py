@@ -6,7 +6,7 @@ import pytest
 import responses
 from django.utils import timezone
 
-from apps.integrations.models import SyncStatus, TrackedRepository
+from apps.integrations.models import InactiveReason, SyncErrorKind, SyncStatus, TrackedRepository
 from apps.integrations.selectors import tracked_repository_for_delivery
 from apps.integrations.tests.factories import (
     InstallationFactory,
@@ -100,7 +100,7 @@ def test_untracking_keeps_the_history_and_the_row_shows_it_untracked(admin_clien
 
     assert "Not tracked" in response.content.decode() and ">Track<" in response.content.decode()
     row = TrackedRepository.objects.get(team=team, github_repo_id=1)
-    assert not row.is_active and row.inactive_reason == "untracked" and row.last_synced_at is not None
+    assert not row.is_active and row.inactive_reason == InactiveReason.UNTRACKED and row.last_synced_at is not None
     assert tracked_repository_for_delivery(installation_id=repos.installation_id, github_repo_id=1) is None
 
 
@@ -121,7 +121,8 @@ def test_the_row_fragment_shows_progress_and_errors_in_plain_words(member_client
         github_repo_id=2,
         full_name="acme/web",
         sync_status=SyncStatus.FAILED,
-        sync_error="GitHub could not read this repository: not found",
+        sync_error_kind=SyncErrorKind.REPOSITORY_UNREADABLE,
+        sync_error="not found",
     )
 
     running = member_client.get(f"/a/{team.slug}/integrations/github/repos/1/").content.decode()
@@ -129,8 +130,29 @@ def test_the_row_fragment_shows_progress_and_errors_in_plain_words(member_client
 
     assert 'aria-valuenow="25"' in running and "150 of 600 pull requests imported" in running
     assert 'hx-trigger="every 2s"' in running
-    assert "Import failed" in failed and "could not read this repository" in failed
+    assert "Import failed" in failed and "GitHub could not read this repository: not found" in failed
     assert "every 2s" not in failed  # nothing running: no polling
+
+
+def test_a_tracking_stopped_by_github_or_a_disconnect_says_why_on_its_row(member_client, team, repos):
+    for repo_id, name, reason in (
+        (4, "acme/gone", InactiveReason.ACCESS_REMOVED),
+        (2, "acme/web", InactiveReason.DISCONNECTED),
+    ):
+        TrackedRepositoryFactory(
+            team=team,
+            installation=repos,
+            github_repo_id=repo_id,
+            full_name=name,
+            is_active=False,
+            inactive_reason=reason,
+        )
+
+    gone = member_client.get(f"/a/{team.slug}/integrations/github/repos/4/").content.decode()
+    disconnected = member_client.get(f"/a/{team.slug}/integrations/github/repos/2/").content.decode()
+
+    assert "App lost access" in gone and "Paused: access removed" in gone
+    assert "Paused: GitHub disconnected" in disconnected and "App lost access" not in disconnected
 
 
 def test_sync_now_schedules_a_catch_up(admin_client, team, repos, queued_only, django_capture_on_commit_callbacks):
