@@ -37,17 +37,17 @@ def _eager_tasks_and_empty_cache(request):
 
     from config.celery import app
 
-    previous = app.conf.task_always_eager, settings.BACKFILL_IN_BACKGROUND
+    previous = app.conf.task_always_eager, settings.IMPORT_IN_BACKGROUND
     app.conf.task_always_eager = not request.node.get_closest_marker("broker")
     # imports run inside the request that starts them, unless a test asks for the embedded default's thread
-    settings.BACKFILL_IN_BACKGROUND = bool(request.node.get_closest_marker("background_imports"))
+    settings.IMPORT_IN_BACKGROUND = bool(request.node.get_closest_marker("background_imports"))
     cache.clear()
     yield
-    if settings.BACKFILL_IN_BACKGROUND:
+    if settings.IMPORT_IN_BACKGROUND:
         from apps.integrations.services.queueing import background
 
         background.join()
-    app.conf.task_always_eager, settings.BACKFILL_IN_BACKGROUND = previous
+    app.conf.task_always_eager, settings.IMPORT_IN_BACKGROUND = previous
 
 
 @pytest.fixture
@@ -191,12 +191,12 @@ def use_broker(monkeypatch):
 
 @pytest.fixture
 def worker_turns():
-    """Run what is queued on the broker (``use_broker("memory://")``) as a backfill worker started with
-    ``-Q interactive,default,backfill`` does: one message at a time, from the first of those queues that has one.
+    """Run what is queued on the broker (``use_broker("memory://")``) as an import worker started with
+    ``-Q interactive,default,imports`` does: one message at a time, from the first of those queues that has one.
     ``worker_turns(n)`` runs at most ``n`` messages (all when None); returns each message's task name and args."""
     from config.celery import app
 
-    names = ("interactive", "default", "backfill")
+    names = ("interactive", "default", "imports")
     with app.connection_for_write("memory://") as conn:
         for name in names:  # an in-memory broker lives as long as the process: earlier tests' messages are dropped
             conn.default_channel.queue_purge(name)

@@ -1,16 +1,16 @@
-"""Fair background work between teams: another team's Sync now during a long import, and a Mark-as-bot flood.
+"""Fair background work between teams: another team's Import now during a long import, and a Mark-as-bot flood.
 
 Run: ``.venv/bin/python benchmarks/bench_fairness.py`` (part of ``make bench``). Starts the GitHub emulator as a
 subprocess with ``acme/big`` (``BENCH_FAIRNESS_PRS``, 5,500 PRs of 3 reviews) for team A and ``beta/small``
 (20 PRs) for team B, then measures, without asserting on timing:
 
-- B's Sync now alone, and while A's history import of ``acme/big`` runs (target: within 2x of alone);
+- B's Import now alone, and while A's history import of ``acme/big`` runs (target: within 2x of alone);
 - a flood of 40 Mark as bot / Undo on A's busiest reviewer: the CPU it costs the worker, and how long a recompute
   B asks for meanwhile waits until it is done.
 
 Both on the embedded default (no broker: this process's background thread) and, when Redis answers at
 ``BENCH_BROKER_URL`` (default ``redis://127.0.0.1:6379/7``), with a real ``celery worker -Q
-interactive,default,backfill --concurrency 2`` process. The worker needs a database both processes share: set
+interactive,default,imports --concurrency 2`` process. The worker needs a database both processes share: set
 ``DATABASE_URL`` to PostgreSQL (created if missing); with the SQLite default the broker part is skipped.
 """
 
@@ -27,7 +27,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchmarks.bench_backfill import WORK, configure, control, start_emulator  # noqa: E402
+from benchmarks.bench_import import WORK, configure, control, start_emulator  # noqa: E402
 
 os.environ.setdefault("LOG_LEVEL", "WARNING")  # the figures, not every task's log line
 PULL_REQUESTS = int(os.environ.get("BENCH_FAIRNESS_PRS", "5500"))
@@ -86,19 +86,19 @@ class Scene:
         team, repo_id = self.rows[key]
         return repository_track(team=team, github_repo_id=repo_id)
 
-    def sync_now(self, tracked) -> float:
-        """Seconds from pressing Sync now on B's repository until its catch-up is done."""
+    def import_now(self, tracked) -> float:
+        """Seconds from pressing Import now on B's repository until its catch-up is done."""
         from apps.integrations.models import TrackedRepository
-        from apps.integrations.services.sync import tracked_repository_sync
+        from apps.integrations.services.import_schedule import tracked_repository_import_schedule
 
         row = TrackedRepository.objects.get(pk=tracked.pk)
-        before = row.last_synced_at
+        before = row.last_imported_at
         started = time.perf_counter()
-        assert tracked_repository_sync(tracked_repository=row, interactive=True)
+        assert tracked_repository_import_schedule(tracked_repository=row, interactive=True)
 
         def done() -> bool:
             now = TrackedRepository.objects.get(pk=row.pk)
-            return now.sync_status == "idle" and now.last_synced_at != before
+            return now.import_status == "idle" and now.last_imported_at != before
 
         wait_for(done)
         return time.perf_counter() - started
@@ -107,13 +107,13 @@ class Scene:
 def imported(tracked) -> int:
     from apps.integrations.models import TrackedRepository
 
-    return TrackedRepository.objects.get(pk=tracked.pk).sync_imported
+    return TrackedRepository.objects.get(pk=tracked.pk).import_count
 
 
 def idle(tracked) -> bool:
     from apps.integrations.models import TrackedRepository
 
-    return TrackedRepository.objects.get(pk=tracked.pk).sync_status == "idle"
+    return TrackedRepository.objects.get(pk=tracked.pk).import_status == "idle"
 
 
 def measure(scene: Scene, label: str, worker_pid: int | None) -> None:
@@ -124,12 +124,12 @@ def measure(scene: Scene, label: str, worker_pid: int | None) -> None:
 
     small = scene.track("b")
     wait_for(lambda: idle(small))
-    alone = min(scene.sync_now(small) for _ in range(3))
+    alone = min(scene.import_now(small) for _ in range(3))
     big = scene.track("a")
     wait_for(lambda: imported(big) >= 500)
-    during = [scene.sync_now(small) for _ in range(3)]
+    during = [scene.import_now(small) for _ in range(3)]
     figures = ", ".join(f"{s:.2f}" for s in during)
-    print(f"[{label}] B's Sync now alone: {alone:.2f} s; during A's import of {PULL_REQUESTS} PRs: {figures} s "
+    print(f"[{label}] B's Import now alone: {alone:.2f} s; during A's import of {PULL_REQUESTS} PRs: {figures} s "
           f"(worst {max(during) / alone:.1f}x alone; target <= 2x)")  # fmt: skip
     import_time = wait_for(lambda: idle(big))
     print(f"[{label}] A's import went on for {import_time:.0f} s more; {imported(big)} PRs")
@@ -161,7 +161,7 @@ def measure(scene: Scene, label: str, worker_pid: int | None) -> None:
 
 def start_worker(database: str) -> subprocess.Popen:
     env = dict(os.environ, CELERY_BROKER_URL=BROKER_URL, DATABASE_URL=database)
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "interactive,default,backfill"]
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "interactive,default,imports"]
     command += ["--concurrency", "2", "--prefetch-multiplier", "1", "-n", f"fairness-{os.getpid()}@%h"]
     log = open(WORK / "worker.log", "w")  # noqa: SIM115  (kept open for the worker's life)
     process = subprocess.Popen([*command, "--loglevel", "INFO"], cwd=ROOT, env=env, stdout=log, stderr=log)
@@ -208,7 +208,7 @@ def main() -> None:
             return
         app.conf.broker_url, app.conf.task_always_eager = BROKER_URL, False
         with app.connection_for_write() as conn:
-            for queue in ("interactive", "default", "backfill"):
+            for queue in ("interactive", "default", "imports"):
                 conn.default_channel.queue_purge(queue)
         worker = start_worker(database)
         try:

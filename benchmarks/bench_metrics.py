@@ -8,7 +8,7 @@ Prints, without asserting on timing:
   ``review_upsert`` (2,000 PRs: opened, review requested, two reviews, merged), written as a worker's drain
   writes them (50 events per transaction, one ``pull_requests_write``) and one transaction per event; and the reviews of
   one PR as it grows to 2,000 reviews (its last should cost what its first did);
-- PRs per second for the backfill path, ``pull_requests_import`` of 10,000 PRs with 3 reviews each;
+- PRs per second for the import path, ``pull_requests_import`` of 10,000 PRs with 3 reviews each;
 - the dashboard's render time and query count (median of several renders through the Django test client) over
   the last 30 days, the last 365 days and the longest range the form accepts, and a deep page of the PR table,
   for a team with 100,000 PRs and 300,000 reviews (target < 300 ms, at most 20 queries), with the CPU time one
@@ -172,7 +172,7 @@ def bench_long_pull_request(reviews: int = 2_000) -> None:
         return ReviewSnapshot(i, PEOPLE[i % len(PEOPLE)], "commented", base + timedelta(minutes=i))
 
     for start, end in ((0, 100), (reviews - 100, reviews)):
-        if start > 0:  # the reviews in between, stored quickly by the backfill's path
+        if start > 0:  # the reviews in between, stored quickly by the import's path
             pull_requests_import(team=team, items=[(pr, [review(i) for i in range(100, start)], [])])
         started = time.perf_counter()
         for i in range(start, end):
@@ -365,7 +365,7 @@ def _line(what: str, timings: list[float], queries: int, target: str) -> str:
 def bench_dashboard(team: Team, *, target: str) -> None:
     """The dashboard over 30 days, 365 days and the longest range the form accepts, plus a deep table page."""
     client = _client(team)
-    url = f"/a/{team.slug}/metrics/"
+    url = f"/a/{team.slug}/dashboard/"
     today = datetime.now(UTC).date()
     size = PullRequest.objects.for_team(team).count()
     for label, params in (
@@ -390,7 +390,7 @@ def explain_dashboard(team: Team, *, days: int) -> None:
     """
     client = _client(team)
     params = {"start": str(datetime.now(UTC).date() - timedelta(days=days - 1))}
-    url = f"/a/{team.slug}/metrics/"
+    url = f"/a/{team.slug}/dashboard/"
     client.get(url, params)  # warm-up
     with override_settings(PARALLEL_READ_CONNECTIONS=0), CaptureQueriesContext(connection) as captured:
         client.get(url, params)  # every statement on this connection, to be explained here
@@ -424,7 +424,7 @@ def bench_figure_lists(team: Team) -> None:
             ("response", {"member": str(member.pk)}),
             ("open-requests", {"member": str(member.pk)}),
         ):
-            url = f"/a/{team.slug}/metrics/figures/{key}/"
+            url = f"/a/{team.slug}/dashboard/figures/{key}/"
             timings, queries, response = _timed(client, url, period | extra)
             label = f"list {key}{' p' + extra['p'] if 'p' in extra else ''}"
             label += f" page {extra['page']}" if "page" in extra else ""
@@ -436,7 +436,7 @@ def bench_figure_lists(team: Team) -> None:
             csv_timings, lines = [], 0
             for _ in range(3):
                 started = time.perf_counter()
-                response = client.get(f"/a/{team.slug}/metrics/figures/{key}/csv/", period | extra)
+                response = client.get(f"/a/{team.slug}/dashboard/figures/{key}/csv/", period | extra)
                 lines = sum(chunk.count(b"\n") for chunk in response.streaming_content)
                 csv_timings.append((time.perf_counter() - started) * 1000)
             ms = statistics.median(csv_timings)
@@ -450,7 +450,7 @@ def bench_people(team: Team) -> None:
     client = _client(team)
     size = PullRequest.objects.for_team(team).count()
     people = TeamMember.objects.for_team(team).count()
-    timings, queries, _ = _timed(client, f"/a/{team.slug}/metrics/people/", {})
+    timings, queries, _ = _timed(client, f"/a/{team.slug}/dashboard/people/", {})
     print(_line(f"people page ({people} people, {size:,} PRs)", timings, queries, "< 1 s"))
 
 

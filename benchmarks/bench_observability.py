@@ -34,7 +34,7 @@ def best_us(statement: str, setup: str) -> float:
 
 
 def counter_us() -> float:
-    return best_us("webhook_answered(202)", "from apps.integrations.metrics import webhook_answered")
+    return best_us("webhook_answered(202)", "from apps.integrations.prometheus import webhook_answered")
 
 
 def main() -> None:

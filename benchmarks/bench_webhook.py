@@ -50,7 +50,7 @@ def _free_port() -> int:
 PORT = int(os.environ.get("BENCH_PORT", "0")) or _free_port()
 DURATION = os.environ.get("BENCH_DURATION", "10s")
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
-WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "sync")
+WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "import")
 
 ENDPOINTS = [
     ("bare Django view", "/bench/bare/"),

@@ -204,7 +204,7 @@ class Stack:
             GITHUB_APP_ID=str(app.id),
             GITHUB_APP_PRIVATE_KEY=app.private_key_pem,
             GITHUB_APP_SLUG=app.slug,
-            BACKFILL_HISTORY_DAYS="1",  # the tracked repository's import stays small; the load is the webhooks
+            IMPORT_HISTORY_DAYS="1",  # the tracked repository's import stays small; the load is the webhooks
         )
         web = harness.gunicorn(self.web_port, self.env, self.log_dir)
         web.command[web.command.index("--workers") + 1] = WEB_WORKERS
@@ -243,7 +243,9 @@ def prepare_team(stack: Stack, pull_requests: int) -> int:
     harness.wait_for(lambda: stack.db.value(sql, [setup]) == len(setup), timeout=120, what="installation.created")
     linked = harness.ops(stack.env, "link", installation_id=installed["id"], repositories=["acme/load"])
     tracked = linked["tracked"]["acme/load"]
-    idle = "SELECT sync_status = 'idle' AND last_synced_at IS NOT NULL FROM integrations_trackedrepository WHERE id=%s"
+    idle = (
+        "SELECT import_status = 'idle' AND last_imported_at IS NOT NULL FROM integrations_trackedrepository WHERE id=%s"
+    )
     harness.wait_for(lambda: stack.db.value(idle, [tracked]), timeout=300, what="the first import")
     return installed["id"]
 

@@ -36,14 +36,14 @@ BENCHES = [
     "bench_webhook_cpu.py",
     "bench_processing.py",
     "bench_metrics.py",
-    "bench_backfill.py",
+    "bench_import.py",
     "bench_fairness.py",
     "bench_reconcile_requests.py",
 ]
 # The metrics bench measures the 1M-PR team too (seeded once, then reused by later runs).
 BENCH_ARGS = {"bench_metrics.py": ["--big"]}
 PEER_BENCH = ROOT.parent / "shared" / "peer-bench" / "ours.sh"
-PEER_RUNS = [["--worker-class", "sync"], ["--worker-class", "gthread", "--worker-threads", "4"]]
+PEER_RUNS = [["--worker-class", "import"], ["--worker-class", "gthread", "--worker-threads", "4"]]
 # Settings that change what the benchmarks measure; the page names those that are set (never their values'
 # passwords: URLs are shown without their user information).
 # Every other BENCH_* variable is a benchmark's own setting and is shown too.

@@ -1,4 +1,4 @@
-"""The Celery app. Queues: ``webhooks`` (deliveries, latency-sensitive), ``backfill`` (history imports),
+"""The Celery app. Queues: ``webhooks`` (deliveries, latency-sensitive), ``imports`` (history imports),
 ``default`` (everything else). Workers refuse to start when the system checks fail."""
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Long work runs in turns: an import one page per task, a recompute one batch of PRs per task, each turn queueing the
 next at the back, so other teams' turns come between two of a long job's. What a person waits for on a page (a
-Sync now catch-up, the recompute after Mark as bot) goes to the ``interactive`` queue, which the backfill workers
-read before ``default`` and ``backfill`` (``-Q interactive,default,backfill`` with the Redis transport's
+Import now catch-up, the recompute after Mark as bot) goes to the ``interactive`` queue, which the import workers
+read before ``default`` and ``imports`` (``-Q interactive,default,imports`` with the Redis transport's
 ``queue_order_strategy = "priority"``: the first queue that has a message is read, not round-robin).
 
 Without a broker (the embedded default) the same turns run on this process's one background thread
@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 BACKGROUND_ATTEMPTS = 5  # a background task that met a busy database is tried this many times in all
 BACKGROUND_RETRY_PAUSE = 0.5  # seconds, times the attempt number
-INTERACTIVE_QUEUE = "interactive"  # what a person waits for on a page: Sync now, a recompute after Mark as bot
+INTERACTIVE_QUEUE = "interactive"  # what a person waits for on a page: Import now, a recompute after Mark as bot
 
 
 def task_enqueue(
@@ -39,7 +39,7 @@ def task_enqueue(
 ) -> bool:
     """Queue ``task(*args)`` (on ``queue``, else where ``CELERY_TASK_ROUTES`` sends it). A broker that is down is
     logged and answered False, never raised: the work is already recorded in the database, and a periodic job (the
-    delivery sweeper, the backfill resumer) queues it again once the broker is back. Eager (no broker), the task
+    delivery sweeper, the import resumer) queues it again once the broker is back. Eager (no broker), the task
     runs here and now."""
     options: dict[str, Any] = {} if countdown is None else {"countdown": countdown}
     if queue is not None:
@@ -61,11 +61,11 @@ class BackgroundTasks:
 
     With no broker a long task (a repository's history import) would otherwise run inside the request that asked
     for it. Only used without a broker; the work is recorded in the database before it is submitted (the row is
-    ``queued``), so a process that exits mid-task leaves it for Sync now or the resumer, as a dead worker would.
+    ``queued``), so a process that exits mid-task leaves it for Import now or the resumer, as a dead worker would.
 
     Tasks wait in lanes, one per ``lane`` (a team): a thread takes the first task of the first lane, then moves
     that lane to the back, so a team whose import queues page after page shares the thread with every other team.
-    Interactive lanes (Sync now, recomputes) go before the others, and a second thread takes only those, so Sync
+    Interactive lanes (Import now, recomputes) go before the others, and a second thread takes only those, so Import
     now never waits for the page an import is writing (as a second worker process would with a broker).
     """
 
@@ -120,7 +120,7 @@ class BackgroundTasks:
     @staticmethod
     def _apply(task: Task[Any, Any], args: tuple[Any, ...], what: str) -> None:
         """Run the task; a database that is busy (SQLite: another thread holds the write lock) is tried again after a
-        pause, as a worker's task would be retried, instead of leaving the import queued until Sync now."""
+        pause, as a worker's task would be retried, instead of leaving the import queued until Import now."""
         from django.db import OperationalError, connections
 
         for attempt in range(1, BACKGROUND_ATTEMPTS + 1):
@@ -144,7 +144,7 @@ def task_enqueue_long(
 ) -> bool:
     """Queue one turn of long work (an import's page, a recompute's batch): on the broker when there is one (the
     ``interactive`` queue when a person waits for it), else on this process's background thread
-    (``settings.BACKFILL_IN_BACKGROUND``, on by default) in the ``lane`` of its team, so the request answers at
+    (``settings.IMPORT_IN_BACKGROUND``, on by default) in the ``lane`` of its team, so the request answers at
     once."""
     if in_background():
         background.submit(task, *args, what=what, lane=lane, interactive=interactive)
@@ -156,7 +156,7 @@ def in_background() -> bool:
     """Whether long work runs on this process's background thread (no broker), not on a worker."""
     from django.conf import settings
 
-    return bool(app.conf.task_always_eager and settings.BACKFILL_IN_BACKGROUND)
+    return bool(app.conf.task_always_eager and settings.IMPORT_IN_BACKGROUND)
 
 
 def work_in_turns() -> bool:

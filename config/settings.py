@@ -273,8 +273,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A worker started with ``-Q interactive,default,backfill`` takes from the first queue that has a message (Redis:
-# BRPOP in that order), not round-robin: Sync now and recomputes go before imports' pages (see the Procfile).
+# A worker started with ``-Q interactive,default,imports`` takes from the first queue that has a message (Redis:
+# BRPOP in that order), not round-robin: Import now and recomputes go before imports' pages (see the Procfile).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "queue_order_strategy": "priority"}
 CELERY_TIMEZONE = TIME_ZONE
 # A broker that is down must not hold the webhook endpoint: fail fast, the sweeper queues the delivery later.
@@ -284,7 +284,7 @@ CELERY_TASK_ROUTES = {
     "apps.integrations.tasks.process_delivery": {"queue": "webhooks"},
     "apps.integrations.tasks.process_deliveries": {"queue": "webhooks"},
     "apps.integrations.tasks.drain_deliveries": {"queue": "webhooks"},
-    "apps.integrations.tasks.backfill_repository": {"queue": "backfill"},  # Sync now's catch-up: "interactive"
+    "apps.integrations.tasks.import_repository": {"queue": "imports"},  # Import now's catch-up: "interactive"
     "apps.metrics.tasks.run_team_recompute": {"queue": "interactive"},
     "apps.metrics.tasks.run_member_recompute": {"queue": "interactive"},
 }
@@ -300,8 +300,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.integrations.tasks.reconcile_installations",
         "schedule": crontab(minute=1),
     },
-    # Backfills waiting for a rate-limit reset, or whose worker died (stale claim), are queued again.
-    "resume-backfills": {"task": "apps.integrations.tasks.resume_backfills", "schedule": 300.0},
+    # Imports waiting for a rate-limit reset, or whose worker died (stale claim), are queued again.
+    "resume-imports": {"task": "apps.integrations.tasks.resume_imports", "schedule": 300.0},
 }
 
 # Webhook processing.
@@ -321,21 +321,21 @@ WEBHOOK_REDELIVERIES_PER_RUN = int(os.environ.get("WEBHOOK_REDELIVERIES_PER_RUN"
 # Pages of GitHub's delivery log (100 entries, one App-JWT call each) one redelivery run reads at most.
 WEBHOOK_REDELIVERY_PAGES_PER_RUN = int(os.environ.get("WEBHOOK_REDELIVERY_PAGES_PER_RUN", "10"))
 
-# Backfill (apps.integrations.services.backfill): history imported when a repository becomes tracked.
-# BACKFILL_HISTORY_DAYS: PRs updated in the last N days; 0 or "all" imports the whole history.
-_history_days = os.environ.get("BACKFILL_HISTORY_DAYS", "180").strip().lower()
-BACKFILL_HISTORY_DAYS = 0 if _history_days in {"", "all", "0"} else int(_history_days)
-BACKFILL_PAGE_SIZE = int(os.environ.get("BACKFILL_PAGE_SIZE", "50"))  # PRs per GraphQL page (GitHub allows 100)
-BACKFILL_MIN_PAGE_SIZE = int(os.environ.get("BACKFILL_MIN_PAGE_SIZE", "5"))  # floor when 502s/timeouts halve it
-BACKFILL_RATE_LIMIT_RESERVE = int(os.environ.get("BACKFILL_RATE_LIMIT_RESERVE", "100"))  # GraphQL points kept
+# Import (apps.integrations.services.import_run): history imported when a repository becomes tracked.
+# IMPORT_HISTORY_DAYS: PRs updated in the last N days; 0 or "all" imports the whole history.
+_history_days = os.environ.get("IMPORT_HISTORY_DAYS", "180").strip().lower()
+IMPORT_HISTORY_DAYS = 0 if _history_days in {"", "all", "0"} else int(_history_days)
+IMPORT_PAGE_SIZE = int(os.environ.get("IMPORT_PAGE_SIZE", "50"))  # PRs per GraphQL page (GitHub allows 100)
+IMPORT_MIN_PAGE_SIZE = int(os.environ.get("IMPORT_MIN_PAGE_SIZE", "5"))  # floor when 502s/timeouts halve it
+IMPORT_RATE_LIMIT_RESERVE = int(os.environ.get("IMPORT_RATE_LIMIT_RESERVE", "100"))  # GraphQL points kept
 # Without a broker, imports and recomputes run on a background thread of the web process (progress is seen live);
 # the tests turn it off to run them inside the request, deterministically.
-BACKFILL_IN_BACKGROUND = True
+IMPORT_IN_BACKGROUND = True
 # Pages one import task writes before queueing its next turn behind other teams' work (see services.queueing).
-BACKFILL_PAGES_PER_TURN = int(os.environ.get("BACKFILL_PAGES_PER_TURN", "1"))
-# A queued or running import silent this long is stalled (its process died): Sync now is offered again and a new run
+IMPORT_PAGES_PER_TURN = int(os.environ.get("IMPORT_PAGES_PER_TURN", "1"))
+# A queued or running import silent this long is stalled (its process died): Import now is offered again and a new run
 # takes its claim over. A run beats at every page (one GraphQL request and its PRs' extra review pages).
-BACKFILL_LOCK_SECONDS = int(os.environ.get("BACKFILL_LOCK_SECONDS", "300"))
+IMPORT_LOCK_SECONDS = int(os.environ.get("IMPORT_LOCK_SECONDS", "300"))
 
 # GitHub App. Credentials come from the environment or, for any GITHUB_APP_* variable not set there, from the
 # JSON file the manifest registration (/integrations/github/register/) writes (mode 0600; keys = setting names).

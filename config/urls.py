@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from apps.web import integrations_urls, metrics_urls, teams_urls
+from apps.web import dashboard_urls, integrations_urls, teams_urls
 from apps.web import urls as web_urls
 from apps.web.routing import app_urls
 
@@ -15,5 +15,5 @@ urlpatterns = [
     path("", app_urls(integrations_urls)),
     path("", app_urls(teams_urls)),
     path("", app_urls(web_urls)),
-    path("", app_urls(metrics_urls)),
+    path("", app_urls(dashboard_urls)),
 ]

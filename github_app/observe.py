@@ -4,7 +4,7 @@ Every GitHub call goes through the ``requests.Session`` the caller injects (``Gi
 ``InstallationTokenProvider`` all take one), so the session is where calls are observed: ``ObservedSession`` times
 each exchange and hands an ``Exchange`` to ``observe``. The library knows what an exchange *means* (a rate-limited
 answer, an installation-token mint); the application decides what to do with it (tformance turns it into
-Prometheus counters in ``apps.integrations.metrics``). No metrics library, no Django, no module state here.
+Prometheus counters in ``apps.integrations.prometheus``). No metrics library, no Django, no module state here.
 """
 
 from __future__ import annotations

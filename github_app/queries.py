@@ -1,6 +1,6 @@
-"""GraphQL queries for backfilling pull-request history, and parsers into typed values.
+"""GraphQL queries for importing pull-request history, and parsers into typed values.
 
-Backfill reads 50 pull requests per request with up to 100 reviews and 100 timeline items each (draft/ready
+Import reads 50 pull requests per request with up to 100 reviews and 100 timeline items each (draft/ready
 transitions, review requests and their removals), so one query replaces ~100 REST calls. Every field is checked
 against GitHub's schema (the emulator validates each document; tests/conformance checks it against GitHub's
 published schema).

@@ -1,6 +1,6 @@
 """Installation access tokens: minted with the App JWT, cached until 5 minutes before they expire.
 
-Many workers may need a token for the same installation at once (a backfill fans out). Minting is
+Many workers may need a token for the same installation at once (an import fans out). Minting is
 rate limited and slow, so only one process mints at a time per installation (`cache.add` as a
 lock) while the others poll the cache briefly; if the minter dies, the wait is bounded and the
 others mint themselves rather than hang.

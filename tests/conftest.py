@@ -37,7 +37,7 @@ def celery_worker(redis_broker_url, use_broker):
     from config.celery import app
 
     use_broker(redis_broker_url)
-    queues = ["webhooks", "interactive", "default", "backfill"]
+    queues = ["webhooks", "interactive", "default", "imports"]
     with app.connection_for_write() as conn:
         for queue in queues:
             conn.default_channel.queue_purge(queue)

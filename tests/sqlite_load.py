@@ -1,5 +1,5 @@
 """Ordinary concurrency against a running demo (``manage.py demo``: runserver on a SQLite file, tasks in-process,
-the GitHub emulator sending webhooks): sign-ups, Track / Sync now on the repositories page and webhook deliveries,
+the GitHub emulator sending webhooks): sign-ups, Track / Import now on the repositories page and webhook deliveries,
 released at once from many threads. Used by ``tests/test_sqlite_concurrency.py``; runnable by hand against a demo
 that is already up (``python -m tests.sqlite_load http://127.0.0.1:8000 http://127.0.0.1:8765 var/demo``).
 """
@@ -85,9 +85,11 @@ def repository_ids(demo: Demo, owners: tuple[str, ...] = ("acme", "acme-labs")) 
 
 
 def page_write(admin: requests.Session, demo: Demo, kind: str, full_name: str) -> Outcome:
-    """Track, Untrack or Sync now as the page's htmx button sends it; the answer is the row it shows."""
+    """Track, Untrack or Import now as the page's htmx button sends it; the answer is the row it shows."""
     session = _clone(admin)
-    url = demo.repos_url(demo.repositories[full_name], {"track": "track", "untrack": "untrack", "sync": "sync"}[kind])
+    url = demo.repos_url(
+        demo.repositories[full_name], {"track": "track", "untrack": "untrack", "import": "import"}[kind]
+    )
     answer = session.post(
         url,
         headers={"X-CSRFToken": admin.cookies["csrftoken"], "HX-Request": "true", "Referer": demo.base_url + "/"},
@@ -165,17 +167,17 @@ class Round:
     signups: list[str]
 
 
-def one_round(demo: Demo, admin: requests.Session, *, change: str, signups: int, activity: int, syncs: int) -> Round:
-    """At once: ``change`` ("track" or "untrack") two repositories, Sync now the third, sign-ups, and the emulator's
+def one_round(demo: Demo, admin: requests.Session, *, change: str, signups: int, activity: int, imports: int) -> Round:
+    """At once: ``change`` ("track" or "untrack") two repositories, Import now the third, sign-ups, and the emulator's
     webhooks. The two repositories are first put in the other state, one request at a time."""
     names = sorted(demo.repositories)
-    changed, synced = names[:2], names[2]
+    changed, imported = names[:2], names[2]
     before = [page_write(admin, demo, "untrack" if change == "track" else "track", name) for name in changed]
     run = uuid.uuid4().hex[:8]
     emails = [f"load-{run}-{i}@example.com" for i in range(signups)]
     calls: list[Callable[[], Outcome]] = [partial(sign_up, demo, email) for email in emails]
     calls += [partial(page_write, admin, demo, change, name) for name in changed]
-    calls += [partial(page_write, admin, demo, "sync", synced) for _ in range(syncs)]
+    calls += [partial(page_write, admin, demo, "import", imported) for _ in range(imports)]
     calls += [partial(emulator_activity, demo, names[i % len(names)]) for i in range(activity)]
     return Round([replace(o, kind=f"first {o.kind}") for o in before] + run_at_once(calls), emails)
 
@@ -219,7 +221,7 @@ def main(base_url: str, github_url: str, data_dir: str, rounds: int = 3) -> None
     started = time.monotonic()
     for i in range(rounds):
         change = "track" if i % 2 == 0 else "untrack"
-        outcomes += one_round(demo, admin, change=change, signups=40, activity=12, syncs=3).outcomes
+        outcomes += one_round(demo, admin, change=change, signups=40, activity=12, imports=3).outcomes
     log = [d for d in deliveries_log(demo) if d["guid"] not in before]
     print(json.dumps(summary(outcomes, log), indent=1), f"{time.monotonic() - started:.1f} s")
 

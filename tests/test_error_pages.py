@@ -107,14 +107,14 @@ def test_the_policy_follows_the_github_this_deployment_talks_to(admin_client, te
 
 
 def test_no_page_holds_an_inline_style_or_script_the_policy_would_refuse(admin_client, admin_user, team):
-    from apps.web.templatetags.metrics_charts import breakdown_bar
+    from apps.web.templatetags.charts import breakdown_bar
 
     pages = [
         reverse("web:team_home", kwargs={"team_slug": team.slug}),
-        reverse("metrics:dashboard", kwargs={"team_slug": team.slug}),
+        reverse("dashboard:index", kwargs={"team_slug": team.slug}),
         reverse("integrations:github", kwargs={"team_slug": team.slug}),
         reverse("teams:members", kwargs={"team_slug": team.slug}),
-        reverse("metrics:people", kwargs={"team_slug": team.slug}),
+        reverse("dashboard:people", kwargs={"team_slug": team.slug}),
         reverse("integrations:github_repositories", kwargs={"team_slug": team.slug}),
         reverse("teams:create"),
         "/admin/",

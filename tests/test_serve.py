@@ -118,7 +118,7 @@ def test_serve_with_a_broker_also_starts_the_workers_and_beat_and_stops_them(tmp
         port,
         CELERY_BROKER_URL=redis_broker_url,
         WEBHOOK_WORKER_CONCURRENCY="1",
-        BACKFILL_WORKER_CONCURRENCY="1",
+        IMPORT_WORKER_CONCURRENCY="1",
     )
     output = ""
     try:
@@ -129,6 +129,6 @@ def test_serve_with_a_broker_also_starts_the_workers_and_beat_and_stops_them(tmp
             output += process.stdout.readline()
     finally:
         output += _ctrl_c(process)
-    for name in ("web.1", "worker-webhooks.1", "worker-backfill.1", "beat.1"):
+    for name in ("web.1", "worker-webhooks.1", "worker-imports.1", "beat.1"):
         assert f"{name} started" in output and f"{name} stopped" in output, output
     assert output.count(" ready.") >= 2, output

@@ -1,5 +1,5 @@
 """The embedded default under ordinary concurrency: `make demo` (runserver on a SQLite file, tasks on its background
-thread, the GitHub emulator sending webhooks) answers dozens of sign-ups, Track / Untrack / Sync now clicks and
+thread, the GitHub emulator sending webhooks) answers dozens of sign-ups, Track / Untrack / Import now clicks and
 webhook deliveries arriving at once without a single 500, and every write it accepted is there afterwards.
 
 Before WAL, a busy timeout and immediate transactions (config/settings.py), 40 sign-ups at once all failed with
@@ -70,12 +70,12 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
 
 
 def _imports_settled(demo: Demo, seconds: float = 180) -> list[tuple[str, str, str]]:
-    """Wait until no import is queued or running (Sync now runs on the server's background thread)."""
+    """Wait until no import is queued or running (Import now runs on the server's background thread)."""
     deadline = time.monotonic() + seconds
     while True:
         with demo.db() as db:
             rows = db.execute(
-                "SELECT full_name, sync_status, sync_error FROM integrations_trackedrepository ORDER BY full_name"
+                "SELECT full_name, import_status, import_error FROM integrations_trackedrepository ORDER BY full_name"
             ).fetchall()
         if all(status not in ("queued", "running") for _, status, _ in rows) or time.monotonic() > deadline:
             return rows
@@ -91,16 +91,16 @@ def _assert_every_answer_is_kept(demo: Demo, outcomes: list[Outcome], emails: li
         # The row the page swaps in says what the database holds: never "Tracked" for a Track that did not happen.
         assert answer.status == 200, answer
         assert bool(TRACKED.search(answer.text)) == tracked_in_db(demo, answer.subject) == (change == "track")
-    assert all(o.status == 200 for o in outcomes if o.kind in ("sync", "activity", "first track", "first untrack"))
+    assert all(o.status == 200 for o in outcomes if o.kind in ("import", "activity", "first track", "first untrack"))
 
 
 def test_sign_ups_page_writes_and_webhooks_at_once_never_answer_500(demo: Demo) -> None:
     admin = admin_session(demo)
     before = {d["guid"] for d in deliveries_log(demo)}
 
-    tracking = one_round(demo, admin, change="track", signups=20, activity=16, syncs=2)  # 40 requests at once
+    tracking = one_round(demo, admin, change="track", signups=20, activity=16, imports=2)  # 40 requests at once
     _assert_every_answer_is_kept(demo, tracking.outcomes, tracking.signups, "track")
-    untracking = one_round(demo, admin, change="untrack", signups=20, activity=16, syncs=2)
+    untracking = one_round(demo, admin, change="untrack", signups=20, activity=16, imports=2)
     _assert_every_answer_is_kept(demo, untracking.outcomes, untracking.signups, "untrack")
 
     sent = [d for d in deliveries_log(demo) if d["guid"] not in before]
@@ -110,7 +110,7 @@ def test_sign_ups_page_writes_and_webhooks_at_once_never_answer_500(demo: Demo) 
     stored = deliveries_in_db(demo)
     assert [d["guid"] for d in sent if d["status_code"] and d["guid"] not in stored] == []
 
-    synced = sorted(demo.repositories)[2]
-    assert (synced, "idle", "") in _imports_settled(demo)  # Sync now's import finished, nothing failed
+    imported = sorted(demo.repositories)[2]
+    assert (imported, "idle", "") in _imports_settled(demo)  # Import now's import finished, nothing failed
     log = (demo.data_dir / "server.log").read_text()
     assert re.findall(r"Internal Server Error.*|.*database is locked.*", log) == []  # requests and background alike

@@ -33,8 +33,8 @@ class InstallationRepositoryAdmin(admin.ModelAdmin[InstallationRepository]):
 
 @admin.register(TrackedRepository)
 class TrackedRepositoryAdmin(admin.ModelAdmin[TrackedRepository]):
-    list_display = ("full_name", "team", "installation", "is_active", "sync_status", "last_synced_at")
-    list_filter = ("is_active", "sync_status")
+    list_display = ("full_name", "team", "installation", "is_active", "import_status", "last_imported_at")
+    list_filter = ("is_active", "import_status")
     search_fields = ("full_name",)
     raw_id_fields = ("team", "installation")
 

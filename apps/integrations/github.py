@@ -10,7 +10,7 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 
-from apps.integrations.metrics import github_exchange_observed
+from apps.integrations.prometheus import github_exchange_observed
 from github_app import (
     AppAPI,
     AppCredentials,
@@ -63,7 +63,7 @@ def app_credentials() -> AppCredentials:
 @functools.cache
 def http_session() -> requests.Session:
     """The one ``requests.Session`` of this process, shared by every call to GitHub; every call is counted by kind
-    and answer (``apps.integrations.metrics``).
+    and answer (``apps.integrations.prometheus``).
 
     A session per installation made every installation pay a TCP and TLS handshake (two when its token had to be
     minted) on each reconciliation. One pooled session keeps the connections to GitHub open across installations

@@ -210,7 +210,7 @@ class InstallationRepository(models.Model):
         return self.full_name
 
 
-class SyncStatus(models.TextChoices):
+class ImportStatus(models.TextChoices):
     IDLE = "idle", "Idle"
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Importing"
@@ -218,15 +218,15 @@ class SyncStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class SyncKind(models.TextChoices):
-    BACKFILL = "backfill", "History import"
+class ImportKind(models.TextChoices):
+    HISTORY = "history", "History import"
     CATCH_UP = "catch_up", "Catch-up"
 
 
 def import_heartbeat_cutoff(now: datetime) -> datetime:
     """A running import that has not beaten since this moment is presumed dead (its worker died or its message was
     lost): it no longer blocks a new import, and a new worker may take over its claim."""
-    return now - timedelta(seconds=settings.BACKFILL_LOCK_SECONDS)
+    return now - timedelta(seconds=settings.IMPORT_LOCK_SECONDS)
 
 
 class InactiveReason(models.TextChoices):
@@ -247,8 +247,8 @@ class InactiveReason(models.TextChoices):
 
 
 class SyncErrorKind(models.TextChoices):
-    """Why an import waits or failed (``TrackedRepository.sync_error_kind``; empty when it does neither). The pages
-    word each (``templates/integrations/_sync_error.html``); ``sync_error`` keeps GitHub's own words when the kind
+    """Why an import waits or failed (``TrackedRepository.import_error_kind``; empty when it does neither). The pages
+    word each (``templates/integrations/_sync_error.html``); ``import_error`` keeps GitHub's own words when the kind
     needs them. The freshness notices decide by the kind: a rate limit resumes by itself, refused credentials are
     said once for their installation."""
 
@@ -266,8 +266,8 @@ class SyncErrorKind(models.TextChoices):
 class TrackedRepository(BaseTeamModel):
     """A repository whose pull-request events count for the team. Tracking is a filter, never a hook.
 
-    The ``sync_*`` fields are the one import (history backfill or catch-up) of the repository: its claim (one
-    import per repository at a time; ``sync_heartbeat_at`` lets a new worker take over a dead one's claim), and
+    The ``import_*`` fields are the one import (history import or catch-up) of the repository: its claim (one
+    import per repository at a time; ``import_heartbeat_at`` lets a new worker take over a dead one's claim), and
     the GraphQL cursor saved after each page, so a crash or restart resumes where it stopped.
     """
 
@@ -278,22 +278,22 @@ class TrackedRepository(BaseTeamModel):
     full_name = models.CharField(max_length=255)
     is_active = models.BooleanField(default=True)
     inactive_reason = models.CharField(max_length=24, choices=InactiveReason.choices, blank=True)
-    sync_status = models.CharField(max_length=12, choices=SyncStatus.choices, default=SyncStatus.IDLE)
-    sync_kind = models.CharField(max_length=12, choices=SyncKind.choices, default=SyncKind.BACKFILL)
-    sync_since = models.DateTimeField(null=True, blank=True, help_text="Import PRs updated at or after this.")
-    sync_cursor = models.TextField(blank=True, help_text="GraphQL endCursor of the last imported page.")
-    sync_page_size = models.PositiveSmallIntegerField(default=50)
-    sync_imported = models.PositiveIntegerField(default=0)
-    sync_total = models.PositiveIntegerField(null=True, blank=True, help_text="pullRequests.totalCount")
-    sync_claim = models.CharField(max_length=36, blank=True)
-    sync_started_at = models.DateTimeField(null=True, blank=True)
-    sync_heartbeat_at = models.DateTimeField(null=True, blank=True)
-    sync_resume_at = models.DateTimeField(null=True, blank=True)
-    sync_error_kind = models.CharField(max_length=24, choices=SyncErrorKind.choices, blank=True)
-    sync_error = models.TextField(
+    import_status = models.CharField(max_length=12, choices=ImportStatus.choices, default=ImportStatus.IDLE)
+    import_kind = models.CharField(max_length=12, choices=ImportKind.choices, default=ImportKind.HISTORY)
+    import_since = models.DateTimeField(null=True, blank=True, help_text="Import PRs updated at or after this.")
+    import_cursor = models.TextField(blank=True, help_text="GraphQL endCursor of the last imported page.")
+    import_page_size = models.PositiveSmallIntegerField(default=50)
+    import_count = models.PositiveIntegerField(default=0)
+    import_total = models.PositiveIntegerField(null=True, blank=True, help_text="pullRequests.totalCount")
+    import_claim = models.CharField(max_length=36, blank=True)
+    import_started_at = models.DateTimeField(null=True, blank=True)
+    import_heartbeat_at = models.DateTimeField(null=True, blank=True)
+    import_resume_at = models.DateTimeField(null=True, blank=True)
+    import_error_kind = models.CharField(max_length=24, choices=SyncErrorKind.choices, blank=True)
+    import_error = models.TextField(
         blank=True, help_text="GitHub's own words about the failure, when its kind needs them."
     )
-    last_synced_at = models.DateTimeField(
+    last_imported_at = models.DateTimeField(
         null=True, blank=True, help_text="Start of the last import that completed: everything updated before is in."
     )
 
@@ -308,22 +308,24 @@ class TrackedRepository(BaseTeamModel):
 
     def import_running(self, *, now: datetime) -> bool:
         """Whether a worker is importing this repository now: running, with a heartbeat newer than the cutoff."""
-        return self.sync_status == SyncStatus.RUNNING and self._heard_from_since_cutoff(now)
+        return self.import_status == ImportStatus.RUNNING and self._heard_from_since_cutoff(now)
 
     def import_in_progress(self, *, now: datetime) -> bool:
-        """Queued or running, and heard from since the cutoff (``sync_heartbeat_at`` is set when the import is
-        queued, claimed and at each page): what the pages show as importing, with Sync now hidden. The status
+        """Queued or running, and heard from since the cutoff (``import_heartbeat_at`` is set when the import is
+        queued, claimed and at each page): what the pages show as importing, with Import now hidden. The status
         alone is not enough: a process that dies mid-import (a restart of the embedded default's web process, a
         killed worker) leaves the row "running" for good."""
-        return self.sync_status in (SyncStatus.QUEUED, SyncStatus.RUNNING) and self._heard_from_since_cutoff(now)
+        return self.import_status in (ImportStatus.QUEUED, ImportStatus.RUNNING) and self._heard_from_since_cutoff(now)
 
     def import_stalled(self, *, now: datetime) -> bool:
-        """Queued or running but silent past the cutoff: nothing is importing it. Sync now is offered again and
-        its claim is taken over (``services.backfill``), as the periodic resumer does with a broker."""
-        return self.sync_status in (SyncStatus.QUEUED, SyncStatus.RUNNING) and not self._heard_from_since_cutoff(now)
+        """Queued or running but silent past the cutoff: nothing is importing it. Import now is offered again and
+        its claim is taken over (``services.import_run``), as the periodic resumer does with a broker."""
+        return self.import_status in (ImportStatus.QUEUED, ImportStatus.RUNNING) and not self._heard_from_since_cutoff(
+            now
+        )
 
     def _heard_from_since_cutoff(self, now: datetime) -> bool:
-        return self.sync_heartbeat_at is not None and self.sync_heartbeat_at > import_heartbeat_cutoff(now)
+        return self.import_heartbeat_at is not None and self.import_heartbeat_at > import_heartbeat_cutoff(now)
 
 
 class ConnectionAction(models.TextChoices):

@@ -14,12 +14,12 @@ from django.utils import timezone
 from apps.integrations.models import (
     DeliveryStatus,
     GitHubAppInstallation,
+    ImportKind,
+    ImportStatus,
     InactiveReason,
     InstallationConnectionEvent,
     InstallationRepository,
     InstallationStatus,
-    SyncKind,
-    SyncStatus,
     TrackedRepository,
     WebhookDelivery,
     import_heartbeat_cutoff,
@@ -161,23 +161,23 @@ class RepositoryRow:
         return self.tracked is not None and self.tracked.inactive_reason == InactiveReason.REPOSITORY_DROPPED
 
     @property
-    def is_syncing(self) -> bool:
-        """An import queued or running and alive (by its heartbeat): the row polls and hides Sync now."""
+    def is_importing(self) -> bool:
+        """An import queued or running and alive (by its heartbeat): the row polls and hides Import now."""
         return self.is_tracked and self.tracked is not None and self.tracked.import_in_progress(now=timezone.now())
 
     @property
     def is_stalled(self) -> bool:
-        """Queued or running, but silent past ``BACKFILL_LOCK_SECONDS``: the row says so and offers Sync now."""
+        """Queued or running, but silent past ``IMPORT_LOCK_SECONDS``: the row says so and offers Import now."""
         return self.is_tracked and self.tracked is not None and self.tracked.import_stalled(now=timezone.now())
 
     @property
-    def sync_description(self) -> str:
-        """What the import queued or running covers, in the words Sync now answers with."""
+    def import_description(self) -> str:
+        """What the import queued or running covers, in the words Import now answers with."""
         tracked = self.tracked
         if tracked is None:
             return ""
-        since = tracked.sync_since
-        if tracked.sync_kind == SyncKind.CATCH_UP and since is not None:
+        since = tracked.import_since
+        if tracked.import_kind == ImportKind.CATCH_UP and since is not None:
             return f"Catch-up: PRs updated since {timezone.localtime(since):%Y-%m-%d %H:%M %Z}"
         if since is not None:
             return f"History import: PRs updated since {since:%Y-%m-%d}"
@@ -186,9 +186,9 @@ class RepositoryRow:
     @property
     def progress_percent(self) -> int:
         tracked = self.tracked
-        if tracked is None or not tracked.sync_total:
+        if tracked is None or not tracked.import_total:
             return 0
-        return min(100, round(100 * tracked.sync_imported / tracked.sync_total))
+        return min(100, round(100 * tracked.import_count / tracked.import_total))
 
 
 def team_repository_rows(*, team: Team, repositories: list[InstallationRepository]) -> list[RepositoryRow]:
@@ -259,7 +259,7 @@ class GitHubSetup:
     installations: list[GitHubAppInstallation]  # connected and not uninstalled, with who connected them
     tracked: int  # repositories tracked now
     importing: int  # of which an import is queued or running
-    synced: int  # of which one import finished at least once
+    imported_once: int  # of which one import finished at least once
     imported: int  # PRs read by the imports in progress
     total: int  # PRs those imports will read (0 while GitHub has not said)
 
@@ -275,18 +275,18 @@ def team_github_setup(*, team: Team) -> GitHubSetup:
         .select_related("linked_by")
         .order_by("linked_at", "pk")
     )
-    active, cutoff = (SyncStatus.QUEUED, SyncStatus.RUNNING), import_heartbeat_cutoff(timezone.now())
+    active, cutoff = (ImportStatus.QUEUED, ImportStatus.RUNNING), import_heartbeat_cutoff(timezone.now())
     rows = list(
         TrackedRepository.objects.for_team(team)
         .filter(is_active=True)
-        .values_list("sync_status", "last_synced_at", "sync_imported", "sync_total", "sync_heartbeat_at")
+        .values_list("import_status", "last_imported_at", "import_count", "import_total", "import_heartbeat_at")
     )
     running = [row for row in rows if row[0] in active and row[4] is not None and row[4] > cutoff]  # alive
     return GitHubSetup(
         installations=installations,
         tracked=len(rows),
         importing=len(running),
-        synced=sum(1 for row in rows if row[1] is not None),
+        imported_once=sum(1 for row in rows if row[1] is not None),
         imported=sum(row[2] for row in running),
         total=sum(row[3] or 0 for row in running),
     )

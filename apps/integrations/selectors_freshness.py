@@ -24,10 +24,10 @@ from django.utils.timesince import timesince
 from apps.integrations.models import (
     DeliveryStatus,
     GitHubAppInstallation,
+    ImportKind,
+    ImportStatus,
     InstallationStatus,
     SyncErrorKind,
-    SyncKind,
-    SyncStatus,
     TrackedRepository,
     WebhookDelivery,
 )
@@ -86,21 +86,21 @@ class RepositoryFreshness:
     @property
     def history_partial(self) -> bool:
         """An import is under way, paused or failed (``metrics/_history.html`` says how far it got)."""
-        return self.tracked.sync_status in (
-            SyncStatus.QUEUED,
-            SyncStatus.RUNNING,
-            SyncStatus.WAITING,
-            SyncStatus.FAILED,
+        return self.tracked.import_status in (
+            ImportStatus.QUEUED,
+            ImportStatus.RUNNING,
+            ImportStatus.WAITING,
+            ImportStatus.FAILED,
         )
 
     @property
     def catching_up(self) -> bool:
-        """The import under way is a catch-up (after Sync now, or access given back after a time without events)."""
-        return self.tracked.sync_kind == SyncKind.CATCH_UP and self.tracked.sync_since is not None
+        """The import under way is a catch-up (after Import now, or access given back after a time without events)."""
+        return self.tracked.import_kind == ImportKind.CATCH_UP and self.tracked.import_since is not None
 
     @property
     def history_complete(self) -> bool:
-        return not self.history_partial and self.tracked.last_synced_at is not None
+        return not self.history_partial and self.tracked.last_imported_at is not None
 
 
 NoticeKind = Literal[
@@ -190,15 +190,15 @@ def _import_notices(f: TeamFreshness) -> list[Notice]:
         t = r.tracked
         if t.import_stalled(now=now):
             notices.append(Notice("import_stalled", repository=r))
-        elif t.sync_status in (SyncStatus.QUEUED, SyncStatus.RUNNING):
+        elif t.import_status in (ImportStatus.QUEUED, ImportStatus.RUNNING):
             notices.append(Notice("catching_up" if r.catching_up else "importing", repository=r))
-        elif t.sync_status == SyncStatus.WAITING:
+        elif t.import_status == ImportStatus.WAITING:
             notices.append(Notice("import_paused", repository=r))
-        elif t.sync_status == SyncStatus.FAILED and t.sync_error_kind == SyncErrorKind.CREDENTIALS_REFUSED:
+        elif t.import_status == ImportStatus.FAILED and t.import_error_kind == SyncErrorKind.CREDENTIALS_REFUSED:
             continue  # said once for its installation
-        elif t.sync_status == SyncStatus.FAILED:
+        elif t.import_status == ImportStatus.FAILED:
             notices.append(Notice("import_failed", repository=r))
-        elif t.last_synced_at is None:
+        elif t.last_imported_at is None:
             notices.append(Notice("not_imported", repository=r))
     return notices
 
@@ -265,11 +265,11 @@ def team_freshness(
     )
     installations = list(GitHubAppInstallation.objects.filter(team=team).order_by("account_login", "pk"))
     refused = {
-        t.installation_id: t.sync_error
+        t.installation_id: t.import_error
         for t in tracked
         if t.installation_id is not None
-        and t.sync_status == SyncStatus.FAILED
-        and t.sync_error_kind == SyncErrorKind.CREDENTIALS_REFUSED
+        and t.import_status == ImportStatus.FAILED
+        and t.import_error_kind == SyncErrorKind.CREDENTIALS_REFUSED
     }
     rows = _unfinished(installations, now)
     by_id = {i.installation.pk: i for i in _installation_freshness(installations, rows, refused)}

@@ -120,34 +120,34 @@ def reconcile_installation(self: Task[Any, Any], installation_id: int) -> dict[s
 
 
 @shared_task(bind=True, max_retries=None, acks_late=True)
-def backfill_repository(
+def import_repository(
     self: Task[Any, Any], tracked_repository_id: int, claim: str = "", interactive: bool = False
 ) -> str:
-    """Queue ``backfill`` (see ``CELERY_TASK_ROUTES``), or ``interactive`` for a Sync now catch-up: one turn of a
-    repository's import (``BACKFILL_PAGES_PER_TURN`` pages), run by workers of their own so the ``webhooks`` queue
+    """Queue ``imports`` (see ``CELERY_TASK_ROUTES``), or ``interactive`` for a Import now catch-up: one turn of a
+    repository's import (``IMPORT_PAGES_PER_TURN`` pages), run by workers of their own so the ``webhooks`` queue
     keeps its latency (see the Procfile). The next turn is queued at the back with the import's claim, so other
-    teams' imports and Sync now run between two pages of a long one.
+    teams' imports and Import now run between two pages of a long one.
 
     A run that must wait for GitHub's rate-limit reset re-schedules itself for then instead of sleeping in the
-    worker. In-process (no broker) nothing is re-scheduled: the row stays ``waiting`` until Sync now.
+    worker. In-process (no broker) nothing is re-scheduled: the row stays ``waiting`` until Import now.
     """
     from django.conf import settings
 
-    from apps.integrations.services.backfill import tracked_repository_backfill
-    from apps.integrations.services.sync import backfill_enqueue
+    from apps.integrations.services.import_run import tracked_repository_import
+    from apps.integrations.services.import_schedule import import_enqueue
 
-    pages = settings.BACKFILL_PAGES_PER_TURN if work_in_turns() else None
-    outcome = tracked_repository_backfill(tracked_repository_id=tracked_repository_id, claim=claim, pages=pages)
+    pages = settings.IMPORT_PAGES_PER_TURN if work_in_turns() else None
+    outcome = tracked_repository_import(tracked_repository_id=tracked_repository_id, claim=claim, pages=pages)
     if outcome.status == "more":
-        backfill_enqueue(tracked_repository_id=tracked_repository_id, claim=outcome.claim, interactive=interactive)
+        import_enqueue(tracked_repository_id=tracked_repository_id, claim=outcome.claim, interactive=interactive)
     elif outcome.countdown is not None and not self.request.is_eager:
         self.apply_async(args=(tracked_repository_id,), countdown=outcome.countdown)
     return outcome.status
 
 
 @shared_task
-def resume_backfills() -> int:
+def resume_imports() -> int:
     """Every few minutes (beat): imports whose rate-limit pause is over, or whose worker died, are queued again."""
-    from apps.integrations.services.sync import tracked_repositories_resume
+    from apps.integrations.services.import_schedule import tracked_repositories_resume
 
     return tracked_repositories_resume()

@@ -1,6 +1,6 @@
 """The plain input types of the metrics core.
 
-``apps.metrics`` never sees a GitHub payload: webhook handlers and the GraphQL backfill map what GitHub sends
+``apps.metrics`` never sees a GitHub payload: webhook handlers and the GraphQL import map what GitHub sends
 into these frozen dataclasses and call the services with them. Times are GitHub's own timestamps (timezone-aware),
 never the time a delivery arrived: an action without a timestamp of its own (``ready_for_review``,
 ``converted_to_draft``, ``reopened``) is given the snapshot's ``updated_at`` by the caller.
@@ -52,7 +52,7 @@ class PullRequestSnapshot:
     deletions: int | None
     changed_files: int | None
     labels: tuple[str, ...] = ()
-    # The ``pull_request`` webhook action that sent this snapshot ("" for a review payload's PR or a backfill).
+    # The ``pull_request`` webhook action that sent this snapshot ("" for a review payload's PR or an import).
     # GitHub's timestamps are whole seconds, so two snapshots can tie; the action then says which part is news.
     action: str = ""
     # Read from GitHub's API (an import), not sent by an event: the PR as it was when fetched, after every event of

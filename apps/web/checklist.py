@@ -56,7 +56,7 @@ def _repositories(team: Team, github: GitHubSetup) -> Step:
 
 
 def _import(team: Team, github: GitHubSetup, summary: HomeSummary) -> Step:
-    done = github.tracked > 0 and github.importing == 0 and github.synced > 0
+    done = github.tracked > 0 and github.importing == 0 and github.imported_once > 0
     if github.importing:
         total = f" of {github.total:,}" if github.total else ""
         detail = (
@@ -77,7 +77,7 @@ def _dashboard(team: Team, ready: bool, summary: HomeSummary) -> Step:
         if ready
         else "Fills as soon as the first import has finished."
     )
-    url = reverse("metrics:dashboard", kwargs={"team_slug": team.slug})
+    url = reverse("dashboard:index", kwargs={"team_slug": team.slug})
     done = ready and summary.pull_requests > 0
     return Step("dashboard", "Read the dashboard", done, detail, "Open the dashboard", url, admin_only=False)
 

@@ -33,7 +33,7 @@ from apps.metrics.selectors.figures import (
 from apps.metrics.selectors.scope import DashboardFilters
 from apps.teams.decorators import TeamRequest, team_member_required
 from apps.web.csv_export import SpreadsheetSafeWriter
-from apps.web.metrics_views import filters_from_request
+from apps.web.dashboard_views import filters_from_request
 from apps.web.templatetags.figure_links import filter_params
 from apps.web.templatetags.github_links import pull_request_url
 
@@ -99,7 +99,7 @@ def figure_list(request: TeamRequest, key: str) -> HttpResponse:
         "mean": _mean(figure, count),
         "query": _figure_query(request),
     }
-    return render(request, "metrics/figure.html", context)
+    return render(request, "dashboard/figure.html", context)
 
 
 def _figure_query(request: TeamRequest) -> str:
@@ -183,4 +183,4 @@ def figure_csv(request: TeamRequest, key: str) -> StreamingHttpResponse:
 @team_member_required
 def definitions(request: TeamRequest) -> HttpResponse:
     context = {"definitions": DEFINITIONS.values(), "sources": SOURCES, "sources_read": SOURCES_READ}
-    return render(request, "metrics/definitions.html", context)
+    return render(request, "dashboard/definitions.html", context)

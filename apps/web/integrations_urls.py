@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from apps.integrations.views.metrics import metrics
+from apps.integrations.views.prometheus import prometheus_metrics
 from apps.integrations.views.webhook import github_webhook
 from apps.web.integrations_views.callback import install_callback
 from apps.web.integrations_views.registration import manifest_callback, register
@@ -8,8 +8,8 @@ from apps.web.integrations_views.repositories import (
     github_repositories,
     github_repositories_bulk,
     github_repository_drop,
+    github_repository_import,
     github_repository_row,
-    github_repository_sync,
     github_repository_track,
     github_repository_untrack,
 )
@@ -27,7 +27,7 @@ urlpatterns = [
     # GitHub does not follow redirects, so the trailing slash is optional rather than redirected to.
     re_path(r"^webhooks/github/?$", github_webhook, name="github_webhook"),
     path("integrations/github/callback/", install_callback, name="github_callback"),
-    path("metrics", metrics, name="metrics"),
+    path("metrics", prometheus_metrics, name="prometheus"),
     path("integrations/github/register/", register, name="github_register"),
     path("integrations/github/manifest/callback/", manifest_callback, name="github_manifest_callback"),
 ]
@@ -49,6 +49,10 @@ team_urlpatterns = [
         github_repository_untrack,
         name="github_repository_untrack",
     ),
-    path("integrations/github/repos/<id:github_repo_id>/sync/", github_repository_sync, name="github_repository_sync"),
+    path(
+        "integrations/github/repos/<id:github_repo_id>/import/",
+        github_repository_import,
+        name="github_repository_import",
+    ),
     path("integrations/github/repos/<id:github_repo_id>/drop/", github_repository_drop, name="github_repository_drop"),
 ]

@@ -92,7 +92,7 @@ class InstallationAPI:
     def pull_requests_page(
         self, owner: str, name: str, *, first: int = 50, after: str | None = None
     ) -> PullRequestPage:
-        """One page of a repository's pull requests (most recently updated first) for backfill."""
+        """One page of a repository's pull requests (most recently updated first) for import."""
         variables = {"owner": owner, "name": name, "first": first, "after": after}
         return parse_pull_request_page(self.graphql(REPOSITORY_PULL_REQUESTS_QUERY, variables))
 

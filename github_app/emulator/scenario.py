@@ -4,7 +4,7 @@
 (role ``member``): they read acme's repositories and see its installation in ``/user/installations``, but are not
 owners, so tformance refuses to let them connect it.
 
-Histories are data only — served through GraphQL for tformance's backfill — never webhooks.
+Histories are data only — served through GraphQL for tformance's import — never webhooks.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""GraphQL answers shaped as GitHub returns them for the backfill queries (the emulator answers the same)."""
+"""GraphQL answers shaped as GitHub returns them for the import queries (the emulator answers the same)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Contract check against the built-in GitHub emulator (a real local HTTP server, not a mock).
 
 The emulator answers the same endpoints and GraphQL queries as GitHub; this proves the library and
-the emulator agree on shapes: JWT auth, token minting, pagination, the backfill query, OAuth.
+the emulator agree on shapes: JWT auth, token minting, pagination, the import query, OAuth.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def _installation_id(emulator: Any) -> int:
     return response.json()["id"]
 
 
-def test_app_token_installation_and_graphql_backfill_round_trip(
+def test_app_token_installation_and_graphql_import_round_trip(
     emulator: Any, emulator_credentials: AppCredentials
 ) -> None:
     installation_id = _installation_id(emulator)

@@ -101,7 +101,7 @@ def test_repeated_401_raises_after_exactly_one_remint(
     assert "ghs_a" not in str(info.value)
 
 
-def test_pull_requests_page_posts_the_backfill_query_to_graphql(
+def test_pull_requests_page_posts_the_import_query_to_graphql(
     api: InstallationAPI, mocked: responses.RequestsMock, clock: FakeClock
 ) -> None:
     mint(mocked, clock, "ghs_one")

@@ -1,4 +1,4 @@
-"""Parsing the backfill GraphQL answers into typed values."""
+"""Parsing the import GraphQL answers into typed values."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-// A button that sends its request with htmx (Track, Untrack, Sync now, a bulk action) swaps in the server's answer.
+// A button that sends its request with htmx (Track, Untrack, Import now, a bulk action) swaps in the server's answer.
 // When the server answers an error or does not answer, htmx swaps nothing, so a change that did not happen looked
 // as if the click had been ignored. Say so, once, where the page's messages go.
 (() => {

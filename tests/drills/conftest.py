@@ -113,7 +113,7 @@ class Stack:
             GITHUB_APP_CLIENT_SECRET=app.client_secret,
             GITHUB_APP_SLUG=app.slug,
             GITHUB_APP_PRIVATE_KEY=app.private_key_pem,
-            BACKFILL_HISTORY_DAYS="all",
+            IMPORT_HISTORY_DAYS="all",
             **self.extra_env,
         )
         web = self._spawn(harness.gunicorn(self.web_port, self.env, self.log_dir))
@@ -245,8 +245,8 @@ class Stack:
         return len(expected)
 
     def wait_import(self, tracked_repository_id: int, *, seen: list[str] | None = None) -> tuple:
-        """Until the repository's import is done (idle with a last sync); records the statuses it went through."""
-        sql = "SELECT sync_status, last_synced_at, sync_imported, sync_error FROM integrations_trackedrepository"
+        """Until the repository's import is done (idle with a last import); records the statuses it went through."""
+        sql = "SELECT import_status, last_imported_at, import_count, import_error FROM integrations_trackedrepository"
 
         def done() -> tuple | None:
             row = self.db.rows(f"{sql} WHERE id = %s", [tracked_repository_id])[0]

@@ -59,7 +59,7 @@ def wait_for(predicate: Callable[[], Any], *, timeout: float, interval: float = 
 def production_env(webhook_secret: str, **values: str) -> dict[str, str]:
     """The environment of a production process (``DEBUG`` off, ``config.settings``), inheriting nothing that names
     another database, broker or App; ``values`` add the rest (``DATABASE_URL``, ``CELERY_BROKER_URL``…)."""
-    prefixes = ("DJANGO_", "GITHUB_", "CELERY_", "DATABASE_", "REDIS_", "BACKFILL_", "WEBHOOK_", "DEBUG")
+    prefixes = ("DJANGO_", "GITHUB_", "CELERY_", "DATABASE_", "REDIS_", "IMPORT_", "WEBHOOK_", "DEBUG")
     env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
@@ -231,7 +231,7 @@ def celery_worker(env: dict[str, str], log_dir: Path, name: str = "worker") -> P
         "config",
         "worker",
         "-Q",
-        "webhooks,interactive,default,backfill",
+        "webhooks,interactive,default,imports",
         "--pool",
         "solo",
         "--loglevel",

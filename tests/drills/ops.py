@@ -2,7 +2,7 @@
 
 The drill processes use their own database (``<suite database>_drills``), which pytest's Django connection does not
 reach; so an admin's actions (link an installation, track a repository) and the periodic jobs beat would
-start (sweep, redelivery, backfill resume) run here, through the product's own services, in a process
+start (sweep, redelivery, import resume) run here, through the product's own services, in a process
 configured exactly like the workers. The last line printed is the JSON result.
 """
 
@@ -42,7 +42,7 @@ def link(*, installation_id: int, repositories: list[str], team: str = "Drill te
 def reference_import(*, tracked_repository_id: int, team: str = "Reference team") -> dict[str, Any]:
     """A second team imports the same repository through the same installation: the uninterrupted reference."""
     from apps.integrations.models import TrackedRepository
-    from apps.integrations.services.sync import tracked_repository_sync
+    from apps.integrations.services.import_schedule import tracked_repository_import_schedule
     from apps.teams.services import team_create
     from apps.users.models import User
 
@@ -52,7 +52,7 @@ def reference_import(*, tracked_repository_id: int, team: str = "Reference team"
     row = TrackedRepository.objects.create(
         team=other, installation=source.installation, github_repo_id=source.github_repo_id, full_name=source.full_name
     )
-    tracked_repository_sync(tracked_repository=row)
+    tracked_repository_import_schedule(tracked_repository=row)
     return {"team_id": other.pk, "tracked_repository_id": row.pk}
 
 
@@ -71,8 +71,8 @@ def recover() -> int:
 
 
 def resume() -> int:
-    """Beat's ``resume_backfills``: imports past their rate-limit pause, or whose worker went silent."""
-    from apps.integrations.services.sync import tracked_repositories_resume
+    """Beat's ``resume_imports``: imports past their rate-limit pause, or whose worker went silent."""
+    from apps.integrations.services.import_schedule import tracked_repositories_resume
 
     return tracked_repositories_resume()
 

@@ -27,7 +27,7 @@ RESERVE = 1
 
 def test_an_import_through_502s_and_rate_limits_backs_off_and_completes(stack, monkeypatch):
     monkeypatch.setattr("github_app.emulator.models.RATE_WINDOW", timedelta(seconds=WINDOW_SECONDS))
-    tf = stack(BACKFILL_RATE_LIMIT_RESERVE=str(RESERVE))
+    tf = stack(IMPORT_RATE_LIMIT_RESERVE=str(RESERVE))
     installation = tf.install(["acme/big"], pull_requests={"acme/big": HISTORY})
     tf.control("/_emulator/rate-limit", {"graphql": GRAPHQL_POINTS})
     tf.control("/_emulator/faults", {"status": 502, "count": 2, "path_prefix": "/graphql"})

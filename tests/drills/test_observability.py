@@ -55,7 +55,7 @@ def test_a_delivery_is_followed_by_its_id_and_every_process_is_counted(stack):
         mine = [r for r in worker_records if r.get("delivery_id") == guid]
         assert any(r["message"] == "delivery processed" for r in mine), (guid, mine)
         assert all(r["repository"] == "acme/drill" and r["installation_id"] == installation for r in mine), mine
-    imports = [r for r in worker_records if r.get("message", "").startswith("backfill:")]
+    imports = [r for r in worker_records if r.get("message", "").startswith("import:")]
     assert imports and all(r["repository"] == "acme/drill" for r in imports), imports
 
     metrics = scrape(tf)
@@ -69,6 +69,6 @@ def test_a_delivery_is_followed_by_its_id_and_every_process_is_counted(stack):
     assert processed == answered  # counted by the worker process, read by whichever web worker answered
     assert metrics[("tformance_webhook_processing_lag_seconds_count", frozenset())] == answered
     # 60 PRs, 50 a page, then one page of what was updated while the import paged
-    assert metrics[("tformance_backfill_pages_total", frozenset())] == 3
+    assert metrics[("tformance_import_pages_total", frozenset())] == 3
     assert metrics[("tformance_github_token_mints_total", frozenset({("outcome", "ok")}))] >= 1
     assert metrics[("tformance_webhook_deliveries_pending", frozenset())] == 0

@@ -2,8 +2,8 @@
 
 A killed worker acknowledges nothing and cleans nothing up: its message stays unacknowledged in Redis (until
 the visibility timeout, an hour) and the repository stays ``running`` under the dead worker's claim. Each page
-is written together with its cursor, so nothing half-written survives; the periodic ``resume_backfills`` takes
-the silent claim over once its heartbeat is older than ``BACKFILL_LOCK_SECONDS`` and the import resumes after
+is written together with its cursor, so nothing half-written survives; the periodic ``resume_imports`` takes
+the silent claim over once its heartbeat is older than ``IMPORT_LOCK_SECONDS`` and the import resumes after
 the last written page. The result must equal an import that was never interrupted.
 """
 
@@ -45,11 +45,11 @@ def imported_rows(tf, team_id: int) -> tuple[set, set, int]:
 
 
 def test_a_worker_killed_mid_import_resumes_to_the_rows_of_an_uninterrupted_import(stack):
-    tf = stack(BACKFILL_PAGE_SIZE="20", BACKFILL_LOCK_SECONDS=str(LOCK_SECONDS))
+    tf = stack(IMPORT_PAGE_SIZE="20", IMPORT_LOCK_SECONDS=str(LOCK_SECONDS))
     installation = tf.install(["acme/big"], pull_requests={"acme/big": HISTORY})
     linked = tf.ops("link", installation_id=installation, repositories=["acme/big"])
     tracked = linked["tracked"]["acme/big"]
-    progress = "SELECT sync_status, sync_imported FROM integrations_trackedrepository WHERE id = %s"
+    progress = "SELECT import_status, import_count FROM integrations_trackedrepository WHERE id = %s"
 
     harness.wait_for(
         lambda: (row := tf.db.rows(progress, [tracked])[0])[0] == "running" and 0 < row[1] <= HISTORY - 100,
@@ -62,9 +62,10 @@ def test_a_worker_killed_mid_import_resumes_to_the_rows_of_an_uninterrupted_impo
     assert status == "running" and 0 < imported < HISTORY, (status, imported)
 
     tf.start_worker()
-    # Beat's resume_backfills runs every few minutes; run it once the dead worker's claim has gone silent.
+    # Beat's resume_imports runs every few minutes; run it once the dead worker's claim has gone silent.
     stale = (
-        "SELECT now() - sync_heartbeat_at > make_interval(secs => %s) FROM integrations_trackedrepository WHERE id = %s"
+        "SELECT now() - import_heartbeat_at > make_interval(secs => %s)"
+        " FROM integrations_trackedrepository WHERE id = %s"
     )
     harness.wait_for(lambda: tf.db.value(stale, [LOCK_SECONDS, tracked]), timeout=30, what="a stale claim")
     assert tf.ops("resume") == 1

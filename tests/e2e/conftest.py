@@ -23,11 +23,11 @@ CHROMIUM_ARGS = [
     "--disable-gpu",
     "--disable-background-networking",
     "--disable-component-update",
-    "--disable-sync",
+    "--disable-import",
     "--no-first-run",
 ]
 
-# Playwright's sync API keeps an event loop running in the main thread from the first browser test to the end of
+# Playwright's import API keeps an event loop running in the main thread from the first browser test to the end of
 # the session (the browser is session-scoped), and Django refuses ORM calls from a thread with a running loop: so
 # for the whole session, not per test. Nothing here touches the database concurrently with the loop's work.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -31,7 +31,7 @@ def main() -> None:
         page.locator("input[name=username]").fill(DEMO_EMAIL)
         page.locator("input[name=password]").fill(DEMO_PASSWORD)
         page.get_by_role("button", name="Log in").click()
-        page.goto(f"{args.base_url}/a/{args.team}/metrics/")
+        page.goto(f"{args.base_url}/a/{args.team}/dashboard/")
         page.wait_for_load_state("networkidle")
         args.output.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(args.output))

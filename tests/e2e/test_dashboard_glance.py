@@ -28,7 +28,7 @@ def dashboard_url(page: Page, live_server) -> str:
     Membership.objects.create(team=team, user=user, role=Role.MEMBER)
     seed_figure_world(team)
     signed_in(page, live_server, user)
-    return f"{live_server.url}/a/acme/metrics/"
+    return f"{live_server.url}/a/acme/dashboard/"
 
 
 def no_sideways_scroll(page: Page) -> None:

@@ -49,7 +49,7 @@ def test_the_demo_sets_up_twice_with_acmes_history_imported(tmp_path) -> None:
         assert "Transferred acme/infra to acme-labs on GitHub: still tracked, all 60 pull requests kept" in run.stdout
     assert "Created the App's private key" in first.stdout and "Using the App's private key" in second.stdout
     with sqlite3.connect(tmp_path / "db.sqlite3") as db:
-        tracked = dict(db.execute("SELECT full_name, sync_imported FROM integrations_trackedrepository").fetchall())
+        tracked = dict(db.execute("SELECT full_name, import_count FROM integrations_trackedrepository").fetchall())
         merged = db.execute("SELECT count(*) FROM metrics_pullrequest WHERE merged_at IS NOT NULL").fetchone()[0]
     assert tracked.keys() == {"acme/api", "acme/web", "acme-labs/infra"} and all(tracked.values())
     assert merged > 0

@@ -35,7 +35,7 @@ def test_a_percentile_clicks_through_to_the_pr_at_its_rank_and_its_explanation(p
     seed_figure_world(team)
     signed_in(page, live_server, user)
 
-    page.goto(f"{live_server.url}/a/acme/metrics/?start={PERIOD['start']}&end={PERIOD['end']}")
+    page.goto(f"{live_server.url}/a/acme/dashboard/?start={PERIOD['start']}&end={PERIOD['end']}")
     shown = page.locator('a.figure[data-figure="pickup-p75"]')
     expect(shown).to_contain_text("p75")
     figure = shown.inner_text().removeprefix("p75").strip()  # "3h 20m", as the dashboard shows it

@@ -89,7 +89,7 @@ def test_the_first_hour_from_sign_up_to_a_filled_dashboard_through_the_checklist
     shot(page, "4-importing")
     expect(step(page, "import").locator(".badge")).to_have_text("Done", timeout=BIG_IMPORT_TIMEOUT_MS)
     imported = PullRequest.objects.filter(github_repo__in=[*TRACKED, BIG]).count()
-    assert imported == sum(row.sync_imported for row in TrackedRepository.objects.all()) > 0
+    assert imported == sum(row.import_count for row in TrackedRepository.objects.all()) > 0
     expect(step(page, "import")).to_contain_text(f"{imported:,} pull requests imported.")
     expect(primary(page)).to_have_count(0)  # set up: the summary's button leads on
     expect(page.get_by_role("region", name="This week")).to_be_visible()

@@ -12,7 +12,7 @@ import requests
 from django.core import mail
 from playwright.sync_api import Locator, Page, expect
 
-from apps.integrations.models import GitHubAppInstallation, SyncStatus, TrackedRepository
+from apps.integrations.models import GitHubAppInstallation, ImportStatus, TrackedRepository
 from tests.e2e.github_world import Window, is_bot, merged_in, opened_or_merged_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -49,11 +49,11 @@ def install_on_github(page: Page, *, user: str, account: str) -> None:
 
 
 def track(page: Page, full_name: str) -> None:
-    """Press Track on the repository's row and wait for its import to finish (the row says when it last synced)."""
+    """Press Track on the repository's row and wait for its import to finish (the row says when it last imported)."""
     row = page.locator("tbody tr", has_text=full_name)
     row.get_by_role("button", name="Track").click()
     expect(row.get_by_text("Tracked", exact=True)).to_be_visible()
-    expect(row.get_by_text(re.compile(r"Last synced"))).to_be_visible(timeout=IMPORT_TIMEOUT_MS)
+    expect(row.get_by_text(re.compile(r"Last imported"))).to_be_visible(timeout=IMPORT_TIMEOUT_MS)
 
 
 def dashboard_window(page: Page) -> Window:
@@ -95,8 +95,10 @@ def test_sign_up_connect_github_track_and_read_the_dashboard(page: Page, live_se
     page.get_by_role("searchbox", name="Search").fill("")
     expect(page.locator("#freshness .freshness-line")).to_have_count(len(TRACKED))
     for row in TrackedRepository.objects.filter(team=installation.team):
-        assert row.sync_status == SyncStatus.IDLE and row.sync_total, row.full_name
-        assert row.sync_imported == row.sync_total, f"{row.full_name}: {row.sync_imported}/{row.sync_total} (not 100 %)"
+        assert row.import_status == ImportStatus.IDLE and row.import_total, row.full_name
+        assert row.import_count == row.import_total, (
+            f"{row.full_name}: {row.import_count}/{row.import_total} (not 100 %)"
+        )
     assert sorted(TrackedRepository.objects.values_list("full_name", flat=True)) == sorted(TRACKED)
 
     page.get_by_role("navigation", name="Team").get_by_role("link", name="Dashboard").click()

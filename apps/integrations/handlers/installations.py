@@ -17,8 +17,8 @@ from apps.integrations.services.installations import (
     installation_delete,
     installation_ensure,
     installation_record_installer,
+    installation_refresh,
     installation_suspend,
-    installation_sync,
     installation_unsuspend,
 )
 from apps.integrations.services.repositories import (
@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 def _created(event: InstallationEvent, delivery: WebhookDelivery) -> None:
     """``created`` does not link a team: it records the installer (the ``sender``); only the install callback, with
     the user's own GitHub sign-in, links a team."""
-    row = installation_sync(snapshot=InstallationSnapshot.from_event(event.installation))
+    row = installation_refresh(snapshot=InstallationSnapshot.from_event(event.installation))
     installation_record_installer(installation=row, sender=event.sender)
     if row.status != InstallationStatus.DELETED:
         repos = [RepositoryInfo(r.id, r.full_name, r.private) for r in event.repositories]
@@ -51,12 +51,12 @@ def _suspend(event: InstallationEvent, delivery: WebhookDelivery) -> None:
 
 def _unsuspend(event: InstallationEvent, delivery: WebhookDelivery) -> None:
     """Every tracked repository catches up on the gap (no webhooks came meanwhile) and the imports the suspension
-    paused resume: ``installation_sync`` does it whenever an installation becomes active again."""
+    paused resume: ``installation_refresh`` does it whenever an installation becomes active again."""
     installation_unsuspend(snapshot=InstallationSnapshot.from_event(event.installation))
 
 
 def _new_permissions_accepted(event: InstallationEvent, delivery: WebhookDelivery) -> None:
-    installation_sync(snapshot=InstallationSnapshot.from_event(event.installation))
+    installation_refresh(snapshot=InstallationSnapshot.from_event(event.installation))
 
 
 _route_installation = by_action(

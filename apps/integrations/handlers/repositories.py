@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from apps.integrations.handlers.base import DeliveryIgnored, by_action, handles
 from apps.integrations.models import WebhookDelivery
-from apps.integrations.services.installations import InstallationSnapshot, installation_ensure, installation_sync
+from apps.integrations.services.installations import InstallationSnapshot, installation_ensure, installation_refresh
 from apps.integrations.services.repositories import (
     RepositoryInfo,
     installation_repositories_access_removed,
@@ -31,7 +31,7 @@ def handle_installation_repositories(event: InstallationRepositoriesEvent, deliv
     """added / removed. A removed tracked repository becomes inactive ("access removed"); its data stays."""
     if event.action not in {"added", "removed"}:
         raise DeliveryIgnored(f"installation_repositories.{event.action} is not handled")
-    row = installation_sync(snapshot=InstallationSnapshot.from_event(event.installation))
+    row = installation_refresh(snapshot=InstallationSnapshot.from_event(event.installation))
     added = [RepositoryInfo(r.id, r.full_name, r.private) for r in event.repositories_added]
     removed = [RepositoryInfo(r.id, r.full_name, r.private) for r in event.repositories_removed]
     installation_repositories_add(installation=row, repositories=added)

@@ -1,4 +1,4 @@
-"""GraphQL backfill nodes → metrics input types.
+"""GraphQL import nodes → metrics input types.
 
 The nodes come from ``REPOSITORY_PULL_REQUESTS_QUERY`` / ``PULL_REQUEST_REVIEWS_QUERY`` (``github_app.queries``).
 They differ from webhook payloads in ways that matter for identity, and this module evens them out:

@@ -23,7 +23,7 @@ from django.utils.dateparse import parse_datetime
 
 from apps.integrations.github import GitHubAppNotConfigured, token_provider
 from apps.integrations.models import GitHubAppInstallation, InstallationStatus
-from apps.integrations.services.sync import tracked_repositories_catch_up
+from apps.integrations.services.import_schedule import tracked_repositories_catch_up
 from github_app import Account, GitHubUser, Installation
 
 logger = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ def _locked(installation_id: int) -> GitHubAppInstallation | None:
 
 
 @transaction.atomic
-def installation_sync(*, snapshot: InstallationSnapshot, authoritative: bool = False) -> GitHubAppInstallation:
+def installation_refresh(*, snapshot: InstallationSnapshot, authoritative: bool = False) -> GitHubAppInstallation:
     """Create or update the installation row from a snapshot (also the self-healing step of every handler).
 
     The status follows the snapshot's ``suspended_at``. A deleted row stays deleted unless
@@ -150,7 +150,7 @@ def installation_ensure(*, installation_id: int, account: Account | None = None)
 @transaction.atomic
 def installation_delete(*, snapshot: InstallationSnapshot) -> GitHubAppInstallation:
     """``installation.deleted``: the App was uninstalled. Keep every row and the team link as history."""
-    row = installation_sync(snapshot=snapshot)
+    row = installation_refresh(snapshot=snapshot)
     if row.status != InstallationStatus.DELETED:
         row.status, row.deleted_at = InstallationStatus.DELETED, timezone.now()
         row.save(update_fields=["status", "deleted_at", "updated_at"])
@@ -175,7 +175,7 @@ def installation_mark_deleted(*, installation: GitHubAppInstallation) -> bool:
 @transaction.atomic
 def installation_suspend(*, snapshot: InstallationSnapshot) -> GitHubAppInstallation:
     """``installation.suspend``: stop calling GitHub (tokens cannot be minted anyway) and keep the data."""
-    row = installation_sync(snapshot=snapshot)
+    row = installation_refresh(snapshot=snapshot)
     if row.status == InstallationStatus.ACTIVE:
         row.status, row.suspended_at = InstallationStatus.SUSPENDED, snapshot.suspended_at or timezone.now()
         row.save(update_fields=["status", "suspended_at", "updated_at"])
@@ -193,7 +193,7 @@ def installation_unsuspend(*, snapshot: InstallationSnapshot) -> tuple[GitHubApp
     """
     row = _locked(snapshot.installation_id)
     since = row.suspended_at if row is not None else None
-    row = installation_sync(snapshot=snapshot)
+    row = installation_refresh(snapshot=snapshot)
     logger.info("installation %s unsuspended", row.installation_id, extra={"installation_id": row.installation_id})
     return row, since
 

@@ -27,8 +27,8 @@ from django.utils import timezone
 
 from apps.integrations.handlers import HANDLERS, DeliveryIgnored
 from apps.integrations.handlers.pull_requests import CHANGE_EVENTS, tracking_memoized
-from apps.integrations.metrics import delivery_outcome, rate_limit_wait
 from apps.integrations.models import DeliveryStatus, WebhookDelivery, WebhookDeliveryQuerySet
+from apps.integrations.prometheus import delivery_outcome, rate_limit_wait
 from apps.metrics.services import PullRequestChange, pull_requests_write
 from config.log_context import bound_context, log_context, log_context_bind
 from github_app import RateLimited, ServerError, TransportError, parse_event

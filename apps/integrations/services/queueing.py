@@ -180,16 +180,16 @@ def delivery_retry_enqueue(*, delivery_pk: int, countdown: float) -> bool:
     )
 
 
-def backfill_turn_enqueue(*, tracked_repository_id: int, claim: str, interactive: bool, lane: int | None) -> bool:
+def import_turn_enqueue(*, tracked_repository_id: int, claim: str, interactive: bool, lane: int | None) -> bool:
     """Queue one turn of a repository's history import, in its team's ``lane`` (see ``task_enqueue_long``)."""
-    from apps.integrations.tasks import backfill_repository
+    from apps.integrations.tasks import import_repository
 
     return task_enqueue_long(
-        backfill_repository,
+        import_repository,
         tracked_repository_id,
         claim,
         interactive,
-        what=f"backfill of tracked repository {tracked_repository_id}",
+        what=f"import of tracked repository {tracked_repository_id}",
         lane=lane,
         interactive=interactive,
     )

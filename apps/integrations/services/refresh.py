@@ -17,7 +17,7 @@ from django.db import transaction
 
 from apps.integrations.github import app_api, installation_api
 from apps.integrations.models import GitHubAppInstallation, InstallationRepository
-from apps.integrations.services.installations import InstallationSnapshot, installation_sync
+from apps.integrations.services.installations import InstallationSnapshot, installation_refresh
 from apps.integrations.services.repositories import RepositoryInfo, installation_repositories_replace
 from github_app import InstallationSuspended
 
@@ -92,7 +92,7 @@ def installation_state_fetch(
 @transaction.atomic
 def installation_state_apply(*, state: InstallationState) -> tuple[GitHubAppInstallation, int, int]:
     """Write GitHub's view: returns the row and how many repositories were added (or came back) and removed."""
-    row = installation_sync(snapshot=state.snapshot, authoritative=True)
+    row = installation_refresh(snapshot=state.snapshot, authoritative=True)
     if state.repositories is None:
         return row, 0, 0
     added, removed = installation_repositories_replace(installation=row, repositories=state.repositories)

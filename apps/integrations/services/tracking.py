@@ -14,13 +14,13 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from apps.integrations.models import (
+    ImportStatus,
     InactiveReason,
     InstallationRepository,
     InstallationStatus,
-    SyncStatus,
     TrackedRepository,
 )
-from apps.integrations.services.sync import tracked_repository_sync
+from apps.integrations.services.import_schedule import tracked_repository_import_schedule
 from apps.teams.models import Team
 
 logger = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def repositories_track(*, team: Team, github_repo_ids: Iterable[int]) -> list[Tr
         row.installation, row.full_name = repo.installation, repo.full_name
         row.is_active, row.inactive_reason = True, ""
         row.save(update_fields=["installation", "full_name", "is_active", "inactive_reason", "updated_at"])
-        tracked_repository_sync(tracked_repository=row)
+        tracked_repository_import_schedule(tracked_repository=row)
         tracked.append(row)
         logger.info(
             "repository tracked",
@@ -94,7 +94,7 @@ def repositories_untrack(*, team: Team, github_repo_ids: Iterable[int]) -> int:
     count = 0
     for row in rows:
         row.is_active, row.inactive_reason = False, InactiveReason.UNTRACKED
-        row.sync_status, row.sync_resume_at, row.sync_claim = SyncStatus.IDLE, None, ""
+        row.import_status, row.import_resume_at, row.import_claim = ImportStatus.IDLE, None, ""
         row.save()
         count += 1
     return count

@@ -1,4 +1,4 @@
-"""A small GitHub GraphQL endpoint on a ``responses`` mock, answering the two backfill queries in GitHub's shape.
+"""A small GitHub GraphQL endpoint on a ``responses`` mock, answering the two import queries in GitHub's shape.
 
 ``RepositoryPullRequests`` pages through ``pullRequests(first, after, orderBy: UPDATED_AT DESC)`` with
 ``{"data": {"rateLimit": {...}, "repository": {"nameWithOwner", "pullRequests": {"totalCount",

@@ -1,5 +1,5 @@
 """A history import whose process died, for the tests of its takeover: by the periodic resumer here, by the
-repository page's Sync now in apps/web/tests."""
+repository page's Import now in apps/web/tests."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from apps.integrations.models import SyncKind, SyncStatus, TrackedRepository
+from apps.integrations.models import ImportKind, ImportStatus, TrackedRepository
 from apps.integrations.tests.factories import TrackedRepositoryFactory
 from apps.integrations.tests.graphql_fake import FULL_NAME, REPO_ID
-from apps.integrations.tests.test_backfill import link_installation
+from apps.integrations.tests.test_import_run import link_installation
 
 
 def left_running(team, *, silent_for: timedelta, imported: int = 40) -> TrackedRepository:
@@ -20,11 +20,11 @@ def left_running(team, *, silent_for: timedelta, imported: int = 40) -> TrackedR
         installation=link_installation(team),
         github_repo_id=REPO_ID,
         full_name=FULL_NAME,
-        sync_status=SyncStatus.RUNNING,
-        sync_kind=SyncKind.BACKFILL,
-        sync_claim="process-that-died",
-        sync_started_at=timezone.now() - silent_for - timedelta(minutes=1),
-        sync_heartbeat_at=timezone.now() - silent_for,
-        sync_imported=imported,
-        sync_total=110,
+        import_status=ImportStatus.RUNNING,
+        import_kind=ImportKind.HISTORY,
+        import_claim="process-that-died",
+        import_started_at=timezone.now() - silent_for - timedelta(minutes=1),
+        import_heartbeat_at=timezone.now() - silent_for,
+        import_count=imported,
+        import_total=110,
     )

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from apps.integrations.github import app_api
-from apps.integrations.services.backfill import tracked_repository_backfill
+from apps.integrations.services.import_run import tracked_repository_import
 from apps.integrations.services.tracking import repository_track
 from apps.integrations.tests.factories import InstallationFactory, InstallationRepositoryFactory
 from apps.metrics.models import PullRequest
@@ -27,7 +27,7 @@ def ghes(settings):
         settings.GITHUB_APP_SLUG = config.slug
         settings.GITHUB_APP_PRIVATE_KEY = gh.app.private_key_pem
         settings.GITHUB_APP_JWT_ISSUER = ""
-        settings.BACKFILL_HISTORY_DAYS = 0
+        settings.IMPORT_HISTORY_DAYS = 0
         yield gh
 
 
@@ -48,5 +48,5 @@ def test_the_app_authenticates_and_imports_history_on_ghes(ghes, team):
     InstallationRepositoryFactory(installation=row, github_repo_id=repo.id, full_name="acme/api")
     tracked = repository_track(team=team, github_repo_id=repo.id)
 
-    assert tracked_repository_backfill(tracked_repository_id=tracked.pk).status == "done"
+    assert tracked_repository_import(tracked_repository_id=tracked.pk).status == "done"
     assert PullRequest.objects.filter(team=team).count() == ghes.state.repo_by_full_name("acme/api").next_number - 1

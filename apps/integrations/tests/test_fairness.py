@@ -1,4 +1,4 @@
-"""Fair background work: one team's long import never holds another team's Sync now, with a broker or without."""
+"""Fair background work: one team's long import never holds another team's Import now, with a broker or without."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import time
 import pytest
 import requests
 
-from apps.integrations.models import SyncStatus, TrackedRepository
+from apps.integrations.models import ImportStatus, TrackedRepository
 from apps.integrations.services.tracking import repository_track
 from apps.integrations.tests.factories import InstallationFactory, InstallationRepositoryFactory
-from apps.integrations.tests.test_backfill_emulator import control, emulator  # noqa: F401  (the emulator fixture)
+from apps.integrations.tests.test_import_emulator import control, emulator  # noqa: F401  (the emulator fixture)
 from apps.metrics.models import PullRequest
 from config.celery import app
 from config.queues import BackgroundTasks
@@ -33,7 +33,7 @@ def _install(gh, team, account: str, repositories: dict[str, int]) -> dict[str, 
 
 
 @pytest.mark.django_db(transaction=True)
-def test_another_teams_sync_now_runs_between_two_pages_of_a_long_import(
+def test_another_teams_import_now_runs_between_two_pages_of_a_long_import(
     emulator,  # noqa: F811
     team,
     other_team,
@@ -41,26 +41,26 @@ def test_another_teams_sync_now_runs_between_two_pages_of_a_long_import(
     use_broker,
     worker_turns,
 ):
-    use_broker("memory://")  # queued; ``worker_turns`` runs the messages as a backfill worker does
+    use_broker("memory://")  # queued; ``worker_turns`` runs the messages as an import worker does
     small = _install(emulator, other_team, "beta", {"small": 5})["small"]
     theirs = repository_track(team=other_team, github_repo_id=small)
     worker_turns()
-    first_sync = TrackedRepository.objects.get(pk=theirs.pk).last_synced_at
+    first_import = TrackedRepository.objects.get(pk=theirs.pk).last_imported_at
     big = _install(emulator, team, "acme", {"big": 300, "big2": 300})  # two imports of 6 pages each
     for repo_id in big.values():
         repository_track(team=team, github_repo_id=repo_id)
     worker_turns(2)  # the first page of each
 
     client.force_login(other_team.memberships.get().user)
-    client.post(f"/a/{other_team.slug}/integrations/github/repos/{small}/sync/")
+    client.post(f"/a/{other_team.slug}/integrations/github/repos/{small}/import/")
     worker_turns(1)
 
     theirs.refresh_from_db()
-    assert theirs.sync_status == SyncStatus.IDLE and theirs.last_synced_at > first_sync  # Sync now is done …
+    assert theirs.import_status == ImportStatus.IDLE and theirs.last_imported_at > first_import  # Import now is done …
     ours = TrackedRepository.objects.filter(team=team)
-    assert [(row.sync_status, row.sync_imported) for row in ours] == [(SyncStatus.RUNNING, 50)] * 2  # … before these
+    assert [(row.import_status, row.import_count) for row in ours] == [(ImportStatus.RUNNING, 50)] * 2  # … before these
     worker_turns()
-    assert {row.sync_status for row in ours.all()} == {SyncStatus.IDLE}
+    assert {row.import_status for row in ours.all()} == {ImportStatus.IDLE}
     assert PullRequest.objects.filter(team=team).count() == 600
 
 
@@ -71,7 +71,7 @@ def _record_turn(label: str, ran: list[str], started: threading.Event, gate: thr
     ran.append(label)
 
 
-def test_without_a_broker_sync_now_runs_at_once_and_the_background_thread_takes_one_turn_per_team():
+def test_without_a_broker_import_now_runs_at_once_and_the_background_thread_takes_one_turn_per_team():
     ran: list[str] = []
     started, gate, free = threading.Event(), threading.Event(), threading.Event()
     free.set()
@@ -81,11 +81,11 @@ def test_without_a_broker_sync_now_runs_at_once_and_the_background_thread_takes_
     for page in (1, 2, 3):
         tasks.submit(_record_turn, f"A page {page}", ran, started, free, what="import", lane="team a")
     tasks.submit(_record_turn, "B page 1", ran, started, free, what="import", lane="team b")
-    tasks.submit(_record_turn, "C Sync now", ran, started, free, what="catch-up", lane="team c", interactive=True)
+    tasks.submit(_record_turn, "C Import now", ran, started, free, what="catch-up", lane="team c", interactive=True)
     deadline = time.monotonic() + 5
-    while "C Sync now" not in ran and time.monotonic() < deadline:
+    while "C Import now" not in ran and time.monotonic() < deadline:
         time.sleep(0.01)
     gate.set()
     tasks.join()
 
-    assert ran == ["C Sync now", "held", "A page 1", "B page 1", "A page 2", "A page 3"]  # not behind the held turn
+    assert ran == ["C Import now", "held", "A page 1", "B page 1", "A page 2", "A page 3"]  # not behind the held turn

@@ -4,7 +4,7 @@ same history (the GitHub emulator's), alone or interleaved, gives the same figur
 Each story is written once on the emulator's copy of GitHub: every step changes the PR there (its timeline items,
 reviews, state) and records the webhook GitHub sends for it, built by the emulator from the PR as it is then. The
 webhook road delivers those payloads, signed, to the real endpoint; the import road reads the PR through the real
-backfill from the emulator's GraphQL endpoint.
+import from the emulator's GraphQL endpoint.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 
 from apps.integrations.models import TrackedRepository
-from apps.integrations.services.backfill import tracked_repository_backfill
-from apps.integrations.services.sync import tracked_repository_sync
+from apps.integrations.services.import_run import tracked_repository_import
+from apps.integrations.services.import_schedule import tracked_repository_import_schedule
 from apps.integrations.services.tracking import repository_track, repository_untrack
 from apps.integrations.tests.factories import InstallationFactory, InstallationRepositoryFactory
-from apps.integrations.tests.test_backfill_emulator import control, emulator  # noqa: F401  (fixture)
+from apps.integrations.tests.test_import_emulator import control, emulator  # noqa: F401  (fixture)
 from apps.metrics.models import PRReview, PullRequest, PullRequestState
 from apps.metrics.selectors import DashboardFilters, team_reviewer_load
 from github_app.emulator.models import PullRequest as GitHubPullRequest
@@ -101,10 +101,10 @@ class Road:
 
     def import_history(self) -> None:
         """The whole history again through GraphQL, as a first import of the repository would read it."""
-        TrackedRepository.objects.filter(pk=self.tracked.pk).update(last_synced_at=None, sync_cursor="")
+        TrackedRepository.objects.filter(pk=self.tracked.pk).update(last_imported_at=None, import_cursor="")
         self.state.touch(self.repo)
-        assert tracked_repository_sync(tracked_repository=self.tracked)
-        assert tracked_repository_backfill(tracked_repository_id=self.tracked.pk).status == "done"
+        assert tracked_repository_import_schedule(tracked_repository=self.tracked)
+        assert tracked_repository_import(tracked_repository_id=self.tracked.pk).status == "done"
 
     def forget(self) -> None:
         """Drop what the webhooks stored, so the import is the PRs' only road."""
@@ -133,9 +133,9 @@ def road(emulator, team, settings) -> Road:  # noqa: F811
     installation = InstallationFactory(installation_id=inst["id"], team=team, account_login="acme")
     InstallationRepositoryFactory(installation=installation, github_repo_id=repo["id"], full_name="acme/road")
     tracked = repository_track(team=team, github_repo_id=repo["id"])
-    assert tracked_repository_backfill(tracked_repository_id=tracked.pk).status == "done"
+    assert tracked_repository_import(tracked_repository_id=tracked.pk).status == "done"
     # Tracked well before the story begins, so a catch-up import reads the story's PRs.
-    TrackedRepository.objects.filter(pk=tracked.pk).update(last_synced_at=T0 - timedelta(days=1))
+    TrackedRepository.objects.filter(pk=tracked.pk).update(last_imported_at=T0 - timedelta(days=1))
     tracked.refresh_from_db()
     settings.GITHUB_APP_WEBHOOK_SECRET = "s3cret"
     return Road(emulator, team, tracked, inst["id"])
@@ -184,7 +184,7 @@ def test_tracking_again_after_requests_changed_on_github_shows_the_requests_open
     road.request(pr, "carol", T0 + 3 * HOUR)
     road.deliver(signed_webhook)
     tracked = repository_track(team=road.team, github_repo_id=road.tracked.github_repo_id)
-    assert tracked_repository_backfill(tracked_repository_id=tracked.pk).status == "done"  # the catch-up
+    assert tracked_repository_import(tracked_repository_id=tracked.pk).status == "done"  # the catch-up
 
     assert figures(road.team)["open requests"] == {"carol": 1}
 

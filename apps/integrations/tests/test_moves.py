@@ -12,11 +12,11 @@ from django.utils import timezone
 from apps.integrations.models import (
     DeliveryStatus,
     GitHubAppInstallation,
+    ImportKind,
+    ImportStatus,
     InactiveReason,
     InstallationRepository,
     SyncErrorKind,
-    SyncKind,
-    SyncStatus,
     TrackedRepository,
     WebhookDelivery,
 )
@@ -42,7 +42,7 @@ pytestmark = pytest.mark.django_db
 
 REPO = 4242
 ALPHA, BETA = (10, "alpha", 100), (20, "beta", 200)  # installation id, organization login, organization id
-SYNCED = datetime(2026, 3, 1, tzinfo=UTC)
+IMPORTED = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def installation(team, spec: tuple[int, str, int], *, selection: str = "selected") -> GitHubAppInstallation:
@@ -56,7 +56,7 @@ def installation(team, spec: tuple[int, str, int], *, selection: str = "selected
 @pytest.fixture
 def gql(github, settings) -> FakeGraphQL:
     """GitHub's GraphQL for the catch-up imports, tokens for both organizations' installations."""
-    settings.BACKFILL_HISTORY_DAYS = 0
+    settings.IMPORT_HISTORY_DAYS = 0
     for spec in (ALPHA, BETA):
         github.installation_token(spec[0])
     return FakeGraphQL(github.mock, [])
@@ -68,7 +68,7 @@ def alpha_api(team, gql) -> TrackedRepository:
     alpha = installation(team, ALPHA)
     InstallationRepositoryFactory(installation=alpha, github_repo_id=REPO, full_name="alpha/api")
     return TrackedRepositoryFactory(
-        team=team, installation=alpha, github_repo_id=REPO, full_name="alpha/api", last_synced_at=SYNCED
+        team=team, installation=alpha, github_repo_id=REPO, full_name="alpha/api", last_imported_at=IMPORTED
     )
 
 
@@ -157,7 +157,7 @@ def test_reconciliation_moves_the_tracking_to_the_organization_that_now_has_the_
 
     tracked = TrackedRepository.objects.get(team=team, github_repo_id=REPO)
     assert (tracked.is_active, tracked.installation.installation_id, tracked.full_name) == (True, 20, "beta/api")
-    assert tracked.sync_kind == SyncKind.CATCH_UP and tracked.sync_status == SyncStatus.IDLE
+    assert tracked.import_kind == ImportKind.CATCH_UP and tracked.import_status == ImportStatus.IDLE
     assert counted(team) == 1  # the PR of the gap, imported
 
 
@@ -261,10 +261,12 @@ def test_a_repository_removed_and_added_back_while_tracked_imports_the_gap(signe
     send(signed_webhook, "installation_repositories", access("added", ALPHA, "alpha/api"))
 
     tracked = TrackedRepository.objects.get(team=team, github_repo_id=REPO)
-    assert tracked.is_active and tracked.sync_kind == SyncKind.CATCH_UP and tracked.sync_status == SyncStatus.IDLE
+    assert (
+        tracked.is_active and tracked.import_kind == ImportKind.CATCH_UP and tracked.import_status == ImportStatus.IDLE
+    )
     assert counted(team) == 4
     # exactly the gap: from the newest PR known before the removal (minus the overlap), not from the last import
-    assert tracked.sync_since == datetime(2026, 3, 2, 9, 50, tzinfo=UTC)
+    assert tracked.import_since == datetime(2026, 3, 2, 9, 50, tzinfo=UTC)
 
 
 def test_a_team_that_disconnects_and_reconnects_imports_the_gap(
@@ -279,7 +281,7 @@ def test_a_team_that_disconnects_and_reconnects_imports_the_gap(
         installation_link_to_team(installation_id=10, team=team, user=admin_user)
 
     tracked = TrackedRepository.objects.get(team=team, github_repo_id=REPO)
-    assert tracked.is_active and tracked.sync_kind == SyncKind.CATCH_UP
+    assert tracked.is_active and tracked.import_kind == ImportKind.CATCH_UP
     assert counted(team) == 2
 
 
@@ -288,8 +290,8 @@ def test_an_unsuspend_seen_only_by_reconciliation_resumes_the_paused_import_and_
 ):
     tracked = alpha_api
     TrackedRepository.objects.filter(pk=tracked.pk).update(
-        last_synced_at=None, sync_status=SyncStatus.WAITING, sync_kind=SyncKind.BACKFILL, sync_cursor="",
-        sync_error_kind=SyncErrorKind.INSTALLATION_INACTIVE,
+        last_imported_at=None, import_status=ImportStatus.WAITING, import_kind=ImportKind.HISTORY, import_cursor="",
+        import_error_kind=SyncErrorKind.INSTALLATION_INACTIVE,
     )  # fmt: skip
     GitHubAppInstallation.objects.filter(installation_id=10).update(
         status="suspended", suspended_at=timezone.now() - timedelta(days=2)
@@ -302,7 +304,7 @@ def test_an_unsuspend_seen_only_by_reconciliation_resumes_the_paused_import_and_
         installation_reconcile(installation_id=10)  # the unsuspend webhook was lost
 
     tracked.refresh_from_db()
-    assert tracked.sync_status == SyncStatus.IDLE and tracked.last_synced_at is not None
+    assert tracked.import_status == ImportStatus.IDLE and tracked.last_imported_at is not None
     assert counted(team) == 2  # the paused history import resumed and finished
 
 
@@ -311,8 +313,8 @@ def test_an_unsuspend_by_webhook_after_a_catch_up_paused_by_the_suspension_keeps
 ):
     early = timezone.now() - timedelta(days=20)
     TrackedRepository.objects.filter(pk=alpha_api.pk).update(
-        sync_status=SyncStatus.WAITING, sync_kind=SyncKind.CATCH_UP, sync_since=early,
-        last_synced_at=timezone.now() - timedelta(days=1),
+        import_status=ImportStatus.WAITING, import_kind=ImportKind.CATCH_UP, import_since=early,
+        last_imported_at=timezone.now() - timedelta(days=1),
     )  # fmt: skip
     GitHubAppInstallation.objects.filter(installation_id=10).update(status="suspended", suspended_at=timezone.now())
     gql.nodes = [gap_pr(1), pr_node(2, updated=early + timedelta(days=1))]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from apps.integrations.models import GitHubAppInstallation, SyncStatus, TrackedRepository
+from apps.integrations.models import GitHubAppInstallation, ImportStatus, TrackedRepository
 from apps.integrations.services.linking import installation_link_to_team
 from apps.integrations.services.reconcile import installations_reconcile
 from apps.integrations.services.tracking import repository_track
@@ -25,7 +25,7 @@ def emulator(live_server, settings):
         settings.GITHUB_APP_ID, settings.GITHUB_APP_SLUG = str(config.app_id), config.slug
         settings.GITHUB_APP_PRIVATE_KEY = gh.app.private_key_pem
         settings.GITHUB_APP_WEBHOOK_SECRET = config.webhook_secret
-        settings.BACKFILL_HISTORY_DAYS = 0
+        settings.IMPORT_HISTORY_DAYS = 0
         yield gh
 
 
@@ -47,7 +47,7 @@ def two_organizations(emulator, team, admin_user, django_capture_on_commit_callb
     with django_capture_on_commit_callbacks(execute=True):
         tracked = repository_track(team=team, github_repo_id=infra.github_repo_id)
     tracked.refresh_from_db()
-    assert tracked.sync_status == SyncStatus.IDLE and PullRequest.objects.filter(team=team).count() == 60
+    assert tracked.import_status == ImportStatus.IDLE and PullRequest.objects.filter(team=team).count() == 60
     return tracked
 
 

@@ -73,6 +73,6 @@ def test_an_older_delivery_redelivered_after_a_rename_does_not_bring_the_old_log
     signed_webhook("pull_request", copy.deepcopy(older), delivery_id="before-rename-redelivered")
 
     assert list(TeamMember.objects.filter(team=team).values_list("github_username", flat=True)) == ["ada-new"]
-    for page in ("metrics:people", "metrics:dashboard"):
+    for page in ("dashboard:people", "dashboard:index"):
         html = admin_client.get(reverse(page, kwargs={"team_slug": team.slug})).content.decode()
         assert "ada-new" in html and "ada-old" not in html

@@ -8,7 +8,7 @@ facts that tie to the second). Each history reaches a fresh team by three roads:
 (a) **webhooks only**: the repository is tracked before the first fact, and every fact's delivery, signed, is posted
     in order to the real ``POST /webhooks/github/``;
 (b) **the history import only**: the repository is tracked after the last fact, and the real import
-    (``tracked_repository_backfill``) reads GitHub's GraphQL (``graphql_fake``) as it is then;
+    (``tracked_repository_import``) reads GitHub's GraphQL (``graphql_fake``) as it is then;
 (c) **interleaved**: tracked at a drawn moment (deliveries before it are ignored, as in production), with catch-up
     imports at drawn moments, GitHub moving on while an import's page is on its way (fetched, not yet written; one
     PR per page), deliveries held back and
@@ -53,8 +53,8 @@ from hypothesis import strategies as st
 
 from apps.integrations.models import TrackedRepository
 from apps.integrations.selectors import team_untracked_repository_ids
-from apps.integrations.services.backfill import tracked_repository_backfill
-from apps.integrations.services.sync import tracked_repository_sync
+from apps.integrations.services.import_run import tracked_repository_import
+from apps.integrations.services.import_schedule import tracked_repository_import_schedule
 from apps.integrations.services.tracking import repository_track, repository_untrack
 from apps.integrations.tests.factories import InstallationFactory, InstallationRepositoryFactory
 from apps.integrations.tests.graphql_fake import FULL_NAME, REPO_ID, FakeGraphQL
@@ -121,8 +121,8 @@ class Road:
         if self.tracked is None or not self.tracked.is_active:
             self.tracked = repository_track(team=self.team, github_repo_id=REPO_ID)
         else:
-            assert tracked_repository_sync(tracked_repository=self.tracked)
-        assert tracked_repository_backfill(tracked_repository_id=self.tracked.pk).status == "done"
+            assert tracked_repository_import_schedule(tracked_repository=self.tracked)
+        assert tracked_repository_import(tracked_repository_id=self.tracked.pk).status == "done"
         self.gql.before_page = None
         self.tracked.refresh_from_db()
 
@@ -278,7 +278,7 @@ def figure_lists(team: Team, filters: DashboardFilters, client: Client) -> dict[
         rows.sort(key=repr)
         seen[f"figure {name}"] = (exclusions.all_rows, exclusions.counted, exclusions.by_reason, values, rows)
         if request.key in CSV_THROUGH_THE_VIEW and request.percentile in {None, 50}:
-            url = reverse("metrics:figure_csv", kwargs={"team_slug": team.slug, "key": request.key})
+            url = reverse("dashboard:figure_csv", kwargs={"team_slug": team.slug, "key": request.key})
             response = client.get(url, period | query)
             assert response.status_code == 200, (name, response.status_code)
             header, *lines = csv.reader(io.StringIO(b"".join(response.streaming_content).decode()))
@@ -292,8 +292,8 @@ def figure_lists(team: Team, filters: DashboardFilters, client: Client) -> dict[
 @pytest.fixture
 def world(github, settings, signed_webhook, admin_user, admin_client):
     """What every example needs: GitHub's GraphQL (fake), imports one PR per page, the server clock."""
-    settings.BACKFILL_HISTORY_DAYS = 0
-    settings.BACKFILL_PAGE_SIZE = settings.BACKFILL_MIN_PAGE_SIZE = 1
+    settings.IMPORT_HISTORY_DAYS = 0
+    settings.IMPORT_PAGE_SIZE = settings.IMPORT_MIN_PAGE_SIZE = 1
     github.installation_token(INSTALLATION_ID)
     gql = FakeGraphQL(github.mock, [])
     clock = Clock()

@@ -11,10 +11,10 @@ from datetime import timedelta
 
 import pytest
 
-from apps.integrations.services.backfill import tracked_repository_backfill
+from apps.integrations.services.import_run import tracked_repository_import
 from apps.integrations.services.tracking import repository_track
 from apps.integrations.tests.factories import InstallationFactory, InstallationRepositoryFactory
-from apps.integrations.tests.test_backfill_emulator import control, emulator  # noqa: F401  (fixture)
+from apps.integrations.tests.test_import_emulator import control, emulator  # noqa: F401  (fixture)
 from apps.metrics.models import PullRequest, PullRequestState
 from github_app.emulator.payloads import pull_request_event
 
@@ -35,7 +35,7 @@ def test_a_close_and_a_reopen_of_one_second_processed_out_of_order_end_as_github
     installation = InstallationFactory(installation_id=inst["id"], team=team, account_login="acme")
     InstallationRepositoryFactory(installation=installation, github_repo_id=repo_json["id"], full_name="acme/flip")
     tracked = repository_track(team=team, github_repo_id=repo_json["id"])
-    assert tracked_repository_backfill(tracked_repository_id=tracked.pk).status == "done"
+    assert tracked_repository_import(tracked_repository_id=tracked.pk).status == "done"
     settings.GITHUB_APP_WEBHOOK_SECRET = "s3cret"
 
     state = emulator.state
@@ -61,4 +61,4 @@ def test_a_close_and_a_reopen_of_one_second_processed_out_of_order_end_as_github
     assert stored.state == (PullRequestState.CLOSED if github_says == "closed" else PullRequestState.OPEN)
     assert stored.closed_at == (second if github_says == "closed" else None)
     tracked.refresh_from_db()
-    assert tracked.sync_kind == "catch_up"
+    assert tracked.import_kind == "catch_up"

@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from apps.integrations.github import webhook_secrets
-from apps.integrations.metrics import webhook_answered
+from apps.integrations.prometheus import webhook_answered
 from apps.integrations.services.deliveries import (
     MAX_HEADER_LENGTH,
     MalformedDelivery,

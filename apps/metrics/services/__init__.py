@@ -1,4 +1,4 @@
-"""Writes of the metrics core. Webhook processing and the backfill call these with ``apps.metrics.types`` values."""
+"""Writes of the metrics core. Webhook processing and the import call these with ``apps.metrics.types`` values."""
 
 from apps.metrics.services.imports import pull_requests_import
 from apps.metrics.services.members import (

@@ -1,6 +1,6 @@
 """Recomputing derived PR values from stored facts, for one PR or thousands, in a bounded number of queries.
 
-Every write path ends here: the webhook upserts, the backfill's batches, an admin marking a bot, and
+Every write path ends here: the webhook upserts, the import's batches, an admin marking a bot, and
 ``manage.py recompute_metrics`` after a change of definition. The rules themselves live in ``apps.metrics.rules``.
 """
 
@@ -214,7 +214,7 @@ def rows_update(model: type[_Row], rows: Sequence[_Row], fields: Sequence[str], 
     """Update many loaded rows in one statement per batch, in time linear in their number.
 
     Django's ``bulk_update`` writes one ``CASE WHEN pk = … THEN …`` per field, which the database evaluates for
-    every row: quadratic, minutes for a backfill. An ``INSERT … ON CONFLICT (natural key) DO UPDATE`` of copies
+    every row: quadratic, minutes for an import. An ``INSERT … ON CONFLICT (natural key) DO UPDATE`` of copies
     without primary key updates the same rows linearly; they exist and are locked by this transaction, so
     nothing new is inserted.
     """

@@ -1,4 +1,4 @@
-"""Storing reviews, shared by the webhook path and the backfill: one read and at most two writes per batch."""
+"""Storing reviews, shared by the webhook path and the import: one read and at most two writes per batch."""
 
 from __future__ import annotations
 

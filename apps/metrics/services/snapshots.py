@@ -1,4 +1,4 @@
-"""What the single-event path and the backfill's batch path share: turning inputs into rows, the same way.
+"""What the single-event path and the import's batch path share: turning inputs into rows, the same way.
 
 - A snapshot only adds what it knows to what is stored, whatever its road (webhook or import): a newer one
   (``updated_at``) replaces the stored fields; one of the same second is merged so that no fact that only moves

@@ -1,4 +1,4 @@
-"""The backfill's batch path and recomputation reach the same numbers as the webhook path."""
+"""The import's batch path and recomputation reach the same numbers as the webhook path."""
 
 from __future__ import annotations
 

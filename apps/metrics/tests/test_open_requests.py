@@ -106,7 +106,7 @@ def test_open_requests_equal_the_exact_answer_after_every_event(team, django_cap
     pull_request_upsert(team=team, snapshot=reopened, timeline=[entry(TimelineKind.REOPENED, 5)])
     check(team, {"grace": 1})
 
-    # The backfill's path: a PR imported with a request and a review answering another reviewer's request.
+    # The import's path: a PR imported with a request and a review answering another reviewer's request.
     c = SnapshotFactory(author=author, github_repo_id=77, updated_at=at(6))
     pull_requests_import(
         team=team,

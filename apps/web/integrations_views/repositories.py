@@ -1,4 +1,4 @@
-"""The team's repository page: choose tracked repositories, watch their imports, Sync now.
+"""The team's repository page: choose tracked repositories, watch their imports, Import now.
 
 Rows come from our mirror of the installations' repositories (no GitHub call per page view). With htmx a
 change answers with the changed row (or the table, for bulk actions); without it, a redirect back to the page.
@@ -19,8 +19,8 @@ from apps.integrations.forms import RepositoryBulkForm, RepositoryFilterForm
 from apps.integrations.models import TrackedRepository
 from apps.integrations.selectors import team_repositories, team_repository_row, team_repository_rows
 from apps.integrations.selectors_freshness import team_freshness
+from apps.integrations.services.import_schedule import tracked_repository_import_schedule
 from apps.integrations.services.repositories import repository_drop_from_figures
-from apps.integrations.services.sync import tracked_repository_sync
 from apps.integrations.services.tracking import (
     TrackingError,
     repositories_track,
@@ -68,7 +68,7 @@ def _row_response(request: TeamRequest, github_repo_id: int) -> HttpResponse:
 @team_member_required
 @require_GET
 def github_repository_row(request: TeamRequest, github_repo_id: int) -> HttpResponse:
-    """The live fragment a syncing row polls every ~2 s."""
+    """The live fragment an importing row polls every ~2 s."""
     return _row_response(request, github_repo_id)
 
 
@@ -116,16 +116,16 @@ def github_repository_drop(request: TeamRequest, github_repo_id: int) -> HttpRes
 
 @team_admin_required
 @require_POST
-def github_repository_sync(request: TeamRequest, github_repo_id: int) -> HttpResponse:
-    """Sync now: PRs updated since the last successful sync (or the rest of an unfinished history import)."""
+def github_repository_import(request: TeamRequest, github_repo_id: int) -> HttpResponse:
+    """Import now: PRs updated since the last successful import (or the rest of an unfinished history import)."""
     tracked = TrackedRepository.objects.for_team(request.team).filter(github_repo_id=github_repo_id).first()
     if tracked is None or not tracked.is_active:
         raise Http404("No such tracked repository.")
-    started = tracked_repository_sync(tracked_repository=tracked, interactive=True)
-    if not request.htmx:  # with htmx the row itself says what runs (``RepositoryRow.sync_description``)
+    started = tracked_repository_import_schedule(tracked_repository=tracked, interactive=True)
+    if not request.htmx:  # with htmx the row itself says what runs (``RepositoryRow.import_description``)
         row = team_repository_row(team=request.team, github_repo_id=github_repo_id)
         if started and row is not None:
-            messages.info(request, f"Sync started for {tracked.full_name}. {row.sync_description}.")
+            messages.info(request, f"Import started for {tracked.full_name}. {row.import_description}.")
         else:
             messages.info(request, f"{tracked.full_name} is already being imported.")
     return _after_change(request, github_repo_id)

@@ -36,7 +36,7 @@ def filter_params(filters: DashboardFilters) -> dict[str, str]:
 def figure_url(
     context: Any, key: str, p: int | None = None, week: date | None = None, member: int | None = None
 ) -> str:
-    """``/a/<team>/metrics/figures/<key>/?start=…&end=…[&p=75][&week=…][&member=…]``.
+    """``/a/<team>/dashboard/figures/<key>/?start=…&end=…[&p=75][&week=…][&member=…]``.
 
     A year's dashboard links a few hundred figures (two per week, three per reviewer): the filters' query string
     and each key's path are built once per render (``render_context``), not once per link.
@@ -58,10 +58,10 @@ LINKS = "figure_links"
 
 
 def _figure_path(context: Any, key: str) -> str:
-    """``/a/<team>/metrics/figures/<key>/``, looked up once per render and key."""
+    """``/a/<team>/dashboard/figures/<key>/``, looked up once per render and key."""
     paths: dict[str, str] = context.render_context.setdefault(PATHS, {})
     if key not in paths:
-        paths[key] = reverse("metrics:figure", kwargs={"team_slug": context["team"].slug, "key": key})
+        paths[key] = reverse("dashboard:figure", kwargs={"team_slug": context["team"].slug, "key": key})
     return paths[key]
 
 
@@ -130,7 +130,7 @@ def definition_url(context: Any, key: str) -> str:
     """The definitions page at ``key``'s entry; the page's path is looked up once per render, as figure_url's."""
     links: dict[str, str] = context.render_context.setdefault(DEFINITIONS, {})
     if "path" not in links:
-        links["path"] = reverse("metrics:definitions", kwargs={"team_slug": context["team"].slug})
+        links["path"] = reverse("dashboard:definitions", kwargs={"team_slug": context["team"].slug})
     return f"{links['path']}#{key}"
 
 
@@ -155,7 +155,7 @@ def _amount(kind: str, value: float) -> str:
     return f"{value:.0f}"
 
 
-@register.inclusion_tag("metrics/_compare.html", takes_context=True)
+@register.inclusion_tag("dashboard/_compare.html", takes_context=True)
 def compare(
     context: Any, key: str, current: float | None, previous: float | None, kind: str, p: int | None = None
 ) -> dict[str, Any]:

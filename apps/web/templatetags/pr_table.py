@@ -53,7 +53,7 @@ def pr_rows(context: Any, prs: Sequence[PullRequest]) -> SafeString:
     lazy and safe strings); the panel's path and the time zone are looked up once, not once per row.
     """
     tz = timezone.get_current_timezone()
-    panel_of_one = reverse("metrics:pr_panel", kwargs={"team_slug": context["team"].slug, "pk": 1})
+    panel_of_one = reverse("dashboard:pr_panel", kwargs={"team_slug": context["team"].slug, "pk": 1})
     panels = panel_of_one.removesuffix("1/")  # the pattern ends in "<id:pk>/"
 
     def day(moment: datetime | None) -> str:

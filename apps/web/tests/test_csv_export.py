@@ -25,7 +25,7 @@ HOSTILE_TITLES = [
 
 
 def download(client, team, key: str, **params) -> str:
-    url = reverse("metrics:figure_csv", kwargs={"team_slug": team.slug, "key": key})
+    url = reverse("dashboard:figure_csv", kwargs={"team_slug": team.slug, "key": key})
     response = client.get(url, PERIOD | params)
     assert response.status_code == 200
     return b"".join(response.streaming_content).decode()

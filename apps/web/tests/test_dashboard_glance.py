@@ -26,7 +26,7 @@ def merged(team, *, opened: float, hours: float, author=None, repo=(77, "acme/ap
 
 
 def dashboard(client, team, **params) -> str:
-    response = client.get(reverse("metrics:dashboard", kwargs={"team_slug": team.slug}), params)
+    response = client.get(reverse("dashboard:index", kwargs={"team_slug": team.slug}), params)
     assert response.status_code == 200
     return response.content.decode()
 

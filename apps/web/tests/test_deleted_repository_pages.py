@@ -38,7 +38,7 @@ def test_a_deleted_repository_keeps_its_place_in_past_figures_until_an_admin_dro
         merged = datetime(2026, 3, day, 12, tzinfo=UTC)
         PullRequestFactory(team=team, author=author, github_repo_id=repo_id, pr_created_at=merged, merged_at=merged)
     march = {"start": "2026-03-01", "end": "2026-03-31"}
-    dashboard = reverse("metrics:dashboard", kwargs={"team_slug": team.slug})
+    dashboard = reverse("dashboard:index", kwargs={"team_slug": team.slug})
     payload = with_installation(load_ghes_deleted(github_payload))
     payload["repository"]["id"] = REPO_ID
 

@@ -73,7 +73,7 @@ def period_prs(team, params) -> int:
 @pytest.mark.parametrize("params", [{}, {"bots": "1"}, {"repo": str(OLD[0])}, {"repo": str(API[0])}])
 def test_every_figure_links_to_a_list_with_its_count_and_every_left_out_pr_has_a_reason(member_client, team, params):
     seed_figure_world(team)
-    dashboard = member_client.get(reverse("metrics:dashboard", kwargs={"team_slug": team.slug}), PERIOD | params)
+    dashboard = member_client.get(reverse("dashboard:index", kwargs={"team_slug": team.slug}), PERIOD | params)
     links = {key: unescape(href) for key, href in FIGURE_LINK.findall(dashboard.content.decode())}
     expected = expected_figures(dashboard.context)
     assert set(links) == set(expected)  # every figure has its link, and every link is a figure
@@ -99,7 +99,7 @@ def test_every_figure_links_to_a_list_with_its_count_and_every_left_out_pr_has_a
 
 def test_the_walk_covers_every_kind_of_exclusion(member_client, team):
     seed_figure_world(team)
-    dashboard = member_client.get(reverse("metrics:dashboard", kwargs={"team_slug": team.slug}), PERIOD)
+    dashboard = member_client.get(reverse("dashboard:index", kwargs={"team_slug": team.slug}), PERIOD)
     links = dict(FIGURE_LINK.findall(dashboard.content.decode()))
     reasons = set()
     for href in links.values():
@@ -110,7 +110,7 @@ def test_the_walk_covers_every_kind_of_exclusion(member_client, team):
 
 
 def figure(client, team, key, **params):
-    return client.get(reverse("metrics:figure", kwargs={"team_slug": team.slug, "key": key}), PERIOD | params)
+    return client.get(reverse("dashboard:figure", kwargs={"team_slug": team.slug, "key": key}), PERIOD | params)
 
 
 def test_a_percentile_names_the_pr_at_its_rank(member_client, team):
@@ -139,7 +139,7 @@ def test_a_reason_lists_the_prs_it_left_out(member_client, team):
 def test_the_csv_has_the_lists_rows_and_columns(member_client, team):
     seed_figure_world(team)
     listed = figure(member_client, team, "pickup", p="90")
-    response = member_client.get(reverse("metrics:figure_csv", kwargs={"team_slug": team.slug, "key": "pickup"}),
+    response = member_client.get(reverse("dashboard:figure_csv", kwargs={"team_slug": team.slug, "key": "pickup"}),
                                  PERIOD | {"p": "90"})  # fmt: skip
     assert response["Content-Type"].startswith("text/csv") and response.streaming
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
@@ -152,7 +152,7 @@ def test_a_reviewers_csv_lists_their_counted_reviews(member_client, team):
     seed_figure_world(team)
     grace = TeamMember.objects.get(team=team, github_username="grace")
     listed = figure(member_client, team, "reviews-given", member=str(grace.pk))
-    url = reverse("metrics:figure_csv", kwargs={"team_slug": team.slug, "key": "reviews-given"})
+    url = reverse("dashboard:figure_csv", kwargs={"team_slug": team.slug, "key": "reviews-given"})
     response = member_client.get(url, PERIOD | {"member": str(grace.pk)})
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][7] == "review submitted" and len(rows) - 1 == listed.context["count"] > 0
@@ -161,7 +161,7 @@ def test_a_reviewers_csv_lists_their_counted_reviews(member_client, team):
 
 def test_the_prs_left_out_for_a_reason_download_as_csv(member_client, team):
     seed_figure_world(team)
-    url = reverse("metrics:figure_csv", kwargs={"team_slug": team.slug, "key": "merged"})
+    url = reverse("dashboard:figure_csv", kwargs={"team_slug": team.slug, "key": "merged"})
     response = member_client.get(url, PERIOD | {"reason": "still open"})
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     listed = figure(member_client, team, "merged", reason="still open")
@@ -187,14 +187,16 @@ def test_another_teams_reviewer_or_figure_shows_nothing_of_this_team(member_clie
 
 
 def test_definitions_page_lists_each_figure_with_version(member_client, team):
-    page = member_client.get(reverse("metrics:definitions", kwargs={"team_slug": team.slug})).content.decode()
+    page = member_client.get(reverse("dashboard:definitions", kwargs={"team_slug": team.slug})).content.decode()
     assert 'id="cycle-time"' in page and "v2, since 2026-12-01" in page and 'id="open-requests"' in page
 
 
 def test_definitions_say_where_each_figure_differs_from_other_products_and_keep_no_implementation_history(
     member_client, team
 ):
-    page = unescape(member_client.get(reverse("metrics:definitions", kwargs={"team_slug": team.slug})).content.decode())
+    page = unescape(
+        member_client.get(reverse("dashboard:definitions", kwargs={"team_slug": team.slug})).content.decode()
+    )
     for gone in ("two decimals", "percentile_cont", "PostgreSQL"):
         assert gone not in page
     pickup = page[page.index('id="pickup"') : page.index('id="size"')]

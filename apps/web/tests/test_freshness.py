@@ -14,18 +14,18 @@ from django.utils import timezone
 from apps.integrations.models import (
     DeliveryStatus,
     GitHubAppInstallation,
+    ImportStatus,
     InstallationStatus,
     SyncErrorKind,
-    SyncStatus,
     TrackedRepository,
     WebhookDelivery,
 )
 from apps.integrations.selectors_freshness import NOTICE_KINDS, InstallationFreshness, Notice, RepositoryFreshness
-from apps.integrations.services.backfill import tracked_repository_backfill
+from apps.integrations.services.import_run import tracked_repository_import
+from apps.integrations.services.import_schedule import tracked_repository_import_schedule
 from apps.integrations.services.processing import delivery_process
-from apps.integrations.services.sync import tracked_repository_sync
 from apps.integrations.tests.graphql_fake import FakeGraphQL, history
-from apps.integrations.tests.test_backfill import INSTALLATION_ID, link_installation
+from apps.integrations.tests.test_import_run import INSTALLATION_ID, link_installation
 from apps.metrics.services import pull_request_upsert
 from apps.metrics.tests.factories import SnapshotFactory
 
@@ -38,7 +38,7 @@ REPOSITORY_NOTICES = ("import_stalled", "catching_up", "importing", "import_paus
 def world(team, github, settings, use_broker):
     """acme/api tracked on an installation of acme, with one PR stored (the dashboard has data); nothing runs."""
     use_broker("memory://")  # deliveries and imports are queued, never run: a worker that is not there
-    settings.BACKFILL_HISTORY_DAYS = 0
+    settings.IMPORT_HISTORY_DAYS = 0
     github.installation_token(INSTALLATION_ID)
     installation = link_installation(team)
     repo = installation.repositories.get()
@@ -50,7 +50,7 @@ def world(team, github, settings, use_broker):
 
 
 def dashboard(client, team) -> str:
-    return client.get(reverse("metrics:dashboard", kwargs={"team_slug": team.slug})).content.decode()
+    return client.get(reverse("dashboard:index", kwargs={"team_slug": team.slug})).content.decode()
 
 
 def repository_page(client, team) -> str:
@@ -68,10 +68,10 @@ def test_stalled_processing_and_a_rate_limited_import_are_said_above_the_figures
     # An import that read one page of 120 PRs, then ran into GitHub's rate limit.
     gql = FakeGraphQL(github.mock, history(120))
     gql.remaining = 10
-    tracked_repository_sync(tracked_repository=world)
-    tracked_repository_backfill(tracked_repository_id=world.pk)
+    tracked_repository_import_schedule(tracked_repository=world)
+    tracked_repository_import(tracked_repository_id=world.pk)
     world.refresh_from_db()
-    assert world.sync_status == SyncStatus.WAITING and world.sync_imported == 50
+    assert world.import_status == ImportStatus.WAITING and world.import_count == 50
     # Three events GitHub sent five minutes ago that no worker has processed, and one failing that is retried.
     payload = copy.deepcopy(github_payload("pull_request/opened.payload.json"))
     payload["installation"] = {"id": INSTALLATION_ID}
@@ -113,7 +113,7 @@ def _processed_event(signed_webhook, github_payload, *, github_repo_id: int, del
 def test_fresh_data_has_no_notice_and_a_suspended_installation_says_what_to_do(
     world, member_client, team, signed_webhook, github_payload
 ):
-    TrackedRepository.objects.filter(pk=world.pk).update(last_synced_at=timezone.now())
+    TrackedRepository.objects.filter(pk=world.pk).update(last_imported_at=timezone.now())
     _processed_event(signed_webhook, github_payload, github_repo_id=world.github_repo_id, delivery_id="done")
     page = dashboard(member_client, team)
     assert 'id="data-notice"' not in page
@@ -135,10 +135,10 @@ def test_github_refusing_the_apps_credentials_is_an_installation_problem_with_wh
         json={"message": "A JSON web token could not be decoded"},
         status=401,
     )
-    tracked_repository_sync(tracked_repository=world)
-    tracked_repository_backfill(tracked_repository_id=world.pk)
+    tracked_repository_import_schedule(tracked_repository=world)
+    tracked_repository_import(tracked_repository_id=world.pk)
     world.refresh_from_db()
-    assert world.sync_status == SyncStatus.FAILED, world.sync_error
+    assert world.import_status == ImportStatus.FAILED, world.import_error
 
     page = dashboard(member_client, team)
     assert "GitHub refuses the App's credentials for acme (GitHub answered 401" in page
@@ -176,14 +176,14 @@ def test_every_notice_kind_is_worded_with_what_it_is_about_and_what_is_done(kind
     """The notices' sentences live in the template: a kind without them would show the admin an empty line."""
     installation = GitHubAppInstallation(installation_id=7, account_login="acme")
     tracked = TrackedRepository(
-        full_name="acme/api", sync_status=SyncStatus.FAILED, sync_error_kind=SyncErrorKind.GITHUB_ERROR
+        full_name="acme/api", import_status=ImportStatus.FAILED, import_error_kind=SyncErrorKind.GITHUB_ERROR
     )
     notice = Notice(
         kind,
         installation=InstallationFreshness(installation, waiting=2, oldest_waiting_at=None, retrying=1, failed=1),
         repository=RepositoryFreshness(tracked, None),
     )
-    what, _, doing = render_to_string("metrics/_notice.html", {"n": notice}).partition('<span class="muted">')
+    what, _, doing = render_to_string("dashboard/_notice.html", {"n": notice}).partition('<span class="muted">')
     assert ("acme/api" if kind in REPOSITORY_NOTICES else "acme") in what and doing.strip() != "</span>"
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from apps.integrations.tests.test_moves import (  # noqa: F401 - alpha_api and gql are fixtures
     BETA,
+    IMPORTED,
     REPO,
-    SYNCED,
     alpha_api,
     gql,
     installation,
@@ -53,11 +53,11 @@ def test_the_catch_up_of_a_gap_is_on_the_freshness_line(
     alpha = alpha_api.installation
     PullRequest.objects.create(
         team=team, github_pr_id=1, number=1, github_repo_id=REPO, github_repo="alpha/api",
-        pr_created_at=SYNCED, pr_updated_at=datetime(2026, 3, 2, 10, 0, tzinfo=UTC),
+        pr_created_at=IMPORTED, pr_updated_at=datetime(2026, 3, 2, 10, 0, tzinfo=UTC),
     )  # fmt: skip
     repo = RepositoryInfo(REPO, "alpha/api", True)
     installation_repositories_access_removed(installation=alpha, repositories=[repo])
     installation_repositories_add(installation=alpha, repositories=[repo])  # its import stays queued: not committed
 
-    page = admin_client.get(f"/a/{team.slug}/metrics/").content.decode()
+    page = admin_client.get(f"/a/{team.slug}/dashboard/").content.decode()
     assert "alpha/api is catching up on the pull requests updated since 2026-03-02 09:50 UTC" in page

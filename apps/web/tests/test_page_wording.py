@@ -11,7 +11,7 @@ from django.urls import reverse
 from apps.metrics.models import PullRequest, TeamMember
 from apps.metrics.services import review_upsert
 from apps.metrics.tests.factories import PersonFactory, ReviewFactory, SnapshotFactory, at
-from apps.web.tests.test_metrics_views import PERIOD, dashboard_url, merged_pr, panel_url
+from apps.web.tests.test_dashboard_views import PERIOD, dashboard_url, merged_pr, panel_url
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +53,7 @@ def test_a_pr_merged_without_review_names_its_wait_apart_from_pickup(member_clie
 
 def test_the_people_page_says_its_counts_are_all_time(member_client, team):
     merged_pr(team, title="Anything", hours=1)
-    page = member_client.get(reverse("metrics:people", kwargs={"team_slug": team.slug})).content.decode()
+    page = member_client.get(reverse("dashboard:people", kwargs={"team_slug": team.slug})).content.decode()
     assert "<th>PRs (all time)</th><th>Reviews of others' PRs (all time)</th>" in page
 
 
@@ -67,7 +67,7 @@ def test_the_people_pages_reviews_are_counted_as_reviewer_load_counts_them(membe
     pending = ReviewFactory(reviewer=bob, state="PENDING", submitted_at=None)
     review_upsert(team=team, pull_request=snap, review=pending)
 
-    page = member_client.get(reverse("metrics:people", kwargs={"team_slug": team.slug})).content.decode()
+    page = member_client.get(reverse("dashboard:people", kwargs={"team_slug": team.slug})).content.decode()
 
     counts = dict(re.findall(r"<td>(ada|bob)</td>\s*<td>\d+</td><td>(\d+)</td>", page))
     assert counts == {"ada": "0", "bob": "1"}
@@ -80,7 +80,7 @@ def test_hide_and_mark_as_bot_offer_an_undo(admin_client, team, field, done, dja
     merged_pr(team, title="From a contractor", hours=3, author=PersonFactory(login="contractor"))
     member = TeamMember.objects.get(github_username="contractor")
     name = "member_visibility" if field == "is_active" else "member_bot"
-    url = reverse(f"metrics:{name}", kwargs={"team_slug": team.slug, "member_id": member.pk})
+    url = reverse(f"dashboard:{name}", kwargs={"team_slug": team.slug, "member_id": member.pk})
     before = getattr(member, field)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -93,6 +93,6 @@ def test_hide_and_mark_as_bot_offer_an_undo(admin_client, team, field, done, dja
         admin_client.post(url, {field: undo.group(3)})
     member.refresh_from_db()
     assert getattr(member, field) == before
-    again = admin_client.get(reverse("metrics:people", kwargs={"team_slug": team.slug})).content.decode()
+    again = admin_client.get(reverse("dashboard:people", kwargs={"team_slug": team.slug})).content.decode()
     assert 'class="card undo"' in again  # the undo itself can be undone
     assert PullRequest.objects.filter(team=team).exists()

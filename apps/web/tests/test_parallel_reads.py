@@ -38,7 +38,7 @@ def panels(response) -> dict:
 def render(client, team, settings, period: dict, *, connections: int) -> tuple[dict, list[str]]:
     settings.PARALLEL_READ_CONNECTIONS = connections
     with CaptureQueriesContext(connection) as on_request_connection:
-        response = client.get(reverse("metrics:dashboard", kwargs={"team_slug": team.slug}), period)
+        response = client.get(reverse("dashboard:index", kwargs={"team_slug": team.slug}), period)
     assert response.status_code == 200
     return panels(response), [q["sql"] for q in on_request_connection.captured_queries]
 
@@ -72,6 +72,6 @@ def test_inside_a_transaction_the_panels_read_what_it_wrote(admin_client, team, 
     settings.PARALLEL_READ_CONNECTIONS = 3
     with transaction.atomic():
         seed_figure_world(team)
-        response = admin_client.get(reverse("metrics:dashboard", kwargs={"team_slug": team.slug}), PERIOD)
+        response = admin_client.get(reverse("dashboard:index", kwargs={"team_slug": team.slug}), PERIOD)
         assert response.context["summary"].merged > 0
         assert response.context["page"].paginator.count > 0

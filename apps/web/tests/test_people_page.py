@@ -26,7 +26,7 @@ def test_marking_a_bot_queues_the_recompute_instead_of_running_it_in_the_request
             team=team, pull_request=SnapshotFactory(), review=ReviewFactory(reviewer=helper, submitted_at=at(2))
         )
     member = TeamMember.objects.get(github_id=helper.github_id)
-    url = reverse("metrics:member_bot", kwargs={"team_slug": team.slug, "member_id": member.pk})
+    url = reverse("dashboard:member_bot", kwargs={"team_slug": team.slug, "member_id": member.pk})
 
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(url, {"is_bot": "1"})
@@ -34,7 +34,7 @@ def test_marking_a_bot_queues_the_recompute_instead_of_running_it_in_the_request
     job = MetricsRecompute.objects.get()
     assert job.status == "queued"
     assert PullRequest.objects.filter(first_review_at__isnull=True).count() == 0  # not recomputed in the request
-    people = admin_client.get(reverse("metrics:people", kwargs={"team_slug": team.slug})).content.decode()
+    people = admin_client.get(reverse("dashboard:people", kwargs={"team_slug": team.slug})).content.decode()
     assert "Recomputing the pull requests of ci-helper: queued" in people
 
     run_team_recompute(team.pk)  # what the worker does
@@ -44,12 +44,12 @@ def test_marking_a_bot_queues_the_recompute_instead_of_running_it_in_the_request
     assert PullRequest.objects.filter(first_review_at__isnull=True).count() == 3
     assert (
         "Recomputing"
-        not in admin_client.get(reverse("metrics:people", kwargs={"team_slug": team.slug})).content.decode()
+        not in admin_client.get(reverse("dashboard:people", kwargs={"team_slug": team.slug})).content.decode()
     )
 
 
 def _people_page(client, team) -> str:
-    return client.get(reverse("metrics:people", kwargs={"team_slug": team.slug})).content.decode()
+    return client.get(reverse("dashboard:people", kwargs={"team_slug": team.slug})).content.decode()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -60,7 +60,7 @@ def test_a_flood_of_mark_as_bot_and_undo_is_one_recompute_of_the_final_state(
     helper = PersonFactory(login="ci-helper")
     _reviewed_by(team, helper, 3)
     member = TeamMember.objects.get(github_id=helper.github_id)
-    url = reverse("metrics:member_bot", kwargs={"team_slug": team.slug, "member_id": member.pk})
+    url = reverse("dashboard:member_bot", kwargs={"team_slug": team.slug, "member_id": member.pk})
 
     for n in range(41):  # Mark as bot, Undo, … and Mark as bot last
         admin_client.post(url, {"is_bot": "1" if n % 2 == 0 else "0"})
@@ -84,7 +84,7 @@ def test_a_change_during_a_running_recompute_queues_one_more_and_the_latest_wins
     helper = PersonFactory(login="ci-helper")
     _reviewed_by(team, helper, 3)
     member = TeamMember.objects.get(github_id=helper.github_id)
-    url = reverse("metrics:member_bot", kwargs={"team_slug": team.slug, "member_id": member.pk})
+    url = reverse("dashboard:member_bot", kwargs={"team_slug": team.slug, "member_id": member.pk})
     admin_client.post(url, {"is_bot": "1"})
     worker_turns(1)
     assert "Recomputing the pull requests of ci-helper: 2 of 3 (67%)" in _people_page(admin_client, team)
@@ -109,7 +109,7 @@ def test_without_a_broker_mark_as_bot_answers_before_the_recompute_which_runs_in
     helper = PersonFactory(login="ci-helper")
     _reviewed_by(team, helper, 3)
     member = TeamMember.objects.get(github_id=helper.github_id)
-    url = reverse("metrics:member_bot", kwargs={"team_slug": team.slug, "member_id": member.pk})
+    url = reverse("dashboard:member_bot", kwargs={"team_slug": team.slug, "member_id": member.pk})
 
     with CaptureQueriesContext(connection) as request_queries:
         assert admin_client.post(url, {"is_bot": "1"}).status_code == 302

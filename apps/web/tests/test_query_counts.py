@@ -23,7 +23,7 @@ def test_the_dashboard_renders_within_18_queries_whatever_the_period(
     for _ in range(30):
         snap = SnapshotFactory(state="closed", merged=True, updated_at=at(9), closed_at=at(9), merged_at=at(9))
         review_upsert(team=team, pull_request=snap, review=ReviewFactory(submitted_at=at(3)))
-    url = reverse("metrics:dashboard", kwargs={"team_slug": team.slug})
+    url = reverse("dashboard:index", kwargs={"team_slug": team.slug})
     # Everything the page reads: session, user, team, filters, the freshness line and the figures. A three-year
     # period has 157 weeks and costs what two months do (each week's median is one range of one statement).
     # The previous period (the cards' comparison) is read in the summary's and pickup's own statements. SQLite has
@@ -41,7 +41,7 @@ def test_a_figure_list_page_stays_within_12_queries_whatever_its_length(
         snap = SnapshotFactory(state="closed", merged=True, updated_at=at(9), closed_at=at(9), merged_at=at(9))
         review_upsert(team=team, pull_request=snap, review=ReviewFactory(submitted_at=at(3), reviewer=REVIEWER))
     member = TeamMember.objects.get(team=team, github_id=REVIEWER.github_id) if key == "reviews-given" else None
-    url = reverse("metrics:figure", kwargs={"team_slug": team.slug, "key": key})
+    url = reverse("dashboard:figure", kwargs={"team_slug": team.slug, "key": key})
     params = {"start": "2026-10-01", "end": "2026-11-30"} | ({"member": member.pk} if member else {"p": 75})
     with django_assert_max_num_queries(12):
         response = member_client.get(url, params)

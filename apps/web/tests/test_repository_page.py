@@ -1,4 +1,4 @@
-"""The repository page: list from the mirror, search and filters, track/untrack in place or in bulk, Sync now."""
+"""The repository page: list from the mirror, search and filters, track/untrack in place or in bulk, Import now."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 import responses
 from django.utils import timezone
 
-from apps.integrations.models import InactiveReason, SyncErrorKind, SyncStatus, TrackedRepository
+from apps.integrations.models import ImportStatus, InactiveReason, SyncErrorKind, TrackedRepository
 from apps.integrations.selectors import tracked_repository_for_delivery
 from apps.integrations.tests.factories import (
     InstallationFactory,
@@ -87,20 +87,20 @@ def test_tracking_and_untracking_in_place_never_call_github(
     assert 'hx-target="this" hx-swap="outerHTML"' in row
     active = set(TrackedRepository.objects.filter(team=team, is_active=True).values_list("github_repo_id", flat=True))
     assert active == {1, 2}
-    assert TrackedRepository.objects.get(team=team, github_repo_id=1).sync_status == SyncStatus.QUEUED
+    assert TrackedRepository.objects.get(team=team, github_repo_id=1).import_status == ImportStatus.QUEUED
     assert 'id="repo-table"' in bulk.content.decode() and "Tracking 2 more repositories" in bulk.content.decode()
 
 
 def test_untracking_keeps_the_history_and_the_row_shows_it_untracked(admin_client, team, repos):
     TrackedRepositoryFactory(
-        team=team, installation=repos, github_repo_id=1, full_name="acme/api", last_synced_at=timezone.now()
+        team=team, installation=repos, github_repo_id=1, full_name="acme/api", last_imported_at=timezone.now()
     )
 
     response = admin_client.post(f"/a/{team.slug}/integrations/github/repos/1/untrack/", **HTMX)
 
     assert "Not tracked" in response.content.decode() and ">Track<" in response.content.decode()
     row = TrackedRepository.objects.get(team=team, github_repo_id=1)
-    assert not row.is_active and row.inactive_reason == InactiveReason.UNTRACKED and row.last_synced_at is not None
+    assert not row.is_active and row.inactive_reason == InactiveReason.UNTRACKED and row.last_imported_at is not None
     assert tracked_repository_for_delivery(installation_id=repos.installation_id, github_repo_id=1) is None
 
 
@@ -110,19 +110,19 @@ def test_the_row_fragment_shows_progress_and_errors_in_plain_words(member_client
         installation=repos,
         github_repo_id=1,
         full_name="acme/api",
-        sync_status=SyncStatus.RUNNING,
-        sync_heartbeat_at=timezone.now(),
-        sync_imported=150,
-        sync_total=600,
+        import_status=ImportStatus.RUNNING,
+        import_heartbeat_at=timezone.now(),
+        import_count=150,
+        import_total=600,
     )
     TrackedRepositoryFactory(
         team=team,
         installation=repos,
         github_repo_id=2,
         full_name="acme/web",
-        sync_status=SyncStatus.FAILED,
-        sync_error_kind=SyncErrorKind.REPOSITORY_UNREADABLE,
-        sync_error="not found",
+        import_status=ImportStatus.FAILED,
+        import_error_kind=SyncErrorKind.REPOSITORY_UNREADABLE,
+        import_error="not found",
     )
 
     running = member_client.get(f"/a/{team.slug}/integrations/github/repos/1/").content.decode()
@@ -155,29 +155,29 @@ def test_a_tracking_stopped_by_github_or_a_disconnect_says_why_on_its_row(member
     assert "Paused: GitHub disconnected" in disconnected and "App lost access" not in disconnected
 
 
-def test_sync_now_schedules_a_catch_up(admin_client, team, repos, queued_only, django_capture_on_commit_callbacks):
-    synced = timezone.now()
+def test_import_now_schedules_a_catch_up(admin_client, team, repos, queued_only, django_capture_on_commit_callbacks):
+    imported = timezone.now()
     TrackedRepositoryFactory(
-        team=team, installation=repos, github_repo_id=1, full_name="acme/api", last_synced_at=synced
+        team=team, installation=repos, github_repo_id=1, full_name="acme/api", last_imported_at=imported
     )
 
     with responses.RequestsMock() as github, django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(f"/a/{team.slug}/integrations/github/repos/1/sync/", **HTMX)
+        response = admin_client.post(f"/a/{team.slug}/integrations/github/repos/1/import/", **HTMX)
         assert len(github.calls) == 0
 
     assert response.status_code == 200 and "Import queued" in response.content.decode()
     row = TrackedRepository.objects.get(team=team, github_repo_id=1)
-    assert row.sync_status == SyncStatus.QUEUED and row.sync_kind == "catch_up" and row.sync_since < synced
-    assert f"Catch-up: PRs updated since {row.sync_since:%Y-%m-%d %H:%M} UTC" in response.content.decode()
+    assert row.import_status == ImportStatus.QUEUED and row.import_kind == "catch_up" and row.import_since < imported
+    assert f"Catch-up: PRs updated since {row.import_since:%Y-%m-%d %H:%M} UTC" in response.content.decode()
 
 
-def test_sync_now_without_htmx_says_what_it_started(admin_client, team, repos, queued_only):
+def test_import_now_without_htmx_says_what_it_started(admin_client, team, repos, queued_only):
     TrackedRepositoryFactory(team=team, installation=repos, github_repo_id=1, full_name="acme/api")
 
-    response = admin_client.post(f"/a/{team.slug}/integrations/github/repos/1/sync/", follow=True)
+    response = admin_client.post(f"/a/{team.slug}/integrations/github/repos/1/import/", follow=True)
 
     body = response.content.decode()
-    assert "Sync started for acme/api. History import: PRs updated since " in body
+    assert "Import started for acme/api. History import: PRs updated since " in body
 
 
 def test_members_cannot_change_tracking(member_client, team, repos):

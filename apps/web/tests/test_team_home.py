@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.integrations.models import GitHubAppInstallation, SyncStatus, TrackedRepository
+from apps.integrations.models import GitHubAppInstallation, ImportStatus, TrackedRepository
 from apps.integrations.tests.factories import InstallationFactory, TrackedRepositoryFactory
 from apps.metrics.models import PullRequestState
 from apps.metrics.tests.factories import PullRequestFactory
@@ -40,9 +40,9 @@ def connect(team, admin_user) -> GitHubAppInstallation:
     )  # fmt: skip
 
 
-def track(team, installation, repo_id: int, name: str, **sync) -> TrackedRepository:
+def track(team, installation, repo_id: int, name: str, **import_fields) -> TrackedRepository:
     return TrackedRepositoryFactory(
-        team=team, installation=installation, github_repo_id=repo_id, full_name=name, is_active=True, **sync
+        team=team, installation=installation, github_repo_id=repo_id, full_name=name, is_active=True, **import_fields
     )
 
 
@@ -69,9 +69,9 @@ def test_after_connecting_the_next_step_is_choosing_repositories(admin_client, t
 def test_while_importing_the_home_shows_live_progress_then_the_dashboard(admin_client, team, admin_user):
     installation = connect(team, admin_user)
     beat = timezone.now()  # an import queued or running has a heartbeat (set when queued, claimed, at each page)
-    track(team, installation, 1, "acme/api", sync_status=SyncStatus.RUNNING, sync_imported=30, sync_total=120,
-          sync_heartbeat_at=beat)  # fmt: skip
-    track(team, installation, 2, "acme/web", sync_status=SyncStatus.QUEUED, sync_heartbeat_at=beat)
+    track(team, installation, 1, "acme/api", import_status=ImportStatus.RUNNING, import_count=30, import_total=120,
+          import_heartbeat_at=beat)  # fmt: skip
+    track(team, installation, 2, "acme/web", import_status=ImportStatus.QUEUED, import_heartbeat_at=beat)
 
     response = home(admin_client, team)
     assert step(response, "repositories").detail == "2 repositories tracked."
@@ -80,7 +80,7 @@ def test_while_importing_the_home_shows_live_progress_then_the_dashboard(admin_c
     assert 'hx-trigger="every 2s"' in response.content.decode()  # the checklist polls while importing
 
     done = timezone.now()
-    TrackedRepository.objects.update(sync_status=SyncStatus.IDLE, last_synced_at=done)
+    TrackedRepository.objects.update(import_status=ImportStatus.IDLE, last_imported_at=done)
     for _ in range(3):
         PullRequestFactory(team=team, github_repo_id=1)
     fragment = admin_client.get(reverse("web:team_home_checklist", kwargs={"team_slug": team.slug}))
@@ -92,7 +92,7 @@ def test_while_importing_the_home_shows_live_progress_then_the_dashboard(admin_c
 
 def test_once_set_up_the_home_summarises_the_week(member_client, team, admin_user):
     installation = connect(team, admin_user)
-    track(team, installation, 77, "acme/api", sync_status=SyncStatus.IDLE, last_synced_at=timezone.now())
+    track(team, installation, 77, "acme/api", import_status=ImportStatus.IDLE, last_imported_at=timezone.now())
     now = timezone.now()
     PullRequestFactory(team=team, pr_created_at=now - timedelta(days=30), merged_at=now - timedelta(minutes=5))
     PullRequestFactory(team=team, pr_created_at=now - timedelta(days=30))  # merged weeks ago
@@ -108,7 +108,7 @@ def test_once_set_up_the_home_summarises_the_week(member_client, team, admin_use
     assert (summary.merged_this_week, summary.waiting_for_review) == (1, 2)
     assert summary.longest_waiting == oldest
     assert "Oldest wait" in response.content.decode()
-    assert reverse("metrics:dashboard", kwargs={"team_slug": team.slug}) in response.content.decode()
+    assert reverse("dashboard:index", kwargs={"team_slug": team.slug}) in response.content.decode()
 
 
 def test_a_member_sees_where_the_team_stands_and_whom_to_ask(member_client, team, admin_user):

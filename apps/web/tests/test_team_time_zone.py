@@ -12,9 +12,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.integrations.models import SyncStatus
+from apps.integrations.models import ImportStatus
 from apps.metrics.tests.factories import PullRequestFactory
-from apps.web.tests.test_metrics_views import PERIOD, merged_pr, panel_url
+from apps.web.tests.test_dashboard_views import PERIOD, merged_pr, panel_url
 from apps.web.tests.test_team_home import connect, home, track
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ def test_the_homes_week_starts_on_the_teams_monday(member_client, team, admin_us
     team.timezone = "Pacific/Kiritimati"
     team.save()
     installation = connect(team, admin_user)
-    track(team, installation, 77, "acme/api", sync_status=SyncStatus.IDLE, last_synced_at=timezone.now())
+    track(team, installation, 77, "acme/api", import_status=ImportStatus.IDLE, last_imported_at=timezone.now())
     zone = ZoneInfo(team.timezone)
     today = timezone.localdate(timezone=zone)
     monday = datetime.combine(today - timedelta(days=today.weekday()), time.min, zone)
@@ -54,7 +54,7 @@ def test_the_panels_reasons_speak_the_zone_of_its_timeline(member_client, new_yo
 
 def test_the_csv_gives_times_in_the_teams_zone(member_client, new_york):
     merged_pr(new_york, title="Late merge", hours=17)  # merged Nov 3 02:00 UTC: Nov 2 21:00 in New York
-    url = reverse("metrics:figure_csv", kwargs={"team_slug": new_york.slug, "key": "merged"})
+    url = reverse("dashboard:figure_csv", kwargs={"team_slug": new_york.slug, "key": "merged"})
 
     response = member_client.get(url, PERIOD)
 

@@ -1,4 +1,4 @@
-"""GraphQL backfill queries: pagination over PRs and reviews, access, rate limit, unsupported queries."""
+"""GraphQL import queries: pagination over PRs and reviews, access, rate limit, unsupported queries."""
 
 from __future__ import annotations
 
@@ -174,7 +174,7 @@ def test_graphql_requires_an_installation_token(emulator):
 
 
 def test_ten_thousand_prs_with_three_reviews_are_each_served_once(emulator, gql):
-    """The backfill benchmark's shape: every PR and review is served once (how fast is bench_backfill.py's to say)."""
+    """The import benchmark's shape: every PR and review is served once (how fast is bench_import.py's to say)."""
     created = requests.post(
         f"{emulator.url}/_emulator/repositories",
         json={"owner": "acme", "name": "bench", "pull_requests": 10_000, "reviews_per_pr": 3},

@@ -281,7 +281,7 @@ class Command(BaseCommand):
     def _track_all(self, team: Team) -> None:
         """Track every repository the installation reaches; with no broker each history imports in this process
         (on its background thread, waited for here)."""
-        from apps.integrations.models import SyncStatus, TrackedRepository
+        from apps.integrations.models import ImportStatus, TrackedRepository
         from apps.integrations.selectors import team_repositories
         from apps.integrations.services.queueing import background
         from apps.integrations.services.tracking import repository_track
@@ -291,10 +291,10 @@ class Command(BaseCommand):
             repository_track(team=team, github_repo_id=repo.github_repo_id)
             background.join()
             row = TrackedRepository.objects.get(team=team, github_repo_id=repo.github_repo_id)
-            if row.sync_status != SyncStatus.IDLE or row.last_synced_at is None:
-                raise DemoError(f"Importing {row.full_name} did not finish ({row.sync_status}): {row.sync_error}")
+            if row.import_status != ImportStatus.IDLE or row.last_imported_at is None:
+                raise DemoError(f"Importing {row.full_name} did not finish ({row.import_status}): {row.import_error}")
             self._step(
-                f"Tracked {row.full_name}: {row.sync_imported} pull requests imported "
+                f"Tracked {row.full_name}: {row.import_count} pull requests imported "
                 f"in {time.monotonic() - began:.1f} s"
             )
 
@@ -304,7 +304,7 @@ class Command(BaseCommand):
             "",
             f"  tformance demo is ready (set up in {time.time() - started:.1f} s)",
             "",
-            f"  open      {plan.base_url}/a/{team.slug}/metrics/",
+            f"  open      {plan.base_url}/a/{team.slug}/dashboard/",
             f"  log in    {DEMO_EMAIL} / {DEMO_PASSWORD}",
             f"            {MEMBER_EMAIL} / {DEMO_PASSWORD}  ({MEMBER_TEAM}: {MEMBER_GITHUB_USER}, a plain member of "
             f"{GITHUB_ACCOUNT}, was refused {GITHUB_ACCOUNT}'s installation)",

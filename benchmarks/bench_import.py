@@ -1,13 +1,13 @@
-"""History backfill of one big repository from the GitHub emulator, through the real backfill code path.
+"""History import of one big repository from the GitHub emulator, through the real import code path.
 
-Run: ``.venv/bin/python benchmarks/bench_backfill.py`` (part of ``make bench``). Starts the emulator as a subprocess
+Run: ``.venv/bin/python benchmarks/bench_import.py`` (part of ``make bench``). Starts the emulator as a subprocess
 (so its memory is not counted), makes ``acme/bench`` with 10,000 PRs of 3 reviews each by the organization's five
 members (each asked for a review: 3 review requests per PR), installs the App, links the
-installation to a fresh team, tracks the repository and imports it (``tracked_repository_backfill``, every page) in
+installation to a fresh team, tracks the repository and imports it (``tracked_repository_import``, every page) in
 this process. Uses PostgreSQL when ``DATABASE_URL`` is set (the database is created if missing), else a temporary
 SQLite file. Prints, without asserting on timing: GitHub requests made (target <= 210), GraphQL requests per 1,000
 PRs (target <= 25, with every PR's review requests and ready/draft transitions read as timeline items), wall time,
-and this process's peak memory (VmHWM; target <= 200 MB). ``BENCH_BACKFILL_PRS`` sets the number of PRs.
+and this process's peak memory (VmHWM; target <= 200 MB). ``BENCH_IMPORT_PRS`` sets the number of PRs.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PULL_REQUESTS = int(os.environ.get("BENCH_BACKFILL_PRS", "10000"))
+PULL_REQUESTS = int(os.environ.get("BENCH_IMPORT_PRS", "10000"))
 REVIEWS_PER_PR = 3
-WORK = Path(tempfile.mkdtemp(prefix="tformance-bench-backfill-"))
+WORK = Path(tempfile.mkdtemp(prefix="tformance-bench-import-"))
 
 
 def free_port() -> int:
@@ -91,7 +91,7 @@ def configure(url: str, key: Path) -> str:
         GITHUB_APP_ID="1",
         GITHUB_APP_PRIVATE_KEY_PATH=str(key),
         GITHUB_APP_CREDENTIALS_FILE="",
-        BACKFILL_HISTORY_DAYS="all",
+        IMPORT_HISTORY_DAYS="all",
         CELERY_BROKER_URL="",
     )
     import django
@@ -125,39 +125,39 @@ def main() -> None:
 def run(url: str, repo_id: int, installation_id: int, engine: str) -> None:
     from django.utils import timezone
 
-    from apps.integrations.models import GitHubAppInstallation, SyncStatus, TrackedRepository
-    from apps.integrations.services.backfill import tracked_repository_backfill
+    from apps.integrations.models import GitHubAppInstallation, ImportStatus, TrackedRepository
+    from apps.integrations.services.import_run import tracked_repository_import
     from apps.metrics.models import PREvent, PRReview, PullRequest
     from apps.metrics.types import TimelineKind
     from apps.teams.services import team_create
     from apps.users.models import User
 
     owner = User.objects.create_user(email=f"bench-{time.time_ns()}@example.com", password="x")
-    team = team_create(name=f"Backfill bench {time.time_ns()}", owner=owner)
+    team = team_create(name=f"Import bench {time.time_ns()}", owner=owner)
     row = GitHubAppInstallation.objects.filter(installation_id=installation_id).first()
     if row is None:
         row = GitHubAppInstallation.objects.create(installation_id=installation_id, account_login="acme")
     GitHubAppInstallation.objects.filter(pk=row.pk).update(team=team)
     row.repositories.get_or_create(github_repo_id=repo_id, defaults={"full_name": "acme/bench"})
-    # What tracking schedules (see services.sync) with BACKFILL_HISTORY_DAYS=all; the task is run right below.
+    # What tracking schedules (see services.import_schedule) with IMPORT_HISTORY_DAYS=all; the task is run right below.
     tracked = TrackedRepository.objects.create(
         team=team,
         installation=row,
         github_repo_id=repo_id,
         full_name="acme/bench",
-        sync_status=SyncStatus.QUEUED,
-        sync_started_at=timezone.now(),
+        import_status=ImportStatus.QUEUED,
+        import_started_at=timezone.now(),
     )
     requests.delete(f"{url}/_emulator/requests", timeout=10)
 
     started = time.perf_counter()
-    status = tracked_repository_backfill(tracked_repository_id=tracked.pk).status  # every page, not one turn
+    status = tracked_repository_import(tracked_repository_id=tracked.pk).status  # every page, not one turn
     elapsed = time.perf_counter() - started
 
     served = requests.get(f"{url}/_emulator/requests", timeout=10).json()
     prs = PullRequest.objects.filter(team=team).count()
     reviews = PRReview.objects.filter(team=team).count()
-    print(f"database: {engine}; backfill status: {status}")
+    print(f"database: {engine}; import status: {status}")
     print(f"imported: {prs} PRs, {reviews} reviews (expected {PULL_REQUESTS} and {PULL_REQUESTS * REVIEWS_PER_PR})")
     smallest_pr = PullRequest.objects.filter(team=team).order_by("github_pr_id").values_list("github_pr_id", flat=True)
     smallest_review = PRReview.objects.filter(team=team).order_by("github_review_id")

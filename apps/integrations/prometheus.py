@@ -1,9 +1,9 @@
 """Prometheus metrics of the GitHub pipeline: deliveries, processing, imports and calls to GitHub.
 
 Counters and histograms are ``prometheus_client`` objects, updated where things happen (the webhook view, the
-processing service, the backfill, the ``ObservedSession`` every GitHub call goes through). With several processes
+processing service, the import, the ``ObservedSession`` every GitHub call goes through). With several processes
 (gunicorn workers, Celery's prefork children) set ``PROMETHEUS_MULTIPROC_DIR`` for every process of a host: each
-process then writes its values to files there, and ``metrics_exposition`` adds them up at scrape time
+process then writes its values to files there, and ``prometheus_exposition`` adds them up at scrape time
 (prometheus_client's multiprocess mode). The pending-delivery figures are read from the database at scrape time
 instead, so they are right whichever process answers the scrape.
 
@@ -45,12 +45,12 @@ PROCESSING_LAG = Histogram(
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600),
 )
 
-BACKFILL_PAGES = Counter("tformance_backfill_pages", "GraphQL pages of pull requests fetched by imports.")
-BACKFILL_PULL_REQUESTS = Counter(
-    "tformance_backfill_pull_requests", "Pull requests read by imports (pages of the history window)."
+IMPORT_PAGES = Counter("tformance_import_pages", "GraphQL pages of pull requests fetched by imports.")
+IMPORT_PULL_REQUESTS = Counter(
+    "tformance_import_pull_requests", "Pull requests read by imports (pages of the history window)."
 )
-BACKFILL_RUNS = Counter(
-    "tformance_backfill_runs",
+IMPORT_RUNS = Counter(
+    "tformance_import_runs",
     "Import runs by how they ended: done, waiting (rate limit, suspended), failed, stopped, busy, idle.",
     ["outcome"],
 )
@@ -71,7 +71,7 @@ GITHUB_RATE_LIMITED = Counter(
 )
 RATE_LIMIT_WAITS = Counter(
     "tformance_github_rate_limit_waits",
-    "Times work was put off until GitHub's rate limit resets (backfill: limit hit or reserve reached; delivery: a "
+    "Times work was put off until GitHub's rate limit resets (import: limit hit or reserve reached; delivery: a "
     "retry scheduled after a rate-limited answer).",
     ["where"],
 )
@@ -100,13 +100,13 @@ def delivery_outcome(*, event: str, outcome: str, received_at: datetime | None, 
             PROCESSING_LAG.observe(lag)
 
 
-def backfill_page(*, pull_requests: int) -> None:
-    BACKFILL_PAGES.inc()
-    BACKFILL_PULL_REQUESTS.inc(pull_requests)
+def import_page(*, pull_requests: int) -> None:
+    IMPORT_PAGES.inc()
+    IMPORT_PULL_REQUESTS.inc(pull_requests)
 
 
-def backfill_finished(*, outcome: str) -> None:
-    BACKFILL_RUNS.labels(outcome=outcome).inc()
+def import_finished(*, outcome: str) -> None:
+    IMPORT_RUNS.labels(outcome=outcome).inc()
 
 
 def rate_limit_wait(*, where: str, seconds: float) -> None:
@@ -151,7 +151,7 @@ class PendingDeliveries(Collector):
         )
 
 
-def metrics_exposition() -> bytes:
+def prometheus_exposition() -> bytes:
     """The text a scrape returns: this process's metrics, or every process's of this host in multiprocess mode,
     plus the pending figures read now."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

@@ -163,7 +163,7 @@ BREAKDOWN = (
 )
 
 
-@register.inclusion_tag("metrics/_breakdown_bar.html")
+@register.inclusion_tag("dashboard/_breakdown_bar.html")
 def breakdown_bar(parts: dict[str, float]) -> dict[str, Any]:
     """A stacked bar of the four phases; widths are shares of their sum, so the bar is the whole cycle time."""
     total = sum(parts.values()) or 1

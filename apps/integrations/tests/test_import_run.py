@@ -1,4 +1,4 @@
-"""The GraphQL backfill against GitHub mocked at the HTTP layer: paging, resuming, rate limits, 502s, untracking."""
+"""The GraphQL import against GitHub mocked at the HTTP layer: paging, resuming, rate limits, 502s, untracking."""
 
 from __future__ import annotations
 
@@ -10,15 +10,15 @@ from django.utils import timezone
 
 from apps.integrations.models import (
     GitHubAppInstallation,
+    ImportStatus,
     InstallationStatus,
     SyncErrorKind,
-    SyncStatus,
     TrackedRepository,
 )
-from apps.integrations.services.backfill import tracked_repository_backfill
-from apps.integrations.services.sync import tracked_repository_sync
+from apps.integrations.services.import_run import tracked_repository_import
+from apps.integrations.services.import_schedule import tracked_repository_import_schedule
 from apps.integrations.services.tracking import repositories_untrack, repository_track
-from apps.integrations.tasks import backfill_repository
+from apps.integrations.tasks import import_repository
 from apps.integrations.tests.factories import (
     InstallationFactory,
     InstallationRepositoryFactory,
@@ -51,7 +51,7 @@ def link_installation(team, installation_id: int = INSTALLATION_ID) -> GitHubApp
 
 @pytest.fixture
 def gql(github, settings):
-    settings.BACKFILL_HISTORY_DAYS = 0
+    settings.IMPORT_HISTORY_DAYS = 0
     github.installation_token(INSTALLATION_ID)
     return FakeGraphQL(github.mock, [])
 
@@ -63,7 +63,7 @@ def tracked(team, gql) -> TrackedRepository:
 
 
 def run(tracked: TrackedRepository):
-    outcome = tracked_repository_backfill(tracked_repository_id=tracked.pk)
+    outcome = tracked_repository_import(tracked_repository_id=tracked.pk)
     tracked.refresh_from_db()
     return outcome
 
@@ -87,15 +87,15 @@ def test_a_tracked_repository_imports_its_whole_history_page_by_page(tracked, gq
     assert PullRequest.objects.filter(team=team).count() == 120
     assert PRReview.objects.filter(team=team).count() == 240
     assert gql.page_sizes() == [50, 50, 50, 50]  # and one page of what changed since it started (nothing)
-    assert tracked.sync_status == SyncStatus.IDLE and tracked.sync_cursor == ""
-    assert tracked.last_synced_at is not None and tracked.sync_total == 120
+    assert tracked.import_status == ImportStatus.IDLE and tracked.import_cursor == ""
+    assert tracked.last_imported_at is not None and tracked.import_total == 120
 
 
 def test_paging_stops_at_the_first_pr_older_than_the_history_window(tracked, gql, team, settings):
-    settings.BACKFILL_HISTORY_DAYS = 10
+    settings.IMPORT_HISTORY_DAYS = 10
     now = timezone.now()
     gql.nodes = history(200, newest=now - timedelta(hours=1), step=timedelta(days=1))
-    tracked_repository_sync(tracked_repository=tracked)
+    tracked_repository_import_schedule(tracked_repository=tracked)
 
     run(tracked)
 
@@ -116,15 +116,15 @@ def test_an_import_interrupted_after_two_pages_resumes_to_exactly_the_rows_of_an
         return pull_requests_import(**kwargs)
 
     with (
-        mock.patch("apps.integrations.services.backfill.pull_requests_import", crash_on_third_page),
+        mock.patch("apps.integrations.services.import_run.pull_requests_import", crash_on_third_page),
         pytest.raises(RuntimeError),
     ):
         run(tracked)
     tracked.refresh_from_db()
-    assert tracked.sync_status == SyncStatus.FAILED and tracked.sync_imported == 100 and tracked.sync_cursor
+    assert tracked.import_status == ImportStatus.FAILED and tracked.import_count == 100 and tracked.import_cursor
     assert PullRequest.objects.filter(team=team).count() == 100
 
-    assert tracked_repository_sync(tracked_repository=tracked)  # Sync now resumes at the cursor
+    assert tracked_repository_import_schedule(tracked_repository=tracked)  # Import now resumes at the cursor
     requests_before = len(gql.requests)
     assert run(tracked).status == "done"
     assert gql.requests[requests_before]["variables"]["after"] == gql.requests[2]["variables"]["after"]
@@ -133,7 +133,7 @@ def test_an_import_interrupted_after_two_pages_resumes_to_exactly_the_rows_of_an
     other = TrackedRepositoryFactory(
         team=other_team, installation=tracked.installation, github_repo_id=REPO_ID, full_name=FULL_NAME
     )
-    tracked_repository_sync(tracked_repository=other)
+    tracked_repository_import_schedule(tracked_repository=other)
     assert run(other).status == "done"
     assert stored(team) == stored(other_team)
     assert len(stored(team)[0]) == 180
@@ -144,20 +144,20 @@ def test_a_low_rate_budget_reschedules_the_task_for_the_reset(tracked, gql, team
     gql.remaining = 40
     gql.reset_at = datetime.now(UTC) + timedelta(minutes=20)
 
-    with mock.patch.object(backfill_repository, "apply_async") as reschedule:
-        assert backfill_repository(tracked.pk) == "waiting"
+    with mock.patch.object(import_repository, "apply_async") as reschedule:
+        assert import_repository(tracked.pk) == "waiting"
 
     expected = (gql.reset_at - datetime.now(UTC)).total_seconds()
     countdown = reschedule.call_args.kwargs["countdown"]
     assert abs(countdown - expected) <= 5
     assert reschedule.call_args.kwargs["args"] == (tracked.pk,)
     tracked.refresh_from_db()
-    assert tracked.sync_status == SyncStatus.WAITING and tracked.sync_imported == 50  # one page, then it paused
-    assert abs((tracked.sync_resume_at - gql.reset_at).total_seconds()) <= 5
+    assert tracked.import_status == ImportStatus.WAITING and tracked.import_count == 50  # one page, then it paused
+    assert abs((tracked.import_resume_at - gql.reset_at).total_seconds()) <= 5
     assert len(gql.page_sizes()) == 1
 
     gql.remaining = 4999
-    assert backfill_repository(tracked.pk) == "done"
+    assert import_repository(tracked.pk) == "done"
     assert PullRequest.objects.filter(team=team).count() == 120
 
 
@@ -174,7 +174,7 @@ def test_rate_limited_answers_reschedule_at_the_reported_reset(tracked, gql, git
 
     assert outcome.status == "waiting"
     assert abs(outcome.countdown - (reset - datetime.now(UTC).timestamp())) <= 5
-    assert tracked.sync_status == SyncStatus.WAITING and tracked.sync_error_kind == SyncErrorKind.RATE_LIMITED
+    assert tracked.import_status == ImportStatus.WAITING and tracked.import_error_kind == SyncErrorKind.RATE_LIMITED
 
 
 SECONDARY = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
@@ -193,19 +193,19 @@ SECONDARY = "You have exceeded a secondary rate limit. Please wait a few minutes
 def test_every_graphql_rate_limit_shape_waits_until_reset_instead_of_failing(
     tracked, gql, github, status, headers, body, wait
 ):
-    """A rate-limited import is WAITING and resumes by itself; FAILED would wait for someone to press Sync now."""
+    """A rate-limited import is WAITING and resumes by itself; FAILED would wait for someone to press Import now."""
     reset = str(int((datetime.now(UTC) + timedelta(minutes=7)).timestamp()))
     headers = {k: reset if v == "RESET" else v for k, v in headers.items()}
     github.mock.replace("POST", "https://api.github.com/graphql", json=body, status=status, headers=headers)
 
     outcome = run(tracked)
 
-    assert outcome.status == "waiting" and tracked.sync_status == SyncStatus.WAITING
+    assert outcome.status == "waiting" and tracked.import_status == ImportStatus.WAITING
     assert abs(outcome.countdown - wait) <= 5
-    assert tracked.sync_error_kind == SyncErrorKind.RATE_LIMITED
+    assert tracked.import_error_kind == SyncErrorKind.RATE_LIMITED
 
 
-def test_a_newer_webhook_snapshot_wins_over_an_older_backfilled_node(tracked, gql, team):
+def test_a_newer_webhook_snapshot_wins_over_an_older_imported_node(tracked, gql, team):
     newer = BASE + timedelta(days=3)
     pull_request_upsert(
         team=team,
@@ -214,7 +214,7 @@ def test_a_newer_webhook_snapshot_wins_over_an_older_backfilled_node(tracked, gq
             number=1,
             github_repo_id=REPO_ID,
             github_repo=FULL_NAME,
-            title="Renamed after the backfill's page was read",
+            title="Renamed after the import's page was read",
             body="",
             author=GitHubPerson(github_id=1, login="alice"),
             state="open",
@@ -236,7 +236,7 @@ def test_a_newer_webhook_snapshot_wins_over_an_older_backfilled_node(tracked, gq
     run(tracked)
 
     pr = PullRequest.objects.get(team=team, github_pr_id=pr_id(1))
-    assert pr.title == "Renamed after the backfill's page was read"
+    assert pr.title == "Renamed after the import's page was read"
     assert pr.pr_updated_at == newer and pr.state == "open"
     assert pr.reviews.count() == 2  # the older node still contributes its reviews
 
@@ -277,7 +277,7 @@ def test_untracking_stops_a_running_import_and_tracking_again_resumes_it(tracked
 
     assert outcome.status == "stopped"
     assert PullRequest.objects.filter(team=team).count() == 100  # pages 1-2; page 3 was not written
-    assert not tracked.is_active and tracked.sync_status == SyncStatus.IDLE and tracked.sync_cursor
+    assert not tracked.is_active and tracked.import_status == ImportStatus.IDLE and tracked.import_cursor
     gql.before_page = None
 
     repository_track(team=team, github_repo_id=REPO_ID)
@@ -303,19 +303,19 @@ def test_github_failing_at_the_smallest_page_size_pauses_without_losing_the_plac
     outcome = run(tracked)
 
     assert outcome.status == "waiting" and outcome.countdown
-    assert tracked.sync_status == SyncStatus.WAITING and tracked.sync_page_size == 5
-    assert tracked.sync_error_kind == SyncErrorKind.GITHUB_FAILING
+    assert tracked.import_status == ImportStatus.WAITING and tracked.import_page_size == 5
+    assert tracked.import_error_kind == SyncErrorKind.GITHUB_FAILING
 
 
 def test_one_import_per_repository_and_a_stale_claim_is_taken_over(tracked, gql, team):
     gql.nodes = history(10)
     TrackedRepository.objects.filter(pk=tracked.pk).update(
-        sync_status=SyncStatus.RUNNING, sync_claim="other-worker", sync_heartbeat_at=timezone.now()
+        import_status=ImportStatus.RUNNING, import_claim="other-worker", import_heartbeat_at=timezone.now()
     )
     assert run(tracked).status == "busy"
     assert gql.requests == []
 
-    TrackedRepository.objects.filter(pk=tracked.pk).update(sync_heartbeat_at=timezone.now() - timedelta(hours=1))
+    TrackedRepository.objects.filter(pk=tracked.pk).update(import_heartbeat_at=timezone.now() - timedelta(hours=1))
     assert run(tracked).status == "done"
     assert PullRequest.objects.filter(team=team).count() == 10
 
@@ -325,20 +325,20 @@ def test_a_suspended_installation_is_not_called(tracked, gql):
 
     assert run(tracked).status == "waiting"
     assert gql.requests == []
-    assert tracked.sync_error_kind == SyncErrorKind.INSTALLATION_INACTIVE
+    assert tracked.import_error_kind == SyncErrorKind.INSTALLATION_INACTIVE
 
 
 def test_a_catch_up_imports_only_what_changed_since_the_last_sync(tracked, gql, team):
     gql.nodes = history(30, newest=timezone.now() - timedelta(days=1))
     run(tracked)
-    assert tracked.last_synced_at is not None
+    assert tracked.last_imported_at is not None
 
     fresh = pr_node(31, updated=timezone.now())
     gql.nodes = [fresh, *gql.nodes]
     gql.requests.clear()
-    assert tracked_repository_sync(tracked_repository=tracked)
+    assert tracked_repository_import_schedule(tracked_repository=tracked)
     tracked.refresh_from_db()
-    assert tracked.sync_kind == "catch_up" and tracked.sync_since < tracked.last_synced_at
+    assert tracked.import_kind == "catch_up" and tracked.import_since < tracked.last_imported_at
 
     run(tracked)
 
@@ -359,11 +359,11 @@ def test_tracking_from_the_page_in_the_embedded_default_imports_in_process(
     assert response.status_code == 200
     assert PullRequest.objects.filter(team=team).count() == 60
     row = admin_client.get(url).content.decode()
-    assert "Last synced" in row and "every 2s" not in row
+    assert "Last imported" in row and "every 2s" not in row
 
 
 def test_paused_and_abandoned_imports_are_queued_again_by_the_periodic_job(team, gql):
-    from apps.integrations.services.sync import tracked_repositories_resume
+    from apps.integrations.services.import_schedule import tracked_repositories_resume
 
     installation = link_installation(team)
     now = timezone.now()
@@ -373,45 +373,45 @@ def test_paused_and_abandoned_imports_are_queued_again_by_the_periodic_job(team,
         installation=installation,
         github_repo_id=1,
         full_name="a/1",
-        sync_status=SyncStatus.WAITING,
-        sync_resume_at=now - timedelta(minutes=5),
+        import_status=ImportStatus.WAITING,
+        import_resume_at=now - timedelta(minutes=5),
     )
     later = make(
         team=team,
         installation=installation,
         github_repo_id=2,
         full_name="a/2",
-        sync_status=SyncStatus.WAITING,
-        sync_resume_at=now + timedelta(minutes=5),
+        import_status=ImportStatus.WAITING,
+        import_resume_at=now + timedelta(minutes=5),
     )
     dead = make(
         team=team,
         installation=installation,
         github_repo_id=3,
         full_name="a/3",
-        sync_status=SyncStatus.RUNNING,
-        sync_heartbeat_at=now - timedelta(hours=2),
+        import_status=ImportStatus.RUNNING,
+        import_heartbeat_at=now - timedelta(hours=2),
     )
     alive = make(
         team=team,
         installation=installation,
         github_repo_id=4,
         full_name="a/4",
-        sync_status=SyncStatus.RUNNING,
-        sync_heartbeat_at=now,
+        import_status=ImportStatus.RUNNING,
+        import_heartbeat_at=now,
     )
 
-    with mock.patch.object(backfill_repository, "apply_async") as enqueue:
+    with mock.patch.object(import_repository, "apply_async") as enqueue:
         assert tracked_repositories_resume() == 2
 
     assert {c.kwargs["args"][0] for c in enqueue.call_args_list} == {due.pk, dead.pk}
     assert later.pk and alive.pk
 
 
-def test_backfill_runs_on_its_own_queue_apart_from_webhooks():
+def test_import_runs_on_its_own_queue_apart_from_webhooks():
     from config.celery import app
 
-    assert app.amqp.router.route({}, backfill_repository.name)["queue"].name == "backfill"
+    assert app.amqp.router.route({}, import_repository.name)["queue"].name == "imports"
     assert app.amqp.router.route({}, "apps.integrations.tasks.process_delivery")["queue"].name == "webhooks"
 
 
@@ -420,13 +420,13 @@ def test_a_webhook_arriving_while_a_page_is_read_wins_over_the_older_page(
 ):
     """GitHub's example delivery (PR 279147437, updated 15:20:33) lands between reading and writing a page whose
     node for the same PR is older (15:00): the stored PR stays the webhook's."""
-    settings.BACKFILL_HISTORY_DAYS = 0
+    settings.IMPORT_HISTORY_DAYS = 0
     github.installation_token(1)
     older = pr_node(
         2,
         updated=datetime(2019, 5, 15, 15, 0, tzinfo=UTC),
         fullDatabaseId="279147437",
-        title="Backfilled older title",
+        title="Imported older title",
         state="OPEN",
         closedAt=None,
         mergedAt=None,
@@ -487,7 +487,7 @@ def test_a_pr_closed_and_reopened_before_the_import_shows_its_close_and_reopen(t
 def test_a_pr_updated_while_the_import_pages_is_read_by_a_pass_over_what_changed_since(tracked, gql, team, settings):
     """Pages come newest first: #1, updated on GitHub while page 2 is on its way, moves ahead of the cursor and
     page 2 shows #2 again. A second pass over the PRs updated since the import started reads #1 and its reviews."""
-    settings.BACKFILL_PAGE_SIZE = settings.BACKFILL_MIN_PAGE_SIZE = 1
+    settings.IMPORT_PAGE_SIZE = settings.IMPORT_MIN_PAGE_SIZE = 1
     gql.nodes = [pr_node(2, updated=BASE, reviews=0), pr_node(1, updated=BASE - timedelta(days=1), reviews=2)]
 
     def pr_1_updated(index: int) -> None:

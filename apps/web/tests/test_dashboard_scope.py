@@ -17,7 +17,7 @@ API, WEB = (77, "acme/api"), (88, "acme/web")
 
 
 def dashboard(client, team, **params):
-    return client.get(reverse("metrics:dashboard", kwargs={"team_slug": team.slug}), PERIOD | params)
+    return client.get(reverse("dashboard:index", kwargs={"team_slug": team.slug}), PERIOD | params)
 
 
 def open_pr_waiting_on(team, reviewer, repo: tuple[int, str]) -> None:
@@ -95,7 +95,7 @@ def test_an_untracked_repository_is_out_of_every_panel_until_tracked_again(membe
 def test_out_of_range_dates_are_a_form_error_not_a_500_or_a_huge_page(member_client, team, query):
     merged_pr(team, API, "Merged in api")
 
-    response = member_client.get(reverse("metrics:dashboard", kwargs={"team_slug": team.slug}), query)
+    response = member_client.get(reverse("dashboard:index", kwargs={"team_slug": team.slug}), query)
 
     assert response.status_code == 200
     assert response.context["form"].errors
@@ -111,7 +111,7 @@ def test_a_team_in_new_york_sees_its_evening_merge_on_its_own_day(admin_client, 
     )  # T0 is Nov 2 09:00 UTC, so this is Nov 3 02:00 UTC
     pull_request_upsert(team=team, snapshot=snap)
     monday = {"start": "2026-11-02", "end": "2026-11-02"}
-    url = reverse("metrics:dashboard", kwargs={"team_slug": team.slug})
+    url = reverse("dashboard:index", kwargs={"team_slug": team.slug})
     assert admin_client.get(url, monday).context["summary"].merged == 0  # UTC by default
 
     response = admin_client.post(

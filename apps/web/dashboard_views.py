@@ -1,4 +1,4 @@
-"""Team metrics pages: the dashboard, a PR's "why this number" panel and the people page.
+"""Team dashboard pages: the dashboard, a PR's "why this number" panel and the people page.
 
 Views parse the query string, call selectors or services with ``request.team`` and render; every read is
 scoped to the team by the selectors, and the guards turn a non-member away with 404 before any of it runs.
@@ -161,7 +161,7 @@ def dashboard(request: TeamRequest) -> HttpResponse:
             "sort": sort,
             "sort_columns": SORT_COLUMNS,
         }
-    return render(request, "metrics/dashboard.html", context)
+    return render(request, "dashboard/dashboard.html", context)
 
 
 def _summary_and_page(request: TeamRequest, filters: DashboardFilters, sort: str) -> tuple[FlowSummary, Page[Any]]:
@@ -187,7 +187,7 @@ def pull_request_panel(request: TeamRequest, pk: int) -> HttpResponse:
         explanation = pull_request_explanation(team=request.team, pull_request_id=pk)
     except PullRequest.DoesNotExist as missing:
         raise Http404("No such pull request.") from missing
-    template = "metrics/_pr_panel.html" if request.htmx else "metrics/pr_detail.html"
+    template = "dashboard/_pr_panel.html" if request.htmx else "dashboard/pr_detail.html"
     return render(request, template, {"explanation": explanation, "pr": explanation.pull_request})
 
 
@@ -201,7 +201,7 @@ def people(request: TeamRequest) -> HttpResponse:
         "recomputes": team_recomputes_in_progress(team=request.team),
         "undo": request.session.pop(UNDO_KEY, None),  # shown once, right after the change it undoes
     }
-    return render(request, "metrics/people.html", context)
+    return render(request, "dashboard/people.html", context)
 
 
 def _member_action(request: TeamRequest, member_id: int, field: str) -> HttpResponse:
@@ -220,12 +220,12 @@ def _member_action(request: TeamRequest, member_id: int, field: str) -> HttpResp
     # The page offers to undo it: the same change the other way, one click (Hide and Mark as bot act at once).
     request.session[UNDO_KEY] = {
         "text": done,
-        "url": reverse(f"metrics:{'member_bot' if field == 'is_bot' else 'member_visibility'}",
+        "url": reverse(f"dashboard:{'member_bot' if field == 'is_bot' else 'member_visibility'}",
                        kwargs={"team_slug": request.team.slug, "member_id": member.pk}),
         "field": field,
         "value": "0" if enabled else "1",
     }  # fmt: skip
-    return redirect("metrics:people", team_slug=request.team.slug)
+    return redirect("dashboard:people", team_slug=request.team.slug)
 
 
 @team_admin_required

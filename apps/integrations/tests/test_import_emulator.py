@@ -1,13 +1,13 @@
-"""The backfill end to end against the GitHub emulator: real tokens, real GraphQL pages, faults and rate limits."""
+"""The import end to end against the GitHub emulator: real tokens, real GraphQL pages, faults and rate limits."""
 
 from __future__ import annotations
 
 import pytest
 import requests
 
-from apps.integrations.models import GitHubAppInstallation, SyncStatus, TrackedRepository
-from apps.integrations.services.backfill import installation_backfill_api, tracked_repository_backfill
-from apps.integrations.services.sync import tracked_repository_sync
+from apps.integrations.models import GitHubAppInstallation, ImportStatus, TrackedRepository
+from apps.integrations.services.import_run import installation_import_api, tracked_repository_import
+from apps.integrations.services.import_schedule import tracked_repository_import_schedule
 from apps.integrations.services.tracking import repository_track
 from apps.integrations.tests.factories import (
     InstallationFactory,
@@ -29,7 +29,7 @@ def emulator(settings):
         settings.GITHUB_API_URL = settings.GITHUB_WEB_URL = gh.url
         settings.GITHUB_APP_ID, settings.GITHUB_APP_SLUG = str(config.app_id), config.slug
         settings.GITHUB_APP_PRIVATE_KEY = gh.app.private_key_pem
-        settings.BACKFILL_HISTORY_DAYS = 0
+        settings.IMPORT_HISTORY_DAYS = 0
         yield gh
 
 
@@ -69,8 +69,8 @@ def test_tracking_imports_the_history_through_graphql(emulator, acme_big, team, 
         tracked = repository_track(team=team, github_repo_id=acme_big)
 
     tracked.refresh_from_db()
-    assert tracked.sync_status == SyncStatus.IDLE and tracked.last_synced_at is not None
-    assert PullRequest.objects.filter(team=team).count() == 300 == tracked.sync_imported
+    assert tracked.import_status == ImportStatus.IDLE and tracked.last_imported_at is not None
+    assert PullRequest.objects.filter(team=team).count() == 300 == tracked.import_count
     assert PRReview.objects.filter(team=team).count() >= 300
     assert graphql_requests(emulator) == 7  # 300 PRs, 50 a page, and one page of what changed since the start
 
@@ -79,7 +79,7 @@ def test_imported_ids_past_2_31_equal_the_webhook_ids_of_the_same_pull_requests_
     """GitHub's PR and review ids passed 2^31: the import reads them as ``fullDatabaseId`` and stores the same ids
     the webhooks carry, so a PR imported first and then updated by a webhook stays one row."""
     tracked = repository_track(team=team, github_repo_id=acme_big)
-    assert tracked_repository_backfill(tracked_repository_id=tracked.pk).status == "done"
+    assert tracked_repository_import(tracked_repository_id=tracked.pk).status == "done"
 
     state = emulator.state
     repo = state.repo_by_full_name("acme/big")
@@ -97,7 +97,7 @@ def test_a_502_from_github_halves_the_page_and_the_import_completes(emulator, ac
     control(emulator, "/_emulator/faults", {"status": 502, "count": 1, "path_prefix": "/graphql"})
     tracked = repository_track(team=team, github_repo_id=acme_big)
 
-    assert tracked_repository_backfill(tracked_repository_id=tracked.pk).status == "done"
+    assert tracked_repository_import(tracked_repository_id=tracked.pk).status == "done"
 
     assert PullRequest.objects.filter(team=team).count() == 300
 
@@ -112,7 +112,7 @@ def test_pull_requests_of_deleted_users_and_mannequins_and_without_a_body_are_im
     ).json()
     tracked = repository_track(team=team, github_repo_id=acme_big)
 
-    assert tracked_repository_backfill(tracked_repository_id=tracked.pk).status == "done"
+    assert tracked_repository_import(tracked_repository_id=tracked.pk).status == "done"
 
     for created in (ghost, mannequin):
         pr = PullRequest.objects.get(team=team, github_pr_id=created["id"])
@@ -137,7 +137,7 @@ def test_githubs_transient_answers_halve_the_page_and_the_import_completes(emula
     control(emulator, "/_emulator/faults", {**fault, "count": 1, "path_prefix": "/graphql"})
     tracked = repository_track(team=team, github_repo_id=acme_big)
 
-    assert tracked_repository_backfill(tracked_repository_id=tracked.pk).status == "done"
+    assert tracked_repository_import(tracked_repository_id=tracked.pk).status == "done"
 
     assert PullRequest.objects.filter(team=team).count() == 300
 
@@ -148,34 +148,34 @@ def test_an_untyped_secondary_limit_in_a_200_waits_for_retry_after_and_then_comp
     )
     tracked = repository_track(team=team, github_repo_id=acme_big)
 
-    first = tracked_repository_backfill(tracked_repository_id=tracked.pk)
+    first = tracked_repository_import(tracked_repository_id=tracked.pk)
     tracked.refresh_from_db()
-    assert first.status == "waiting" and 80 <= first.countdown <= 95 and tracked.sync_status == SyncStatus.WAITING
+    assert first.status == "waiting" and 80 <= first.countdown <= 95 and tracked.import_status == ImportStatus.WAITING
 
-    assert tracked_repository_backfill(tracked_repository_id=tracked.pk).status == "done"
+    assert tracked_repository_import(tracked_repository_id=tracked.pk).status == "done"
     assert PullRequest.objects.filter(team=team).count() == 300
 
 
 def test_an_import_cut_by_the_rate_limit_resumes_to_the_rows_of_an_uninterrupted_one(
     emulator, acme_big, team, other_team, settings
 ):
-    settings.BACKFILL_RATE_LIMIT_RESERVE = 0
+    settings.IMPORT_RATE_LIMIT_RESERVE = 0
     control(emulator, "/_emulator/rate-limit", {"graphql": 6})  # a page of 50 PRs costs GitHub's 2 points
     tracked = repository_track(team=team, github_repo_id=acme_big)
 
-    first = tracked_repository_backfill(tracked_repository_id=tracked.pk)
+    first = tracked_repository_import(tracked_repository_id=tracked.pk)
 
     tracked.refresh_from_db()
-    assert first.status == "waiting" and first.countdown and tracked.sync_status == SyncStatus.WAITING
+    assert first.status == "waiting" and first.countdown and tracked.import_status == ImportStatus.WAITING
     assert PullRequest.objects.filter(team=team).count() == 150  # three pages, then RATE_LIMITED
     control(emulator, "/_emulator/rate-limit", {"graphql": 5000})  # the window resets
-    assert tracked_repository_backfill(tracked_repository_id=tracked.pk).status == "done"
+    assert tracked_repository_import(tracked_repository_id=tracked.pk).status == "done"
 
     other = TrackedRepositoryFactory(
         team=other_team, installation=tracked.installation, github_repo_id=acme_big, full_name="acme/big"
     )
-    tracked_repository_sync(tracked_repository=other)
-    assert tracked_repository_backfill(tracked_repository_id=other.pk).status == "done"
+    tracked_repository_import_schedule(tracked_repository=other)
+    assert tracked_repository_import(tracked_repository_id=other.pk).status == "done"
     mine, theirs = rows(team), rows(other_team)
     assert len(mine[0]) == 300 and mine == theirs
 
@@ -184,7 +184,7 @@ def test_an_installation_unsuspended_catches_its_repositories_up(
     emulator, acme_big, team, signed_webhook, github_payload, settings
 ):
     tracked = repository_track(team=team, github_repo_id=acme_big)
-    tracked_repository_backfill(tracked_repository_id=tracked.pk)
+    tracked_repository_import(tracked_repository_id=tracked.pk)
     installation = tracked.installation
     settings.GITHUB_APP_WEBHOOK_SECRET = "s3cret"
     payload = github_payload("installation/unsuspend.payload.json")
@@ -195,7 +195,7 @@ def test_an_installation_unsuspended_catches_its_repositories_up(
     assert signed_webhook("installation", payload).status_code == 202
 
     tracked.refresh_from_db()
-    assert tracked.sync_kind == "catch_up" and tracked.sync_status == SyncStatus.IDLE
+    assert tracked.import_kind == "catch_up" and tracked.import_status == ImportStatus.IDLE
     assert PullRequest.objects.filter(team=team).count() == 301
 
 
@@ -214,8 +214,8 @@ def test_without_a_broker_the_import_runs_on_a_background_thread_and_the_track_r
     assert 'hx-trigger="every 2s"' in response.content.decode()  # the row polls its progress
     background.join()
     tracked = TrackedRepository.objects.get(team=team, github_repo_id=acme_big)
-    assert tracked.sync_status == SyncStatus.IDLE and tracked.last_synced_at is not None
-    assert PullRequest.objects.filter(team=team).count() == 300 == tracked.sync_imported
+    assert tracked.import_status == ImportStatus.IDLE and tracked.last_imported_at is not None
+    assert PullRequest.objects.filter(team=team).count() == 300 == tracked.import_count
 
 
 def test_the_import_reads_with_a_token_that_reaches_only_its_repository(emulator, acme_big, team):
@@ -223,12 +223,12 @@ def test_the_import_reads_with_a_token_that_reaches_only_its_repository(emulator
     GitHub refuses it for acme's other repositories."""
 
     tracked = repository_track(team=team, github_repo_id=acme_big)
-    assert tracked_repository_backfill(tracked_repository_id=tracked.pk).status == "done"
+    assert tracked_repository_import(tracked_repository_id=tracked.pk).status == "done"
 
     installation_id = tracked.installation.installation_id
     tokens = [t for t in emulator.state.tokens.values() if t.installation_id == installation_id]
     assert [t.repository_ids for t in tokens] == [(acme_big,)]
-    api = installation_backfill_api(installation_id=installation_id, github_repo_id=acme_big)
+    api = installation_import_api(installation_id=installation_id, github_repo_id=acme_big)
     assert [r["full_name"] for r in api.list_repositories()] == ["acme/big"]
     assert api.pull_requests_page("acme", "big", first=1).pull_requests
     with pytest.raises(GraphQLError, match="Could not resolve to a Repository"):

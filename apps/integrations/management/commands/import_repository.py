@@ -1,7 +1,7 @@
-"""``manage.py sync_repository <owner/name or github_repo_id> [--team slug]``: catch a tracked repository up.
+"""``manage.py import_repository <owner/name or github_repo_id> [--team slug]``: catch a tracked repository up.
 
-Imports the pull requests updated since the last successful sync (or the rest of an unfinished history import),
-e.g. after an outage. Queued like Sync now; with no broker configured it runs here, in-process.
+Imports the pull requests updated since the last successful import (or the rest of an unfinished history import),
+e.g. after an outage. Queued like Import now; with no broker configured it runs here, in-process.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.integrations.selectors import tracked_repositories_matching
-from apps.integrations.services.sync import tracked_repository_sync
+from apps.integrations.services.import_schedule import tracked_repository_import_schedule
 
 
 class Command(BaseCommand):
-    help = "Catch a tracked repository up: PRs updated since its last successful sync."
+    help = "Catch a tracked repository up: PRs updated since its last successful import."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("repository", help="owner/name or the numeric GitHub repository id")
@@ -29,7 +29,7 @@ class Command(BaseCommand):
             slugs = ", ".join(sorted(row.team.slug for row in rows))
             raise CommandError(f"Several teams track {repository} ({slugs}); choose one with --team.")
         row = rows[0]
-        if not tracked_repository_sync(tracked_repository=row):
+        if not tracked_repository_import_schedule(tracked_repository=row):
             raise CommandError(f"{row.full_name} is being imported right now; try again when it is done.")
         row.refresh_from_db()
-        self.stdout.write(f"{row.full_name} ({row.team.slug}): sync {row.get_sync_status_display().lower()}.")
+        self.stdout.write(f"{row.full_name} ({row.team.slug}): import {row.get_import_status_display().lower()}.")

@@ -1,4 +1,4 @@
-"""``GET /metrics``: the Prometheus endpoint for operators (``apps.integrations.metrics`` says what it holds).
+"""``GET /metrics``: the Prometheus endpoint for operators (``apps.integrations.prometheus`` says what it holds).
 
 Off unless ``METRICS_TOKEN`` is set: then 404, as if there were no such page. With it set, a scrape must send
 ``Authorization: Bearer <METRICS_TOKEN>`` (Prometheus: ``authorization: {credentials: …}``); any other request is
@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from apps.integrations.metrics import metrics_exposition
+from apps.integrations.prometheus import prometheus_exposition
 
 
 def _authorized(request: HttpRequest, token: str) -> bool:
@@ -24,7 +24,7 @@ def _authorized(request: HttpRequest, token: str) -> bool:
 
 
 @require_GET
-def metrics(request: HttpRequest) -> HttpResponse:
+def prometheus_metrics(request: HttpRequest) -> HttpResponse:
     token = settings.METRICS_TOKEN
     if not token:
         raise Http404("No metrics endpoint: METRICS_TOKEN is not set.")
@@ -32,4 +32,4 @@ def metrics(request: HttpRequest) -> HttpResponse:
         response = HttpResponse("A bearer token is required.\n", status=401, content_type="text/plain")
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
-    return HttpResponse(metrics_exposition(), content_type=CONTENT_TYPE_LATEST)
+    return HttpResponse(prometheus_exposition(), content_type=CONTENT_TYPE_LATEST)

@@ -1,10 +1,10 @@
-"""One import of a tracked repository's pull requests through GitHub's GraphQL API (history backfill or catch-up).
+"""One import of a tracked repository's pull requests through GitHub's GraphQL API (history import or catch-up).
 
 ``REPOSITORY_PULL_REQUESTS_QUERY`` pages through ``repository.pullRequests(orderBy: UPDATED_AT DESC)``, 50 PRs per
 request with up to 100 reviews and 100 timeline items each (ready-for-review / converted-to-draft, review requests
 and their removals); the rare PR with more is completed with ``PULL_REQUEST_REVIEWS_QUERY`` /
 ``PULL_REQUEST_TIMELINE_QUERY``. Paging stops at the first PR updated before
-``sync_since`` (the history window, or the last successful sync for a catch-up); a pass of several pages is
+``import_since`` (the history window, or the last successful import for a catch-up); a pass of several pages is
 followed by one over the PRs updated since it started (the ones it may have skipped, see ``_pass_again``).
 
 How it behaves when things go wrong:
@@ -12,15 +12,15 @@ How it behaves when things go wrong:
 - **Resumable.** Each page is written through ``pull_requests_import`` (which never lets an older snapshot
   overwrite a newer one, e.g. a webhook's) in the same transaction that saves the page's ``endCursor``, so a crash
   or restart resumes exactly after the last written page.
-- **One import per repository.** A run claims the row (``sync_claim`` under ``select_for_update``) and refreshes
-  ``sync_heartbeat_at`` on every page; a claim silent for ``BACKFILL_LOCK_SECONDS`` is taken over.
+- **One import per repository.** A run claims the row (``import_claim`` under ``select_for_update``) and refreshes
+  ``import_heartbeat_at`` on every page; a claim silent for ``IMPORT_LOCK_SECONDS`` is taken over.
 - **Untracking stops it.** Before writing a page the run re-reads the row: untracked (or claim gone) → it stops,
   keeping the cursor, so tracking again resumes.
-- **Rate limits are never slept through.** When ``rateLimit.remaining`` drops below ``BACKFILL_RATE_LIMIT_RESERVE``
+- **Rate limits are never slept through.** When ``rateLimit.remaining`` drops below ``IMPORT_RATE_LIMIT_RESERVE``
   or GitHub answers ``RATE_LIMITED``, the run saves its place and returns a countdown to ``resetAt``; the task
   re-schedules itself for then.
 - **502s and timeouts** (GitHub's answer to a query too heavy to finish) halve the page size down to
-  ``BACKFILL_MIN_PAGE_SIZE``; it doubles back after three good pages.
+  ``IMPORT_MIN_PAGE_SIZE``; it doubles back after three good pages.
 - **In turns.** Given ``pages``, a run stops after that many pages keeping its claim (``more``); the task queues
   the next turn with the claim, behind other teams' work. A turn whose claim was taken over meanwhile does nothing.
 """
@@ -45,8 +45,8 @@ from apps.integrations.github import (
     token_provider,
 )
 from apps.integrations.mapping.graphql import ImportItem, import_item_from_node
-from apps.integrations.metrics import backfill_finished, backfill_page, rate_limit_wait
-from apps.integrations.models import InstallationStatus, SyncErrorKind, SyncStatus, TrackedRepository
+from apps.integrations.models import ImportStatus, InstallationStatus, SyncErrorKind, TrackedRepository
+from apps.integrations.prometheus import import_finished, import_page, rate_limit_wait
 from apps.metrics.services import pull_requests_import
 from config.log_context import log_context
 from github_app import (
@@ -70,11 +70,11 @@ logger = logging.getLogger(__name__)
 GROW_AFTER_SUCCESSES = 3
 FAILURES_AT_FLOOR = 3
 FAILING_COUNTDOWN = 120
-CLAIMABLE = (SyncStatus.QUEUED, SyncStatus.WAITING, SyncStatus.RUNNING)
+CLAIMABLE = (ImportStatus.QUEUED, ImportStatus.WAITING, ImportStatus.RUNNING)
 
 
 @dataclass(frozen=True)
-class BackfillOutcome:
+class ImportOutcome:
     """``done`` | ``more`` (this turn's pages are written; ``claim`` goes on) | ``stopped`` (untracked or claim lost)
     | ``busy`` | ``idle`` (nothing to do) | ``waiting`` | ``failed``. ``countdown`` (seconds) says when to run again,
     for ``waiting`` with a known time."""
@@ -102,20 +102,20 @@ class _Run:
     def shrink(self) -> bool:
         """After a 502 or timeout: halve the page; at the floor, allow a few more tries. False: give up for now."""
         self.successes = 0
-        if self.page_size > settings.BACKFILL_MIN_PAGE_SIZE:
-            self.page_size = max(settings.BACKFILL_MIN_PAGE_SIZE, self.page_size // 2)
+        if self.page_size > settings.IMPORT_MIN_PAGE_SIZE:
+            self.page_size = max(settings.IMPORT_MIN_PAGE_SIZE, self.page_size // 2)
             return True
         self.failures += 1
         return self.failures < FAILURES_AT_FLOOR
 
     def succeeded(self) -> None:
-        """A good page: after a few in a row, double the page size back towards ``BACKFILL_PAGE_SIZE``."""
+        """A good page: after a few in a row, double the page size back towards ``IMPORT_PAGE_SIZE``."""
         self.failures, self.successes = 0, self.successes + 1
-        if self.successes >= GROW_AFTER_SUCCESSES and self.page_size < settings.BACKFILL_PAGE_SIZE:
-            self.page_size, self.successes = min(settings.BACKFILL_PAGE_SIZE, self.page_size * 2), 0
+        if self.successes >= GROW_AFTER_SUCCESSES and self.page_size < settings.IMPORT_PAGE_SIZE:
+            self.page_size, self.successes = min(settings.IMPORT_PAGE_SIZE, self.page_size * 2), 0
 
 
-def installation_backfill_api(*, installation_id: int, github_repo_id: int | None = None) -> InstallationAPI:
+def installation_import_api(*, installation_id: int, github_repo_id: int | None = None) -> InstallationAPI:
     """The installation's API with one attempt per request: a 502 on a page is answered by a smaller page (here),
     not by asking for the same too-heavy page twice more with backoff (the client's default policy). Its token is
     scoped to the one repository the import reads (``repository_ids``), as GitHub advises for least privilege."""
@@ -131,36 +131,34 @@ def installation_backfill_api(*, installation_id: int, github_repo_id: int | Non
     )
 
 
-def tracked_repository_backfill(
+def tracked_repository_import(
     *, tracked_repository_id: int, api: InstallationAPI | None = None, claim: str = "", pages: int | None = None
-) -> BackfillOutcome:
+) -> ImportOutcome:
     """Run (or resume) the repository's scheduled import until it is done, stopped, or must wait, or for at most
     ``pages`` pages (a turn); ``claim`` continues the import whose previous turn returned it."""
     claimed = _claim(tracked_repository_id, claim)
-    if isinstance(claimed, BackfillOutcome):
+    if isinstance(claimed, ImportOutcome):
         return claimed
     tracked, run = claimed
     installation_id = run.installation_id
     # Every line of this import (here, in the GitHub client, in the metrics services) names what it imports.
     with log_context(installation_id=installation_id, repository=tracked.full_name, tracked_repository_id=run.pk):
         try:
-            api = api or installation_backfill_api(
-                installation_id=installation_id, github_repo_id=tracked.github_repo_id
-            )
+            api = api or installation_import_api(installation_id=installation_id, github_repo_id=tracked.github_repo_id)
             outcome = _pages(api, tracked, run, pages)
         except GitHubAppNotConfigured:
-            outcome = _release(run, SyncStatus.FAILED, SyncErrorKind.NOT_CONFIGURED)
+            outcome = _release(run, ImportStatus.FAILED, SyncErrorKind.NOT_CONFIGURED)
         except Exception:
-            _release(run, SyncStatus.FAILED, SyncErrorKind.UNEXPECTED)
-            backfill_finished(outcome="failed")
+            _release(run, ImportStatus.FAILED, SyncErrorKind.UNEXPECTED)
+            import_finished(outcome="failed")
             raise
-        logger.info("backfill: %s, %s PRs", outcome.status, outcome.imported)
+        logger.info("import: %s, %s PRs", outcome.status, outcome.imported)
     if outcome.status != "more":
-        backfill_finished(outcome=outcome.status)
+        import_finished(outcome=outcome.status)
     return outcome
 
 
-def _claim(pk: int, claim: str = "") -> tuple[TrackedRepository, _Run] | BackfillOutcome:
+def _claim(pk: int, claim: str = "") -> tuple[TrackedRepository, _Run] | ImportOutcome:
     now = timezone.now()
     with transaction.atomic():
         row = (
@@ -169,52 +167,65 @@ def _claim(pk: int, claim: str = "") -> tuple[TrackedRepository, _Run] | Backfil
             .filter(pk=pk)
             .first()
         )
-        if row is None or not row.is_active or row.sync_status not in CLAIMABLE:
-            return BackfillOutcome("idle")
-        if claim and (row.sync_claim != claim or row.sync_status != SyncStatus.RUNNING):
-            return BackfillOutcome("idle")  # a turn of an import taken over, released or finished meanwhile
+        if row is None or not row.is_active or row.import_status not in CLAIMABLE:
+            return ImportOutcome("idle")
+        if claim and (row.import_claim != claim or row.import_status != ImportStatus.RUNNING):
+            return ImportOutcome("idle")  # a turn of an import taken over, released or finished meanwhile
         if not claim and row.import_running(now=now):
-            return BackfillOutcome("busy")
+            return ImportOutcome("busy")
         installation = row.installation
         if installation is None or installation.status != InstallationStatus.ACTIVE:
             # Suspended or uninstalled: call nothing. An unsuspend schedules the repositories again.
-            row.sync_status, row.sync_resume_at = SyncStatus.WAITING, None
-            row.sync_error_kind, row.sync_error = SyncErrorKind.INSTALLATION_INACTIVE, ""
-            row.save(update_fields=["sync_status", "sync_resume_at", "sync_error_kind", "sync_error", "updated_at"])
-            return BackfillOutcome("waiting")
-        row.sync_status, row.sync_claim, row.sync_heartbeat_at = SyncStatus.RUNNING, claim or str(uuid.uuid4()), now
-        row.sync_resume_at, row.sync_error_kind, row.sync_error = None, "", ""
-        update = ["sync_status", "sync_claim", "sync_heartbeat_at", "sync_resume_at", "sync_error_kind", "sync_error"]
+            row.import_status, row.import_resume_at = ImportStatus.WAITING, None
+            row.import_error_kind, row.import_error = SyncErrorKind.INSTALLATION_INACTIVE, ""
+            row.save(
+                update_fields=["import_status", "import_resume_at", "import_error_kind", "import_error", "updated_at"]
+            )
+            return ImportOutcome("waiting")
+        row.import_status, row.import_claim, row.import_heartbeat_at = (
+            ImportStatus.RUNNING,
+            claim or str(uuid.uuid4()),
+            now,
+        )
+        row.import_resume_at, row.import_error_kind, row.import_error = None, "", ""
+        update = [
+            "import_status",
+            "import_claim",
+            "import_heartbeat_at",
+            "import_resume_at",
+            "import_error_kind",
+            "import_error",
+        ]
         row.save(update_fields=update)
     owner, _, name = row.full_name.partition("/")
-    page_size = min(max(row.sync_page_size, settings.BACKFILL_MIN_PAGE_SIZE), settings.BACKFILL_PAGE_SIZE)
+    page_size = min(max(row.import_page_size, settings.IMPORT_MIN_PAGE_SIZE), settings.IMPORT_PAGE_SIZE)
     run = _Run(
         row.pk,
         installation.installation_id,
-        row.sync_claim,
+        row.import_claim,
         owner,
         name,
-        row.sync_since,
-        row.sync_cursor or None,
+        row.import_since,
+        row.import_cursor or None,
         page_size,
     )
     return row, run
 
 
-def _pages(api: InstallationAPI, tracked: TrackedRepository, run: _Run, pages: int | None = None) -> BackfillOutcome:
+def _pages(api: InstallationAPI, tracked: TrackedRepository, run: _Run, pages: int | None = None) -> ImportOutcome:
     while True:
         paged = run.cursor is not None  # this page follows another of the same pass
         try:
             page, more, more_timeline = _fetch(api, run)
         except (ServerError, TransportError) as exc:
             if run.shrink():
-                logger.info("backfill: %s; page size now %s", exc, run.page_size)
+                logger.info("import: %s; page size now %s", exc, run.page_size)
                 continue
-            return _release(run, SyncStatus.WAITING, SyncErrorKind.GITHUB_FAILING, FAILING_COUNTDOWN)
+            return _release(run, ImportStatus.WAITING, SyncErrorKind.GITHUB_FAILING, FAILING_COUNTDOWN)
         except GitHubError as exc:
             return _release_on_error(run, exc)
         run.succeeded()
-        backfill_page(pull_requests=len(page.pull_requests))
+        import_page(pull_requests=len(page.pull_requests))
         fresh = [n for n in page.pull_requests if run.since is None or n.updated_at >= run.since]
         repo_id, full_name = tracked.github_repo_id, tracked.full_name
         items = [
@@ -228,37 +239,37 @@ def _pages(api: InstallationAPI, tracked: TrackedRepository, run: _Run, pages: i
             for n in fresh
         ]
         if not _checkpoint(tracked, run, items, page):
-            return BackfillOutcome("stopped", run.imported)
+            return ImportOutcome("stopped", run.imported)
         if len(fresh) < len(page.pull_requests) or not page.page_info.has_next_page:
             if paged and fresh and _pass_again(run):
                 continue
             return _finish(run)
         budget = page.rate_limit
-        if budget is not None and budget.remaining < settings.BACKFILL_RATE_LIMIT_RESERVE:
+        if budget is not None and budget.remaining < settings.IMPORT_RATE_LIMIT_RESERVE:
             countdown = _seconds_until(budget.reset_at)
-            rate_limit_wait(where="backfill", seconds=countdown)
-            return _release(run, SyncStatus.WAITING, SyncErrorKind.RATE_RESERVED, countdown)
+            rate_limit_wait(where="import", seconds=countdown)
+            return _release(run, ImportStatus.WAITING, SyncErrorKind.RATE_RESERVED, countdown)
         if pages is not None:
             pages -= 1
             if pages <= 0:
-                return BackfillOutcome("more", run.imported, claim=run.token)
+                return ImportOutcome("more", run.imported, claim=run.token)
 
 
-def _release_on_error(run: _Run, exc: GitHubError) -> BackfillOutcome:
+def _release_on_error(run: _Run, exc: GitHubError) -> ImportOutcome:
     """An answer another attempt now cannot fix, as a kind the pages word for an admin, with GitHub's words when they
     help. A 401 on the App JWT or the installation token (a wrong private key or App id, a revoked key) is not fixed
     by waiting: the import fails, and the freshness notice says it once for the installation."""
     if isinstance(exc, RateLimited):
         countdown = _seconds_until(datetime.fromtimestamp(exc.retry_at, tz=UTC))
-        rate_limit_wait(where="backfill", seconds=countdown)
-        return _release(run, SyncStatus.WAITING, SyncErrorKind.RATE_LIMITED, countdown)
+        rate_limit_wait(where="import", seconds=countdown)
+        return _release(run, ImportStatus.WAITING, SyncErrorKind.RATE_LIMITED, countdown)
     if isinstance(exc, InstallationSuspended | InstallationNotFound):
-        return _release(run, SyncStatus.WAITING, SyncErrorKind.INSTALLATION_INACTIVE)
+        return _release(run, ImportStatus.WAITING, SyncErrorKind.INSTALLATION_INACTIVE)
     if isinstance(exc, Unauthorized):
-        return _release(run, SyncStatus.FAILED, SyncErrorKind.CREDENTIALS_REFUSED, detail=str(exc))
+        return _release(run, ImportStatus.FAILED, SyncErrorKind.CREDENTIALS_REFUSED, detail=str(exc))
     if isinstance(exc, GraphQLError):
-        return _release(run, SyncStatus.FAILED, SyncErrorKind.REPOSITORY_UNREADABLE, detail=_first_error(exc))
-    return _release(run, SyncStatus.FAILED, SyncErrorKind.GITHUB_ERROR, detail=str(exc))
+        return _release(run, ImportStatus.FAILED, SyncErrorKind.REPOSITORY_UNREADABLE, detail=_first_error(exc))
+    return _release(run, ImportStatus.FAILED, SyncErrorKind.GITHUB_ERROR, detail=str(exc))
 
 
 def _fetch(
@@ -288,15 +299,21 @@ def _checkpoint(tracked: TrackedRepository, run: _Run, items: list[ImportItem], 
     """Write the page and save its cursor in one transaction, unless the repository was untracked meanwhile."""
     with transaction.atomic():
         row = TrackedRepository.objects.select_for_update().get(pk=run.pk)
-        if not row.is_active or row.sync_claim != run.token:
+        if not row.is_active or row.import_claim != run.token:
             return False
         pull_requests_import(team=tracked.team, items=items)
         run.cursor = page.page_info.end_cursor or run.cursor
         run.imported += len(items)
-        row.sync_cursor = run.cursor or ""
-        row.sync_imported += len(items)
-        row.sync_total, row.sync_page_size, row.sync_heartbeat_at = page.total_count, run.page_size, timezone.now()
-        row.save(update_fields=["sync_cursor", "sync_imported", "sync_total", "sync_page_size", "sync_heartbeat_at"])
+        row.import_cursor = run.cursor or ""
+        row.import_count += len(items)
+        row.import_total, row.import_page_size, row.import_heartbeat_at = (
+            page.total_count,
+            run.page_size,
+            timezone.now(),
+        )
+        row.save(
+            update_fields=["import_cursor", "import_count", "import_total", "import_page_size", "import_heartbeat_at"]
+        )
     return True
 
 
@@ -308,39 +325,39 @@ def _pass_again(run: _Run) -> bool:
     now = timezone.now()
     with transaction.atomic():
         row = TrackedRepository.objects.select_for_update().get(pk=run.pk)
-        if row.sync_claim != run.token or row.sync_started_at is None or row.sync_started_at >= now:
+        if row.import_claim != run.token or row.import_started_at is None or row.import_started_at >= now:
             return False
-        row.sync_since, row.sync_started_at, row.sync_cursor = row.sync_started_at, now, ""
-        row.save(update_fields=["sync_since", "sync_started_at", "sync_cursor"])
-    run.since, run.cursor = row.sync_since, None
+        row.import_since, row.import_started_at, row.import_cursor = row.import_started_at, now, ""
+        row.save(update_fields=["import_since", "import_started_at", "import_cursor"])
+    run.since, run.cursor = row.import_since, None
     return True
 
 
-def _finish(run: _Run) -> BackfillOutcome:
+def _finish(run: _Run) -> ImportOutcome:
     with transaction.atomic():
         row = TrackedRepository.objects.select_for_update().get(pk=run.pk)
-        if row.sync_claim == run.token:
-            row.sync_status, row.sync_claim, row.sync_cursor = SyncStatus.IDLE, "", ""
-            row.sync_error_kind, row.sync_error = "", ""
-            row.last_synced_at = row.sync_started_at or timezone.now()
-            row.sync_page_size = settings.BACKFILL_PAGE_SIZE
+        if row.import_claim == run.token:
+            row.import_status, row.import_claim, row.import_cursor = ImportStatus.IDLE, "", ""
+            row.import_error_kind, row.import_error = "", ""
+            row.last_imported_at = row.import_started_at or timezone.now()
+            row.import_page_size = settings.IMPORT_PAGE_SIZE
             row.save()
-    return BackfillOutcome("done", run.imported)
+    return ImportOutcome("done", run.imported)
 
 
 def _release(
     run: _Run, status: str, kind: SyncErrorKind, countdown: int | None = None, *, detail: str = ""
-) -> BackfillOutcome:
-    """Give the claim up, keeping the cursor: ``waiting`` (resumed at ``countdown``, or by an unsuspend / Sync
-    now when None) or ``failed`` (its ``kind`` worded for the admin, with GitHub's ``detail``; Sync now resumes)."""
+) -> ImportOutcome:
+    """Give the claim up, keeping the cursor: ``waiting`` (resumed at ``countdown``, or by an unsuspend / Import
+    now when None) or ``failed`` (its ``kind`` worded for the admin, with GitHub's ``detail``; Import now resumes)."""
     with transaction.atomic():
         row = TrackedRepository.objects.select_for_update().get(pk=run.pk)
-        if row.sync_claim == run.token:
-            row.sync_status, row.sync_claim, row.sync_error_kind, row.sync_error = status, "", kind, detail
-            row.sync_page_size = run.page_size
-            row.sync_resume_at = timezone.now() + timedelta(seconds=countdown) if countdown is not None else None
+        if row.import_claim == run.token:
+            row.import_status, row.import_claim, row.import_error_kind, row.import_error = status, "", kind, detail
+            row.import_page_size = run.page_size
+            row.import_resume_at = timezone.now() + timedelta(seconds=countdown) if countdown is not None else None
             row.save()
-    return BackfillOutcome("waiting" if status == SyncStatus.WAITING else "failed", run.imported, countdown)
+    return ImportOutcome("waiting" if status == ImportStatus.WAITING else "failed", run.imported, countdown)
 
 
 def _seconds_until(moment: datetime) -> int:

@@ -36,11 +36,11 @@ def merged_pr(team, *, title: str, hours: float, review_at: float | None = None,
 
 
 def dashboard_url(team) -> str:
-    return reverse("metrics:dashboard", kwargs={"team_slug": team.slug})
+    return reverse("dashboard:index", kwargs={"team_slug": team.slug})
 
 
 def panel_url(team, pr) -> str:
-    return reverse("metrics:pr_panel", kwargs={"team_slug": team.slug, "pk": pr.pk})
+    return reverse("dashboard:pr_panel", kwargs={"team_slug": team.slug, "pk": pr.pk})
 
 
 def test_a_team_without_data_is_told_how_to_connect_github(member_client, team):
@@ -269,20 +269,20 @@ def test_a_review_request_removed_and_made_again_in_one_second_is_still_open(mem
 def test_admins_hide_a_member_and_their_prs_leave_the_dashboard(admin_client, team):
     merged_pr(team, title="From a contractor", hours=3, author=PersonFactory(login="contractor"))
     member = TeamMember.objects.get(github_username="contractor")
-    url = reverse("metrics:member_visibility", kwargs={"team_slug": team.slug, "member_id": member.pk})
+    url = reverse("dashboard:member_visibility", kwargs={"team_slug": team.slug, "member_id": member.pk})
 
     response = admin_client.post(url, {"is_active": "0"})
 
     assert response.status_code == 302
     assert "From a contractor" not in admin_client.get(dashboard_url(team), PERIOD).content.decode()
-    people = admin_client.get(reverse("metrics:people", kwargs={"team_slug": team.slug})).content.decode()
+    people = admin_client.get(reverse("dashboard:people", kwargs={"team_slug": team.slug})).content.decode()
     assert "contractor" in people and "hidden" in people
 
 
 def test_admins_mark_a_bot_and_its_reviews_stop_counting(admin_client, team, django_capture_on_commit_callbacks):
     merged_pr(team, title="Reviewed by a script", hours=5, review_at=1)
     reviewer = TeamMember.objects.exclude(pull_requests__isnull=False).get()
-    url = reverse("metrics:member_bot", kwargs={"team_slug": team.slug, "member_id": reviewer.pk})
+    url = reverse("dashboard:member_bot", kwargs={"team_slug": team.slug, "member_id": reviewer.pk})
 
     with django_capture_on_commit_callbacks(execute=True):  # in-process tasks run after the commit
         admin_client.post(url, {"is_bot": "1"})
@@ -295,13 +295,13 @@ def test_members_cannot_change_people_and_other_teams_people_are_out_of_reach(
 ):
     stranger = pull_request_upsert(team=other_team, snapshot=SnapshotFactory()).author
     ours = pull_request_upsert(team=team, snapshot=SnapshotFactory()).author
-    member_url = reverse("metrics:member_bot", kwargs={"team_slug": team.slug, "member_id": ours.pk})
+    member_url = reverse("dashboard:member_bot", kwargs={"team_slug": team.slug, "member_id": ours.pk})
     client.force_login(member_user)
     assert client.post(member_url, {"is_bot": "1"}).status_code == 403
     assert not TeamMember.objects.get(pk=ours.pk).is_bot
 
     client.force_login(admin_user)
-    stranger_url = reverse("metrics:member_bot", kwargs={"team_slug": team.slug, "member_id": stranger.pk})
+    stranger_url = reverse("dashboard:member_bot", kwargs={"team_slug": team.slug, "member_id": stranger.pk})
     assert client.post(stranger_url, {"is_bot": "1"}).status_code == 404
     assert not TeamMember.objects.get(pk=stranger.pk).is_bot
 
@@ -351,3 +351,12 @@ def test_a_review_after_the_merge_is_counted_once_as_merged_without_review_and_n
     assert page.context["pickup"].count == 0
     assert (page.context["summary"].merged_without_review, page.context["summary"].merged) == (1, 1)
     assert "0 first reviews" in page.content.decode()
+
+
+def test_an_address_from_before_the_pages_moved_to_dashboard_leads_to_the_same_page(member_client, team):
+    """The team pages were under ``metrics/``: a bookmark or a shared figure link still opens its page."""
+    old = f"/a/{team.slug}/metrics/figures/cycle/?start=2026-10-01&end=2026-10-31"
+    response = member_client.get(old)
+    assert response.status_code == 301
+    assert response["Location"] == f"/a/{team.slug}/dashboard/figures/cycle/?start=2026-10-01&end=2026-10-31"
+    assert member_client.get(response["Location"]).status_code == 200

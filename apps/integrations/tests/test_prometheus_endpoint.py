@@ -9,9 +9,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from apps.integrations.models import DeliveryStatus, WebhookDelivery
-from apps.integrations.services.backfill import tracked_repository_backfill
+from apps.integrations.services.import_run import tracked_repository_import
 from apps.integrations.services.tracking import repository_track
-from apps.integrations.tests.test_backfill_emulator import acme_big, control, emulator  # noqa: F401 - fixtures
+from apps.integrations.tests.test_import_emulator import acme_big, control, emulator  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
 
@@ -76,12 +76,12 @@ def test_an_import_counts_its_pages_its_github_requests_and_its_token_mint(scrap
     before = scrape()
 
     tracked = repository_track(team=team, github_repo_id=acme_big)
-    assert tracked_repository_backfill(tracked_repository_id=tracked.pk).status == "done"
+    assert tracked_repository_import(tracked_repository_id=tracked.pk).status == "done"
     after = scrape()
 
-    assert moved(before, after, "tformance_backfill_pages_total") == 7  # 300 PRs, 50 a page, and one of what changed
-    assert moved(before, after, "tformance_backfill_pull_requests_total") == 350  # the last page read again
-    assert moved(before, after, "tformance_backfill_runs_total", outcome="done") == 1
+    assert moved(before, after, "tformance_import_pages_total") == 7  # 300 PRs, 50 a page, and one of what changed
+    assert moved(before, after, "tformance_import_pull_requests_total") == 350  # the last page read again
+    assert moved(before, after, "tformance_import_runs_total", outcome="done") == 1
     assert moved(before, after, "tformance_github_requests_total", kind="graphql", status_class="2xx") == 7
     assert moved(before, after, "tformance_github_token_mints_total", outcome="ok") == 1
     assert moved(before, after, "tformance_github_request_seconds_count", kind="graphql") == 7
@@ -94,13 +94,13 @@ def test_a_rate_limited_import_counts_the_answer_and_the_wait(scrape, emulator, 
     before = scrape()
 
     tracked = repository_track(team=team, github_repo_id=acme_big)
-    assert tracked_repository_backfill(tracked_repository_id=tracked.pk).status == "waiting"
+    assert tracked_repository_import(tracked_repository_id=tracked.pk).status == "waiting"
     after = scrape()
 
     assert moved(before, after, "tformance_github_rate_limited_total", kind="graphql") == 1
     assert moved(before, after, "tformance_github_requests_total", kind="graphql", status_class="4xx") == 1
-    assert moved(before, after, "tformance_github_rate_limit_waits_total", where="backfill") == 1
-    assert moved(before, after, "tformance_github_rate_limit_wait_seconds_total", where="backfill") >= 1
+    assert moved(before, after, "tformance_github_rate_limit_waits_total", where="import") == 1
+    assert moved(before, after, "tformance_github_rate_limit_wait_seconds_total", where="import") >= 1
 
 
 def test_a_failed_token_mint_is_counted(scrape, emulator, acme_big, team):  # noqa: F811
@@ -109,7 +109,7 @@ def test_a_failed_token_mint_is_counted(scrape, emulator, acme_big, team):  # no
     before = scrape()
 
     tracked = repository_track(team=team, github_repo_id=acme_big)
-    assert tracked_repository_backfill(tracked_repository_id=tracked.pk).status == "done"
+    assert tracked_repository_import(tracked_repository_id=tracked.pk).status == "done"
     after = scrape()
 
     assert moved(before, after, "tformance_github_token_mints_total", outcome="failed") == 4

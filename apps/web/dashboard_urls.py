@@ -1,0 +1,26 @@
+"""Dashboard pages, all under ``/a/<team_slug>/dashboard/``."""
+
+from django.urls import path, re_path
+from django.views.generic import RedirectView
+
+from apps.web import dashboard_views as views
+from apps.web import figure_views
+
+app_name = "dashboard"
+
+team_urlpatterns = [
+    path("dashboard/", views.dashboard, name="index"),
+    path("dashboard/pr/<id:pk>/", views.pull_request_panel, name="pr_panel"),
+    path("dashboard/figures/<slug:key>/", figure_views.figure_list, name="figure"),
+    path("dashboard/figures/<slug:key>/csv/", figure_views.figure_csv, name="figure_csv"),
+    path("dashboard/definitions/", figure_views.definitions, name="definitions"),
+    path("dashboard/people/", views.people, name="people"),
+    path("dashboard/people/<id:member_id>/visibility/", views.member_visibility, name="member_visibility"),
+    path("dashboard/people/<id:member_id>/bot/", views.member_bot, name="member_bot"),
+    # The pages were under ``metrics/`` before "metrics" came to name only the domain: bookmarks and shared links
+    # of a figure keep working.
+    re_path(
+        r"^metrics/(?P<rest>.*)$",
+        RedirectView.as_view(url="/a/%(team_slug)s/dashboard/%(rest)s", permanent=True, query_string=True),
+    ),
+]
