@@ -35,7 +35,7 @@ from apps.metrics.selectors import (
     team_reviewer_load,
     team_weekly_trends,
 )
-from apps.metrics.selectors.comparison import previous_period
+from apps.metrics.selectors.dashboard import previous_period
 from apps.metrics.services import team_member_mark_bot, team_member_set_visibility
 from apps.teams.decorators import TeamRequest, team_admin_required, team_member_required
 from apps.web.parallel_reads import read_in_parallel

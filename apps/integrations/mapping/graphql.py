@@ -22,11 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from apps.integrations.mapping.webhooks import GHOST_ID
 from apps.metrics.types import GitHubPerson, PullRequestSnapshot, ReviewSnapshot, TimelineEntry, TimelineKind
 from github_app import Actor, PullRequestNode, ReviewNode, TimelineItem
+from github_app.accounts import BOT_SUFFIX, is_ghost_account
 
-BOT_SUFFIX = "[bot]"
 TIMELINE_KINDS = {
     "ReadyForReviewEvent": TimelineKind.READY,
     "ConvertToDraftEvent": TimelineKind.DRAFT,
@@ -41,7 +40,7 @@ ImportItem = tuple[PullRequestSnapshot, tuple[ReviewSnapshot, ...], tuple[Timeli
 
 
 def person_from_actor(actor: Actor | None) -> GitHubPerson | None:
-    if actor is None or actor.database_id is None or actor.database_id == GHOST_ID:
+    if actor is None or actor.database_id is None or is_ghost_account(github_id=actor.database_id, login=actor.login):
         return None
     login = actor.login
     if actor.is_bot and not login.endswith(BOT_SUFFIX):

@@ -1,6 +1,5 @@
 """Writes of the metrics core. Webhook processing and the import call these with ``apps.metrics.types`` values."""
 
-from apps.metrics.services.imports import pull_requests_import
 from apps.metrics.services.members import (
     team_member_mark_bot,
     team_member_set_visibility,
@@ -8,6 +7,7 @@ from apps.metrics.services.members import (
 from apps.metrics.services.pull_requests import (
     PullRequestChange,
     pull_request_upsert,
+    pull_requests_import,
     pull_requests_write,
     review_upsert,
 )

@@ -11,8 +11,9 @@ the batch's size nor on how many reviews or events a PR already has.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 from django.db import transaction
 
@@ -150,3 +151,22 @@ def _locked(team: Team, github_pr_ids: list[int]) -> dict[int, PullRequest]:
         .order_by("pk")
     )
     return {pr.github_pr_id: pr for pr in rows}
+
+
+# The history import's entry: the iterable is consumed lazily, ``batch_size`` items at a time, so importing a
+# repository's whole history keeps memory flat; each batch is one write, by the same rules and in the same bounded
+# number of statements as a webhook drain batch.
+ImportItem = tuple[PullRequestSnapshot, Sequence[ReviewSnapshot], Sequence[TimelineEntry]]
+
+
+def pull_requests_import(*, team: Team, items: Iterable[ImportItem], batch_size: int = 500) -> int:
+    """Import (snapshot, reviews, timeline) items in batches; returns the number of items processed."""
+    iterator = iter(items)
+    count = 0
+    while batch := list(islice(iterator, batch_size)):
+        changes = [
+            PullRequestChange(team, snapshot, tuple(timeline), tuple(reviews)) for snapshot, reviews, timeline in batch
+        ]
+        pull_requests_write(changes=changes)
+        count += len(batch)
+    return count

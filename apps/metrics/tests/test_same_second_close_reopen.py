@@ -14,7 +14,7 @@ import pytest
 
 from apps.metrics.models import PullRequest, PullRequestState
 from apps.metrics.services import pull_request_upsert
-from apps.metrics.services.imports import pull_requests_import
+from apps.metrics.services.pull_requests import pull_requests_import
 from apps.metrics.signals import pull_request_state_unsure
 from apps.metrics.tests.factories import SnapshotFactory, at, entry
 from apps.metrics.types import TimelineKind
