@@ -31,7 +31,7 @@ serve: install
 test: install
 	$(BIN)/pytest
 
-# ruff (lint + format), mypy (strict for github_app, django-stubs for the apps), import-linter (DESIGN.md §2's layers),
+# ruff (lint + format), mypy (strict for github_app, django-stubs for the apps), import-linter (the layers),
 # migrations in step with the models. .pre-commit-config.yaml runs the same commands.
 lint: install
 	$(BIN)/ruff check .

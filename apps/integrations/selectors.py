@@ -88,7 +88,7 @@ def tracked_repository_for_delivery(*, installation_id: int | None, github_repo_
     The installation conditions sit in one ``filter()`` call, so they hold for the same joined installation row:
     the delivering installation must be linked to the tracking's team and not deleted. The team's other
     installations play no part (an ``exclude()`` across the relation would drop the delivery as soon as any one of
-    them was deleted: DESIGN §5 invariant 5).
+    them was deleted: docs/architecture.md, invariant 5).
     """
     if installation_id is None:
         return None

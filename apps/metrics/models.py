@@ -87,7 +87,7 @@ class PullRequest(BaseTeamModel):
     is_revert = models.BooleanField(default=False)
     is_hotfix = models.BooleanField(default=False)
     labels = models.JSONField(default=list, blank=True)
-    # Derived by services.recompute from the reviews and timeline events (DESIGN §6); never written by hand.
+    # Derived by services.recompute from the reviews and timeline events; never written by hand.
     is_bot_author = models.BooleanField(default=False)
     merged_without_review = models.BooleanField(default=False)
     last_approval_at = models.DateTimeField(null=True, blank=True)

@@ -1,4 +1,4 @@
-"""The metric definitions of DESIGN §6 as pure functions: no database, no clock, no GitHub.
+"""The metric definitions (apps/metrics/definitions.py) as pure functions: no database, no clock, no GitHub.
 
 Services feed them the stored facts of one PR (its snapshot fields, reviews and timeline events) and write the
 result back; the "why this number" panel uses the same functions to explain a value, so the numbers and their
@@ -202,7 +202,7 @@ def pull_request_metrics(
     """Every derived value of one PR, from its stored facts alone (so any replay order gives the same numbers)."""
     merged = facts.merged_at
     counted = counted_reviews(facts, reviews)
-    # A review submitted after the merge is not a first review: the PR was merged without review (DESIGN §6).
+    # A review submitted after the merge is not a first review: the PR was merged without review.
     before_merge = [r for r in counted if merged is None or (r.submitted_at is not None and r.submitted_at <= merged)]
     first_review = before_merge[0].submitted_at if before_merge else None
     ready = ready_at(facts, events, first_review)

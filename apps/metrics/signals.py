@@ -1,4 +1,4 @@
-"""What the metrics core tells the layers above it, without importing them (DESIGN.md §2's layers).
+"""What the metrics core tells the layers above it, without importing them (docs/architecture.md, the layers).
 
 ``pull_request_state_unsure``: a ``closed`` and a ``reopened`` snapshot of one PR carry the same ``updated_at``
 second, so neither arrival order nor the snapshots say which came last, and the stored state may be the earlier

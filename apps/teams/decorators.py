@@ -55,7 +55,7 @@ def _guard(view: View, *, admin_only: bool) -> View:
         team_request = cast(TeamRequest, request)
         team_request.team = membership.team
         team_request.membership = membership
-        # Every team page, and every sentence on it, speaks the team's time zone (DESIGN §6): "today", a week's
+        # Every team page, and every sentence on it, speaks the team's time zone: "today", a week's
         # Monday, and each date and time shown. A streamed response converts its own times (it outlives the view).
         with timezone.override(membership.team.tzinfo):
             return view(team_request, *args, **kwargs)

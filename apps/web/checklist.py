@@ -1,5 +1,5 @@
 """The team home's setup checklist, composed from the integrations and metrics reads (metrics never imports
-integrations: DESIGN §2, so the web layer puts the two together).
+integrations: docs/architecture.md, the layers, so the web layer puts the two together).
 
 Connect GitHub → choose repositories → first import → dashboard. Each step says whether it is done and what it
 did; the first step not done is the next one, and its action is the page's primary button.

@@ -118,13 +118,13 @@ def filters_from_request(
 
 @team_member_required
 def dashboard(request: TeamRequest) -> HttpResponse:
-    """Days, windows and weekly buckets are the team's (DESIGN §6): the guard runs every team view in its zone."""
+    """Days, windows and weekly buckets are the team's: the guard runs every team view in its zone."""
     team = request.team
     inactive = team_inactive_repositories(team=team)
     filters, form = filters_from_request(request, inactive)
     repos, authors = team_filter_options(team=team)
     sort = table_sort(request.GET.get("sort"))
-    # Composed here, not in apps.metrics: the metrics core knows nothing of deliveries (DESIGN §2).
+    # Composed here, not in apps.metrics: the metrics core knows nothing of deliveries (docs/architecture.md).
     reads: dict[str, Callable[[], Any]] = {"freshness": lambda: team_freshness(team=team)}
     if repos:  # the panels, each on its own connection, the longest chain first (it runs in this thread)
         reads = {

@@ -22,7 +22,7 @@ from .state import State, utcnow
 
 TIMEOUT_SECONDS = 10
 # GitHub: "Payloads are capped at 25 MB." Its docs do not say MB or MiB; the emulator takes 25 MiB, the size
-# tformance's endpoint accepts (DESIGN §4), so a payload the emulator sends is one the endpoint takes.
+# tformance's endpoint accepts (docs/architecture.md), so a payload the emulator sends is one the endpoint takes.
 MAX_PAYLOAD_BYTES = 25 * 1024 * 1024
 log = logging.getLogger(__name__)
 _local = threading.local()

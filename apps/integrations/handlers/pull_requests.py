@@ -35,7 +35,7 @@ from github_app.accounts import is_ghost_account
 # action becomes a ``PullRequestSnapshot``, ``ReviewSnapshot`` or ``TimelineEntry`` (metrics never sees a payload).
 
 # Actions that are themselves a dated fact of the PR's history. GitHub gives them no timestamp of their own,
-# so they take the snapshot's ``updated_at`` (DESIGN §6), never the time the delivery arrived.
+# so they take the snapshot's ``updated_at``, never the time the delivery arrived.
 ACTION_TIMELINE = {
     "ready_for_review": TimelineKind.READY,
     "converted_to_draft": TimelineKind.DRAFT,

@@ -212,7 +212,7 @@ def installation_account_rename(*, account_id: int, login: str, avatar_url: str 
 
 def installation_record_installer(*, installation: GitHubAppInstallation, sender: GitHubUser | None) -> None:
     """``installation.created``: remember who installed the App (the event's ``sender``), one of the users who may
-    connect the installation to a team (DESIGN §5 invariant 3). The first installer recorded stays; an id no GitHub
+    connect the installation to a team (invariant 3). The first installer recorded stays; an id no GitHub
     user can have (beyond the database's bigint) is not recorded."""
     if sender is None or installation.installed_by_github_id is not None or not 0 < sender.id < 2**63:
         return

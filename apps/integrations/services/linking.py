@@ -1,6 +1,6 @@
 """Linking an installation to a team (install callback) and unlinking it (Disconnect).
 
-Invariant (DESIGN §5, 3): an installation belongs to at most one team, and only a user proven to **own** it on
+Invariant 3 (docs/architecture.md): an installation belongs to at most one team, and only a user proven to **own** it on
 GitHub can link it. The ``installation_id`` of the callback URL is never trusted on its own: the callback ``code``
 is exchanged for a user token, ``GET /user`` says who signed in, and that GitHub user must be
 

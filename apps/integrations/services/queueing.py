@@ -11,7 +11,7 @@ died between its commit and its wake-up, or whose wake-up the broker lost; the s
 the last resort.
 
 In the embedded default (no broker, eager tasks) nothing is queued: the delivery is processed on commit, before the
-response returns (DESIGN.md §4). A history import or a recompute is too long for that: it runs on this process's one
+response returns. A history import or a recompute is too long for that: it runs on this process's one
 background thread (``background``), so the page that started it answers at once and its progress is seen live.
 
 Long work is queued fairly between teams by ``config.queues`` (``task_enqueue_long``), which the metrics core uses

@@ -1,5 +1,5 @@
 """One team, two installations: nothing that happens to one changes how the other's events are handled
-(DESIGN §5 invariant 5)."""
+(docs/architecture.md, invariant 5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The webhook endpoint as GitHub meets it: every answer of the contract in DESIGN.md §4."""
+"""The webhook endpoint as GitHub meets it: every answer of the contract in docs/architecture.md."""
 
 import json
 import uuid

@@ -31,7 +31,7 @@ class DashboardFilters:
     author_id: int | None = None
     include_bots: bool = False
     # Repositories the team no longer tracks (the web layer asks the integrations app): out of scope unless
-    # chosen as ``repo_id``. metrics does not know tracking itself (DESIGN §2), so it is told.
+    # chosen as ``repo_id``. metrics does not know tracking itself (docs/architecture.md, the layers), so it is told.
     untracked_repo_ids: frozenset[int] = field(default_factory=frozenset)
 
     @property
@@ -131,7 +131,7 @@ OWN_REVIEW = "the author's own review"
 
 
 def counted_reviewer(*, team: Team) -> Q:
-    """A review counts when a visible human other than the PR's author gave it (DESIGN §6).
+    """A review counts when a visible human other than the PR's author gave it.
 
     Written as "a reviewer, and not one of the team's hidden members or bots" (reviewers are the team's own
     members): a ``NOT IN`` of a few ids is a filter PostgreSQL evaluates in the scan of the period's reviews, where

@@ -1,6 +1,6 @@
 """The reviews that decide a PR's metrics, found by index probes: what an event reads does not grow with the PR.
 
-Every metric of DESIGN §6 depends on at most four submitted reviews per reviewer: their first (the PR's first
+Every metric depends on at most four submitted reviews per reviewer: their first (the PR's first
 review is one of these, and so is the one a response time is measured to), their last approval and their last
 request for changes before the merge (the PR's last approval is the latest approval no later request for changes of
 its reviewer withdrew) and their latest (whether a review request is still open depends on it). Any set of reviews

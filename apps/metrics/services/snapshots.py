@@ -136,7 +136,7 @@ ACTION_NEWS = {
 def snapshot_tie_fields(
     pr: PullRequest, snapshot: PullRequestSnapshot, members: dict[int, TeamMember]
 ) -> dict[str, Any]:
-    """The PR columns after a snapshot with the same ``updated_at`` second as the stored one (DESIGN §5.2).
+    """The PR columns after a snapshot with the same ``updated_at`` second as the stored one (invariant 2).
 
     Facts that only move forward are merged, so no arrival order undoes them: open → closed → merged (a merge is
     final), labels only added, a revert stays a revert. Anything else stays as stored unless the snapshot's

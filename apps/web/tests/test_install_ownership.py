@@ -1,4 +1,4 @@
-"""Who may connect an installation (DESIGN §5, invariant 3): the account itself, an active owner (admin) of the
+"""Who may connect an installation (invariant 3): the account itself, an active owner (admin) of the
 organization, or the user who installed the App. Everyone else is refused with a page saying why and what to do;
 nothing is linked and the installation stays free for its owners. Both orders: webhook first, callback first.
 
