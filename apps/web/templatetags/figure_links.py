@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from django import template
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from apps.metrics.rules import duration_text
@@ -135,6 +136,15 @@ def definition_url(context: Any, key: str) -> str:
 
 
 DEFINITIONS = "definition_links"
+
+
+@register.simple_tag(takes_context=True)
+def definition_link(context: Any, key: str, question: str) -> SafeString:
+    """The "?" beside a figure, linked to its definition and named by the question it answers, so a screen reader
+    says the question rather than "question mark"."""
+    return format_html(
+        '<a class="def" href="{}" title="{}" aria-label="{}">?</a>', definition_url(context, key), question, question
+    )
 
 
 # How a change reads for each headline figure: the words for down and up, and which of the two is better (None:
