@@ -17,6 +17,7 @@ from github_app import (
     InstallationAPI,
     InstallationTokenProvider,
     ObservedSession,
+    RetryPolicy,
     SecondaryLimitStrikes,
 )
 
@@ -91,7 +92,11 @@ def token_provider(credentials: AppCredentials | None = None) -> InstallationTok
     return InstallationTokenProvider(credentials or app_credentials(), http_session(), cache)
 
 
-def installation_api(installation_id: int) -> InstallationAPI:
+def installation_api(
+    installation_id: int, *, retry: RetryPolicy | None = None, repository_ids: tuple[int, ...] | None = None
+) -> InstallationAPI:
+    """The installation's API; ``retry`` replaces the client's default policy, ``repository_ids`` narrows its token
+    to those repositories."""
     credentials = app_credentials()
     return InstallationAPI(
         credentials,
@@ -99,4 +104,6 @@ def installation_api(installation_id: int) -> InstallationAPI:
         token_provider(credentials),
         installation_id,
         strikes=secondary_limit_strikes(f"installation:{int(installation_id)}"),
+        retry=retry,
+        repository_ids=repository_ids,
     )

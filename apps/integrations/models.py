@@ -246,9 +246,9 @@ class InactiveReason(models.TextChoices):
     REPOSITORY_DROPPED = "repository_dropped", "Repository deleted, dropped from the figures"
 
 
-class SyncErrorKind(models.TextChoices):
+class ImportErrorKind(models.TextChoices):
     """Why an import waits or failed (``TrackedRepository.import_error_kind``; empty when it does neither). The pages
-    word each (``templates/integrations/_sync_error.html``); ``import_error`` keeps GitHub's own words when the kind
+    word each (``templates/integrations/_import_error.html``); ``import_error`` keeps GitHub's own words when the kind
     needs them. The freshness notices decide by the kind: a rate limit resumes by itself, refused credentials are
     said once for their installation."""
 
@@ -289,7 +289,7 @@ class TrackedRepository(BaseTeamModel):
     import_started_at = models.DateTimeField(null=True, blank=True)
     import_heartbeat_at = models.DateTimeField(null=True, blank=True)
     import_resume_at = models.DateTimeField(null=True, blank=True)
-    import_error_kind = models.CharField(max_length=24, choices=SyncErrorKind.choices, blank=True)
+    import_error_kind = models.CharField(max_length=24, choices=ImportErrorKind.choices, blank=True)
     import_error = models.TextField(
         blank=True, help_text="GitHub's own words about the failure, when its kind needs them."
     )

@@ -24,10 +24,10 @@ from django.utils.timesince import timesince
 from apps.integrations.models import (
     DeliveryStatus,
     GitHubAppInstallation,
+    ImportErrorKind,
     ImportKind,
     ImportStatus,
     InstallationStatus,
-    SyncErrorKind,
     TrackedRepository,
     WebhookDelivery,
 )
@@ -194,7 +194,7 @@ def _import_notices(f: TeamFreshness) -> list[Notice]:
             notices.append(Notice("catching_up" if r.catching_up else "importing", repository=r))
         elif t.import_status == ImportStatus.WAITING:
             notices.append(Notice("import_paused", repository=r))
-        elif t.import_status == ImportStatus.FAILED and t.import_error_kind == SyncErrorKind.CREDENTIALS_REFUSED:
+        elif t.import_status == ImportStatus.FAILED and t.import_error_kind == ImportErrorKind.CREDENTIALS_REFUSED:
             continue  # said once for its installation
         elif t.import_status == ImportStatus.FAILED:
             notices.append(Notice("import_failed", repository=r))
@@ -269,7 +269,7 @@ def team_freshness(
         for t in tracked
         if t.installation_id is not None
         and t.import_status == ImportStatus.FAILED
-        and t.import_error_kind == SyncErrorKind.CREDENTIALS_REFUSED
+        and t.import_error_kind == ImportErrorKind.CREDENTIALS_REFUSED
     }
     rows = _unfinished(installations, now)
     by_id = {i.installation.pk: i for i in _installation_freshness(installations, rows, refused)}

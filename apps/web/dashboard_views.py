@@ -35,7 +35,6 @@ from apps.metrics.selectors import (
     team_reviewer_load,
     team_weekly_trends,
 )
-from apps.metrics.selectors.dashboard import previous_period
 from apps.metrics.services import team_member_mark_bot, team_member_set_visibility
 from apps.teams.decorators import TeamRequest, team_admin_required, team_member_required
 from apps.web.parallel_reads import read_in_parallel
@@ -154,7 +153,8 @@ def dashboard(request: TeamRequest) -> HttpResponse:
         context |= {
             "summary": summary,
             "pickup": pickup,
-            "previous": previous_period(summary=summary, pickup=pickup_before),
+            "previous": summary.previous,
+            "previous_pickup": pickup_before,
             "trends": read["trends"],
             "reviewers": read["reviewers"],
             "page": page,

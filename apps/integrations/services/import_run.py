@@ -37,15 +37,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from apps.integrations.github import (
-    GitHubAppNotConfigured,
-    app_credentials,
-    http_session,
-    secondary_limit_strikes,
-    token_provider,
-)
+from apps.integrations.github import GitHubAppNotConfigured, installation_api
 from apps.integrations.mapping.graphql import ImportItem, import_item_from_node
-from apps.integrations.models import ImportStatus, InstallationStatus, SyncErrorKind, TrackedRepository
+from apps.integrations.models import ImportErrorKind, ImportStatus, InstallationStatus, TrackedRepository
 from apps.integrations.prometheus import import_finished, import_page, rate_limit_wait
 from apps.metrics.services import pull_requests_import
 from config.log_context import log_context
@@ -119,16 +113,8 @@ def installation_import_api(*, installation_id: int, github_repo_id: int | None 
     """The installation's API with one attempt per request: a 502 on a page is answered by a smaller page (here),
     not by asking for the same too-heavy page twice more with backoff (the client's default policy). Its token is
     scoped to the one repository the import reads (``repository_ids``), as GitHub advises for least privilege."""
-    credentials = app_credentials()
-    return InstallationAPI(
-        credentials,
-        http_session(),
-        token_provider(credentials),
-        installation_id,
-        retry=RetryPolicy(max_attempts=1),
-        strikes=secondary_limit_strikes(f"installation:{int(installation_id)}"),
-        repository_ids=(github_repo_id,) if github_repo_id is not None else None,
-    )
+    repository_ids = (github_repo_id,) if github_repo_id is not None else None
+    return installation_api(installation_id, retry=RetryPolicy(max_attempts=1), repository_ids=repository_ids)
 
 
 def tracked_repository_import(
@@ -147,9 +133,9 @@ def tracked_repository_import(
             api = api or installation_import_api(installation_id=installation_id, github_repo_id=tracked.github_repo_id)
             outcome = _pages(api, tracked, run, pages)
         except GitHubAppNotConfigured:
-            outcome = _release(run, ImportStatus.FAILED, SyncErrorKind.NOT_CONFIGURED)
+            outcome = _release(run, ImportStatus.FAILED, ImportErrorKind.NOT_CONFIGURED)
         except Exception:
-            _release(run, ImportStatus.FAILED, SyncErrorKind.UNEXPECTED)
+            _release(run, ImportStatus.FAILED, ImportErrorKind.UNEXPECTED)
             import_finished(outcome="failed")
             raise
         logger.info("import: %s, %s PRs", outcome.status, outcome.imported)
@@ -177,7 +163,7 @@ def _claim(pk: int, claim: str = "") -> tuple[TrackedRepository, _Run] | ImportO
         if installation is None or installation.status != InstallationStatus.ACTIVE:
             # Suspended or uninstalled: call nothing. An unsuspend schedules the repositories again.
             row.import_status, row.import_resume_at = ImportStatus.WAITING, None
-            row.import_error_kind, row.import_error = SyncErrorKind.INSTALLATION_INACTIVE, ""
+            row.import_error_kind, row.import_error = ImportErrorKind.INSTALLATION_INACTIVE, ""
             row.save(
                 update_fields=["import_status", "import_resume_at", "import_error_kind", "import_error", "updated_at"]
             )
@@ -221,7 +207,7 @@ def _pages(api: InstallationAPI, tracked: TrackedRepository, run: _Run, pages: i
             if run.shrink():
                 logger.info("import: %s; page size now %s", exc, run.page_size)
                 continue
-            return _release(run, ImportStatus.WAITING, SyncErrorKind.GITHUB_FAILING, FAILING_COUNTDOWN)
+            return _release(run, ImportStatus.WAITING, ImportErrorKind.GITHUB_FAILING, FAILING_COUNTDOWN)
         except GitHubError as exc:
             return _release_on_error(run, exc)
         run.succeeded()
@@ -248,7 +234,7 @@ def _pages(api: InstallationAPI, tracked: TrackedRepository, run: _Run, pages: i
         if budget is not None and budget.remaining < settings.IMPORT_RATE_LIMIT_RESERVE:
             countdown = _seconds_until(budget.reset_at)
             rate_limit_wait(where="import", seconds=countdown)
-            return _release(run, ImportStatus.WAITING, SyncErrorKind.RATE_RESERVED, countdown)
+            return _release(run, ImportStatus.WAITING, ImportErrorKind.RATE_RESERVED, countdown)
         if pages is not None:
             pages -= 1
             if pages <= 0:
@@ -262,14 +248,14 @@ def _release_on_error(run: _Run, exc: GitHubError) -> ImportOutcome:
     if isinstance(exc, RateLimited):
         countdown = _seconds_until(datetime.fromtimestamp(exc.retry_at, tz=UTC))
         rate_limit_wait(where="import", seconds=countdown)
-        return _release(run, ImportStatus.WAITING, SyncErrorKind.RATE_LIMITED, countdown)
+        return _release(run, ImportStatus.WAITING, ImportErrorKind.RATE_LIMITED, countdown)
     if isinstance(exc, InstallationSuspended | InstallationNotFound):
-        return _release(run, ImportStatus.WAITING, SyncErrorKind.INSTALLATION_INACTIVE)
+        return _release(run, ImportStatus.WAITING, ImportErrorKind.INSTALLATION_INACTIVE)
     if isinstance(exc, Unauthorized):
-        return _release(run, ImportStatus.FAILED, SyncErrorKind.CREDENTIALS_REFUSED, detail=str(exc))
+        return _release(run, ImportStatus.FAILED, ImportErrorKind.CREDENTIALS_REFUSED, detail=str(exc))
     if isinstance(exc, GraphQLError):
-        return _release(run, ImportStatus.FAILED, SyncErrorKind.REPOSITORY_UNREADABLE, detail=_first_error(exc))
-    return _release(run, ImportStatus.FAILED, SyncErrorKind.GITHUB_ERROR, detail=str(exc))
+        return _release(run, ImportStatus.FAILED, ImportErrorKind.REPOSITORY_UNREADABLE, detail=_first_error(exc))
+    return _release(run, ImportStatus.FAILED, ImportErrorKind.GITHUB_ERROR, detail=str(exc))
 
 
 def _fetch(
@@ -346,7 +332,7 @@ def _finish(run: _Run) -> ImportOutcome:
 
 
 def _release(
-    run: _Run, status: str, kind: SyncErrorKind, countdown: int | None = None, *, detail: str = ""
+    run: _Run, status: str, kind: ImportErrorKind, countdown: int | None = None, *, detail: str = ""
 ) -> ImportOutcome:
     """Give the claim up, keeping the cursor: ``waiting`` (resumed at ``countdown``, or by an unsuspend / Import
     now when None) or ``failed`` (its ``kind`` worded for the admin, with GitHub's ``detail``; Import now resumes)."""

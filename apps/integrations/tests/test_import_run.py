@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from apps.integrations.models import (
     GitHubAppInstallation,
+    ImportErrorKind,
     ImportStatus,
     InstallationStatus,
-    SyncErrorKind,
     TrackedRepository,
 )
 from apps.integrations.services.import_run import tracked_repository_import
@@ -174,7 +174,7 @@ def test_rate_limited_answers_reschedule_at_the_reported_reset(tracked, gql, git
 
     assert outcome.status == "waiting"
     assert abs(outcome.countdown - (reset - datetime.now(UTC).timestamp())) <= 5
-    assert tracked.import_status == ImportStatus.WAITING and tracked.import_error_kind == SyncErrorKind.RATE_LIMITED
+    assert tracked.import_status == ImportStatus.WAITING and tracked.import_error_kind == ImportErrorKind.RATE_LIMITED
 
 
 SECONDARY = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
@@ -202,7 +202,7 @@ def test_every_graphql_rate_limit_shape_waits_until_reset_instead_of_failing(
 
     assert outcome.status == "waiting" and tracked.import_status == ImportStatus.WAITING
     assert abs(outcome.countdown - wait) <= 5
-    assert tracked.import_error_kind == SyncErrorKind.RATE_LIMITED
+    assert tracked.import_error_kind == ImportErrorKind.RATE_LIMITED
 
 
 def test_a_newer_webhook_snapshot_wins_over_an_older_imported_node(tracked, gql, team):
@@ -304,7 +304,7 @@ def test_github_failing_at_the_smallest_page_size_pauses_without_losing_the_plac
 
     assert outcome.status == "waiting" and outcome.countdown
     assert tracked.import_status == ImportStatus.WAITING and tracked.import_page_size == 5
-    assert tracked.import_error_kind == SyncErrorKind.GITHUB_FAILING
+    assert tracked.import_error_kind == ImportErrorKind.GITHUB_FAILING
 
 
 def test_one_import_per_repository_and_a_stale_claim_is_taken_over(tracked, gql, team):
@@ -325,7 +325,7 @@ def test_a_suspended_installation_is_not_called(tracked, gql):
 
     assert run(tracked).status == "waiting"
     assert gql.requests == []
-    assert tracked.import_error_kind == SyncErrorKind.INSTALLATION_INACTIVE
+    assert tracked.import_error_kind == ImportErrorKind.INSTALLATION_INACTIVE
 
 
 def test_a_catch_up_imports_only_what_changed_since_the_last_sync(tracked, gql, team):

@@ -12,11 +12,11 @@ from django.utils import timezone
 from apps.integrations.models import (
     DeliveryStatus,
     GitHubAppInstallation,
+    ImportErrorKind,
     ImportKind,
     ImportStatus,
     InactiveReason,
     InstallationRepository,
-    SyncErrorKind,
     TrackedRepository,
     WebhookDelivery,
 )
@@ -291,7 +291,7 @@ def test_an_unsuspend_seen_only_by_reconciliation_resumes_the_paused_import_and_
     tracked = alpha_api
     TrackedRepository.objects.filter(pk=tracked.pk).update(
         last_imported_at=None, import_status=ImportStatus.WAITING, import_kind=ImportKind.HISTORY, import_cursor="",
-        import_error_kind=SyncErrorKind.INSTALLATION_INACTIVE,
+        import_error_kind=ImportErrorKind.INSTALLATION_INACTIVE,
     )  # fmt: skip
     GitHubAppInstallation.objects.filter(installation_id=10).update(
         status="suspended", suspended_at=timezone.now() - timedelta(days=2)

@@ -41,7 +41,7 @@ class FlowSummary:
     # up to ``cycle_mean`` exactly: the page says it is the mean and shows that total beside the medians.
     breakdown: dict[str, float]
     cycle_mean: float | None
-    previous: PreviousMerges
+    previous: PreviousPeriod
 
     @property
     def without_review_share(self) -> float | None:
@@ -49,15 +49,25 @@ class FlowSummary:
 
 
 @dataclass(frozen=True, slots=True)
-class PreviousMerges:
-    """What the headline cards compare of the PRs merged in the previous period of the same length."""
+class PreviousPeriod:
+    """What the headline cards compare of the PRs merged in the previous period of the same length, for the
+    dashboard's "are we getting faster?": the same populations and filters as the period's own cards, only the dates
+    move. Its pickup is ``team_pickup``'s second value."""
 
     filters: DashboardFilters  # the previous period's: its figures' lists are read with these
     merged: int
     merged_without_review: int
     reverts: int
-    cycle: Percentiles  # the median only, of how many values
-    size: Percentiles  # the median only
+    cycle: Percentiles  # the median, of how many values
+    size: Percentiles  # the median
+
+    @property
+    def days(self) -> int:
+        return (self.filters.end - self.filters.start).days + 1
+
+    @property
+    def without_review_share(self) -> float | None:
+        return self.merged_without_review / self.merged if self.merged else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +124,7 @@ def team_flow_summary(*, team: Team, filters: DashboardFilters) -> FlowSummary:
         size=found["size"],
         breakdown=breakdown,
         cycle_mean=sum(breakdown.values()) if count else None,
-        previous=PreviousMerges(
+        previous=PreviousPeriod(
             filters=previous,
             merged=totals["before_merged"],
             merged_without_review=totals["before_without_review"],
@@ -199,40 +209,3 @@ def team_filter_options(*, team: Team) -> tuple[list[tuple[int, str]], list[Team
     has_prs = PullRequest.objects.filter(team=team, author=OuterRef("pk"))
     authors = TeamMember.objects.for_team(team).filter(Exists(has_prs), is_active=True).order_by("github_username")
     return team_repositories(team=team), list(authors)
-
-
-# The previous period of the same length, for the dashboard's "are we getting faster?": the same populations and
-# filters as the period's own cards, only the dates move, read in the period's own statements.
-@dataclass(frozen=True, slots=True)
-class PreviousPeriod:
-    filters: DashboardFilters  # the previous period's: its figures' lists are read with these
-    merged: int
-    merged_without_review: int
-    reverts: int
-    # Medians, each with how many values it is of (what the figure's list counts)
-    cycle: Percentiles  # seconds
-    size: Percentiles  # lines changed
-    pickup: Percentiles  # seconds
-
-    @property
-    def days(self) -> int:
-        return (self.filters.end - self.filters.start).days + 1
-
-    @property
-    def without_review_share(self) -> float | None:
-        return self.merged_without_review / self.merged if self.merged else None
-
-
-def previous_period(*, summary: FlowSummary, pickup: Percentiles) -> PreviousPeriod:
-    """The previous period as the cards compare it: its merges (read with the summary) and its pickup (read with
-    the period's pickup, ``team_pickup``'s second value)."""
-    before = summary.previous
-    return PreviousPeriod(
-        filters=before.filters,
-        merged=before.merged,
-        merged_without_review=before.merged_without_review,
-        reverts=before.reverts,
-        cycle=before.cycle,
-        size=before.size,
-        pickup=pickup,
-    )

@@ -38,7 +38,7 @@ def expected_figures(context) -> dict[str, tuple[int, float | None]]:
         "previous-without-review": (before.merged_without_review, None),
         "previous-reverts": (before.reverts, None),
         "previous-cycle-p50": (before.cycle.count, before.cycle.p50),
-        "previous-pickup-p50": (before.pickup.count, before.pickup.p50),
+        "previous-pickup-p50": (context["previous_pickup"].count, context["previous_pickup"].p50),
         "previous-size-p50": (before.size.count, before.size.p50),
     }
     for point in context["trends"]:

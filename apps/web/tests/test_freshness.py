@@ -14,9 +14,9 @@ from django.utils import timezone
 from apps.integrations.models import (
     DeliveryStatus,
     GitHubAppInstallation,
+    ImportErrorKind,
     ImportStatus,
     InstallationStatus,
-    SyncErrorKind,
     TrackedRepository,
     WebhookDelivery,
 )
@@ -176,7 +176,7 @@ def test_every_notice_kind_is_worded_with_what_it_is_about_and_what_is_done(kind
     """The notices' sentences live in the template: a kind without them would show the admin an empty line."""
     installation = GitHubAppInstallation(installation_id=7, account_login="acme")
     tracked = TrackedRepository(
-        full_name="acme/api", import_status=ImportStatus.FAILED, import_error_kind=SyncErrorKind.GITHUB_ERROR
+        full_name="acme/api", import_status=ImportStatus.FAILED, import_error_kind=ImportErrorKind.GITHUB_ERROR
     )
     notice = Notice(
         kind,
@@ -187,7 +187,7 @@ def test_every_notice_kind_is_worded_with_what_it_is_about_and_what_is_done(kind
     assert ("acme/api" if kind in REPOSITORY_NOTICES else "acme") in what and doing.strip() != "</span>"
 
 
-@pytest.mark.parametrize("kind", SyncErrorKind.values)
+@pytest.mark.parametrize("kind", ImportErrorKind.values)
 def test_every_import_failure_kind_is_worded(kind):
-    words = render_to_string("integrations/_sync_error.html", {"kind": kind, "detail": "GitHub's answer"})
+    words = render_to_string("integrations/_import_error.html", {"kind": kind, "detail": "GitHub's answer"})
     assert words.strip().endswith((".", "GitHub&#x27;s answer")) and len(words) > 20

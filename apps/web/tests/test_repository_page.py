@@ -6,7 +6,7 @@ import pytest
 import responses
 from django.utils import timezone
 
-from apps.integrations.models import ImportStatus, InactiveReason, SyncErrorKind, TrackedRepository
+from apps.integrations.models import ImportErrorKind, ImportStatus, InactiveReason, TrackedRepository
 from apps.integrations.selectors import tracked_repository_for_delivery
 from apps.integrations.tests.factories import (
     InstallationFactory,
@@ -121,7 +121,7 @@ def test_the_row_fragment_shows_progress_and_errors_in_plain_words(member_client
         github_repo_id=2,
         full_name="acme/web",
         import_status=ImportStatus.FAILED,
-        import_error_kind=SyncErrorKind.REPOSITORY_UNREADABLE,
+        import_error_kind=ImportErrorKind.REPOSITORY_UNREADABLE,
         import_error="not found",
     )
 
