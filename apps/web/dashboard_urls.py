@@ -1,7 +1,6 @@
 """Dashboard pages, all under ``/a/<team_slug>/dashboard/``."""
 
-from django.urls import path, re_path
-from django.views.generic import RedirectView
+from django.urls import path
 
 from apps.web import dashboard_views as views
 from apps.web import figure_views
@@ -19,8 +18,6 @@ team_urlpatterns = [
     path("dashboard/people/<id:member_id>/bot/", views.member_bot, name="member_bot"),
     # The pages were under ``metrics/`` before "metrics" came to name only the domain: bookmarks and shared links
     # of a figure keep working.
-    re_path(
-        r"^metrics/(?P<rest>.*)$",
-        RedirectView.as_view(url="/a/%(team_slug)s/dashboard/%(rest)s", permanent=True, query_string=True),
-    ),
+    path("metrics/", views.old_address, {"rest": ""}),
+    path("metrics/<path:rest>", views.old_address),
 ]

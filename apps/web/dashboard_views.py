@@ -12,7 +12,7 @@ from typing import Any, cast
 
 from django import forms
 from django.core.paginator import Page, Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -240,3 +240,11 @@ def member_visibility(request: TeamRequest, member_id: int) -> HttpResponse:
 def member_bot(request: TeamRequest, member_id: int) -> HttpResponse:
     """Mark an account as a bot (``is_bot=1``) or as a person (``is_bot=0``); metrics are recomputed."""
     return _member_action(request, member_id, "is_bot")
+
+
+@team_member_required
+def old_address(request: TeamRequest, rest: str) -> HttpResponse:
+    """The team pages were under ``metrics/`` before "metrics" came to name only the domain: a bookmark or a shared
+    figure link leads to the same page, query string and all, for the team's members as any page is."""
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(f"/a/{request.team.slug}/dashboard/{rest}" + (f"?{query}" if query else ""))

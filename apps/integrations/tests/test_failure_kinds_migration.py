@@ -11,7 +11,8 @@ from apps.teams.models import Team
 BEFORE = [("integrations", "0013_drop_delivery_payload_columns")]
 AFTER = [("integrations", "0015_failure_kinds_columns")]
 
-# What each stored sentence becomes: (inactive_reason, import_error) before → (inactive_reason, kind, detail) after.
+# Each stored sentence, (inactive_reason, sync_error) before (the fields as these migrations knew them), becomes
+# (inactive_reason, kind, detail) after.
 ROWS = [
     (("", ""), ("", "", "")),
     (("untracked", ""), ("untracked", "", "")),
@@ -32,7 +33,7 @@ ROWS = [
     (("", "GitHub could not read this repository: not found"), ("", "repository_unreadable", "not found")),
     (("", "GitHub answered with an error: GitHub answered 422"), ("", "github_error", "GitHub answered 422")),
     (("", "The GitHub App is not configured on this server."), ("", "not_configured", "")),
-    (("", "The import stopped on an unexpected error; use Import now to resume it."), ("", "unexpected", "")),
+    (("", "The import stopped on an unexpected error; use Sync now to resume it."), ("", "unexpected", "")),
     (
         ("a reason no version wrote", "a sentence no version wrote"),
         ("untracked", "unexpected", "a sentence no version wrote"),
@@ -57,14 +58,12 @@ def test_0014_maps_every_stored_sentence_to_its_kind_and_keeps_githubs_words():
         for n, ((reason, error), _) in enumerate(ROWS):
             tracked.objects.create(
                 team_id=team.pk, github_repo_id=n, full_name=f"acme/r{n}", is_active=not reason,
-                inactive_reason=reason, import_error=error,
+                inactive_reason=reason, sync_error=error,
             )  # fmt: skip
 
         apps = _migrate(AFTER)
         tracked = apps.get_model("integrations", "TrackedRepository")
-        after = {
-            t.github_repo_id: (t.inactive_reason, t.import_error_kind, t.import_error) for t in tracked.objects.all()
-        }
+        after = {t.github_repo_id: (t.inactive_reason, t.sync_error_kind, t.sync_error) for t in tracked.objects.all()}
         assert after == {n: kinds for n, (_, kinds) in enumerate(ROWS)}
     finally:
         _migrate(leaf)

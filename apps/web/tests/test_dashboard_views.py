@@ -360,3 +360,4 @@ def test_an_address_from_before_the_pages_moved_to_dashboard_leads_to_the_same_p
     assert response.status_code == 301
     assert response["Location"] == f"/a/{team.slug}/dashboard/figures/cycle/?start=2026-10-01&end=2026-10-31"
     assert member_client.get(response["Location"]).status_code == 200
+    assert member_client.get(f"/a/{team.slug}/metrics/")["Location"] == f"/a/{team.slug}/dashboard/"
