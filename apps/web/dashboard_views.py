@@ -35,6 +35,7 @@ from apps.metrics.selectors import (
     team_reviewer_load,
     team_weekly_trends,
 )
+from apps.metrics.selectors.dashboard import team_previous_period
 from apps.metrics.services import team_member_mark_bot, team_member_set_visibility
 from apps.teams.decorators import TeamRequest, team_admin_required, team_member_required
 from apps.web.parallel_reads import read_in_parallel
@@ -131,6 +132,7 @@ def dashboard(request: TeamRequest) -> HttpResponse:
             "reviewers": lambda: team_reviewer_load(team=team, filters=filters),
             "trends": lambda: team_weekly_trends(team=team, filters=filters),
             "pickup": lambda: team_pickup(team=team, filters=filters),
+            "previous": lambda: team_previous_period(team=team, filters=filters),
         } | reads
     read = read_in_parallel(reads)
     context = {
@@ -153,7 +155,7 @@ def dashboard(request: TeamRequest) -> HttpResponse:
         context |= {
             "summary": summary,
             "pickup": pickup,
-            "previous": summary.previous,
+            "previous": read["previous"],
             "previous_pickup": pickup_before,
             "trends": read["trends"],
             "reviewers": read["reviewers"],

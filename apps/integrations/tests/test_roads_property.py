@@ -60,7 +60,7 @@ from apps.integrations.tests.factories import InstallationFactory, InstallationR
 from apps.integrations.tests.graphql_fake import FULL_NAME, REPO_ID, FakeGraphQL
 from apps.integrations.tests.roads_world import PEOPLE, START, Fact, GitHubWorld, histories
 from apps.metrics.models import PullRequest, TeamMember
-from apps.metrics.selectors.dashboard import team_flow_summary, team_pickup, team_weekly_trends
+from apps.metrics.selectors.dashboard import team_flow_summary, team_pickup, team_previous_period, team_weekly_trends
 from apps.metrics.selectors.figures import FIGURES, FigureRequest, figure_exclusions, figure_export_rows, figure_for
 from apps.metrics.selectors.home import team_home_summary
 from apps.metrics.selectors.people import team_people
@@ -202,7 +202,7 @@ def panels(team: Team, client, period: tuple[date, date]) -> dict[str, Any]:
         s = team_flow_summary(team=team, filters=filters)
         seen["summary"] = (s.merged, s.merged_without_review, s.reverts, s.hotfixes, _percentiles(s.cycle),
                            _percentiles(s.size), s.breakdown, s.cycle_mean)  # fmt: skip
-        before = s.previous
+        before = team_previous_period(team=team, filters=filters)
         seen["previous"] = (before.merged, before.merged_without_review, before.reverts, _percentiles(before.cycle),
                             _percentiles(before.size))  # fmt: skip
         seen["pickup"] = [_percentiles(p) for p in team_pickup(team=team, filters=filters)]

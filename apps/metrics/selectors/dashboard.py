@@ -41,7 +41,6 @@ class FlowSummary:
     # up to ``cycle_mean`` exactly: the page says it is the mean and shows that total beside the medians.
     breakdown: dict[str, float]
     cycle_mean: float | None
-    previous: PreviousPeriod
 
     @property
     def without_review_share(self) -> float | None:
@@ -52,7 +51,7 @@ class FlowSummary:
 class PreviousPeriod:
     """What the headline cards compare of the PRs merged in the previous period of the same length, for the
     dashboard's "are we getting faster?": the same populations and filters as the period's own cards, only the dates
-    move. Its pickup is ``team_pickup``'s second value."""
+    move. Its pickup is ``team_pickup``'s second value, read with the period's."""
 
     filters: DashboardFilters  # the previous period's: its figures' lists are read with these
     merged: int
@@ -88,29 +87,19 @@ def previous_period_filters(filters: DashboardFilters) -> DashboardFilters:
 
 def team_flow_summary(*, team: Team, filters: DashboardFilters) -> FlowSummary:
     """Headline numbers of the PRs merged in the period: count, cycle time and size percentiles, flags and the time
-    breakdown; and, in the same read, what the cards compare of the previous period of the same length (its medians,
-    merged count and flags), so the comparison costs the page no statement of its own. Pickup is another
-    population (``team_pickup``), read on its own."""
-    previous = previous_period_filters(filters)
-    now, before = in_window("merged_at", filters), in_window("merged_at", previous)
-    size = F("additions") + F("deletions")
+    breakdown. Pickup is another population (``team_pickup``), read on its own."""
     totals, found = aggregate_with_percentiles(
-        merged_in_period(team=team, filters=replace(filters, start=previous.start)),
+        merged_in_period(team=team, filters=filters),
         aggregates={
-            "merged": Count("pk", filter=now),
-            "without_review": Count("pk", filter=now & Q(merged_without_review=True)),
-            "reverts": Count("pk", filter=now & Q(is_revert=True)),
-            "hotfixes": Count("pk", filter=now & Q(is_hotfix=True)),
-            **{part: Sum(part, filter=now) for part in BREAKDOWN_PARTS},
-            "before_merged": Count("pk", filter=before),
-            "before_without_review": Count("pk", filter=before & Q(merged_without_review=True)),
-            "before_reverts": Count("pk", filter=before & Q(is_revert=True)),
+            "merged": Count("pk"),
+            "without_review": Count("pk", filter=Q(merged_without_review=True)),
+            "reverts": Count("pk", filter=Q(is_revert=True)),
+            "hotfixes": Count("pk", filter=Q(is_hotfix=True)),
+            **{part: Sum(part) for part in BREAKDOWN_PARTS},
         },
         values={
-            "cycle": ("cycle_time_seconds", DEFAULT_PS, now),
-            "size": (size, (0.5, 0.9), now),
-            "before_cycle": ("cycle_time_seconds", MEDIAN, before),
-            "before_size": (size, MEDIAN, before),
+            "cycle": ("cycle_time_seconds", DEFAULT_PS),
+            "size": (F("additions") + F("deletions"), (0.5, 0.9)),
         },
     )
     count = totals["merged"]
@@ -124,14 +113,32 @@ def team_flow_summary(*, team: Team, filters: DashboardFilters) -> FlowSummary:
         size=found["size"],
         breakdown=breakdown,
         cycle_mean=sum(breakdown.values()) if count else None,
-        previous=PreviousPeriod(
-            filters=previous,
-            merged=totals["before_merged"],
-            merged_without_review=totals["before_without_review"],
-            reverts=totals["before_reverts"],
-            cycle=found["before_cycle"],
-            size=found["before_size"],
-        ),
+    )
+
+
+def team_previous_period(*, team: Team, filters: DashboardFilters) -> PreviousPeriod:
+    """What the headline cards compare of the previous period of the same length, in one statement over that period
+    alone: its medians, merged count and flags, not the card's p75, p90 or time breakdown."""
+    previous = previous_period_filters(filters)
+    totals, medians = aggregate_with_percentiles(
+        merged_in_period(team=team, filters=previous),
+        aggregates={
+            "merged": Count("pk"),
+            "without_review": Count("pk", filter=Q(merged_without_review=True)),
+            "reverts": Count("pk", filter=Q(is_revert=True)),
+        },
+        values={
+            "cycle": ("cycle_time_seconds", MEDIAN),
+            "size": (F("additions") + F("deletions"), MEDIAN),
+        },
+    )
+    return PreviousPeriod(
+        filters=previous,
+        merged=totals["merged"],
+        merged_without_review=totals["without_review"],
+        reverts=totals["reverts"],
+        cycle=medians["cycle"],
+        size=medians["size"],
     )
 
 

@@ -68,29 +68,25 @@ def aggregate_with_percentiles(
     queryset: QuerySet[Any],
     *,
     aggregates: dict[str, Aggregate],
-    values: dict[str, tuple[str | Expression, Sequence[float], Q]],
+    values: dict[str, tuple[str | Expression, Sequence[float]]],
 ) -> tuple[dict[str, Any], dict[str, Percentiles]]:
-    """Plain aggregates and the percentiles of several values over one queryset, each value over the rows its
-    ``Q`` chooses (so one read can answer two periods: the dashboard's and the previous one).
+    """Plain aggregates and the percentiles of several values over one queryset.
 
-    PostgreSQL answers everything in one statement (``percentile_cont`` and ``count`` skip NULLs by themselves, and
-    each takes its rows by ``FILTER``); SQLite needs one windowed statement per value on top of the plain aggregate.
+    PostgreSQL answers everything in one statement (``percentile_cont`` and ``count`` skip NULLs by themselves);
+    SQLite needs one windowed statement per value on top of the plain aggregate.
     """
     if connections[queryset.db].vendor != "postgresql":
         totals = queryset.aggregate(**aggregates)
-        found = {
-            name: percentiles(queryset.filter(rows), value=expr, ps=ps) for name, (expr, ps, rows) in values.items()
-        }
-        return totals, found
+        return totals, {name: percentiles(queryset, value=expr, ps=ps) for name, (expr, ps) in values.items()}
     extra: dict[str, Aggregate] = {}
-    for name, (expr, ps, rows) in values.items():
+    for name, (expr, ps) in values.items():
         as_float = Cast(F(expr) if isinstance(expr, str) else expr, FloatField())
-        extra[f"{name}__n"] = Count(as_float, filter=rows)
-        extra |= {f"{name}__{_label(p)}": PercentileCont(as_float, p, filter=rows) for p in ps}
+        extra[f"{name}__n"] = Count(as_float)
+        extra |= {f"{name}__{_label(p)}": PercentileCont(as_float, p) for p in ps}
     row = queryset.order_by().aggregate(**aggregates, **extra)
     found = {
         name: Percentiles(count=row[f"{name}__n"], values={p: row[f"{name}__{_label(p)}"] for p in ps})
-        for name, (_expr, ps, _rows) in values.items()
+        for name, (_expr, ps) in values.items()
     }
     return {key: row[key] for key in aggregates}, found
 
