@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Sum, Value, When
+from django.db.models import Aggregate, Case, Count, Exists, F, OuterRef, Q, Sum, Value, When
 from django.utils import timezone
 
 from apps.metrics.models import PullRequest, TeamMember
@@ -78,6 +78,15 @@ class WeekPoint:
     cycle_p50_seconds: float | None = None  # the same median, for the table (``duration_text``, as every duration)
 
 
+# What a headline card counts of the merged PRs, the period's and the previous period's alike, and their size.
+COMPARED_COUNTS: dict[str, Aggregate] = {
+    "merged": Count("pk"),
+    "without_review": Count("pk", filter=Q(merged_without_review=True)),
+    "reverts": Count("pk", filter=Q(is_revert=True)),
+}
+SIZE = F("additions") + F("deletions")
+
+
 def previous_period_filters(filters: DashboardFilters) -> DashboardFilters:
     """The days just before ``filters.start``, as many as the period has; every other filter unchanged."""
     days = (filters.end - filters.start).days + 1
@@ -90,17 +99,9 @@ def team_flow_summary(*, team: Team, filters: DashboardFilters) -> FlowSummary:
     breakdown. Pickup is another population (``team_pickup``), read on its own."""
     totals, found = aggregate_with_percentiles(
         merged_in_period(team=team, filters=filters),
-        aggregates={
-            "merged": Count("pk"),
-            "without_review": Count("pk", filter=Q(merged_without_review=True)),
-            "reverts": Count("pk", filter=Q(is_revert=True)),
-            "hotfixes": Count("pk", filter=Q(is_hotfix=True)),
-            **{part: Sum(part) for part in BREAKDOWN_PARTS},
-        },
-        values={
-            "cycle": ("cycle_time_seconds", DEFAULT_PS),
-            "size": (F("additions") + F("deletions"), (0.5, 0.9)),
-        },
+        aggregates=COMPARED_COUNTS
+        | {"hotfixes": Count("pk", filter=Q(is_hotfix=True)), **{part: Sum(part) for part in BREAKDOWN_PARTS}},
+        values={"cycle": ("cycle_time_seconds", DEFAULT_PS), "size": (SIZE, (0.5, 0.9))},
     )
     count = totals["merged"]
     breakdown = {part: (totals[part] or 0) / count if count else 0.0 for part in BREAKDOWN_PARTS}
@@ -122,15 +123,8 @@ def team_previous_period(*, team: Team, filters: DashboardFilters) -> PreviousPe
     previous = previous_period_filters(filters)
     totals, medians = aggregate_with_percentiles(
         merged_in_period(team=team, filters=previous),
-        aggregates={
-            "merged": Count("pk"),
-            "without_review": Count("pk", filter=Q(merged_without_review=True)),
-            "reverts": Count("pk", filter=Q(is_revert=True)),
-        },
-        values={
-            "cycle": ("cycle_time_seconds", MEDIAN),
-            "size": (F("additions") + F("deletions"), MEDIAN),
-        },
+        aggregates=COMPARED_COUNTS,
+        values={"cycle": ("cycle_time_seconds", MEDIAN), "size": (SIZE, MEDIAN)},
     )
     return PreviousPeriod(
         filters=previous,
