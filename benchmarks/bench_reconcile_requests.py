@@ -25,7 +25,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from github_app.emulator import EmulatorConfig, EmulatorServer  # noqa: E402
-from github_app.emulator.models import Repository  # noqa: E402
 
 GH = EmulatorServer(EmulatorConfig(port=0, webhook_url="http://127.0.0.1:9/")).start()
 WORK = Path(tempfile.mkdtemp(prefix="tformance-bench-reconcile-"))
@@ -49,30 +48,13 @@ django.setup()
 
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.utils import timezone  # noqa: E402
 
 from apps.integrations.services import reconcile  # noqa: E402
 from apps.integrations.services.refresh import _etag_key  # noqa: E402
+from benchmarks.emulated_orgs import emulated_installations  # noqa: E402
 from config.celery import app as celery_app  # noqa: E402
 
 TARGET = 2000
-
-
-def seed(installations: int, repositories: int) -> list[int]:
-    state, ids = GH.state, []
-    for i in range(installations):
-        account = state.add_account(f"org{i:05d}", "Organization", admins=["octo-admin"])
-        repo_ids = []
-        for j in range(repositories):
-            repo = Repository(
-                id=next(state._repo_ids), owner_login=account.login, name=f"repo{j}", private=True,
-                created_at=timezone.now(), history_count=0, history_seed=1, history_anchor=timezone.now(),
-                history_reviews=None, history_humans=["octo-admin"], history_bots=[], next_number=1,
-            )  # fmt: skip
-            state.repositories[repo.id] = repo
-            repo_ids.append(repo.id)
-        ids.append(state.add_installation(GH.app, account, "selected", repo_ids, "octo-admin").id)
-    return ids
 
 
 def a_day(ids: list[int], *, keep_etags: bool) -> tuple[int, int, dict[str, int]]:
@@ -114,7 +96,7 @@ def main() -> int:
     # Production keeps tokens and ETags in Redis; the embedded local-memory cache holds 300 entries by default and
     # would cull ETags here, which would only make the "after" figures look worse than production's.
     cache._max_entries = 10 * args.installations + 1000  # type: ignore[attr-defined]
-    ids = seed(args.installations, args.repositories)
+    ids = emulated_installations(GH, args.installations, args.repositories)
     first = reconcile.installations_reconcile()  # day one: the mirror is filled, the ETags are kept
     print(
         f"reconciliation, {args.installations:,} installations x {args.repositories} repositories "

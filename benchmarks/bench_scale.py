@@ -49,6 +49,7 @@ os.environ.update(
 )
 
 from benchmarks.bench_metrics import ensure_database  # noqa: E402
+from benchmarks.emulated_orgs import emulated_installations  # noqa: E402
 
 ensure_database(os.environ["DATABASE_URL"])
 
@@ -73,7 +74,6 @@ from apps.integrations.services.deliveries import deliveries_sweep_pending, deli
 from apps.integrations.services.processing import delivery_process  # noqa: E402
 from apps.teams.models import Team  # noqa: E402
 from config.celery import app as celery_app  # noqa: E402
-from github_app.emulator.models import Repository  # noqa: E402
 from github_app.emulator.payloads import pull_request_event, pull_request_review_event  # noqa: E402
 
 BACKLOG = 100_000
@@ -264,31 +264,9 @@ def bench_admin() -> None:
     print(f"admin at {WebhookDelivery.objects.count():,} deliveries: " + "; ".join(figures))
 
 
-def seed_github(installations: int, repositories: int) -> list[int]:
-    """The emulator's state, built directly: ``installations`` organizations with ``repositories`` spread over
-    them, the App installed on each with selected repositories (listing them is then proportional to their
-    count)."""
-    state, app = GH.state, GH.app
-    per = repositories // installations
-    ids = []
-    for i in range(installations):
-        account = state.add_account(f"org{i:05d}", "Organization", admins=["octo-admin"])
-        repo_ids = []
-        for j in range(per):
-            repo = Repository(
-                id=next(state._repo_ids), owner_login=account.login, name=f"repo{j}", private=True,
-                created_at=timezone.now(), history_count=0, history_seed=1, history_anchor=timezone.now(),
-                history_reviews=None, history_humans=["octo-admin"], history_bots=[], next_number=1,
-            )  # fmt: skip
-            state.repositories[repo.id] = repo
-            repo_ids.append(repo.id)
-        ids.append(state.add_installation(app, account, "selected", repo_ids, "octo-admin").id)
-    return ids
-
-
 def bench_reconcile(installations: int, repositories: int) -> None:
     started = time.perf_counter()
-    ids = seed_github(installations, repositories)
+    ids = emulated_installations(GH, installations, repositories // installations)
     GitHubAppInstallation.objects.filter(installation_id__in=ids).delete()
     took = time.perf_counter() - started
     print(f"reconcile: the emulator has {len(ids):,} installations / {repositories:,} repositories ({took:.0f} s)")
