@@ -140,6 +140,40 @@ def test_the_emulators_webhooks_have_githubs_shapes(emulator, receiver) -> None:
     assert {key: d for key, d in found.items() if d} == {}
 
 
+# (event, action, made by an Actions run) → GitHub's example of the same kind, for the deployment events.
+LIVE_DEPLOYMENT_EXAMPLES = {
+    ("deployment", "created", False): "deployments/webhooks/deployment/with-installation.payload.json",
+    ("deployment", "created", True): "deployments/webhooks/deployment/gh-pages.payload.json",
+    ("deployment_status", "created", False): "deployments/webhooks/deployment_status/with-installation.payload.json",
+    ("deployment_status", "created", True): "deployments/webhooks/deployment_status/gh-pages.payload.json",
+    ("workflow_run", "requested", True): "deployments/webhooks/workflow_run/requested.payload.json",
+    ("workflow_run", "in_progress", True): "deployments/webhooks/workflow_run/requested.payload.json",
+    ("workflow_run", "completed", True): "deployments/webhooks/workflow_run/completed.payload.json",
+}
+
+
+def test_the_emulators_deployment_webhooks_have_githubs_shapes(emulator, receiver) -> None:  # noqa: F811
+    """GitHub has no example of ``workflow_run.in_progress``: it is held to ``requested``'s (same objects)."""
+    everything = {"metadata": "read", "deployments": "read", "actions": "read", "contents": "read"}
+    events = ["deployment", "deployment_status", "workflow_run"]
+    requests.post(f"{emulator.url}/_emulator/app", json={"permissions": everything, "events": events}, timeout=10)
+    install(emulator)
+    for body in (
+        {"repository": "acme/api", "statuses": ["success"]},
+        {"repository": "acme/api", "environment": "production", "conclusion": "success"},
+    ):
+        path = "/_emulator/workflow-runs" if "conclusion" in body else "/_emulator/deployments"
+        assert requests.post(f"{emulator.url}{path}", json=body, timeout=30).status_code == 201
+    seen: dict[tuple[str, str, bool], Any] = {}
+    for delivery in receiver.received:
+        event, body = delivery.headers["x-github-event"], delivery.json
+        from_run = event == "workflow_run" or body.get("workflow_run") is not None
+        seen.setdefault((event, body.get("action"), from_run), body)
+    assert set(LIVE_DEPLOYMENT_EXAMPLES) <= set(seen)
+    found = {key: differences(seen[key], relative) for key, relative in LIVE_DEPLOYMENT_EXAMPLES.items()}
+    assert {key: d for key, d in found.items() if d} == {}
+
+
 def test_the_emulators_rest_answers_have_githubs_shapes(emulator, receiver, app_headers) -> None:  # noqa: F811
     installation_id = install(emulator)
     receiver.wait_for(1)
