@@ -96,7 +96,7 @@ def _inactivate_previous(state: State, repo: Repository, d: Deployment, creator:
     """GitHub: a ``success`` makes every earlier non-transient, non-production deployment of the same repository and
     environment ``inactive`` (``auto_inactive``, default true); no event is sent for that."""
     for other in state.deploys.of(repo).deployments:
-        if other.id == d.id or other.environment != d.environment or other.production_environment:
+        if other.id >= d.id or other.environment != d.environment or other.production_environment:
             continue
         if other.transient_environment or (other.statuses and other.statuses[-1].state == "inactive"):
             continue

@@ -286,11 +286,21 @@ def test_no_event_for_an_inactive_status_and_a_success_retires_earlier_non_produ
     headers = as_installation(emulator, app_headers, install(emulator))
     preview = {"repository": "acme/api", "environment": "preview"}
     first = post(emulator, "/_emulator/deployments", {**preview, "statuses": ["success"]})
-    post(emulator, "/_emulator/deployments", {**preview, "statuses": ["success"]})
-    states = [s["state"] for s in get(emulator, f"/repos/acme/api/deployments/{first['id']}/statuses", headers).json()]
-    assert states == ["inactive", "success"]  # GitHub's auto_inactive, newest first
-    assert [e.deployment_status.state for e in parsed(receiver, "deployment_status")] == ["success", "success"]
+    second = post(emulator, "/_emulator/deployments", preview)
+    third = post(emulator, "/_emulator/deployments", {**preview, "statuses": ["success"]})
+    post(emulator, f"/_emulator/deployments/{second['id']}/statuses", {"repository": "acme/api", "state": "success"})
+
+    def states(made: dict[str, Any]) -> list[str]:
+        listed = get(emulator, f"/repos/acme/api/deployments/{made['id']}/statuses", headers).json()
+        return [s["state"] for s in listed]
+
+    # GitHub's auto_inactive: a success retires the *prior* deployments of the environment (newest status first):
+    # the third's success retired the first and the second; the second's later success leaves the third alone.
+    assert states(first) == ["inactive", "success"]
+    assert states(second) == ["success", "inactive"]
+    assert states(third) == ["success"]
+    assert [e.deployment_status.state for e in parsed(receiver, "deployment_status")] == ["success"] * 3
 
     post(emulator, f"/_emulator/deployments/{first['id']}/statuses", {"repository": "acme/api", "state": "inactive"})
     post(emulator, f"/_emulator/deployments/{first['id']}/statuses", {"repository": "acme/api", "state": "done"}, 422)
-    assert len(receiver.events("deployment_status")) == 2
+    assert len(receiver.events("deployment_status")) == 3
