@@ -13,7 +13,8 @@ from typing import Any
 from .commits import find_commit
 from .deploy_store import Commit, Deployment, DeploymentStatus, WorkflowRun
 from .models import Installation, Repository
-from .shapes import REPO_URL_TEMPLATES, iso, node_id, org_json, repo_json, repo_min_json, user_by_login
+from .payloads import envelope
+from .shapes import REPO_URL_TEMPLATES, iso, node_id, repo_json, repo_min_json, user_by_login
 from .state import State
 
 
@@ -192,22 +193,11 @@ def commit_json(state: State, repo: Repository, commit: Commit) -> dict[str, Any
     }
 
 
-def _envelope(state: State, repo: Repository, inst: Installation | None, sender: str) -> dict[str, Any]:
-    body: dict[str, Any] = {"repository": repo_json(state, repo)}
-    owner = state.account(repo.owner_login)
-    if owner is not None and owner.is_org:
-        body["organization"] = org_json(state, owner)
-    body["sender"] = user_by_login(state, sender)
-    if inst is not None:
-        body["installation"] = {"id": inst.id, "node_id": node_id("IntegrationInstallation", inst.id)}
-    return body
-
-
 def _run_of(state: State, repo: Repository, d: Deployment) -> WorkflowRun | None:
     return None if d.run_id is None else state.deploys.run(repo, d.run_id)
 
 
-def deployment_event(state: State, repo: Repository, d: Deployment, inst: Installation | None) -> dict[str, Any]:
+def deployment_event(state: State, repo: Repository, d: Deployment, inst: Installation) -> dict[str, Any]:
     """``deployment`` created: the deployment, and the workflow and run that made it (null for a REST one)."""
     run = _run_of(state, repo, d)
     return {
@@ -215,7 +205,7 @@ def deployment_event(state: State, repo: Repository, d: Deployment, inst: Instal
         "deployment": deployment_json(state, repo, d),
         "workflow": None if run is None else workflow_json(state, repo, run),
         "workflow_run": None if run is None else workflow_run_json(state, repo, run, full=False),
-        **_envelope(state, repo, inst, d.creator),
+        **envelope(state, repo, inst, d.creator),
     }
 
 
@@ -241,7 +231,7 @@ def check_run_json(state: State, repo: Repository, run: WorkflowRun) -> dict[str
 
 
 def deployment_status_event(
-    state: State, repo: Repository, d: Deployment, s: DeploymentStatus, inst: Installation | None
+    state: State, repo: Repository, d: Deployment, s: DeploymentStatus, inst: Installation
 ) -> dict[str, Any]:
     run = _run_of(state, repo, d)
     payload: dict[str, Any] = {
@@ -252,17 +242,17 @@ def deployment_status_event(
     if run is not None:
         payload["check_run"] = check_run_json(state, repo, run)
         payload["workflow_run"] = workflow_run_json(state, repo, run, full=False)
-    payload.update(_envelope(state, repo, inst, s.creator))
+    payload.update(envelope(state, repo, inst, s.creator))
     return payload
 
 
 def workflow_run_event(
-    state: State, repo: Repository, run: WorkflowRun, action: str, inst: Installation | None
+    state: State, repo: Repository, run: WorkflowRun, action: str, inst: Installation
 ) -> dict[str, Any]:
     """``workflow_run`` requested / in_progress / completed."""
     return {
         "action": action,
-        **_envelope(state, repo, inst, run.actor),
+        **envelope(state, repo, inst, run.actor),
         "workflow": workflow_json(state, repo, run),
         "workflow_run": workflow_run_json(state, repo, run),
     }

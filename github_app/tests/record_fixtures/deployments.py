@@ -115,7 +115,7 @@ class _Stories:
         if pull_request:
             w.state.repositories[w.hello.id].live[2] = w.pull_request()
             run.pull_requests = [2]
-        payload = deploy_payloads.workflow_run_event(w.state, w.hello, run, action, None)
+        payload = deploy_payloads.workflow_run_event(w.state, w.hello, run, action, w.pr_installation)
         w.hello.live.pop(2, None)
         return envelope_variant(w, payload, installation=False, organization=True)
 
