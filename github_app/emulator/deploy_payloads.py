@@ -22,9 +22,10 @@ def _api(state: State, repo: Repository) -> str:
     return f"{state.api_url}/repos/{repo.full_name}"
 
 
-def minimal_repo_json(state: State, repo: Repository) -> dict[str, Any]:
+def minimal_repo_json(state: State, repo: Repository, *, rest: bool = False) -> dict[str, Any]:
     """GitHub's "minimal repository" of a workflow run: the short entry, owner, description and the API URLs."""
     keep = {*repo_min_json(repo), "owner", "html_url", "description", "fork", "url", *REPO_URL_TEMPLATES}
+    keep |= {"git_url", "ssh_url"} if rest else set()
     return {k: v for k, v in repo_json(state, repo).items() if k in keep}
 
 
@@ -104,9 +105,12 @@ def _pull_request_ref(state: State, repo: Repository, number: int, run: Workflow
     }
 
 
-def workflow_run_json(state: State, repo: Repository, run: WorkflowRun, *, full: bool = True) -> dict[str, Any]:
-    """The run as webhooks and ``GET /repos/{owner}/{repo}/actions/runs`` show it (``full=False``: inside a
-    deployment event)."""
+def workflow_run_json(
+    state: State, repo: Repository, run: WorkflowRun, *, full: bool = True, rest: bool = False
+) -> dict[str, Any]:
+    """The run as the ``workflow_run`` webhook shows it; ``full=False``: the shorter run inside a deployment event;
+    ``rest=True``: as ``GET /repos/{owner}/{repo}/actions/runs`` shows it (also ``referenced_workflows``, and the
+    repository's ``git_url``/``ssh_url``, which GitHub's REST examples have and its webhook examples do not)."""
     url, html = f"{_api(state, repo)}/actions/runs/{run.id}", f"{state.base_url}/{repo.full_name}/actions/runs/{run.id}"
     suite = run.id + 7_000_000_000
     body: dict[str, Any] = {
@@ -148,10 +152,12 @@ def workflow_run_json(state: State, repo: Repository, run: WorkflowRun, *, full:
             "rerun_url": f"{url}/rerun",
             "workflow_url": f"{_api(state, repo)}/actions/workflows/{run.workflow_id}",
             "head_commit": head_commit_json(state, commit) if commit else None,
-            "repository": minimal_repo_json(state, repo),
+            "repository": minimal_repo_json(state, repo, rest=rest),
             "head_repository": minimal_repo_json(state, repo),
         }
     )
+    if rest:
+        body["referenced_workflows"] = []
     return body
 
 
@@ -185,11 +191,17 @@ def commit_json(state: State, repo: Repository, commit: Commit) -> dict[str, Any
             "message": commit.message,
             "tree": {"url": f"{api}/git/trees/{commit.sha[::-1]}", "sha": commit.sha[::-1]},
             "comment_count": 0,
-            "verification": {"verified": False, "reason": "unsigned", "signature": None, "payload": None},
+            "verification": {
+                "verified": False,
+                "reason": "unsigned",
+                "signature": None,
+                "payload": None,
+                "verified_at": None,
+            },
         },
         "author": user_by_login(state, commit.author),
         "committer": user_by_login(state, commit.author),
-        "parents": [{"url": f"{api}/commits/{p}", "html_url": f"{html}/commit/{p}", "sha": p} for p in parents],
+        "parents": [{"url": f"{api}/commits/{p}", "sha": p} for p in parents],
     }
 
 

@@ -86,7 +86,7 @@ def register(router: Router, emulator: EmulatorServer) -> None:
             if any(request.query.get(key) for key in SEARCH_FILTERS):
                 found = found[:SEARCH_LIMIT]
             page, headers = page_of(state, request, found, request.path)
-            body = [workflow_run_json(state, repo, r) for r in page]
+            body = [workflow_run_json(state, repo, r, rest=True) for r in page]
             if request.query.get("exclude_pull_requests") == "true":
                 body = [{**run, "pull_requests": []} for run in body]
             return json_response({"total_count": total, "workflow_runs": body}, headers=headers)
@@ -97,7 +97,7 @@ def register(router: Router, emulator: EmulatorServer) -> None:
             found = state.deploys.run(repo, _ident(request, "run_id"))
             if found is None:
                 raise HttpError(404, "Not Found")
-            return json_response(workflow_run_json(state, repo, found))
+            return json_response(workflow_run_json(state, repo, found, rest=True))
 
     def compare(request: Request) -> Response:
         with state.lock:
@@ -112,7 +112,7 @@ def register(router: Router, emulator: EmulatorServer) -> None:
             if paged:
                 shown, headers = page_of(state, request, result.ahead, request.path)
             else:
-                shown, headers = result.ahead[:COMPARE_UNPAGED_LIMIT], {}
+                shown, headers = result.ahead[-COMPARE_UNPAGED_LIMIT:], {}
             api, html = f"{state.api_url}/repos/{repo.full_name}", f"{state.base_url}/{repo.full_name}"
             spec, owner = request.params["basehead"], repo.owner_login
             body = {

@@ -276,7 +276,8 @@ def test_compare_without_pagination_shows_at_most_250_commits(emulator, app_head
     post(emulator, "/_emulator/commits", {"repository": "acme/infra", "messages": [f"c{i}" for i in range(260)]})
     body = get(emulator, f"/repos/acme/infra/compare/{base}...main", headers).json()
     assert (len(body["commits"]), body["total_commits"]) == (250, 260)
-    assert body["commits"][0]["commit"]["message"] == "c0"
+    # "the last commit in the list is the most recent of the entire comparison"
+    assert [body["commits"][0]["commit"]["message"], body["commits"][-1]["commit"]["message"]] == ["c10", "c259"]
 
 
 def test_no_event_for_an_inactive_status_and_a_success_retires_earlier_non_production_deployments(
