@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 import requests
 
 from github_app import (
@@ -15,7 +17,9 @@ from github_app import (
     verify_signature,
 )
 
+from .. import commits
 from ..deploys import workflow_run_start
+from ..routes.deployments_api import _in_range
 from .conftest import WEBHOOK_SECRET, install, installation_token
 
 READ_ALL = {"metadata": "read", "deployments": "read", "actions": "read", "contents": "read", "pull_requests": "read"}
@@ -305,3 +309,44 @@ def test_no_event_for_an_inactive_status_and_a_success_retires_earlier_non_produ
     post(emulator, f"/_emulator/deployments/{first['id']}/statuses", {"repository": "acme/api", "state": "inactive"})
     post(emulator, f"/_emulator/deployments/{first['id']}/statuses", {"repository": "acme/api", "state": "done"}, 422)
     assert len(receiver.events("deployment_status")) == 3
+
+
+def test_the_default_branch_holds_every_merged_pull_request_in_merge_order(emulator, app_headers) -> None:
+    """What issue 35 relies on: a PR is deployed when its merge commit is in a deployment's compare range."""
+    grant(emulator)
+    headers = as_installation(emulator, app_headers, install(emulator))
+    repo = emulator.state.repo_by_full_name("acme/web")
+    merged = sorted(
+        (pr for n in range(1, repo.history_count + 1) if (pr := emulator.state.pull_request(repo, n)).merged_at),
+        key=lambda pr: (pr.merged_at, pr.number),
+    )
+    assert len(merged) > 10
+    root = commits.branch(emulator.state, repo, "main")[0]
+    body = get(emulator, f"/repos/acme/web/compare/{root.sha}...main?per_page=100", headers).json()
+    assert body["total_commits"] == len(merged)
+    rest = [get(emulator, f"/repos/acme/web/pulls/{pr.number}", headers).json() for pr in merged[:3]]
+    assert [c["sha"] for c in body["commits"][:3]] == [pr["merge_commit_sha"] for pr in rest]
+    assert body["commits"][0]["commit"]["message"] == f"{merged[0].title} (#{merged[0].number})"
+
+
+@pytest.mark.parametrize(
+    ("expression", "inside"),
+    [
+        ("2024-03-10", True),
+        ("2024-03-11", False),
+        (">2024-03-09", True),
+        (">2024-03-10", False),  # a bare date is its whole day
+        (">=2024-03-10", True),
+        ("<2024-03-10", False),
+        ("<=2024-03-10", True),
+        ("<2024-03-10T12:00:01Z", True),
+        ("<2024-03-10T12:00:00Z", False),
+        ("2024-03-10T12:00:00Z", True),
+        ("2024-03-01..2024-03-10", True),
+        ("2024-03-11..*", False),
+        ("*..2024-03-09", False),
+        ("2024-03-10T12:00:00+01:00..*", True),
+    ],
+)
+def test_the_created_filter_reads_githubs_date_syntax(expression: str, inside: bool) -> None:
+    assert _in_range(expression, datetime(2024, 3, 10, 12, 0, 0, tzinfo=UTC)) is inside
