@@ -76,6 +76,11 @@ class Reader:
         value: bool = self._get(key, bool, "a boolean", False)
         return value
 
+    def opt_flag(self, key: str) -> bool | None:
+        """A boolean GitHub added later (older payloads lack it): absent or null reads as None, never a guess."""
+        value: bool | None = self._get(key, bool, "a boolean or null", True)
+        return value
+
     def obj(self, key: str) -> Reader:
         return Reader(self._get(key, Mapping, "an object", False), self._where(key), self.error)
 

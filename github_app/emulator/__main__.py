@@ -26,7 +26,13 @@ Control API (JSON, no auth):
   POST /_emulator/repositories  {"owner": "acme", "name": "x", "pull_requests": 10000, "reviews_per_pr": 3}
   POST /_emulator/pulls         {"repository": "acme/x", "reviews": 150}      one PR now, N reviews
   POST /_emulator/installations {"account": "acme", "repositories": "all" | ["acme/api"]}  sends installation.created
-  POST /_emulator/installations/<id>/suspend|unsuspend|delete                 sends the installation event
+  POST /_emulator/installations/<id>/suspend|unsuspend|delete|accept_permissions   sends the installation event
+  POST /_emulator/app           {"permissions": {"deployments": "read"}, "events": ["deployment"]}  the App asks
+  POST /_emulator/deployments   {"repository": "acme/api", "environment": "production", "statuses": ["success"]}
+  POST /_emulator/deployments/<id>/statuses  {"repository": "acme/api", "state": "failure"}
+  POST /_emulator/workflow-runs {"repository": "acme/api", "environment": "production", "conclusion": "success"}
+  POST /_emulator/workflow-runs/<id>/rerun|complete  {"repository": "acme/api", "conclusion": "success"}
+  POST /_emulator/commits       {"repository": "acme/api", "branch": "main", "messages": ["Fix"]}
   POST /_emulator/transfers     {"repository": "acme/api", "new_owner": "beta"}  repository.transferred and
                                 installation_repositories removed/added, as GitHub sends them
   POST /_emulator/activity      {"repository": "acme/api", "count": 5} or {"actions": ["open", "approve", "merge"]}

@@ -11,6 +11,7 @@ import threading
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from .commits import record_merge
 from .history import pr_id, sha_for
 from .httpkit import HttpError
 from .models import PullRequest, Repository, Review, TimelineEvent
@@ -174,6 +175,8 @@ class _Step:
         pr.state, pr.closed_at = "closed", self.tick(pr)
         pr.merged_at = pr.closed_at if merged else None
         pr.requested_reviewers = []
+        if merged:
+            record_merge(self.state, self.repo, pr)
         self.emit("pull_request", "closed", pr, pr.user)
 
     def reopen(self, pr: PullRequest) -> None:

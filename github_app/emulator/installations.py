@@ -85,7 +85,8 @@ def installation_install(
 
 
 def installation_change(state: State, installation_id: int, action: str, sender: str | None = None) -> list[Delivery]:
-    """``suspend``, ``unsuspend`` or ``delete`` an installation and send the matching ``installation`` event."""
+    """``suspend``, ``unsuspend``, ``delete`` or ``accept_permissions`` (the account accepts the App's new permissions
+    and events: ``new_permissions_accepted``) and send the matching ``installation`` event."""
     with state.lock:
         inst = state.installations.get(installation_id)
         if inst is None:
@@ -100,6 +101,9 @@ def installation_change(state: State, installation_id: int, action: str, sender:
         elif action == "unsuspend":
             inst.suspended_at, inst.suspended_by = None, None
             payload = installation_event(state, inst, "unsuspend", who)
+        elif action == "accept_permissions":
+            inst.permissions, inst.events = dict(app.permissions), list(app.events)
+            payload = installation_event(state, inst, "new_permissions_accepted", who)
         elif action == "delete":
             payload = installation_event(state, inst, "deleted", who)
             del state.installations[inst.id]

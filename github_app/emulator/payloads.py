@@ -116,7 +116,7 @@ def review_json(state: State, repo: Repository, pr: PullRequest, review: Review)
     }
 
 
-def _envelope(state: State, repo: Repository, inst: Installation, sender: str) -> dict[str, Any]:
+def envelope(state: State, repo: Repository, inst: Installation, sender: str) -> dict[str, Any]:
     """Keys every repository event shares; ``organization`` only for org-owned repositories."""
     body: dict[str, Any] = {
         "repository": repo_json(state, repo),
@@ -135,7 +135,7 @@ def pull_request_event(
     """``pull_request`` payload: action, number, the full PR, plus action-specific keys (``label``...)."""
     payload = {"action": action, "number": pr.number, "pull_request": pull_request_json(state, repo, pr)}
     payload.update(extra)
-    payload.update(_envelope(state, repo, inst, sender))
+    payload.update(envelope(state, repo, inst, sender))
     return payload
 
 
@@ -147,7 +147,7 @@ def pull_request_review_event(
         "review": review_json(state, repo, pr, review),
         "pull_request": pull_request_json(state, repo, pr, full=False),
     }
-    payload.update(_envelope(state, repo, inst, sender))
+    payload.update(envelope(state, repo, inst, sender))
     return payload
 
 
@@ -184,5 +184,5 @@ def repository_event(
     payload: dict[str, Any] = {"action": action}
     if changes is not None:
         payload["changes"] = changes
-    payload.update(_envelope(state, repo, inst, sender))
+    payload.update(envelope(state, repo, inst, sender))
     return payload

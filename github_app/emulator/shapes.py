@@ -32,6 +32,13 @@ def node_id(kind: str, ident: int) -> str:
         "Label": "05",
         "IntegrationInstallation": "023",
         "Integration": "011",
+        "Deployment": "010",
+        "DeploymentStatus": "016",
+        "Workflow": "08",
+        "WorkflowRun": "011",
+        "CheckSuite": "010",
+        "CheckRun": "08",
+        "Commit": "06",
     }[kind]
     return base64.b64encode(f"{prefix}:{kind}{ident}".encode()).decode()
 
@@ -113,7 +120,7 @@ def repo_min_json(repo: Repository) -> dict[str, Any]:
     }
 
 
-_REPO_URL_TEMPLATES = {
+REPO_URL_TEMPLATES = {
     "archive_url": "/{archive_format}{/ref}",
     "assignees_url": "/assignees{/user}",
     "blobs_url": "/git/blobs{/sha}",
@@ -168,7 +175,7 @@ def repo_json(state: State, repo: Repository) -> dict[str, Any]:
         "fork": False,
         "url": api,
     }
-    body.update({key: api + suffix for key, suffix in _REPO_URL_TEMPLATES.items()})
+    body.update({key: api + suffix for key, suffix in REPO_URL_TEMPLATES.items()})
     created = iso(repo.created_at)
     body.update(
         {

@@ -14,6 +14,7 @@ from typing import Literal
 
 from . import history
 from .crypto import random_hex, random_token
+from .deploy_store import DeployStore
 from .models import Account, App, Budget, Code, Delivery, Fault, Installation, PullRequest, Repository, Token
 
 INSTALLATION_TOKEN_TTL = timedelta(hours=1)
@@ -53,6 +54,7 @@ class State:
         self.budgets: dict[tuple[str, str], Budget] = {}
         self.request_counts: dict[str, int] = {}
         self.seed = 0
+        self.deploys = DeployStore()  # deployments, workflow runs and branch histories (deploy_store.py)
         self._account_ids = itertools.count(1001)
         self._app_ids = itertools.count(900_001)
         self._installation_ids = itertools.count(40_000_001)

@@ -45,6 +45,15 @@ def webhook_files() -> list[Path]:
     )
 
 
+# The deployment events the library types, whose fixtures sit under ``deployments/webhooks/`` (as GitHub's do).
+DEPLOYMENT_EVENTS = ("deployment", "deployment_status", "workflow_run")
+
+
+def deployment_webhook_files(root: Path = PROJECT_FIXTURES_DIR) -> list[Path]:
+    """Every ``deployment``, ``deployment_status`` and ``workflow_run`` payload under ``root`` (ours by default)."""
+    return sorted(p for event in DEPLOYMENT_EVENTS for p in root.glob(f"deployments/webhooks/{event}/*.json"))
+
+
 def shared_fixtures_required() -> bool:
     return os.environ.get("TFORMANCE_REQUIRE_SHARED_FIXTURES", "") == "1"
 

@@ -178,7 +178,7 @@ def test_bot_sender_detected_by_type_or_suffix() -> None:
 
 
 def test_unknown_event_is_generic_not_an_error() -> None:
-    e = parse_event("workflow_run", "d", {"action": "completed", "installation": {"id": 9}, "sender": "garbage"})
+    e = parse_event("check_suite", "d", {"action": "completed", "installation": {"id": 9}, "sender": "garbage"})
     assert isinstance(e, GenericEvent)
     assert (e.action, e.installation_id, e.sender) == ("completed", 9, None)
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from github_app import WebhookEvent, WebhookPayloadError, parse_event
-from github_app.tests.fixtures import webhook_files
+from github_app.tests.fixtures import deployment_webhook_files, webhook_files
 
 EVENT_NAMES = [
     "installation",
@@ -28,6 +28,9 @@ EVENT_NAMES = [
     "github_app_authorization",
     "ping",
     "meta",
+    "deployment",
+    "deployment_status",
+    "workflow_run",
 ]
 REPLACEMENTS: list[Any] = [None, "x", "2019-05-15T15:20:33Z", 7, -1, 1.5, True, [], {}, [{}], 10**30]
 
@@ -61,7 +64,9 @@ def _parse_must_not_escape(name: str, payload: Any) -> None:
     assert isinstance(result, WebhookEvent)
 
 
-@pytest.mark.parametrize("path", webhook_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize(
+    "path", webhook_files() + deployment_webhook_files(), ids=lambda p: f"{p.parent.name}/{p.name}"
+)
 def test_every_field_removed_or_retyped_gives_payload_error_or_event(path) -> None:
     payload = json.loads(path.read_text())
     raised = 0
@@ -83,6 +88,9 @@ def test_every_field_removed_or_retyped_gives_payload_error_or_event(path) -> No
         "repository",
         "pull_request",
         "pull_request_review",
+        "deployment",
+        "deployment_status",
+        "workflow_run",
     )
     assert raised > 0 or not typed  # the loop really reached fields the typed events need
 
@@ -111,6 +119,11 @@ KEYS = st.sampled_from(
         "state",
         "head",
         "login",
+        "deployment",
+        "deployment_status",
+        "workflow_run",
+        "sha",
+        "run_attempt",
     ]
 )
 
@@ -121,7 +134,7 @@ def test_arbitrary_json_objects_never_raise_anything_else(name: str, payload: di
     _parse_must_not_escape(name, payload)
 
 
-_FILES = webhook_files()
+_FILES = webhook_files() + deployment_webhook_files()
 
 
 @pytest.mark.skipif(not _FILES, reason="GitHub fixtures absent")

@@ -1,6 +1,9 @@
 """Webhook deliveries: signature verification and typed events."""
 
+from github_app.webhooks.deployments import Deployment, DeploymentStatus, WorkflowRun
 from github_app.webhooks.events import (
+    DeploymentEvent,
+    DeploymentStatusEvent,
     GenericEvent,
     GitHubAppAuthorizationEvent,
     InstallationEvent,
@@ -11,6 +14,7 @@ from github_app.webhooks.events import (
     PullRequestReviewEvent,
     RepositoryEvent,
     WebhookEvent,
+    WorkflowRunEvent,
     event_type_for,
     parse_event,
 )
@@ -28,6 +32,10 @@ from github_app.webhooks.signature import sign_payload, verify_signature
 
 __all__ = [
     "Account",
+    "Deployment",
+    "DeploymentEvent",
+    "DeploymentStatus",
+    "DeploymentStatusEvent",
     "GenericEvent",
     "GitHubAppAuthorizationEvent",
     "GitHubUser",
@@ -45,6 +53,8 @@ __all__ = [
     "Review",
     "WebhookEvent",
     "WebhookPayloadError",
+    "WorkflowRun",
+    "WorkflowRunEvent",
     "event_type_for",
     "parse_event",
     "sign_payload",

@@ -13,6 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from github_app._reader import Reader
+from github_app.webhooks.deployments import (
+    Deployment,
+    DeploymentStatus,
+    WorkflowRun,
+    read_deployment,
+    read_deployment_status,
+    read_opt_workflow_run,
+    read_workflow_run,
+)
 from github_app.webhooks.models import (
     Account,
     GitHubUser,
@@ -106,6 +115,37 @@ class PullRequestReviewEvent(WebhookEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class DeploymentEvent(WebhookEvent):
+    """`deployment` created; `workflow_run` is the Actions run that made it (None for a deployment made through the
+    REST API by another tool, as in GitHub's plain example)."""
+
+    deployment: Deployment
+    repository: Repository
+    workflow_run: WorkflowRun | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeploymentStatusEvent(WebhookEvent):
+    """`deployment_status` created: a new state of `deployment` (its latest snapshot), maybe from an Actions run."""
+
+    deployment_status: DeploymentStatus
+    deployment: Deployment
+    repository: Repository
+    workflow_run: WorkflowRun | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkflowRunEvent(WebhookEvent):
+    """`workflow_run` requested, in_progress, completed: one attempt of one run (re-runs send the same id with a
+    higher `run_attempt`); `workflow_name`/`workflow_path` come from the `workflow` object beside the run."""
+
+    workflow_run: WorkflowRun
+    repository: Repository
+    workflow_name: str | None
+    workflow_path: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class GitHubAppAuthorizationEvent(WebhookEvent):
     """`github_app_authorization` revoked: the `sender` revoked their user authorization of the App."""
 
@@ -175,6 +215,28 @@ def _pull_request_review(r: Reader) -> dict[str, Any]:
     }
 
 
+def _deployment(r: Reader) -> dict[str, Any]:
+    return {
+        "deployment": read_deployment(r.obj("deployment")),
+        "repository": read_repository(r.obj("repository")),
+        "workflow_run": read_opt_workflow_run(r.opt_obj("workflow_run")),
+    }
+
+
+def _deployment_status(r: Reader) -> dict[str, Any]:
+    return {"deployment_status": read_deployment_status(r.obj("deployment_status")), **_deployment(r)}
+
+
+def _workflow_run(r: Reader) -> dict[str, Any]:
+    workflow = r.opt_obj("workflow")
+    return {
+        "workflow_run": read_workflow_run(r.obj("workflow_run")),
+        "repository": read_repository(r.obj("repository")),
+        "workflow_name": None if workflow is None else workflow.opt_text("name"),
+        "workflow_path": None if workflow is None else workflow.opt_text("path"),
+    }
+
+
 def _ping(r: Reader) -> dict[str, Any]:
     hook = r.opt_obj("hook")
     return {
@@ -196,6 +258,9 @@ _EVENTS: Mapping[str, tuple[type[WebhookEvent], Callable[[Reader], dict[str, Any
     "repository": (RepositoryEvent, _repository),
     "pull_request": (PullRequestEvent, _pull_request),
     "pull_request_review": (PullRequestReviewEvent, _pull_request_review),
+    "deployment": (DeploymentEvent, _deployment),
+    "deployment_status": (DeploymentStatusEvent, _deployment_status),
+    "workflow_run": (WorkflowRunEvent, _workflow_run),
     "github_app_authorization": (GitHubAppAuthorizationEvent, _nothing),
     "ping": (PingEvent, _ping),
 }

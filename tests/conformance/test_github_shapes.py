@@ -73,10 +73,20 @@ def test_each_project_fixture_has_the_shape_of_githubs_example_of_the_same_name(
     assert differences(ours, relative) == []
 
 
+# GitHub's examples for deployments and DORA (``deployments/webhooks/<event>/``) the library types and the emulator
+# sends. The others there (check_suite, issues, push, release, workflow_job) stay out until issue 35 reads them.
+DEPLOYMENT_EVENTS = ("deployment", "deployment_status", "workflow_run")
+
+
+def _examples(root, patterns) -> set[str]:
+    return {p.relative_to(root).as_posix() for pattern in patterns for p in root.glob(pattern)}
+
+
 def test_every_github_webhook_example_has_a_project_fixture() -> None:
     """The suite exercises every event and action GitHub has an example of, in the project's own words."""
-    examples = {p.relative_to(REFERENCE).as_posix() for p in REFERENCE.glob("webhooks*/*/*.json")}
-    ours = {p.relative_to(PROJECT_FIXTURES_DIR).as_posix() for p in PROJECT_FIXTURES_DIR.glob("webhooks*/*/*.json")}
+    patterns = ["webhooks*/*/*.json", *(f"deployments/webhooks/{event}/*.json" for event in DEPLOYMENT_EVENTS)]
+    examples, ours = _examples(REFERENCE, patterns), _examples(PROJECT_FIXTURES_DIR, patterns)
+    assert len(examples) > len(_examples(REFERENCE, ["webhooks*/*/*.json"]))  # the deployment examples are counted
     assert examples - ours == set()
 
 
@@ -127,6 +137,40 @@ def test_the_emulators_webhooks_have_githubs_shapes(emulator, receiver) -> None:
         seen.setdefault((delivery.headers["x-github-event"], delivery.json.get("action")), delivery.json)
     assert set(LIVE_EXAMPLES) <= set(seen)
     found = {key: differences(seen[key], relative) for key, relative in LIVE_EXAMPLES.items()}
+    assert {key: d for key, d in found.items() if d} == {}
+
+
+# (event, action, made by an Actions run) → GitHub's example of the same kind, for the deployment events.
+LIVE_DEPLOYMENT_EXAMPLES = {
+    ("deployment", "created", False): "deployments/webhooks/deployment/with-installation.payload.json",
+    ("deployment", "created", True): "deployments/webhooks/deployment/gh-pages.payload.json",
+    ("deployment_status", "created", False): "deployments/webhooks/deployment_status/with-installation.payload.json",
+    ("deployment_status", "created", True): "deployments/webhooks/deployment_status/gh-pages.payload.json",
+    ("workflow_run", "requested", True): "deployments/webhooks/workflow_run/requested.payload.json",
+    ("workflow_run", "in_progress", True): "deployments/webhooks/workflow_run/requested.payload.json",
+    ("workflow_run", "completed", True): "deployments/webhooks/workflow_run/completed.payload.json",
+}
+
+
+def test_the_emulators_deployment_webhooks_have_githubs_shapes(emulator, receiver) -> None:  # noqa: F811
+    """GitHub has no example of ``workflow_run.in_progress``: it is held to ``requested``'s (same objects)."""
+    everything = {"metadata": "read", "deployments": "read", "actions": "read", "contents": "read"}
+    events = ["deployment", "deployment_status", "workflow_run"]
+    requests.post(f"{emulator.url}/_emulator/app", json={"permissions": everything, "events": events}, timeout=10)
+    install(emulator)
+    for body in (
+        {"repository": "acme/api", "statuses": ["success"]},
+        {"repository": "acme/api", "environment": "production", "conclusion": "success"},
+    ):
+        path = "/_emulator/workflow-runs" if "conclusion" in body else "/_emulator/deployments"
+        assert requests.post(f"{emulator.url}{path}", json=body, timeout=30).status_code == 201
+    seen: dict[tuple[str, str, bool], Any] = {}
+    for delivery in receiver.received:
+        event, body = delivery.headers["x-github-event"], delivery.json
+        from_run = event == "workflow_run" or body.get("workflow_run") is not None
+        seen.setdefault((event, body.get("action"), from_run), body)
+    assert set(LIVE_DEPLOYMENT_EXAMPLES) <= set(seen)
+    found = {key: differences(seen[key], relative) for key, relative in LIVE_DEPLOYMENT_EXAMPLES.items()}
     assert {key: d for key, d in found.items() if d} == {}
 
 

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 
 def register_all(router: Router, emulator: EmulatorServer) -> None:
-    from . import app_api, control, installation_api, oauth, web
+    from . import app_api, control, deploy_control, deployments_api, installation_api, oauth, web
 
-    for module in (app_api, installation_api, oauth, web, control):
+    for module in (app_api, installation_api, deployments_api, oauth, web, control, deploy_control):
         module.register(router, emulator)

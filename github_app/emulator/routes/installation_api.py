@@ -9,6 +9,7 @@ from ..httpkit import HttpError, Request, Response, Router, json_response, link_
 from ..models import Budget, Repository
 from ..payloads import pull_request_json, review_json
 from ..shapes import repo_json, user_json
+from ..state import State
 
 if TYPE_CHECKING:
     from ..server import EmulatorServer
@@ -20,9 +21,7 @@ def register(router: Router, emulator: EmulatorServer) -> None:
     state = emulator.state
 
     def paginate(request: Request, items: list[T], path: str) -> tuple[list[T], dict[str, str]]:
-        per_page, page = request.int_query("per_page", 30, 100), request.int_query("page", 1)
-        link = link_header(f"{state.api_url}{path}", request.query, page, per_page, len(items))
-        return items[(page - 1) * per_page : page * per_page], ({"Link": link} if link else {})
+        return page_of(state, request, items, path)
 
     def repositories(request: Request) -> Response:
         """``{"total_count", "repositories"}``; ``total_count`` is the total, not the page size."""
@@ -51,12 +50,7 @@ def register(router: Router, emulator: EmulatorServer) -> None:
             return json_response([user_json(state, a) for a in page], headers=headers)
 
     def accessible_repo(request: Request) -> Repository:
-        if request.installation is None:
-            raise HttpError(401, "Requires authentication")
-        repo = state.repo_by_full_name(f"{request.params['owner']}/{request.params['repo']}")
-        if repo is None or repo.id not in {r.id for r in state.installation_repos(request.installation, request.token)}:
-            raise HttpError(404, "Not Found")
-        return repo
+        return repository_of(state, request)
 
     def pull(request: Request) -> Response:
         with state.lock:
@@ -104,6 +98,26 @@ def register(router: Router, emulator: EmulatorServer) -> None:
     router.add("GET", "/repos/{owner}/{repo}/pulls/{number}/reviews", pull_reviews, "installation")
     router.add("POST", "/graphql", graphql, "installation")
     router.add("GET", "/rate_limit", rate_limit, "installation")
+
+
+def page_of(
+    state: State, request: Request, items: list[T], path: str, per_page_default: int = 30
+) -> tuple[list[T], dict[str, str]]:
+    """One page of ``items`` (``per_page`` up to 100, ``page`` from 1) and GitHub's ``Link`` header for it."""
+    per_page, page = request.int_query("per_page", per_page_default, 100), request.int_query("page", 1)
+    link = link_header(f"{state.api_url}{path}", request.query, page, per_page, len(items))
+    return items[(page - 1) * per_page : page * per_page], ({"Link": link} if link else {})
+
+
+def repository_of(state: State, request: Request) -> Repository:
+    """``{owner}/{repo}`` of the path, if the installation (and its token) reaches it; 404 otherwise, as GitHub
+    answers for a repository it will not show."""
+    if request.installation is None:
+        raise HttpError(401, "Requires authentication")
+    repo = state.repo_by_full_name(f"{request.params['owner']}/{request.params['repo']}")
+    if repo is None or repo.id not in {r.id for r in state.installation_repos(request.installation, request.token)}:
+        raise HttpError(404, "Not Found")
+    return repo
 
 
 def _number(request: Request) -> int:

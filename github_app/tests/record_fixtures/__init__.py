@@ -19,6 +19,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .deployments import deployment_files
 from .installations import account_files
 from .other_events import ghes_files, other_files
 from .pull_requests import pull_request_files
@@ -67,6 +68,8 @@ def recorded() -> dict[str, str]:
     texts: dict[str, str] = {}
     for relative, build in webhooks(World()).items():
         texts[f"webhooks/{relative}"] = render(build())
+    for relative, build in deployment_files(World()).items():
+        texts[f"deployments/webhooks/{relative}"] = render(build())
     for relative, build in ghes_files(World()).items():
         texts[f"webhooks-ghes-35/{relative}"] = render(build())
     for name, build in api(World(), _existing_pem()).items():
