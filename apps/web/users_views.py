@@ -1,5 +1,5 @@
 """Sign-up, email verification and the password-reset confirmation. Log in, log out and the reset request are
-Django's own views (see users_urls.py); django-axes throttles the log-in."""
+Django's own views (see urls.py); django-axes throttles the log-in."""
 
 from __future__ import annotations
 

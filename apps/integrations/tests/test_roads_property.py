@@ -60,12 +60,18 @@ from apps.integrations.tests.factories import InstallationFactory, InstallationR
 from apps.integrations.tests.graphql_fake import FULL_NAME, REPO_ID, FakeGraphQL
 from apps.integrations.tests.roads_world import PEOPLE, START, Fact, GitHubWorld, histories
 from apps.metrics.models import PullRequest, TeamMember
-from apps.metrics.selectors.dashboard import team_flow_summary, team_pickup, team_previous_period, team_weekly_trends
+from apps.metrics.selectors.dashboard import (
+    pending_review_requests,
+    team_flow_summary,
+    team_pickup,
+    team_previous_period,
+    team_reviewer_load,
+    team_weekly_trends,
+)
 from apps.metrics.selectors.figures import FIGURES, FigureRequest, figure_exclusions, figure_export_rows, figure_for
 from apps.metrics.selectors.home import team_home_summary
 from apps.metrics.selectors.people import team_people
 from apps.metrics.selectors.pull_requests import DEFAULT_SORT, pull_request_explanation, team_pull_request_table
-from apps.metrics.selectors.reviewers import pending_review_requests, team_reviewer_load
 from apps.metrics.selectors.scope import DashboardFilters
 from apps.teams.models import Membership, Role, Team
 

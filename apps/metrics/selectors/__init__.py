@@ -3,10 +3,12 @@
 from apps.metrics.selectors.dashboard import (
     DashboardFilters,
     FlowSummary,
+    ReviewerLoad,
     WeekPoint,
     team_filter_options,
     team_flow_summary,
     team_pickup,
+    team_reviewer_load,
     team_weekly_trends,
 )
 from apps.metrics.selectors.people import team_people, team_recomputes_in_progress
@@ -17,7 +19,6 @@ from apps.metrics.selectors.pull_requests import (
     table_sort,
     team_pull_request_table,
 )
-from apps.metrics.selectors.reviewers import ReviewerLoad, team_reviewer_load
 from apps.metrics.selectors.scope import team_pull_requests
 
 __all__ = [

@@ -2,7 +2,7 @@
 
 A figure's ``included`` rows are built from the very populations the dashboard's panels use
 (``scope.merged_in_period``, ``scope.first_reviewed_in_period``, ``scope.counted_reviews``,
-``reviewers.pending_review_requests``), narrowed as the figure narrows them; so a list's count is the figure's
+``dashboard.pending_review_requests``), narrowed as the figure narrows them; so a list's count is the figure's
 count by construction, and a test holds them equal. ``base`` is what the user chose for the period (team,
 repository, author; opened, merged or first reviewed in it) and ``reasons`` are named conditions, in order, that
 say why a row of ``base`` is not counted: the scope's own rules first (untracked repository, hidden person, bot

@@ -1,7 +1,7 @@
 """Reviewer load's figures as rows: a reviewer's counted reviews, their first responses, the open PRs waiting on them.
 
 Built from the populations reviewer load itself reads (``scope.counted_reviews``,
-``reviewers.pending_review_requests``); a review's PR scope is read from its copies (``ON_REVIEW``).
+``dashboard.pending_review_requests``); a review's PR scope is read from its copies (``ON_REVIEW``).
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from django.db.models import F, Q, QuerySet
 
 from apps.metrics.definitions import DEFINITIONS
 from apps.metrics.models import PRReview, PullRequest
+from apps.metrics.selectors.dashboard import pending_review_requests
 from apps.metrics.selectors.figures.types import Figure, FigureRequest
-from apps.metrics.selectors.reviewers import pending_review_requests
 from apps.metrics.selectors.scope import (
     ON_REVIEW,
     OWN_REVIEW,
