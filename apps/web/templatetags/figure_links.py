@@ -1,4 +1,5 @@
-"""Links from a dashboard figure to its PR list and its definition, under the dashboard's filters."""
+"""The dashboard's links and long lists: each figure's link to its PR list and its definition under the dashboard's
+filters, the comparison with the previous period, and the rows of the weekly, reviewer and PR tables."""
 
 from __future__ import annotations
 
