@@ -18,7 +18,6 @@ from django.utils import timezone
 from apps.metrics.models import PREvent, PRReview, PullRequest, PullRequestState
 from apps.metrics.rules import EventFact, PullRequestFacts, ReviewFact, pull_request_metrics
 from apps.metrics.services.deciding_reviews import deciding_reviews
-from apps.metrics.services.snapshots import review_scope_copies
 from apps.metrics.types import TimelineKind
 from apps.teams.models import BaseTeamModel, Team
 
@@ -262,3 +261,8 @@ def team_metrics_recompute(*, team: Team | None = None) -> int:
         ids = PullRequest.objects.for_team(current).order_by("pk").values_list("pk", flat=True)
         total += pull_requests_recompute(team=current, pull_request_ids=ids.iterator(chunk_size=5000))
     return total
+
+
+def review_scope_copies(pr: PullRequest) -> dict[str, object]:
+    """The PR's scope columns as its reviews carry them (``PRReview.pr_*``); ``metrics_apply`` keeps them equal."""
+    return {"pr_author_id": pr.author_id, "pr_is_bot_author": pr.is_bot_author, "pr_github_repo_id": pr.github_repo_id}
