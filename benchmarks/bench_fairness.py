@@ -89,7 +89,7 @@ class Scene:
     def import_now(self, tracked) -> float:
         """Seconds from pressing Import now on B's repository until its catch-up is done."""
         from apps.integrations.models import TrackedRepository
-        from apps.integrations.services.import_schedule import tracked_repository_import_schedule
+        from apps.integrations.services.tracking import tracked_repository_import_schedule
 
         row = TrackedRepository.objects.get(pk=tracked.pk)
         before = row.last_imported_at

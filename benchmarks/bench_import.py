@@ -139,7 +139,7 @@ def run(url: str, repo_id: int, installation_id: int, engine: str) -> None:
         row = GitHubAppInstallation.objects.create(installation_id=installation_id, account_login="acme")
     GitHubAppInstallation.objects.filter(pk=row.pk).update(team=team)
     row.repositories.get_or_create(github_repo_id=repo_id, defaults={"full_name": "acme/bench"})
-    # What tracking schedules (see services.import_schedule) with IMPORT_HISTORY_DAYS=all; the task is run right below.
+    # What tracking schedules (see services.tracking) with IMPORT_HISTORY_DAYS=all; the task is run right below.
     tracked = TrackedRepository.objects.create(
         team=team,
         installation=row,

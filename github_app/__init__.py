@@ -6,7 +6,24 @@ and the manifest flow. Credentials, the HTTP session and the token cache are alw
 """
 
 from github_app.api.app import AppAPI
-from github_app.api.installation import InstallationAPI
+from github_app.api.installation import (
+    PULL_REQUEST_REVIEWS_QUERY,
+    PULL_REQUEST_TIMELINE_QUERY,
+    REPOSITORY_PULL_REQUESTS_QUERY,
+    Actor,
+    InstallationAPI,
+    PageInfo,
+    PullRequestNode,
+    PullRequestPage,
+    RateLimitInfo,
+    ReviewNode,
+    ReviewPage,
+    TimelineItem,
+    TimelinePage,
+    parse_pull_request_page,
+    parse_review_page,
+    parse_timeline_page,
+)
 from github_app.api.user import UserAPI, exchange_oauth_code
 from github_app.app_jwt import AppJWT, create_app_jwt
 from github_app.auth import Auth, BearerAuth, InstallationAuth, JWTAuth
@@ -36,23 +53,6 @@ from github_app.errors import (
 )
 from github_app.manifest import ManifestResult, build_manifest, convert_manifest_code
 from github_app.observe import Exchange, ObservedSession
-from github_app.queries import (
-    PULL_REQUEST_REVIEWS_QUERY,
-    PULL_REQUEST_TIMELINE_QUERY,
-    REPOSITORY_PULL_REQUESTS_QUERY,
-    Actor,
-    PageInfo,
-    PullRequestNode,
-    PullRequestPage,
-    RateLimitInfo,
-    ReviewNode,
-    ReviewPage,
-    TimelineItem,
-    TimelinePage,
-    parse_pull_request_page,
-    parse_review_page,
-    parse_timeline_page,
-)
 from github_app.retry import RetryPolicy, SecondaryLimitStrikes, backoff_delay, secondary_limit_wait, should_retry
 from github_app.tokens import InstallationTokenProvider
 from github_app.webhooks import (

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from apps.integrations.services.import_schedule import pull_request_state_settle
 from apps.integrations.services.payload_partitions import payload_partitions_ensure
+from apps.integrations.services.tracking import pull_request_state_settle
 from apps.metrics.signals import pull_request_state_unsure
 
 

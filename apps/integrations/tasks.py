@@ -134,7 +134,7 @@ def import_repository(
     from django.conf import settings
 
     from apps.integrations.services.import_run import tracked_repository_import
-    from apps.integrations.services.import_schedule import import_enqueue
+    from apps.integrations.services.tracking import import_enqueue
 
     pages = settings.IMPORT_PAGES_PER_TURN if work_in_turns() else None
     outcome = tracked_repository_import(tracked_repository_id=tracked_repository_id, claim=claim, pages=pages)
@@ -148,6 +148,6 @@ def import_repository(
 @shared_task
 def resume_imports() -> int:
     """Every few minutes (beat): imports whose rate-limit pause is over, or whose worker died, are queued again."""
-    from apps.integrations.services.import_schedule import tracked_repositories_resume
+    from apps.integrations.services.tracking import tracked_repositories_resume
 
     return tracked_repositories_resume()

@@ -43,7 +43,8 @@ from graphql import (  # noqa: E402 - only once the reference data is known to b
     visit,
 )
 
-import github_app.queries as queries  # noqa: E402
+import github_app  # noqa: E402
+import github_app.api.installation as installation_api  # noqa: E402
 from github_app.emulator.graphql import schema as emulator_schema  # noqa: E402
 
 
@@ -55,13 +56,17 @@ def github_schema() -> GraphQLSchema:
 
 
 def product_documents() -> dict[str, str]:
-    """The GraphQL documents in github_app/queries.py: the only ones the product sends (see the next test)."""
-    return {name: value for name, value in vars(queries).items() if name.endswith("_QUERY") and isinstance(value, str)}
+    """The GraphQL documents in github_app/api/installation.py: the only ones the product sends (see the next test)."""
+    return {
+        name: value
+        for name, value in vars(installation_api).items()
+        if name.endswith("_QUERY") and isinstance(value, str)
+    }
 
 
-def test_the_product_sends_graphql_only_from_github_app_queries():
-    """`InstallationAPI.graphql` is the one sender; its callers pass the documents of github_app/queries.py."""
-    root = Path(queries.__file__).parent
+def test_the_product_sends_graphql_only_the_documents_of_the_installation_api():
+    """`InstallationAPI.graphql` is the one sender; its callers pass the documents of github_app/api/installation.py."""
+    root = Path(github_app.__file__).parent
     senders = [
         (path.relative_to(root.parent), line.strip())
         for path in sorted(root.rglob("*.py"))

@@ -42,7 +42,7 @@ def link(*, installation_id: int, repositories: list[str], team: str = "Drill te
 def reference_import(*, tracked_repository_id: int, team: str = "Reference team") -> dict[str, Any]:
     """A second team imports the same repository through the same installation: the uninterrupted reference."""
     from apps.integrations.models import TrackedRepository
-    from apps.integrations.services.import_schedule import tracked_repository_import_schedule
+    from apps.integrations.services.tracking import tracked_repository_import_schedule
     from apps.teams.services import team_create
     from apps.users.models import User
 
@@ -72,7 +72,7 @@ def recover() -> int:
 
 def resume() -> int:
     """Beat's ``resume_imports``: imports past their rate-limit pause, or whose worker went silent."""
-    from apps.integrations.services.import_schedule import tracked_repositories_resume
+    from apps.integrations.services.tracking import tracked_repositories_resume
 
     return tracked_repositories_resume()
 

@@ -1,6 +1,7 @@
 """GraphQL import nodes → metrics input types.
 
-The nodes come from ``REPOSITORY_PULL_REQUESTS_QUERY`` / ``PULL_REQUEST_REVIEWS_QUERY`` (``github_app.queries``).
+The nodes come from ``REPOSITORY_PULL_REQUESTS_QUERY`` / ``PULL_REQUEST_REVIEWS_QUERY``
+(``github_app.api.installation``).
 They differ from webhook payloads in ways that matter for identity, and this module evens them out:
 
 - ids are ``databaseId`` (a PR's ``databaseId`` is the REST/webhook ``pull_request.id``; a person's is ``user.id``);

@@ -23,7 +23,7 @@ from django.utils.dateparse import parse_datetime
 
 from apps.integrations.github import GitHubAppNotConfigured, token_provider
 from apps.integrations.models import GitHubAppInstallation, InstallationStatus
-from apps.integrations.services.import_schedule import tracked_repositories_catch_up
+from apps.integrations.services.tracking import tracked_repositories_catch_up
 from github_app import Account, GitHubUser, Installation
 
 logger = logging.getLogger(__name__)

@@ -39,10 +39,10 @@ from apps.integrations.models import (
     InstallationStatus,
     TrackedRepository,
 )
-from apps.integrations.services.import_schedule import tracked_repository_catch_up_gap
 from apps.integrations.services.installations import InstallationSnapshot, installation_mark_deleted
 from apps.integrations.services.refresh import installation_refresh_from_github
 from apps.integrations.services.repositories import REGAINABLE, RepositoryInfo, tracked_repositories_follow
+from apps.integrations.services.tracking import tracked_repository_catch_up_gap
 from apps.teams.models import Team
 from apps.users.models import User
 from github_app import NotFound, OAuthError, UserAPI, exchange_oauth_code

@@ -29,7 +29,7 @@ from apps.integrations.models import (
     InstallationStatus,
     TrackedRepository,
 )
-from apps.integrations.services.import_schedule import tracked_repository_catch_up_gap
+from apps.integrations.services.tracking import tracked_repository_catch_up_gap
 from apps.metrics.services.repositories import pull_requests_rename_repository
 from apps.teams.models import Team
 

@@ -7,8 +7,7 @@ import requests
 
 from apps.integrations.models import GitHubAppInstallation, ImportStatus, TrackedRepository
 from apps.integrations.services.import_run import installation_import_api, tracked_repository_import
-from apps.integrations.services.import_schedule import tracked_repository_import_schedule
-from apps.integrations.services.tracking import repository_track
+from apps.integrations.services.tracking import repository_track, tracked_repository_import_schedule
 from apps.integrations.tests.factories import (
     InstallationFactory,
     InstallationRepositoryFactory,

@@ -17,8 +17,7 @@ import pytest
 
 from apps.integrations.models import TrackedRepository
 from apps.integrations.services.import_run import tracked_repository_import
-from apps.integrations.services.import_schedule import tracked_repository_import_schedule
-from apps.integrations.services.tracking import repository_track, repository_untrack
+from apps.integrations.services.tracking import repository_track, repository_untrack, tracked_repository_import_schedule
 from apps.integrations.tests.factories import InstallationFactory, InstallationRepositoryFactory
 from apps.integrations.tests.test_import_emulator import control, emulator  # noqa: F401  (fixture)
 from apps.metrics.models import PRReview, PullRequest, PullRequestState

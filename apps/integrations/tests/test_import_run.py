@@ -16,8 +16,11 @@ from apps.integrations.models import (
     TrackedRepository,
 )
 from apps.integrations.services.import_run import tracked_repository_import
-from apps.integrations.services.import_schedule import tracked_repository_import_schedule
-from apps.integrations.services.tracking import repositories_untrack, repository_track
+from apps.integrations.services.tracking import (
+    repositories_untrack,
+    repository_track,
+    tracked_repository_import_schedule,
+)
 from apps.integrations.tasks import import_repository
 from apps.integrations.tests.factories import (
     InstallationFactory,
@@ -363,7 +366,7 @@ def test_tracking_from_the_page_in_the_embedded_default_imports_in_process(
 
 
 def test_paused_and_abandoned_imports_are_queued_again_by_the_periodic_job(team, gql):
-    from apps.integrations.services.import_schedule import tracked_repositories_resume
+    from apps.integrations.services.tracking import tracked_repositories_resume
 
     installation = link_installation(team)
     now = timezone.now()

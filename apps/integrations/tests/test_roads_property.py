@@ -54,8 +54,7 @@ from hypothesis import strategies as st
 from apps.integrations.models import TrackedRepository
 from apps.integrations.selectors import team_untracked_repository_ids
 from apps.integrations.services.import_run import tracked_repository_import
-from apps.integrations.services.import_schedule import tracked_repository_import_schedule
-from apps.integrations.services.tracking import repository_track, repository_untrack
+from apps.integrations.services.tracking import repository_track, repository_untrack, tracked_repository_import_schedule
 from apps.integrations.tests.factories import InstallationFactory, InstallationRepositoryFactory
 from apps.integrations.tests.graphql_fake import FULL_NAME, REPO_ID, FakeGraphQL
 from apps.integrations.tests.roads_world import PEOPLE, START, Fact, GitHubWorld, histories

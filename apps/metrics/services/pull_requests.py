@@ -1,4 +1,4 @@
-"""The one write path of PR data: a batch of ``PullRequestChange`` values, whatever road they came by.
+"""The one write path of PR data, and the rules of what a snapshot may change, whatever road it came by.
 
 Webhook processing passes the changes its PR handlers returned (one delivery's, or a whole drain batch's in one
 transaction); the history import passes a page of fetched PRs with their reviews and timelines. Both are applied
@@ -7,31 +7,35 @@ or created, so two workers writing the same PR serialize and the last one recomp
 The changes are applied in their order (a PR unknown so far is created from its first change), by the same rules
 whatever the road, in a fixed number of statements for the whole batch: the number of queries depends neither on
 the batch's size nor on how many reviews or events a PR already has.
+
+The rules, below the write path:
+
+- A snapshot only adds what it knows to what is stored: a newer one (``updated_at``) replaces the stored fields;
+  one of the same second is merged so that no fact that only moves forward (merged, closed, a label) is undone, and
+  a close and a reopen of one second, which no order can decide, are left to GitHub (``snapshot_tie_unsure``); an
+  older one fills only what the stored row lacks (its size).
+- A snapshot also yields timeline entries of its own (``opened``, ``closed``, ``merged``), so a history replayed
+  from snapshots alone is complete. The ``ready`` entry of a PR opened ready is derived later, from all facts.
+- Timeline entries become rows keyed like the ``unique_pr_event`` constraint (``recompute`` records them).
+- A review's state only moves forward (``reviews.review_merge``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
+from typing import Any
 
 from django.db import transaction
 
-from apps.metrics.models import PRReview, PullRequest, TeamMember
+from apps.metrics.models import PREvent, PRReview, PullRequest, PullRequestState, TeamMember
+from apps.metrics.rules import hotfix_reason, revert_reason
 from apps.metrics.services.members import team_members_bulk_upsert
 from apps.metrics.services.recompute import metrics_apply
 from apps.metrics.services.reviews import reviews_store
-from apps.metrics.services.snapshots import (
-    SNAPSHOT_FIELDS,
-    event_rows,
-    people_of,
-    snapshot_apply,
-    snapshot_entries,
-    snapshot_fields,
-    snapshot_tie_unsure,
-)
 from apps.metrics.signals import pull_request_state_unsure
-from apps.metrics.types import PullRequestSnapshot, ReviewSnapshot, TimelineEntry
+from apps.metrics.types import GitHubPerson, PullRequestSnapshot, ReviewSnapshot, TimelineEntry, TimelineKind
 from apps.teams.models import Team
 
 
@@ -170,3 +174,212 @@ def pull_requests_import(*, team: Team, items: Iterable[ImportItem], batch_size:
         pull_requests_write(changes=changes)
         count += len(batch)
     return count
+
+
+# What a snapshot may change: the same rules for a webhook's snapshot and an import's.
+
+SNAPSHOT_FIELDS = (
+    "number",
+    "github_repo_id",
+    "github_repo",
+    "title",
+    "author_id",
+    "state",
+    "is_draft",
+    "head_ref",
+    "base_ref",
+    "pr_created_at",
+    "pr_updated_at",
+    "closed_at",
+    "merged_at",
+    "additions",
+    "deletions",
+    "changed_files",
+    "labels",
+    "is_revert",
+    "is_hotfix",
+)
+
+
+# Sizes are absent (None) from the PR object of pull_request_review payloads: None means "not said", not zero.
+UNKNOWN_WHEN_NONE = frozenset({"additions", "deletions", "changed_files"})
+
+
+def snapshot_fields(snapshot: PullRequestSnapshot, members: dict[int, TeamMember]) -> dict[str, Any]:
+    """The PR columns a snapshot sets. ``merged`` decides merged; GitHub's own ``state`` says open or closed."""
+    if snapshot.merged:
+        state = PullRequestState.MERGED
+    elif snapshot.state.lower() == "closed":
+        state = PullRequestState.CLOSED
+    else:
+        state = PullRequestState.OPEN
+    author = members.get(snapshot.author.github_id) if snapshot.author else None
+    return {
+        "number": snapshot.number,
+        "github_repo_id": snapshot.github_repo_id,
+        "github_repo": snapshot.github_repo[:255],
+        "title": snapshot.title,
+        "author_id": author.pk if author else None,
+        "state": state,
+        "is_draft": snapshot.is_draft,
+        "head_ref": snapshot.head_ref[:255],
+        "base_ref": snapshot.base_ref[:255],
+        "pr_created_at": snapshot.created_at,
+        "pr_updated_at": snapshot.updated_at,
+        "closed_at": snapshot.closed_at,
+        "merged_at": (snapshot.merged_at or snapshot.closed_at) if snapshot.merged else None,
+        "additions": snapshot.additions,
+        "deletions": snapshot.deletions,
+        "changed_files": snapshot.changed_files,
+        "labels": list(snapshot.labels),
+        "is_revert": revert_reason(title=snapshot.title, head_ref=snapshot.head_ref, body=snapshot.body) is not None,
+        "is_hotfix": hotfix_reason(title=snapshot.title, head_ref=snapshot.head_ref, labels=snapshot.labels)
+        is not None,
+    }
+
+
+def snapshot_apply(pr: PullRequest, snapshot: PullRequestSnapshot, members: dict[int, TeamMember]) -> bool:
+    """Add what a snapshot knows to a loaded PR; returns whether anything was applied.
+
+    A strictly newer snapshot replaces what is stored. An equally new one (GitHub's timestamps are whole seconds,
+    so an approval and the auto-merge it triggers can share one) is merged with ``snapshot_tie_fields``, whether
+    a webhook sent it or an import fetched it (a page can be read in the middle of that second): it never undoes
+    a fact that only moves forward, whatever order the two arrive in. An older one only fills what the stored row
+    does not know (``snapshot_fill_fields``): a review payload's PR carries no size, the import's page does.
+    """
+    if snapshot.updated_at < pr.pr_updated_at:
+        fields = snapshot_fill_fields(pr, snapshot, members)
+        if not fields:
+            return False
+    elif snapshot.updated_at == pr.pr_updated_at:
+        fields = snapshot_tie_fields(pr, snapshot, members)
+    else:
+        fields = snapshot_fields(snapshot, members)
+    for name, value in fields.items():
+        if value is None and name in UNKNOWN_WHEN_NONE:
+            continue  # a review payload's shorter PR object does not know the size: keep what is stored
+        if value is None and name == "author_id":
+            continue  # a deleted author (``ghost``, or GraphQL's null) never replaces the person stored before
+        setattr(pr, name, value)
+    author = next((m for m in members.values() if m.pk == pr.author_id), None)
+    if author is not None:
+        pr.author = author  # keeps the loaded author (recompute reads is_bot) without another query
+    return True
+
+
+def snapshot_fill_fields(
+    pr: PullRequest, snapshot: PullRequestSnapshot, members: dict[int, TeamMember]
+) -> dict[str, Any]:
+    """What an older snapshot adds: the sizes and the author the stored row lacks (a PR first stored from a review
+    payload, which has no sizes). Everything else it says is older than what is stored and changes nothing."""
+    new = snapshot_fields(snapshot, members)
+    missing = [name for name in (*UNKNOWN_WHEN_NONE, "author_id") if getattr(pr, name) is None]
+    return {name: new[name] for name in missing if new[name] is not None}
+
+
+STATE_RANK = {PullRequestState.OPEN: 0, PullRequestState.CLOSED: 1, PullRequestState.MERGED: 2}
+# What a pull_request action makes news of its snapshot (beyond the facts that only move forward).
+ACTION_NEWS = {
+    "edited": ("title", "base_ref", "is_revert"),
+    "synchronize": ("additions", "deletions", "changed_files"),
+    "ready_for_review": ("is_draft",),
+    "converted_to_draft": ("is_draft",),
+    "unlabeled": ("labels",),
+}
+
+
+def snapshot_tie_fields(
+    pr: PullRequest, snapshot: PullRequestSnapshot, members: dict[int, TeamMember]
+) -> dict[str, Any]:
+    """The PR columns after a snapshot with the same ``updated_at`` second as the stored one (invariant 2).
+
+    Facts that only move forward are merged, so no arrival order undoes them: open → closed → merged (a merge is
+    final), labels only added, a revert stays a revert. Anything else stays as stored unless the snapshot's
+    action makes it news: ``edited`` the title, ``synchronize`` the sizes, ``ready_for_review`` and
+    ``converted_to_draft`` the draft flag, ``unlabeled`` the labels, ``reopened`` the open state. A review
+    payload's PR (no action) is never news about the PR itself: the review is. A fetched snapshot (an import's
+    page) has no action either; it is asked for when a close and a reopen of one second leave the state undecided
+    (``snapshot_tie_unsure``), so its word that an unmerged PR is open settles that, as a ``reopened`` would.
+    """
+    new = snapshot_fields(snapshot, members)
+    news = ACTION_NEWS.get(snapshot.action, ())
+    fields: dict[str, Any] = {name: new[name] if name in news else getattr(pr, name) for name in SNAPSHOT_FIELDS}
+    fields["author_id"] = pr.author_id or new["author_id"]
+    if STATE_RANK[new["state"]] > STATE_RANK[PullRequestState(pr.state)]:
+        fields |= {name: new[name] for name in ("state", "closed_at", "merged_at")}
+    elif pr.state == PullRequestState.CLOSED and (
+        snapshot.action == "reopened" or (snapshot.fetched and new["state"] == PullRequestState.OPEN)
+    ):
+        fields |= {"state": PullRequestState.OPEN, "closed_at": None, "merged_at": None}
+    if "labels" not in news:
+        fields["labels"] = list(dict.fromkeys([*(pr.labels or ()), *new["labels"]]))
+    if "is_revert" not in news:
+        fields["is_revert"] = pr.is_revert or new["is_revert"]
+    for name in UNKNOWN_WHEN_NONE:
+        if fields[name] is None:
+            fields[name] = new[name]
+    fields["is_hotfix"] = (
+        hotfix_reason(title=fields["title"], head_ref=fields["head_ref"], labels=fields["labels"]) is not None
+    )
+    return fields
+
+
+def snapshot_tie_unsure(pr: PullRequest, snapshot: PullRequestSnapshot) -> bool:
+    """Whether a snapshot of the stored one's second leaves open/closed undecided: a close and a reopen of one
+    second, in either order, since neither payload says which came last. ``reopened`` over a PR closed in that
+    very second, or an unmerged close over an open PR (that second's other event may have been a reopen; when it
+    was a review or a label instead, asking GitHub once more costs one page of an import and changes nothing).
+    """
+    if snapshot.fetched or snapshot.updated_at != pr.pr_updated_at or pr.state == PullRequestState.MERGED:
+        return False
+    if snapshot.action == "reopened":
+        return pr.state == PullRequestState.CLOSED and pr.closed_at == snapshot.updated_at
+    return snapshot.action == "closed" and not snapshot.merged and pr.state == PullRequestState.OPEN
+
+
+def snapshot_entries(snapshot: PullRequestSnapshot) -> list[TimelineEntry]:
+    """The timeline entries a snapshot proves by itself: opened, and closed/merged when it says so."""
+    entries = [TimelineEntry(TimelineKind.OPENED, snapshot.created_at, actor=snapshot.author)]
+    if snapshot.action == "opened" and snapshot.is_draft:
+        # Opened as a draft: recorded as a ``draft`` entry at creation, so a later snapshot that is no longer a
+        # draft cannot make the PR look opened ready before its ``ready_for_review`` event is processed.
+        entries.append(TimelineEntry(TimelineKind.DRAFT, snapshot.created_at, actor=snapshot.author))
+    if snapshot.closed_at is not None:
+        entries.append(TimelineEntry(TimelineKind.CLOSED, snapshot.closed_at))
+    merged_at = snapshot.merged_at or snapshot.closed_at
+    if snapshot.merged and merged_at is not None:
+        entries.append(TimelineEntry(TimelineKind.MERGED, merged_at))
+    return entries
+
+
+def people_of(
+    snapshot: PullRequestSnapshot, reviews: Sequence[ReviewSnapshot], timeline: Sequence[TimelineEntry]
+) -> list[GitHubPerson | None]:
+    """Everyone an event names, each seen at the event's own time (its PR's ``updated_at`` or its reviews'
+    ``submitted_at``, whichever is later), never the time it arrived: the newest login by that time wins."""
+    seen = max([snapshot.updated_at, *(r.submitted_at for r in reviews if r.submitted_at is not None)])
+    people = [snapshot.author, *(r.reviewer for r in reviews)]
+    for entry in timeline:
+        people += [entry.actor, entry.subject]
+    return [replace(p, seen_at=seen) if p is not None and p.seen_at is None else p for p in people]
+
+
+def event_rows(pr: PullRequest, entries: Iterable[TimelineEntry], members: dict[int, TeamMember]) -> list[PREvent]:
+    """One row per distinct (kind, time, subject); an entry naming its actor wins over one that does not."""
+    rows: dict[tuple[object, ...], PREvent] = {}
+    for entry in entries:
+        subject_id = entry.subject.github_id if entry.subject else 0
+        key = (str(entry.kind), entry.occurred_at, subject_id)
+        actor = members[entry.actor.github_id] if entry.actor else None
+        if key in rows and (actor is None or rows[key].actor_id is not None):
+            continue
+        rows[key] = PREvent(
+            team_id=pr.team_id,
+            pull_request=pr,
+            kind=str(entry.kind),
+            occurred_at=entry.occurred_at,
+            actor=actor,
+            subject=members.get(subject_id),
+            subject_github_id=subject_id,
+        )
+    return list(rows.values())

@@ -19,7 +19,6 @@ from apps.integrations.forms import RepositoryBulkForm, RepositoryFilterForm
 from apps.integrations.models import TrackedRepository
 from apps.integrations.selectors import team_repositories, team_repository_row, team_repository_rows
 from apps.integrations.selectors_freshness import team_freshness
-from apps.integrations.services.import_schedule import tracked_repository_import_schedule
 from apps.integrations.services.repositories import repository_drop_from_figures
 from apps.integrations.services.tracking import (
     TrackingError,
@@ -27,6 +26,7 @@ from apps.integrations.services.tracking import (
     repositories_untrack,
     repository_track,
     repository_untrack,
+    tracked_repository_import_schedule,
 )
 from apps.teams.decorators import TeamRequest, team_admin_required, team_member_required
 

@@ -22,8 +22,8 @@ from apps.integrations.models import (
 )
 from apps.integrations.selectors_freshness import NOTICE_KINDS, InstallationFreshness, Notice, RepositoryFreshness
 from apps.integrations.services.import_run import tracked_repository_import
-from apps.integrations.services.import_schedule import tracked_repository_import_schedule
 from apps.integrations.services.processing import delivery_process
+from apps.integrations.services.tracking import tracked_repository_import_schedule
 from apps.integrations.tests.graphql_fake import FakeGraphQL, history
 from apps.integrations.tests.test_import_run import INSTALLATION_ID, link_installation
 from apps.metrics.services import pull_request_upsert

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from github_app.queries import REPOSITORY_PULL_REQUESTS_QUERY
+from github_app.api.installation import REPOSITORY_PULL_REQUESTS_QUERY
 
 from .conftest import install, installation_token
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from github_app.queries import PULL_REQUEST_REVIEWS_QUERY, REPOSITORY_PULL_REQUESTS_QUERY
+from github_app.api.installation import PULL_REQUEST_REVIEWS_QUERY, REPOSITORY_PULL_REQUESTS_QUERY
 
 from .conftest import install, installation_token
 
@@ -221,8 +221,8 @@ def test_the_demo_history_answers_review_requests_as_timeline_items_in_githubs_s
 def test_a_request_removed_and_a_team_requested_are_answered_and_paged(emulator, gql):
     from datetime import UTC, datetime, timedelta
 
+    from github_app.api.installation import PULL_REQUEST_TIMELINE_QUERY
     from github_app.emulator.models import TimelineEvent
-    from github_app.queries import PULL_REQUEST_TIMELINE_QUERY
 
     repo = emulator.state.repo_by_full_name("acme/big")
     pr = emulator.state.materialize(repo, 1)

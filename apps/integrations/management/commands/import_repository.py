@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.integrations.selectors import tracked_repositories_matching
-from apps.integrations.services.import_schedule import tracked_repository_import_schedule
+from apps.integrations.services.tracking import tracked_repository_import_schedule
 
 
 class Command(BaseCommand):
