@@ -12,7 +12,7 @@ A workflow run that deploys makes one deployment per attempt (a re-run deploys a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import commits
 from .deploy_payloads import deployment_event, deployment_status_event, workflow_run_event
@@ -29,6 +29,14 @@ EVENT_PERMISSIONS = {"deployment": "deployments", "deployment_status": "deployme
 STATUS_STATES = ("error", "failure", "inactive", "in_progress", "queued", "pending", "success")
 CONCLUSIONS = ("success", "failure", "cancelled", "timed_out", "action_required", "neutral", "skipped", "stale")
 Outbox = list[tuple[Installation, str, dict[str, Any]]]
+T = TypeVar("T")
+
+
+def known(record: T | None) -> T:
+    """The deployment or run a request named, or GitHub's answer for an id it does not know."""
+    if record is None:
+        raise HttpError(404, "Not Found")
+    return record
 
 
 def holds(inst: Installation, permission: str) -> bool:
@@ -164,9 +172,7 @@ def deployment_status_create(
     rec = _Recorder(state, [])
     with state.lock:
         repo = _repo(state, full_name)
-        d = state.deploys.deployment(repo, deployment_id)
-        if d is None:
-            raise HttpError(404, "Not Found")
+        d = known(state.deploys.deployment(repo, deployment_id))
         status = _add_status(state, repo, d, rec, state=state_name, creator=creator, **urls)
     return status, rec.send()
 
@@ -215,9 +221,7 @@ def workflow_run_rerun(
     rec = _Recorder(state, [])
     with state.lock:
         repo = _repo(state, full_name)
-        run = state.deploys.run(repo, run_id)
-        if run is None:
-            raise HttpError(404, "Not Found")
+        run = known(state.deploys.run(repo, run_id))
         if run.status != "completed":
             raise HttpError(403, "This workflow is already running")
         run.run_attempt += 1
@@ -265,9 +269,7 @@ def workflow_run_complete(
     rec = _Recorder(state, [])
     with state.lock:
         repo = _repo(state, full_name)
-        run = state.deploys.run(repo, run_id)
-        if run is None:
-            raise HttpError(404, "Not Found")
+        run = known(state.deploys.run(repo, run_id))
         if run.status == "completed":
             raise HttpError(422, "The run is already completed")
         if conclusion not in CONCLUSIONS:

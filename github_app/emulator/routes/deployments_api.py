@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from .. import commits
 from ..deploy_payloads import commit_json, deployment_json, deployment_status_json, workflow_run_json
 from ..deploy_store import WorkflowRun
-from ..deploys import holds
+from ..deploys import holds, known
 from ..httpkit import HttpError, Request, Response, Router, json_response
 from ..models import Repository
 from .installation_api import page_of, repository_of
@@ -63,17 +63,13 @@ def register(router: Router, emulator: EmulatorServer) -> None:
     def deployment(request: Request) -> Response:
         with state.lock:
             repo = repository(request, "deployments")
-            d = state.deploys.deployment(repo, _ident(request, "deployment_id"))
-            if d is None:
-                raise HttpError(404, "Not Found")
+            d = known(state.deploys.deployment(repo, _ident(request, "deployment_id")))
             return json_response(deployment_json(state, repo, d))
 
     def deployment_statuses(request: Request) -> Response:
         with state.lock:
             repo = repository(request, "deployments")
-            d = state.deploys.deployment(repo, _ident(request, "deployment_id"))
-            if d is None:
-                raise HttpError(404, "Not Found")
+            d = known(state.deploys.deployment(repo, _ident(request, "deployment_id")))
             page, headers = page_of(state, request, list(reversed(d.statuses)), request.path)
             return json_response([deployment_status_json(state, repo, d, s) for s in page], headers=headers)
 
@@ -94,10 +90,8 @@ def register(router: Router, emulator: EmulatorServer) -> None:
     def run(request: Request) -> Response:
         with state.lock:
             repo = repository(request, "actions")
-            found = state.deploys.run(repo, _ident(request, "run_id"))
-            if found is None:
-                raise HttpError(404, "Not Found")
-            return json_response(workflow_run_json(state, repo, found, rest=True))
+            run = known(state.deploys.run(repo, _ident(request, "run_id")))
+            return json_response(workflow_run_json(state, repo, run, rest=True))
 
     def compare(request: Request) -> Response:
         with state.lock:
