@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import Aggregate, Case, Count, Exists, F, OuterRef, Q, Sum, Value, When
+from django.db.models import Aggregate, Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 
 from apps.metrics.models import PullRequest, TeamMember
@@ -19,10 +19,9 @@ from apps.metrics.selectors.percentiles import (
     DEFAULT_PS,
     Percentiles,
     aggregate_with_percentiles,
-    grouped_percentiles,
     ranged_percentiles,
 )
-from apps.metrics.selectors.scope import DashboardFilters, first_reviewed_in_period, in_window, merged_in_period
+from apps.metrics.selectors.scope import DashboardFilters, first_reviewed_in_period, merged_in_period
 from apps.teams.models import Team
 
 MEDIAN = (0.5,)
@@ -139,16 +138,19 @@ def team_previous_period(*, team: Team, filters: DashboardFilters) -> PreviousPe
 def team_pickup(*, team: Team, filters: DashboardFilters) -> tuple[Percentiles, Percentiles]:
     """Pickup (ready for review → first review, in seconds) of the PRs whose first review came in the period, and
     its median over the previous period of the same length, in one read: a population of its own, so the dashboard
-    reads it on its own connection, beside the merged PRs' summary."""
+    reads it on its own connection, beside the merged PRs' summary.
+
+    Each period is its own range of the first-review index (``ranged_percentiles``, as the weekly medians are) and
+    only its rows are sorted, where grouping both periods by a period key sorts their rows by that key first.
+    """
     previous = previous_period_filters(filters)
-    in_period = Case(When(in_window("first_review_at", filters), then=Value(1)), default=Value(0))
-    by_period = grouped_percentiles(
+    current, before = ranged_percentiles(
         first_reviewed_in_period(team=team, filters=replace(filters, start=previous.start)),
         value="review_time_seconds",
-        group=in_period,
+        column="first_review_at",
+        ranges=[filters.window, previous.window],
     )
-    none = Percentiles(count=0, values=dict.fromkeys(DEFAULT_PS))
-    return by_period.get(1, none), by_period.get(0, none)
+    return current, before
 
 
 def team_weekly_trends(*, team: Team, filters: DashboardFilters) -> list[WeekPoint]:
