@@ -145,7 +145,8 @@ def dashboard(request: TeamRequest) -> HttpResponse:
         "max_range_days": MAX_RANGE_DAYS,
         "repos": [(repo_id, name, repo_id in filters.untracked_repo_ids) for repo_id, name in repos],
         "deleted_repo_ids": inactive.deleted,
-        "authors": authors,
+        # The author menu's options as (id, login, chosen), read by the template without a lookup per option.
+        "authors": [(a.pk, a.github_username, a.pk == filters.author_id) for a in authors],
         "has_data": bool(repos),
         "freshness": read["freshness"],
     }

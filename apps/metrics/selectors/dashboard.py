@@ -208,7 +208,8 @@ def team_repositories(*, team: Team) -> list[tuple[int, str]]:
 
 
 def team_filter_options(*, team: Team) -> tuple[list[tuple[int, str]], list[TeamMember]]:
-    """Repositories and authors the team has PRs from, for the filter menus."""
+    """Repositories and authors the team has PRs from, for the filter menus. An author is loaded with what the menu
+    and the filter line show of them (login, bot flag), not with every field of a member."""
     has_prs = PullRequest.objects.filter(team=team, author=OuterRef("pk"))
     authors = TeamMember.objects.for_team(team).filter(Exists(has_prs), is_active=True).order_by("github_username")
-    return team_repositories(team=team), list(authors)
+    return team_repositories(team=team), list(authors.only("github_username", "is_bot"))
