@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import F, Q, QuerySet
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from apps.metrics.models import PRReview, PullRequest, TeamMember
@@ -70,22 +70,15 @@ def chosen(*, team: Team, filters: DashboardFilters, columns: ScopeColumns = ON_
     return condition
 
 
-def hidden_members(*, team: Team) -> RawSQL:
+def hidden_members(*, team: Team) -> QuerySet[TeamMember, Any]:
     """The team's hidden members' ids, as a subquery.
 
     A period's rows test ``author_id IN (this)``: PostgreSQL hashes the team's few hidden ids once and probes each
     row's author in the scan itself, where a join to every row's author (``author__is_active``) costs a hash join
     node over the period's hundred thousand rows, on every panel. A PR without an author (a deleted account) is
     not a hidden person's, as before: the negation keeps NULL authors in.
-
-    Written in SQL (what ``TeamMember.objects.filter(team=team, is_active=False).values("pk")`` reads): it is part of
-    nearly every statement of the dashboard, and the ORM would build, relabel and compile that nested query anew for
-    each of them.
     """
-    return RawSQL(HIDDEN_MEMBERS_SQL.format(table=TeamMember._meta.db_table), [team.pk])  # noqa: S611 — our table, the id a parameter
-
-
-HIDDEN_MEMBERS_SQL = 'SELECT m."id" FROM "{table}" m WHERE NOT m."is_active" AND m."team_id" = %s'
+    return TeamMember.objects.filter(team=team, is_active=False).values("pk")
 
 
 def scope_rules(
@@ -147,14 +140,10 @@ def counted_reviewer(*, team: Team) -> Q:
     return Q(reviewer__isnull=False) & ~Q(reviewer__in=uncounted_people(team=team)) & ~Q(pr_author=F("reviewer"))
 
 
-def uncounted_people(*, team: Team) -> RawSQL:
+def uncounted_people(*, team: Team) -> QuerySet[TeamMember, Any]:
     """The team's hidden members and bots, whose reviews and pending requests count for nobody, as a subquery of
-    ids. Tested as ``NOT IN`` (a hash of a few ids probed in the scan) rather than joined to every row; written in
-    SQL as ``hidden_members`` is."""
-    return RawSQL(UNCOUNTED_PEOPLE_SQL.format(table=TeamMember._meta.db_table), [team.pk])  # noqa: S611 — as above
-
-
-UNCOUNTED_PEOPLE_SQL = 'SELECT m."id" FROM "{table}" m WHERE (NOT m."is_active" OR m."is_bot") AND m."team_id" = %s'
+    ids. Tested as ``NOT IN`` (a hash of a few ids probed in the scan) rather than joined to every row."""
+    return TeamMember.objects.filter(Q(is_active=False) | Q(is_bot=True), team=team).values("pk")
 
 
 def counted_reviews(*, team: Team, filters: DashboardFilters) -> QuerySet[PRReview]:
