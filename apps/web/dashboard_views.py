@@ -42,12 +42,13 @@ from apps.web.parallel_reads import read_in_parallel
 
 DEFAULT_DAYS = 30
 PAGE_SIZE = 25
+# The table's sortable columns: the sort key, its descending form (the first click's) and the heading.
 SORT_COLUMNS = [
-    ("merged", "Merged"),
-    ("created", "Opened"),
-    ("cycle", "Cycle time"),
-    ("pickup", "Pickup"),
-    ("size", "Size"),
+    ("merged", "-merged", "Merged"),
+    ("created", "-created", "Opened"),
+    ("cycle", "-cycle", "Cycle time"),
+    ("pickup", "-pickup", "Pickup"),
+    ("size", "-size", "Size"),
 ]
 
 
@@ -145,7 +146,9 @@ def dashboard(request: TeamRequest) -> HttpResponse:
         "max_range_days": MAX_RANGE_DAYS,
         "repos": [(repo_id, name, repo_id in filters.untracked_repo_ids) for repo_id, name in repos],
         "deleted_repo_ids": inactive.deleted,
-        "authors": authors,
+        # The author menu's options as (id, login, chosen), read by the template without a lookup per option; the id
+        # as text, as the option's value is, not a number the template would localize.
+        "authors": [(str(a.pk), a.github_username, a.pk == filters.author_id) for a in authors],
         "has_data": bool(repos),
         "freshness": read["freshness"],
     }

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import Aggregate, Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models import Aggregate, Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from apps.metrics.models import PREvent, PullRequest, PullRequestState, TeamMember
@@ -19,7 +19,6 @@ from apps.metrics.selectors.percentiles import (
     DEFAULT_PS,
     Percentiles,
     aggregate_with_percentiles,
-    grouped_percentiles,
     keyed_rows_and_percentiles,
     ranged_percentiles,
 )
@@ -27,7 +26,6 @@ from apps.metrics.selectors.scope import (
     DashboardFilters,
     counted_reviews,
     first_reviewed_in_period,
-    in_window,
     merged_in_period,
     team_pull_requests,
     uncounted_people,
@@ -149,16 +147,19 @@ def team_previous_period(*, team: Team, filters: DashboardFilters) -> PreviousPe
 def team_pickup(*, team: Team, filters: DashboardFilters) -> tuple[Percentiles, Percentiles]:
     """Pickup (ready for review → first review, in seconds) of the PRs whose first review came in the period, and
     its median over the previous period of the same length, in one read: a population of its own, so the dashboard
-    reads it on its own connection, beside the merged PRs' summary."""
+    reads it on its own connection, beside the merged PRs' summary.
+
+    Each period is its own range of the first-review index (``ranged_percentiles``, as the weekly medians are) and
+    only its rows are sorted, where grouping both periods by a period key sorts their rows by that key first.
+    """
     previous = previous_period_filters(filters)
-    in_period = Case(When(in_window("first_review_at", filters), then=Value(1)), default=Value(0))
-    by_period = grouped_percentiles(
+    current, before = ranged_percentiles(
         first_reviewed_in_period(team=team, filters=replace(filters, start=previous.start)),
         value="review_time_seconds",
-        group=in_period,
+        column="first_review_at",
+        ranges=[filters.window, previous.window],
     )
-    none = Percentiles(count=0, values=dict.fromkeys(DEFAULT_PS))
-    return by_period.get(1, none), by_period.get(0, none)
+    return current, before
 
 
 def team_weekly_trends(*, team: Team, filters: DashboardFilters) -> list[WeekPoint]:
@@ -216,10 +217,11 @@ def team_repositories(*, team: Team) -> list[tuple[int, str]]:
 
 
 def team_filter_options(*, team: Team) -> tuple[list[tuple[int, str]], list[TeamMember]]:
-    """Repositories and authors the team has PRs from, for the filter menus."""
+    """Repositories and authors the team has PRs from, for the filter menus. An author is loaded with what the menu
+    and the filter line show of them (login, bot flag), not with every field of a member."""
     has_prs = PullRequest.objects.filter(team=team, author=OuterRef("pk"))
     authors = TeamMember.objects.for_team(team).filter(Exists(has_prs), is_active=True).order_by("github_username")
-    return team_repositories(team=team), list(authors)
+    return team_repositories(team=team), list(authors.only("github_username", "is_bot"))
 
 
 # Reviewer load: who carries the reviews, how fast they respond, what is waiting on them now.

@@ -18,7 +18,7 @@ from apps.metrics.rules import (
     last_approval,
     revert_reason,
 )
-from apps.metrics.selectors.scope import DashboardFilters, in_window, merged_in_period, team_pull_requests
+from apps.metrics.selectors.scope import DashboardFilters, in_window, team_pull_requests
 from apps.metrics.types import TimelineKind
 from apps.teams.models import Team
 
@@ -53,9 +53,10 @@ class PullRequestTable:
         self._team = team
         self._merged_count = merged_count
         self._merged_window = in_window("merged_at", filters)
+        in_scope = team_pull_requests(team=team, filters=filters)  # the scope built once for both parts
         self._parts = (
-            team_pull_requests(team=team, filters=filters).filter(opened_in_period),
-            merged_in_period(team=team, filters=filters).exclude(opened_in_period),
+            in_scope.filter(opened_in_period),
+            in_scope.filter(self._merged_window).exclude(opened_in_period),  # ``merged_in_period``'s PRs
         )
         sort = table_sort(sort)
         self._column = SORTS[sort.lstrip("-")]
@@ -81,6 +82,7 @@ class PullRequestTable:
             PullRequest.objects.for_team(self._team)
             .filter(pk__in=ids)
             .select_related("author")
+            .only(*ROW_FIELDS, "author__github_username")
             .annotate(size=SIZE)
             .in_bulk()
         )
@@ -88,6 +90,13 @@ class PullRequestTable:
 
 
 SIZE = F("additions") + F("deletions")
+# What a row of the table shows (its cells, flags and links): a page's PRs are loaded with these alone, not with
+# every timestamp and the labels of each PR and its author, which the table never shows.
+ROW_FIELDS = (
+    "github_repo", "number", "title", "author", "state", "is_draft", "pr_created_at", "merged_at",
+    "cycle_time_seconds", "review_time_seconds", "additions", "deletions", "is_revert", "is_hotfix", "is_bot_author",
+    "merged_without_review",
+)  # fmt: skip
 
 
 def _sort_value(column: str) -> F | CombinedExpression:

@@ -48,17 +48,24 @@ def figure_url(
     A year's dashboard links a few hundred figures (two per week, three per reviewer): the filters' query string
     and each key's path are built once per render (``render_context``), not once per link.
     """
-    links = context.render_context.get(LINKS)
-    if links is None:
-        links = context.render_context[LINKS] = {"?": urlencode(filter_params(context["filters"]))}
-    extra = {}
+    url = f"{_figure_path(context, key)}?{_query(context, 'page', context['filters'])}"
+    # What ``urlencode`` makes of them: a number or a date's ISO form is never quoted.
     if p is not None:
-        extra["p"] = str(p)
+        url += f"&p={int(p)}"
     if week is not None:
-        extra["week"] = week.isoformat()
+        url += f"&week={week.isoformat()}"
     if member is not None:
-        extra["member"] = str(member)
-    return f"{_figure_path(context, key)}?{links['?']}" + (f"&{urlencode(extra)}" if extra else "")
+        url += f"&member={int(member)}"
+    return url
+
+
+def _query(context: Any, name: str, filters: DashboardFilters) -> str:
+    """The query string of ``filters`` (the page's, or the previous period's), encoded once per render and kept in
+    its ``render_context`` under ``name``."""
+    links: dict[str, str] = context.render_context.setdefault(LINKS, {})
+    if name not in links:
+        links[name] = urlencode(filter_params(filters))
+    return links[name]
 
 
 LINKS = "figure_links"
@@ -97,14 +104,18 @@ def week_rows(context: Any, trends: Sequence[WeekPoint]) -> SafeString:
     """The rows of the weekly table: the week, its merged PRs and its median cycle time, each linked to its PRs.
     The median in ``duration_text``'s words, as the cards and the lists show every duration."""
 
+    # Each row's links are these two with its week added (``figure_url``'s last parameter), escaped once here.
+    merged_url, cycle_url = (escape(figure_url(context, key)) for key in ("week-merged", "week-cycle"))
+
     def row(point: WeekPoint) -> str:
+        day = point.week.isoformat()
         return WEEK_ROW.format(
             week=point.week.strftime("%b %d"),
             partial=PARTIAL if point.partial else "",
-            day=point.week.isoformat(),
-            merged_url=escape(figure_url(context, "week-merged", week=point.week)),
+            day=day,
+            merged_url=f"{merged_url}&amp;week={day}",
             merged=point.merged,
-            cycle_url=escape(figure_url(context, "week-cycle", week=point.week)),
+            cycle_url=f"{cycle_url}&amp;week={day}",
             cycle=duration_text(point.cycle_p50_seconds),
         )
 
@@ -115,17 +126,23 @@ def week_rows(context: Any, trends: Sequence[WeekPoint]) -> SafeString:
 def reviewer_rows(context: Any, reviewers: Sequence[ReviewerLoad]) -> SafeString:
     """The rows of reviewer load: reviews given, median response and open requests, each linked to its PRs."""
 
+    # Each row's links are these three with its member added (``figure_url``'s last parameter), escaped once here.
+    reviews_url, response_url, open_url = (
+        escape(figure_url(context, key, p=p))
+        for key, p in (("reviews-given", None), ("response", 50), ("open-requests", None))
+    )
+
     def row(r: ReviewerLoad) -> str:
         pk = r.member.pk
         return REVIEWER_ROW.format(
             login=escape(r.member.github_username),
             pk=pk,
-            reviews_url=escape(figure_url(context, "reviews-given", member=pk)),
+            reviews_url=f"{reviews_url}&amp;member={pk}",
             reviews=r.reviews,
-            response_url=escape(figure_url(context, "response", p=50, member=pk)),
+            response_url=f"{response_url}&amp;member={pk}",
             response=duration_text(r.response_p50),
             responses=f' <span class="muted">({r.responses} PRs)</span>' if r.responses else "",
-            open_url=escape(figure_url(context, "open-requests", member=pk)),
+            open_url=f"{open_url}&amp;member={pk}",
             open=r.open_requests,
         )
 
@@ -178,10 +195,10 @@ def compare(
     """A headline figure beside the previous period of the same length: the direction, how much, the previous
     value linked to its own PR list, and in words whether it is better ("▼ 2.1 h vs previous 30 days — faster")."""
     before = context["previous"]
-    params = filter_params(before.filters) | ({"p": str(p)} if p is not None else {})
     shown = {
         "name": f"previous-{key}" + (f"-p{p}" if p is not None else ""),
-        "url": f"{_figure_path(context, key)}?{urlencode(params)}",
+        "url": f"{_figure_path(context, key)}?{_query(context, 'previous', before.filters)}"
+        + (f"&p={int(p)}" if p is not None else ""),
         "days": before.days,
         "previous": "—" if previous is None else _amount(kind, previous),
     }
