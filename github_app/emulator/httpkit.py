@@ -55,6 +55,14 @@ class Request:
             return {k: str(v) for k, v in data.items()} if isinstance(data, dict) else {}
         return {k: v[0] for k, v in self.form().items()}
 
+    def id_param(self, name: str) -> int:
+        """A numeric id of the path (``{number}``, ``{deployment_id}``); anything else names nothing: 404, as
+        GitHub answers."""
+        text = self.params[name]
+        if not text.isdigit():
+            raise HttpError(404, "Not Found")
+        return int(text)
+
     def int_query(self, name: str, default: int, maximum: int | None = None) -> int:
         try:
             value = int(self.query.get(name, default))

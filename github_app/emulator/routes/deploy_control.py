@@ -28,13 +28,6 @@ def _body(request: Request) -> dict[str, Any]:
     return data
 
 
-def _ident(request: Request) -> int:
-    text = request.params["id"]
-    if not text.isdigit():
-        raise HttpError(404, "Not Found")
-    return int(text)
-
-
 def _run_answer(run: Any, guids: list[str]) -> dict[str, Any]:
     return {
         "id": run.id,
@@ -74,7 +67,7 @@ def register(router: Router, emulator: EmulatorServer) -> None:
         status, guids = deployment_status_create(
             emulator,
             str(data["repository"]),
-            _ident(request),
+            request.id_param("id"),
             state_name=str(data.get("state") or ""),
             creator=str(data.get("creator") or emulator.config.owner),
             **urls,
@@ -100,7 +93,7 @@ def register(router: Router, emulator: EmulatorServer) -> None:
         run, guids = workflow_run_rerun(
             emulator,
             str(data["repository"]),
-            _ident(request),
+            request.id_param("id"),
             environment=data.get("environment"),
             conclusion=data.get("conclusion"),
         )
@@ -109,7 +102,7 @@ def register(router: Router, emulator: EmulatorServer) -> None:
     def complete(request: Request) -> Response:
         data = _body(request)
         run, guids = workflow_run_complete(
-            emulator, str(data["repository"]), _ident(request), str(data.get("conclusion") or "success")
+            emulator, str(data["repository"]), request.id_param("id"), str(data.get("conclusion") or "success")
         )
         return json_response(_run_answer(run, guids))
 

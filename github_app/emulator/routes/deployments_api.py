@@ -63,13 +63,13 @@ def register(router: Router, emulator: EmulatorServer) -> None:
     def deployment(request: Request) -> Response:
         with state.lock:
             repo = repository(request, "deployments")
-            d = known(state.deploys.deployment(repo, _ident(request, "deployment_id")))
+            d = known(state.deploys.deployment(repo, request.id_param("deployment_id")))
             return json_response(deployment_json(state, repo, d))
 
     def deployment_statuses(request: Request) -> Response:
         with state.lock:
             repo = repository(request, "deployments")
-            d = known(state.deploys.deployment(repo, _ident(request, "deployment_id")))
+            d = known(state.deploys.deployment(repo, request.id_param("deployment_id")))
             page, headers = page_of(state, request, list(reversed(d.statuses)), request.path)
             return json_response([deployment_status_json(state, repo, d, s) for s in page], headers=headers)
 
@@ -90,7 +90,7 @@ def register(router: Router, emulator: EmulatorServer) -> None:
     def run(request: Request) -> Response:
         with state.lock:
             repo = repository(request, "actions")
-            run = known(state.deploys.run(repo, _ident(request, "run_id")))
+            run = known(state.deploys.run(repo, request.id_param("run_id")))
             return json_response(workflow_run_json(state, repo, run, rest=True))
 
     def compare(request: Request) -> Response:
@@ -133,13 +133,6 @@ def register(router: Router, emulator: EmulatorServer) -> None:
     router.add("GET", f"{owner_repo}/actions/runs", runs, "installation")
     router.add("GET", f"{owner_repo}/actions/runs/{{run_id}}", run, "installation")
     router.add("GET", f"{owner_repo}/compare/{{basehead}}", compare, "installation")
-
-
-def _ident(request: Request, name: str) -> int:
-    text = request.params[name]
-    if not text.isdigit():
-        raise HttpError(404, "Not Found")
-    return int(text)
 
 
 def _check_filters(request: Request) -> None:

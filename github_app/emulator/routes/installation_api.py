@@ -55,7 +55,7 @@ def register(router: Router, emulator: EmulatorServer) -> None:
     def pull(request: Request) -> Response:
         with state.lock:
             repo = accessible_repo(request)
-            pr = state.pull_request(repo, _number(request))
+            pr = state.pull_request(repo, request.id_param("number"))
             if pr is None:
                 raise HttpError(404, "Not Found")
             return json_response(pull_request_json(state, repo, pr))
@@ -64,7 +64,7 @@ def register(router: Router, emulator: EmulatorServer) -> None:
         """REST reviews: same objects as in webhooks, but ``state`` upper case as REST has it."""
         with state.lock:
             repo = accessible_repo(request)
-            pr = state.pull_request(repo, _number(request))
+            pr = state.pull_request(repo, request.id_param("number"))
             if pr is None:
                 raise HttpError(404, "Not Found")
             page, headers = paginate(request, pr.reviews, request.path)
@@ -118,10 +118,3 @@ def repository_of(state: State, request: Request) -> Repository:
     if repo is None or repo.id not in {r.id for r in state.installation_repos(request.installation, request.token)}:
         raise HttpError(404, "Not Found")
     return repo
-
-
-def _number(request: Request) -> int:
-    text = request.params["number"]
-    if not text.isdigit():
-        raise HttpError(404, "Not Found")
-    return int(text)
