@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
@@ -54,6 +55,45 @@ def team_installations(*, team: Team) -> QuerySet[GitHubAppInstallation]:
         .annotate(repository_count=Count("repositories", filter=Q(repositories__removed_at__isnull=True)))
         .order_by("status", "account_login")
     )
+
+
+# GitHub's access levels, weakest first: an installation granted ``write`` has what ``read`` asks for.
+PERMISSION_LEVELS = ("read", "write", "admin")
+
+
+@dataclass(frozen=True, slots=True)
+class PermissionRequest:
+    """A permission the App asks for that an installation has not granted (or granted at a lower level)."""
+
+    name: str  # GitHub's name: ``pull_requests``
+    level: str
+
+    @property
+    def label(self) -> str:
+        """As GitHub's installation page names it: "Pull requests"."""
+        return self.name.replace("_", " ").capitalize()
+
+
+def permissions_not_granted(
+    *, installation: GitHubAppInstallation, wanted: Mapping[str, str]
+) -> list[PermissionRequest]:
+    """What of ``wanted`` the installation's owner has not accepted.
+
+    When an App asks for more, GitHub keeps every installation on what its owner last accepted and asks the owner
+    to review the request; until they accept, GitHub sends none of the new permission's events and answers the
+    calls that need it with 403. ``installation.permissions`` is what GitHub last said was granted (the
+    ``installation`` events and reconciliation keep it current, ``new_permissions_accepted`` included).
+    """
+    granted = installation.permissions or {}
+    return [
+        PermissionRequest(name=name, level=level)
+        for name, level in sorted(wanted.items())
+        if _level_rank(granted.get(name)) < _level_rank(level)
+    ]
+
+
+def _level_rank(level: str | None) -> int:
+    return PERMISSION_LEVELS.index(level) + 1 if level in PERMISSION_LEVELS else 0
 
 
 def team_connection_events(*, team: Team, limit: int = 20) -> list[InstallationConnectionEvent]:

@@ -37,6 +37,12 @@ def manifest_template() -> dict[str, Any]:
     return manifest
 
 
+def app_permissions() -> dict[str, str]:
+    """The permissions this version of tformance needs (the manifest's ``default_permissions``), by GitHub's name."""
+    permissions: dict[str, str] = manifest_template()["default_permissions"]
+    return permissions
+
+
 def manifest_for_base_url(*, base_url: str) -> dict[str, Any]:
     """The manifest with every URL pointing at this deployment (webhook, callbacks, redirect), public unless
     ``GITHUB_APP_PUBLIC`` is off."""

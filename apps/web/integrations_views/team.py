@@ -14,11 +14,13 @@ from apps.integrations.github import GitHubAppNotConfigured, GitHubError
 from apps.integrations.selectors import (
     github_authorize_url,
     github_install_url,
+    permissions_not_granted,
     team_connection_events,
     team_github_setup,
     team_installations,
 )
 from apps.integrations.services.linking import LinkError, installation_claim, installation_unlink
+from apps.integrations.services.registration import app_permissions
 from apps.integrations.services.state import StateInvalid, state_consume, state_issue
 from apps.teams.decorators import TeamRequest, team_admin_required, team_member_required
 
@@ -31,7 +33,11 @@ CLAIM_CHOICE = "claim-choice"  # the installations that sign-in proved the user 
 
 @team_member_required
 def github_integration(request: TeamRequest) -> HttpResponse:
-    installations = list(team_installations(team=request.team))
+    wanted = app_permissions()
+    installations = [
+        (installation, permissions_not_granted(installation=installation, wanted=wanted))
+        for installation in team_installations(team=request.team)
+    ]
     return render(
         request,
         "integrations/github.html",

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from apps.integrations.models import GitHubAppInstallation, InactiveReason, InstallationRepository, TrackedRepository
+from apps.integrations.models import (
+    GitHubAppInstallation,
+    InactiveReason,
+    InstallationRepository,
+    InstallationStatus,
+    TrackedRepository,
+)
 from apps.integrations.selectors import installation_team_for_event
+from apps.integrations.services.registration import app_permissions
 from apps.integrations.tests.factories import (
     InstallationFactory,
     InstallationRepositoryFactory,
@@ -99,3 +106,49 @@ def test_strangers_get_404(client, make_user, team, linked):
     client.force_login(make_user("stranger@example.com"))
     assert client.get(f"/a/{team.slug}/integrations/github/").status_code == 404
     assert client.post(f"/a/{team.slug}/integrations/github/42/disconnect/").status_code == 404
+
+
+def test_a_permission_the_app_needs_and_the_installation_has_not_accepted_is_named_with_where_to_accept(
+    member_client, team, linked
+):
+    """``linked`` was granted metadata and pull_requests only; the manifest also asks for members (read)."""
+    assert app_permissions()["members"] == "read"
+    html = member_client.get(f"/a/{team.slug}/integrations/github/").content.decode()
+    warning = html.split('id="permissions-42">')[1].split("</div>")[0]
+    assert "<strong>Members</strong> (read)" in warning
+    assert "Pull requests" not in warning and "Metadata" not in warning  # granted
+    assert 'href="https://github.com/organizations/acme-org/settings/installations/42"' in warning
+
+
+def test_a_higher_level_grants_what_a_lower_one_asks_and_nothing_missing_shows_nothing(member_client, team, linked):
+    linked.permissions = {name: "write" for name in app_permissions()}
+    linked.save()
+    html = member_client.get(f"/a/{team.slug}/integrations/github/").content.decode()
+    assert 'id="permissions-42"' not in html
+
+
+def test_an_uninstalled_installation_asks_for_nothing(member_client, team, linked):
+    GitHubAppInstallation.objects.update(status=InstallationStatus.DELETED)
+    html = member_client.get(f"/a/{team.slug}/integrations/github/").content.decode()
+    assert 'id="permissions-42"' not in html and "uninstalled" in html
+
+
+def test_accepting_on_github_clears_the_request_once_its_event_arrives(
+    member_client, team, signed_webhook, github_payload
+):
+    accepted = github_payload("installation/new_permissions_accepted.payload.json")
+    installation_id = accepted["installation"]["id"]
+    InstallationFactory(
+        installation_id=installation_id,
+        account_login=accepted["installation"]["account"]["login"],
+        permissions={"metadata": "read"},
+        team=team,
+    )
+    page = f"/a/{team.slug}/integrations/github/"
+    assert f'id="permissions-{installation_id}"' in member_client.get(page).content.decode()
+
+    accepted["installation"]["permissions"] = {**app_permissions(), "issues": "read"}
+    assert signed_webhook("installation", accepted).status_code == 202
+
+    assert f'id="permissions-{installation_id}"' not in member_client.get(page).content.decode()
+    assert GitHubAppInstallation.objects.get(installation_id=installation_id).team == team
