@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from apps.teams.models import Invitation, Membership, Team
+from apps.teams.models import APIToken, Invitation, Membership, Team
 
 
 class MembershipInline(admin.TabularInline[Membership, Team]):
@@ -30,3 +30,13 @@ class InvitationAdmin(admin.ModelAdmin[Invitation]):
     list_display = ("email", "team", "role", "created_at", "accepted_at")
     search_fields = ("email", "team__name")
     raw_id_fields = ("team", "invited_by", "accepted_by")
+
+
+@admin.register(APIToken)
+class APITokenAdmin(admin.ModelAdmin[APIToken]):
+    """Staff see who made which token and can revoke one (set "revoked at"); the token itself exists nowhere."""
+
+    list_display = ("name", "prefix", "team", "created_by", "created_at", "last_used_at", "revoked_at")
+    search_fields = ("name", "prefix", "team__name")
+    raw_id_fields = ("team", "created_by")
+    readonly_fields = ("prefix", "digest", "last_used_at")

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponseBase, JsonResponse
 from django.utils import timezone
 
 from apps.teams.models import Membership, Team
+from apps.teams.services import api_token_team
 
 if TYPE_CHECKING:
     from django_htmx.middleware import HtmxDetails
@@ -72,3 +73,33 @@ def team_member_required(view: View) -> View:
 def team_admin_required(view: View) -> View:
     """Only the team's admins; other members get 403 with a message."""
     return _guard(view, admin_only=True)
+
+
+class APIRequest(HttpRequest):
+    """The request a read-API view receives: the team its bearer token reads."""
+
+    team: Team
+
+
+def api_token_required(view: View) -> View:
+    """The read API's guard: ``Authorization: Bearer <token>`` names the team, and nothing else does (there is no
+    team in the URL to probe). A missing, unknown or revoked token is 401 with ``WWW-Authenticate``, as RFC 6750 asks;
+    the view runs in the team's time zone, as its pages do, so a day means the same on both."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
+        team = api_token_team(token=token.strip()) if scheme.lower() == "bearer" else None
+        if team is None:
+            response = JsonResponse(
+                {"error": "Send a team's API token as 'Authorization: Bearer <token>' (the team's settings make one)."},
+                status=401,
+            )
+            response["WWW-Authenticate"] = 'Bearer realm="tformance"'
+            return response
+        api_request = cast(APIRequest, request)
+        api_request.team = team
+        with timezone.override(team.tzinfo):
+            return view(api_request, *args, **kwargs)
+
+    return wrapped

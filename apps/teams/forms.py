@@ -15,3 +15,13 @@ class TeamTimezoneForm(forms.Form):
 class InvitationForm(forms.Form):
     email = forms.EmailField()
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+
+
+class APITokenForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="What will use it, e.g. “weekly report script”.")
+
+    def clean_name(self) -> str:
+        name: str = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Name the token after what will use it.")
+        return name

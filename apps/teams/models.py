@@ -110,3 +110,30 @@ class Invitation(BaseTeamModel):
     @property
     def is_pending(self) -> bool:
         return self.accepted_at is None and not self.is_expired
+
+
+class APIToken(BaseTeamModel):
+    """A credential for the read API: whoever holds it reads this team's figures, as a member would see them.
+
+    Only a digest is stored (SHA-256 of the whole token: the token is 256 random bits, so a plain hash is as strong
+    as a slow one and costs nothing per request); the token itself is shown once, when it is made. ``prefix`` (the
+    first characters) is what the settings page shows to tell tokens apart. A revoked token is kept, with who made it
+    and when it was last used, so an admin can see what it was.
+    """
+
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16)
+    digest = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"API token {self.name} ({self.prefix}…) of {self.team}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import unicodedata
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -10,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from apps.teams.models import Invitation, Membership, Role, Team
+from apps.teams.models import APIToken, Invitation, Membership, Role, Team
 from apps.teams.selectors import invitation_link
 from apps.users.models import User
 from apps.users.throttling import account_email_allowed, rate_allowed
@@ -158,3 +161,46 @@ def membership_remove(*, team: Team, membership_id: int) -> None:
     if membership.is_admin and Membership.objects.filter(team=team, role=Role.ADMIN).count() == 1:
         raise InvitationError("A team needs at least one admin.")
     membership.delete()
+
+
+# Read-API tokens: made once and shown once, checked on every API request, revoked by an admin. A token is ``tfk_``
+# followed by 43 URL-safe characters (32 random bytes); only its SHA-256 digest is stored, so a copy of the database
+# gives no one a working token.
+TOKEN_PREFIX = "tfk_"
+SHOWN_PREFIX = 8  # characters of the token the settings page shows: "tfk_" and four of its own
+LAST_USED_PRECISION = timedelta(minutes=5)  # "last used" is written at most this often, not on every request
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def api_token_create(*, team: Team, name: str, created_by: User) -> tuple[APIToken, str]:
+    """Make a token and return its row and the token itself, which is never readable again."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = APIToken.objects.create(
+        team=team, name=name.strip(), prefix=token[:SHOWN_PREFIX], digest=_digest(token), created_by=created_by
+    )
+    return row, token
+
+
+def api_token_revoke(*, team: Team, token_id: int) -> APIToken | None:
+    """Revoke one of the team's tokens (None: no such token of this team). Revoking twice keeps the first time."""
+    row = APIToken.objects.for_team(team).filter(pk=token_id).first()
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = timezone.now()
+        row.save(update_fields=["revoked_at", "updated_at"])
+    return row
+
+
+def api_token_team(*, token: str) -> Team | None:
+    """The team a presented token reads, or None when it is unknown or revoked; notes when it was last used."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    row = APIToken.objects.select_related("team").filter(digest=_digest(token), revoked_at__isnull=True).first()
+    if row is None:
+        return None
+    now = timezone.now()
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_PRECISION:
+        APIToken.objects.filter(pk=row.pk).update(last_used_at=now)
+    return row.team

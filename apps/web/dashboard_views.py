@@ -37,7 +37,7 @@ from apps.metrics.selectors import (
 )
 from apps.metrics.selectors.dashboard import team_previous_period
 from apps.metrics.services import team_member_mark_bot, team_member_set_visibility
-from apps.teams.decorators import TeamRequest, team_admin_required, team_member_required
+from apps.teams.decorators import APIRequest, TeamRequest, team_admin_required, team_member_required
 from apps.web.parallel_reads import read_in_parallel
 
 DEFAULT_DAYS = 30
@@ -95,7 +95,7 @@ class DashboardFilterForm(forms.Form):
 
 
 def filters_from_request(
-    request: TeamRequest, inactive: InactiveRepositories | None = None
+    request: TeamRequest | APIRequest, inactive: InactiveRepositories | None = None
 ) -> tuple[DashboardFilters, DashboardFilterForm]:
     """Filters from the query string, and the form that says what was wrong with them.
 

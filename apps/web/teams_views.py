@@ -11,11 +11,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.teams.decorators import AuthenticatedRequest, TeamRequest, team_admin_required, team_member_required
-from apps.teams.forms import InvitationForm, TeamForm, TeamTimezoneForm
+from apps.teams.forms import APITokenForm, InvitationForm, TeamForm, TeamTimezoneForm
 from apps.teams.models import Invitation, Membership
-from apps.teams.selectors import invitation_link, team_memberships, team_pending_invitations
+from apps.teams.selectors import invitation_link, team_api_tokens, team_memberships, team_pending_invitations
 from apps.teams.services import (
     InvitationError,
+    api_token_create,
+    api_token_revoke,
     invitation_accept,
     invitation_cancel,
     invitation_create,
@@ -52,6 +54,37 @@ def team_settings(request: TeamRequest) -> HttpResponse:
         "timezone_form": TeamTimezoneForm(initial={"timezone": request.team.timezone}),
     }
     return render(request, "teams/settings.html", context)
+
+
+@team_admin_required
+def api_tokens(request: TeamRequest) -> HttpResponse:
+    """The team's read-API tokens. A new token is shown on the answer to the POST that made it, once: it is not
+    stored, and a redirect would have to carry it in the session or the URL."""
+    form = APITokenForm(request.POST or None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        row, token = api_token_create(team=request.team, name=form.cleaned_data["name"], created_by=request.user)
+        created = (row, token)
+        form = APITokenForm()
+    response = render(
+        request,
+        "teams/api_tokens.html",
+        {"form": form, "tokens": team_api_tokens(team=request.team), "created": created},
+        status=400 if form.errors else 200,
+    )
+    if created:
+        response["Cache-Control"] = "no-store"  # the page holds a secret: no copy in any cache
+    return response
+
+
+@team_admin_required
+@require_POST
+def api_token_revoke_view(request: TeamRequest, token_id: int) -> HttpResponse:
+    row = api_token_revoke(team=request.team, token_id=token_id)
+    if row is None:
+        raise Http404("No such token.")
+    messages.success(request, f"The token “{row.name}” ({row.prefix}…) is revoked: the API refuses it from now on.")
+    return redirect("teams:api_tokens", team_slug=request.team.slug)
 
 
 @team_admin_required

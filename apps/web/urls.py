@@ -13,7 +13,7 @@ from django.urls.resolvers import URLPattern, URLResolver
 from apps.integrations.views.prometheus import prometheus_metrics
 from apps.integrations.views.webhook import github_webhook
 from apps.users.forms import ThrottledPasswordResetForm
-from apps.web import dashboard_views, figure_views, teams_views, users_views, views
+from apps.web import api_views, dashboard_views, figure_views, teams_views, users_views, views
 from apps.web.integrations_views.callback import install_callback
 from apps.web.integrations_views.registration import manifest_callback, register
 from apps.web.integrations_views.repositories import (
@@ -158,6 +158,13 @@ teams_team_pages = [
     path("team/settings/", teams_views.team_settings, name="settings"),
     path("team/settings/name/", teams_views.rename, name="rename"),
     path("team/timezone/", teams_views.set_timezone, name="set_timezone"),
+    path("team/settings/api-tokens/", teams_views.api_tokens, name="api_tokens"),
+    path("team/settings/api-tokens/<id:token_id>/revoke/", teams_views.api_token_revoke_view, name="api_token_revoke"),
+]
+
+# The read API (docs/api.md): a team's figures as JSON, for a bearer token of that team. No team in the address.
+api_pages = [
+    path("api/v1/flow/", api_views.flow, name="flow"),
 ]
 
 # The site's own pages and each team's home.
@@ -194,4 +201,5 @@ urlpatterns = [
     path("", _namespace("teams", pages=teams_pages, team_pages=teams_team_pages)),
     path("", _namespace("web", pages=web_pages, team_pages=web_team_pages)),
     path("", _namespace("dashboard", team_pages=dashboard_team_pages)),
+    path("", _namespace("api", pages=api_pages)),
 ]
