@@ -121,6 +121,8 @@ def _deployment_locked(team: Team, snapshot: DeploymentSnapshot) -> Deployment:
             ignore_conflicts=True,
         )
         known = _attempt_deployment_id(team, snapshot.github_deployment_id)
+    if known is None:  # the row was inserted above, by this write or a concurrent one; never gone before commit
+        raise DeploymentAttempt.DoesNotExist(snapshot.github_deployment_id)
     return Deployment.objects.select_for_update().get(team=team, pk=known)
 
 
