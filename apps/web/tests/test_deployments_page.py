@@ -100,6 +100,14 @@ def test_a_success_is_counted_on_the_teams_day_and_week(member_client, team):
         assert team_deployment_frequency(team=team, filters=filters).deployments == 0
 
 
+def test_the_definition_of_a_deployment_is_on_the_definitions_page(member_client, team):
+    html = member_client.get(page_url(team)).content.decode()
+    definitions = reverse("dashboard:definitions", kwargs={"team_slug": team.slug})
+    assert f"{definitions}#deployment-frequency" in html
+    page = member_client.get(definitions).content.decode()
+    assert 'id="deployment-frequency"' in page and "re-run attempts" in page
+
+
 def test_an_empty_period_says_so(member_client, team):
     html = member_client.get(page_url(team), PERIOD).content.decode()
     assert "No deployment in this period." in html
