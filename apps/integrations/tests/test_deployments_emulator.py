@@ -6,15 +6,14 @@ re-run's success, with its whole timeline, and staging beside it, not counted.""
 from __future__ import annotations
 
 import pytest
-import requests
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.integrations.models import DeliveryStatus, GitHubAppInstallation, WebhookDelivery
 from apps.integrations.services.linking import installation_link_to_team
+from apps.integrations.tests.conftest import emulator_control as control
 from apps.integrations.tests.factories import TrackedRepositoryFactory
 from apps.metrics.models import Deployment
-from github_app.emulator import EmulatorConfig, EmulatorServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,28 +22,11 @@ EVENTS = ["pull_request", "pull_request_review", "repository", "deployment", "de
 
 
 @pytest.fixture
-def emulator(live_server, settings):
-    config = EmulatorConfig(port=0, scenario="demo", webhook_url=live_server.url + "/webhooks/github/")
-    with EmulatorServer(config) as gh:
-        settings.GITHUB_API_URL = settings.GITHUB_WEB_URL = gh.url
-        settings.GITHUB_APP_ID, settings.GITHUB_APP_SLUG = str(config.app_id), config.slug
-        settings.GITHUB_APP_PRIVATE_KEY = gh.app.private_key_pem
-        settings.GITHUB_APP_WEBHOOK_SECRET = config.webhook_secret
-        yield gh
-
-
-def control(gh, path: str, body: dict) -> dict:
-    response = requests.post(gh.url + path, json=body, timeout=30)
-    assert response.status_code < 300, response.text
-    return response.json()
-
-
-@pytest.fixture
-def infra_tracked(emulator, team, admin_user):
+def infra_tracked(live_emulator, team, admin_user):
     """The App asks for Deployments (read) and its events, as app-manifest.json does; acme installs it on acme/infra,
     the installation is linked to the team, and acme/infra is tracked (its PR history is not needed here)."""
-    control(emulator, "/_emulator/app", {"permissions": PERMISSIONS, "events": EVENTS})
-    installed = control(emulator, "/_emulator/installations", {"account": "acme", "repositories": ["acme/infra"]})
+    control(live_emulator, "/_emulator/app", {"permissions": PERMISSIONS, "events": EVENTS})
+    installed = control(live_emulator, "/_emulator/installations", {"account": "acme", "repositories": ["acme/infra"]})
     installation_link_to_team(installation_id=installed["id"], team=team, user=admin_user)
     installation = GitHubAppInstallation.objects.get(installation_id=installed["id"])
     repo = installation.repositories.get(full_name="acme/infra")
@@ -54,21 +36,21 @@ def infra_tracked(emulator, team, admin_user):
 
 
 def test_a_re_run_deploy_and_a_staging_deploy_from_github_reach_the_deployments_page(
-    emulator, infra_tracked, team, member_client
+    live_emulator, infra_tracked, team, member_client
 ):
     run = control(
-        emulator,
+        live_emulator,
         "/_emulator/workflow-runs",
         {"repository": "acme/infra", "environment": "production", "conclusion": "failure"},
     )
     rerun = control(
-        emulator,
+        live_emulator,
         f"/_emulator/workflow-runs/{run['id']}/rerun",
         {"repository": "acme/infra", "environment": "production", "conclusion": "success"},
     )
     assert rerun["run_attempt"] == 2
     control(
-        emulator,
+        live_emulator,
         "/_emulator/deployments",
         {"repository": "acme/infra", "environment": "staging", "statuses": ["success"]},
     )
