@@ -181,7 +181,7 @@ def test_two_workers_recording_one_identity_at_once_make_one_deployment(team):
     def worker(n: int) -> None:
         try:
             start.wait()
-            d = deployment(1001 + n % 2, created_at=at(10, n))
+            d = deployment(1001 + n % 2, created_at=at(10, n % 2))  # one GitHub deployment, one creation time
             deployment_record(team=team, deployment=d, status=status(n, "success", at(11, n)))
         except BaseException as exc:
             errors.append(exc)
