@@ -101,11 +101,15 @@ def _in_period(*, team: Team, filters: DashboardFilters) -> QuerySet[Deployment]
     return Deployment.objects.filter(deployment_scope(team=team, filters=filters)).filter(succeeded | never_succeeded)
 
 
+# GitHub's order of a deployment's states: by time, then by id within a second (ids grow), never by arrival.
+TIMELINE_ORDER = ("status_created_at", "github_status_id")
+
+
 def team_deployments(*, team: Team, filters: DashboardFilters) -> QuerySet[Deployment]:
     """The period's deployments, newest first, each with its status timeline (oldest first) read alongside."""
     return (
         _in_period(team=team, filters=filters)
-        .prefetch_related(Prefetch("statuses", queryset=DeploymentStatus.objects.order_by("status_created_at", "pk")))
+        .prefetch_related(Prefetch("statuses", queryset=DeploymentStatus.objects.order_by(*TIMELINE_ORDER)))
         .order_by(Coalesce(F("succeeded_at"), F("deployment_created_at")).desc(), "-pk")
     )
 

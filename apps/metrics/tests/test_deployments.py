@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from apps.metrics.models import Deployment, DeploymentAttempt, DeploymentStatus, ProductionReason
+from apps.metrics.selectors.deployments import team_deployments
+from apps.metrics.selectors.scope import DashboardFilters
 from apps.metrics.services import deployment_record, team_production_rule_set
 from apps.metrics.services.deployments import production_classification
 from apps.metrics.types import DeploymentSnapshot, DeploymentStatusSnapshot
@@ -204,3 +207,14 @@ def test_the_repository_name_follows_a_rename(team):
     deployment_record(team=team, deployment=deployment())
     deployment_record(team=team, deployment=replace(deployment(), github_repo="acme/api-v2"))
     assert Deployment.objects.get(team=team).github_repo == "acme/api-v2"
+
+
+def test_the_timeline_is_githubs_order_whatever_the_order_of_arrival(team):
+    """Two states in one second, the later one delivered first: shown, and the latest state taken, in GitHub's order."""
+    d = deployment()
+    deployment_record(team=team, deployment=d, status=status(2, "success", at(10, 1)))
+    deployment_record(team=team, deployment=d, status=status(1, "in_progress", at(10, 1)))
+    with timezone.override(UTC):
+        [row] = team_deployments(team=team, filters=DashboardFilters(start=date(2026, 3, 2), end=date(2026, 3, 2)))
+    assert [s.state for s in row.statuses.all()] == ["in_progress", "success"]
+    assert row.state == "success"
