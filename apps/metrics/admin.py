@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from apps.metrics.models import MetricsRecompute, PREvent, PRReview, PullRequest, TeamMember
+from apps.metrics.models import (
+    Deployment,
+    DeploymentAttempt,
+    DeploymentStatus,
+    MetricsRecompute,
+    PREvent,
+    PRReview,
+    PullRequest,
+    TeamMember,
+)
 
 
 @admin.register(TeamMember)
@@ -37,3 +46,24 @@ class MetricsRecomputeAdmin(admin.ModelAdmin[MetricsRecompute]):
     list_display = ("member", "team", "status", "done", "total", "created_at", "finished_at")
     list_filter = ("status", "team")
     raw_id_fields = ("member",)
+
+
+@admin.register(Deployment)
+class DeploymentAdmin(admin.ModelAdmin[Deployment]):
+    list_display = ("__str__", "team", "state", "is_production", "production_reason", "succeeded_at")
+    list_filter = ("is_production", "production_reason", "state", "team")
+    search_fields = ("github_repo", "environment", "sha")
+
+
+@admin.register(DeploymentAttempt)
+class DeploymentAttemptAdmin(admin.ModelAdmin[DeploymentAttempt]):
+    list_display = ("github_deployment_id", "deployment", "run_attempt", "github_created_at", "team")
+    list_filter = ("team",)
+    raw_id_fields = ("deployment",)
+
+
+@admin.register(DeploymentStatus)
+class DeploymentStatusAdmin(admin.ModelAdmin[DeploymentStatus]):
+    list_display = ("github_status_id", "deployment", "state", "status_created_at", "team")
+    list_filter = ("state", "team")
+    raw_id_fields = ("deployment",)

@@ -205,6 +205,19 @@ DEFINITIONS: dict[str, Definition] = {
             ),
         ),
         Definition(
+            "deployment-frequency",
+            "Deployment frequency",
+            "Successful production deployments in the period, by the time of their first success in the team's time "
+            "zone, in tracked repositories. A deployment is one commit reaching one environment through one run: the "
+            "GitHub deployments one Actions run makes (reusable workflows, re-run attempts) count once, and a "
+            "deployment made by another tool is its own. Failed attempts are listed and never counted. Production is "
+            "an environment GitHub flags as production or whose name matches the team's rule (by default production "
+            "or prod, in any case); a transient environment never is. Other environments are shown with their "
+            "deployments, never counted.",
+            1,
+            date(2026, 12, 8),
+        ),
+        Definition(
             "open-requests",
             "Open review requests",
             "Open PRs where the person's review was requested and they have neither reviewed since nor had the "

@@ -89,3 +89,38 @@ class TimelineEntry:
     occurred_at: datetime
     actor: GitHubPerson | None = None
     subject: GitHubPerson | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeploymentSnapshot:
+    """One GitHub deployment as a ``deployment`` or ``deployment_status`` event describes it.
+
+    ``run_id`` is the Actions workflow run that made it, when GitHub says so: every GitHub deployment of one run
+    (reusable workflows, re-run attempts) is the same deployment as the keys count it. ``production_environment`` and
+    ``transient_environment`` are GitHub's flags, None when the payload predates them (the team's rule decides).
+    """
+
+    github_deployment_id: int
+    github_repo_id: int
+    github_repo: str
+    environment: str
+    sha: str
+    ref: str
+    created_at: datetime
+    run_id: int | None = None
+    run_attempt: int | None = None
+    production_environment: bool | None = None
+    transient_environment: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeploymentStatusSnapshot:
+    """One state of a GitHub deployment (``deployment_status``): queued, pending, in_progress, success, failure,
+    error. ``log_url`` is where its log is (GitHub's ``log_url``, else its older ``target_url``)."""
+
+    github_status_id: int
+    state: str
+    created_at: datetime
+    description: str = ""
+    log_url: str = ""
+    environment_url: str = ""

@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 
 from apps.teams.models import Role, timezone_choices
@@ -10,6 +12,23 @@ class TeamForm(forms.Form):
 
 class TeamTimezoneForm(forms.Form):
     timezone = forms.ChoiceField(choices=timezone_choices, help_text="Dates and weekly charts use this time zone.")
+
+
+class ProductionRuleForm(forms.Form):
+    production_environment_rule = forms.CharField(
+        label="Production environments",
+        max_length=200,
+        help_text="A regular expression matched against each deployment environment's name, ignoring case.",
+    )
+
+    def clean_production_environment_rule(self) -> str:
+        """The rule must compile, so a delivery never meets a rule it cannot apply."""
+        rule: str = self.cleaned_data["production_environment_rule"]
+        try:
+            re.compile(rule, re.IGNORECASE)
+        except re.error as exc:
+            raise forms.ValidationError(f"This is not a valid regular expression: {exc}.") from exc
+        return rule
 
 
 class InvitationForm(forms.Form):

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 
 INVITATION_LIFETIME = timedelta(days=14)
+DEFAULT_PRODUCTION_RULE = "^prod(uction)?$"
 
 
 def timezone_choices() -> list[tuple[str, str]]:
@@ -24,6 +25,9 @@ class Team(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     # Dates on the team's pages (the dashboard's period, its weeks) are days in this time zone.
     timezone = models.CharField(max_length=64, default="UTC", choices=timezone_choices)
+    # Which deployment environments count as production besides those GitHub flags: a regular expression matched,
+    # case-insensitively, against the environment's name (Python's syntax; the settings form checks it compiles).
+    production_environment_rule = models.CharField(max_length=200, default=DEFAULT_PRODUCTION_RULE)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -10,8 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from apps.metrics.services import team_production_rule_set
 from apps.teams.decorators import AuthenticatedRequest, TeamRequest, team_admin_required, team_member_required
-from apps.teams.forms import APITokenForm, InvitationForm, TeamForm, TeamTimezoneForm
+from apps.teams.forms import APITokenForm, InvitationForm, ProductionRuleForm, TeamForm, TeamTimezoneForm
 from apps.teams.models import Invitation, Membership
 from apps.teams.selectors import invitation_link, team_api_tokens, team_memberships, team_pending_invitations
 from apps.teams.services import (
@@ -48,10 +49,18 @@ def members(request: TeamRequest) -> HttpResponse:
 
 @team_member_required
 def team_settings(request: TeamRequest) -> HttpResponse:
-    """The team's name and time zone (admins change them), where bots are marked, and the admin pages for staff."""
+    """The team's name, time zone and production rule (admins change them), where bots are marked, and the admin
+    pages for staff."""
+    return _settings_page(request)
+
+
+def _settings_page(request: TeamRequest, production_form: ProductionRuleForm | None = None) -> HttpResponse:
+    """``production_form``: a rule that did not validate, shown again with its error."""
     context = {
         "name_form": TeamForm(initial={"name": request.team.name}),
         "timezone_form": TeamTimezoneForm(initial={"timezone": request.team.timezone}),
+        "production_form": production_form
+        or ProductionRuleForm(initial={"production_environment_rule": request.team.production_environment_rule}),
     }
     return render(request, "teams/settings.html", context)
 
@@ -109,6 +118,20 @@ def set_timezone(request: TeamRequest) -> HttpResponse:
         messages.success(request, f"Time zone set to {form.cleaned_data['timezone']}.")
     else:
         messages.error(request, "Choose a time zone from the list.")
+    return redirect("teams:settings", team_slug=request.team.slug)
+
+
+@team_admin_required
+@require_POST
+def set_production_rule(request: TeamRequest) -> HttpResponse:
+    """Which deployment environments count as production besides those GitHub flags; the team's deployments are
+    classified again by the new rule. A rule that does not compile is shown again with the reason."""
+    form = ProductionRuleForm(request.POST)
+    if not form.is_valid():
+        return _settings_page(request, production_form=form)
+    rule = form.cleaned_data["production_environment_rule"]
+    team_production_rule_set(team=request.team, rule=rule)
+    messages.success(request, f"Production environments are now those matching {rule}.")
     return redirect("teams:settings", team_slug=request.team.slug)
 
 

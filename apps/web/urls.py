@@ -13,7 +13,7 @@ from django.urls.resolvers import URLPattern, URLResolver
 from apps.integrations.views.prometheus import prometheus_metrics
 from apps.integrations.views.webhook import github_webhook
 from apps.users.forms import ThrottledPasswordResetForm
-from apps.web import api_views, dashboard_views, figure_views, teams_views, users_views, views
+from apps.web import api_views, dashboard_views, deployments_views, figure_views, teams_views, users_views, views
 from apps.web.integrations_views.callback import install_callback
 from apps.web.integrations_views.registration import manifest_callback, register
 from apps.web.integrations_views.repositories import (
@@ -158,6 +158,7 @@ teams_team_pages = [
     path("team/settings/", teams_views.team_settings, name="settings"),
     path("team/settings/name/", teams_views.rename, name="rename"),
     path("team/timezone/", teams_views.set_timezone, name="set_timezone"),
+    path("team/production-rule/", teams_views.set_production_rule, name="set_production_rule"),
     path("team/settings/api-tokens/", teams_views.api_tokens, name="api_tokens"),
     path("team/settings/api-tokens/<id:token_id>/revoke/", teams_views.api_token_revoke_view, name="api_token_revoke"),
 ]
@@ -179,7 +180,7 @@ web_team_pages = [
     path("setup/", views.team_home_checklist, name="team_home_checklist"),
 ]
 
-# The dashboard, all under ``/a/<team_slug>/dashboard/``.
+# The dashboard, under ``/a/<team_slug>/dashboard/``, and the deployments page beside it.
 dashboard_team_pages = [
     path("dashboard/", dashboard_views.dashboard, name="index"),
     path("dashboard/pr/<id:pk>/", dashboard_views.pull_request_panel, name="pr_panel"),
@@ -187,6 +188,7 @@ dashboard_team_pages = [
     path("dashboard/figures/<slug:key>/csv/", figure_views.figure_csv, name="figure_csv"),
     path("dashboard/definitions/", figure_views.definitions, name="definitions"),
     path("dashboard/people/", dashboard_views.people, name="people"),
+    path("deployments/", deployments_views.deployments, name="deployments"),
     path("dashboard/people/<id:member_id>/visibility/", dashboard_views.member_visibility, name="member_visibility"),
     path("dashboard/people/<id:member_id>/bot/", dashboard_views.member_bot, name="member_bot"),
     # The pages were under ``metrics/`` before "metrics" came to name only the domain: bookmarks and shared links

@@ -14,6 +14,10 @@ from datetime import datetime
 from github_app._reader import Reader
 from github_app.webhooks.models import GitHubUser, read_opt_user
 
+# GitHub's "Webhook events and payloads": an App receives `deployment` and `deployment_status` events only with the
+# "Deployments" permission (read).
+DEPLOYMENTS_PERMISSION = ("deployments", "read")
+
 
 @dataclass(frozen=True, slots=True)
 class Deployment:

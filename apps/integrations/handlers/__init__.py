@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from apps.integrations.handlers import (  # noqa: F401 - imported to register their handlers
     authorization,
+    deployments,
     installations,
     ping,
     pull_requests,

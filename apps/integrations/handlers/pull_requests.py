@@ -128,7 +128,9 @@ def _tracking(installation_id: int | None, github_repo_id: int) -> TrackedReposi
     return tracked
 
 
-def _team_tracking(event: WebhookEvent, repository: Repository) -> Team:
+def team_tracking(event: WebhookEvent, repository: Repository) -> Team:
+    """The team a delivery about ``repository`` counts for; ``DeliveryIgnored`` with the reason when none does
+    (the repository is not tracked, the installation is not linked to a team, or it is unknown)."""
     tracked = _tracking(event.installation_id, repository.id)
     if tracked is not None:
         return tracked.team
@@ -144,7 +146,7 @@ def _team_tracking(event: WebhookEvent, repository: Repository) -> Team:
 @handles("pull_request", PullRequestEvent)
 def handle_pull_request(event: PullRequestEvent, delivery: WebhookDelivery) -> PullRequestChange:
     return PullRequestChange(
-        team=_team_tracking(event, event.repository),
+        team=team_tracking(event, event.repository),
         snapshot=pull_request_snapshot(event.pull_request, event.repository, event.action or ""),
         timeline=tuple(timeline_for_action(event)),
     )
@@ -153,7 +155,7 @@ def handle_pull_request(event: PullRequestEvent, delivery: WebhookDelivery) -> P
 @handles("pull_request_review", PullRequestReviewEvent)
 def handle_pull_request_review(event: PullRequestReviewEvent, delivery: WebhookDelivery) -> PullRequestChange:
     return PullRequestChange(
-        team=_team_tracking(event, event.repository),
+        team=team_tracking(event, event.repository),
         snapshot=pull_request_snapshot(event.pull_request, event.repository),
         reviews=(review_snapshot(event.review),),
     )

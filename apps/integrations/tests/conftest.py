@@ -97,3 +97,27 @@ class GitHubMock:
 def github(github_app_settings):
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield GitHubMock(mock)
+
+
+@pytest.fixture
+def live_emulator(live_server, settings):
+    """The GitHub emulator (the demo world) delivering its webhooks, signed, to this test's live server, and the App's
+    settings pointing at it. Needs ``django_db(transaction=True)``: the live server reads what the test wrote."""
+    from github_app.emulator import EmulatorConfig, EmulatorServer
+
+    config = EmulatorConfig(port=0, scenario="demo", webhook_url=live_server.url + "/webhooks/github/")
+    with EmulatorServer(config) as gh:
+        settings.GITHUB_API_URL = settings.GITHUB_WEB_URL = gh.url
+        settings.GITHUB_APP_ID, settings.GITHUB_APP_SLUG = str(config.app_id), config.slug
+        settings.GITHUB_APP_PRIVATE_KEY = gh.app.private_key_pem
+        settings.GITHUB_APP_WEBHOOK_SECRET = config.webhook_secret
+        yield gh
+
+
+def emulator_control(gh, path: str, body: dict) -> dict:
+    """A call to the emulator's control API (``/_emulator/...``), which must succeed; its answer."""
+    import requests
+
+    response = requests.post(gh.url + path, json=body, timeout=30)
+    assert response.status_code < 300, response.text
+    return response.json()

@@ -7,7 +7,15 @@ from django.core.exceptions import ImproperlyConfigured
 
 from apps.integrations.handlers import HANDLERS
 from apps.integrations.handlers.base import DeliveryIgnored, by_action, handles
-from github_app import InstallationEvent, PingEvent, PullRequestEvent, event_type_for, parse_event
+from github_app import (
+    DeploymentEvent,
+    DeploymentStatusEvent,
+    InstallationEvent,
+    PingEvent,
+    PullRequestEvent,
+    event_type_for,
+    parse_event,
+)
 
 
 def test_every_handled_event_is_parsed_as_the_type_its_handler_was_written_for():
@@ -20,6 +28,8 @@ def test_every_handled_event_is_parsed_as_the_type_its_handler_was_written_for()
         "github_app_authorization": event_type_for("github_app_authorization"),
         "pull_request": PullRequestEvent,
         "pull_request_review": event_type_for("pull_request_review"),
+        "deployment": DeploymentEvent,
+        "deployment_status": DeploymentStatusEvent,
     }
 
 

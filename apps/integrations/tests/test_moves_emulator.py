@@ -5,34 +5,21 @@ reconciliation reads the new state; either way the tracking follows and the dash
 from __future__ import annotations
 
 import pytest
-import requests
 
 from apps.integrations.models import GitHubAppInstallation, ImportStatus, TrackedRepository
 from apps.integrations.services.linking import installation_link_to_team
 from apps.integrations.services.reconcile import installations_reconcile
 from apps.integrations.services.tracking import repository_track
+from apps.integrations.tests.conftest import emulator_control as control
 from apps.metrics.models import PullRequest
-from github_app.emulator import EmulatorConfig, EmulatorServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def emulator(live_server, settings):
-    config = EmulatorConfig(port=0, scenario="demo", webhook_url=live_server.url + "/webhooks/github/")
-    with EmulatorServer(config) as gh:
-        settings.GITHUB_API_URL = settings.GITHUB_WEB_URL = gh.url
-        settings.GITHUB_APP_ID, settings.GITHUB_APP_SLUG = str(config.app_id), config.slug
-        settings.GITHUB_APP_PRIVATE_KEY = gh.app.private_key_pem
-        settings.GITHUB_APP_WEBHOOK_SECRET = config.webhook_secret
-        settings.IMPORT_HISTORY_DAYS = 0
-        yield gh
-
-
-def control(gh, path: str, body: dict) -> dict:
-    response = requests.post(gh.url + path, json=body, timeout=30)
-    assert response.status_code < 300, response.text
-    return response.json()
+def emulator(live_emulator, settings):
+    settings.IMPORT_HISTORY_DAYS = 0
+    return live_emulator
 
 
 @pytest.fixture

@@ -17,20 +17,31 @@ from apps.integrations.handlers import ALWAYS_DELIVERED, HANDLERS
 from apps.integrations.services.registration import manifest_template
 from github_app.api.installation import METADATA_PERMISSION, PULL_REQUESTS_PERMISSION
 from github_app.api.user import ORG_MEMBERSHIP_PERMISSION
+from github_app.webhooks.deployments import DEPLOYMENTS_PERMISSION
 
 
 def test_the_manifest_subscribes_to_exactly_the_handled_events():
     subscribed = set(manifest_template()["default_events"])
     assert subscribed == set(HANDLERS) - ALWAYS_DELIVERED
-    assert {"pull_request", "pull_request_review", "repository"} <= subscribed
+    assert {"pull_request", "pull_request_review", "repository", "deployment", "deployment_status"} <= subscribed
+    assert "workflow_run" not in subscribed  # no handler for it yet
 
 
 def test_the_manifest_asks_only_for_the_permissions_the_code_names_a_use_for():
     """Each permission is declared beside the calls that need it; one the manifest asks for and no call names is an
     access the App holds for nothing."""
     manifest = manifest_template()
-    used = dict([METADATA_PERMISSION, PULL_REQUESTS_PERMISSION, ORG_MEMBERSHIP_PERMISSION])
-    assert manifest["default_permissions"] == used == {"metadata": "read", "pull_requests": "read", "members": "read"}
+    used = dict([METADATA_PERMISSION, PULL_REQUESTS_PERMISSION, ORG_MEMBERSHIP_PERMISSION, DEPLOYMENTS_PERMISSION])
+    assert (
+        manifest["default_permissions"]
+        == used
+        == {
+            "metadata": "read",
+            "pull_requests": "read",
+            "members": "read",
+            "deployments": "read",
+        }
+    )
     assert manifest["request_oauth_on_install"] is True
 
 

@@ -1,5 +1,6 @@
 """Writes of the metrics core. Webhook processing and the import call these with ``apps.metrics.types`` values."""
 
+from apps.metrics.services.deployments import deployment_record, team_production_rule_set
 from apps.metrics.services.members import (
     team_member_mark_bot,
     team_member_set_visibility,
@@ -19,6 +20,7 @@ from apps.metrics.services.recompute import (
 
 __all__ = [
     "PullRequestChange",
+    "deployment_record",
     "pull_request_metrics_recompute",
     "pull_request_upsert",
     "pull_requests_import",
@@ -28,4 +30,5 @@ __all__ = [
     "team_member_mark_bot",
     "team_member_set_visibility",
     "team_metrics_recompute",
+    "team_production_rule_set",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 from django.conf import settings
 
-from apps.metrics.models import PullRequest
+from apps.metrics.models import Deployment, PullRequest
 
 register = template.Library()
 
@@ -20,3 +20,9 @@ def pull_request_url(*, repository: str, number: int) -> str:
 @register.filter
 def github_pr_url(pr: PullRequest) -> str:
     return pull_request_url(repository=pr.github_repo, number=pr.number)
+
+
+@register.filter
+def github_commit_url(deployment: Deployment) -> str:
+    """The deployed commit's page, ``{GITHUB_WEB_URL}/{owner}/{repo}/commit/{sha}``."""
+    return f"{settings.GITHUB_WEB_URL.rstrip('/')}/{deployment.github_repo}/commit/{deployment.sha}"

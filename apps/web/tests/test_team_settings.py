@@ -47,3 +47,37 @@ def test_staff_see_where_the_admin_pages_are(client, admin_user, team):
     admin_user.save()
     client.force_login(admin_user)
     assert reverse("admin:index") in client.get(url(team, "settings")).content.decode()
+
+
+def test_an_admin_sets_the_production_rule_and_the_deployments_follow_it(admin_client, team):
+    from datetime import UTC, datetime
+
+    from apps.metrics.models import Deployment
+    from apps.web.tests.test_deployments_page import deployed
+
+    live = deployed(team, 1, environment="live", production=False, created=datetime(2026, 3, 2, tzinfo=UTC))
+    page = admin_client.get(url(team, "settings")).content.decode()
+    assert 'id="production-rule"' in page and 'value="^prod(uction)?$"' in page
+
+    done = admin_client.post(
+        url(team, "set_production_rule"), {"production_environment_rule": "^(live|prod)$"}, follow=True
+    )
+    assert "Production environments are now those matching ^(live|prod)$." in done.content.decode()
+    team.refresh_from_db()
+    assert team.production_environment_rule == "^(live|prod)$"
+    assert Deployment.objects.get(pk=live.pk).is_production is True
+
+
+def test_a_bad_production_rule_is_refused_with_the_reason(admin_client, team):
+    response = admin_client.post(url(team, "set_production_rule"), {"production_environment_rule": "^prod(uction$"})
+    assert response.status_code == 200
+    assert "This is not a valid regular expression: missing ), unterminated subpattern" in response.content.decode()
+    team.refresh_from_db()
+    assert team.production_environment_rule == "^prod(uction)?$"
+
+
+def test_a_member_cannot_change_the_production_rule(client, member_user, team):
+    client.force_login(member_user)
+    page = client.get(url(team, "settings")).content.decode()
+    assert 'id="production-rule"' not in page and "<code>^prod(uction)?$</code>" in page
+    assert client.post(url(team, "set_production_rule"), {"production_environment_rule": "x"}).status_code == 403

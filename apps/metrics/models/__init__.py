@@ -9,8 +9,31 @@ from __future__ import annotations
 
 from django.db import models
 
+from apps.metrics.models.deployments import (
+    Deployment,
+    DeploymentAttempt,
+    DeploymentSource,
+    DeploymentStatus,
+    ProductionReason,
+)
 from apps.metrics.types import TimelineKind
 from apps.teams.models import BaseTeamModel
+
+__all__ = [
+    "Deployment",
+    "DeploymentAttempt",
+    "DeploymentSource",
+    "DeploymentStatus",
+    "MetricsRecompute",
+    "PREvent",
+    "PRReview",
+    "ProductionReason",
+    "PullRequest",
+    "PullRequestState",
+    "RecomputeStatus",
+    "ReviewState",
+    "TeamMember",
+]
 
 
 class TeamMember(BaseTeamModel):

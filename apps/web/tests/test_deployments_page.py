@@ -1,0 +1,118 @@
+"""The deployments page: deployment frequency in the team's days and weeks, every deployment of the period with its
+status timeline, the environments that are not production and why, an empty state; members only."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.integrations.tests.factories import TrackedRepositoryFactory
+from apps.metrics.selectors.deployments import team_deployment_frequency
+from apps.metrics.selectors.scope import DashboardFilters
+from apps.metrics.services import deployment_record
+from apps.metrics.types import DeploymentSnapshot, DeploymentStatusSnapshot
+
+pytestmark = pytest.mark.django_db
+
+REPO_ID = 4242
+statuses = iter(range(1, 10_000))
+
+
+def deployed(team, github_id: int, *, environment="production", created: datetime, states=(), repo_id=REPO_ID, **flags):
+    """A GitHub deployment made by no run, with its statuses ``states`` as (state, time)."""
+    snapshot = DeploymentSnapshot(
+        github_deployment_id=github_id,
+        github_repo_id=repo_id,
+        github_repo="acme/api" if repo_id == REPO_ID else f"acme/repo-{repo_id}",
+        environment=environment,
+        sha=f"{github_id:040x}",
+        ref="main",
+        created_at=created,
+        production_environment=flags.get("production", environment == "production"),
+        transient_environment=flags.get("transient", False),
+    )
+    row = deployment_record(team=team, deployment=snapshot)
+    for state, when in states:
+        status = DeploymentStatusSnapshot(github_status_id=next(statuses), state=state, created_at=when)
+        row = deployment_record(team=team, deployment=snapshot, status=status)
+    return row
+
+
+def page_url(team) -> str:
+    return reverse("dashboard:deployments", kwargs={"team_slug": team.slug})
+
+
+PERIOD = {"start": "2026-03-02", "end": "2026-03-15"}  # two whole weeks, Monday to Sunday
+
+
+def test_the_page_lists_the_periods_deployments_and_counts_successful_production_ones(member_client, team):
+    t = datetime(2026, 3, 3, 9, tzinfo=UTC)
+    deployed(team, 1, created=t, states=[("in_progress", t), ("failure", t.replace(minute=5))])
+    deployed(team, 2, created=t.replace(hour=10), states=[("success", t.replace(hour=10, minute=4))])
+    deployed(team, 3, created=t.replace(day=10), states=[("success", t.replace(day=10, minute=2))])
+    deployed(team, 4, environment="staging", production=False, created=t, states=[("success", t)])
+    deployed(team, 5, environment="pr-12", transient=True, production=False, created=t, states=[("success", t)])
+
+    response = member_client.get(page_url(team), PERIOD)
+    assert response.status_code == 200
+    frequency = response.context["frequency"]
+    assert (frequency.deployments, [w.deployments for w in frequency.weeks]) == (2, [1, 1])
+    assert [d.environment for d in response.context["page"].object_list].count("production") == 3
+    assert {(e.environment, e.reason_label, e.deployments) for e in response.context["left_out"]} == {
+        ("staging", "Not production", 1),
+        ("pr-12", "Transient environment (never production)", 1),
+    }
+    html = response.content.decode()
+    assert '<div class="value">2</div>' in html and "production deployments in 14 days · 1.0 a week" in html
+    assert "failure" in html and "Environments that are not production" in html
+    assert page_url(team) in html  # the nav links to it
+
+
+def test_an_untracked_repositorys_deployments_stay_out_unless_chosen(member_client, team):
+    TrackedRepositoryFactory(team=team, installation__team=team, github_repo_id=77, is_active=False)
+    t = datetime(2026, 3, 4, 9, tzinfo=UTC)
+    deployed(team, 1, created=t, states=[("success", t)])
+    deployed(team, 2, created=t, states=[("success", t)], repo_id=77)
+
+    assert member_client.get(page_url(team), PERIOD).context["frequency"].deployments == 1
+    assert member_client.get(page_url(team), PERIOD | {"repo": 77}).context["frequency"].deployments == 1
+
+
+def test_a_success_is_counted_on_the_teams_day_and_week(member_client, team):
+    """Monday Mar 9 03:00 UTC is still Sunday Mar 8 in New York (23:00, daylight time began that morning): the success
+    belongs to the team's first week and to a period ending on Sunday the 8th, and to neither in UTC's days."""
+    team.timezone = "America/New_York"
+    team.save()
+    success = datetime(2026, 3, 9, 3, tzinfo=UTC)
+    deployed(team, 1, created=success, states=[("success", success)])
+
+    week = member_client.get(page_url(team), PERIOD).context["frequency"]
+    assert [w.deployments for w in week.weeks] == [1, 0]
+    assert (
+        member_client.get(page_url(team), {"start": "2026-03-02", "end": "2026-03-08"}).context["frequency"].deployments
+        == 1
+    )
+    with timezone.override(UTC):  # the same deployment in UTC's days falls on Monday the 9th
+        filters = DashboardFilters(start=datetime(2026, 3, 2).date(), end=datetime(2026, 3, 8).date())
+        assert team_deployment_frequency(team=team, filters=filters).deployments == 0
+
+
+def test_the_definition_of_a_deployment_is_on_the_definitions_page(member_client, team):
+    html = member_client.get(page_url(team)).content.decode()
+    definitions = reverse("dashboard:definitions", kwargs={"team_slug": team.slug})
+    assert f"{definitions}#deployment-frequency" in html
+    page = member_client.get(definitions).content.decode()
+    assert 'id="deployment-frequency"' in page and "re-run attempts" in page
+
+
+def test_an_empty_period_says_so(member_client, team):
+    html = member_client.get(page_url(team), PERIOD).content.decode()
+    assert "No deployment in this period." in html
+
+
+def test_a_non_member_gets_404(client, make_user, team):
+    client.force_login(make_user("stranger@example.com"))
+    assert client.get(page_url(team)).status_code == 404
