@@ -10,8 +10,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 AccountType = Literal["User", "Organization", "Bot", "Mannequin"]
-DEFAULT_PERMISSIONS: dict[str, str] = {"metadata": "read", "pull_requests": "read", "members": "read"}
-DEFAULT_EVENTS: list[str] = ["pull_request", "pull_request_review", "repository"]
+# The App as tformance's app-manifest.json registers it (a test keeps the two equal): the demo's and the tests' App.
+DEFAULT_PERMISSIONS: dict[str, str] = {
+    "metadata": "read",
+    "pull_requests": "read",
+    "members": "read",
+    "deployments": "read",
+}
+DEFAULT_EVENTS: list[str] = ["pull_request", "pull_request_review", "repository", "deployment", "deployment_status"]
 RATE_WINDOW = timedelta(hours=1)
 
 

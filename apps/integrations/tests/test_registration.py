@@ -27,6 +27,16 @@ def test_the_manifest_subscribes_to_exactly_the_handled_events():
     assert "workflow_run" not in subscribed  # no handler for it yet
 
 
+def test_the_emulators_app_is_the_app_the_manifest_registers():
+    """The demo and the end-to-end tests run against the emulator's default App: it must ask for what tformance's
+    manifest asks, or the demo would show every installation as not having accepted the App's permissions."""
+    from github_app.emulator.models import DEFAULT_EVENTS, DEFAULT_PERMISSIONS
+
+    manifest = manifest_template()
+    assert manifest["default_permissions"] == DEFAULT_PERMISSIONS
+    assert sorted(DEFAULT_EVENTS) == sorted(manifest["default_events"])
+
+
 def test_the_manifest_asks_only_for_the_permissions_the_code_names_a_use_for():
     """Each permission is declared beside the calls that need it; one the manifest asks for and no call names is an
     access the App holds for nothing."""
