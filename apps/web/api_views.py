@@ -1,7 +1,7 @@
 """The read API: a team's figures as JSON, for whoever holds one of its tokens (docs/api.md).
 
-Each endpoint reads the dashboard's own selectors with the dashboard's own query parameters, so the numbers are the
-page's numbers: a dashboard URL's query string, copied, asks the API for what that page shows. Durations are in
+Each endpoint reads its page's own selectors with the dashboard's own query parameters, so the numbers are the
+page's numbers: a page's query string, copied, asks the API for what that page shows. Durations are in
 seconds, as stored; a percentile of nothing is null, never 0.
 """
 
@@ -22,6 +22,11 @@ from apps.metrics.selectors import (
     team_weekly_trends,
 )
 from apps.metrics.selectors.dashboard import team_previous_period
+from apps.metrics.selectors.deployments import (
+    team_deployment_frequency,
+    team_deployment_repositories,
+    team_environments_left_out,
+)
 from apps.metrics.selectors.percentiles import Percentiles
 from apps.teams.decorators import APIRequest, api_token_required
 from apps.web.dashboard_views import DashboardFilterForm, filters_from_request
@@ -97,6 +102,42 @@ def flow(request: APIRequest) -> JsonResponse:
                     "open_requests": row.open_requests,
                 }
                 for row in team_reviewer_load(team=team, filters=filters)
+            ],
+        }
+    )
+
+
+@require_GET
+@api_token_required
+def deployments(request: APIRequest) -> JsonResponse:
+    """Deployment frequency (successful production deployments, per week) and the environments that do not count,
+    as the deployments page shows them; the same period and repository parameters (author and bots do not apply)."""
+    team = request.team
+    filters, form = filters_from_request(request, team_inactive_repositories(team=team))
+    if not form.is_valid():
+        return _bad_query(form)
+    frequency = team_deployment_frequency(team=team, filters=filters)
+    repos = team_deployment_repositories(team=team)
+    return JsonResponse(
+        {
+            "team": team.slug,
+            "time_zone": team.timezone,
+            "period": _period(filters),
+            "filters": {
+                "repository": next(({"id": i, "name": n} for i, n in repos if i == filters.repo_id), None),
+            },
+            "deployment_frequency": {
+                "production_deployments": frequency.deployments,
+                "days": frequency.days,
+                "per_week": frequency.per_week,
+                "weekly": [
+                    {"week": week.week.isoformat(), "deployments": week.deployments, "partial": week.partial}
+                    for week in frequency.weeks
+                ],
+            },
+            "environments_left_out": [
+                {"environment": row.environment, "reason": row.reason, "deployments": row.deployments}
+                for row in team_environments_left_out(team=team, filters=filters)
             ],
         }
     )

@@ -166,6 +166,7 @@ teams_team_pages = [
 # The read API (docs/api.md): a team's figures as JSON, for a bearer token of that team. No team in the address.
 api_pages = [
     path("api/v1/flow/", api_views.flow, name="flow"),
+    path("api/v1/deployments/", api_views.deployments, name="deployments"),
 ]
 
 # The site's own pages and each team's home.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.test import Client
@@ -11,6 +12,8 @@ from apps.metrics.models import TeamMember
 from apps.teams.models import APIToken
 from apps.teams.services import api_token_create, api_token_revoke
 from apps.web.tests.figure_world import API, PERIOD, seed_figure_world
+from apps.web.tests.test_deployments_page import PERIOD as WEEKS
+from apps.web.tests.test_deployments_page import deployed, page_url
 
 pytestmark = pytest.mark.django_db
 FLOW = "/api/v1/flow/"
@@ -164,3 +167,46 @@ def test_another_teams_token_cannot_be_revoked_from_this_team(admin_client, team
 def test_members_see_that_tokens_exist_but_only_admins_manage_them(member_client, team):
     assert "A team admin makes them" in member_client.get(f"/a/{team.slug}/team/settings/").content.decode()
     assert member_client.get(f"/a/{team.slug}/team/settings/api-tokens/").status_code == 403
+
+
+# GET /api/v1/deployments/: the deployments page's figures.
+
+
+def test_deployment_frequency_is_the_deployments_pages_count_in_the_teams_weeks(member_client, team, token):
+    """Hand-computed: two successful production deployments, one a week; a failure, staging and a transient preview
+    are not counted and the last two are named with why. The team's day decides the week of a 23:30 UTC success."""
+    team.timezone = "Europe/Berlin"
+    team.save()
+    t = datetime(2026, 3, 3, 9, tzinfo=UTC)
+    deployed(team, 1, created=t, states=[("failure", t)])
+    deployed(team, 2, created=t, states=[("success", t)])
+    late_sunday = datetime(2026, 3, 8, 23, 30, tzinfo=UTC)  # Monday 00:30 in Berlin: the second week
+    deployed(team, 3, created=late_sunday, states=[("success", late_sunday)])
+    deployed(team, 4, environment="staging", production=False, created=t, states=[("success", t)])
+    deployed(team, 5, environment="pr-7", transient=True, production=False, created=t, states=[("success", t)])
+
+    answer = Client().get("/api/v1/deployments/", WEEKS, HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert answer.status_code == 200
+    data = answer.json()
+    assert data["deployment_frequency"] == {
+        "production_deployments": 2,
+        "days": 14,
+        "per_week": 1.0,
+        "weekly": [
+            {"week": "2026-03-02", "deployments": 1, "partial": False},
+            {"week": "2026-03-09", "deployments": 1, "partial": False},
+        ],
+    }
+    assert sorted((e["environment"], e["reason"], e["deployments"]) for e in data["environments_left_out"]) == [
+        ("pr-7", "transient", 1),
+        ("staging", "none", 1),
+    ]
+    frequency = member_client.get(page_url(team), WEEKS).context["frequency"]
+    weekly = [w["deployments"] for w in data["deployment_frequency"]["weekly"]]
+    assert weekly == [w.deployments for w in frequency.weeks]
+
+
+def test_deployments_need_a_token_and_a_good_query(team, token):
+    assert Client().get("/api/v1/deployments/").status_code == 401
+    bad = Client().get("/api/v1/deployments/", {"end": "soon"}, HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert bad.status_code == 400 and "end" in bad.json()["fields"]
