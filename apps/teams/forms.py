@@ -1,5 +1,4 @@
-import re
-
+import regex
 from django import forms
 
 from apps.teams.models import Role, timezone_choices
@@ -25,8 +24,8 @@ class ProductionRuleForm(forms.Form):
         """The rule must compile, so a delivery never meets a rule it cannot apply."""
         rule: str = self.cleaned_data["production_environment_rule"]
         try:
-            re.compile(rule, re.IGNORECASE)
-        except re.error as exc:
+            regex.compile(rule, regex.IGNORECASE)  # the engine the rule runs on (apps.metrics.services.deployments)
+        except regex.error as exc:
             raise forms.ValidationError(f"This is not a valid regular expression: {exc}.") from exc
         return rule
 

@@ -12,8 +12,7 @@ fails.
 
 from __future__ import annotations
 
-import re
-
+import regex
 from django.db import transaction
 from django.db.models import Min
 
@@ -22,6 +21,10 @@ from apps.metrics.types import DeploymentSnapshot, DeploymentStatusSnapshot
 from apps.teams.models import Team
 
 SUCCESS = "success"
+# How long the team's rule may search one environment name. The rule is a team admin's regular expression and the
+# names are whatever a workflow says: a rule that backtracks for ever must cost a worker that serves every team a
+# bounded moment, not the rest of its life (``regex`` stops a search at its timeout; ``re`` cannot).
+RULE_SEARCH_SECONDS = 0.05
 
 
 def production_classification(
@@ -31,15 +34,16 @@ def production_classification(
 
     Transient environments (review apps, previews) are never production, whatever else says so; then GitHub's own
     ``production_environment`` flag; then the team's rule, a regular expression searched case-insensitively in the
-    environment's name. A rule that no longer compiles matches nothing rather than failing a delivery.
+    environment's name. A rule that no longer compiles, or whose search runs past ``RULE_SEARCH_SECONDS``, matches
+    nothing rather than failing or holding a delivery.
     """
     if transient:
         return False, ProductionReason.TRANSIENT
     if github_flag:
         return True, ProductionReason.GITHUB_FLAG
     try:
-        matches = re.search(rule, environment, re.IGNORECASE) is not None
-    except re.error:
+        matches = regex.search(rule, environment, flags=regex.IGNORECASE, timeout=RULE_SEARCH_SECONDS) is not None
+    except (regex.error, TimeoutError):
         matches = False
     return (True, ProductionReason.TEAM_RULE) if matches else (False, ProductionReason.NONE)
 
@@ -168,17 +172,25 @@ def _derive(row: Deployment) -> None:
 def team_production_rule_set(*, team: Team, rule: str) -> int:
     """Store the team's production rule and classify its deployments again by it; returns how many changed.
 
-    The rule is checked by the caller's form (it must compile); the deployments are few per team-day and are
-    reclassified in Python so the rule means the same thing here as for a new delivery.
+    The rule is checked by the caller's form (it must compile). A classification depends on the environment's name
+    and GitHub's two flags alone, so the rule is tried once per distinct (name, flags) of the team, however many
+    deployments share them, and each group is updated in one statement.
     """
     with transaction.atomic():
         team.production_environment_rule = rule
         team.save(update_fields=["production_environment_rule", "updated_at"])
-        changed = []
-        for row in Deployment.objects.for_team(team).select_for_update():
-            before = (row.is_production, row.production_reason)
-            _classify(row, rule)
-            if (row.is_production, row.production_reason) != before:
-                changed.append(row)
-        Deployment.objects.bulk_update(changed, ["is_production", "production_reason"], batch_size=500)
-    return len(changed)
+        deployments = Deployment.objects.for_team(team)
+        groups = deployments.values_list("environment", "github_production_flag", "github_transient_flag").distinct()
+        changed = 0
+        for environment, flag, transient in groups:
+            is_production, reason = production_classification(
+                environment=environment, github_flag=flag, transient=transient, rule=rule
+            )
+            changed += (
+                deployments.filter(
+                    environment=environment, github_production_flag=flag, github_transient_flag=transient
+                )
+                .exclude(is_production=is_production, production_reason=reason)
+                .update(is_production=is_production, production_reason=reason)
+            )
+    return changed

@@ -3,6 +3,7 @@ success, whatever the order or the number of deliveries; the production rule; tw
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -158,6 +159,43 @@ def test_a_broken_rule_matches_nothing_rather_than_failing_a_delivery():
         False,
         ProductionReason.NONE,
     )
+
+
+# A team admin writes the rule; a workflow author names the environments. ``^(a|aa)+$`` against 60 a's and a "!"
+# takes a backtracking matcher longer than anyone will wait: it must cost a worker or a settings page a bounded
+# moment, and match nothing, never hold a process that serves every team.
+RUNAWAY_RULE, RUNAWAY_NAME = "^(a|aa)+$", "a" * 60 + "!"
+
+
+def _within(seconds: float, call):
+    """What ``call`` returns, run in a forked process: a matcher holds the interpreter while it backtracks, so only
+    another process can be stopped, and a call that never returns fails the test instead of hanging it."""
+    receive, send = multiprocessing.Pipe(duplex=False)
+    worker = multiprocessing.get_context("fork").Process(target=lambda: send.send(call()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        worker.kill()
+        pytest.fail(f"still running after {seconds} s")
+    return receive.recv()
+
+
+def test_a_rule_that_backtracks_for_ever_matches_nothing_instead_of_stalling_the_worker(team):
+    def classify(environment: str):
+        return production_classification(environment=environment, github_flag=False, transient=False, rule=RUNAWAY_RULE)
+
+    assert _within(10, lambda: classify(RUNAWAY_NAME)) == (False, ProductionReason.NONE)
+    assert classify("aa") == (True, ProductionReason.TEAM_RULE)  # the rule still works where it can
+
+
+def test_saving_a_rule_that_backtracks_for_ever_finishes_and_classifies_what_it_can(team):
+    for n in range(30):
+        deployment_record(team=team, deployment=deployment(n, run_id=None, environment=RUNAWAY_NAME))
+    deployment_record(team=team, deployment=deployment(99, run_id=None, environment="aa"))
+    team_production_rule_set(team=team, rule=RUNAWAY_RULE)
+    assert list(Deployment.objects.filter(team=team, is_production=True).values_list("environment", flat=True)) == [
+        "aa"
+    ]
 
 
 def test_a_new_team_rule_classifies_the_stored_deployments_again(team):
