@@ -9,6 +9,8 @@ deployment in full, so it is recorded even when the ``deployment`` event was los
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from apps.integrations.handlers.base import by_action, handles
 from apps.integrations.handlers.pull_requests import team_tracking
 from apps.integrations.models import WebhookDelivery
@@ -34,14 +36,20 @@ def deployment_snapshot(deployment: Deployment, repository: Repository, run: Wor
     )
 
 
+def web_address(url: str | None) -> str:
+    """``url`` when it is an http(s) address, else empty. Whoever runs a deploy writes its statuses' URLs, and the
+    deployments page links them: a ``javascript:`` or ``data:`` URL would run in the page of whoever clicks it."""
+    return url if url and urlsplit(url).scheme.lower() in ("http", "https") else ""
+
+
 def deployment_status_snapshot(status: DeploymentStatus) -> DeploymentStatusSnapshot:
     return DeploymentStatusSnapshot(
         github_status_id=status.id,
         state=status.state,
         created_at=status.created_at,
         description=status.description or "",
-        log_url=status.log_url or status.target_url or "",
-        environment_url=status.environment_url or "",
+        log_url=web_address(status.log_url) or web_address(status.target_url),
+        environment_url=web_address(status.environment_url),
     )
 
 

@@ -193,3 +193,19 @@ def test_deliveries_of_an_unknown_installation_are_ignored(signed_webhook, team)
     signed_webhook("deployment", deployment_payload(1001), delivery_id="d")
     assert status_of("d") == (DeliveryStatus.IGNORED, "unknown installation")
     assert not Deployment.objects.exists()
+
+
+def test_a_status_url_that_is_not_a_web_address_is_kept_out_of_the_page(signed_webhook, tracked, team, member_client):
+    """Whoever runs a deploy writes its statuses' URLs; the deployments page links them. Only http(s) is linked: a
+    ``javascript:`` URL would run in the page of every member who clicks it."""
+    made = deployment_payload(1001, run=(77, 1))
+    risky = status_payload(1, "failure", iso(10, 5), made)
+    risky["deployment_status"].update(log_url="javascript:alert(document.cookie)", target_url="", environment_url="")
+    safe = status_payload(2, "success", iso(10, 9), made)
+    safe["deployment_status"].update(environment_url="data:text/html,hi")
+    send_all(signed_webhook, [("deployment", made), ("deployment_status", risky), ("deployment_status", safe)])
+
+    urls = list(DeploymentStatus.objects.order_by("github_status_id").values_list("log_url", "environment_url"))
+    assert urls == [("", ""), ("https://github.com/Codertocat/Hello-World/actions/runs/2", "")]
+    html = member_client.get(f"/a/{team.slug}/deployments/", {"start": "2026-03-01", "end": "2026-03-03"}).content
+    assert b"javascript:" not in html and b'href="https://github.com/Codertocat/Hello-World/actions/runs/2"' in html
