@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from .commits import record_merge
+from .deploys import workflow_run_rerun, workflow_run_start
 from .history import pr_id, sha_for
 from .httpkit import HttpError
 from .models import PullRequest, Repository, Review, TimelineEvent
@@ -256,14 +257,37 @@ def _random_action(rng: random.Random, state: State, repo: Repository) -> str:
     )[0]
 
 
+DEPLOY_WORKFLOW = ".github/workflows/deploy.yml"
+
+
+def deploy_after_merge(emulator: EmulatorServer, full_name: str, rng: random.Random) -> None:
+    """What a team that ships every merge does: its deploy workflow runs on the default branch's tip and deploys it
+    to production through a GitHub deployment. About one time in three it deploys to staging first; about one in
+    six its first attempt fails and a re-run of the same run succeeds (one deployment, its failure in the timeline).
+    """
+    actor = emulator.config.owner
+    if rng.random() < 1 / 3:
+        workflow_run_start(emulator, full_name, path=DEPLOY_WORKFLOW, actor=actor, environment="staging",
+                           conclusion="success")  # fmt: skip
+    failing = rng.random() < 1 / 6
+    run, _ = workflow_run_start(emulator, full_name, path=DEPLOY_WORKFLOW, actor=actor, environment="production",
+                                conclusion="failure" if failing else "success")  # fmt: skip
+    if failing:
+        workflow_run_rerun(emulator, full_name, run.id, environment="production", conclusion="success")
+
+
 def run_live(emulator: EmulatorServer, stop: threading.Event) -> None:
-    """Background loop for ``--live-interval``: one action on an installed repository per tick."""
+    """Background loop for ``--live-interval``: one action on an installed repository per tick, and a deploy after
+    each merge (``deploy_after_merge``)."""
     rng = random.Random(emulator.config.seed)  # noqa: S311 - reproducible demo data, not a secret
     while not stop.wait(emulator.config.live_interval):
         with emulator.state.lock:
             repos = [r for r in emulator.state.repositories.values() if emulator.state.installations_covering(r)]
         if repos:
+            full_name = rng.choice(repos).full_name
             try:
-                activity_run(emulator, rng.choice(repos).full_name, 1, seed=rng.randrange(2**32))
+                done = activity_run(emulator, full_name, 1, seed=rng.randrange(2**32))
+                if any(step["action"] == "merge" for step in done):
+                    deploy_after_merge(emulator, full_name, rng)
             except HttpError:
                 continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from github_app import (
 )
 
 from .. import commits
+from ..activity import deploy_after_merge
 from ..deploys import workflow_run_start
 from ..routes.deployments_api import _in_range
 from .conftest import WEBHOOK_SECRET, install, installation_token
@@ -350,3 +352,42 @@ def test_the_default_branch_holds_every_merged_pull_request_in_merge_order(emula
 )
 def test_the_created_filter_reads_githubs_date_syntax(expression: str, inside: bool) -> None:
     assert _in_range(expression, datetime(2024, 3, 10, 12, 0, 0, tzinfo=UTC)) is inside
+
+
+class Scripted(random.Random):
+    """A random source whose ``random()`` answers are given: which branches of the live deploy are taken."""
+
+    def __init__(self, *answers: float) -> None:
+        super().__init__(0)
+        self.answers = list(answers)
+
+    def random(self) -> float:
+        return self.answers.pop(0)
+
+
+def test_the_live_demo_deploys_after_a_merge_to_staging_then_production_with_a_failed_first_attempt(
+    emulator, receiver
+) -> None:
+    """The default App (the manifest's) receives it: staging, then production whose first attempt fails and whose
+    re-run of the same run succeeds: two GitHub deployments of one run, their statuses in order."""
+    install(emulator)
+    deploy_after_merge(emulator, "acme/api", Scripted(0.1, 0.1))  # staging first; the first attempt fails
+
+    deployments = [d.deployment for d in parsed(receiver, "deployment")]
+    assert [d.environment for d in deployments] == ["staging", "production", "production"]
+    runs = [e.workflow_run for e in parsed(receiver, "deployment")]
+    assert runs[1].id == runs[2].id and (runs[1].run_attempt, runs[2].run_attempt) == (1, 2)
+    states = [(s.deployment.id, s.deployment_status.state) for s in parsed(receiver, "deployment_status")]
+    staging, first, rerun = (d.id for d in deployments)
+    assert states == [
+        (staging, "in_progress"), (staging, "success"),
+        (first, "in_progress"), (first, "failure"),
+        (rerun, "in_progress"), (rerun, "success"),
+    ]  # fmt: skip
+
+
+def test_most_merges_deploy_straight_to_production(emulator, receiver) -> None:
+    install(emulator)
+    deploy_after_merge(emulator, "acme/api", Scripted(0.9, 0.9))
+    assert [e.deployment.environment for e in parsed(receiver, "deployment")] == ["production"]
+    assert [s.deployment_status.state for s in parsed(receiver, "deployment_status")] == ["in_progress", "success"]

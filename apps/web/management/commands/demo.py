@@ -299,7 +299,11 @@ class Command(BaseCommand):
             )
 
     def _announce(self, plan: DemoPlan, *, team: Team, started: float, serving: bool) -> None:
-        live = f"live PR activity every {plan.live_interval:g} s" if plan.live_interval > 0 else "no live activity"
+        live = (
+            f"live PR activity every {plan.live_interval:g} s, each merge deployed"
+            if plan.live_interval > 0
+            else "no live activity"
+        )
         lines = [
             "",
             f"  tformance demo is ready (set up in {time.time() - started:.1f} s)",
