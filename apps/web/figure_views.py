@@ -32,7 +32,7 @@ from apps.metrics.selectors.figures import (
 )
 from apps.metrics.selectors.scope import DashboardFilters
 from apps.teams.decorators import TeamRequest, team_member_required
-from apps.web.csv_export import SpreadsheetSafeWriter
+from apps.web.csv_export import Echo, SpreadsheetSafeWriter
 from apps.web.dashboard_views import filters_from_request
 from apps.web.templatetags.figure_links import filter_params
 from apps.web.templatetags.github_links import pull_request_url
@@ -127,13 +127,6 @@ def _mean(figure: Figure, count: int) -> float | None:
 CSV_COLUMNS = ["position", "repository", "number", "title", "author", "opened", "merged", "value", "url"]
 
 
-class _Echo:
-    """A file-like object whose ``write`` returns the line, so the CSV writer feeds a streaming response."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv_value(figure: Figure, row: ExportRow, zone: tzinfo) -> str | int | float:
     if row.value is None:
         return row.submitted.astimezone(zone).isoformat() if row.submitted else 1
@@ -143,7 +136,7 @@ def _csv_value(figure: Figure, row: ExportRow, zone: tzinfo) -> str | int | floa
 def _csv_lines(figure: Figure, reason: str | None, zone: tzinfo) -> Iterator[str]:
     """The rows, times in the team's zone with their offset (the lines are written after the view returned, outside
     the zone it ran in, so they convert their own)."""
-    writer = SpreadsheetSafeWriter(_Echo())
+    writer = SpreadsheetSafeWriter(Echo())
     header = list(CSV_COLUMNS)
     header[7] = (figure.value_label + (" (seconds)" if figure.value_unit == "duration" else "")) or (
         "review submitted" if figure.rows_are == "review" else "counted"

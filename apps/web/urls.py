@@ -190,6 +190,7 @@ dashboard_team_pages = [
     path("dashboard/definitions/", figure_views.definitions, name="definitions"),
     path("dashboard/people/", dashboard_views.people, name="people"),
     path("deployments/", deployments_views.deployments, name="deployments"),
+    path("deployments/csv/", deployments_views.deployments_csv, name="deployments_csv"),
     path("dashboard/people/<id:member_id>/visibility/", dashboard_views.member_visibility, name="member_visibility"),
     path("dashboard/people/<id:member_id>/bot/", dashboard_views.member_bot, name="member_bot"),
     # The pages were under ``metrics/`` before "metrics" came to name only the domain: bookmarks and shared links

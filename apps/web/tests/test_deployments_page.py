@@ -3,6 +3,8 @@ status timeline, the environments that are not production and why, an empty stat
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 
 import pytest
@@ -116,3 +118,28 @@ def test_an_empty_period_says_so(member_client, team):
 def test_a_non_member_gets_404(client, make_user, team):
     client.force_login(make_user("stranger@example.com"))
     assert client.get(page_url(team)).status_code == 404
+
+
+def test_the_csv_lists_every_deployment_of_the_period_with_its_timeline_in_the_teams_zone(member_client, team):
+    team.timezone = "Europe/Berlin"
+    team.save()
+    t = datetime(2026, 3, 3, 9, tzinfo=UTC)
+    deployed(team, 1, created=t, states=[("in_progress", t), ("failure", t.replace(minute=5))])
+    deployed(team, 2, environment="=HYPERLINK(\"http://evil\")", production=False, created=t,
+             states=[("success", t.replace(hour=10))])  # fmt: skip
+    deployed(team, 3, created=datetime(2026, 2, 1, tzinfo=UTC), states=[("success", datetime(2026, 2, 1, tzinfo=UTC))])
+
+    page = member_client.get(page_url(team), PERIOD).content.decode()
+    link = (
+        reverse("dashboard:deployments_csv", kwargs={"team_slug": team.slug}) + "?start=2026-03-02&amp;end=2026-03-15"
+    )
+    assert link in page
+    answer = member_client.get(reverse("dashboard:deployments_csv", kwargs={"team_slug": team.slug}), PERIOD)
+    assert answer["Content-Disposition"] == f'attachment; filename="{team.slug}-deployments.csv"'
+    rows = list(csv.reader(io.StringIO(b"".join(answer.streaming_content).decode())))
+    assert rows[0][:3] == ["repository", "environment", "commit"] and len(rows) == 3  # February's is not listed
+    newest, failed = rows[1], rows[2]
+    assert newest[1] == '\'=HYPERLINK("http://evil")'  # a spreadsheet shows it as text, never runs it
+    assert (newest[6], newest[8], newest[9]) == ("2026-03-03T11:00:00+01:00", "no", "Not production")
+    assert failed[2] == f"{1:040x}" and (failed[6], failed[7], failed[8]) == ("", "failure", "yes")
+    assert failed[11] == "in_progress at 2026-03-03T10:00:00+01:00; failure at 2026-03-03T10:05:00+01:00"
