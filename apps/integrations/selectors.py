@@ -25,6 +25,7 @@ from apps.integrations.models import (
     WebhookDelivery,
     import_heartbeat_cutoff,
 )
+from apps.integrations.services.registration import app_permissions
 from apps.teams.models import Team
 from github_app import install_url_for
 
@@ -89,6 +90,18 @@ def permissions_not_granted(
         PermissionRequest(name=name, level=level)
         for name, level in sorted(wanted.items())
         if _level_rank(granted.get(name)) < _level_rank(level)
+    ]
+
+
+def team_installations_not_granting(*, team: Team, permission: str) -> list[GitHubAppInstallation]:
+    """The team's installations still sending events whose owner has not accepted ``permission`` at the level the
+    App asks for it (``app-manifest.json``): a page whose figures need it says so for them, instead of showing their
+    repositories' silence as zeros."""
+    wanted = {permission: app_permissions()[permission]}
+    return [
+        installation
+        for installation in team_installations(team=team).filter(status__in=LIVE_STATUSES)
+        if permissions_not_granted(installation=installation, wanted=wanted)
     ]
 
 

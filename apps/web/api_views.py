@@ -12,7 +12,7 @@ from typing import Any
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
-from apps.integrations.selectors import team_inactive_repositories
+from apps.integrations.selectors import team_inactive_repositories, team_installations_not_granting
 from apps.metrics.selectors import (
     DashboardFilters,
     team_filter_options,
@@ -135,6 +135,12 @@ def deployments(request: APIRequest) -> JsonResponse:
                     for week in frequency.weeks
                 ],
             },
+            # Installations GitHub sends no deployment of (their owner has not accepted the permission): their
+            # repositories are missing from these figures, not deploying zero times.
+            "installations_without_permission": [
+                installation.account_login
+                for installation in team_installations_not_granting(team=team, permission="deployments")
+            ],
             "environments_left_out": [
                 {"environment": row.environment, "reason": row.reason, "deployments": row.deployments}
                 for row in team_environments_left_out(team=team, filters=filters)

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
-from apps.integrations.selectors import team_inactive_repositories
+from apps.integrations.selectors import team_inactive_repositories, team_installations_not_granting
 from apps.metrics.models import Deployment
 from apps.metrics.selectors.deployments import (
     team_deployment_frequency,
@@ -46,6 +46,8 @@ def deployments(request: TeamRequest) -> HttpResponse:
         "left_out": team_environments_left_out(team=team, filters=filters),
         "page": page,
         "query": request.GET.urlencode(),
+        # GitHub sends no deployment event of an installation whose owner has not accepted the permission.
+        "not_granting": team_installations_not_granting(team=team, permission="deployments"),
     }
     return render(request, "dashboard/deployments.html", context)
 

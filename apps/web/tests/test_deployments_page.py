@@ -8,16 +8,26 @@ import io
 from datetime import UTC, datetime
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.integrations.tests.factories import TrackedRepositoryFactory
+from apps.integrations.models import GitHubAppInstallation, InstallationStatus
+from apps.integrations.services.registration import app_permissions
+from apps.integrations.tests.factories import InstallationFactory, TrackedRepositoryFactory
 from apps.metrics.selectors.deployments import team_deployment_frequency
 from apps.metrics.selectors.scope import DashboardFilters
 from apps.metrics.services import deployment_record
 from apps.metrics.types import DeploymentSnapshot, DeploymentStatusSnapshot
+from apps.teams.services import api_token_create
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def token(team, admin_user):
+    return api_token_create(team=team, name="dora export", created_by=admin_user)[1]
+
 
 REPO_ID = 4242
 statuses = iter(range(1, 10_000))
@@ -143,3 +153,22 @@ def test_the_csv_lists_every_deployment_of_the_period_with_its_timeline_in_the_t
     assert (newest[6], newest[8], newest[9]) == ("2026-03-03T11:00:00+01:00", "no", "Not production")
     assert failed[2] == f"{1:040x}" and (failed[6], failed[7], failed[8]) == ("", "failure", "yes")
     assert failed[11] == "in_progress at 2026-03-03T10:00:00+01:00; failure at 2026-03-03T10:05:00+01:00"
+
+
+def test_an_installation_without_the_deployments_permission_is_named_never_shown_as_zero(member_client, team, token):
+    """GitHub sends no deployment of an installation whose owner has not accepted the permission: the page and the API
+    say which accounts are missing from the figures, with where an owner accepts."""
+    waiting = InstallationFactory(team=team, installation_id=42, account_login="acme", account_type="Organization",
+                                  permissions={"metadata": "read", "pull_requests": "read"})  # fmt: skip
+    InstallationFactory(team=team, installation_id=43, account_login="globex", permissions=app_permissions())
+    InstallationFactory(team=team, installation_id=44, account_login="gone", status=InstallationStatus.DELETED)
+
+    html = member_client.get(page_url(team), PERIOD).content.decode()
+    notice = html.split('id="deployments-permission">')[1].split("</div>")[0]
+    assert "<strong>acme</strong> has not accepted" in notice and "globex" not in notice and "gone" not in notice
+    assert f'href="{waiting.settings_url}"' in notice
+    api = Client().get("/api/v1/deployments/", PERIOD, HTTP_AUTHORIZATION=f"Bearer {token}").json()
+    assert api["installations_without_permission"] == ["acme"]
+
+    GitHubAppInstallation.objects.filter(pk=waiting.pk).update(permissions=app_permissions())
+    assert 'id="deployments-permission"' not in member_client.get(page_url(team), PERIOD).content.decode()
