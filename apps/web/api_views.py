@@ -29,6 +29,7 @@ from apps.metrics.selectors.deployments import (
 )
 from apps.metrics.selectors.percentiles import Percentiles
 from apps.teams.decorators import APIRequest, api_token_required
+from apps.teams.models import Team
 from apps.web.dashboard_views import DashboardFilterForm, filters_from_request
 
 
@@ -38,6 +39,17 @@ def _percentiles(found: Percentiles) -> dict[str, Any]:
 
 def _period(filters: DashboardFilters) -> dict[str, Any]:
     return {"start": filters.start.isoformat(), "end": filters.end.isoformat()}
+
+
+def _about(team: Team, filters: DashboardFilters, repos: list[tuple[int, str]]) -> dict[str, Any]:
+    """What every answer starts with: whose figures, in which time zone, over which period and repository."""
+    chosen = next(({"id": i, "name": n} for i, n in repos if i == filters.repo_id), None)
+    return {
+        "team": team.slug,
+        "time_zone": team.timezone,
+        "period": _period(filters),
+        "filters": {"repository": chosen},
+    }
 
 
 def _bad_query(form: DashboardFilterForm) -> JsonResponse:
@@ -58,16 +70,14 @@ def flow(request: APIRequest) -> JsonResponse:
     previous = team_previous_period(team=team, filters=filters)
     pickup, pickup_before = team_pickup(team=team, filters=filters)
     author = next((a for a in authors if a.pk == filters.author_id), None)
+    about = _about(team, filters, repos)
+    about["filters"] |= {
+        "author": None if author is None else {"id": author.pk, "login": author.github_username},
+        "bots": filters.include_bots,
+    }
     return JsonResponse(
-        {
-            "team": team.slug,
-            "time_zone": team.timezone,
-            "period": _period(filters),
-            "filters": {
-                "repository": next(({"id": i, "name": n} for i, n in repos if i == filters.repo_id), None),
-                "author": None if author is None else {"id": author.pk, "login": author.github_username},
-                "bots": filters.include_bots,
-            },
+        about
+        | {
             "merged": summary.merged,
             "merged_without_review": summary.merged_without_review,
             "reverts": summary.reverts,
@@ -117,15 +127,9 @@ def deployments(request: APIRequest) -> JsonResponse:
     if not form.is_valid():
         return _bad_query(form)
     frequency = team_deployment_frequency(team=team, filters=filters)
-    repos = team_deployment_repositories(team=team)
     return JsonResponse(
-        {
-            "team": team.slug,
-            "time_zone": team.timezone,
-            "period": _period(filters),
-            "filters": {
-                "repository": next(({"id": i, "name": n} for i, n in repos if i == filters.repo_id), None),
-            },
+        _about(team, filters, team_deployment_repositories(team=team))
+        | {
             "deployment_frequency": {
                 "production_deployments": frequency.deployments,
                 "days": frequency.days,
