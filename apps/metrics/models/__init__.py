@@ -12,6 +12,7 @@ from django.db import models
 from apps.metrics.models.deployments import (
     Deployment,
     DeploymentAttempt,
+    DeploymentChange,
     DeploymentSource,
     DeploymentStatus,
     ProductionReason,
@@ -22,6 +23,7 @@ from apps.teams.models import BaseTeamModel
 __all__ = [
     "Deployment",
     "DeploymentAttempt",
+    "DeploymentChange",
     "DeploymentSource",
     "DeploymentStatus",
     "MetricsRecompute",

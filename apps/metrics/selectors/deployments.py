@@ -143,3 +143,32 @@ def team_deployment_repositories(*, team: Team) -> list[tuple[int, str]]:
         .values_list("github_repo_id", "name")
     )
     return sorted(rows, key=lambda item: item[1].lower())
+
+
+def deployment_previous_production(*, deployment: Deployment) -> Deployment | None:
+    """The production deployment of the same repository and environment whose first success came just before this
+    one's (ties broken by id), or None. A deployment that never succeeded has none."""
+    if deployment.succeeded_at is None:
+        return None
+    earlier = Q(succeeded_at__lt=deployment.succeeded_at) | Q(
+        succeeded_at=deployment.succeeded_at, pk__lt=deployment.pk
+    )
+    return _same_line(deployment).filter(earlier).order_by("-succeeded_at", "-pk").first()
+
+
+def deployment_next_production(*, deployment: Deployment) -> Deployment | None:
+    """The production deployment of the same repository and environment that succeeded just after this one."""
+    if deployment.succeeded_at is None:
+        return None
+    later = Q(succeeded_at__gt=deployment.succeeded_at) | Q(succeeded_at=deployment.succeeded_at, pk__gt=deployment.pk)
+    return _same_line(deployment).filter(later).order_by("succeeded_at", "pk").first()
+
+
+def _same_line(deployment: Deployment) -> QuerySet[Deployment]:
+    return Deployment.objects.filter(
+        team_id=deployment.team_id,
+        github_repo_id=deployment.github_repo_id,
+        environment=deployment.environment,
+        is_production=True,
+        succeeded_at__isnull=False,
+    ).exclude(pk=deployment.pk)
