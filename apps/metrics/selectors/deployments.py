@@ -17,7 +17,7 @@ from typing import Any
 from django.db.models import Count, F, Max, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 
-from apps.metrics.models import Deployment, DeploymentStatus, ProductionReason
+from apps.metrics.models import Deployment, DeploymentChange, DeploymentStatus, ProductionReason
 from apps.metrics.selectors.dashboard import week_bounds
 from apps.metrics.selectors.scope import DashboardFilters, in_window
 from apps.teams.models import Team
@@ -106,10 +106,13 @@ TIMELINE_ORDER = ("status_created_at", "github_status_id")
 
 
 def team_deployments(*, team: Team, filters: DashboardFilters) -> QuerySet[Deployment]:
-    """The period's deployments, newest first, each with its status timeline (oldest first) read alongside."""
+    """The period's deployments, newest first, each with its status timeline (oldest first) and the PRs it shipped
+    (by number) read alongside."""
+    shipped = DeploymentChange.objects.select_related("pull_request").order_by("pull_request__number")
     return (
         _in_period(team=team, filters=filters)
         .prefetch_related(Prefetch("statuses", queryset=DeploymentStatus.objects.order_by(*TIMELINE_ORDER)))
+        .prefetch_related(Prefetch("changes", queryset=shipped))
         .order_by(Coalesce(F("succeeded_at"), F("deployment_created_at")).desc(), "-pk")
     )
 

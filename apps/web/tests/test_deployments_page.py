@@ -116,3 +116,31 @@ def test_an_empty_period_says_so(member_client, team):
 def test_a_non_member_gets_404(client, make_user, team):
     client.force_login(make_user("stranger@example.com"))
     assert client.get(page_url(team)).status_code == 404
+
+
+def test_each_production_deployment_shows_the_pull_requests_it_shipped(member_client, team, settings):
+    from apps.metrics.services import deployment_changes_record
+    from apps.metrics.tests.factories import PullRequestFactory
+
+    t = datetime(2026, 3, 3, 9, tzinfo=UTC)
+    first = deployed(team, 1, created=t, states=[("success", t)])
+    second = deployed(team, 2, created=t.replace(hour=10), states=[("success", t.replace(hour=10))])
+    back = deployed(team, 3, created=t.replace(hour=11), states=[("success", t.replace(hour=11))])
+    waiting = deployed(team, 4, created=t.replace(hour=12), states=[("success", t.replace(hour=12))])
+    PullRequestFactory(team=team, github_repo_id=REPO_ID, number=11, title="Faster search", merge_commit_sha=first.sha)
+    PullRequestFactory(team=team, github_repo_id=REPO_ID, number=12, title="Fix login", merge_commit_sha="c" * 40)
+    PullRequestFactory(team=team, github_repo_id=REPO_ID, number=13, title="New export", merge_commit_sha=second.sha)
+    deployment_changes_record(deployment=first, previous=None)
+    deployment_changes_record(deployment=second, previous=first, commit_shas=["c" * 40, second.sha])
+    deployment_changes_record(deployment=back, previous=second, rollback=True)
+
+    page = member_client.get(page_url(team), PERIOD)
+    html = page.content.decode()
+    rows = {row.pk: row for row in page.context["page"].object_list}
+    assert [c.pull_request.number for c in rows[second.pk].changes.all()] == [12, 13]
+    web = settings.GITHUB_WEB_URL.rstrip("/")
+    assert f'href="{web}/acme/api/pull/12">#12</a> Fix login' in html
+    assert f'href="{web}/acme/api/compare/{first.sha}...{second.sha}"' in html
+    assert html.count(">baseline unknown</span>") == 1 and html.count(">rollback</span>") == 1
+    assert f'href="{web}/acme/api/pull/11">#11</a> Faster search' in html  # the baseline's own commit
+    assert "changes not known yet" in html and waiting.changes_computed_at is None
