@@ -91,3 +91,39 @@ def test_the_previous_and_next_production_deployments_are_of_the_same_repository
     assert deployment_previous_production(deployment=last) == first
     assert deployment_next_production(deployment=first) == last
     assert deployment_previous_production(deployment=first) is None
+
+
+def test_lead_time_counts_each_pr_once_from_its_creation_to_its_first_production_deployment(team):
+    from datetime import date
+
+    from apps.metrics.selectors.lead_time import team_lead_time
+    from apps.metrics.selectors.scope import DashboardFilters
+
+    def pr(number: int, sha: str, *, created_hours: int, merged_hours: int):
+        created = START + timedelta(hours=created_hours)
+        return PullRequestFactory(
+            team=team,
+            number=number,
+            merge_commit_sha=sha,
+            pr_created_at=created,
+            merged_at=START + timedelta(hours=merged_hours),
+        )
+
+    # Shipped before the period (Mar 1), shipped again after a rollback in it: not first deployed in the period.
+    pr(1, "1" * 40, created_hours=-30, merged_hours=-29)
+    early = deployment(team, "1" * 40, hours=-28)
+    deployment_changes_record(deployment=early, previous=None)
+    pr(2, "2" * 40, created_hours=9, merged_hours=9)  # lead time 1 h
+    pr(3, "3" * 40, created_hours=8, merged_hours=9)  # 2 h
+    pr(4, "4" * 40, created_hours=5, merged_hours=9)  # 5 h
+    pr(5, "5" * 40, created_hours=9, merged_hours=9)  # merged in the period, never deployed
+    shipping = deployment(team, "4" * 40, hours=10)
+    deployment_changes_record(deployment=shipping, previous=early, commit_shas=["1" * 40, "2" * 40, "3" * 40, "4" * 40])
+    later = deployment(team, "6" * 40, hours=20)  # ships #2 again (a re-deploy after a rollback): counted once
+    deployment_changes_record(deployment=later, previous=early, commit_shas=["2" * 40])
+
+    lead = team_lead_time(team=team, filters=DashboardFilters(start=date(2026, 3, 2), end=date(2026, 3, 8)))
+    assert lead.percentiles.count == 3
+    # Sorted 1 h, 2 h, 5 h: p50 = 2 h; p75 at rank 1.5 = 2 h + 0.5 * 3 h; p90 at rank 1.8 = 2 h + 0.8 * 3 h.
+    assert (lead.percentiles.p50, lead.percentiles.p75, lead.percentiles.p90) == (7200, 12600, 15840)
+    assert (lead.known, lead.merged) == (3, 4)  # #2, #3, #4 of the four merged in the period (#1 merged before)
