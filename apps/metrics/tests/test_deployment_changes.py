@@ -21,7 +21,7 @@ def deployment(team, sha: str, *, hours: int, repo_id: int = 77, environment: st
     succeeded = START + timedelta(hours=hours)
     values = {
         "github_repo": "acme/api",
-        "run_key": f"deployment:{sha}",
+        "run_key": f"deployment:{sha[:12]}",
         "deployment_created_at": succeeded,
         "succeeded_at": succeeded,
         "state": "success",
