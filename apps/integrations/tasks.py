@@ -151,3 +151,24 @@ def resume_imports() -> int:
     from apps.integrations.services.tracking import tracked_repositories_resume
 
     return tracked_repositories_resume()
+
+
+@shared_task(bind=True, max_retries=None, acks_late=True)
+def compute_deployment_changes(self: Task[Any, Any], deployment_id: int) -> str:
+    """The pull requests a production deployment shipped (services.deployment_changes). A rate limit re-schedules it
+    for the reset, as an import waits; any other GitHub error (the client already retried what is transient, a 404
+    or 403 will not heal by retrying) leaves the deployment's changes unknown, shown as such, and is logged."""
+    from apps.integrations.services.deployment_changes import deployment_changes_compute
+    from github_app import GitHubError, RateLimited
+
+    try:
+        return deployment_changes_compute(deployment_id=deployment_id)
+    except RateLimited as exc:
+        if self.request.is_eager:
+            logger.warning("changes of deployment %s not computed (rate limit)", deployment_id)
+            return "rate limited"
+        countdown = min(max(exc.retry_at - time.time(), 1.0), 3600.0)
+        raise self.retry(countdown=countdown, exc=exc) from exc
+    except GitHubError as exc:
+        logger.warning("changes of deployment %s not computed: %s", deployment_id, type(exc).__name__)
+        return "github error"

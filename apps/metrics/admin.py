@@ -3,6 +3,7 @@ from django.contrib import admin
 from apps.metrics.models import (
     Deployment,
     DeploymentAttempt,
+    DeploymentChange,
     DeploymentStatus,
     MetricsRecompute,
     PREvent,
@@ -50,8 +51,9 @@ class MetricsRecomputeAdmin(admin.ModelAdmin[MetricsRecompute]):
 
 @admin.register(Deployment)
 class DeploymentAdmin(admin.ModelAdmin[Deployment]):
-    list_display = ("__str__", "team", "state", "is_production", "production_reason", "succeeded_at")
-    list_filter = ("is_production", "production_reason", "state", "team")
+    list_display = ("__str__", "team", "state", "is_production", "production_reason", "succeeded_at", "is_rollback")
+    list_filter = ("is_production", "production_reason", "state", "baseline_unknown", "is_rollback", "team")
+    raw_id_fields = ("previous_deployment",)
     search_fields = ("github_repo", "environment", "sha")
 
 
@@ -60,6 +62,13 @@ class DeploymentAttemptAdmin(admin.ModelAdmin[DeploymentAttempt]):
     list_display = ("github_deployment_id", "deployment", "run_attempt", "github_created_at", "team")
     list_filter = ("team",)
     raw_id_fields = ("deployment",)
+
+
+@admin.register(DeploymentChange)
+class DeploymentChangeAdmin(admin.ModelAdmin[DeploymentChange]):
+    list_display = ("deployment", "pull_request", "team")
+    list_filter = ("team",)
+    raw_id_fields = ("deployment", "pull_request")
 
 
 @admin.register(DeploymentStatus)

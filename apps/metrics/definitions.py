@@ -218,6 +218,18 @@ DEFINITIONS: dict[str, Definition] = {
             date(2026, 12, 8),
         ),
         Definition(
+            "lead-time",
+            "Lead time for changes",
+            "For each PR first deployed to production in the period, from its creation to the first success of the "
+            "first production deployment that shipped it; the median, p75 and p90 of those, with how many PRs. A "
+            "deployment shipped a PR when the PR's merge commit is among the commits GitHub lists between the "
+            "commit of the production deployment before it (same repository and environment) and its own; with no "
+            "earlier deployment known, only a PR merged as the deployed commit. Coverage: of the PRs merged in the "
+            "period, how many a known production deployment shipped.",
+            1,
+            date(2026, 12, 8),
+        ),
+        Definition(
             "open-requests",
             "Open review requests",
             "Open PRs where the person's review was requested and they have neither reviewed since nor had the "

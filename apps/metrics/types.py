@@ -52,6 +52,9 @@ class PullRequestSnapshot:
     deletions: int | None
     changed_files: int | None
     labels: tuple[str, ...] = ()
+    # The commit the merge made on the base branch (``merge_commit_sha`` / ``mergeCommit.oid``), None until merged
+    # or when not said; the commit a deployment's compare lists, whether the PR was squashed, rebased or merged.
+    merge_commit_sha: str | None = None
     # The ``pull_request`` webhook action that sent this snapshot ("" for a review payload's PR or an import).
     # GitHub's timestamps are whole seconds, so two snapshots can tie; the action then says which part is news.
     action: str = ""

@@ -23,6 +23,7 @@ from apps.metrics.selectors.deployments import (
     team_deployments,
     team_environments_left_out,
 )
+from apps.metrics.selectors.lead_time import team_lead_time
 from apps.teams.decorators import TeamRequest, team_member_required
 from apps.web.csv_export import Echo, SpreadsheetSafeWriter
 from apps.web.dashboard_views import MAX_RANGE_DAYS, PAGE_SIZE, filters_from_request
@@ -43,6 +44,7 @@ def deployments(request: TeamRequest) -> HttpResponse:
         "deleted_repo_ids": inactive.deleted,
         "chosen_repo": next((name for repo_id, name in repos if repo_id == filters.repo_id), None),
         "frequency": team_deployment_frequency(team=team, filters=filters),
+        "lead_time": team_lead_time(team=team, filters=filters),
         "left_out": team_environments_left_out(team=team, filters=filters),
         "page": page,
         "query": request.GET.urlencode(),

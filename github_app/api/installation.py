@@ -26,6 +26,7 @@ import requests
 
 from github_app._reader import Reader
 from github_app.accounts import is_bot_account
+from github_app.api.compare import Comparison, compare_commits
 from github_app.auth import InstallationAuth
 from github_app.client import GitHubClient, RateLimit
 from github_app.credentials import AppCredentials
@@ -38,6 +39,8 @@ from github_app.tokens import InstallationTokenProvider
 # through GraphQL (and the pull_request / pull_request_review events) need "Pull requests" (read).
 METADATA_PERMISSION = ("metadata", "read")
 PULL_REQUESTS_PERMISSION = ("pull_requests", "read")
+# "Contents" (read) covers GET /repos/{owner}/{repo}/compare/{basehead}, which tells a deployment's commits.
+CONTENTS_PERMISSION = ("contents", "read")
 
 
 class InstallationAPI:
@@ -97,6 +100,10 @@ class InstallationAPI:
         that carried `etag` (304, free of the primary rate limit), else every repository and the new `ETag`."""
         return self.client.list_if_changed("/installation/repositories", key="repositories", etag=etag)
 
+    def compare(self, owner: str, name: str, base: str, head: str) -> Comparison:
+        """`GET /repos/{owner}/{repo}/compare/{base}...{head}`, every page of its commits (github_app.api.compare)."""
+        return compare_commits(self.client, owner, name, base, head)
+
     def pull_requests_page(
         self, owner: str, name: str, *, first: int = 50, after: str | None = None
     ) -> PullRequestPage:
@@ -155,7 +162,7 @@ query RepositoryPullRequests($owner: String!, $name: String!, $first: Int!, $aft
       totalCount
       pageInfo {{ hasNextPage endCursor }}
       nodes {{
-        fullDatabaseId number title body state isDraft createdAt updatedAt closedAt mergedAt
+        fullDatabaseId number title body state isDraft createdAt updatedAt closedAt mergedAt mergeCommit {{ oid }}
         headRefName baseRefName additions deletions changedFiles
         {_ACTOR}
         labels(first: 20) {{ nodes {{ name }} }}
@@ -280,6 +287,8 @@ class PullRequestNode:
     reviews_page_info: PageInfo
     timeline_items: tuple[TimelineItem, ...]
     timeline_page_info: PageInfo = PageInfo(has_next_page=False, end_cursor=None)
+    # ``mergeCommit.oid``: the commit the merge made on the base branch; GitHub answers null until merged.
+    merge_commit_oid: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,7 +391,13 @@ def _pull_request(r: Reader) -> PullRequestNode:
         reviews_page_info=_page_info(reviews.obj("pageInfo")),
         timeline_items=tuple(_timeline_item(item) for item in timeline.objects("nodes")),
         timeline_page_info=_page_info(timeline_page) if timeline_page else PageInfo(False, None),
+        merge_commit_oid=_merge_commit_oid(r),
     )
+
+
+def _merge_commit_oid(r: Reader) -> str | None:
+    merge_commit = r.opt_obj("mergeCommit")
+    return merge_commit.text("oid") if merge_commit is not None and r.opt_timestamp("mergedAt") else None
 
 
 def parse_pull_request_page(data: dict[str, Any]) -> PullRequestPage:

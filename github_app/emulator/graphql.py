@@ -36,6 +36,7 @@ from graphql import (
     value_from_ast_untyped,
 )
 
+from .deploy_store import merge_commit_sha
 from .httpkit import Response, json_response
 from .models import Installation, PullRequest, Repository, Review, TimelineEvent, Token
 from .shapes import avatar_url, iso
@@ -357,6 +358,7 @@ def _pr_node(emulator: EmulatorServer, pr: PullRequest) -> dict[str, Any]:
         "updatedAt": iso(pr.updated_at),
         "closedAt": iso(pr.closed_at),
         "mergedAt": iso(pr.merged_at),
+        "mergeCommit": {"oid": merge_commit_sha(pr)} if pr.merged else None,
         "headRefName": pr.head_ref,
         "baseRefName": pr.base_ref,
         "additions": pr.additions,

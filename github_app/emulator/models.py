@@ -16,6 +16,7 @@ DEFAULT_PERMISSIONS: dict[str, str] = {
     "pull_requests": "read",
     "members": "read",
     "deployments": "read",
+    "contents": "read",
 }
 DEFAULT_EVENTS: list[str] = ["pull_request", "pull_request_review", "repository", "deployment", "deployment_status"]
 RATE_WINDOW = timedelta(hours=1)

@@ -7,8 +7,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
+from .deploy_store import merge_commit_sha
 from .models import Installation, PullRequest, Repository, Review
 from .shapes import installation_json, iso, label_json, node_id, org_json, repo_json, repo_min_json, user_by_login
 from .state import State
@@ -47,7 +49,7 @@ def pull_request_json(state: State, repo: Repository, pr: PullRequest, *, full: 
         "updated_at": iso(pr.updated_at),
         "closed_at": iso(pr.closed_at),
         "merged_at": iso(pr.merged_at),
-        "merge_commit_sha": base_sha if pr.merged else None,
+        "merge_commit_sha": _merge_commit_sha(pr),
         "assignee": None,
         "assignees": [],
         "requested_reviewers": [user_by_login(state, login) for login in pr.requested_reviewers],
@@ -186,3 +188,13 @@ def repository_event(
         payload["changes"] = changes
     payload.update(envelope(state, repo, inst, sender))
     return payload
+
+
+def _merge_commit_sha(pr: PullRequest) -> str | None:
+    """As GitHub fills ``merge_commit_sha``: the merge's commit once merged; on an open PR, the commit of a test
+    merge GitHub made to check mergeability (never on the base branch); nothing on a PR closed unmerged."""
+    if pr.merged:
+        return merge_commit_sha(pr)
+    if pr.state == "open":
+        return hashlib.sha1(f"{pr.head_sha}:test-merge".encode(), usedforsecurity=False).hexdigest()
+    return None

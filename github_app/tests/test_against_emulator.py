@@ -83,3 +83,78 @@ def test_app_token_installation_and_graphql_import_round_trip(
         first_ids = {pr.database_id for pr in page.pull_requests}
         assert first_ids.isdisjoint(pr.database_id for pr in following.pull_requests)
     assert api.rate_limit is not None and api.rate_limit.resource == "graphql"
+
+
+def _control(emulator: Any, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = requests.post(f"{emulator.url}{path}", json=body, timeout=30)
+    assert response.status_code < 300, response.text
+    return dict(response.json())
+
+
+def test_compare_reads_every_commit_of_a_range_past_githubs_250_unpaged(
+    emulator: Any, emulator_credentials: AppCredentials
+) -> None:
+    """GitHub lists at most 250 commits of an unpaged compare: a deployment after 260 commits must see all 260."""
+    installation_id = _installation_id(emulator)
+    session = requests.Session()
+    tokens = InstallationTokenProvider(emulator_credentials, session, MemoryCache())
+    api = InstallationAPI(emulator_credentials, session, tokens, installation_id)
+    base = _control(emulator, "/_emulator/commits", {"repository": "acme/infra", "messages": ["base"]})["shas"][-1]
+    pushed = _control(
+        emulator, "/_emulator/commits", {"repository": "acme/infra", "messages": [str(i) for i in range(260)]}
+    )
+
+    ahead = api.compare("acme", "infra", base, pushed["shas"][-1])
+    assert (ahead.status, ahead.ahead_by, ahead.behind_by, ahead.total_commits) == ("ahead", 260, 0, 260)
+    assert ahead.commit_shas == tuple(pushed["shas"]) and ahead.complete
+
+    behind = api.compare("acme", "infra", pushed["shas"][-1], base)
+    assert (behind.status, behind.behind_by, behind.commit_shas) == ("behind", 260, ())
+    same = api.compare("acme", "infra", base, base)
+    assert (same.status, same.total_commits, same.complete) == ("identical", 0, True)
+
+
+def test_compare_bounded_by_pages_says_it_is_incomplete(emulator: Any, emulator_credentials: AppCredentials) -> None:
+    from github_app.api.compare import compare_commits
+
+    installation_id = _installation_id(emulator)
+    session = requests.Session()
+    tokens = InstallationTokenProvider(emulator_credentials, session, MemoryCache())
+    api = InstallationAPI(emulator_credentials, session, tokens, installation_id)
+    base = _control(emulator, "/_emulator/commits", {"repository": "acme/web", "messages": ["base"]})["shas"][-1]
+    pushed = _control(emulator, "/_emulator/commits", {"repository": "acme/web", "messages": ["x"] * 150})["shas"]
+
+    bounded = compare_commits(api.client, "acme", "web", base, pushed[-1], max_pages=1)
+    assert (bounded.total_commits, len(bounded.commit_shas), bounded.complete) == (150, 100, False)
+    assert bounded.commit_shas == tuple(pushed[:100])  # the oldest first, as GitHub pages them
+
+
+def test_the_import_reads_a_merged_pull_requests_merge_commit_as_the_webhook_names_it(
+    emulator: Any, emulator_credentials: AppCredentials
+) -> None:
+    """``mergeCommit.oid`` of the import and ``pull_request.merge_commit_sha`` of the webhook are the same commit;
+    an open PR's test merge (set by GitHub on the webhook's PR) is never taken for a merge."""
+    from github_app.emulator.payloads import pull_request_json
+    from github_app.webhooks.models import payload_reader, read_pull_request
+
+    installation_id = _installation_id(emulator)
+    session = requests.Session()
+    tokens = InstallationTokenProvider(emulator_credentials, session, MemoryCache())
+    api = InstallationAPI(emulator_credentials, session, tokens, installation_id)
+    state = emulator.state
+    repo = state.repo_by_full_name("acme/api")
+    nodes = api.pull_requests_page("acme", "api", first=50).pull_requests
+    merged = [node for node in nodes if node.merged_at is not None]
+    unmerged = [node for node in nodes if node.merged_at is None]
+    test_merges = 0
+    assert merged and unmerged
+    for node in nodes:
+        payload = pull_request_json(state, repo, state.pull_request(repo, node.number))
+        from_webhook = read_pull_request(payload_reader(payload))
+        assert from_webhook.merge_commit_sha == node.merge_commit_oid
+        if node.merged_at is None:
+            assert node.merge_commit_oid is None
+            test_merges += payload["merge_commit_sha"] is not None
+        else:
+            assert node.merge_commit_oid and len(node.merge_commit_oid) == 40
+    assert test_merges  # open PRs whose webhook names a test merge, read as no merge commit

@@ -112,6 +112,9 @@ class PullRequest:
     changed_files: int | None
     labels: tuple[str, ...]
     html_url: str
+    # The commit the merge made on the base branch (squash, rebase or merge commit). GitHub also fills
+    # ``merge_commit_sha`` on an open PR with a test merge that is never deployed, so it is kept only once merged.
+    merge_commit_sha: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +185,7 @@ def read_installation(r: Reader) -> Installation:
 def read_pull_request(r: Reader) -> PullRequest:
     merged_at = r.opt_timestamp("merged_at")
     merged = r.data.get("merged")
+    is_merged = r.flag("merged") if merged is not None else merged_at is not None
     return PullRequest(
         id=r.integer("id"),
         number=r.integer("number"),
@@ -189,7 +193,7 @@ def read_pull_request(r: Reader) -> PullRequest:
         body=r.opt_text("body"),
         state=r.text("state"),
         draft=r.flag("draft", default=False),
-        merged=r.flag("merged") if merged is not None else merged_at is not None,
+        merged=is_merged,
         merged_at=merged_at,
         created_at=r.timestamp("created_at"),
         updated_at=r.timestamp("updated_at"),
@@ -202,6 +206,7 @@ def read_pull_request(r: Reader) -> PullRequest:
         changed_files=r.opt_integer("changed_files"),
         labels=tuple(label.text("name") for label in r.objects("labels")),
         html_url=r.opt_text("html_url") or "",
+        merge_commit_sha=(r.opt_text("merge_commit_sha") or None) if is_merged else None,
     )
 
 

@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
+from apps.metrics.services import deployment_changes_record
+from apps.metrics.tests.factories import PullRequestFactory
 from apps.teams.models import Membership, Role, Team
 from apps.users.models import User
 from apps.web.tests.test_deployments_page import deployed
@@ -32,9 +34,19 @@ def deployments_url(page: Page, live_server) -> str:
     t = datetime(2026, 3, 3, 9, tzinfo=UTC)
     deployed(team, 1, created=t, states=[("in_progress", t), ("failure", t + timedelta(minutes=4))])
     deployed(team, 1, created=t, states=[("success", t + timedelta(minutes=9))])
+    shipped = []
     for n in range(2, 5):
         when = t + timedelta(days=2 * n)
-        deployed(team, n, created=when, states=[("in_progress", when), ("success", when + timedelta(minutes=3))])
+        shipped.append(
+            deployed(team, n, created=when, states=[("in_progress", when), ("success", when + timedelta(minutes=3))])
+        )
+    # The last one shipped two PRs, one with a long title; the one before it has no earlier deployment known.
+    title = "Move the billing export to the new queue so that month-end reports finish before the accountants arrive"
+    PullRequestFactory(team=team, github_repo_id=shipped[2].github_repo_id, number=4321, title=title,
+                       merge_commit_sha=shipped[2].sha)  # fmt: skip
+    PullRequestFactory(team=team, github_repo_id=shipped[2].github_repo_id, number=4322, merge_commit_sha="c" * 40)
+    deployment_changes_record(deployment=shipped[1], previous=None)
+    deployment_changes_record(deployment=shipped[2], previous=shipped[1], commit_shas=["c" * 40, shipped[2].sha])
     deployed(team, 5, environment="staging", production=False, created=t, states=[("success", t)])
     deployed(team, 6, environment="preview-pr-42", production=False, transient=True, created=t, states=[("success", t)])
     signed_in(page, live_server, user)
@@ -59,6 +71,10 @@ def test_the_frequency_is_on_the_first_screen_and_the_timeline_opens_in_place(pa
     expect(first.locator(".timeline li")).to_have_count(3)
     expect(first.locator(".timeline")).to_contain_text("failure")
     no_sideways_scroll(page)
+    latest = page.locator("#deployments tbody tr").first
+    expect(latest.locator(".shipped li")).to_have_count(2)
+    expect(latest.locator(".deployment-changes")).to_contain_text("compare")
+    expect(page.locator("#deployments")).to_contain_text("baseline unknown")
     page.screenshot(path=str(results() / f"deployments-{width}x{height}.png"), full_page=True)
 
 

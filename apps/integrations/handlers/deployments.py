@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 from apps.integrations.handlers.base import by_action, handles
 from apps.integrations.handlers.pull_requests import team_tracking
 from apps.integrations.models import WebhookDelivery
+from apps.integrations.services.queueing import deployment_changes_enqueue
+from apps.metrics.models import Deployment as DeploymentRow
 from apps.metrics.services import deployment_record
 from apps.metrics.types import DeploymentSnapshot, DeploymentStatusSnapshot
 from github_app import Deployment, DeploymentEvent, DeploymentStatus, DeploymentStatusEvent, Repository, WorkflowRun
@@ -54,18 +56,28 @@ def deployment_status_snapshot(status: DeploymentStatus) -> DeploymentStatusSnap
 
 
 def _deployment_created(event: DeploymentEvent, delivery: WebhookDelivery) -> None:
-    deployment_record(
-        team=team_tracking(event, event.repository),
-        deployment=deployment_snapshot(event.deployment, event.repository, event.workflow_run),
+    _changes_when_shipped(
+        deployment_record(
+            team=team_tracking(event, event.repository),
+            deployment=deployment_snapshot(event.deployment, event.repository, event.workflow_run),
+        )
     )
 
 
 def _deployment_status_created(event: DeploymentStatusEvent, delivery: WebhookDelivery) -> None:
-    deployment_record(
-        team=team_tracking(event, event.repository),
-        deployment=deployment_snapshot(event.deployment, event.repository, event.workflow_run),
-        status=deployment_status_snapshot(event.deployment_status),
+    _changes_when_shipped(
+        deployment_record(
+            team=team_tracking(event, event.repository),
+            deployment=deployment_snapshot(event.deployment, event.repository, event.workflow_run),
+            status=deployment_status_snapshot(event.deployment_status),
+        )
     )
+
+
+def _changes_when_shipped(row: DeploymentRow) -> None:
+    """A production deployment that has succeeded and whose changes are not known yet: ask GitHub for them."""
+    if row.is_production and row.succeeded_at is not None and row.changes_computed_at is None:
+        deployment_changes_enqueue(deployment_id=row.pk)
 
 
 _route_deployment = by_action("deployment", {"created": _deployment_created})

@@ -77,6 +77,7 @@ def pull_request_snapshot(pull_request: PullRequest, repository: Repository, act
         deletions=pull_request.deletions,
         changed_files=pull_request.changed_files,
         labels=pull_request.labels,
+        merge_commit_sha=pull_request.merge_commit_sha,
         action=action,
     )
 

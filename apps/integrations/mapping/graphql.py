@@ -81,6 +81,7 @@ def snapshot_from_node(node: PullRequestNode, *, github_repo_id: int, full_name:
         deletions=node.deletions,
         changed_files=node.changed_files,
         labels=node.labels,
+        merge_commit_sha=node.merge_commit_oid,
         fetched=True,
     )
 

@@ -203,3 +203,15 @@ def reconcile_enqueue(*, installation_id: int, countdown: float | None) -> bool:
         reconcile_installation, installation_id, countdown=countdown,
         what=f"reconciliation of installation {installation_id}",
     )  # fmt: skip
+
+
+def deployment_changes_enqueue(*, deployment_id: int) -> None:
+    """Queue the computation of a production deployment's changes once the current transaction commits (the task
+    reads the success this transaction wrote; outside a transaction it is queued at once)."""
+    from django.db import transaction
+
+    from apps.integrations.tasks import compute_deployment_changes
+
+    transaction.on_commit(
+        lambda: task_enqueue(compute_deployment_changes, deployment_id, what=f"changes of deployment {deployment_id}")
+    )

@@ -17,7 +17,13 @@ from apps.metrics.models import Deployment
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PERMISSIONS = {"metadata": "read", "pull_requests": "read", "members": "read", "deployments": "read"}
+PERMISSIONS = {
+    "metadata": "read",
+    "pull_requests": "read",
+    "members": "read",
+    "deployments": "read",
+    "contents": "read",
+}
 EVENTS = ["pull_request", "pull_request_review", "repository", "deployment", "deployment_status"]
 
 

@@ -232,3 +232,21 @@ def test_the_import_reads_with_a_token_that_reaches_only_its_repository(emulator
     assert api.pull_requests_page("acme", "big", first=1).pull_requests
     with pytest.raises(GraphQLError, match="Could not resolve to a Repository"):
         api.pull_requests_page("acme", "api", first=1)
+
+
+def test_imported_merge_commits_equal_the_webhooks_merge_commit_sha(emulator, acme_big, team):
+    """Whichever road a PR took, it names the same merge commit: the one a deployment's compare lists."""
+    from github_app.webhooks.models import payload_reader, read_pull_request
+
+    tracked = repository_track(team=team, github_repo_id=acme_big)
+    assert tracked_repository_import(tracked_repository_id=tracked.pk).status == "done"
+
+    state = emulator.state
+    repo = state.repo_by_full_name("acme/big")
+    stored = dict(PullRequest.objects.filter(team=team).values_list("number", "merge_commit_sha"))
+    from_webhooks = {
+        number: read_pull_request(payload_reader(pull_request_json(state, repo, state.pull_request(repo, number))))
+        for number in stored
+    }
+    assert stored == {number: pr.merge_commit_sha for number, pr in from_webhooks.items()}
+    assert any(sha is None for sha in stored.values()) and any(sha for sha in stored.values())

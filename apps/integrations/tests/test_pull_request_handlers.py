@@ -170,3 +170,33 @@ def test_a_rename_drained_after_pull_request_deliveries_renames_their_prs_too(
     assert drain_deliveries() == 2
     assert status_of("opened") == status_of("renamed") == (DeliveryStatus.PROCESSED, "")
     assert PullRequest.objects.get(team=team, github_pr_id=PR_ID).github_repo == "Codertocat/Hello-Again"
+
+
+def test_a_merged_pull_requests_merge_commit_is_kept_and_an_open_ones_test_merge_is_not(
+    signed_webhook, github_payload, tracked, team
+):
+    """GitHub fills ``merge_commit_sha`` on an open PR with a test merge that never reaches the base branch: only a
+    merge's own commit is what a deployment can ship."""
+    opened = github_payload("pull_request/opened.payload.json")
+    opened["pull_request"]["merge_commit_sha"] = "a" * 40
+    signed_webhook("pull_request", opened, delivery_id="opened")
+    assert PullRequest.objects.get(team=team, github_pr_id=PR_ID).merge_commit_sha is None
+
+    closed = copy.deepcopy(opened)
+    closed["action"] = "closed"
+    closed["pull_request"] |= {
+        "state": "closed",
+        "merged": True,
+        "merged_at": "2030-01-01T00:00:00Z",
+        "closed_at": "2030-01-01T00:00:00Z",
+        "updated_at": "2030-01-01T00:00:00Z",
+        "merge_commit_sha": "b" * 40,
+    }
+    signed_webhook("pull_request", closed, delivery_id="merged")
+    assert PullRequest.objects.get(team=team, github_pr_id=PR_ID).merge_commit_sha == "b" * 40
+
+    later = copy.deepcopy(closed)
+    later["action"] = "labeled"
+    later["pull_request"] |= {"updated_at": "2030-01-02T00:00:00Z", "merge_commit_sha": None}
+    signed_webhook("pull_request", later, delivery_id="labeled")
+    assert PullRequest.objects.get(team=team, github_pr_id=PR_ID).merge_commit_sha == "b" * 40

@@ -15,7 +15,7 @@ from django.core.management import call_command
 
 from apps.integrations.handlers import ALWAYS_DELIVERED, HANDLERS
 from apps.integrations.services.registration import manifest_template
-from github_app.api.installation import METADATA_PERMISSION, PULL_REQUESTS_PERMISSION
+from github_app.api.installation import CONTENTS_PERMISSION, METADATA_PERMISSION, PULL_REQUESTS_PERMISSION
 from github_app.api.user import ORG_MEMBERSHIP_PERMISSION
 from github_app.webhooks.deployments import DEPLOYMENTS_PERMISSION
 
@@ -41,7 +41,15 @@ def test_the_manifest_asks_only_for_the_permissions_the_code_names_a_use_for():
     """Each permission is declared beside the calls that need it; one the manifest asks for and no call names is an
     access the App holds for nothing."""
     manifest = manifest_template()
-    used = dict([METADATA_PERMISSION, PULL_REQUESTS_PERMISSION, ORG_MEMBERSHIP_PERMISSION, DEPLOYMENTS_PERMISSION])
+    used = dict(
+        [
+            METADATA_PERMISSION,
+            PULL_REQUESTS_PERMISSION,
+            ORG_MEMBERSHIP_PERMISSION,
+            DEPLOYMENTS_PERMISSION,
+            CONTENTS_PERMISSION,
+        ]
+    )
     assert (
         manifest["default_permissions"]
         == used
@@ -50,6 +58,7 @@ def test_the_manifest_asks_only_for_the_permissions_the_code_names_a_use_for():
             "pull_requests": "read",
             "members": "read",
             "deployments": "read",
+            "contents": "read",
         }
     )
     assert manifest["request_oauth_on_install"] is True

@@ -12,6 +12,7 @@ from django.db import models
 from apps.metrics.models.deployments import (
     Deployment,
     DeploymentAttempt,
+    DeploymentChange,
     DeploymentSource,
     DeploymentStatus,
     ProductionReason,
@@ -22,6 +23,7 @@ from apps.teams.models import BaseTeamModel
 __all__ = [
     "Deployment",
     "DeploymentAttempt",
+    "DeploymentChange",
     "DeploymentSource",
     "DeploymentStatus",
     "MetricsRecompute",
@@ -119,6 +121,10 @@ class PullRequest(BaseTeamModel):
     pickup_seconds = models.IntegerField(null=True, blank=True)
     review_phase_seconds = models.IntegerField(null=True, blank=True)
     merge_wait_seconds = models.IntegerField(null=True, blank=True)
+    # The commit the merge made on the base branch (squash, rebase or merge commit), as GitHub names it on both
+    # roads; what a deployment's compare is searched for. Null (not "") until merged, or when GitHub did not say: a
+    # snapshot that does not say it keeps what is stored, as for the sizes (services.pull_requests.UNKNOWN_WHEN_NONE).
+    merge_commit_sha = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["team", "github_pr_id"], name="unique_team_pull_request")]
@@ -144,6 +150,8 @@ class PullRequest(BaseTeamModel):
                 name="pr_team_created_cover_idx",
             ),
             models.Index(fields=["team", "author"], name="pr_team_author_idx"),  # people page counts
+            # A deployment's changes: the team's PRs of one repository whose merge commit a compare listed.
+            models.Index(fields=["team", "github_repo_id", "merge_commit_sha"], name="pr_team_repo_merge_sha_idx"),
             # Open PRs with the columns the dashboard's scope tests, so open review requests are read from the
             # index alone, however long the team's history (``state`` changes rarely: cheap to maintain).
             models.Index(

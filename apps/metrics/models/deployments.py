@@ -45,6 +45,17 @@ class Deployment(BaseTeamModel):
     is_production = models.BooleanField(default=False)
     production_reason = models.CharField(max_length=20, choices=ProductionReason.choices, default=ProductionReason.NONE)
     source = models.CharField(max_length=10, choices=DeploymentSource.choices, default=DeploymentSource.WEBHOOK)
+    # Its changes (``DeploymentChange``), known once ``changes_computed_at`` is set: the production deployment of the
+    # same repository and environment that succeeded before it, whose commit GitHub compared with this one's.
+    previous_deployment = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    previous_sha = models.CharField(max_length=64, blank=True)
+    # No earlier production deployment is known: only a PR whose merge commit is the deployed commit counts.
+    baseline_unknown = models.BooleanField(default=False)
+    # GitHub's compare said this commit is behind the one deployed before: it ships no new change.
+    is_rollback = models.BooleanField(default=False)
+    # False when the range was longer than tformance reads (github_app.api.compare.MAX_PAGES).
+    changes_complete = models.BooleanField(default=True)
+    changes_computed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -92,3 +103,16 @@ class DeploymentStatus(BaseTeamModel):
             models.UniqueConstraint(fields=["team", "github_status_id"], name="unique_team_deployment_status")
         ]
         ordering = ("status_created_at", "github_status_id")
+
+
+class DeploymentChange(BaseTeamModel):
+    """A pull request a production deployment shipped: its merge commit is among the commits GitHub's compare of the
+    previous production deployment's commit and this one's lists (so squash, rebase and merge commits all count)."""
+
+    deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE, related_name="changes")
+    pull_request = models.ForeignKey("metrics.PullRequest", on_delete=models.CASCADE, related_name="deployments")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "deployment", "pull_request"], name="unique_team_deployment_pr")
+        ]

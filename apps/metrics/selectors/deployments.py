@@ -17,7 +17,7 @@ from typing import Any
 from django.db.models import Count, F, Max, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 
-from apps.metrics.models import Deployment, DeploymentStatus, ProductionReason
+from apps.metrics.models import Deployment, DeploymentChange, DeploymentStatus, ProductionReason
 from apps.metrics.selectors.dashboard import week_bounds
 from apps.metrics.selectors.scope import DashboardFilters, in_window
 from apps.teams.models import Team
@@ -106,10 +106,13 @@ TIMELINE_ORDER = ("status_created_at", "github_status_id")
 
 
 def team_deployments(*, team: Team, filters: DashboardFilters) -> QuerySet[Deployment]:
-    """The period's deployments, newest first, each with its status timeline (oldest first) read alongside."""
+    """The period's deployments, newest first, each with its status timeline (oldest first) and the PRs it shipped
+    (by number) read alongside."""
+    shipped = DeploymentChange.objects.select_related("pull_request").order_by("pull_request__number")
     return (
         _in_period(team=team, filters=filters)
         .prefetch_related(Prefetch("statuses", queryset=DeploymentStatus.objects.order_by(*TIMELINE_ORDER)))
+        .prefetch_related(Prefetch("changes", queryset=shipped))
         .order_by(Coalesce(F("succeeded_at"), F("deployment_created_at")).desc(), "-pk")
     )
 
@@ -143,3 +146,32 @@ def team_deployment_repositories(*, team: Team) -> list[tuple[int, str]]:
         .values_list("github_repo_id", "name")
     )
     return sorted(rows, key=lambda item: item[1].lower())
+
+
+def deployment_previous_production(*, deployment: Deployment) -> Deployment | None:
+    """The production deployment of the same repository and environment whose first success came just before this
+    one's (ties broken by id), or None. A deployment that never succeeded has none."""
+    if deployment.succeeded_at is None:
+        return None
+    earlier = Q(succeeded_at__lt=deployment.succeeded_at) | Q(
+        succeeded_at=deployment.succeeded_at, pk__lt=deployment.pk
+    )
+    return _same_line(deployment).filter(earlier).order_by("-succeeded_at", "-pk").first()
+
+
+def deployment_next_production(*, deployment: Deployment) -> Deployment | None:
+    """The production deployment of the same repository and environment that succeeded just after this one."""
+    if deployment.succeeded_at is None:
+        return None
+    later = Q(succeeded_at__gt=deployment.succeeded_at) | Q(succeeded_at=deployment.succeeded_at, pk__gt=deployment.pk)
+    return _same_line(deployment).filter(later).order_by("succeeded_at", "pk").first()
+
+
+def _same_line(deployment: Deployment) -> QuerySet[Deployment]:
+    return Deployment.objects.filter(
+        team_id=deployment.team_id,
+        github_repo_id=deployment.github_repo_id,
+        environment=deployment.environment,
+        is_production=True,
+        succeeded_at__isnull=False,
+    ).exclude(pk=deployment.pk)

@@ -1,5 +1,6 @@
 """Writes of the metrics core. Webhook processing and the import call these with ``apps.metrics.types`` values."""
 
+from apps.metrics.services.deployment_changes import deployment_changes_record
 from apps.metrics.services.deployments import deployment_record, team_production_rule_set
 from apps.metrics.services.members import (
     team_member_mark_bot,
@@ -20,6 +21,7 @@ from apps.metrics.services.recompute import (
 
 __all__ = [
     "PullRequestChange",
+    "deployment_changes_record",
     "deployment_record",
     "pull_request_metrics_recompute",
     "pull_request_upsert",

@@ -198,11 +198,13 @@ SNAPSHOT_FIELDS = (
     "labels",
     "is_revert",
     "is_hotfix",
+    "merge_commit_sha",
 )
 
 
 # Sizes are absent (None) from the PR object of pull_request_review payloads: None means "not said", not zero.
-UNKNOWN_WHEN_NONE = frozenset({"additions", "deletions", "changed_files"})
+# A merge commit, once known, never changes (a merge is final), so a snapshot that does not say it keeps it too.
+UNKNOWN_WHEN_NONE = frozenset({"additions", "deletions", "changed_files", "merge_commit_sha"})
 
 
 def snapshot_fields(snapshot: PullRequestSnapshot, members: dict[int, TeamMember]) -> dict[str, Any]:
@@ -232,6 +234,7 @@ def snapshot_fields(snapshot: PullRequestSnapshot, members: dict[int, TeamMember
         "deletions": snapshot.deletions,
         "changed_files": snapshot.changed_files,
         "labels": list(snapshot.labels),
+        "merge_commit_sha": (snapshot.merge_commit_sha or None) if snapshot.merged else None,
         "is_revert": revert_reason(title=snapshot.title, head_ref=snapshot.head_ref, body=snapshot.body) is not None,
         "is_hotfix": hotfix_reason(title=snapshot.title, head_ref=snapshot.head_ref, labels=snapshot.labels)
         is not None,

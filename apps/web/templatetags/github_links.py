@@ -23,6 +23,16 @@ def github_pr_url(pr: PullRequest) -> str:
 
 
 @register.filter
+def github_compare_url(deployment: Deployment) -> str:
+    """GitHub's comparison of the previous production deployment's commit with this one's (the commits it shipped),
+    ``{GITHUB_WEB_URL}/{owner}/{repo}/compare/{previous}...{sha}``; empty when there is no previous one."""
+    if not deployment.previous_sha:
+        return ""
+    base = settings.GITHUB_WEB_URL.rstrip("/")
+    return f"{base}/{deployment.github_repo}/compare/{deployment.previous_sha}...{deployment.sha}"
+
+
+@register.filter
 def github_commit_url(deployment: Deployment) -> str:
     """The deployed commit's page, ``{GITHUB_WEB_URL}/{owner}/{repo}/commit/{sha}``."""
     return f"{settings.GITHUB_WEB_URL.rstrip('/')}/{deployment.github_repo}/commit/{deployment.sha}"

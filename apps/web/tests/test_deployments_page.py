@@ -172,3 +172,59 @@ def test_an_installation_without_the_deployments_permission_is_named_never_shown
 
     GitHubAppInstallation.objects.filter(pk=waiting.pk).update(permissions=app_permissions())
     assert 'id="deployments-permission"' not in member_client.get(page_url(team), PERIOD).content.decode()
+
+
+def test_each_production_deployment_shows_the_pull_requests_it_shipped(member_client, team, settings):
+    from apps.metrics.services import deployment_changes_record
+    from apps.metrics.tests.factories import PullRequestFactory
+
+    t = datetime(2026, 3, 3, 9, tzinfo=UTC)
+    made = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    first = deployed(team, 1, created=t, states=[("success", t)])
+    second = deployed(team, 2, created=t.replace(hour=10), states=[("success", t.replace(hour=10))])
+    back = deployed(team, 3, created=t.replace(hour=11), states=[("success", t.replace(hour=11))])
+    waiting = deployed(team, 4, created=t.replace(hour=12), states=[("success", t.replace(hour=12))])
+    PullRequestFactory(
+        team=team,
+        github_repo_id=REPO_ID,
+        number=11,
+        pr_created_at=made,
+        merged_at=t,
+        title="Faster search",
+        merge_commit_sha=first.sha,
+    )
+    PullRequestFactory(
+        team=team,
+        github_repo_id=REPO_ID,
+        number=12,
+        pr_created_at=made,
+        merged_at=t,
+        title="Fix login",
+        merge_commit_sha="c" * 40,
+    )
+    PullRequestFactory(
+        team=team,
+        github_repo_id=REPO_ID,
+        number=13,
+        pr_created_at=made,
+        merged_at=t,
+        title="New export",
+        merge_commit_sha=second.sha,
+    )
+    deployment_changes_record(deployment=first, previous=None)
+    deployment_changes_record(deployment=second, previous=first, commit_shas=["c" * 40, second.sha])
+    deployment_changes_record(deployment=back, previous=second, rollback=True)
+
+    page = member_client.get(page_url(team), PERIOD)
+    html = page.content.decode()
+    rows = {row.pk: row for row in page.context["page"].object_list}
+    assert [c.pull_request.number for c in rows[second.pk].changes.all()] == [12, 13]
+    web = settings.GITHUB_WEB_URL.rstrip("/")
+    assert f'href="{web}/acme/api/pull/12">#12</a> Fix login' in html
+    assert f'href="{web}/acme/api/compare/{first.sha}...{second.sha}"' in html
+    assert html.count(">baseline unknown</span>") == 1 and html.count(">rollback</span>") == 1
+    assert f'href="{web}/acme/api/pull/11">#11</a> Faster search' in html  # the baseline's own commit
+    assert "changes not known yet" in html and waiting.changes_computed_at is None
+    lead = page.context["lead_time"]  # #11 first deployed 24 h after its creation, #12 and #13 25 h
+    assert (lead.percentiles.count, lead.percentiles.p50, lead.known, lead.merged) == (3, 25 * 3600, 3, 3)
+    assert "Lead time known for 3 of 3 pull requests merged in the period" in html
