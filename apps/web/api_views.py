@@ -27,6 +27,7 @@ from apps.metrics.selectors.deployments import (
     team_deployment_repositories,
     team_environments_left_out,
 )
+from apps.metrics.selectors.lead_time import team_lead_time
 from apps.metrics.selectors.percentiles import Percentiles
 from apps.teams.decorators import APIRequest, api_token_required
 from apps.teams.models import Team
@@ -120,13 +121,14 @@ def flow(request: APIRequest) -> JsonResponse:
 @require_GET
 @api_token_required
 def deployments(request: APIRequest) -> JsonResponse:
-    """Deployment frequency (successful production deployments, per week) and the environments that do not count,
-    as the deployments page shows them; the same period and repository parameters (author and bots do not apply)."""
+    """Deployment frequency (successful production deployments, per week), lead time for changes and the environments
+    that do not count, as the deployments page shows them, with its query parameters."""
     team = request.team
     filters, form = filters_from_request(request, team_inactive_repositories(team=team))
     if not form.is_valid():
         return _bad_query(form)
     frequency = team_deployment_frequency(team=team, filters=filters)
+    lead_time = team_lead_time(team=team, filters=filters)
     return JsonResponse(
         _about(team, filters, team_deployment_repositories(team=team))
         | {
@@ -139,12 +141,17 @@ def deployments(request: APIRequest) -> JsonResponse:
                     for week in frequency.weeks
                 ],
             },
-            # Installations GitHub sends no deployment of (their owner has not accepted the permission): their
-            # repositories are missing from these figures, not deploying zero times.
-            "installations_without_permission": [
-                installation.account_login
-                for installation in team_installations_not_granting(team=team, permission="deployments")
-            ],
+            "lead_time_seconds": _percentiles(lead_time.percentiles),
+            "lead_time_coverage": {"known": lead_time.known, "merged": lead_time.merged},
+            # Installations whose owner has not accepted a permission these figures need: without deployments GitHub
+            # sends none of theirs (missing, not zero); without contents their deployments' changes stay unknown.
+            "installations_without_permission": {
+                permission: [
+                    installation.account_login
+                    for installation in team_installations_not_granting(team=team, permission=permission)
+                ]
+                for permission in ("deployments", "contents")
+            },
             "environments_left_out": [
                 {"environment": row.environment, "reason": row.reason, "deployments": row.deployments}
                 for row in team_environments_left_out(team=team, filters=filters)

@@ -50,6 +50,8 @@ def deployments(request: TeamRequest) -> HttpResponse:
         "query": request.GET.urlencode(),
         # GitHub sends no deployment event of an installation whose owner has not accepted the permission.
         "not_granting": team_installations_not_granting(team=team, permission="deployments"),
+        # Without Contents, GitHub refuses the compare that tells a deployment's changes: lead time leaves them out.
+        "not_granting_contents": team_installations_not_granting(team=team, permission="contents"),
     }
     return render(request, "dashboard/deployments.html", context)
 

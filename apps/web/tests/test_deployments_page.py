@@ -168,13 +168,15 @@ def test_an_installation_without_the_deployments_permission_is_named_never_shown
     assert "<strong>acme</strong> has not accepted" in notice and "globex" not in notice and "gone" not in notice
     assert f'href="{waiting.settings_url}"' in notice
     api = Client().get("/api/v1/deployments/", PERIOD, HTTP_AUTHORIZATION=f"Bearer {token}").json()
-    assert api["installations_without_permission"] == ["acme"]
+    assert api["installations_without_permission"] == {"deployments": ["acme"], "contents": ["acme"]}
+    contents = html.split('id="contents-permission">')[1].split("</div>")[0]
+    assert "<strong>acme</strong> has not accepted the App's <strong>Contents</strong>" in contents
 
     GitHubAppInstallation.objects.filter(pk=waiting.pk).update(permissions=app_permissions())
     assert 'id="deployments-permission"' not in member_client.get(page_url(team), PERIOD).content.decode()
 
 
-def test_each_production_deployment_shows_the_pull_requests_it_shipped(member_client, team, settings):
+def test_each_production_deployment_shows_the_pull_requests_it_shipped(member_client, team, settings, token):
     from apps.metrics.services import deployment_changes_record
     from apps.metrics.tests.factories import PullRequestFactory
 
@@ -228,3 +230,6 @@ def test_each_production_deployment_shows_the_pull_requests_it_shipped(member_cl
     lead = page.context["lead_time"]  # #11 first deployed 24 h after its creation, #12 and #13 25 h
     assert (lead.percentiles.count, lead.percentiles.p50, lead.known, lead.merged) == (3, 25 * 3600, 3, 3)
     assert "Lead time known for 3 of 3 pull requests merged in the period" in html
+    api = Client().get("/api/v1/deployments/", PERIOD, HTTP_AUTHORIZATION=f"Bearer {token}").json()
+    assert api["lead_time_seconds"] == {"p50": 25 * 3600.0, "p75": 25 * 3600.0, "p90": 25 * 3600.0, "n": 3}
+    assert api["lead_time_coverage"] == {"known": 3, "merged": 3}
