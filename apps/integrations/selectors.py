@@ -58,6 +58,9 @@ def team_installations(*, team: Team) -> QuerySet[GitHubAppInstallation]:
     )
 
 
+# What the deployment figures need beyond the PR permissions: Deployments for the events, Contents for the compare
+# that tells a deployment's changes.
+DEPLOYMENT_PERMISSIONS = ("deployments", "contents")
 # GitHub's access levels, weakest first: an installation granted ``write`` has what ``read`` asks for.
 PERMISSION_LEVELS = ("read", "write", "admin")
 
@@ -93,16 +96,22 @@ def permissions_not_granted(
     ]
 
 
-def team_installations_not_granting(*, team: Team, permission: str) -> list[GitHubAppInstallation]:
-    """The team's installations still sending events whose owner has not accepted ``permission`` at the level the
-    App asks for it (``app-manifest.json``): a page whose figures need it says so for them, instead of showing their
-    repositories' silence as zeros."""
-    wanted = {permission: app_permissions()[permission]}
-    return [
-        installation
-        for installation in team_installations(team=team).filter(status__in=LIVE_STATUSES)
-        if permissions_not_granted(installation=installation, wanted=wanted)
-    ]
+def team_installations_not_granting(
+    *, team: Team, permissions: tuple[str, ...]
+) -> dict[str, list[GitHubAppInstallation]]:
+    """For each of ``permissions``, the team's installations still sending events whose owner has not accepted it at
+    the level the App asks for it (``app-manifest.json``): a page whose figures need it says so for them, instead of
+    showing their repositories' silence as zeros. One read of the manifest and of the installations for them all."""
+    asked = app_permissions()
+    installations = list(team_installations(team=team).filter(status__in=LIVE_STATUSES))
+    return {
+        permission: [
+            installation
+            for installation in installations
+            if permissions_not_granted(installation=installation, wanted={permission: asked[permission]})
+        ]
+        for permission in permissions
+    }
 
 
 def _level_rank(level: str | None) -> int:

@@ -12,7 +12,11 @@ from typing import Any
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
-from apps.integrations.selectors import team_inactive_repositories, team_installations_not_granting
+from apps.integrations.selectors import (
+    DEPLOYMENT_PERMISSIONS,
+    team_inactive_repositories,
+    team_installations_not_granting,
+)
 from apps.metrics.selectors import (
     DashboardFilters,
     team_filter_options,
@@ -146,11 +150,10 @@ def deployments(request: APIRequest) -> JsonResponse:
             # Installations whose owner has not accepted a permission these figures need: without deployments GitHub
             # sends none of theirs (missing, not zero); without contents their deployments' changes stay unknown.
             "installations_without_permission": {
-                permission: [
-                    installation.account_login
-                    for installation in team_installations_not_granting(team=team, permission=permission)
-                ]
-                for permission in ("deployments", "contents")
+                permission: [installation.account_login for installation in installations]
+                for permission, installations in team_installations_not_granting(
+                    team=team, permissions=DEPLOYMENT_PERMISSIONS
+                ).items()
             },
             "environments_left_out": [
                 {"environment": row.environment, "reason": row.reason, "deployments": row.deployments}

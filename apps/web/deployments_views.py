@@ -15,7 +15,11 @@ from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
-from apps.integrations.selectors import team_inactive_repositories, team_installations_not_granting
+from apps.integrations.selectors import (
+    DEPLOYMENT_PERMISSIONS,
+    team_inactive_repositories,
+    team_installations_not_granting,
+)
 from apps.metrics.models import Deployment
 from apps.metrics.selectors.deployments import (
     team_deployment_frequency,
@@ -48,10 +52,9 @@ def deployments(request: TeamRequest) -> HttpResponse:
         "left_out": team_environments_left_out(team=team, filters=filters),
         "page": page,
         "query": request.GET.urlencode(),
-        # GitHub sends no deployment event of an installation whose owner has not accepted the permission.
-        "not_granting": team_installations_not_granting(team=team, permission="deployments"),
-        # Without Contents, GitHub refuses the compare that tells a deployment's changes: lead time leaves them out.
-        "not_granting_contents": team_installations_not_granting(team=team, permission="contents"),
+        # GitHub sends no deployment event of an installation whose owner has not accepted Deployments; without
+        # Contents it refuses the compare that tells a deployment's changes, and lead time leaves them out.
+        "not_granting": team_installations_not_granting(team=team, permissions=DEPLOYMENT_PERMISSIONS),
     }
     return render(request, "dashboard/deployments.html", context)
 
