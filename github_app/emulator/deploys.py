@@ -246,8 +246,14 @@ def _attempt(
         deployment = _new_deployment(state, repo, run.head_sha, str(environment), run.actor, run.id, {})
         rec.deployment(repo, deployment)
         _add_status(state, repo, deployment, rec, state="in_progress", creator=run.actor, log_url=_log_url(state, run))
-    if conclusion is None:
-        return
+    if conclusion is not None:
+        _complete(state, repo, run, rec, conclusion, deployment)
+
+
+def _complete(
+    state: State, repo: Repository, run: WorkflowRun, rec: _Recorder, conclusion: str, deployment: Deployment | None
+) -> None:
+    """The attempt ends with ``conclusion``; the deployment it made, if any, gets ``success`` or ``failure`` first."""
     run.status, run.conclusion = "completed", conclusion
     run.updated_at = max(utcnow(), run.run_started_at)
     if deployment is not None:
@@ -274,11 +280,7 @@ def workflow_run_complete(
             raise HttpError(422, "The run is already completed")
         if conclusion not in CONCLUSIONS:
             raise HttpError(422, f"conclusion must be one of {', '.join(CONCLUSIONS)}")
-        run.status, run.conclusion, run.updated_at = "completed", conclusion, max(utcnow(), run.run_started_at)
-        open_deployments = [d for d in state.deploys.of(repo).deployments if d.run_id == run.id]
-        if open_deployments and open_deployments[-1].statuses[-1].state == "in_progress":
-            final = "success" if conclusion == "success" else "failure"
-            d = open_deployments[-1]
-            _add_status(state, repo, d, rec, state=final, creator=run.actor, log_url=_log_url(state, run))
-        rec.run(repo, run, "completed")
+        made = [d for d in state.deploys.of(repo).deployments if d.run_id == run.id]
+        waiting = made[-1] if made and made[-1].statuses[-1].state == "in_progress" else None
+        _complete(state, repo, run, rec, conclusion, waiting)
     return run, rec.send()
